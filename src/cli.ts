@@ -1,0 +1,114 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, readConfig } from './config.ts';
+import { DATABASE_FILE, openSite, startServer } from './main.ts';
+import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
+import { inspectSqliteFile } from './storage/sqlite/open-sqlite.ts';
+import { StorageOpenError } from './storage/storage.ts';
+
+const HELP = `annalist — a publishing platform for history writers
+
+Usage: annalist <command> [options]
+
+Commands:
+  serve              Serve the site (creates the demo site in an empty data folder)
+  demo               Create the demo site in a data folder (--force replaces what is there)
+  check              Check a data folder: database file, integrity, migrations
+  help               Show this help
+
+Options:
+  --data-dir DIR     Data folder (default: $ANNALIST_DATA_DIR or ./data)
+  --port N           Port to listen on (default: $PORT or 3000)
+  --host ADDR        Address to listen on (default: $HOST or 127.0.0.1)
+  --force            With demo: delete the folder's database and media first
+
+Environment: PORT, HOST, ANNALIST_DATA_DIR, ANNALIST_BASE_URL, LOG_LEVEL
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`annalist: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  const command = values.help ? 'help' : (positionals[0] ?? 'help');
+  const env = { ...process.env };
+  if (typeof values.port === 'string') env.PORT = values.port;
+  if (typeof values.host === 'string') env.HOST = values.host;
+  const config = readConfig(
+    env,
+    typeof values['data-dir'] === 'string' ? { dataDir: resolve(values['data-dir']) } : {},
+  );
+
+  switch (command) {
+    case 'help':
+      process.stdout.write(HELP);
+      return;
+    case 'serve': {
+      const { url } = await startServer(config);
+      process.stdout.write(`Annalist is serving ${config.dataDir} at ${url}\n`);
+      const stop = () => process.exit(0);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return;
+    }
+    case 'demo': {
+      const dbFile = join(config.dataDir, DATABASE_FILE);
+      if (values.force) {
+        for (const f of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, 'media'])
+          rmSync(join(config.dataDir, f), { recursive: true, force: true });
+      } else if (existsSync(dbFile)) {
+        inspectSqliteFile(dbFile);
+      }
+      mkdirSync(config.dataDir, { recursive: true });
+      const site = await openSite(config.dataDir);
+      try {
+        if (!(await isDemoNeeded(site.content)))
+          fail(`${config.dataDir} already has content; use --force to replace it with the demo`);
+        const { posts } = await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+        process.stdout.write(`Created the demo site in ${config.dataDir}: ${posts} articles and pages.\n`);
+      } finally {
+        await site.storage.close();
+      }
+      return;
+    }
+    case 'check': {
+      const dbFile = join(config.dataDir, DATABASE_FILE);
+      if (!existsSync(config.dataDir)) fail(`${config.dataDir} does not exist`);
+      if (!existsSync(dbFile))
+        fail(`${dbFile} does not exist (the folder holds: ${readdirSync(config.dataDir).join(', ') || 'nothing'})`);
+      inspectSqliteFile(dbFile);
+      process.stdout.write(`${dbFile}: SQLite database, integrity ok, Annalist schema ok.\n`);
+      return;
+    }
+    default:
+      fail(`unknown command "${command}"\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // Known failures are one line a person can act on; anything else keeps its stack for a bug report.
+  if (err instanceof StorageOpenError || err instanceof ConfigError) fail(err.message);
+  if (err && typeof err === 'object' && 'code' in err && err.code === 'EADDRINUSE')
+    fail(`the port is already in use (${String((err as { message?: unknown }).message)})`);
+  process.stderr.write(`annalist: unexpected failure\n${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

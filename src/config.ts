@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+
+/** Settings read once from the environment, checked, and typed. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Absolute origin used in feeds, sitemaps and canonical links. */
+  baseUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const host = overrides.host ?? env.HOST ?? '127.0.0.1';
+  const portText = env.PORT ?? '3000';
+  const port = overrides.port ?? Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be a whole number from 0 to 65535, not "${portText}"`);
+  const dataDir = resolve(overrides.dataDir ?? env.ANNALIST_DATA_DIR ?? './data');
+  const rawBase =
+    overrides.baseUrl ?? env.ANNALIST_BASE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let baseUrl: string;
+  try {
+    const u = new URL(rawBase);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    baseUrl = u.origin + u.pathname.replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(`ANNALIST_BASE_URL must be an http(s) URL such as https://history.example, not "${rawBase}"`);
+  }
+  const logLevel = (overrides.logLevel ?? env.LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL "${logLevel}" is not one of fatal, error, warn, info, debug, silent`);
+  return { host, port, dataDir, baseUrl, logLevel };
+}

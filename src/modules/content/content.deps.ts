@@ -1,0 +1,12 @@
+import type { Db } from '../../storage/schema.ts';
+import type { SearchIndex } from '../../storage/search-index.ts';
+import type { Clock } from '../shared/clock.ts';
+
+/** What the content use cases need, built once in main.ts. */
+export interface ContentDeps {
+  db: Db;
+  clock: Clock;
+  search: SearchIndex;
+  /** Called after every committed write so caches in this process know at once. */
+  noteWrite: () => void;
+}

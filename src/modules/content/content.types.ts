@@ -1,0 +1,72 @@
+import type { TocEntry } from '../markdown/render-markdown.ts';
+
+export interface CategoryRef {
+  id: number;
+  slug: string;
+  /** Slug path from the root, e.g. "russian-history/soviet-union". */
+  path: string;
+  name: string;
+}
+
+export interface Category extends CategoryRef {
+  parentId: number | null;
+  description: string;
+  /** Visible posts filed directly under this category. */
+  postCount: number;
+  /** Visible posts here and in every sub-category. */
+  totalCount: number;
+  children: Category[];
+}
+
+export interface TagRef {
+  id: number;
+  slug: string;
+  name: string;
+}
+
+export interface AuthorRef {
+  id: number;
+  slug: string;
+  name: string;
+}
+
+export interface Author extends AuthorRef {
+  bio: string;
+}
+
+export interface PostLink {
+  slug: string;
+  title: string;
+}
+
+export interface PostSummary {
+  id: number;
+  type: 'post' | 'page';
+  slug: string;
+  title: string;
+  standfirst: string;
+  excerpt: string;
+  publishedAt: string;
+  /** Set only when the post changed after it was published. */
+  updatedAt: string | null;
+  category: CategoryRef | null;
+  authors: AuthorRef[];
+  tags: TagRef[];
+  cover: { src: string; alt: string; caption: string; credit: string } | null;
+  wordCount: number;
+  readingMinutes: number;
+}
+
+export interface Article extends PostSummary {
+  bodyHtml: string;
+  toc: TocEntry[];
+  seoTitle: string | null;
+  seoDescription: string | null;
+  /** Root-to-leaf categories of the primary category's path. */
+  breadcrumb: CategoryRef[];
+  previous: PostLink | null;
+  next: PostLink | null;
+}
+
+export const WORDS_PER_MINUTE = 230;
+export const readingMinutes = (words: number): number => Math.max(1, Math.round(words / WORDS_PER_MINUTE));

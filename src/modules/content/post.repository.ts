@@ -1,0 +1,191 @@
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { DatabaseSchema, Db, NewPostRow, PostRow, PostRowUpdate } from '../../storage/schema.ts';
+
+/** Filters for listing what readers may see. All optional filters narrow the list. */
+export interface VisiblePostFilter {
+  now: string;
+  categoryIds?: number[];
+  tagId?: number;
+  authorId?: number;
+  /** "YYYY-MM" */
+  month?: string;
+}
+
+// Readers see posts that are published, or scheduled with their time come (so a missed schedule needs no job).
+const visible = (now: string) => (eb: ExpressionBuilder<DatabaseSchema, 'posts'>) =>
+  eb.and([eb('posts.status', 'in', ['published', 'scheduled']), eb('posts.published_at', '<=', now)]);
+
+function visiblePostsQuery(db: Db, f: VisiblePostFilter) {
+  let q = db.selectFrom('posts').where('posts.type', '=', 'post').where(visible(f.now));
+  if (f.categoryIds) q = q.where('posts.primary_category_id', 'in', f.categoryIds.length ? f.categoryIds : [-1]);
+  if (f.tagId !== undefined) {
+    const tagId = f.tagId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('post_tags')
+          .select('post_tags.post_id')
+          .whereRef('post_tags.post_id', '=', 'posts.id')
+          .where('post_tags.tag_id', '=', tagId),
+      ),
+    );
+  }
+  if (f.authorId !== undefined) {
+    const authorId = f.authorId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('post_authors')
+          .select('post_authors.post_id')
+          .whereRef('post_authors.post_id', '=', 'posts.id')
+          .where('post_authors.author_id', '=', authorId),
+      ),
+    );
+  }
+  if (f.month)
+    q = q.where('posts.published_at', '>=', `${f.month}-01`).where('posts.published_at', '<', nextMonth(f.month));
+  return q;
+}
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+export async function listVisiblePosts(
+  db: Db,
+  f: VisiblePostFilter,
+  page: { limit: number; offset: number },
+): Promise<PostRow[]> {
+  return visiblePostsQuery(db, f)
+    .selectAll('posts')
+    .orderBy('posts.published_at', 'desc')
+    .orderBy('posts.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+}
+
+export async function countVisiblePosts(db: Db, f: VisiblePostFilter): Promise<number> {
+  const row = await visiblePostsQuery(db, f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function findPostBySlug(db: Db, slug: string): Promise<PostRow | undefined> {
+  return db.selectFrom('posts').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export async function findPostById(db: Db, id: number): Promise<PostRow | undefined> {
+  return db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findPostsByIds(db: Db, ids: number[]): Promise<PostRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('posts').selectAll().where('id', 'in', ids).execute();
+}
+
+export function isPostVisible(row: PostRow, now: string): boolean {
+  return (
+    (row.status === 'published' || row.status === 'scheduled') && row.published_at !== null && row.published_at <= now
+  );
+}
+
+/** The slug a post has now, if `oldSlug` was once one of its slugs. */
+export async function findCurrentSlugFor(db: Db, oldSlug: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('slug_history')
+    .innerJoin('posts', 'posts.id', 'slug_history.post_id')
+    .select('posts.slug')
+    .where('slug_history.old_slug', '=', oldSlug)
+    .executeTakeFirst();
+  return row?.slug;
+}
+
+/** The neighbours of a post in its primary category, by publication time. */
+export async function findAdjacentPosts(
+  db: Db,
+  row: PostRow,
+  now: string,
+): Promise<{ previous?: PostRow; next?: PostRow }> {
+  if (row.primary_category_id === null || row.published_at === null) return {};
+  const base = visiblePostsQuery(db, { now, categoryIds: [row.primary_category_id] }).selectAll('posts');
+  const at = row.published_at;
+  const [previous, next] = await Promise.all([
+    base
+      .where((eb) =>
+        eb.or([
+          eb('posts.published_at', '<', at),
+          eb.and([eb('posts.published_at', '=', at), eb('posts.id', '<', row.id)]),
+        ]),
+      )
+      .orderBy('posts.published_at', 'desc')
+      .orderBy('posts.id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+    base
+      .where((eb) =>
+        eb.or([
+          eb('posts.published_at', '>', at),
+          eb.and([eb('posts.published_at', '=', at), eb('posts.id', '>', row.id)]),
+        ]),
+      )
+      .orderBy('posts.published_at', 'asc')
+      .orderBy('posts.id', 'asc')
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  return { previous, next };
+}
+
+export async function countVisibleByMonth(db: Db, now: string): Promise<{ month: string; n: number }[]> {
+  const rows = await visiblePostsQuery(db, { now })
+    .select([sql<string>`substr(posts.published_at, 1, 7)`.as('month'), (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(sql`substr(posts.published_at, 1, 7)`)
+    .orderBy(sql`substr(posts.published_at, 1, 7)`, 'desc')
+    .execute();
+  return rows.map((r) => ({ month: r.month, n: Number(r.n) }));
+}
+
+export async function countVisibleByCategory(db: Db, now: string): Promise<Map<number, number>> {
+  const rows = await visiblePostsQuery(db, { now })
+    .where('posts.primary_category_id', 'is not', null)
+    .select(['posts.primary_category_id as id', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('posts.primary_category_id')
+    .execute();
+  return new Map(rows.map((r) => [r.id as number, Number(r.n)]));
+}
+
+/** The earliest scheduled time still in the future: caches must not outlive it. */
+export async function findNextScheduledTime(db: Db, now: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('posts')
+    .select((eb) => eb.fn.min('published_at').as('at'))
+    .where('status', 'in', ['published', 'scheduled'])
+    .where('published_at', '>', now)
+    .executeTakeFirst();
+  return (row?.at as string | null) ?? undefined;
+}
+
+export async function listVisiblePages(db: Db, now: string): Promise<PostRow[]> {
+  return db.selectFrom('posts').selectAll().where('type', '=', 'page').where(visible(now)).orderBy('title').execute();
+}
+
+export async function insertPost(db: Db, row: NewPostRow): Promise<number> {
+  const r = await db.insertInto('posts').values(row).returning('id').executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function updatePost(db: Db, id: number, changes: PostRowUpdate): Promise<void> {
+  await db.updateTable('posts').set(changes).where('id', '=', id).execute();
+}
+
+export async function recordOldSlug(db: Db, postId: number, oldSlug: string, at: string): Promise<void> {
+  await db.deleteFrom('slug_history').where('old_slug', '=', oldSlug).execute();
+  await db.insertInto('slug_history').values({ old_slug: oldSlug, post_id: postId, changed_at: at }).execute();
+}
+
+export async function forgetOldSlug(db: Db, slug: string): Promise<void> {
+  await db.deleteFrom('slug_history').where('old_slug', '=', slug).execute();
+}

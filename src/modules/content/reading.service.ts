@@ -1,0 +1,224 @@
+import type { PostRow } from '../../storage/schema.ts';
+import { RENDER_VERSION, renderMarkdown, type TocEntry } from '../markdown/render-markdown.ts';
+import { AppError } from '../shared/errors.ts';
+import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
+import {
+  type CategoryTree,
+  categoryAndDescendants,
+  categoryTrail,
+  loadCategoryTree,
+  requireCategory,
+} from './category.service.ts';
+import type { ContentDeps } from './content.deps.ts';
+import {
+  type Article,
+  type Author,
+  type Category,
+  type PostSummary,
+  readingMinutes,
+  type TagRef,
+} from './content.types.ts';
+import {
+  countVisiblePosts,
+  findAdjacentPosts,
+  findCurrentSlugFor,
+  findNextScheduledTime,
+  findPostBySlug,
+  isPostVisible,
+  listVisiblePosts,
+  type VisiblePostFilter,
+} from './post.repository.ts';
+import { authorsOfPosts, findAuthorBySlug, findTagBySlug, tagsOfPosts } from './taxonomy.repository.ts';
+
+type ReadDeps = Pick<ContentDeps, 'db' | 'clock'>;
+
+const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
+
+/** Turns rows into summaries with authors, tags and category, in two queries for the whole list. */
+async function summarise(deps: ReadDeps, rows: PostRow[], tree: CategoryTree): Promise<PostSummary[]> {
+  const ids = rows.map((r) => r.id);
+  const [authors, tags] = await Promise.all([authorsOfPosts(deps.db, ids), tagsOfPosts(deps.db, ids)]);
+  return rows.map((r) => {
+    const category = r.primary_category_id === null ? undefined : tree.byId.get(r.primary_category_id);
+    const updated = r.updated_at && r.published_at && r.updated_at > r.published_at ? r.updated_at : null;
+    return {
+      id: r.id,
+      type: r.type,
+      slug: r.slug,
+      title: r.title,
+      standfirst: r.standfirst,
+      excerpt: r.excerpt,
+      publishedAt: r.published_at ?? r.created_at,
+      updatedAt: updated,
+      category: category ? { id: category.id, slug: category.slug, path: category.path, name: category.name } : null,
+      authors: authors.filter((a) => a.post_id === r.id).map((a) => ({ id: a.id, slug: a.slug, name: a.name })),
+      tags: tags.filter((t) => t.post_id === r.id).map((t): TagRef => ({ id: t.id, slug: t.slug, name: t.name })),
+      cover: r.cover_src
+        ? { src: r.cover_src, alt: r.cover_alt ?? '', caption: r.cover_caption ?? '', credit: r.cover_credit ?? '' }
+        : null,
+      wordCount: r.word_count,
+      readingMinutes: readingMinutes(r.word_count),
+    };
+  });
+}
+
+async function listPage(
+  deps: ReadDeps,
+  filter: Omit<VisiblePostFilter, 'now'>,
+  req: PageRequest,
+  tree?: CategoryTree,
+): Promise<Paged<PostSummary>> {
+  const f = { ...filter, now: nowIso(deps) };
+  const [rows, total, t] = await Promise.all([
+    listVisiblePosts(deps.db, f, { limit: req.perPage, offset: (req.page - 1) * req.perPage }),
+    countVisiblePosts(deps.db, f),
+    tree ?? loadCategoryTree(deps),
+  ]);
+  return paged(await summarise(deps, rows, t), req, total);
+}
+
+/** The home page: latest posts, newest first. */
+export function listLatestPosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
+  return listPage(deps, {}, req);
+}
+
+export interface CategoryArchive {
+  category: Category;
+  trail: ReturnType<typeof categoryTrail>;
+  posts: Paged<PostSummary>;
+}
+
+/** A category archive: posts in the category and all its sub-categories, with the sub-categories listed. */
+export async function getCategoryArchive(
+  deps: ReadDeps,
+  input: { path: string; page: PageRequest },
+): Promise<CategoryArchive> {
+  const tree = await loadCategoryTree(deps);
+  const category = requireCategory(tree, input.path);
+  const posts = await listPage(deps, { categoryIds: categoryAndDescendants(category) }, input.page, tree);
+  return { category, trail: categoryTrail(tree, category.id), posts };
+}
+
+export async function getTagArchive(
+  deps: ReadDeps,
+  input: { slug: string; page: PageRequest },
+): Promise<{ tag: TagRef; posts: Paged<PostSummary> }> {
+  const tag = await findTagBySlug(deps.db, input.slug);
+  if (!tag) throw new AppError('TAG_NOT_FOUND', 'There is no such tag.', { detail: input.slug.slice(0, 200) });
+  return {
+    tag: { id: tag.id, slug: tag.slug, name: tag.name },
+    posts: await listPage(deps, { tagId: tag.id }, input.page),
+  };
+}
+
+export async function getAuthorArchive(
+  deps: ReadDeps,
+  input: { slug: string; page: PageRequest },
+): Promise<{ author: Author; posts: Paged<PostSummary> }> {
+  const a = await findAuthorBySlug(deps.db, input.slug);
+  if (!a) throw new AppError('AUTHOR_NOT_FOUND', 'There is no such author.', { detail: input.slug.slice(0, 200) });
+  return {
+    author: { id: a.id, slug: a.slug, name: a.name, bio: a.bio },
+    posts: await listPage(deps, { authorId: a.id }, input.page),
+  };
+}
+
+/** A monthly archive; `year` and `month` come from the URL and are checked here. */
+export async function getMonthArchive(
+  deps: ReadDeps,
+  input: { year: string; month: string; page: PageRequest },
+): Promise<{ month: string; posts: Paged<PostSummary> }> {
+  const y = Number(input.year);
+  const m = Number(input.month);
+  if (!/^\d{4}$/.test(input.year) || !/^\d{2}$/.test(input.month) || m < 1 || m > 12 || y < 1) {
+    throw new AppError('ARCHIVE_NOT_FOUND', 'There is no such monthly archive.', {
+      detail: `${input.year}/${input.month}`,
+    });
+  }
+  const month = `${input.year}-${input.month}`;
+  const posts = await listPage(deps, { month }, input.page);
+  if (posts.total === 0)
+    throw new AppError('ARCHIVE_NOT_FOUND', 'Nothing was published in that month.', { detail: month });
+  return { month, posts };
+}
+
+export type ArticleLookup = { kind: 'article'; article: Article } | { kind: 'redirect'; slug: string };
+
+/**
+ * An article or static page by its slug, as a reader may see it. An old slug answers with the post's
+ * current slug so the web layer can redirect permanently.
+ */
+export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }): Promise<ArticleLookup> {
+  const now = nowIso(deps);
+  const row = await findPostBySlug(deps.db, input.slug);
+  if (!row || !isPostVisible(row, now)) {
+    const current = row ? undefined : await findCurrentSlugFor(deps.db, input.slug);
+    if (current) return { kind: 'redirect', slug: current };
+    throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: input.slug.slice(0, 200) });
+  }
+  const tree = await loadCategoryTree(deps);
+  const [[summary], adjacent] = await Promise.all([
+    summarise(deps, [row], tree),
+    row.type === 'post'
+      ? findAdjacentPosts(deps.db, row, now)
+      : Promise.resolve({} as Awaited<ReturnType<typeof findAdjacentPosts>>),
+  ]);
+  const { html, toc } = renderedBody(row);
+  return {
+    kind: 'article',
+    article: {
+      ...summary!,
+      bodyHtml: html,
+      toc,
+      seoTitle: row.seo_title,
+      seoDescription: row.seo_description,
+      breadcrumb: categoryTrail(tree, row.primary_category_id),
+      previous: adjacent.previous ? { slug: adjacent.previous.slug, title: adjacent.previous.title } : null,
+      next: adjacent.next ? { slug: adjacent.next.slug, title: adjacent.next.title } : null,
+    },
+  };
+}
+
+/** The stored render when it came from this renderer; a fresh one otherwise (after an upgrade). */
+function renderedBody(row: PostRow): { html: string; toc: TocEntry[] } {
+  if (row.render_version === RENDER_VERSION)
+    return { html: row.body_html, toc: JSON.parse(row.toc_json) as TocEntry[] };
+  const r = renderMarkdown(row.body_md);
+  return { html: r.html, toc: r.toc };
+}
+
+/** Summaries for posts found by id (search hits), keeping the given order. */
+export async function summariesByIds(deps: ReadDeps, rows: PostRow[]): Promise<PostSummary[]> {
+  return summarise(deps, rows, await loadCategoryTree(deps));
+}
+
+/** The latest posts with their rendered bodies, for feeds. */
+export async function listLatestArticles(
+  deps: ReadDeps,
+  filter: { categoryPath?: string; tagSlug?: string },
+  limit: number,
+): Promise<{ title: string; items: (PostSummary & { bodyHtml: string })[] }> {
+  const tree = await loadCategoryTree(deps);
+  const f: VisiblePostFilter = { now: nowIso(deps) };
+  let title = '';
+  if (filter.categoryPath !== undefined) {
+    const c = requireCategory(tree, filter.categoryPath);
+    f.categoryIds = categoryAndDescendants(c);
+    title = c.name;
+  }
+  if (filter.tagSlug !== undefined) {
+    const tag = await findTagBySlug(deps.db, filter.tagSlug);
+    if (!tag) throw new AppError('TAG_NOT_FOUND', 'There is no such tag.', { detail: filter.tagSlug.slice(0, 200) });
+    f.tagId = tag.id;
+    title = tag.name;
+  }
+  const rows = await listVisiblePosts(deps.db, f, { limit, offset: 0 });
+  const summaries = await summarise(deps, rows, tree);
+  return { title, items: summaries.map((s, i) => ({ ...s, bodyHtml: renderedBody(rows[i]!).html })) };
+}
+
+/** When the next scheduled post goes live without any write: a cache of reader pages must end by then. */
+export async function nextScheduledChange(deps: ReadDeps): Promise<Date | undefined> {
+  const at = await findNextScheduledTime(deps.db, nowIso(deps));
+  return at ? new Date(at) : undefined;
+}

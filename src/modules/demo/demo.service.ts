@@ -1,0 +1,151 @@
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inTransaction } from '../../storage/transaction.ts';
+import type { ContentDeps } from '../content/content.deps.ts';
+import { type PostInput, savePost } from '../content/post-writer.service.ts';
+import { insertAuthor, insertCategory } from '../content/taxonomy.repository.ts';
+import { saveSiteSettings } from '../site/settings.service.ts';
+import { setWidgets } from '../site/widgets.service.ts';
+import { parseFrontMatter } from './front-matter.ts';
+
+const CONTENT_DIR = new URL('./content/', import.meta.url);
+
+/** The demo's category tree: slug path and name, parents before children. */
+const DEMO_CATEGORIES: { path: string; name: string; description: string }[] = [
+  { path: 'russian-history', name: 'Russian History', description: 'From Muscovy to the fall of the Soviet Union.' },
+  {
+    path: 'russian-history/imperial-russia',
+    name: 'Imperial Russia',
+    description: 'The empire of the Romanovs, 1721–1917.',
+  },
+  {
+    path: 'russian-history/soviet-union',
+    name: 'Soviet Union',
+    description: 'The USSR from revolution to dissolution, 1917–1991.',
+  },
+  {
+    path: 'russian-history/soviet-union/great-patriotic-war',
+    name: 'The Great Patriotic War',
+    description: 'The Soviet war against Germany and its allies, 1941–1945, and the August 1945 campaign in Manchuria.',
+  },
+  { path: 'east-asia', name: 'East Asia', description: 'China, Japan, Korea and Mongolia.' },
+  {
+    path: 'east-asia/japan',
+    name: 'Japan',
+    description: 'Japan from the Meiji Restoration to the end of the Pacific War.',
+  },
+];
+
+/** True when the site has no posts at all: a fresh data folder. */
+export async function isDemoNeeded(deps: Pick<ContentDeps, 'db'>): Promise<boolean> {
+  const row = await deps.db
+    .selectFrom('posts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0) === 0;
+}
+
+function readArticles(): PostInput[] {
+  const files = readdirSync(CONTENT_DIR)
+    .filter((f) => f.endsWith('.md'))
+    .sort();
+  return files.map((file) => {
+    const { data, body } = parseFrontMatter(readFileSync(new URL(file, CONTENT_DIR), 'utf8'), file);
+    const list = (v: string | undefined) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [];
+    return {
+      type: data.type === 'page' ? 'page' : 'post',
+      slug: data.slug ?? file.replace(/\.md$/, ''),
+      title: data.title ?? file,
+      standfirst: data.standfirst ?? '',
+      excerpt: data.excerpt ?? '',
+      bodyMarkdown: body,
+      status: 'published',
+      publishedAt: data.published ? new Date(data.published).toISOString() : null,
+      updatedAt: data.updated ? new Date(data.updated).toISOString() : null,
+      categoryPath: data.category ?? null,
+      tags: list(data.tags),
+      authorSlugs: list(data.authors),
+      cover: data.cover
+        ? {
+            src: data.cover,
+            alt: data.cover_alt ?? '',
+            caption: data.cover_caption ?? '',
+            credit: data.cover_credit ?? '',
+          }
+        : null,
+    } satisfies PostInput;
+  });
+}
+
+/**
+ * Fills an empty site with the demo: a Russian-history blog with a category tree, two authors, articles
+ * (one long piece on Khalkhin-Gol), static pages, widgets, and the media they show.
+ */
+export async function seedDemoSite(deps: ContentDeps, opts: { mediaDir: string }): Promise<{ posts: number }> {
+  // All or nothing: a demo that fails half-way leaves the database as it was.
+  return inTransaction(deps.db, (trx) => seedInto({ ...deps, db: trx }, opts));
+}
+
+async function seedInto(deps: ContentDeps, opts: { mediaDir: string }): Promise<{ posts: number }> {
+  mkdirSync(opts.mediaDir, { recursive: true });
+  const mediaSource = new URL('./media/', CONTENT_DIR);
+  for (const f of readdirSync(mediaSource)) copyFileSync(new URL(f, mediaSource), join(opts.mediaDir, f));
+
+  await saveSiteSettings(deps, {
+    title: 'The Steppe and the Sea',
+    tagline: 'Russian and East Asian history, argued with sources',
+    description:
+      'Long-form history of Russia, the Soviet Union and their eastern frontier, with notes and sources. An Annalist demo site.',
+    locale: 'en-GB',
+    timeZone: 'Europe/London',
+    postsPerPage: 5,
+  });
+
+  const now = deps.clock.now().toISOString();
+  const ids = new Map<string, number>();
+  for (const c of DEMO_CATEGORIES) {
+    const parentPath = c.path.includes('/') ? c.path.slice(0, c.path.lastIndexOf('/')) : null;
+    const id = await insertCategory(deps.db, {
+      parent_id: parentPath ? (ids.get(parentPath) ?? null) : null,
+      slug: c.path.split('/').pop()!,
+      path: c.path,
+      name: c.name,
+      description: c.description,
+      position: ids.size,
+    });
+    ids.set(c.path, id);
+  }
+
+  for (const line of readFileSync(new URL('authors.txt', CONTENT_DIR), 'utf8').split('\n')) {
+    const [slug, name, bio] = line.split('|').map((s) => s.trim());
+    if (slug && name) await insertAuthor(deps.db, { slug, name, bio: bio ?? '', created_at: now });
+  }
+
+  const articles = readArticles();
+  for (const a of articles) await savePost(deps, a);
+
+  await setWidgets(deps, [
+    { area: 'sidebar', type: 'search', title: 'Search' },
+    { area: 'sidebar', type: 'category-tree', title: 'Categories' },
+    { area: 'sidebar', type: 'recent-posts', title: 'Recent articles', config: { count: 5 } },
+    { area: 'sidebar', type: 'tag-cloud', title: 'Tags', config: { count: 20 } },
+    { area: 'footer', type: 'archives', title: 'Archives' },
+    {
+      area: 'footer',
+      type: 'text',
+      title: 'About this site',
+      config: {
+        markdown:
+          'A demonstration of [Annalist](/about/): long-form history with notes, sources and a category tree. Every article here was written for the demo.',
+      },
+    },
+  ]);
+  // The header area is left empty on purpose: readers must see nothing there, not an admin hint.
+  return { posts: articles.length };
+}

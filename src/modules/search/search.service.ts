@@ -1,0 +1,65 @@
+import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../storage/search-index.ts';
+import type { ContentDeps } from '../content/content.deps.ts';
+import type { PostSummary } from '../content/content.types.ts';
+import { findPostsByIds } from '../content/post.repository.ts';
+import { summariesByIds } from '../content/reading.service.ts';
+import { AppError } from '../shared/errors.ts';
+import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
+
+export const MAX_QUERY_LENGTH = 200;
+const MAX_TERMS = 12;
+
+/** A piece of a snippet: plain text, or text that matched the query. Views escape both. */
+export type SnippetPart = { text: string; match: boolean };
+
+export interface SearchResult {
+  post: PostSummary;
+  snippet: SnippetPart[];
+}
+
+/** Splits what a reader typed into words; query syntax means nothing here, every word is a plain term. */
+export function searchTerms(q: string): string[] {
+  if (q.length > MAX_QUERY_LENGTH) {
+    throw new AppError('SEARCH_QUERY_TOO_LONG', `Search words can be at most ${MAX_QUERY_LENGTH} characters long.`, {
+      detail: `length ${q.length}`,
+    });
+  }
+  return (q.normalize('NFKC').match(/[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu) ?? []).slice(0, MAX_TERMS);
+}
+
+export function snippetParts(snippet: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  const re = new RegExp(`${HIGHLIGHT_START}([^${HIGHLIGHT_END}]*)${HIGHLIGHT_END}`, 'g');
+  let last = 0;
+  for (const m of snippet.matchAll(re)) {
+    if (m.index > last) parts.push({ text: snippet.slice(last, m.index), match: false });
+    parts.push({ text: m[1] ?? '', match: true });
+    last = m.index + m[0].length;
+  }
+  if (last < snippet.length) parts.push({ text: snippet.slice(last), match: false });
+  return parts;
+}
+
+/** Full-text search over titles, standfirsts and bodies of what readers may see, best match first. */
+export async function searchPosts(
+  deps: Pick<ContentDeps, 'db' | 'clock' | 'search'>,
+  input: { q: string; page: PageRequest },
+): Promise<Paged<SearchResult>> {
+  const terms = searchTerms(input.q);
+  const { hits, total } = await deps.search.query(terms, {
+    limit: input.page.perPage,
+    offset: (input.page.page - 1) * input.page.perPage,
+    visibleAt: deps.clock.now().toISOString(),
+  });
+  const rows = await findPostsByIds(
+    deps.db,
+    hits.map((h) => h.postId),
+  );
+  const summaries = new Map((await summariesByIds(deps, rows)).map((s) => [s.id, s]));
+  const results: SearchResult[] = [];
+  for (const h of hits) {
+    const post = summaries.get(h.postId);
+    if (post) results.push({ post, snippet: snippetParts(h.snippet) });
+  }
+  return paged(results, input.page, total);
+}

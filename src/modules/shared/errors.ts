@@ -1,0 +1,39 @@
+/**
+ * Every error Annalist shows a person has a stable code. HTTP status lives only in the web layer
+ * (src/web/http-errors.ts), in a table keyed by these codes: a new code without a status fails the typecheck.
+ * docs/errors.md explains each one.
+ */
+export const ERROR_CODES = [
+  'NOT_FOUND',
+  'POST_NOT_FOUND',
+  'CATEGORY_NOT_FOUND',
+  'TAG_NOT_FOUND',
+  'AUTHOR_NOT_FOUND',
+  'ARCHIVE_NOT_FOUND',
+  'INVALID_PAGE_NUMBER',
+  'INVALID_QUERY',
+  'SEARCH_QUERY_TOO_LONG',
+  'INVALID_URL_ENCODING',
+  'BAD_REQUEST',
+  'METHOD_NOT_ALLOWED',
+  'INTERNAL_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** An error with a stable code, a message safe to show anyone, and private detail for the logs only. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly publicMessage: string;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, publicMessage: string, options: { detail?: string; cause?: unknown } = {}) {
+    super(`${code}: ${publicMessage}${options.detail ? ` (${options.detail})` : ''}`, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.publicMessage = publicMessage;
+    this.detail = options.detail;
+  }
+}
+
+export const isAppError = (err: unknown): err is AppError => err instanceof AppError;

@@ -1,0 +1,131 @@
+import { type Migration, sql } from 'kysely';
+import type { Capabilities } from '../capabilities.ts';
+import type { AnyDb } from './index.ts';
+
+export function initialMigration(caps: Capabilities): Migration {
+  const id = (db: AnyDb, table: string) =>
+    db.schema
+      .createTable(table)
+      .addColumn('id', 'integer', (c) =>
+        caps.autoIncrement === 'identity'
+          ? c.primaryKey().generatedByDefaultAsIdentity()
+          : c.primaryKey().autoIncrement(),
+      );
+
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+
+      await id(db, 'authors')
+        .addColumn('slug', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('bio', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await id(db, 'categories')
+        .addColumn('parent_id', 'integer', (c) => c.references('categories.id').onDelete('restrict'))
+        .addColumn('slug', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+
+      await id(db, 'tags')
+        .addColumn('slug', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .execute();
+
+      await id(db, 'posts')
+        .addColumn('type', 'text', (c) => c.notNull().check(sql`type in ('post', 'page')`))
+        .addColumn('slug', 'text', (c) => c.notNull().unique())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('standfirst', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('body_md', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('excerpt', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('draft', 'scheduled', 'published')`))
+        .addColumn('published_at', 'text')
+        .addColumn('updated_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('primary_category_id', 'integer', (c) => c.references('categories.id').onDelete('set null'))
+        .addColumn('cover_src', 'text')
+        .addColumn('cover_alt', 'text')
+        .addColumn('cover_caption', 'text')
+        .addColumn('cover_credit', 'text')
+        .addColumn('seo_title', 'text')
+        .addColumn('seo_description', 'text')
+        .addColumn('body_html', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('toc_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('word_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('render_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('posts_listing').on('posts').columns(['type', 'status', 'published_at']).execute();
+      await db.schema
+        .createIndex('posts_category')
+        .on('posts')
+        .columns(['primary_category_id', 'published_at'])
+        .execute();
+
+      await db.schema
+        .createTable('post_tags')
+        .addColumn('post_id', 'integer', (c) => c.notNull().references('posts.id').onDelete('cascade'))
+        .addColumn('tag_id', 'integer', (c) => c.notNull().references('tags.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('post_tags_pk', ['post_id', 'tag_id'])
+        .execute();
+      await db.schema.createIndex('post_tags_tag').on('post_tags').columns(['tag_id', 'post_id']).execute();
+
+      await db.schema
+        .createTable('post_authors')
+        .addColumn('post_id', 'integer', (c) => c.notNull().references('posts.id').onDelete('cascade'))
+        .addColumn('author_id', 'integer', (c) => c.notNull().references('authors.id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('post_authors_pk', ['post_id', 'author_id'])
+        .execute();
+      await db.schema.createIndex('post_authors_author').on('post_authors').columns(['author_id', 'post_id']).execute();
+
+      await db.schema
+        .createTable('slug_history')
+        .addColumn('old_slug', 'text', (c) => c.primaryKey())
+        .addColumn('post_id', 'integer', (c) => c.notNull().references('posts.id').onDelete('cascade'))
+        .addColumn('changed_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await id(db, 'widgets')
+        .addColumn('area', 'text', (c) => c.notNull().check(sql`area in ('header', 'sidebar', 'footer')`))
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('config_json', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+
+      if (caps.fullText === 'fts5') {
+        // FTS5 keeps its own copy of the plain text (rowid = post id) so that snippet() can quote it.
+        await sql`create virtual table search_posts using fts5(
+          title, standfirst, body,
+          tokenize='porter unicode61 remove_diacritics 2'
+        )`.execute(db);
+      }
+    },
+    async down(db: AnyDb) {
+      if (caps.fullText === 'fts5') await sql`drop table if exists search_posts`.execute(db);
+      for (const t of [
+        'widgets',
+        'slug_history',
+        'post_authors',
+        'post_tags',
+        'posts',
+        'tags',
+        'categories',
+        'authors',
+        'settings',
+      ]) {
+        await db.schema.dropTable(t).ifExists().execute();
+      }
+    },
+  };
+}

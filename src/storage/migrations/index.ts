@@ -1,0 +1,20 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Capabilities } from '../capabilities.ts';
+import { initialMigration } from './001-initial.ts';
+
+/**
+ * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
+ * database it is about to change.
+ */
+export function migrationProvider(caps: Capabilities): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { '001-initial': initialMigration(caps) };
+    },
+  };
+}
+
+export const MIGRATION_NAMES = ['001-initial'];
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now
+export type AnyDb = Kysely<any>;

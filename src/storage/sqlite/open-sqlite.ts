@@ -1,0 +1,115 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { SQLITE_CAPABILITIES } from '../capabilities.ts';
+import { MIGRATION_NAMES, migrationProvider } from '../migrations/index.ts';
+import type { DatabaseSchema } from '../schema.ts';
+import { type Storage, StorageOpenError } from '../storage.ts';
+import { Fts5SearchIndex } from './fts5-search.ts';
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const OUR_TABLES = ['kysely_migration', 'posts', 'settings'];
+
+/**
+ * Checks an existing database file without changing it: header, integrity, and that it is ours. Throws a
+ * StorageOpenError with a one-line message naming the file; a missing or empty file passes (it will be created).
+ */
+export function inspectSqliteFile(file: string): void {
+  if (!existsSync(file) || statSync(file).size === 0) return;
+  const header = Buffer.alloc(16);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!header.equals(SQLITE_HEADER)) {
+    throw new StorageOpenError(
+      'DATABASE_NOT_SQLITE',
+      `${file} is not an SQLite database (its first bytes are not "SQLite format 3"); refusing to start, nothing was changed`,
+    );
+  }
+  let probe: SQLite.Database | undefined;
+  try {
+    probe = new SQLite(file, { readonly: true, fileMustExist: true });
+    const check = probe.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new Error(String(check));
+    const tables = new Set(
+      (probe.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    if (tables.size > 0 && !OUR_TABLES.every((t) => tables.has(t))) {
+      throw new StorageOpenError(
+        'DATABASE_FOREIGN',
+        `${file} is an SQLite database but not an Annalist one (no Annalist tables in it); refusing to start, nothing was changed`,
+      );
+    }
+    if (tables.has('kysely_migration')) {
+      const applied = (probe.prepare('select name from kysely_migration').all() as { name: string }[]).map(
+        (r) => r.name,
+      );
+      const unknown = applied.filter((n) => !MIGRATION_NAMES.includes(n));
+      if (unknown.length > 0) {
+        throw new StorageOpenError(
+          'DATABASE_TOO_NEW',
+          `${file} was written by a newer Annalist (unknown migration ${unknown[0]}); upgrade Annalist, nothing was changed`,
+        );
+      }
+    }
+  } catch (err) {
+    if (err instanceof StorageOpenError) throw err;
+    throw new StorageOpenError(
+      'DATABASE_CORRUPT',
+      `${file} is damaged and cannot be read as an SQLite database (${(err as Error).message}); refusing to start, nothing was changed`,
+      { cause: err },
+    );
+  } finally {
+    probe?.close();
+  }
+}
+
+/** Opens (creating if needed) the SQLite database at `file`, after checking it, and migrates it to the latest schema. */
+export async function openSqliteStorage(file: string, options: { readonly?: boolean } = {}): Promise<Storage> {
+  inspectSqliteFile(file);
+  let raw: SQLite.Database;
+  try {
+    raw = new SQLite(file, { readonly: options.readonly ?? false });
+  } catch (err) {
+    throw new StorageOpenError('DATABASE_UNREADABLE', `${file} cannot be opened (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  if (!options.readonly) {
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+  }
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: raw }) });
+
+  if (!options.readonly) {
+    const migrator = new Migrator({ db, provider: migrationProvider(SQLITE_CAPABILITIES) });
+    const { error } = await migrator.migrateToLatest();
+    if (error) {
+      await db.destroy();
+      throw new StorageOpenError('DATABASE_UNREADABLE', `${file}: migration failed (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+  }
+
+  // PRAGMA data_version changes when another connection (another process) commits; local writes bump `local`.
+  const dataVersion = raw.prepare('pragma data_version').pluck();
+  let local = 0;
+  return {
+    db,
+    capabilities: SQLITE_CAPABILITIES,
+    search: new Fts5SearchIndex(db),
+    contentVersion: () => `${dataVersion.get() as number}.${local}`,
+    noteWrite: () => {
+      local++;
+    },
+    close: () => db.destroy(),
+  };
+}

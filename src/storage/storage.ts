@@ -1,0 +1,35 @@
+import type { Capabilities } from './capabilities.ts';
+import type { Db } from './schema.ts';
+import type { SearchIndex } from './search-index.ts';
+
+/**
+ * Everything the domain needs from a database, picked once in main.ts. `contentVersion()` changes whenever
+ * any process has written to the content, so caches can tell that what they hold is stale.
+ */
+export interface Storage {
+  db: Db;
+  capabilities: Capabilities;
+  search: SearchIndex;
+  /** Cheap, synchronous: called on every cached page view. */
+  contentVersion(): string;
+  /** Tell this process's own caches that it has just written. */
+  noteWrite(): void;
+  close(): Promise<void>;
+}
+
+/** Raised when a database file cannot be used; the message is one line a person can act on. */
+export class StorageOpenError extends Error {
+  constructor(
+    readonly code:
+      | 'DATABASE_NOT_SQLITE'
+      | 'DATABASE_FOREIGN'
+      | 'DATABASE_CORRUPT'
+      | 'DATABASE_TOO_NEW'
+      | 'DATABASE_UNREADABLE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageOpenError';
+  }
+}

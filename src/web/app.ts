@@ -1,0 +1,126 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AppError, isAppError } from '../modules/shared/errors.ts';
+import { HTTP_ERRORS } from './http-errors.ts';
+import { encodedBody, PageCache } from './page-cache.ts';
+import { loadChrome, renderDocument } from './render.tsx';
+import { registerApiRoutes } from './routes/api.ts';
+import { registerAssetRoutes } from './routes/assets.ts';
+import { registerFeedRoutes } from './routes/feeds.ts';
+import { registerReadingRoutes } from './routes/reading.tsx';
+import { ErrorView } from './views/archive-pages.tsx';
+import type { WebDeps } from './web-deps.ts';
+
+// Strict by default: no inline script or style, nothing from other origins.
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; manifest-src 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-frame-options': 'DENY',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+const wantsJson = (req: FastifyRequest) => req.url.startsWith('/api/');
+
+/**
+ * Builds the whole web application without listening, so tests can call it in-process with inject().
+ */
+export function buildApp(deps: WebDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    trustProxy: false,
+    routerOptions: { maxParamLength: 300, ignoreDuplicateSlashes: false },
+    bodyLimit: 1024 * 1024,
+    // A malformed URL (bad percent-encoding, invalid UTF-8) gets our readable 400 page, not Fastify's default.
+    frameworkErrors: (error, req, reply) => {
+      const code = error.code === 'FST_ERR_BAD_URL' ? 'INVALID_URL_ENCODING' : 'BAD_REQUEST';
+      void sendError(
+        req,
+        reply,
+        new AppError(code, 'The address could not be read. Check it for stray % signs or broken characters.', {
+          cause: error,
+        }),
+      );
+    },
+  });
+  const cache = deps.pageCache === false ? undefined : new PageCache({ version: deps.contentVersion });
+
+  async function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): Promise<FastifyReply> {
+    const { status, title } = HTTP_ERRORS[err.code];
+    if (status >= 500) req.log.error({ err, code: err.code }, 'request failed');
+    reply.headers(SECURITY_HEADERS).header('cache-control', 'no-store');
+    if (wantsJson(req)) return reply.code(status).send({ error: { code: err.code, message: err.publicMessage } });
+    let html: string;
+    try {
+      const chrome = await loadChrome(deps);
+      html = renderDocument(
+        chrome,
+        { title, path: req.url.split('?')[0] ?? '/', noindex: true },
+        ErrorView({ status, title, message: err.publicMessage, code: err.code }),
+      );
+    } catch (chromeErr) {
+      // The database itself may be what failed: fall back to a page that needs nothing from it.
+      req.log.error({ err: chromeErr }, 'error page without chrome');
+      html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>Code: ${err.code}</p></main></body></html>`;
+    }
+    return reply.code(status).type('text/html; charset=utf-8').send(html);
+  }
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    if (!cache || req.method !== 'GET' || req.headers.authorization || req.headers.cookie?.includes('annalist_session'))
+      return;
+    const hit = cache.get(req.url);
+    if (!hit) {
+      req.cacheVersion = cache.currentVersion();
+      return;
+    }
+    reply.header('etag', hit.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
+    if (hit.location) reply.header('location', hit.location);
+    if (req.headers['if-none-match'] === hit.etag) return reply.code(304).send();
+    const { body, encoding } = encodedBody(hit, req.headers['accept-encoding']);
+    if (encoding) reply.header('content-encoding', encoding);
+    return reply.code(hit.status).type(hit.contentType).send(body);
+  });
+
+  app.setErrorHandler(async (error: FastifyError | AppError, req, reply) => {
+    if (isAppError(error)) return sendError(req, reply, error);
+    if ('validation' in error && error.validation)
+      return sendError(
+        req,
+        reply,
+        new AppError('INVALID_QUERY', 'Some of the values in the address are not valid.', { cause: error }),
+      );
+    if ('statusCode' in error && error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      const code =
+        error.statusCode === 405 ? 'METHOD_NOT_ALLOWED' : error.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
+      return sendError(req, reply, new AppError(code, 'The request could not be handled.', { cause: error }));
+    }
+    return sendError(
+      req,
+      reply,
+      new AppError(
+        'INTERNAL_ERROR',
+        'The page could not be shown because of a fault on our side. It has been logged.',
+        { cause: error },
+      ),
+    );
+  });
+
+  app.setNotFoundHandler(async (req, reply) =>
+    sendError(
+      req,
+      reply,
+      new AppError('NOT_FOUND', 'There is nothing at this address. It may have moved, or the link may be mistyped.', {
+        detail: req.url.slice(0, 200),
+      }),
+    ),
+  );
+
+  registerAssetRoutes(app, deps);
+  registerFeedRoutes(app, deps, cache);
+  registerApiRoutes(app, deps, cache);
+  registerReadingRoutes(app, deps, cache);
+  return app;
+}

@@ -1,0 +1,83 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import { listVisiblePages } from '../modules/content/post.repository.ts';
+import { getSiteSettings, type SiteSettings } from '../modules/site/settings.service.ts';
+import { loadWidgetAreas } from '../modules/site/widgets.service.ts';
+import { STYLESHEET_URL } from './assets.ts';
+import type { PageCache } from './page-cache.ts';
+import { type Head, Layout, type PageChrome } from './views/layout.tsx';
+import type { WebDeps } from './web-deps.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Content version read when the request began; set only for requests whose response may be cached. */
+    cacheVersion?: string;
+  }
+}
+
+/** Site settings, widget areas and navigation: what every reader page shows around its content. */
+export async function loadChrome(deps: WebDeps): Promise<PageChrome> {
+  const now = deps.content.clock.now().toISOString();
+  const [site, widgets, pages] = await Promise.all([
+    getSiteSettings(deps.content),
+    loadWidgetAreas(deps.content),
+    listVisiblePages(deps.content.db, now),
+  ]);
+  return {
+    site,
+    widgets,
+    pages: pages.map((p) => ({ slug: p.slug, title: p.title })),
+    baseUrl: deps.baseUrl,
+    stylesheet: STYLESHEET_URL,
+  };
+}
+
+export function renderDocument(chrome: PageChrome, head: Head, body: VNode): string {
+  return `<!DOCTYPE html>${renderToString(
+    <Layout chrome={chrome} head={head}>
+      {body}
+    </Layout>,
+  )}`;
+}
+
+export type PageRenderer = (site: SiteSettings) => { head: Head; body: VNode };
+
+/** Sends a response and, for a cacheable request, keeps it for the next reader. */
+export function sendBody(
+  cache: PageCache | undefined,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  res: { status: number; contentType: string; body: string | Buffer; location?: string },
+): FastifyReply {
+  const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
+  if (cache && req.cacheVersion !== undefined && (res.status === 200 || res.status === 301)) {
+    const entry = cache.set(req.url, req.cacheVersion, {
+      status: res.status,
+      contentType: res.contentType,
+      body,
+      location: res.location,
+    });
+    reply.header('etag', entry.etag);
+  }
+  if (res.location) reply.header('location', res.location);
+  return reply.code(res.status).type(res.contentType).send(body);
+}
+
+/** Renders a reader page in the site's layout and sends it. */
+export async function sendPage(
+  deps: WebDeps,
+  cache: PageCache | undefined,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  render: PageRenderer,
+  status = 200,
+): Promise<FastifyReply> {
+  const chrome = await loadChrome(deps);
+  const { head, body } = render(chrome.site);
+  return sendBody(cache, req, reply, {
+    status,
+    contentType: 'text/html; charset=utf-8',
+    body: renderDocument(chrome, head, body),
+  });
+}

@@ -1,0 +1,55 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../modules/shared/errors.ts';
+import { ASSETS } from '../assets.ts';
+import type { WebDeps } from '../web-deps.ts';
+
+const MEDIA_TYPES: Record<string, string> = {
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.gif': 'image/gif',
+};
+
+/** Hashed stylesheet and icon from memory; media files from the data folder, never outside it. */
+export function registerAssetRoutes(app: FastifyInstance, deps: WebDeps): void {
+  app.get('/assets/:file', async (req, reply) => {
+    const asset = ASSETS.get((req.params as { file: string }).file);
+    if (!asset) throw new AppError('NOT_FOUND', 'There is no such file.');
+    reply
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('vary', 'accept-encoding')
+      .type(asset.contentType);
+    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? ''))
+      return reply.header('content-encoding', 'gzip').send(asset.gzip);
+    return reply.send(asset.body);
+  });
+
+  app.get('/favicon.ico', async (_req, reply) => {
+    const icon = [...ASSETS.entries()].find(([name]) => name.startsWith('favicon.'));
+    return reply.redirect(`/assets/${icon?.[0] ?? ''}`, 301);
+  });
+
+  const root = resolve(deps.mediaDir);
+  app.get('/media/*', async (req, reply) => {
+    const rel = (req.params as { '*': string })['*'];
+    const type = MEDIA_TYPES[extname(rel).toLowerCase()];
+    const file = resolve(root, rel);
+    if (!type || !file.startsWith(root + sep) || rel.includes('\0'))
+      throw new AppError('NOT_FOUND', 'There is no such file.');
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) throw new AppError('NOT_FOUND', 'There is no such file.');
+    // Our SVGs are drawings, not documents: no script may run in one even when opened on its own.
+    return reply
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+      .header('cache-control', 'public, max-age=3600')
+      .header('content-length', info.size)
+      .type(type)
+      .send(createReadStream(file));
+  });
+}

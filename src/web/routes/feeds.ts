@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { listVisiblePages } from '../../modules/content/post.repository.ts';
+import { listLatestArticles, listLatestPosts } from '../../modules/content/reading.service.ts';
+import { listAllTags, listAuthors, listCategories } from '../../modules/content/taxonomy.repository.ts';
+import { buildFeed, type FeedFormat } from '../../modules/feeds/feed.service.ts';
+import { getSiteSettings } from '../../modules/site/settings.service.ts';
+import type { PageCache } from '../page-cache.ts';
+import { sendBody } from '../render.tsx';
+import type { WebDeps } from '../web-deps.ts';
+
+const FEED_TYPES: Record<FeedFormat, string> = {
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+};
+const FEED_SIZE = 20;
+
+/** A feed of the latest posts, site-wide or narrowed to a category (with sub-categories) or tag. */
+export async function sendFeed(
+  deps: WebDeps,
+  cache: PageCache | undefined,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  filter: { categoryPath?: string; tagSlug?: string },
+  format: FeedFormat,
+  pagePath: string,
+): Promise<FastifyReply> {
+  const [site, latest] = await Promise.all([
+    getSiteSettings(deps.content),
+    listLatestArticles(deps.content, filter, FEED_SIZE),
+  ]);
+  const body = buildFeed({
+    site,
+    baseUrl: deps.baseUrl,
+    pagePath,
+    feedBase: pagePath,
+    title: latest.title,
+    items: latest.items,
+    format,
+  });
+  return sendBody(cache, req, reply, { status: 200, contentType: FEED_TYPES[format], body });
+}
+
+const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Feeds, sitemap, robots.txt and the OpenSearch description. */
+export function registerFeedRoutes(app: FastifyInstance, deps: WebDeps, cache: PageCache | undefined): void {
+  app.get('/feed/', (req, reply) => sendFeed(deps, cache, req, reply, {}, 'rss', '/'));
+  app.get('/feed/atom/', (req, reply) => sendFeed(deps, cache, req, reply, {}, 'atom', '/'));
+  app.get('/feed.json', (req, reply) => sendFeed(deps, cache, req, reply, {}, 'json', '/'));
+  app.get('/feed', async (_req, reply) => reply.redirect('/feed/', 301));
+  for (const [suffix, format] of [
+    ['feed/', 'rss'],
+    ['feed/atom/', 'atom'],
+    ['feed.json', 'json'],
+  ] as const) {
+    app.get(`/tag/:slug/${suffix}`, (req, reply) => {
+      const { slug } = req.params as { slug: string };
+      return sendFeed(deps, cache, req, reply, { tagSlug: slug }, format, `/tag/${slug}/`);
+    });
+  }
+
+  app.get('/robots.txt', async (req, reply) =>
+    sendBody(cache, req, reply, {
+      status: 200,
+      contentType: 'text/plain; charset=utf-8',
+      body: `User-agent: *\nDisallow: /search\nDisallow: /api/\n\nSitemap: ${deps.baseUrl}/sitemap.xml\n`,
+    }),
+  );
+
+  app.get('/opensearch.xml', async (req, reply) => {
+    const site = await getSiteSettings(deps.content);
+    return sendBody(cache, req, reply, {
+      status: 200,
+      contentType: 'application/opensearchdescription+xml; charset=utf-8',
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"><ShortName>${xmlEscape(site.title.slice(0, 16))}</ShortName><Description>${xmlEscape(`Search ${site.title}`)}</Description><InputEncoding>UTF-8</InputEncoding><Url type="text/html" template="${xmlEscape(deps.baseUrl)}/search?q={searchTerms}"/></OpenSearchDescription>\n`,
+    });
+  });
+
+  app.get('/sitemap.xml', async (req, reply) => {
+    const now = deps.content.clock.now().toISOString();
+    const [posts, pages, categories, tags, authors] = await Promise.all([
+      listLatestPosts(deps.content, { page: 1, perPage: 50_000 }),
+      listVisiblePages(deps.content.db, now),
+      listCategories(deps.content.db),
+      listAllTags(deps.content.db),
+      listAuthors(deps.content.db),
+    ]);
+    const url = (path: string, lastmod?: string) =>
+      `<url><loc>${xmlEscape(deps.baseUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod}</lastmod>` : ''}</url>`;
+    const newest = posts.items[0]?.updatedAt ?? posts.items[0]?.publishedAt;
+    const urls = [
+      url('/', newest),
+      ...posts.items.map((p) => url(`/${p.slug}/`, p.updatedAt ?? p.publishedAt)),
+      ...pages.map((p) => url(`/${p.slug}/`, p.updated_at ?? p.published_at ?? undefined)),
+      ...categories.map((c) => url(`/category/${c.path}/`)),
+      ...tags.map((t) => url(`/tag/${t.slug}/`)),
+      ...authors.map((a) => url(`/author/${a.slug}/`)),
+    ];
+    return sendBody(cache, req, reply, {
+      status: 200,
+      contentType: 'application/xml; charset=utf-8',
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`,
+    });
+  });
+}

@@ -1,0 +1,68 @@
+import { PostsQuery, SearchQuery } from './api-schemas.ts';
+
+const queryParameters = (schema: { properties: Record<string, unknown>; required?: string[] }) =>
+  Object.entries(schema.properties).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: schema.required?.includes(name) ?? false,
+    schema: s,
+  }));
+
+const errorResponse = {
+  description: 'An error with a stable code (see docs/errors.md)',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+            required: ['code', 'message'],
+          },
+        },
+      },
+    },
+  },
+};
+
+const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+
+/** OpenAPI 3.1 description of the read-only API; query parameters come from the same schemas that validate requests. */
+export function openApiDocument(baseUrl: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Annalist read API',
+      version: '1.0.0',
+      description: 'Read-only access to published articles, categories, tags, authors and search.',
+    },
+    servers: [{ url: `${baseUrl}/api/v1` }],
+    paths: {
+      '/posts': {
+        get: {
+          summary: 'Published posts, newest first',
+          parameters: queryParameters(PostsQuery as never),
+          responses: { 200: ok('A page of posts'), 400: errorResponse, 404: errorResponse },
+        },
+      },
+      '/posts/{slug}': {
+        get: {
+          summary: 'One post or page with its rendered body',
+          parameters: [{ name: 'slug', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: ok('The post'), 301: { description: 'The post moved to a new slug' }, 404: errorResponse },
+        },
+      },
+      '/categories': { get: { summary: 'The category tree with post counts', responses: { 200: ok('Categories') } } },
+      '/tags': { get: { summary: 'Tags with post counts', responses: { 200: ok('Tags') } } },
+      '/authors': { get: { summary: 'Authors', responses: { 200: ok('Authors') } } },
+      '/search': {
+        get: {
+          summary: 'Full-text search, best match first',
+          parameters: queryParameters(SearchQuery as never),
+          responses: { 200: ok('Ranked results with highlighted snippets'), 400: errorResponse },
+        },
+      },
+    },
+  };
+}

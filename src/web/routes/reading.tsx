@@ -1,0 +1,201 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  getArticleBySlug,
+  getAuthorArchive,
+  getCategoryArchive,
+  getMonthArchive,
+  getTagArchive,
+  listLatestPosts,
+} from '../../modules/content/reading.service.ts';
+import { searchPosts } from '../../modules/search/search.service.ts';
+import { AppError } from '../../modules/shared/errors.ts';
+import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { isSlug } from '../../modules/shared/slug.ts';
+import { getSiteSettings } from '../../modules/site/settings.service.ts';
+import type { PageCache } from '../page-cache.ts';
+import { sendBody, sendPage } from '../render.tsx';
+import { CategoryView, HomeView, monthTitle, SearchView, SimpleArchiveView } from '../views/archive-pages.tsx';
+import { ArticleView, articleHead } from '../views/article.tsx';
+import { authorUrl, categoryUrl, monthUrl, postUrl, tagUrl } from '../views/format.ts';
+import type { WebDeps } from '../web-deps.ts';
+import { sendFeed } from './feeds.ts';
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** Reads ?page= from a request; anything but a whole number from 1 is a 400. */
+const pageOf = (req: FastifyRequest) => parsePageNumber((req.query as Query).page);
+
+/** Reads ?q=: one string, or a 400. */
+function searchQuery(req: FastifyRequest): string {
+  const q = (req.query as Query).q;
+  if (q === undefined) return '';
+  if (typeof q !== 'string') throw new AppError('INVALID_QUERY', 'Give one search, not several.');
+  return q.trim();
+}
+
+const notFound = (what: string) =>
+  new AppError('NOT_FOUND', 'There is nothing at this address. It may have moved, or the link may be mistyped.', {
+    detail: what.slice(0, 200),
+  });
+
+/** Permanent redirect to `location`, keeping the query string. */
+function redirect(cache: PageCache | undefined, req: FastifyRequest, reply: FastifyReply, location: string) {
+  const q = req.url.indexOf('?');
+  const target = q >= 0 ? location + req.url.slice(q) : location;
+  return sendBody(cache, req, reply, {
+    status: 301,
+    contentType: 'text/plain; charset=utf-8',
+    body: `Moved to ${target}`,
+    location: target,
+  });
+}
+
+/** The pages a reader sees, from home to article; each route reads its input, calls one use case, renders. */
+export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache: PageCache | undefined): void {
+  const perPage = async () => (await getSiteSettings(deps.content)).postsPerPage;
+
+  app.get('/', async (req, reply) => {
+    const posts = await listLatestPosts(deps.content, { page: pageOf(req), perPage: await perPage() });
+    if (posts.page > posts.pageCount) throw notFound(req.url);
+    return sendPage(deps, cache, req, reply, (site) => ({
+      head: {
+        title: site.title,
+        description: site.description,
+        path: posts.page > 1 ? `/?page=${posts.page}` : '/',
+        openGraph: { 'og:type': 'website', 'og:title': site.title, 'og:description': site.description },
+      },
+      body: <HomeView posts={posts} site={site} />,
+    }));
+  });
+
+  app.get('/search', async (req, reply) => {
+    const q = searchQuery(req);
+    const page = pageOf(req);
+    const results = q ? await searchPosts(deps.content, { q, page: { page, perPage: await perPage() } }) : null;
+    return sendPage(deps, cache, req, reply, (site) => ({
+      head: { title: q ? `Search: ${q}` : 'Search', path: '/search', noindex: true },
+      body: <SearchView q={q} results={results} site={site} />,
+    }));
+  });
+
+  // /category/<parent>/<child>/ at any depth, and the same path with feed/, feed/atom/ or feed.json after it.
+  app.get('/category/*', async (req, reply) => {
+    const rest = (req.params as { '*': string })['*'];
+    const feed = /^(.*\/)(feed\/|feed\/atom\/|feed\.json)$/.exec(rest);
+    const path = (feed ? feed[1]! : rest).replace(/\/$/, '');
+    const segments = path.split('/');
+    if (!segments.every(isSlug)) throw notFound(req.url);
+    if (feed) {
+      const format = feed[2] === 'feed/' ? 'rss' : feed[2] === 'feed.json' ? 'json' : 'atom';
+      return sendFeed(deps, cache, req, reply, { categoryPath: path }, format, categoryUrl(path));
+    }
+    if (!rest.endsWith('/')) return redirect(cache, req, reply, categoryUrl(path));
+    const archive = await getCategoryArchive(deps.content, {
+      path,
+      page: { page: pageOf(req), perPage: await perPage() },
+    });
+    const base = categoryUrl(path);
+    return sendPage(deps, cache, req, reply, (site) => ({
+      head: {
+        title: archive.category.name,
+        description: archive.category.description || `Articles filed under ${archive.category.name}.`,
+        path: base,
+        feeds: {
+          title: archive.category.name,
+          rss: `${base}feed/`,
+          atom: `${base}feed/atom/`,
+          json: `${base}feed.json`,
+        },
+      },
+      body: <CategoryView category={archive.category} trail={archive.trail} posts={archive.posts} site={site} />,
+    }));
+  });
+
+  app.get('/tag/:slug', async (req, reply) =>
+    redirect(cache, req, reply, tagUrl((req.params as { slug: string }).slug)),
+  );
+  app.get('/tag/:slug/', async (req, reply) => {
+    const { slug } = req.params as { slug: string };
+    const { tag, posts } = await getTagArchive(deps.content, {
+      slug,
+      page: { page: pageOf(req), perPage: await perPage() },
+    });
+    const base = tagUrl(slug);
+    return sendPage(deps, cache, req, reply, (site) => ({
+      head: {
+        title: `Tagged ${tag.name}`,
+        path: base,
+        feeds: { title: tag.name, rss: `${base}feed/`, atom: `${base}feed/atom/`, json: `${base}feed.json` },
+      },
+      body: <SimpleArchiveView kind="Tag" title={tag.name} posts={posts} base={base} site={site} />,
+    }));
+  });
+
+  app.get('/author/:slug', async (req, reply) =>
+    redirect(cache, req, reply, authorUrl((req.params as { slug: string }).slug)),
+  );
+  app.get('/author/:slug/', async (req, reply) => {
+    const { slug } = req.params as { slug: string };
+    const { author, posts } = await getAuthorArchive(deps.content, {
+      slug,
+      page: { page: pageOf(req), perPage: await perPage() },
+    });
+    return sendPage(deps, cache, req, reply, (site) => ({
+      head: { title: author.name, description: author.bio, path: authorUrl(slug) },
+      body: (
+        <SimpleArchiveView
+          kind="Author"
+          title={author.name}
+          intro={author.bio}
+          posts={posts}
+          base={authorUrl(slug)}
+          site={site}
+        />
+      ),
+    }));
+  });
+
+  // Monthly archives: /<yyyy>/<mm>/.
+  app.get('/:year/:month', async (req, reply) => {
+    const { year, month } = req.params as { year: string; month: string };
+    if (!/^\d{4}$/.test(year) || !/^\d{2}$/.test(month)) throw notFound(req.url);
+    return redirect(cache, req, reply, `/${year}/${month}/`);
+  });
+  app.get('/:year/:month/', async (req, reply) => {
+    const { year, month } = req.params as { year: string; month: string };
+    const archive = await getMonthArchive(deps.content, {
+      year,
+      month,
+      page: { page: pageOf(req), perPage: await perPage() },
+    });
+    return sendPage(deps, cache, req, reply, (site) => ({
+      head: { title: monthTitle(archive.month, site), path: monthUrl(archive.month) },
+      body: (
+        <SimpleArchiveView
+          kind="Monthly archive"
+          title={monthTitle(archive.month, site)}
+          posts={archive.posts}
+          base={monthUrl(archive.month)}
+          site={site}
+        />
+      ),
+    }));
+  });
+
+  // Articles and static pages share one namespace: /<slug>/.
+  app.get('/:slug', async (req, reply) => {
+    const { slug } = req.params as { slug: string };
+    if (!isSlug(slug)) throw notFound(req.url);
+    return redirect(cache, req, reply, postUrl(slug));
+  });
+  app.get('/:slug/', async (req, reply) => {
+    const { slug } = req.params as { slug: string };
+    if (!isSlug(slug)) throw notFound(req.url);
+    const found = await getArticleBySlug(deps.content, { slug });
+    if (found.kind === 'redirect') return redirect(cache, req, reply, postUrl(found.slug));
+    return sendPage(deps, cache, req, reply, (site) => ({
+      head: articleHead(found.article, site, deps.baseUrl),
+      body: <ArticleView article={found.article} site={site} />,
+    }));
+  });
+}

@@ -1,0 +1,30 @@
+/** Formatting helpers shared by the views; they never build HTML. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+export function formatDate(iso: string, locale: string, timeZone: string): string {
+  const key = `${locale}|${timeZone}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
+    dateFormats.set(key, f);
+  }
+  return f.format(new Date(iso));
+}
+
+export function formatMonth(month: string, locale: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(y, m - 1, 1)),
+  );
+}
+
+export const categoryUrl = (path: string) => `/category/${path}/`;
+export const postUrl = (slug: string) => `/${slug}/`;
+export const tagUrl = (slug: string) => `/tag/${slug}/`;
+export const authorUrl = (slug: string) => `/author/${slug}/`;
+export const monthUrl = (month: string) => `/${month.replace('-', '/')}/`;
+
+/** Only site-relative and http(s) URLs reach an attribute; anything else (javascript:, data:) becomes "#". */
+export function safeHref(url: string): string {
+  return /^(https?:\/\/|\/(?!\/)|#)/i.test(url) ? url : '#';
+}

@@ -1,0 +1,16 @@
+import type { ContentDeps } from '../modules/content/content.deps.ts';
+
+/** What the web layer is built from; main.ts makes it, tests make their own. */
+export interface WebDeps {
+  content: ContentDeps;
+  /** See Storage.contentVersion: moves on every write in any process. */
+  contentVersion: () => string;
+  /** Absolute origin used in feeds, sitemaps, canonical links and OpenGraph, without a trailing slash. */
+  baseUrl: string;
+  /** Folder of uploaded and demo media, served under /media/. */
+  mediaDir: string;
+  /** Cache rendered pages for readers (default true). */
+  pageCache?: boolean;
+  /** Fastify logger options; false in tests. */
+  logger?: boolean | Record<string, unknown>;
+}
