@@ -8,6 +8,8 @@ export interface Config {
   /** Absolute origin used in feeds, sitemaps and canonical links. */
   baseUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** Keep rendered pages for anonymous readers (ANNALIST_PAGE_CACHE=off turns it off, e.g. to benchmark rendering). */
+  pageCache: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -32,5 +34,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const logLevel = (overrides.logLevel ?? env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel))
     throw new ConfigError(`LOG_LEVEL "${logLevel}" is not one of fatal, error, warn, info, debug, silent`);
-  return { host, port, dataDir, baseUrl, logLevel };
+  const cacheText = (env.ANNALIST_PAGE_CACHE ?? 'on').toLowerCase();
+  if (!['on', 'off'].includes(cacheText))
+    throw new ConfigError(`ANNALIST_PAGE_CACHE must be "on" or "off", not "${cacheText}"`);
+  return { host, port, dataDir, baseUrl, logLevel, pageCache: overrides.pageCache ?? cacheText === 'on' };
 }

@@ -39,6 +39,7 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     contentVersion: site.storage.contentVersion,
     baseUrl: config.baseUrl,
     mediaDir: site.mediaDir,
+    pageCache: config.pageCache,
     logger:
       config.logLevel === 'silent'
         ? false

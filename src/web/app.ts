@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { nextScheduledChange } from '../modules/content/reading.service.ts';
 import { AppError, isAppError } from '../modules/shared/errors.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
 import { encodedBody, PageCache } from './page-cache.ts';
@@ -44,7 +45,10 @@ export function buildApp(deps: WebDeps): FastifyInstance {
       );
     },
   });
-  const cache = deps.pageCache === false ? undefined : new PageCache({ version: deps.contentVersion });
+  const cache =
+    deps.pageCache === false
+      ? undefined
+      : new PageCache({ version: deps.contentVersion, now: () => deps.content.clock.now().getTime() });
 
   async function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): Promise<FastifyReply> {
     const { status, title } = HTTP_ERRORS[err.code];
@@ -74,6 +78,9 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     const hit = cache.get(req.url);
     if (!hit) {
       req.cacheVersion = cache.currentVersion();
+      // A scheduled post goes live without any write: pages cached before then must end at that moment.
+      if (cache.needsExpiry())
+        cache.expireAt((await nextScheduledChange(deps.content))?.getTime() ?? Number.POSITIVE_INFINITY);
       return;
     }
     reply.header('etag', hit.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');

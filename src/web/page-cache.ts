@@ -30,6 +30,7 @@ export class PageCache {
   private generation = '';
   private bytes = 0;
   private expiresAt = Number.POSITIVE_INFINITY;
+  private expiryKnown = false;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly now: () => number;
@@ -48,8 +49,14 @@ export class PageCache {
       this.bytes = 0;
       this.generation = v;
       this.expiresAt = Number.POSITIVE_INFINITY;
+      this.expiryKnown = false;
     }
     return v;
+  }
+
+  /** True until someone has told this generation when it must end (see expireAt). */
+  needsExpiry(): boolean {
+    return !this.expiryKnown;
   }
 
   get(key: string): CachedPage | undefined {
@@ -84,6 +91,7 @@ export class PageCache {
   /** Drop everything at `at` (ms since epoch) at the latest. */
   expireAt(at: number): void {
     this.expiresAt = Math.min(this.expiresAt, at);
+    this.expiryKnown = true;
   }
 
   get size(): number {

@@ -136,7 +136,7 @@ function rehypeAnnalist(toc: TocEntry[]) {
     visit(tree, 'element', (el: Element) => {
       if (el.tagName === 'h2' && el.properties.id === 'footnote-label') {
         el.properties.id = 'notes';
-        el.properties.className = [];
+        delete el.properties.className;
         toc.push({ depth: 2, id: 'notes', text: hastToString(el).trim() });
       } else if ((el.tagName === 'h2' || el.tagName === 'h3') && !el.properties.id) {
         const text = hastToString(el).trim();
