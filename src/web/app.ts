@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { nextScheduledChange } from '../modules/content/reading.service.ts';
 import { AppError, isAppError } from '../modules/shared/errors.ts';
+import { ContentGeneration } from './generation.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
 import { encodedBody, PageCache } from './page-cache.ts';
 import { loadChrome, renderDocument } from './render.tsx';
@@ -9,7 +10,7 @@ import { registerAssetRoutes } from './routes/assets.ts';
 import { registerFeedRoutes } from './routes/feeds.ts';
 import { registerReadingRoutes } from './routes/reading.tsx';
 import { ErrorView } from './views/archive-pages.tsx';
-import type { WebDeps } from './web-deps.ts';
+import type { WebContext, WebDeps } from './web-deps.ts';
 
 // Strict by default: no inline script or style, nothing from other origins.
 const SECURITY_HEADERS = {
@@ -45,10 +46,13 @@ export function buildApp(deps: WebDeps): FastifyInstance {
       );
     },
   });
-  const cache =
-    deps.pageCache === false
-      ? undefined
-      : new PageCache({ version: deps.contentVersion, now: () => deps.content.clock.now().getTime() });
+  const generation = new ContentGeneration({
+    version: deps.contentVersion,
+    now: () => deps.content.clock.now().getTime(),
+    nextChange: () => nextScheduledChange(deps.content),
+  });
+  const cache = deps.pageCache === false ? undefined : new PageCache(generation);
+  const ctx: WebContext = { deps, cache, generation };
 
   async function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): Promise<FastifyReply> {
     const { status, title } = HTTP_ERRORS[err.code];
@@ -57,7 +61,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     if (wantsJson(req)) return reply.code(status).send({ error: { code: err.code, message: err.publicMessage } });
     let html: string;
     try {
-      const chrome = await loadChrome(deps);
+      const chrome = await loadChrome(ctx);
       html = renderDocument(
         chrome,
         { title, path: req.url.split('?')[0] ?? '/', noindex: true },
@@ -73,14 +77,14 @@ export function buildApp(deps: WebDeps): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    generation.check();
+    // A scheduled post goes live without any write: what was cached before then must end at that moment.
+    await generation.ensureExpiry();
     if (!cache || req.method !== 'GET' || req.headers.authorization || req.headers.cookie?.includes('annalist_session'))
       return;
     const hit = cache.get(req.url);
     if (!hit) {
-      req.cacheVersion = cache.currentVersion();
-      // A scheduled post goes live without any write: pages cached before then must end at that moment.
-      if (cache.needsExpiry())
-        cache.expireAt((await nextScheduledChange(deps.content))?.getTime() ?? Number.POSITIVE_INFINITY);
+      req.cacheVersion = generation.check();
       return;
     }
     reply.header('etag', hit.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
@@ -126,8 +130,8 @@ export function buildApp(deps: WebDeps): FastifyInstance {
   );
 
   registerAssetRoutes(app, deps);
-  registerFeedRoutes(app, deps, cache);
-  registerApiRoutes(app, deps, cache);
-  registerReadingRoutes(app, deps, cache);
+  registerFeedRoutes(app, ctx);
+  registerApiRoutes(app, ctx);
+  registerReadingRoutes(app, ctx);
   return app;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { ContentGeneration } from './generation.ts';
 
 /** A rendered response kept for anonymous readers. */
 export interface CachedPage {
@@ -13,54 +14,35 @@ export interface CachedPage {
 }
 
 export interface PageCacheOptions {
-  /** Changes whenever anything that pages show was written, by this process or another. */
-  version: () => string;
   maxEntries?: number;
   maxBytes?: number;
-  now?: () => number;
 }
 
 /**
- * Whole-response cache for GET requests from readers. Every entry belongs to one content version: when the
- * version moves (any write, in any process) the whole cache is dropped, so a change is visible on the next
- * request. `expireAt` drops it too when a scheduled post goes live without a write.
+ * Whole-response LRU cache for GET requests from readers. Entries belong to the content generation they were
+ * rendered in: a new generation (any write, in any process, or a scheduled post going live) drops them all,
+ * so a change is visible on the next request.
  */
 export class PageCache {
   private entries = new Map<string, CachedPage>();
-  private generation = '';
   private bytes = 0;
-  private expiresAt = Number.POSITIVE_INFINITY;
-  private expiryKnown = false;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
-  private readonly now: () => number;
 
-  constructor(private readonly opts: PageCacheOptions) {
+  constructor(
+    private readonly generation: ContentGeneration,
+    opts: PageCacheOptions = {},
+  ) {
     this.maxEntries = opts.maxEntries ?? 5000;
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
-    this.now = opts.now ?? Date.now;
-  }
-
-  /** The version to tag a render with; read it before reading the database. */
-  currentVersion(): string {
-    const v = this.opts.version();
-    if (v !== this.generation || this.now() >= this.expiresAt) {
+    generation.onNewGeneration(() => {
       this.entries.clear();
       this.bytes = 0;
-      this.generation = v;
-      this.expiresAt = Number.POSITIVE_INFINITY;
-      this.expiryKnown = false;
-    }
-    return v;
-  }
-
-  /** True until someone has told this generation when it must end (see expireAt). */
-  needsExpiry(): boolean {
-    return !this.expiryKnown;
+    });
   }
 
   get(key: string): CachedPage | undefined {
-    this.currentVersion();
+    this.generation.check();
     const hit = this.entries.get(key);
     if (hit) {
       // Refresh its place in the LRU order.
@@ -76,7 +58,7 @@ export class PageCache {
       etag: `"${createHash('sha1').update(page.body).digest('base64url').slice(0, 22)}"`,
     };
     // A render that raced a write belongs to the old version: serve it once, never keep it.
-    if (version !== this.currentVersion() || page.body.length > this.maxBytes / 8) return entry;
+    if (version !== this.generation.check() || page.body.length > this.maxBytes / 8) return entry;
     this.entries.delete(key);
     this.entries.set(key, entry);
     this.bytes += entry.body.length;
@@ -86,12 +68,6 @@ export class PageCache {
       this.entries.delete(oldest);
     }
     return entry;
-  }
-
-  /** Drop everything at `at` (ms since epoch) at the latest. */
-  expireAt(at: number): void {
-    this.expiresAt = Math.min(this.expiresAt, at);
-    this.expiryKnown = true;
   }
 
   get size(): number {

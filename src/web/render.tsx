@@ -5,9 +5,8 @@ import { listVisiblePages } from '../modules/content/post.repository.ts';
 import { getSiteSettings, type SiteSettings } from '../modules/site/settings.service.ts';
 import { loadWidgetAreas } from '../modules/site/widgets.service.ts';
 import { STYLESHEET_URL } from './assets.ts';
-import type { PageCache } from './page-cache.ts';
 import { type Head, Layout, type PageChrome } from './views/layout.tsx';
-import type { WebDeps } from './web-deps.ts';
+import type { WebContext } from './web-deps.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,20 +16,23 @@ declare module 'fastify' {
 }
 
 /** Site settings, widget areas and navigation: what every reader page shows around its content. */
-export async function loadChrome(deps: WebDeps): Promise<PageChrome> {
-  const now = deps.content.clock.now().toISOString();
-  const [site, widgets, pages] = await Promise.all([
-    getSiteSettings(deps.content),
-    loadWidgetAreas(deps.content),
-    listVisiblePages(deps.content.db, now),
-  ]);
-  return {
-    site,
-    widgets,
-    pages: pages.map((p) => ({ slug: p.slug, title: p.title })),
-    baseUrl: deps.baseUrl,
-    stylesheet: STYLESHEET_URL,
-  };
+export function loadChrome(ctx: WebContext): Promise<PageChrome> {
+  const { deps } = ctx;
+  return ctx.generation.memo('chrome', async () => {
+    const now = deps.content.clock.now().toISOString();
+    const [site, widgets, pages] = await Promise.all([
+      getSiteSettings(deps.content),
+      loadWidgetAreas(deps.content),
+      listVisiblePages(deps.content.db, now),
+    ]);
+    return {
+      site,
+      widgets,
+      pages: pages.map((p) => ({ slug: p.slug, title: p.title })),
+      baseUrl: deps.baseUrl,
+      stylesheet: STYLESHEET_URL,
+    };
+  });
 }
 
 export function renderDocument(chrome: PageChrome, head: Head, body: VNode): string {
@@ -45,7 +47,7 @@ export type PageRenderer = (site: SiteSettings) => { head: Head; body: VNode };
 
 /** Sends a response and, for a cacheable request, keeps it for the next reader. */
 export function sendBody(
-  cache: PageCache | undefined,
+  { cache }: WebContext,
   req: FastifyRequest,
   reply: FastifyReply,
   res: { status: number; contentType: string; body: string | Buffer; location?: string },
@@ -66,16 +68,15 @@ export function sendBody(
 
 /** Renders a reader page in the site's layout and sends it. */
 export async function sendPage(
-  deps: WebDeps,
-  cache: PageCache | undefined,
+  ctx: WebContext,
   req: FastifyRequest,
   reply: FastifyReply,
   render: PageRenderer,
   status = 200,
 ): Promise<FastifyReply> {
-  const chrome = await loadChrome(deps);
+  const chrome = await loadChrome(ctx);
   const { head, body } = render(chrome.site);
-  return sendBody(cache, req, reply, {
+  return sendBody(ctx, req, reply, {
     status,
     contentType: 'text/html; charset=utf-8',
     body: renderDocument(chrome, head, body),

@@ -1,4 +1,6 @@
 import type { ContentDeps } from '../modules/content/content.deps.ts';
+import type { ContentGeneration } from './generation.ts';
+import type { PageCache } from './page-cache.ts';
 
 /** What the web layer is built from; main.ts makes it, tests make their own. */
 export interface WebDeps {
@@ -13,4 +15,11 @@ export interface WebDeps {
   pageCache?: boolean;
   /** Fastify logger options; false in tests. */
   logger?: boolean | Record<string, unknown>;
+}
+
+/** What routes share inside one app: its deps, the page cache (absent when turned off) and the generation. */
+export interface WebContext {
+  deps: WebDeps;
+  cache: PageCache | undefined;
+  generation: ContentGeneration;
 }

@@ -6,6 +6,7 @@ import { MIGRATION_NAMES, migrationProvider } from '../migrations/index.ts';
 import type { DatabaseSchema } from '../schema.ts';
 import { type Storage, StorageOpenError } from '../storage.ts';
 import { Fts5SearchIndex } from './fts5-search.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 const OUR_TABLES = ['kysely_migration', 'posts', 'settings'];
@@ -86,7 +87,7 @@ export async function openSqliteStorage(file: string, options: { readonly?: bool
   }
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
 
   if (!options.readonly) {
     const migrator = new Migrator({ db, provider: migrationProvider(SQLITE_CAPABILITIES) });

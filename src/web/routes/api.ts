@@ -13,9 +13,8 @@ import { listAuthors, listTagsWithCounts } from '../../modules/content/taxonomy.
 import { searchPosts } from '../../modules/search/search.service.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
-import type { PageCache } from '../page-cache.ts';
 import { sendBody } from '../render.tsx';
-import type { WebDeps } from '../web-deps.ts';
+import type { WebContext } from '../web-deps.ts';
 import { PostsQuery, SearchQuery, SlugParams } from './api-schemas.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -49,9 +48,10 @@ const categoryJson = (c: Category): unknown => ({
 });
 
 /** The read-only JSON API under /api/v1/, described by /api/v1/openapi.json. */
-export function registerApiRoutes(app: FastifyInstance, deps: WebDeps, cache: PageCache | undefined): void {
+export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
   const json = (req: FastifyRequest, reply: FastifyReply, data: unknown) =>
-    sendBody(cache, req, reply, {
+    sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/json; charset=utf-8',
       body: JSON.stringify(data),
@@ -83,7 +83,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: WebDeps, cache: Pa
   app.get('/api/v1/posts/:slug', { schema: { params: SlugParams } }, async (req, reply) => {
     const found = await getArticleBySlug(deps.content, { slug: (req.params as Static<typeof SlugParams>).slug });
     if (found.kind === 'redirect') {
-      return sendBody(cache, req, reply, {
+      return sendBody(ctx, req, reply, {
         status: 301,
         contentType: 'application/json; charset=utf-8',
         body: JSON.stringify({ moved_to: found.slug }),

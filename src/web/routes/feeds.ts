@@ -4,9 +4,8 @@ import { listLatestArticles, listLatestPosts } from '../../modules/content/readi
 import { listAllTags, listAuthors, listCategories } from '../../modules/content/taxonomy.repository.ts';
 import { buildFeed, type FeedFormat } from '../../modules/feeds/feed.service.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
-import type { PageCache } from '../page-cache.ts';
 import { sendBody } from '../render.tsx';
-import type { WebDeps } from '../web-deps.ts';
+import type { WebContext } from '../web-deps.ts';
 
 const FEED_TYPES: Record<FeedFormat, string> = {
   rss: 'application/rss+xml; charset=utf-8',
@@ -17,14 +16,14 @@ const FEED_SIZE = 20;
 
 /** A feed of the latest posts, site-wide or narrowed to a category (with sub-categories) or tag. */
 export async function sendFeed(
-  deps: WebDeps,
-  cache: PageCache | undefined,
+  ctx: WebContext,
   req: FastifyRequest,
   reply: FastifyReply,
   filter: { categoryPath?: string; tagSlug?: string },
   format: FeedFormat,
   pagePath: string,
 ): Promise<FastifyReply> {
+  const { deps } = ctx;
   const [site, latest] = await Promise.all([
     getSiteSettings(deps.content),
     listLatestArticles(deps.content, filter, FEED_SIZE),
@@ -38,16 +37,17 @@ export async function sendFeed(
     items: latest.items,
     format,
   });
-  return sendBody(cache, req, reply, { status: 200, contentType: FEED_TYPES[format], body });
+  return sendBody(ctx, req, reply, { status: 200, contentType: FEED_TYPES[format], body });
 }
 
 const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Feeds, sitemap, robots.txt and the OpenSearch description. */
-export function registerFeedRoutes(app: FastifyInstance, deps: WebDeps, cache: PageCache | undefined): void {
-  app.get('/feed/', (req, reply) => sendFeed(deps, cache, req, reply, {}, 'rss', '/'));
-  app.get('/feed/atom/', (req, reply) => sendFeed(deps, cache, req, reply, {}, 'atom', '/'));
-  app.get('/feed.json', (req, reply) => sendFeed(deps, cache, req, reply, {}, 'json', '/'));
+export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+  app.get('/feed/', (req, reply) => sendFeed(ctx, req, reply, {}, 'rss', '/'));
+  app.get('/feed/atom/', (req, reply) => sendFeed(ctx, req, reply, {}, 'atom', '/'));
+  app.get('/feed.json', (req, reply) => sendFeed(ctx, req, reply, {}, 'json', '/'));
   app.get('/feed', async (_req, reply) => reply.redirect('/feed/', 301));
   for (const [suffix, format] of [
     ['feed/', 'rss'],
@@ -56,12 +56,12 @@ export function registerFeedRoutes(app: FastifyInstance, deps: WebDeps, cache: P
   ] as const) {
     app.get(`/tag/:slug/${suffix}`, (req, reply) => {
       const { slug } = req.params as { slug: string };
-      return sendFeed(deps, cache, req, reply, { tagSlug: slug }, format, `/tag/${slug}/`);
+      return sendFeed(ctx, req, reply, { tagSlug: slug }, format, `/tag/${slug}/`);
     });
   }
 
   app.get('/robots.txt', async (req, reply) =>
-    sendBody(cache, req, reply, {
+    sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'text/plain; charset=utf-8',
       body: `User-agent: *\nDisallow: /search\nDisallow: /api/\n\nSitemap: ${deps.baseUrl}/sitemap.xml\n`,
@@ -70,7 +70,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: WebDeps, cache: P
 
   app.get('/opensearch.xml', async (req, reply) => {
     const site = await getSiteSettings(deps.content);
-    return sendBody(cache, req, reply, {
+    return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/opensearchdescription+xml; charset=utf-8',
       body: `<?xml version="1.0" encoding="UTF-8"?>\n<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"><ShortName>${xmlEscape(site.title.slice(0, 16))}</ShortName><Description>${xmlEscape(`Search ${site.title}`)}</Description><InputEncoding>UTF-8</InputEncoding><Url type="text/html" template="${xmlEscape(deps.baseUrl)}/search?q={searchTerms}"/></OpenSearchDescription>\n`,
@@ -97,7 +97,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: WebDeps, cache: P
       ...tags.map((t) => url(`/tag/${t.slug}/`)),
       ...authors.map((a) => url(`/author/${a.slug}/`)),
     ];
-    return sendBody(cache, req, reply, {
+    return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/xml; charset=utf-8',
       body: `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`,

@@ -12,12 +12,11 @@ import { AppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
-import type { PageCache } from '../page-cache.ts';
 import { sendBody, sendPage } from '../render.tsx';
 import { CategoryView, HomeView, monthTitle, SearchView, SimpleArchiveView } from '../views/archive-pages.tsx';
 import { ArticleView, articleHead } from '../views/article.tsx';
 import { authorUrl, categoryUrl, monthUrl, postUrl, tagUrl } from '../views/format.ts';
-import type { WebDeps } from '../web-deps.ts';
+import type { WebContext } from '../web-deps.ts';
 import { sendFeed } from './feeds.ts';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -39,10 +38,10 @@ const notFound = (what: string) =>
   });
 
 /** Permanent redirect to `location`, keeping the query string. */
-function redirect(cache: PageCache | undefined, req: FastifyRequest, reply: FastifyReply, location: string) {
+function redirect(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, location: string) {
   const q = req.url.indexOf('?');
   const target = q >= 0 ? location + req.url.slice(q) : location;
-  return sendBody(cache, req, reply, {
+  return sendBody(ctx, req, reply, {
     status: 301,
     contentType: 'text/plain; charset=utf-8',
     body: `Moved to ${target}`,
@@ -51,13 +50,14 @@ function redirect(cache: PageCache | undefined, req: FastifyRequest, reply: Fast
 }
 
 /** The pages a reader sees, from home to article; each route reads its input, calls one use case, renders. */
-export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache: PageCache | undefined): void {
+export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
   const perPage = async () => (await getSiteSettings(deps.content)).postsPerPage;
 
   app.get('/', async (req, reply) => {
     const posts = await listLatestPosts(deps.content, { page: pageOf(req), perPage: await perPage() });
     if (posts.page > posts.pageCount) throw notFound(req.url);
-    return sendPage(deps, cache, req, reply, (site) => ({
+    return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: site.title,
         description: site.description,
@@ -72,7 +72,7 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
     const q = searchQuery(req);
     const page = pageOf(req);
     const results = q ? await searchPosts(deps.content, { q, page: { page, perPage: await perPage() } }) : null;
-    return sendPage(deps, cache, req, reply, (site) => ({
+    return sendPage(ctx, req, reply, (site) => ({
       head: { title: q ? `Search: ${q}` : 'Search', path: '/search', noindex: true },
       body: <SearchView q={q} results={results} site={site} />,
     }));
@@ -87,15 +87,15 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
     if (!segments.every(isSlug)) throw notFound(req.url);
     if (feed) {
       const format = feed[2] === 'feed/' ? 'rss' : feed[2] === 'feed.json' ? 'json' : 'atom';
-      return sendFeed(deps, cache, req, reply, { categoryPath: path }, format, categoryUrl(path));
+      return sendFeed(ctx, req, reply, { categoryPath: path }, format, categoryUrl(path));
     }
-    if (!rest.endsWith('/')) return redirect(cache, req, reply, categoryUrl(path));
+    if (!rest.endsWith('/')) return redirect(ctx, req, reply, categoryUrl(path));
     const archive = await getCategoryArchive(deps.content, {
       path,
       page: { page: pageOf(req), perPage: await perPage() },
     });
     const base = categoryUrl(path);
-    return sendPage(deps, cache, req, reply, (site) => ({
+    return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: archive.category.name,
         description: archive.category.description || `Articles filed under ${archive.category.name}.`,
@@ -111,9 +111,7 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
     }));
   });
 
-  app.get('/tag/:slug', async (req, reply) =>
-    redirect(cache, req, reply, tagUrl((req.params as { slug: string }).slug)),
-  );
+  app.get('/tag/:slug', async (req, reply) => redirect(ctx, req, reply, tagUrl((req.params as { slug: string }).slug)));
   app.get('/tag/:slug/', async (req, reply) => {
     const { slug } = req.params as { slug: string };
     const { tag, posts } = await getTagArchive(deps.content, {
@@ -121,7 +119,7 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
       page: { page: pageOf(req), perPage: await perPage() },
     });
     const base = tagUrl(slug);
-    return sendPage(deps, cache, req, reply, (site) => ({
+    return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: `Tagged ${tag.name}`,
         path: base,
@@ -132,7 +130,7 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
   });
 
   app.get('/author/:slug', async (req, reply) =>
-    redirect(cache, req, reply, authorUrl((req.params as { slug: string }).slug)),
+    redirect(ctx, req, reply, authorUrl((req.params as { slug: string }).slug)),
   );
   app.get('/author/:slug/', async (req, reply) => {
     const { slug } = req.params as { slug: string };
@@ -140,7 +138,7 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
       slug,
       page: { page: pageOf(req), perPage: await perPage() },
     });
-    return sendPage(deps, cache, req, reply, (site) => ({
+    return sendPage(ctx, req, reply, (site) => ({
       head: { title: author.name, description: author.bio, path: authorUrl(slug) },
       body: (
         <SimpleArchiveView
@@ -159,7 +157,7 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
   app.get('/:year/:month', async (req, reply) => {
     const { year, month } = req.params as { year: string; month: string };
     if (!/^\d{4}$/.test(year) || !/^\d{2}$/.test(month)) throw notFound(req.url);
-    return redirect(cache, req, reply, `/${year}/${month}/`);
+    return redirect(ctx, req, reply, `/${year}/${month}/`);
   });
   app.get('/:year/:month/', async (req, reply) => {
     const { year, month } = req.params as { year: string; month: string };
@@ -168,7 +166,7 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
       month,
       page: { page: pageOf(req), perPage: await perPage() },
     });
-    return sendPage(deps, cache, req, reply, (site) => ({
+    return sendPage(ctx, req, reply, (site) => ({
       head: { title: monthTitle(archive.month, site), path: monthUrl(archive.month) },
       body: (
         <SimpleArchiveView
@@ -186,14 +184,14 @@ export function registerReadingRoutes(app: FastifyInstance, deps: WebDeps, cache
   app.get('/:slug', async (req, reply) => {
     const { slug } = req.params as { slug: string };
     if (!isSlug(slug)) throw notFound(req.url);
-    return redirect(cache, req, reply, postUrl(slug));
+    return redirect(ctx, req, reply, postUrl(slug));
   });
   app.get('/:slug/', async (req, reply) => {
     const { slug } = req.params as { slug: string };
     if (!isSlug(slug)) throw notFound(req.url);
     const found = await getArticleBySlug(deps.content, { slug });
-    if (found.kind === 'redirect') return redirect(cache, req, reply, postUrl(found.slug));
-    return sendPage(deps, cache, req, reply, (site) => ({
+    if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
+    return sendPage(ctx, req, reply, (site) => ({
       head: articleHead(found.article, site, deps.baseUrl),
       body: <ArticleView article={found.article} site={site} />,
     }));

@@ -11,11 +11,16 @@ export function formatDate(iso: string, locale: string, timeZone: string): strin
   return f.format(new Date(iso));
 }
 
+const monthFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatMonth(month: string, locale: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-    new Date(Date.UTC(y, m - 1, 1)),
-  );
+  let f = monthFormats.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    monthFormats.set(locale, f);
+  }
+  return f.format(new Date(Date.UTC(y, m - 1, 1)));
 }
 
 export const categoryUrl = (path: string) => `/category/${path}/`;
