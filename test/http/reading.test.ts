@@ -195,6 +195,10 @@ describe('addresses that moved or never existed', () => {
       '/author/nobody/',
       '/1999/01/',
       '/category/NOT%20A%20SLUG/',
+      '/tag/',
+      '/author/',
+      '/category/',
+      '/Khalkhin-Gol/',
     ]) {
       const res = await get(url);
       assert.equal(res.statusCode, 404, url);

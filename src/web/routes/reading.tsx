@@ -37,6 +37,13 @@ const notFound = (what: string) =>
     detail: what.slice(0, 200),
   });
 
+/** The :slug of a route, or a 404 when it cannot be a slug (empty, upper case, punctuation). */
+function slugParam(req: FastifyRequest): string {
+  const { slug } = req.params as { slug: string };
+  if (!isSlug(slug)) throw notFound(req.url);
+  return slug;
+}
+
 /** Permanent redirect to `location`, keeping the query string. */
 function redirect(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, location: string) {
   const q = req.url.indexOf('?');
@@ -111,7 +118,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     }));
   });
 
-  app.get('/tag/:slug', async (req, reply) => redirect(ctx, req, reply, tagUrl((req.params as { slug: string }).slug)));
+  app.get('/tag/:slug', async (req, reply) => redirect(ctx, req, reply, tagUrl(slugParam(req))));
   app.get('/tag/:slug/', async (req, reply) => {
     const { slug } = req.params as { slug: string };
     const { tag, posts } = await getTagArchive(deps.content, {
@@ -129,9 +136,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     }));
   });
 
-  app.get('/author/:slug', async (req, reply) =>
-    redirect(ctx, req, reply, authorUrl((req.params as { slug: string }).slug)),
-  );
+  app.get('/author/:slug', async (req, reply) => redirect(ctx, req, reply, authorUrl(slugParam(req))));
   app.get('/author/:slug/', async (req, reply) => {
     const { slug } = req.params as { slug: string };
     const { author, posts } = await getAuthorArchive(deps.content, {
@@ -181,14 +186,9 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
   });
 
   // Articles and static pages share one namespace: /<slug>/.
-  app.get('/:slug', async (req, reply) => {
-    const { slug } = req.params as { slug: string };
-    if (!isSlug(slug)) throw notFound(req.url);
-    return redirect(ctx, req, reply, postUrl(slug));
-  });
+  app.get('/:slug', async (req, reply) => redirect(ctx, req, reply, postUrl(slugParam(req))));
   app.get('/:slug/', async (req, reply) => {
-    const { slug } = req.params as { slug: string };
-    if (!isSlug(slug)) throw notFound(req.url);
+    const slug = slugParam(req);
     const found = await getArticleBySlug(deps.content, { slug });
     if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
     return sendPage(ctx, req, reply, (site) => ({
