@@ -144,6 +144,16 @@ describe('pages a reader sees', () => {
     );
   });
 
+  test('the category index lists the whole tree with counts', async () => {
+    const res = await get('/category/');
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<h1 class="page-title">Categories<\/h1>/);
+    assert.match(
+      res.body,
+      /<nav class="category-index"[\s\S]*href="\/category\/russian-history\/soviet-union\/great-patriotic-war\/"/,
+    );
+  });
+
   test('tag, author and monthly archives list matching posts', async () => {
     const tag = await get('/tag/zhukov/');
     assert.ok((tag.body.match(/class="post-card"/g) ?? []).length >= 2, 'more than one post tagged Zhukov');
@@ -197,7 +207,6 @@ describe('addresses that moved or never existed', () => {
       '/category/NOT%20A%20SLUG/',
       '/tag/',
       '/author/',
-      '/category/',
       '/Khalkhin-Gol/',
     ]) {
       const res = await get(url);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { loadCategoryTree } from '../../modules/content/category.service.ts';
 import {
   getArticleBySlug,
   getAuthorArchive,
@@ -13,7 +14,14 @@ import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
 import { sendBody, sendPage } from '../render.tsx';
-import { CategoryView, HomeView, monthTitle, SearchView, SimpleArchiveView } from '../views/archive-pages.tsx';
+import {
+  CategoryIndexView,
+  CategoryView,
+  HomeView,
+  monthTitle,
+  SearchView,
+  SimpleArchiveView,
+} from '../views/archive-pages.tsx';
 import { ArticleView, articleHead } from '../views/article.tsx';
 import { authorUrl, categoryUrl, monthUrl, postUrl, tagUrl } from '../views/format.ts';
 import type { WebContext } from '../web-deps.ts';
@@ -88,6 +96,17 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
   // /category/<parent>/<child>/ at any depth, and the same path with feed/, feed/atom/ or feed.json after it.
   app.get('/category/*', async (req, reply) => {
     const rest = (req.params as { '*': string })['*'];
+    if (rest === '') {
+      const tree = await loadCategoryTree(deps.content);
+      return sendPage(ctx, req, reply, () => ({
+        head: {
+          title: 'Categories',
+          description: 'Every category on the site, with its sub-categories.',
+          path: '/category/',
+        },
+        body: <CategoryIndexView categories={tree.roots} />,
+      }));
+    }
     const feed = /^(.*\/)(feed\/|feed\/atom\/|feed\.json)$/.exec(rest);
     const path = (feed ? feed[1]! : rest).replace(/\/$/, '');
     const segments = path.split('/');

@@ -5,7 +5,7 @@ import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { Breadcrumb } from './article.tsx';
 import { categoryUrl, formatMonth, postUrl } from './format.ts';
 import { Byline, Pagination, PostList } from './lists.tsx';
-import { SearchForm } from './widgets.tsx';
+import { CategoryList, SearchForm } from './widgets.tsx';
 
 export function HomeView(props: { posts: Paged<PostSummary>; site: SiteSettings }) {
   return (
@@ -60,6 +60,17 @@ export function CategoryView(props: {
         <PostList posts={props.posts.items} site={props.site} headingLevel={3} />
       </section>
       <Pagination paged={props.posts} base={categoryUrl(c.path)} />
+    </>
+  );
+}
+
+export function CategoryIndexView(props: { categories: Category[] }) {
+  return (
+    <>
+      <h1 class="page-title">Categories</h1>
+      <nav class="category-index" aria-label="All categories">
+        <CategoryList categories={props.categories} />
+      </nav>
     </>
   );
 }

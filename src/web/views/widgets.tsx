@@ -17,7 +17,7 @@ export function SearchForm(props: { q?: string; id: string; label?: string }) {
   );
 }
 
-function CategoryList(props: { categories: Category[] }) {
+export function CategoryList(props: { categories: Category[] }) {
   return (
     <ul>
       {props.categories.map((c) => (

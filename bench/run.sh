@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# npm run bench: the long demo article served by Annalist (page cache on, and page cache off) against the same
+# bytes served as a static file by a private nginx, measured with wrk in alternation. See bench/README.md.
+#   ROUNDS=3 DURATION=10s WARMUP=5s npm run bench
+# Everything listens on 127.0.0.1 only; everything started here is stopped again at the end (also on error/Ctrl-C).
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}               # per wrk run, both profiles
+SINGLE_DURATION=${SINGLE_DURATION:-$DURATION}
+WARMUP=${WARMUP:-5s}                    # per target, once, before round 1
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+PAUSE=${PAUSE:-1}                       # seconds between wrk runs (after the CPUs are idle again)
+WORDPRESS=${WORDPRESS:-0}
+ANCHORS_DIR=${ANCHORS_DIR:-/work/shared/anchors}
+ANCHORS_WORK=${ANCHORS_WORK:-/var/tmp/bench-anchors}
+ARTICLE_PATH=${ARTICLE_PATH:-/khalkhin-gol-1939/}
+HOST=127.0.0.1
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in node nginx wrk curl; do command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y nginx wrk curl)"; done
+[[ -f $ROOT/node_modules/tsx/package.json ]] || die "node_modules missing: run npm ci first"
+
+# ---------------------------------------------------------------- cleanup: only what this script started
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/annalist-bench.XXXXXX")
+PIDS=()          # Annalist instances and nginx master
+WP_STOP_AFTER=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$p" 2>/dev/null; then log "pid $p did not stop: SIGKILL"; kill -KILL "$p" 2>/dev/null || true; fi
+  done
+  if [[ $WP_STOP_AFTER == 1 ]]; then "$ANCHORS_DIR/services.sh" stop || true; fi
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+# wait_http URL [timeout_s]: 0 once URL answers 200
+wait_http() {
+  local url=$1 t=${2:-60} i code=000
+  for ((i = 0; i < t * 4; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url" || true)
+    [[ $code == 200 ]] && return 0
+    sleep 0.25
+  done
+  log "timeout waiting for $url (last HTTP code $code)"; return 1
+}
+
+# wait_idle: let the CPUs settle (< 25 % busy twice in a row, at most 60 s) so one run does not spill into the next
+wait_idle() {
+  local ok=0 i a b ta tb
+  for ((i = 0; i < 120 && ok < 2; i++)); do
+    read -r _ a1 a2 a3 a4 a5 a6 a7 _ < /proc/stat; a=$((a1 + a2 + a3 + a5 + a6 + a7)); ta=$((a + a4))
+    sleep 0.5
+    read -r _ b1 b2 b3 b4 b5 b6 b7 _ < /proc/stat; b=$((b1 + b2 + b3 + b5 + b6 + b7)); tb=$((b + b4))
+    if (((b - a) * 100 < 25 * (tb - ta))); then ok=$((ok + 1)); else ok=0; fi
+  done
+  ((ok >= 2)) && return 0
+  log "WARNING: CPUs still busy after 60 s (something else is running on this machine?)"
+  echo "$(date -u +%T) CPUs still busy 60 s after: $1" >>"$OUT/busy.txt"
+}
+
+# start_annalist NAME DATA_DIR [ENV=VALUE ...]: PORT=0 lets the OS pick a free port; the URL is read from stdout
+start_annalist() {
+  local name=$1 data=$2; shift 2
+  env "$@" ANNALIST_DATA_DIR="$data" HOST=$HOST PORT=0 LOG_LEVEL=silent \
+    node "$ROOT/bin/annalist.js" serve >"$TMP/$name.stdout" 2>"$OUT/$name.stderr.log" &
+  PIDS+=($!)
+  local pid=$! i url=
+  for ((i = 0; i < 240; i++)); do
+    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$TMP/$name.stdout" 2>/dev/null | head -1 || true)
+    [[ -n $url ]] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$OUT/$name.stderr.log" >&2; die "Annalist ($name) exited during start"; }
+    sleep 0.25
+  done
+  [[ -n $url ]] || die "Annalist ($name) did not report its address within 60 s"
+  wait_http "$url$ARTICLE_PATH" 60 || die "Annalist ($name) does not answer $url$ARTICLE_PATH"
+  log "annalist-$name: $url (pid $pid${*:+, $*})"
+  ANNALIST_URL=$url
+}
+
+start_nginx() {
+  local port attempt
+  mkdir -p "$TMP/nginx"
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    {
+      [[ $EUID == 0 ]] && echo 'user root;'
+      cat <<EOF
+worker_processes auto;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  keepalive_timeout 65;
+  client_body_temp_path $TMP/nginx/body;
+  proxy_temp_path $TMP/nginx/proxy;
+  fastcgi_temp_path $TMP/nginx/fastcgi;
+  uwsgi_temp_path $TMP/nginx/uwsgi;
+  scgi_temp_path $TMP/nginx/scgi;
+  server {
+    listen $HOST:$port;
+    root $TMP/www;
+    index index.html;
+  }
+}
+EOF
+    } >"$TMP/nginx/nginx.conf"
+    nginx -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf"
+    nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
+    local pid=$!
+    PIDS+=("$pid")
+    if wait_http "http://$HOST:$port$ARTICLE_PATH" 10; then
+      NGINX_URL="http://$HOST:$port"
+      log "nginx: $NGINX_URL (pid $pid)"
+      return 0
+    fi
+    log "nginx did not come up on port $port (attempt $attempt):"; tail -3 "$TMP/nginx/error.log" >&2 || true
+    kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  done
+  die "could not start nginx"
+}
+
+# ---------------------------------------------------------------- start
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT="$BENCH_DIR/out/$STAMP"
+mkdir -p "$OUT" "$TMP/www${ARTICLE_PATH%/}"
+
+DATA="$TMP/data"   # throwaway: the demo site is created on first start
+start_annalist cached "$DATA"
+CACHED_URL="$ANNALIST_URL$ARTICLE_PATH"
+# Second process on the same data folder (identical content, read-only use), page cache off: renders every request.
+start_annalist uncached "$DATA" ANNALIST_PAGE_CACHE=off
+UNCACHED_URL="$ANNALIST_URL$ARTICLE_PATH"
+
+# the static copy: exactly the bytes Annalist sends (no Accept-Encoding => uncompressed)
+curl -sf --max-time 10 "$CACHED_URL" -o "$TMP/www${ARTICLE_PATH%/}/index.html"
+start_nginx
+STATIC_URL="$NGINX_URL$ARTICLE_PATH"
+
+declare -A URL=([nginx]=$STATIC_URL [cached]=$CACHED_URL [uncached]=$UNCACHED_URL)
+TARGETS=(nginx cached uncached)
+
+if [[ $WORDPRESS == 1 ]]; then
+  if [[ -f $ANCHORS_WORK/wpclassic-url.txt ]]; then
+    URL[wpclassic]=$(cat "$ANCHORS_WORK/wpclassic-url.txt")
+    [[ ${URL[wpclassic]} =~ ^http://127\.0\.0\.1[:/] ]] || die "wpclassic URL is not on 127.0.0.1: ${URL[wpclassic]}"
+    # stop the anchors' services at the end only if none was running before (same rule as run-bench.sh)
+    if ! "$ANCHORS_DIR/services.sh" status | grep -q ': running'; then WP_STOP_AFTER=1; fi
+    "$ANCHORS_DIR/services.sh" start wp
+    wait_http "${URL[wpclassic]}" 60 || die "WordPress classic does not answer ${URL[wpclassic]}"
+    TARGETS+=(wpclassic)
+  else
+    log "WORDPRESS=1 but $ANCHORS_WORK/wpclassic-url.txt is missing: run $ANCHORS_DIR/setup-wordpress.sh first. Skipping WordPress."
+  fi
+fi
+
+# ---------------------------------------------------------------- checks
+# Is the page cache really off in the second instance? A cache hit carries `cache-control: no-cache` and
+# `vary: accept-encoding` (src/web/app.ts onRequest hook); a fresh render does not. Ask three times.
+uncached_check=ok
+hdrs=$(curl -s --max-time 10 -o /dev/null -D - "$UNCACHED_URL" -o /dev/null -D - "$UNCACHED_URL" -o /dev/null -D - "$UNCACHED_URL" | tr -d '\r')
+if grep -qi '^cache-control: no-cache' <<<"$hdrs" && grep -qi '^vary: accept-encoding' <<<"$hdrs"; then
+  uncached_check="FAILED: the ANNALIST_PAGE_CACHE=off instance answers from its page cache (cache-hit headers present); the 'uncached' rows measure cached pages"
+  log "WARNING: $uncached_check"
+fi
+ttfb() { # median time to first byte in ms over 15 sequential requests on one connection
+  local args=() i
+  for i in $(seq 15); do args+=(-o /dev/null -w '%{time_starttransfer}\n' "$1"); done
+  curl -s --max-time 30 "${args[@]}" | sort -n | sed -n 8p | awk '{printf "%.3f", $1 * 1000}'
+}
+
+wait_idle "start"
+{
+  echo "date_utc: $(date -u +%FT%TZ)"
+  echo "loadavg_at_start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
+  echo "mem_gib: $(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)"
+  echo "kernel: $(uname -r)"
+  echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "node: $(node -v)"
+  echo "nginx: $(nginx -v 2>&1 | cut -d/ -f2)"
+  echo "wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
+  echo "annalist: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo n/a)$(cd "$ROOT" && [[ -n $(git status --porcelain 2>/dev/null) ]] && echo ' (working tree has changes)')"
+  echo "wrk_cmd_load: wrk -t$THREADS -c$CONNS -d$DURATION --timeout 10s --latency URL"
+  echo "wrk_cmd_single: wrk -t1 -c1 -d$SINGLE_DURATION --timeout 10s --latency URL"
+  echo "warmup: wrk -t$THREADS -c$CONNS -d$WARMUP per target"
+  echo "rounds: $ROUNDS"
+  echo "profiles: load single"
+  echo "targets: ${TARGETS[*]}"
+  echo "uncached_check: $uncached_check"
+  echo "ttfb_ms_cached: $(ttfb "$CACHED_URL")"
+  echo "ttfb_ms_uncached: $(ttfb "$UNCACHED_URL")"
+  for t in "${TARGETS[@]}"; do
+    read -r code size < <(curl -s --max-time 30 -o /dev/null -w '%{http_code} %{size_download}\n' "${URL[$t]}")
+    echo "url_$t: ${URL[$t]}"
+    echo "bytes_$t: $size (HTTP $code)"
+    [[ $code == 200 ]] || die "$t answers HTTP $code at ${URL[$t]}"
+    echo "$size" >"$TMP/bytes-$t"
+  done
+} | tee "$OUT/meta.txt"
+for t in cached uncached; do
+  [[ $(cat "$TMP/bytes-$t") == $(cat "$TMP/bytes-nginx") ]] ||
+    die "byte counts differ: nginx $(cat "$TMP/bytes-nginx"), annalist-$t $(cat "$TMP/bytes-$t")"
+done
+log "all targets answer 200; nginx and both Annalist instances send $(cat "$TMP/bytes-nginx") bytes"
+
+# ---------------------------------------------------------------- measure
+log "warm-up ($WARMUP each)"
+for t in "${TARGETS[@]}"; do
+  wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" --timeout 10s "${URL[$t]}" >"$OUT/warmup-$t.txt"
+  wait_idle "warmup-$t"; sleep "$PAUSE"
+done
+
+for r in $(seq 1 "$ROUNDS"); do
+  for prof in load single; do
+    for t in "${TARGETS[@]}"; do
+      log "round $r/$ROUNDS, $prof: $t"
+      case $prof in
+        load) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 10s --latency "${URL[$t]}" >"$OUT/r$r-$prof-$t.txt" ;;
+        single) wrk -t1 -c1 -d"$SINGLE_DURATION" --timeout 10s --latency "${URL[$t]}" >"$OUT/r$r-$prof-$t.txt" ;;
+      esac
+      wait_idle "r$r-$prof-$t"; sleep "$PAUSE"
+    done
+  done
+done
+
+# the Annalist instances must still be the ones we started (a crash + nothing listening would show as errors anyway)
+for t in cached uncached; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${URL[$t]}" || true)
+  [[ $code == 200 ]] || log "WARNING: annalist-$t answers HTTP $code after the runs"
+done
+
+node "$BENCH_DIR/summarize.mjs" "$OUT" | tee "$OUT/summary.md"
+log "raw wrk outputs, machine info and summary in ${OUT#"$ROOT"/}"
