@@ -13,7 +13,7 @@ import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
 
 /** Bump when the output of renderMarkdown changes, so stored renders are refreshed on read. */
-export const RENDER_VERSION = 3;
+export const RENDER_VERSION = 4;
 
 export interface TocEntry {
   depth: 2 | 3;
@@ -156,6 +156,12 @@ function rehypeAnnalist(toc: TocEntry[]) {
       if (el.tagName === 'a' && el.properties.ariaDescribedBy !== undefined) {
         el.properties.ariaDescribedBy = ['notes'];
       }
+    });
+    // A note's back-link (↩) stays on the line with the note's last word instead of wrapping alone.
+    visit(tree, 'element', (el: Element, index, parent) => {
+      if (el.tagName !== 'a' || el.properties.dataFootnoteBackref === undefined || !parent || !index) return;
+      const before = parent.children[index - 1];
+      if (before?.type === 'text') before.value = before.value.replace(/ $/, '\u00a0');
     });
     // Wrap tables so they can scroll sideways on narrow screens.
     visit(tree, 'element', (el: Element, index, parent) => {

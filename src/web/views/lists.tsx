@@ -3,6 +3,9 @@ import type { Paged } from '../../modules/shared/paging.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { authorUrl, categoryUrl, formatDate, postUrl } from './format.ts';
 
+// A no-break space before the dot keeps it at the end of a line, never starting the next one.
+const SEPARATOR = '\u00a0· ';
+
 export function Byline(props: { post: PostSummary; site: SiteSettings; withUpdated?: boolean }) {
   const { post, site } = props;
   return (
@@ -20,19 +23,19 @@ export function Byline(props: { post: PostSummary; site: SiteSettings; withUpdat
               </>
             ))}
           </span>
-          <span aria-hidden="true"> · </span>
+          <span aria-hidden="true">{SEPARATOR}</span>
         </>
       ) : null}
       <time datetime={post.publishedAt}>{formatDate(post.publishedAt, site.locale, site.timeZone)}</time>
       {props.withUpdated && post.updatedAt ? (
         <>
-          <span aria-hidden="true"> · </span>
+          <span aria-hidden="true">{SEPARATOR}</span>
           <span class="byline__updated">
             Updated <time datetime={post.updatedAt}>{formatDate(post.updatedAt, site.locale, site.timeZone)}</time>
           </span>
         </>
       ) : null}
-      <span aria-hidden="true"> · </span>
+      <span aria-hidden="true">{SEPARATOR}</span>
       <span>{post.readingMinutes} min read</span>
     </p>
   );
