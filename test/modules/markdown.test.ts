@@ -70,3 +70,18 @@ describe('Markdown an author writes', () => {
     assert.equal(renderMarkdown('One two.\n\nThree four five.\n\n- six\n- seven').wordCount, 7);
   });
 });
+
+describe('plain text for search', () => {
+  test('keeps blocks apart, one per line, and words inside a block together', () => {
+    const { text } = renderMarkdown(
+      '## Zhukov prepares\n\nA *long* way from the railway.\n\n| Side | Men |\n|---|---|\n| Soviet | 57,000 |\n',
+    );
+    assert.equal(text, 'Zhukov prepares\nA long way from the railway.\nSide\nMen\nSoviet\n57,000');
+  });
+
+  test('a footnote cited twice gets a distinct name for each back-link', () => {
+    const { html } = renderMarkdown('One[^a] and again[^a].\n\n[^a]: The note.\n');
+    assert.match(html, /aria-label="Back to reference 1"/);
+    assert.match(html, /aria-label="Back to reference 1 \(use 2\)"/);
+  });
+});

@@ -1,4 +1,3 @@
-import { Feed } from 'feed';
 import type { PostSummary } from '../content/content.types.ts';
 import type { SiteSettings } from '../site/settings.service.ts';
 
@@ -33,67 +32,111 @@ const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
 export function buildFeed(req: FeedRequest): string {
   const paths = feedPaths(req.feedBase);
   const title = req.title ? `${req.title} · ${req.site.title}` : req.site.title;
-  // The feed library writes JSON Feed 1.0 (one "author"); 1.1 is simple enough to write here.
   if (req.format === 'json') return jsonFeed(req, title, `${req.baseUrl}${paths.json}`);
+  const items = req.items.map((item) => feedItem(req, item));
   const updated =
-    req.items
-      .map((i) => i.updatedAt ?? i.publishedAt)
+    items
+      .map((i) => i.updated)
       .sort()
       .at(-1) ?? '1970-01-01T00:00:00.000Z';
-  const feed = new Feed({
-    title,
-    description: req.site.tagline,
-    id: `${req.baseUrl}${req.pagePath}`,
-    link: `${req.baseUrl}${req.pagePath}`,
-    language: req.site.locale,
-    updated: new Date(updated),
-    generator: 'Annalist',
-    copyright: `© ${req.site.title}`,
-    feedLinks: {
-      rss: `${req.baseUrl}${paths.rss}`,
-      atom: `${req.baseUrl}${paths.atom}`,
-      json: `${req.baseUrl}${paths.json}`,
-    },
-  });
-  for (const item of req.items) {
-    const url = `${req.baseUrl}/${item.slug}/`;
-    const authors = item.authors.map((a) => ({ name: a.name, link: `${req.baseUrl}/author/${a.slug}/` }));
-    feed.addItem({
-      title: item.title,
-      id: url,
-      link: url,
-      description: item.excerpt || item.standfirst,
-      content: absolutise(item.bodyHtml, req.baseUrl),
-      date: new Date(item.updatedAt ?? item.publishedAt),
-      published: new Date(item.publishedAt),
-      // RSS 2.0 <author> must be an e-mail address; names go in dc:creator (xml-js writes an array as
-      // repeated elements). Atom's <author> takes a name and a link.
-      ...(req.format === 'rss'
-        ? {
-            extensions: [
-              {
-                name: 'dc:creator',
-                objects: authors.map((a) => ({ _text: a.name })) as unknown as Record<string, unknown>,
-              },
-            ],
-          }
-        : { author: authors }),
-      // Atom requires a term on every category; without one readers drop the tag.
-      category: [
-        ...(item.category
-          ? [
-              {
-                name: item.category.name,
-                term: item.category.name,
-                domain: `${req.baseUrl}/category/${item.category.path}/`,
-              },
-            ]
-          : []),
-        ...item.tags.map((t) => ({ name: t.name, term: t.name })),
-      ],
-    });
-  }
-  return req.format === 'rss' ? feed.rss2() : feed.atom1();
+  const head = { title, link: `${req.baseUrl}${req.pagePath}`, updated, paths, baseUrl: req.baseUrl, site: req.site };
+  return req.format === 'rss' ? rss(head, items) : atom(head, items);
+}
+
+interface FeedItem {
+  url: string;
+  title: string;
+  summary: string;
+  content: string;
+  published: string;
+  updated: string;
+  authors: { name: string; url: string }[];
+  categories: { term: string; url?: string }[];
+}
+
+function feedItem(req: FeedRequest, item: FeedRequest['items'][number]): FeedItem {
+  return {
+    url: `${req.baseUrl}/${item.slug}/`,
+    title: item.title,
+    summary: item.excerpt || item.standfirst,
+    content: absolutise(item.bodyHtml, req.baseUrl),
+    published: item.publishedAt,
+    updated: item.updatedAt ?? item.publishedAt,
+    authors: item.authors.map((a) => ({ name: a.name, url: `${req.baseUrl}/author/${a.slug}/` })),
+    categories: [
+      ...(item.category ? [{ term: item.category.name, url: `${req.baseUrl}/category/${item.category.path}/` }] : []),
+      ...item.tags.map((t) => ({ term: t.name, url: `${req.baseUrl}/tag/${t.slug}/` })),
+    ],
+  };
+}
+
+interface FeedHead {
+  title: string;
+  link: string;
+  updated: string;
+  paths: ReturnType<typeof feedPaths>;
+  baseUrl: string;
+  site: SiteSettings;
+}
+
+// Everything an author or reader typed is escaped, in text and in attributes alike; characters XML 1.0
+// forbids are dropped rather than written.
+const INVALID_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+export const xml = (s: string): string => s.replace(INVALID_XML, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+const rfc822 = (iso: string) => new Date(iso).toUTCString();
+
+function rss(h: FeedHead, items: FeedItem[]): string {
+  const entries = items.map(
+    (i) => `    <item>
+      <title>${xml(i.title)}</title>
+      <link>${xml(i.url)}</link>
+      <guid isPermaLink="true">${xml(i.url)}</guid>
+      <pubDate>${rfc822(i.published)}</pubDate>
+${i.authors.map((a) => `      <dc:creator>${xml(a.name)}</dc:creator>\n`).join('')}${i.categories.map((c) => `      <category${c.url ? ` domain="${xml(c.url)}"` : ''}>${xml(c.term)}</category>\n`).join('')}      <description>${xml(i.summary)}</description>
+      <content:encoded>${xml(i.content)}</content:encoded>
+    </item>`,
+  );
+  return `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel>
+    <title>${xml(h.title)}</title>
+    <link>${xml(h.link)}</link>
+    <description>${xml(h.site.tagline || h.site.description)}</description>
+    <language>${xml(h.site.locale)}</language>
+    <lastBuildDate>${rfc822(h.updated)}</lastBuildDate>
+    <generator>Annalist</generator>
+    <atom:link href="${xml(h.baseUrl + h.paths.rss)}" rel="self" type="application/rss+xml"/>
+${entries.join('\n')}
+  </channel>
+</rss>
+`;
+}
+
+function atom(h: FeedHead, items: FeedItem[]): string {
+  const entries = items.map(
+    (i) => `  <entry>
+    <title type="text">${xml(i.title)}</title>
+    <id>${xml(i.url)}</id>
+    <link rel="alternate" type="text/html" href="${xml(i.url)}"/>
+    <published>${i.published}</published>
+    <updated>${i.updated}</updated>
+${i.authors.map((a) => `    <author><name>${xml(a.name)}</name><uri>${xml(a.url)}</uri></author>\n`).join('')}${i.categories.map((c) => `    <category term="${xml(c.term)}"${c.url ? ` scheme="${xml(c.url)}"` : ''}/>\n`).join('')}${i.summary ? `    <summary type="text">${xml(i.summary)}</summary>\n` : ''}    <content type="html">${xml(i.content)}</content>
+  </entry>`,
+  );
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${xml(h.site.locale)}">
+  <title type="text">${xml(h.title)}</title>
+  <subtitle type="text">${xml(h.site.tagline || h.site.description)}</subtitle>
+  <id>${xml(h.link)}</id>
+  <link rel="alternate" type="text/html" href="${xml(h.link)}"/>
+  <link rel="self" type="application/atom+xml" href="${xml(h.baseUrl + h.paths.atom)}"/>
+  <updated>${h.updated}</updated>
+  <generator>Annalist</generator>
+  <rights type="text">© ${xml(h.site.title)}</rights>
+${entries.join('\n')}
+</feed>
+`;
 }
 
 /** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/). */

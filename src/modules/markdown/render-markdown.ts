@@ -13,7 +13,7 @@ import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
 
 /** Bump when the output of renderMarkdown changes, so stored renders are refreshed on read. */
-export const RENDER_VERSION = 4;
+export const RENDER_VERSION = 5;
 
 export interface TocEntry {
   depth: 2 | 3;
@@ -182,10 +182,17 @@ function rehypeAnnalist(toc: TocEntry[]) {
 function plainText(tree: MdastRoot): string {
   const parts: string[] = [];
   visit(tree, (node) => {
-    if (node.type === 'text' || node.type === 'inlineCode' || node.type === 'code') parts.push(node.value);
+    if (TEXT_BLOCKS.has(node.type)) {
+      parts.push(mdastToString(node, { includeImageAlt: false }).replace(/\s+/g, ' ').trim());
+      return SKIP;
+    }
+    return undefined;
   });
-  return parts.join(' ').replace(/\s+/g, ' ').trim();
+  // One line per block, so search snippets can show where a heading ends and a paragraph begins.
+  return parts.filter(Boolean).join('\n');
 }
+
+const TEXT_BLOCKS = new Set(['paragraph', 'heading', 'tableCell', 'code', 'leafDirective']);
 
 /**
  * Renders an author's Markdown (GFM with tables and footnotes, plus `::figure`) to sanitised HTML with heading
@@ -198,7 +205,11 @@ export function renderMarkdown(source: string): RenderedMarkdown {
     .use(remarkGfm)
     .use(remarkDirective)
     .use(remarkAnnalist)
-    .use(remarkRehype, { footnoteLabel: 'Notes', footnoteBackLabel: (n: number) => `Back to reference ${n + 1}` })
+    .use(remarkRehype, {
+      footnoteLabel: 'Notes',
+      footnoteBackLabel: (n: number, again: number) =>
+        `Back to reference ${n + 1}${again > 1 ? ` (use ${again})` : ''}`,
+    })
     .use(rehypeSanitize, sanitizeSchema)
     .use(rehypeAnnalist(toc))
     .use(rehypeStringify);
@@ -206,6 +217,6 @@ export function renderMarkdown(source: string): RenderedMarkdown {
   const text = plainText(mdast);
   const hast = processor.runSync(mdast);
   const html = processor.stringify(hast as HastRoot);
-  const wordCount = text === '' ? 0 : text.split(' ').length;
+  const wordCount = text === '' ? 0 : text.split(/\s+/).length;
   return { html, toc, text, wordCount };
 }

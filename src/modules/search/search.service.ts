@@ -27,7 +27,9 @@ export function searchTerms(q: string): string[] {
   return (q.normalize('NFKC').match(/[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu) ?? []).slice(0, MAX_TERMS);
 }
 
-export function snippetParts(snippet: string): SnippetPart[] {
+export function snippetParts(raw: string): SnippetPart[] {
+  // Indexed text has one block per line; in a snippet the breaks become a visible separator.
+  const snippet = raw.replace(/\s*\n\s*/g, ' · ');
   const parts: SnippetPart[] = [];
   const re = new RegExp(`${HIGHLIGHT_START}([^${HIGHLIGHT_END}]*)${HIGHLIGHT_END}`, 'g');
   let last = 0;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { listVisiblePages } from '../../modules/content/post.repository.ts';
 import { listLatestArticles, listLatestPosts } from '../../modules/content/reading.service.ts';
 import { listAllTags, listAuthors, listCategories } from '../../modules/content/taxonomy.repository.ts';
-import { buildFeed, type FeedFormat } from '../../modules/feeds/feed.service.ts';
+import { buildFeed, type FeedFormat, xml } from '../../modules/feeds/feed.service.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
 import { sendBody } from '../render.tsx';
 import type { WebContext } from '../web-deps.ts';
@@ -40,8 +40,6 @@ export async function sendFeed(
   return sendBody(ctx, req, reply, { status: 200, contentType: FEED_TYPES[format], body });
 }
 
-const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** Feeds, sitemap, robots.txt and the OpenSearch description. */
 export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
@@ -73,7 +71,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
     return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/opensearchdescription+xml; charset=utf-8',
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"><ShortName>${xmlEscape(site.title.slice(0, 16))}</ShortName><Description>${xmlEscape(`Search ${site.title}`)}</Description><InputEncoding>UTF-8</InputEncoding><Url type="text/html" template="${xmlEscape(deps.baseUrl)}/search?q={searchTerms}"/></OpenSearchDescription>\n`,
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/"><ShortName>${xml(site.title.slice(0, 16))}</ShortName><Description>${xml(`Search ${site.title}`)}</Description><InputEncoding>UTF-8</InputEncoding><Url type="text/html" template="${xml(deps.baseUrl)}/search?q={searchTerms}"/></OpenSearchDescription>\n`,
     });
   });
 
@@ -87,7 +85,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
       listAuthors(deps.content.db),
     ]);
     const url = (path: string, lastmod?: string) =>
-      `<url><loc>${xmlEscape(deps.baseUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod}</lastmod>` : ''}</url>`;
+      `<url><loc>${xml(deps.baseUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod}</lastmod>` : ''}</url>`;
     const newest = posts.items[0]?.updatedAt ?? posts.items[0]?.publishedAt;
     const urls = [
       url('/', newest),
