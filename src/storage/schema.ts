@@ -61,6 +61,9 @@ export interface PostTable {
   toc_json: string;
   word_count: number;
   render_version: number;
+  comments_open: ColumnType<number, number | undefined, number>;
+  /** Approved comments, kept in step by the comment use cases. */
+  comment_count: ColumnType<number, number | undefined, number>;
 }
 
 export interface PostTagTable {
@@ -91,6 +94,100 @@ export interface WidgetTable {
   position: number;
 }
 
+export type UserRole = 'owner' | 'admin' | 'editor' | 'author' | 'contributor' | 'moderator';
+
+export interface UserTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  role: UserRole;
+  password_hash: string | null;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface SessionTable {
+  token_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export type CommentStatus = 'approved' | 'held' | 'spam' | 'trash';
+
+export interface CommentTable {
+  id: Generated<number>;
+  post_id: number;
+  parent_id: number | null;
+  /** Id of the top-level comment this one belongs under (its own id for a top-level comment). */
+  thread_id: number | null;
+  depth: ColumnType<number, number | undefined, number>;
+  author_name: string;
+  author_email: string;
+  author_url: string | null;
+  user_id: number | null;
+  body_md: string;
+  body_html: string;
+  quoted_comment_id: number | null;
+  status: CommentStatus;
+  /** JSON array of moderation reasons: { phase, code, message }. */
+  reasons_json: ColumnType<string, string | undefined, string>;
+  ip: ColumnType<string, string | undefined, string>;
+  user_agent: ColumnType<string, string | undefined, string>;
+  created_at: string;
+  updated_at: string | null;
+  approved_at: string | null;
+  report_count: ColumnType<number, number | undefined, number>;
+}
+
+export interface CommenterTable {
+  email: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  created_at: string;
+}
+
+export type BanKind = 'email' | 'ip' | 'domain' | 'word';
+
+export interface BanTable {
+  id: Generated<number>;
+  kind: BanKind;
+  value: string;
+  reason: ColumnType<string, string | undefined, string>;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface ReportTable {
+  id: Generated<number>;
+  comment_id: number;
+  reporter: string;
+  reason: ColumnType<string, string | undefined, string>;
+  created_at: string;
+}
+
+export interface UsedFormTokenTable {
+  token: string;
+  used_at: string;
+}
+
+export interface SpamTokenTable {
+  token: string;
+  spam: ColumnType<number, number | undefined, number>;
+  ham: ColumnType<number, number | undefined, number>;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  created_at: string;
+  sent_at: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+}
+
 export interface DatabaseSchema {
   settings: SettingTable;
   authors: AuthorTable;
@@ -101,6 +198,15 @@ export interface DatabaseSchema {
   post_authors: PostAuthorTable;
   slug_history: SlugHistoryTable;
   widgets: WidgetTable;
+  users: UserTable;
+  sessions: SessionTable;
+  comments: CommentTable;
+  commenters: CommenterTable;
+  bans: BanTable;
+  reports: ReportTable;
+  used_form_tokens: UsedFormTokenTable;
+  spam_tokens: SpamTokenTable;
+  outbox: OutboxTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;
@@ -111,3 +217,6 @@ export type CategoryRow = Selectable<CategoryTable>;
 export type TagRow = Selectable<TagTable>;
 export type AuthorRow = Selectable<AuthorTable>;
 export type WidgetRow = Selectable<WidgetTable>;
+export type CommentRow = Selectable<CommentTable>;
+export type UserRow = Selectable<UserTable>;
+export type BanRow = Selectable<BanTable>;

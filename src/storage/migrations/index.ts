@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Capabilities } from '../capabilities.ts';
 import { initialMigration } from './001-initial.ts';
+import { discussionMigration } from './002-discussion.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -9,12 +10,12 @@ import { initialMigration } from './001-initial.ts';
 export function migrationProvider(caps: Capabilities): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-initial': initialMigration(caps) };
+      return { '001-initial': initialMigration(caps), '002-discussion': discussionMigration(caps) };
     },
   };
 }
 
-export const MIGRATION_NAMES = ['001-initial'];
+export const MIGRATION_NAMES = ['001-initial', '002-discussion'];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now
 export type AnyDb = Kysely<any>;

@@ -1,0 +1,40 @@
+import type { CommentRow, CommentStatus, Db } from '../../storage/schema.ts';
+
+export async function findCommentById(db: Db, id: number): Promise<CommentRow | undefined> {
+  return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Approved comments of a post, oldest first (the page decides order and threading). */
+export async function listApprovedComments(db: Db, postId: number): Promise<CommentRow[]> {
+  return db
+    .selectFrom('comments')
+    .selectAll()
+    .where('post_id', '=', postId)
+    .where('status', '=', 'approved')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** Keeps posts.comment_count equal to the number of approved comments. Call in the same transaction as the change. */
+export async function recountPostComments(db: Db, postId: number): Promise<void> {
+  await db
+    .updateTable('posts')
+    .set((eb) => ({
+      comment_count: eb
+        .selectFrom('comments')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('comments.post_id', '=', postId)
+        .where('comments.status', '=', 'approved'),
+    }))
+    .where('id', '=', postId)
+    .execute();
+}
+
+export async function setCommentStatus(db: Db, id: number, status: CommentStatus, at: string): Promise<void> {
+  await db
+    .updateTable('comments')
+    .set({ status, updated_at: at, ...(status === 'approved' ? { approved_at: at } : {}) })
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,39 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../storage/schema.ts';
+
+const SECRET_KEY = 'secret.hmac';
+
+/**
+ * The site's signing key: made once, at random, and kept in the database so that every app process signs
+ * and checks the same tokens. Never shown, never sent.
+ */
+export async function getSiteSecret(db: Db): Promise<Buffer> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', SECRET_KEY).executeTakeFirst();
+  if (row) return Buffer.from(JSON.parse(row.value) as string, 'base64url');
+  const fresh = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('settings')
+    .values({ key: SECRET_KEY, value: JSON.stringify(fresh) })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  return getSiteSecret(db);
+}
+
+/** A token that says `payload` for `purpose`, signed with the site secret: `payload.signature`, URL-safe. */
+export function signToken(secret: Buffer, purpose: string, payload: string): string {
+  const body = Buffer.from(payload).toString('base64url');
+  const mac = createHmac('sha256', secret).update(`${purpose}\n${body}`).digest('base64url').slice(0, 32);
+  return `${body}.${mac}`;
+}
+
+/** The payload of a token signed for `purpose`, or undefined when it was not (tampered, other purpose, garbage). */
+export function verifyToken(secret: Buffer, purpose: string, token: string): string | undefined {
+  if (typeof token !== 'string' || token.length > 2000) return undefined;
+  const dot = token.lastIndexOf('.');
+  if (dot < 1) return undefined;
+  const body = token.slice(0, dot);
+  const expected = createHmac('sha256', secret).update(`${purpose}\n${body}`).digest('base64url').slice(0, 32);
+  const given = Buffer.from(token.slice(dot + 1));
+  if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected))) return undefined;
+  return Buffer.from(body, 'base64url').toString();
+}
