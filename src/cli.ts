@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, readConfig } from './config.ts';
 import { DATABASE_FILE, openSite, startServer } from './main.ts';
+import { createSignInLink, createUser } from './modules/accounts/accounts.service.ts';
+import { USER_ROLES } from './modules/accounts/accounts.types.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
+import { isAppError } from './modules/shared/errors.ts';
 import { inspectSqliteFile } from './storage/sqlite/open-sqlite.ts';
 import { StorageOpenError } from './storage/storage.ts';
 
@@ -15,6 +18,8 @@ Commands:
   serve              Serve the site (creates the demo site in an empty data folder)
   demo               Create the demo site in a data folder (--force replaces what is there)
   check              Check a data folder: database file, integrity, migrations
+  user add           Add a user (--role, --email, --name) and print a one-time sign-in link
+                     where they choose their password; the link starts with $ANNALIST_BASE_URL
   help               Show this help
 
 Options:
@@ -22,6 +27,9 @@ Options:
   --port N           Port to listen on (default: $PORT or 3000)
   --host ADDR        Address to listen on (default: $HOST or 127.0.0.1)
   --force            With demo: delete the folder's database and media first
+  --role ROLE        With user add: owner, admin, editor, moderator, author or contributor
+  --email EMAIL      With user add: the address they sign in with
+  --name NAME        With user add: the name shown to readers and other users
 
 Environment: PORT, HOST, ANNALIST_DATA_DIR, ANNALIST_BASE_URL, LOG_LEVEL
 `;
@@ -42,6 +50,9 @@ async function main(argv: string[]): Promise<void> {
         port: { type: 'string' },
         host: { type: 'string' },
         force: { type: 'boolean', default: false },
+        role: { type: 'string' },
+        email: { type: 'string' },
+        name: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -97,6 +108,33 @@ async function main(argv: string[]): Promise<void> {
         fail(`${dbFile} does not exist (the folder holds: ${readdirSync(config.dataDir).join(', ') || 'nothing'})`);
       inspectSqliteFile(dbFile);
       process.stdout.write(`${dbFile}: SQLite database, integrity ok, Annalist schema ok.\n`);
+      return;
+    }
+    case 'user': {
+      if (positionals[1] !== 'add' || positionals.length > 2)
+        fail(`unknown command "${positionals.join(' ')}"; the user command is "user add"\n\n${HELP}`);
+      const { role, email, name } = values;
+      if (typeof role !== 'string' || typeof email !== 'string' || typeof name !== 'string')
+        fail('user add needs --role, --email and --name');
+      if (!(USER_ROLES as readonly string[]).includes(role)) fail(`--role must be one of ${USER_ROLES.join(', ')}`);
+      const dbFile = join(config.dataDir, DATABASE_FILE);
+      if (existsSync(dbFile)) inspectSqliteFile(dbFile);
+      const site = await openSite(config.dataDir);
+      try {
+        const deps = { db: site.storage.db, clock: site.content.clock, baseUrl: config.baseUrl };
+        const user = await createUser(deps, { email, name, role: role as (typeof USER_ROLES)[number] });
+        // Never a default password: the person chooses one through this link.
+        const link = await createSignInLink(deps, user.id);
+        process.stdout.write(
+          `Added ${user.name} <${user.email}> as ${user.role}.\n` +
+            `Send them this link to choose a password; it works once, until ${link.expiresAt}:\n${link.url}\n`,
+        );
+      } catch (err) {
+        if (isAppError(err)) fail(err.publicMessage);
+        throw err;
+      } finally {
+        await site.storage.close();
+      }
       return;
     }
     default:

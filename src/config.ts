@@ -10,6 +10,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Keep rendered pages for anonymous readers (ANNALIST_PAGE_CACHE=off turns it off, e.g. to benchmark rendering). */
   pageCache: boolean;
+  /** SMTP server for the mail outbox (SMTP_URL, e.g. smtp://127.0.0.1:2525); unset: mail waits in the outbox. */
+  smtpUrl?: string;
+  /** From address of outgoing mail (MAIL_FROM). */
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -37,5 +41,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const cacheText = (env.ANNALIST_PAGE_CACHE ?? 'on').toLowerCase();
   if (!['on', 'off'].includes(cacheText))
     throw new ConfigError(`ANNALIST_PAGE_CACHE must be "on" or "off", not "${cacheText}"`);
-  return { host, port, dataDir, baseUrl, logLevel, pageCache: overrides.pageCache ?? cacheText === 'on' };
+  const smtpUrl = overrides.smtpUrl ?? (env.SMTP_URL || undefined);
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl))
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL such as smtp://127.0.0.1:2525');
+  const mailFrom = overrides.mailFrom ?? env.MAIL_FROM ?? 'Annalist <noreply@localhost>';
+  const pageCache = overrides.pageCache ?? cacheText === 'on';
+  return { host, port, dataDir, baseUrl, logLevel, pageCache, smtpUrl, mailFrom };
 }

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { ContentDeps } from './modules/content/content.deps.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
+import { createSmtpMailer } from './modules/notifications/mailer.ts';
+import { startOutboxWorker } from './modules/notifications/outbox.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { openSqliteStorage } from './storage/sqlite/open-sqlite.ts';
 import type { Storage } from './storage/storage.ts';
@@ -46,6 +48,17 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
         : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
   });
   app.addHook('onClose', () => site.storage.close());
+  if (config.smtpUrl) {
+    const mailer = createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom });
+    const outbox = startOutboxWorker({
+      db: site.storage.db,
+      mailer,
+      clock: systemClock,
+      log: app.log,
+      intervalMs: 5000,
+    });
+    app.addHook('onClose', () => outbox.stop()); // onClose hooks run last-first: before the database closes
+  } else app.log.info('SMTP_URL is not set: mail stays queued in the outbox until it is');
   const address = await app.listen({ host: config.host, port: config.port });
   return { app, site, url: address };
 }

@@ -129,6 +129,8 @@ export interface CommentTable {
   body_md: string;
   body_html: string;
   quoted_comment_id: number | null;
+  /** The passage quoted from quoted_comment_id, as the writer trimmed it (checked to occur there). */
+  quoted_text: string | null;
   status: CommentStatus;
   /** JSON array of moderation reasons: { phase, code, message }. */
   reasons_json: ColumnType<string, string | undefined, string>;

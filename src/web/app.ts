@@ -1,13 +1,18 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { nextScheduledChange } from '../modules/content/reading.service.ts';
 import { AppError, isAppError } from '../modules/shared/errors.ts';
+import { getSiteSecret } from '../modules/shared/secret.ts';
 import { ContentGeneration } from './generation.ts';
+import { FORM_COOKIE, issueFormToken } from './form-token.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
 import { encodedBody, PageCache } from './page-cache.ts';
 import { loadChrome, renderDocument } from './render.tsx';
+import { registerAdminRoutes } from './routes/admin.tsx';
 import { registerApiRoutes } from './routes/api.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
+import { registerCommentRoutes } from './routes/comments.tsx';
 import { registerFeedRoutes } from './routes/feeds.ts';
+import { registerNotificationRoutes } from './routes/notifications.tsx';
 import { registerReadingRoutes } from './routes/reading.tsx';
 import { ErrorView } from './views/archive-pages.tsx';
 import type { WebContext, WebDeps } from './web-deps.ts';
@@ -52,13 +57,34 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     nextChange: () => nextScheduledChange(deps.content),
   });
   const cache = deps.pageCache === false ? undefined : new PageCache(generation);
-  const ctx: WebContext = { deps, cache, generation };
+  let secretPromise: Promise<Buffer> | undefined;
+  const secret = () => {
+    secretPromise ??= getSiteSecret(deps.content.db).catch((err: unknown) => {
+      secretPromise = undefined;
+      throw err;
+    });
+    return secretPromise;
+  };
+  const ctx: WebContext = { deps, cache, generation, secret };
+  const secureCookies = deps.baseUrl.startsWith('https:');
+
+  // Browser forms post URL-encoded bodies; Fastify parses only JSON by default.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+    const fields: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      const prev = fields[k];
+      fields[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    done(null, fields);
+  });
 
   async function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): Promise<FastifyReply> {
     const { status, title } = HTTP_ERRORS[err.code];
     if (status >= 500) req.log.error({ err, code: err.code }, 'request failed');
     reply.headers(SECURITY_HEADERS).header('cache-control', 'no-store');
-    if (wantsJson(req)) return reply.code(status).send({ error: { code: err.code, message: err.publicMessage } });
+    if (wantsJson(req)) {
+      return reply.code(status).send({ error: { code: err.code, message: err.publicMessage, ...(err.fields ? { fields: err.fields } : {}) } });
+    }
     let html: string;
     try {
       const chrome = await loadChrome(ctx);
@@ -77,6 +103,10 @@ export function buildApp(deps: WebDeps): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // Article pages carry the comment form: give the reader a form token once (see form-token.ts).
+    if (req.method === 'GET' && req.routeOptions.url === '/:slug/' && !req.headers.cookie?.includes(`${FORM_COOKIE}=`)) {
+      issueFormToken(reply, await secret(), deps.content.clock.now(), secureCookies);
+    }
     generation.check();
     // A scheduled post goes live without any write: what was cached before then must end at that moment.
     await generation.ensureExpiry();
@@ -132,6 +162,9 @@ export function buildApp(deps: WebDeps): FastifyInstance {
   registerAssetRoutes(app, deps);
   registerFeedRoutes(app, ctx);
   registerApiRoutes(app, ctx);
+  registerNotificationRoutes(app, ctx);
+  registerCommentRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
   registerReadingRoutes(app, ctx);
   return app;
 }

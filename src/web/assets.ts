@@ -21,10 +21,14 @@ function load(file: string, contentType: string): { name: string; asset: Asset }
 
 const css = load('site.css', 'text/css; charset=utf-8');
 const icon = load('favicon.svg', 'image/svg+xml');
+const adminCss = load('admin.css', 'text/css; charset=utf-8');
 
 export const STYLESHEET_URL = `/assets/${css.name}`;
 export const FAVICON_URL = `/assets/${icon.name}`;
+/** Extra rules for the administration pages, loaded after the site's stylesheet. */
+export const ADMIN_STYLESHEET_URL = `/assets/${adminCss.name}`;
 export const ASSETS = new Map<string, Asset>([
   [css.name, css.asset],
   [icon.name, icon.asset],
+  [adminCss.name, adminCss.asset],
 ]);

@@ -22,4 +22,6 @@ export interface WebContext {
   deps: WebDeps;
   cache: PageCache | undefined;
   generation: ContentGeneration;
+  /** The site's signing key (loaded once). */
+  secret: () => Promise<Buffer>;
 }

@@ -38,3 +38,24 @@ export async function setCommentStatus(db: Db, id: number, status: CommentStatus
     .where('id', '=', id)
     .execute();
 }
+
+/** The newest approved comments, site-wide or on one post, with the post they belong to (feeds, widgets). */
+export async function listRecentApprovedComments(db: Db, opts: { postId?: number; limit: number; now: string }) {
+  let q = db
+    .selectFrom('comments')
+    .innerJoin('posts', 'posts.id', 'comments.post_id')
+    .select([
+      'comments.id',
+      'comments.author_name',
+      'comments.body_html',
+      'comments.body_md',
+      'comments.created_at',
+      'posts.slug as post_slug',
+      'posts.title as post_title',
+    ])
+    .where('comments.status', '=', 'approved')
+    .where('posts.status', 'in', ['published', 'scheduled'])
+    .where('posts.published_at', '<=', opts.now);
+  if (opts.postId !== undefined) q = q.where('comments.post_id', '=', opts.postId);
+  return q.orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(opts.limit).execute();
+}

@@ -55,6 +55,10 @@ export interface PostSummary {
   cover: { src: string; alt: string; caption: string; credit: string } | null;
   wordCount: number;
   readingMinutes: number;
+  /** Approved comments. */
+  commentCount: number;
+  /** Whether the article takes comments at all (the site's closing rules are applied on top). */
+  commentsOpen: boolean;
 }
 
 export interface Article extends PostSummary {

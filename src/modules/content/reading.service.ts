@@ -58,6 +58,8 @@ async function summarise(deps: ReadDeps, rows: PostRow[], tree: CategoryTree): P
         : null,
       wordCount: r.word_count,
       readingMinutes: readingMinutes(r.word_count),
+      commentCount: r.comment_count,
+      commentsOpen: r.comments_open === 1,
     };
   });
 }

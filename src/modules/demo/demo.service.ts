@@ -7,6 +7,9 @@ import { insertAuthor, insertCategory } from '../content/taxonomy.repository.ts'
 import { saveSiteSettings } from '../site/settings.service.ts';
 import { setWidgets } from '../site/widgets.service.ts';
 import { parseFrontMatter } from './front-matter.ts';
+import { recountPostComments } from '../comments/comment.repository.ts';
+import { commentHtml } from '../comments/submit-comment.workflow.ts';
+import { findPostBySlug } from '../content/post.repository.ts';
 
 const CONTENT_DIR = new URL('./content/', import.meta.url);
 
@@ -35,6 +38,61 @@ const DEMO_CATEGORIES: { path: string; name: string; description: string }[] = [
     description: 'Japan from the Meiji Restoration to the end of the Pacific War.',
   },
 ];
+
+interface DemoComment {
+  key: string;
+  parent: string | null;
+  author: string;
+  email: string;
+  url: string | null;
+  hoursAfter: number;
+  status: 'approved' | 'held';
+  quote: { of: string; text: string } | null;
+  body: string;
+}
+
+/** The demo discussion: comments written for Annalist, stored as readers' comments would be (threads, quotes, @names). */
+async function seedDiscussion(deps: ContentDeps, slug: string, file: string): Promise<void> {
+  const post = await findPostBySlug(deps.db, slug);
+  if (!post?.published_at) return;
+  const comments = JSON.parse(readFileSync(new URL(file, CONTENT_DIR), 'utf8')) as DemoComment[];
+  const ids = new Map<string, { id: number; thread: number; depth: number; name: string }>();
+  const start = new Date(post.published_at).getTime();
+  for (const c of comments) {
+    const parent = c.parent ? ids.get(c.parent) : undefined;
+    const quoted = c.quote ? ids.get(c.quote.of) : undefined;
+    const mentions = new Map([...ids.values()].filter((i) => parent && i.thread === parent.thread).map((i) => [i.name, `#comment-${i.id}`]));
+    const rendered = commentHtml(c.body, quoted && c.quote ? { commentId: quoted.id, authorName: quoted.name, text: c.quote.text } : null, mentions);
+    const at = new Date(start + c.hoursAfter * 3_600_000).toISOString();
+    const reasons = c.status === 'held' ? [{ phase: 'demo', action: 'hold', code: rendered.links.length > 2 ? 'TOO_MANY_LINKS' : 'PROFANITY', message: 'Held in the demo.' }] : [];
+    const row = await deps.db
+      .insertInto('comments')
+      .values({
+        post_id: post.id,
+        parent_id: parent?.id ?? null,
+        thread_id: parent?.thread ?? null,
+        depth: parent ? parent.depth + 1 : 0,
+        author_name: c.author,
+        author_email: c.email.toLowerCase(),
+        author_url: c.url,
+        user_id: null,
+        body_md: c.body,
+        body_html: rendered.html,
+        quoted_comment_id: quoted?.id ?? null,
+        quoted_text: c.quote?.text ?? null,
+        status: c.status,
+        reasons_json: JSON.stringify(reasons),
+        created_at: at,
+        approved_at: c.status === 'approved' ? at : null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const thread = parent?.thread ?? row.id;
+    if (!parent) await deps.db.updateTable('comments').set({ thread_id: row.id }).where('id', '=', row.id).execute();
+    ids.set(c.key, { id: row.id, thread, depth: parent ? parent.depth + 1 : 0, name: c.author });
+  }
+  await recountPostComments(deps.db, post.id);
+}
 
 /** True when the site has no posts at all: a fresh data folder. */
 export async function isDemoNeeded(deps: Pick<ContentDeps, 'db'>): Promise<boolean> {
@@ -147,5 +205,6 @@ async function seedInto(deps: ContentDeps, opts: { mediaDir: string }): Promise<
     },
   ]);
   // The header area is left empty on purpose: readers must see nothing there, not an admin hint.
+  await seedDiscussion(deps, 'khalkhin-gol-1939', 'discussion-khalkhin-gol.json');
   return { posts: articles.length };
 }

@@ -16,6 +16,21 @@ export const ERROR_CODES = [
   'INVALID_URL_ENCODING',
   'BAD_REQUEST',
   'METHOD_NOT_ALLOWED',
+  'COMMENT_INVALID',
+  'COMMENT_REJECTED',
+  'PARENT_NOT_FOUND',
+  'FORM_TOKEN_MISSING',
+  'FORM_TOKEN_REPLAYED',
+  'CROSS_ORIGIN_REQUEST',
+  'RATE_LIMITED',
+  'SIGN_IN_FAILED',
+  'SIGN_IN_RATE_LIMITED',
+  'SIGN_IN_LINK_INVALID',
+  'PASSWORD_REJECTED',
+  'USER_EMAIL_TAKEN',
+  'FORBIDDEN',
+  'CSRF_FAILED',
+  'COMMENT_NOT_FOUND',
   'INTERNAL_ERROR',
 ] as const;
 
@@ -26,13 +41,16 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly publicMessage: string;
   readonly detail: string | undefined;
+  /** Per-field messages for forms ("email" -> "That is not an email address."). */
+  readonly fields: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, publicMessage: string, options: { detail?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, publicMessage: string, options: { detail?: string; cause?: unknown; fields?: Record<string, string> } = {}) {
     super(`${code}: ${publicMessage}${options.detail ? ` (${options.detail})` : ''}`, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.publicMessage = publicMessage;
     this.detail = options.detail;
+    this.fields = options.fields;
   }
 }
 

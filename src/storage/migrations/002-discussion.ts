@@ -47,6 +47,7 @@ export function discussionMigration(caps: Capabilities): Migration {
         .addColumn('body_md', 'text', (c) => c.notNull())
         .addColumn('body_html', 'text', (c) => c.notNull())
         .addColumn('quoted_comment_id', 'integer')
+        .addColumn('quoted_text', 'text')
         .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('approved', 'held', 'spam', 'trash')`))
         .addColumn('reasons_json', 'text', (c) => c.notNull().defaultTo('[]'))
         .addColumn('ip', 'text', (c) => c.notNull().defaultTo(''))

@@ -22,9 +22,9 @@ import {
   SearchView,
   SimpleArchiveView,
 } from '../views/archive-pages.tsx';
-import { ArticleView, articleHead } from '../views/article.tsx';
 import { authorUrl, categoryUrl, monthUrl, postUrl, tagUrl } from '../views/format.ts';
 import type { WebContext } from '../web-deps.ts';
+import { registerArticleRoutes } from './article.tsx';
 import { sendFeed } from './feeds.ts';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -206,13 +206,5 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
 
   // Articles and static pages share one namespace: /<slug>/.
   app.get('/:slug', async (req, reply) => redirect(ctx, req, reply, postUrl(slugParam(req))));
-  app.get('/:slug/', async (req, reply) => {
-    const slug = slugParam(req);
-    const found = await getArticleBySlug(deps.content, { slug });
-    if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
-    return sendPage(ctx, req, reply, (site) => ({
-      head: articleHead(found.article, site, deps.baseUrl),
-      body: <ArticleView article={found.article} site={site} />,
-    }));
-  });
+  registerArticleRoutes(app, ctx, { redirect, slugParam });
 }

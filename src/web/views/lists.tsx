@@ -59,6 +59,14 @@ export function PostList(props: { posts: PostSummary[]; site: SiteSettings; head
             </H>
             {p.standfirst || p.excerpt ? <p class="post-card__standfirst">{p.excerpt || p.standfirst}</p> : null}
             <Byline post={p} site={props.site} />
+            {p.commentCount > 0 ? (
+              <p class="post-card__comments">
+                <a href={`${postUrl(p.slug)}#comments`}>
+                  {p.commentCount === 1 ? '1 comment' : `${p.commentCount} comments`}
+                  <span class="visually-hidden"> on {p.title}</span>
+                </a>
+              </p>
+            ) : null}
           </article>
         </li>
       ))}

@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { UserRole, UserRow } from '../../storage/schema.ts';
+import { inTransaction } from '../../storage/transaction.ts';
+import { isoNow } from '../shared/clock.ts';
+import { AppError } from '../shared/errors.ts';
+import { getSiteSecret, signToken, verifyToken } from '../shared/secret.ts';
+import {
+  type AccountsDeps,
+  type SignedIn,
+  type SignInDeps,
+  type SignInLinkDeps,
+  USER_ROLES,
+  type User,
+} from './accounts.types.ts';
+import { dummyPasswordHash, hashPassword, needsRehash, passwordProblem, verifyPassword } from './password.ts';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  deleteUserSessions,
+  findSessionWithUser,
+  insertSession,
+} from './session.repository.ts';
+import { findUserByEmail, findUserById, insertUser, updatePasswordHash } from './user.repository.ts';
+
+export const SESSION_DAYS = 14;
+export const SIGN_IN_LINK_HOURS = 24;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const LINK_PURPOSE = 'sign-in-link';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** Emails are compared and stored trimmed and in lower case. */
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    createdAt: row.created_at,
+    disabledAt: row.disabled_at,
+    hasPassword: row.password_hash !== null,
+  };
+}
+
+/** Adds a person who can sign in once they have set a password (through a sign-in link). */
+export async function createUser(
+  deps: AccountsDeps,
+  input: { email: string; name: string; role: UserRole },
+): Promise<User> {
+  const email = normaliseEmail(input.email);
+  const name = input.name.trim();
+  const fields: Record<string, string> = {};
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) fields.email = 'That is not an email address.';
+  if (name.length === 0 || name.length > 80) fields.name = 'Give a name of 1 to 80 characters.';
+  if (!(USER_ROLES as readonly string[]).includes(input.role))
+    fields.role = `The role must be one of ${USER_ROLES.join(', ')}.`;
+  if (Object.keys(fields).length > 0)
+    throw new AppError('BAD_REQUEST', Object.values(fields).join(' '), { fields, detail: 'createUser' });
+  return inTransaction(deps.db, async (trx) => {
+    if (await findUserByEmail(trx, email))
+      throw new AppError('USER_EMAIL_TAKEN', `There is already a user with the email ${email}.`);
+    const id = await insertUser(trx, {
+      email,
+      name,
+      role: input.role,
+      password_hash: null,
+      created_at: isoNow(deps.clock),
+      disabled_at: null,
+    });
+    return toUser((await findUserById(trx, id))!);
+  });
+}
+
+/** Replaces a user's password and ends every session they had (a new password locks out whoever knew the old). */
+export async function setPassword(deps: AccountsDeps, input: { userId: number; password: string }): Promise<void> {
+  const problem = passwordProblem(input.password);
+  if (problem) throw new AppError('PASSWORD_REJECTED', problem, { fields: { password: problem } });
+  const hashed = await hashPassword(input.password);
+  await inTransaction(deps.db, async (trx) => {
+    if (!(await findUserById(trx, input.userId)))
+      throw new AppError('NOT_FOUND', 'There is no such user.', { detail: `user ${input.userId}` });
+    await updatePasswordHash(trx, input.userId, hashed);
+    await deleteUserSessions(trx, input.userId);
+  });
+}
+
+/**
+ * Checks an email and password and starts a session. Takes as long whether or not the account exists (a dummy
+ * hash is verified when there is none), and every refusal, for whatever reason, is the same SIGN_IN_FAILED.
+ * After too many failures for this email from this IP, refuses with SIGN_IN_RATE_LIMITED without checking.
+ */
+export async function signIn(
+  deps: SignInDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<{ token: string } & SignedIn> {
+  const email = normaliseEmail(input.email);
+  const now = deps.clock.now();
+  if (deps.throttle.isLimited(email, input.ip, now))
+    throw new AppError('SIGN_IN_RATE_LIMITED', 'Too many failed attempts. Wait 15 minutes, then try again.', {
+      detail: `ip ${input.ip}`,
+    });
+  const row = email.length <= 254 ? await findUserByEmail(deps.db, email) : undefined;
+  const stored = row?.password_hash ?? (await dummyPasswordHash());
+  const matches = await verifyPassword(stored, input.password);
+  if (!row || row.password_hash === null || row.disabled_at !== null || !matches) {
+    deps.throttle.recordFailure(email, input.ip, now);
+    throw new AppError('SIGN_IN_FAILED', 'That email and password do not match an account that can sign in.', {
+      detail: !row ? 'no such account' : row.disabled_at ? 'disabled' : matches ? 'no password' : 'wrong password',
+    });
+  }
+  deps.throttle.recordSuccess(email, input.ip);
+  if (needsRehash(row.password_hash)) await updatePasswordHash(deps.db, row.id, await hashPassword(input.password));
+  return startSession(deps, row);
+}
+
+async function startSession(deps: AccountsDeps, row: UserRow): Promise<{ token: string } & SignedIn> {
+  const token = randomBytes(32).toString('base64url');
+  const now = deps.clock.now();
+  const expiresAt = new Date(now.getTime() + SESSION_DAYS * DAY_MS).toISOString();
+  const tokenHash = sha256(token);
+  await inTransaction(deps.db, async (trx) => {
+    // Housekeeping on the rare write, so the table never grows without bound.
+    await deleteExpiredSessions(trx, now.toISOString());
+    await insertSession(trx, { token_hash: tokenHash, user_id: row.id, created_at: now.toISOString(), expires_at: expiresAt });
+  });
+  return { token, user: toUser(row), session: { tokenHash, expiresAt } };
+}
+
+/** The person a session token belongs to, or undefined when it is unknown, expired, or their account is disabled. */
+export async function findSession(deps: AccountsDeps, token: string): Promise<SignedIn | undefined> {
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+  const found = await findSessionWithUser(deps.db, sha256(token));
+  if (!found) return undefined;
+  if (found.session.expires_at <= isoNow(deps.clock) || found.user.disabled_at !== null) return undefined;
+  return {
+    user: toUser(found.user),
+    session: { tokenHash: found.session.token_hash, expiresAt: found.session.expires_at },
+  };
+}
+
+/** Ends one session (signing out in this browser). Unknown tokens are ignored. */
+export async function signOut(deps: AccountsDeps, token: string): Promise<void> {
+  if (typeof token === 'string' && token.length < 100) await deleteSession(deps.db, sha256(token));
+}
+
+/** Ends every session of a user, in every browser. */
+export async function signOutEverywhere(deps: AccountsDeps, userId: number): Promise<void> {
+  await deleteUserSessions(deps.db, userId);
+}
+
+interface LinkPayload {
+  u: number;
+  /** Expiry, ms since the epoch. */
+  x: number;
+  /** Fingerprint of the password hash when the link was made: setting a password kills every older link. */
+  p: string;
+  n: string;
+}
+
+const passwordFingerprint = (row: UserRow) => sha256(row.password_hash ?? 'none').slice(0, 16);
+const usedMarker = (token: string) => `${LINK_PURPOSE}:${sha256(token)}`;
+
+/**
+ * A one-time link to /admin/welcome where the person sets a password (first run, or a forgotten one).
+ * Signed with the site secret; dies after SIGN_IN_LINK_HOURS, after its first use, or once the password changes.
+ */
+export async function createSignInLink(
+  deps: SignInLinkDeps,
+  userId: number,
+  opts: { validForHours?: number } = {},
+): Promise<{ url: string; expiresAt: string }> {
+  const row = await findUserById(deps.db, userId);
+  if (!row) throw new AppError('NOT_FOUND', 'There is no such user.', { detail: `user ${userId}` });
+  const expires = deps.clock.now().getTime() + (opts.validForHours ?? SIGN_IN_LINK_HOURS) * 60 * 60 * 1000;
+  const payload: LinkPayload = { u: row.id, x: expires, p: passwordFingerprint(row), n: randomBytes(9).toString('base64url') };
+  const token = signToken(await getSiteSecret(deps.db), LINK_PURPOSE, JSON.stringify(payload));
+  return { url: `${deps.baseUrl}/admin/welcome?token=${token}`, expiresAt: new Date(expires).toISOString() };
+}
+
+const linkInvalid = (detail: string) =>
+  new AppError(
+    'SIGN_IN_LINK_INVALID',
+    'This sign-in link does not work: it has been used, has expired, or was copied incompletely. Ask for a new one.',
+    { detail },
+  );
+
+/** The user a sign-in link is for, when it is still good; SIGN_IN_LINK_INVALID otherwise. Does not use it up. */
+export async function checkSignInLink(deps: AccountsDeps, token: string): Promise<User> {
+  return toUser(await userOfLink(deps, token));
+}
+
+async function userOfLink(deps: AccountsDeps, token: string): Promise<UserRow> {
+  const text = verifyToken(await getSiteSecret(deps.db), LINK_PURPOSE, token);
+  if (text === undefined) throw linkInvalid('bad signature');
+  let payload: LinkPayload;
+  try {
+    payload = JSON.parse(text) as LinkPayload;
+  } catch {
+    throw linkInvalid('bad payload');
+  }
+  if (typeof payload.x !== 'number' || payload.x <= deps.clock.now().getTime()) throw linkInvalid('expired');
+  const row = typeof payload.u === 'number' ? await findUserById(deps.db, payload.u) : undefined;
+  if (!row || row.disabled_at !== null) throw linkInvalid('no such user, or disabled');
+  if (payload.p !== passwordFingerprint(row)) throw linkInvalid('password changed since');
+  const used = await deps.db
+    .selectFrom('used_form_tokens')
+    .select('token')
+    .where('token', '=', usedMarker(token))
+    .executeTakeFirst();
+  if (used) throw linkInvalid('used');
+  return row;
+}
+
+/**
+ * Uses a sign-in link: sets the person's password, ends their other sessions and signs them in. The link is
+ * marked used in the same transaction, so two tabs racing with one link cannot both succeed.
+ */
+export async function setPasswordWithLink(
+  deps: AccountsDeps,
+  input: { token: string; password: string },
+): Promise<{ token: string } & SignedIn> {
+  await userOfLink(deps, input.token);
+  const problem = passwordProblem(input.password);
+  if (problem) throw new AppError('PASSWORD_REJECTED', problem, { fields: { password: problem } });
+  const hashed = await hashPassword(input.password);
+  const row = await inTransaction(deps.db, async (trx) => {
+    const user = await userOfLink({ ...deps, db: trx }, input.token);
+    const marked = await trx
+      .insertInto('used_form_tokens')
+      .values({ token: usedMarker(input.token), used_at: isoNow(deps.clock) })
+      .onConflict((oc) => oc.column('token').doNothing())
+      .executeTakeFirst();
+    if (Number(marked.numInsertedOrUpdatedRows ?? 0) === 0) throw linkInvalid('used (race)');
+    await updatePasswordHash(trx, user.id, hashed);
+    await deleteUserSessions(trx, user.id);
+    return { ...user, password_hash: hashed };
+  });
+  return startSession(deps, row);
+}

@@ -1,0 +1,40 @@
+import type { Db, UserRole } from '../../storage/schema.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { SignInThrottle } from './sign-in-throttle.ts';
+
+export const USER_ROLES = ['owner', 'admin', 'editor', 'author', 'contributor', 'moderator'] as const satisfies
+  readonly UserRole[];
+
+/** A person who can sign in to the administration. Never carries the password hash. */
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: UserRole;
+  createdAt: string;
+  disabledAt: string | null;
+  hasPassword: boolean;
+}
+
+/** A signed-in person and the session they are using (its token is never kept, only its hash). */
+export interface SignedIn {
+  user: User;
+  session: { tokenHash: string; expiresAt: string };
+}
+
+/** What the account use cases need. */
+export interface AccountsDeps {
+  db: Db;
+  clock: Clock;
+}
+
+/** Sign-in also needs the failure counter that slows down password guessing. */
+export interface SignInDeps extends AccountsDeps {
+  throttle: SignInThrottle;
+}
+
+/** Sign-in links are absolute URLs on the site. */
+export interface SignInLinkDeps extends AccountsDeps {
+  /** Site origin without a trailing slash, as in WebDeps.baseUrl. */
+  baseUrl: string;
+}

@@ -1,0 +1,49 @@
+import type { Db, UserRow } from '../../storage/schema.ts';
+
+export interface SessionWithUserRow {
+  session: { token_hash: string; user_id: number; created_at: string; expires_at: string };
+  user: UserRow;
+}
+
+export async function insertSession(
+  db: Db,
+  row: { token_hash: string; user_id: number; created_at: string; expires_at: string },
+): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+/** The session with this token hash and its user, whatever their state (the service judges expiry and disabling). */
+export async function findSessionWithUser(db: Db, tokenHash: string): Promise<SessionWithUserRow | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.token_hash',
+      'sessions.created_at as session_created_at',
+      'sessions.expires_at',
+      'users.id',
+      'users.email',
+      'users.name',
+      'users.role',
+      'users.password_hash',
+      'users.created_at',
+      'users.disabled_at',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { token_hash, session_created_at, expires_at, ...user } = row;
+  return { session: { token_hash, user_id: user.id, created_at: session_created_at, expires_at }, user };
+}
+
+export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+}
+
+export async function deleteUserSessions(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
+export async function deleteExpiredSessions(db: Db, now: string): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+}

@@ -1,0 +1,11 @@
+import type { Db } from '../../storage/schema.ts';
+import type { Clock } from '../shared/clock.ts';
+
+/** What the comment use cases need, built once in main.ts. */
+export interface CommentDeps {
+  db: Db;
+  clock: Clock;
+  /** Absolute origin, for links in notification mail. */
+  baseUrl: string;
+  noteWrite: () => void;
+}

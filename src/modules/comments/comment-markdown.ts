@@ -1,0 +1,140 @@
+import type { Element, Root as HastRoot } from 'hast';
+import type { Link, PhrasingContent, Root as MdastRoot, Text } from 'mdast';
+import { toString as mdastToString } from 'mdast-util-to-string';
+import rehypeSanitize, { type Options as Schema } from 'rehype-sanitize';
+import rehypeStringify from 'rehype-stringify';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import remarkRehype from 'remark-rehype';
+import { unified } from 'unified';
+import { SKIP, visit } from 'unist-util-visit';
+
+/** What a reader may use in a comment: paragraphs, emphasis, links, block quotes, lists, inline code. */
+const COMMENT_SCHEMA: Schema = {
+  tagNames: ['p', 'em', 'strong', 'del', 'a', 'blockquote', 'ul', 'ol', 'li', 'code', 'br'],
+  attributes: { a: ['href', ['className', 'mention']], ol: ['start'] },
+  protocols: { href: ['http', 'https', 'mailto'] },
+  strip: ['script', 'style'],
+  clobberPrefix: 'user-content-',
+  clobber: [],
+};
+
+export interface RenderedComment {
+  html: string;
+  /** Plain words, for length checks, search and mail. */
+  text: string;
+  /** Every link target, for the link-count and banned-domain checks. */
+  links: string[];
+}
+
+/** People a comment may address with @Name, mapped to the URL of their latest comment in the thread. */
+export type Mentions = Map<string, string>;
+
+function remarkCommentSubset(mentions: Mentions) {
+  const names = [...mentions.keys()].sort((a, b) => b.length - a.length);
+  return () => (tree: MdastRoot) => {
+    visit(tree, (node, index, parent) => {
+      if (!parent || index === undefined) return undefined;
+      // Headings, tables, code blocks, images and rules are not part of the comment subset: keep their words.
+      if (node.type === 'heading' || node.type === 'table' || node.type === 'thematicBreak' || node.type === 'code') {
+        const value = node.type === 'code' ? node.value : mdastToString(node);
+        parent.children.splice(index, 1, ...(value ? [{ type: 'paragraph', children: [{ type: 'text', value }] } as never] : []));
+        return [SKIP, index];
+      }
+      if (node.type === 'image' || node.type === 'imageReference') {
+        parent.children[index] = { type: 'text', value: node.alt ?? '' } as never;
+        return SKIP;
+      }
+      if (node.type === 'html') {
+        // Raw HTML is shown as the text it is, in a paragraph of its own when it stood as a block.
+        const text = { type: 'text', value: node.value } as Text;
+        parent.children[index] = (parent.type === 'root' || parent.type === 'blockquote' || parent.type === 'listItem' ? { type: 'paragraph', children: [text] } : text) as never;
+        return SKIP;
+      }
+      if (node.type === 'footnoteReference' || node.type === 'footnoteDefinition') {
+        parent.children.splice(index, 1);
+        return [SKIP, index];
+      }
+      if (node.type === 'text' && names.length > 0 && parent.type !== 'link' && node.value.includes('@')) {
+        const parts = linkMentions(node.value, names, mentions);
+        if (parts.length > 1) {
+          parent.children.splice(index, 1, ...(parts as never[]));
+          return [SKIP, index + parts.length];
+        }
+      }
+      return undefined;
+    });
+  };
+}
+
+function linkMentions(value: string, names: string[], mentions: Mentions): PhrasingContent[] {
+  const out: PhrasingContent[] = [];
+  let rest = value;
+  for (;;) {
+    const at = rest.indexOf('@');
+    if (at < 0) break;
+    const name = names.find((n) => rest.startsWith(n, at + 1) && !/[\p{L}\p{N}]/u.test(rest.charAt(at + 1 + n.length)));
+    if (!name || (at > 0 && /[\p{L}\p{N}]/u.test(rest.charAt(at - 1)))) {
+      out.push({ type: 'text', value: rest.slice(0, at + 1) } as Text);
+      rest = rest.slice(at + 1);
+      continue;
+    }
+    if (at > 0) out.push({ type: 'text', value: rest.slice(0, at) } as Text);
+    out.push({ type: 'link', url: mentions.get(name)!, children: [{ type: 'text', value: `@${name}` }], data: { hProperties: { className: ['mention'] } } } as Link);
+    rest = rest.slice(at + 1 + name.length);
+  }
+  if (rest) out.push({ type: 'text', value: rest } as Text);
+  // Merge neighbouring text nodes back together.
+  return out.reduce<PhrasingContent[]>((acc, n) => {
+    const last = acc[acc.length - 1];
+    if (last?.type === 'text' && n.type === 'text') last.value += n.value;
+    else acc.push(n);
+    return acc;
+  }, []);
+}
+
+/** Reader links are marked as user content and never pass on authority or the opener. */
+function rehypeCommentLinks() {
+  return (tree: HastRoot) => {
+    visit(tree, 'element', (el: Element) => {
+      if (el.tagName === 'a' && typeof el.properties.href === 'string' && !el.properties.href.startsWith('#') && !el.properties.href.startsWith('/')) {
+        el.properties.rel = ['nofollow', 'ugc', 'noopener', 'noreferrer'];
+      }
+    });
+  };
+}
+
+/**
+ * Renders a comment's Markdown to sanitised HTML in the comment subset. Raw HTML is shown as text; only http(s)
+ * and mailto links survive; `@Name` of someone in `mentions` links to their comment.
+ */
+export function renderCommentMarkdown(source: string, mentions: Mentions = new Map()): RenderedComment {
+  const links: string[] = [];
+  const processor = unified()
+    .use(remarkParse)
+    .use(remarkGfm, { singleTilde: false })
+    .use(remarkCommentSubset(mentions))
+    .use(remarkRehype)
+    .use(rehypeSanitize, COMMENT_SCHEMA)
+    .use(rehypeCommentLinks)
+    .use(rehypeStringify);
+  const mdast = processor.parse(source);
+  // Running the plugins also rewrites `mdast` in place into the comment subset, which the text is taken from.
+  const hast = processor.runSync(mdast) as HastRoot;
+  visit(mdast, 'link', (l: Link) => {
+    if (!l.url.startsWith('#')) links.push(l.url);
+  });
+  visit(mdast, 'definition', (d) => {
+    links.push((d as { url: string }).url);
+  });
+  const parts: string[] = [];
+  visit(mdast, (n) => {
+    if (n.type === 'paragraph' || n.type === 'heading' || n.type === 'code' || n.type === 'tableCell') {
+      parts.push(mdastToString(n).trim());
+      return SKIP;
+    }
+    return undefined;
+  });
+  const html = processor.stringify(hast).trim();
+  return { html, text: parts.filter(Boolean).join('\n'), links };
+}

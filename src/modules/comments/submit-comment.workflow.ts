@@ -1,0 +1,265 @@
+import { inTransaction } from '../../storage/transaction.ts';
+import type { CommentRow, PostRow } from '../../storage/schema.ts';
+import { findPostBySlug, isPostVisible } from '../content/post.repository.ts';
+import { findMatchingBans } from '../moderation/bans.repository.ts';
+import { getModerationSettings } from '../moderation/moderation-settings.ts';
+import type { ModerationContext, ModerationOutcome, ModerationSettings, Verdict } from '../moderation/moderation.types.ts';
+import { previewWarnings, runPipeline } from '../moderation/pipeline.ts';
+import { spamProbability } from '../moderation/spam-classifier.ts';
+import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../notifications/notifications.service.ts';
+import { AppError } from '../shared/errors.ts';
+import type { CommentDeps } from './comment-deps.ts';
+import { type Mentions, renderCommentMarkdown } from './comment-markdown.ts';
+import { findCommentById, recountPostComments } from './comment.repository.ts';
+
+/** A new comment as a reader (or a signed-in user) sends it. Everything in it is hostile until checked. */
+export interface CommentSubmission {
+  postSlug: string;
+  parentId: number | null;
+  /** Quote-reply: a passage of another comment on the same article. */
+  quote: { commentId: number; text: string } | null;
+  authorName: string;
+  authorEmail: string;
+  authorUrl: string;
+  body: string;
+  honeypot: string;
+  notifyReplies: boolean;
+  ip: string;
+  userAgent: string;
+  /** When the reader's form token was issued (from the web layer), for the too-fast check. */
+  formIssuedAt: Date | null;
+  /** The form token itself: used once, a second use is a replay. Null for API clients. */
+  formToken: string | null;
+  user: { id: number; name: string; email: string } | null;
+}
+
+export interface SubmittedComment {
+  id: number;
+  postSlug: string;
+  status: 'approved' | 'held' | 'spam';
+  reasons: Verdict[];
+}
+
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const normalise = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
+// Control characters never belong in a name or a comment (tabs and newlines aside).
+const stripControls = (s: string) => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '');
+
+interface CheckedFields {
+  name: string;
+  email: string;
+  url: string | null;
+  body: string;
+}
+
+/** Field-level checks: every problem at once, each with a message the writer can act on. */
+function checkFields(input: CommentSubmission, settings: ModerationSettings): CheckedFields {
+  const fields: Record<string, string> = {};
+  const name = normalise(stripControls(input.user?.name ?? input.authorName));
+  const email = (input.user?.email ?? input.authorEmail).trim().toLowerCase();
+  const url = input.authorUrl.trim();
+  const body = stripControls(input.body).replace(/\r\n?/g, '\n').trim();
+  if (!name) fields.name = 'Give a name to show with your comment.';
+  else if (name.length > settings.maxNameLength) fields.name = `A name can be at most ${settings.maxNameLength} characters.`;
+  if (!email) fields.email = 'Give your email address; it is never shown.';
+  else if (email.length > 254 || !EMAIL.test(email)) fields.email = 'That is not an email address.';
+  if (url && (url.length > 300 || !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url))) fields.url = 'A website must be an http:// or https:// address.';
+  if (!body) fields.body = 'Write your comment.';
+  else if (body.length > settings.maxLength * 2) fields.body = `A comment can be at most ${settings.maxLength} characters.`;
+  if (Object.keys(fields).length > 0) throw new AppError('COMMENT_INVALID', 'Please correct the fields marked below.', { fields });
+  return { name, email, url: url || null, body };
+}
+
+async function loadPost(deps: CommentDeps, slug: string): Promise<PostRow> {
+  const post = await findPostBySlug(deps.db, slug);
+  if (!post || post.type !== 'post' || !isPostVisible(post, deps.clock.now().toISOString())) {
+    throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: slug.slice(0, 200) });
+  }
+  return post;
+}
+
+async function loadParent(deps: CommentDeps, post: PostRow, parentId: number | null): Promise<CommentRow | null> {
+  if (parentId === null) return null;
+  const parent = await findCommentById(deps.db, parentId);
+  if (!parent || parent.post_id !== post.id || parent.status !== 'approved') {
+    throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article any more. Your text is kept below; you can post it as a new comment.');
+  }
+  return parent;
+}
+
+/** The quoted passage must really be in the quoted comment, so no one can put words in another's mouth. */
+async function checkQuote(deps: CommentDeps, post: PostRow, quote: CommentSubmission['quote']): Promise<{ comment: CommentRow; text: string } | null> {
+  if (!quote || !normalise(quote.text)) return null;
+  const quoted = await findCommentById(deps.db, quote.commentId);
+  const text = normalise(stripControls(quote.text)).slice(0, 2000);
+  const source = quoted ? normalise(renderCommentMarkdown(quoted.body_md).text) : '';
+  if (!quoted || quoted.post_id !== post.id || quoted.status !== 'approved' || !source.includes(text)) {
+    throw new AppError('COMMENT_INVALID', 'The quoted passage must come from a comment on this article.', {
+      fields: { quote: 'Quote only words that are in the comment you are replying to.' },
+    });
+  }
+  return { comment: quoted, text };
+}
+
+/** @Name links: the latest approved comment of each commenter in the same thread. */
+async function mentionsIn(deps: CommentDeps, threadId: number | null): Promise<Mentions> {
+  const mentions: Mentions = new Map();
+  if (threadId === null) return mentions;
+  const rows = await deps.db
+    .selectFrom('comments')
+    .select(['id', 'author_name'])
+    .where('thread_id', '=', threadId)
+    .where('status', '=', 'approved')
+    .orderBy('id')
+    .execute();
+  for (const r of rows) mentions.set(r.author_name, `#comment-${r.id}`);
+  return mentions;
+}
+
+async function gatherContext(deps: CommentDeps, post: PostRow, f: CheckedFields, text: string, links: string[], input: CommentSubmission, settings: ModerationSettings): Promise<ModerationContext> {
+  const now = deps.clock.now();
+  const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+  const [lastIp, lastEmail, dup, approved, spam] = await Promise.all([
+    input.ip ? deps.db.selectFrom('comments').select('created_at').where('ip', '=', input.ip).orderBy('created_at', 'desc').limit(1).executeTakeFirst() : undefined,
+    deps.db.selectFrom('comments').select('created_at').where('author_email', '=', f.email).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    deps.db
+      .selectFrom('comments')
+      .select('id')
+      .where('body_md', '=', f.body)
+      .where('created_at', '>=', dayAgo)
+      .where((eb) => eb.or([eb('author_email', '=', f.email), ...(input.ip ? [eb('ip', '=', input.ip)] : [])]))
+      .limit(1)
+      .executeTakeFirst(),
+    deps.db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('author_email', '=', f.email)
+      .where('status', '=', 'approved')
+      .executeTakeFirst(),
+    spamProbability(deps.db, `${f.name}\n${f.url ?? ''}\n${text}`),
+  ]);
+  const domains = [f.email.split('@')[1] ?? '', ...[...links, ...(f.url ? [f.url] : [])].map(hostOf)].filter(Boolean);
+  const bans = await findMatchingBans(deps.db, { email: f.email, ip: input.ip, domains, text: `${f.name}\n${text}` }, now.toISOString());
+  return {
+    now,
+    settings,
+    post: { commentsOpen: post.comments_open === 1, publishedAt: post.published_at ?? post.created_at },
+    comment: {
+      authorName: f.name,
+      authorEmail: f.email,
+      authorUrl: f.url,
+      body: f.body,
+      text,
+      links: [...links, ...(f.url ? [f.url] : [])],
+      ip: input.ip,
+      honeypot: input.honeypot,
+      formIssuedAt: input.formIssuedAt,
+      signedIn: input.user !== null,
+    },
+    history: {
+      lastFromIp: lastIp ? new Date(lastIp.created_at) : null,
+      lastFromEmail: lastEmail ? new Date(lastEmail.created_at) : null,
+      duplicate: dup !== undefined,
+      approvedFromEmail: Number(approved?.n ?? 0),
+    },
+    bans,
+    spamProbability: spam,
+  };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+/** The HTML stored for a comment: the checked quote (attributed, linked) and then the writer's own text. */
+export function commentHtml(body: string, quote: { commentId: number; authorName: string; text: string } | null, mentions: Mentions = new Map()) {
+  const rendered = renderCommentMarkdown(body, mentions);
+  if (!quote) return rendered;
+  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const quoteHtml = `<blockquote class="comment-quote" cite="#comment-${quote.commentId}"><p>${esc(quote.text)}</p><p class="comment-quote__source">— <a href="#comment-${quote.commentId}">${esc(quote.authorName)}</a></p></blockquote>\n`;
+  return { ...rendered, html: quoteHtml + rendered.html };
+}
+
+/** What a writer should know before posting: the reasons their comment would be held or refused. */
+export async function previewComment(deps: CommentDeps, input: CommentSubmission): Promise<Verdict[]> {
+  const settings = await getModerationSettings(deps);
+  const post = await loadPost(deps, input.postSlug);
+  const f = checkFields(input, settings);
+  const { text, links } = renderCommentMarkdown(f.body);
+  return previewWarnings(await gatherContext(deps, post, f, text, links, input, settings));
+}
+
+/**
+ * Checks a new comment, runs it through the moderation pipeline and stores it — approved, held or as spam —
+ * with the form token used up in the same transaction. The answer comes only after the commit, so an
+ * acknowledged comment is never lost. Rejected comments are not stored; the error says why.
+ */
+export async function submitComment(deps: CommentDeps, input: CommentSubmission): Promise<SubmittedComment> {
+  const settings = await getModerationSettings(deps);
+  const post = await loadPost(deps, input.postSlug);
+  const f = checkFields(input, settings);
+  const parent = await loadParent(deps, post, input.parentId);
+  const quote = await checkQuote(deps, post, input.quote);
+  const threadId = parent ? (parent.thread_id ?? parent.id) : null;
+  const mentions = await mentionsIn(deps, threadId);
+  const rendered = commentHtml(f.body, quote ? { commentId: quote.comment.id, authorName: quote.comment.author_name, text: quote.text } : null, mentions);
+  const ctx = await gatherContext(deps, post, f, renderCommentMarkdown(f.body).text, rendered.links, input, settings);
+  const outcome: ModerationOutcome = runPipeline(ctx);
+  if (outcome.status === 'rejected') {
+    const first = outcome.reasons[0];
+    throw new AppError('COMMENT_REJECTED', first?.message ?? 'Your comment could not be posted.', { detail: first?.code });
+  }
+  const now = deps.clock.now().toISOString();
+  const status = outcome.status;
+  const id = await inTransaction(deps.db, async (trx) => {
+    if (input.formToken !== null) {
+      const used = await trx.insertInto('used_form_tokens').values({ token: input.formToken, used_at: now }).onConflict((oc) => oc.column('token').doNothing()).executeTakeFirst();
+      if (Number(used.numInsertedOrUpdatedRows ?? 0n) === 0) {
+        throw new AppError('FORM_TOKEN_REPLAYED', 'This form was already sent once. Your text is kept below: send it again to post it.');
+      }
+    }
+    const row = await trx
+      .insertInto('comments')
+      .values({
+        post_id: post.id,
+        parent_id: parent?.id ?? null,
+        thread_id: threadId,
+        depth: parent ? parent.depth + 1 : 0,
+        author_name: f.name,
+        author_email: f.email,
+        author_url: f.url,
+        user_id: input.user?.id ?? null,
+        body_md: f.body,
+        body_html: rendered.html,
+        quoted_comment_id: quote?.comment.id ?? null,
+        quoted_text: quote?.text ?? null,
+        status,
+        reasons_json: JSON.stringify(outcome.reasons),
+        ip: input.ip,
+        user_agent: input.userAgent.slice(0, 300),
+        created_at: now,
+        approved_at: status === 'approved' ? now : null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (threadId === null) await trx.updateTable('comments').set({ thread_id: row.id }).where('id', '=', row.id).execute();
+    await trx
+      .insertInto('commenters')
+      .values({ email: f.email, confirmed_at: null, unsubscribed_at: null, created_at: now })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .execute();
+    if (status === 'approved') await recountPostComments(trx, post.id);
+    // Mail goes through the outbox in this same transaction: it is sent if and only if the comment exists.
+    const mailDeps = { db: trx, clock: deps.clock, baseUrl: deps.baseUrl };
+    if (status === 'approved') await onCommentApproved(mailDeps, row.id);
+    if (status === 'held') await onCommentHeld(mailDeps, row.id);
+    if (input.notifyReplies && status !== 'spam') await requestEmailConfirmation(mailDeps, { email: f.email, name: f.name });
+    return row.id;
+  });
+  deps.noteWrite();
+  return { id, postSlug: post.slug, status, reasons: outcome.reasons };
+}

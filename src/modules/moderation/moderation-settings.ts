@@ -1,0 +1,63 @@
+import type { Db } from '../../storage/schema.ts';
+import { inTransaction } from '../../storage/transaction.ts';
+import { DEFAULT_MODERATION, type ModerationSettings } from './moderation.types.ts';
+
+/** The settings row holding the moderation settings, as one JSON object. */
+const KEY = 'moderation';
+
+/**
+ * The well-typed entries of a stored (or submitted) object: numbers finite and not negative, booleans,
+ * word lists of strings (trimmed, empty ones dropped). Anything else, and unknown keys, are left out.
+ */
+function validEntries(raw: unknown): Partial<ModerationSettings> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!Object.hasOwn(DEFAULT_MODERATION, key)) continue;
+    const fallback: unknown = DEFAULT_MODERATION[key as keyof ModerationSettings];
+    if (Array.isArray(fallback)) {
+      if (Array.isArray(value) && value.every((w) => typeof w === 'string')) {
+        out[key] = value.map((w: string) => w.trim()).filter(Boolean);
+      }
+    } else if (typeof fallback === 'number') {
+      if (typeof value === 'number' && Number.isFinite(value) && value >= 0) out[key] = value;
+    } else if (typeof value === typeof fallback) {
+      out[key] = value;
+    }
+  }
+  return out as Partial<ModerationSettings>;
+}
+
+async function readStored(db: Db): Promise<Partial<ModerationSettings>> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', KEY).executeTakeFirst();
+  if (!row) return {};
+  try {
+    return validEntries(JSON.parse(row.value));
+  } catch {
+    return {}; // a hand-edited value that is not JSON keeps the defaults
+  }
+}
+
+/** The moderation settings: what is stored, where well-typed, over DEFAULT_MODERATION. */
+export async function getModerationSettings(deps: { db: Db }): Promise<ModerationSettings> {
+  return { ...DEFAULT_MODERATION, ...(await readStored(deps.db)) };
+}
+
+/**
+ * Changes some moderation settings, keeping the others. Only the values someone set are stored, so a
+ * setting never changed follows DEFAULT_MODERATION if a later version changes it.
+ */
+export async function saveModerationSettings(
+  deps: { db: Db; noteWrite: () => void },
+  changes: Partial<ModerationSettings>,
+): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    const value = JSON.stringify({ ...(await readStored(trx)), ...validEntries(changes) });
+    await trx
+      .insertInto('settings')
+      .values({ key: KEY, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  });
+  deps.noteWrite();
+}

@@ -1,0 +1,185 @@
+import type { Db } from '../../storage/schema.ts';
+import { type Clock, isoNow } from '../shared/clock.ts';
+import { MailDeliveryError, type Mailer, type MailMessage } from './mailer.ts';
+
+/**
+ * The mail outbox. Use cases never send mail: they add a row to `outbox` in their own transaction, so a
+ * message exists if and only if what it announces was committed; a worker sends the rows later.
+ */
+
+/** A row is given up after this many failed attempts (and at once when the server refuses it for good). */
+export const MAX_ATTEMPTS = 8;
+
+/** Wait after the n-th failed attempt before the next one: about 22 hours of trying in all. */
+const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000];
+
+// The outbox table has no headers column: extra headers travel as a first line of text_body that no
+// plain-text body starts with. Rows without the marker (written by anything else) are plain text.
+const HEADERS_MARKER = 'X-Annalist-Outbox-Headers: ';
+
+const HEADER_NAME = /^[A-Za-z0-9-]{1,76}$/;
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
+
+/** Adds a message to the outbox; pass the caller's transaction as `db` so it commits with the change. */
+export async function queueMail(db: Db, clock: Clock, msg: MailMessage): Promise<void> {
+  const headers = msg.headers ?? {};
+  for (const [name, value] of Object.entries(headers)) {
+    // A newline in a header would let text become new headers (header injection).
+    if (!HEADER_NAME.test(name) || /[\r\n]/.test(value))
+      throw new Error(`Refusing mail header ${JSON.stringify(name)}`);
+  }
+  const prefix = Object.keys(headers).length > 0 ? `${HEADERS_MARKER}${JSON.stringify(headers)}\n` : '';
+  await db
+    .insertInto('outbox')
+    .values({
+      to_address: oneLine(msg.to),
+      subject: oneLine(msg.subject),
+      text_body: prefix + msg.text,
+      created_at: isoNow(clock),
+    })
+    .execute();
+}
+
+/** The message a row stands for (the inverse of queueMail). */
+export function messageOfRow(row: { to_address: string; subject: string; text_body: string }): MailMessage {
+  const { to_address: to, subject, text_body: body } = row;
+  if (!body.startsWith(HEADERS_MARKER)) return { to, subject, text: body };
+  const end = body.indexOf('\n');
+  const headers = JSON.parse(body.slice(HEADERS_MARKER.length, end)) as Record<string, string>;
+  return { to, subject, text: body.slice(end + 1), headers };
+}
+
+/** Where the worker reports failures (main.ts passes the app's logger). */
+export interface OutboxLog {
+  error(obj: object, msg: string): void;
+}
+
+export interface OutboxWorker {
+  /** Stops the timer and waits for a batch in progress. */
+  stop(): Promise<void>;
+  /** Sends every row that is due now (retry delays are respected), then resolves. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Sends pending outbox rows every `intervalMs`, oldest first, `batchSize` at a time.
+ *
+ * Several processes may run a worker on the same database, so each row is claimed before it is sent, with
+ * plain SQL any dialect runs: `UPDATE outbox SET attempts = attempts + 1, last_error = '<now> sending'
+ * WHERE id = ? AND sent_at IS NULL AND attempts = <the value read>`. Only one worker's update can match
+ * (the others see attempts moved on and skip the row). The claim starts a retry delay, so a row is not
+ * due again while its sender is still at work; SMTP timeouts (mailer.ts) are far shorter than that delay.
+ * `last_error` always starts with the ISO time of the last attempt (there is no column for it): ISO times
+ * sort as text, so "is the delay over?" is a string comparison in SQL. If a process dies mid-send the row
+ * is tried again after the delay: delivery is at least once, duplicates only after a crash.
+ */
+export function startOutboxWorker(opts: {
+  db: Db;
+  mailer: Mailer;
+  clock: Clock;
+  log: OutboxLog;
+  intervalMs: number;
+  batchSize?: number;
+}): OutboxWorker {
+  const { db, mailer, clock, log } = opts;
+  const batchSize = opts.batchSize ?? 5;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  // Batches run one after another in this process, whether the timer or drain() asked.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = chain.then(fn);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
+  async function dueRows() {
+    const now = clock.now().getTime();
+    return db
+      .selectFrom('outbox')
+      .select(['id', 'to_address', 'subject', 'text_body', 'attempts'])
+      .where('sent_at', 'is', null)
+      .where('attempts', '<', MAX_ATTEMPTS)
+      .where((eb) =>
+        eb.or([
+          eb('attempts', '=', 0),
+          ...RETRY_DELAYS_MS.map((delay, i) =>
+            eb.and([eb('attempts', '=', i + 1), eb('last_error', '<', new Date(now - delay).toISOString())]),
+          ),
+        ]),
+      )
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+  }
+
+  /** One batch; returns how many rows this worker claimed. */
+  async function runBatch(): Promise<number> {
+    let claimed = 0;
+    for (const row of await dueRows()) {
+      const claim = await db
+        .updateTable('outbox')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: `${isoNow(clock)} sending` }))
+        .where('id', '=', row.id)
+        .where('sent_at', 'is', null)
+        .where('attempts', '=', row.attempts)
+        .executeTakeFirst();
+      if (Number(claim.numUpdatedRows) !== 1) continue; // another worker has it
+      claimed++;
+      const attempt = row.attempts + 1;
+      try {
+        await mailer.send(messageOfRow(row));
+        await db
+          .updateTable('outbox')
+          .set({ sent_at: isoNow(clock), last_error: null })
+          .where('id', '=', row.id)
+          .execute();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const giveUp = err instanceof MailDeliveryError && err.permanent;
+        await db
+          .updateTable('outbox')
+          .set({
+            last_error: `${isoNow(clock)} ${message}`.slice(0, 1000),
+            ...(giveUp ? { attempts: MAX_ATTEMPTS } : {}),
+          })
+          .where('id', '=', row.id)
+          .execute();
+        const final = giveUp || attempt >= MAX_ATTEMPTS;
+        log.error(
+          { outboxId: row.id, attempt, final, err: message },
+          final ? 'mail given up' : 'mail not sent, will retry',
+        );
+      }
+    }
+    return claimed;
+  }
+
+  async function tick() {
+    try {
+      await serial(runBatch);
+    } catch (err) {
+      log.error({ err }, 'outbox batch failed');
+    }
+    if (!stopped) {
+      timer = setTimeout(tick, opts.intervalMs);
+      timer.unref();
+    }
+  }
+
+  timer = setTimeout(tick, opts.intervalMs);
+  timer.unref();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await chain;
+    },
+    async drain() {
+      while ((await serial(runBatch)) > 0) {
+        // keep going: a full batch may have left more behind
+      }
+    },
+  };
+}

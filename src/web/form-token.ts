@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { signToken, verifyToken } from '../modules/shared/secret.ts';
+
+/**
+ * Readers' forms are protected by a token in a SameSite=Strict, HttpOnly cookie rather than in the page, so
+ * that article pages stay cacheable for everyone. Another site cannot make the browser send it (SameSite), a
+ * token is good for one post only (the comment workflow records it), and its issue time tells the too-fast
+ * check how long the reader had the form.
+ */
+export const FORM_COOKIE = 'annalist_form';
+const PURPOSE = 'form';
+export const FORM_TOKEN_MAX_AGE_S = 2 * 24 * 3600;
+
+export function readCookie(req: FastifyRequest, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export function issueFormToken(reply: FastifyReply, secret: Buffer, now: Date, secure: boolean): void {
+  const token = signToken(secret, PURPOSE, `${now.getTime()}.${randomBytes(12).toString('base64url')}`);
+  reply.header(
+    'set-cookie',
+    `${FORM_COOKIE}=${token}; Path=/; Max-Age=${FORM_TOKEN_MAX_AGE_S}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
+  );
+}
+
+/** The reader's form token and when it was issued, if it is one of ours and not too old. */
+export function checkFormToken(req: FastifyRequest, secret: Buffer, now: Date): { token: string; issuedAt: Date } | undefined {
+  const token = readCookie(req, FORM_COOKIE);
+  if (!token) return undefined;
+  const payload = verifyToken(secret, PURPOSE, token);
+  const issued = payload ? Number(payload.split('.')[0]) : Number.NaN;
+  if (!Number.isFinite(issued) || now.getTime() - issued > FORM_TOKEN_MAX_AGE_S * 1000 || issued > now.getTime() + 60_000) return undefined;
+  return { token, issuedAt: new Date(issued) };
+}

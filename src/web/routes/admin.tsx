@@ -1,0 +1,390 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import {
+  checkSignInLink,
+  findSession,
+  setPasswordWithLink,
+  signIn,
+  signOut,
+} from '../../modules/accounts/accounts.service.ts';
+import type { SignedIn } from '../../modules/accounts/accounts.types.ts';
+import { PASSWORD_MIN_LENGTH } from '../../modules/accounts/password.ts';
+import { can } from '../../modules/accounts/policies.ts';
+import { SignInThrottle } from '../../modules/accounts/sign-in-throttle.ts';
+import {
+  addBanByHand,
+  BAN_KINDS,
+  banCommentAuthor,
+  liftBan,
+  listActiveBans,
+} from '../../modules/moderation/ban-list.service.ts';
+import { MODERATION_REASON_CODES, type ModerationReasonCode } from '../../modules/moderation/moderation.types.ts';
+import {
+  bulkModerate,
+  editComment,
+  listQueue,
+  listQueueArticles,
+  MODERATION_ACTIONS,
+  type ModerationAction,
+  type ModerationDeps,
+  moderateComment,
+  QUEUE_STATUSES,
+  type QueueQuery,
+  type QueueStatus,
+  replyAsModerator,
+} from '../../modules/moderation/queue.service.ts';
+import { AppError, isAppError } from '../../modules/shared/errors.ts';
+import { parsePageNumber } from '../../modules/shared/paging.ts';
+import {
+  addFormParser,
+  checkCsrfToken,
+  checkOrigin,
+  clearedSessionCookie,
+  csrfTokenFor,
+  formOf,
+  readSessionCookie,
+  sessionCookie,
+} from '../admin-session.ts';
+import { HTTP_ERRORS } from '../http-errors.ts';
+import { loadChrome } from '../render.tsx';
+import {
+  type AdminViewer,
+  BansView,
+  noticeText,
+  QueueView,
+  renderAdminPage,
+  SignInView,
+  WelcomeView,
+} from '../views/admin-pages.tsx';
+import type { WebContext } from '../web-deps.ts';
+
+type Query = Record<string, string | string[] | undefined>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the staff scope's preHandler: who is signed in, and the CSRF token their forms carry. */
+    adminViewer?: AdminViewer & { signedIn: SignedIn };
+  }
+}
+
+const HOME = '/admin/moderation';
+
+const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in the address is not valid.`);
+
+/** One string from the query, or undefined when absent or empty; several values are a 400. */
+function one(q: Query, key: string, max = 200): string | undefined {
+  const v = q[key];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || v.length > max) throw badQuery(key);
+  return v;
+}
+
+function readQueueQuery(q: Query): QueueQuery {
+  const status = one(q, 'status') ?? 'held';
+  if (!(QUEUE_STATUSES as readonly string[]).includes(status)) throw badQuery('status');
+  const post = one(q, 'post');
+  if (post !== undefined && !/^[0-9]{1,9}$/.test(post)) throw badQuery('article');
+  const reason = one(q, 'reason');
+  if (reason !== undefined && !(MODERATION_REASON_CODES as readonly string[]).includes(reason)) throw badQuery('reason');
+  const author = one(q, 'author')?.trim();
+  return {
+    status: status as QueueStatus,
+    postId: post === undefined ? undefined : Number(post),
+    reason: reason as ModerationReasonCode | undefined,
+    author: author || undefined,
+    page: parsePageNumber(q.page),
+  };
+}
+
+/** Where to go back to after a form: only our own admin lists, never anywhere a form field could point. */
+function backTo(raw: string | null, notice: string, n?: number): string {
+  let url: URL;
+  try {
+    url = new URL(raw ?? HOME, 'http://admin.invalid');
+  } catch {
+    url = new URL(HOME, 'http://admin.invalid');
+  }
+  if (url.origin !== 'http://admin.invalid' || !['/admin/moderation', '/admin/bans'].includes(url.pathname))
+    url = new URL(HOME, 'http://admin.invalid');
+  url.searchParams.set('notice', notice);
+  if (n !== undefined && n !== 1) url.searchParams.set('n', String(n));
+  else url.searchParams.delete('n');
+  return `${url.pathname}${url.search}`;
+}
+
+/** A path inside the administration to return to after signing in; anything else goes to the queue. */
+const safeNext = (raw: string | undefined | null) =>
+  raw && /^\/admin\/[A-Za-z0-9/_?=&%.-]*$/.test(raw) && !raw.startsWith('/admin/sign-') ? raw : HOME;
+
+const idParam = (req: FastifyRequest) => {
+  const { id } = req.params as { id: string };
+  if (!/^[0-9]{1,9}$/.test(id)) throw new AppError('NOT_FOUND', 'There is nothing at this address.');
+  return Number(id);
+};
+
+function daysOf(raw: string | null): number | null {
+  const v = raw?.trim() ?? '';
+  if (v === '') return null;
+  if (!/^[0-9]{1,5}$/.test(v)) {
+    throw new AppError('BAD_REQUEST', 'The days of a ban must be a whole number, or empty for a ban without end.');
+  }
+  return Number(v);
+}
+
+const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('location', location).send();
+
+/**
+ * The administration under /admin/: signing in, the comment moderation queue and bans. Nothing here is ever
+ * cached; every page but sign-in and welcome needs a session, and every POST passes an origin and CSRF check.
+ */
+export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+  const accounts = { db: deps.content.db, clock: deps.content.clock };
+  const moderation: ModerationDeps = { ...deps.content, baseUrl: deps.baseUrl };
+  const throttle = new SignInThrottle();
+  const secure = deps.baseUrl.startsWith('https:');
+
+  async function page(
+    reply: FastifyReply,
+    opts: { title: string; viewer?: AdminViewer; current?: 'moderation' | 'bans'; status?: number; body: VNode },
+  ) {
+    const { site } = await loadChrome(ctx);
+    const html = renderAdminPage({ site, title: opts.title, viewer: opts.viewer, current: opts.current, children: opts.body });
+    return reply
+      .code(opts.status ?? 200)
+      .type('text/html; charset=utf-8')
+      .send(html);
+  }
+
+  const viewerOf = (req: FastifyRequest) => {
+    if (!req.adminViewer) throw new AppError('INTERNAL_ERROR', 'The page could not be shown.', { detail: 'no viewer' });
+    return req.adminViewer;
+  };
+
+  app.register(async (admin) => {
+    addFormParser(admin);
+    admin.addHook('onRequest', async (req, reply) => {
+      // Never into the page cache, never into a browser's or proxy's cache, never into a search engine.
+      req.cacheVersion = undefined;
+      reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex, nofollow');
+    });
+
+    admin.get('/admin', async (_req, reply) => seeOther(reply, HOME));
+    admin.get('/admin/', async (_req, reply) => seeOther(reply, HOME));
+
+    admin.get('/admin/sign-in', async (req, reply) => {
+      const q = req.query as Query;
+      const token = readSessionCookie(req);
+      if (token && (await findSession(accounts, token))) return seeOther(reply, safeNext(one(q, 'next', 500)));
+      const notice = noticeText(one(q, 'notice'), 1);
+      return page(reply, {
+        title: 'Sign in',
+        body: <SignInView email="" next={safeNext(one(q, 'next', 500))} notice={notice} />,
+      });
+    });
+
+    admin.post('/admin/sign-in', async (req, reply) => {
+      checkOrigin(req, deps.baseUrl);
+      const form = formOf(req);
+      const email = (form.get('email') ?? '').slice(0, 300);
+      const next = safeNext(form.get('next'));
+      try {
+        const { token, session } = await signIn(
+          { ...accounts, throttle },
+          { email, password: form.get('password') ?? '', ip: req.ip },
+        );
+        reply.header('set-cookie', sessionCookie(token, session.expiresAt, deps.content.clock.now(), secure));
+        return seeOther(reply, next);
+      } catch (err) {
+        if (!isAppError(err) || (err.code !== 'SIGN_IN_FAILED' && err.code !== 'SIGN_IN_RATE_LIMITED')) throw err;
+        req.log.info({ code: err.code, detail: err.detail }, 'sign-in refused');
+        return page(reply, {
+          title: 'Sign in',
+          status: HTTP_ERRORS[err.code].status,
+          body: <SignInView email={email} next={next} error={err.publicMessage} />,
+        });
+      }
+    });
+
+    admin.post('/admin/sign-out', async (req, reply) => {
+      checkOrigin(req, deps.baseUrl);
+      const token = readSessionCookie(req);
+      const signedIn = token ? await findSession(accounts, token) : undefined;
+      if (token && signedIn) {
+        checkCsrfToken(await ctx.secret(), signedIn.session.tokenHash, formOf(req).get('csrf'));
+        await signOut(accounts, token);
+      }
+      reply.header('set-cookie', clearedSessionCookie(secure));
+      return seeOther(reply, '/admin/sign-in?notice=signed-out');
+    });
+
+    admin.get('/admin/welcome', async (req, reply) => {
+      const token = one(req.query as Query, 'token', 2000) ?? '';
+      const user = await checkSignInLink(accounts, token);
+      // The token is in this page's address: no other site may see it in a Referer.
+      reply.header('referrer-policy', 'no-referrer');
+      return page(reply, {
+        title: 'Choose a password',
+        body: <WelcomeView user={user} token={token} minLength={PASSWORD_MIN_LENGTH} />,
+      });
+    });
+
+    admin.post('/admin/welcome', async (req, reply) => {
+      checkOrigin(req, deps.baseUrl);
+      const form = formOf(req);
+      const token = form.get('token') ?? '';
+      const password = form.get('password') ?? '';
+      const user = await checkSignInLink(accounts, token);
+      const retry = (status: number, error: string) =>
+        page(reply, {
+          title: 'Choose a password',
+          status,
+          body: <WelcomeView user={user} token={token} minLength={PASSWORD_MIN_LENGTH} error={error} />,
+        });
+      if (password !== (form.get('confirm') ?? '')) return retry(400, 'The two passwords are not the same.');
+      try {
+        const { token: sessionToken, session } = await setPasswordWithLink(accounts, { token, password });
+        reply.header('set-cookie', sessionCookie(sessionToken, session.expiresAt, deps.content.clock.now(), secure));
+        return seeOther(reply, `${HOME}?notice=welcome`);
+      } catch (err) {
+        if (isAppError(err) && err.code === 'PASSWORD_REJECTED') return retry(400, err.publicMessage);
+        throw err;
+      }
+    });
+
+    // Everything below needs a session whose user may moderate comments.
+    admin.register(async (staff) => {
+      staff.addHook('preHandler', async (req, reply) => {
+        const token = readSessionCookie(req);
+        const signedIn = token ? await findSession(accounts, token) : undefined;
+        if (!signedIn) {
+          const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
+          return seeOther(reply, `/admin/sign-in${next}`);
+        }
+        if (req.method === 'POST') {
+          checkOrigin(req, deps.baseUrl);
+          checkCsrfToken(await ctx.secret(), signedIn.session.tokenHash, formOf(req).get('csrf'));
+        }
+        if (!can(signedIn.user, 'moderate_comments'))
+          throw new AppError('FORBIDDEN', 'Your account cannot moderate comments.', {
+            detail: `user ${signedIn.user.id} (${signedIn.user.role})`,
+          });
+        req.adminViewer = {
+          user: signedIn.user,
+          csrf: csrfTokenFor(await ctx.secret(), signedIn.session.tokenHash),
+          signedIn,
+        };
+        return undefined;
+      });
+
+      staff.get('/admin/moderation', async (req, reply) => {
+        const q = req.query as Query;
+        const query = readQueueQuery(q);
+        const [queue, articles] = await Promise.all([listQueue(moderation, query), listQueueArticles(moderation)]);
+        if (query.page > queue.pageCount) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
+        const n = Number(one(q, 'n', 4) ?? '1');
+        const { site } = await loadChrome(ctx);
+        return page(reply, {
+          title: 'Comments',
+          viewer: viewerOf(req),
+          current: 'moderation',
+          body: (
+            <QueueView
+              queue={queue}
+              query={query}
+              articles={articles}
+              viewer={viewerOf(req)}
+              site={site}
+              notice={noticeText(one(q, 'notice'), Number.isInteger(n) ? n : 1)}
+            />
+          ),
+        });
+      });
+
+      staff.post('/admin/moderation/bulk', async (req, reply) => {
+        const form = formOf(req);
+        const action = form.get('action') ?? '';
+        if (!(MODERATION_ACTIONS as readonly string[]).includes(action))
+          throw new AppError('BAD_REQUEST', 'Choose what to do with the selected comments.');
+        const raw = form.getAll('ids');
+        if (raw.length === 0) return seeOther(reply, backTo(form.get('back'), 'none-selected'));
+        if (!raw.every((v) => /^[0-9]{1,9}$/.test(v))) throw new AppError('BAD_REQUEST', 'The selection is not valid.');
+        const { done } = await bulkModerate(moderation, {
+          ids: raw.map(Number),
+          action: action as ModerationAction,
+          moderatorId: viewerOf(req).user.id,
+        });
+        return seeOther(reply, backTo(form.get('back'), action, done));
+      });
+
+      staff.post('/admin/moderation/:id/edit', async (req, reply) => {
+        const form = formOf(req);
+        await editComment(moderation, { commentId: idParam(req), body: form.get('body') ?? '' });
+        return seeOther(reply, backTo(form.get('back'), 'edit'));
+      });
+
+      staff.post('/admin/moderation/:id/reply', async (req, reply) => {
+        const form = formOf(req);
+        const { user } = viewerOf(req);
+        await replyAsModerator(moderation, { commentId: idParam(req), body: form.get('body') ?? '', moderator: user });
+        return seeOther(reply, backTo(form.get('back'), 'reply'));
+      });
+
+      staff.post('/admin/moderation/:id/ban', async (req, reply) => {
+        const form = formOf(req);
+        const kind = form.get('kind');
+        if (kind !== 'email' && kind !== 'ip') throw new AppError('BAD_REQUEST', 'Ban by email or by IP address.');
+        await banCommentAuthor(moderation, {
+          commentId: idParam(req),
+          kind,
+          reason: form.get('reason') ?? '',
+          days: daysOf(form.get('days')),
+        });
+        return seeOther(reply, backTo(form.get('back'), 'ban'));
+      });
+
+      staff.post('/admin/moderation/:id/:action', async (req, reply) => {
+        const { action } = req.params as { action: string };
+        if (!(MODERATION_ACTIONS as readonly string[]).includes(action))
+          throw new AppError('NOT_FOUND', 'There is nothing at this address.');
+        const form = formOf(req);
+        await moderateComment(moderation, {
+          commentId: idParam(req),
+          action: action as ModerationAction,
+          moderatorId: viewerOf(req).user.id,
+        });
+        return seeOther(reply, backTo(form.get('back'), action));
+      });
+
+      staff.get('/admin/bans', async (req, reply) => {
+        const bans = await listActiveBans(moderation);
+        const { site } = await loadChrome(ctx);
+        return page(reply, {
+          title: 'Bans',
+          viewer: viewerOf(req),
+          current: 'bans',
+          body: <BansView bans={bans} viewer={viewerOf(req)} site={site} notice={noticeText(one(req.query as Query, 'notice'), 1)} />,
+        });
+      });
+
+      staff.post('/admin/bans', async (req, reply) => {
+        const form = formOf(req);
+        const kind = form.get('kind') ?? '';
+        if (!(BAN_KINDS as readonly string[]).includes(kind))
+          throw new AppError('BAD_REQUEST', 'A ban is on an email, an IP address, a domain or a word.');
+        await addBanByHand(moderation, {
+          kind: kind as (typeof BAN_KINDS)[number],
+          value: form.get('value') ?? '',
+          reason: form.get('reason') ?? '',
+          days: daysOf(form.get('days')),
+        });
+        return seeOther(reply, '/admin/bans?notice=ban');
+      });
+
+      staff.post('/admin/bans/:id/remove', async (req, reply) => {
+        await liftBan(moderation, idParam(req));
+        return seeOther(reply, '/admin/bans?notice=unban');
+      });
+    });
+  });
+}

@@ -1,0 +1,212 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findCommentById } from '../../modules/comments/comment.repository.ts';
+import { renderCommentMarkdown } from '../../modules/comments/comment-markdown.ts';
+import { listArticleComments, pageOfComment, parseCommentOrder } from '../../modules/comments/comment-thread.service.ts';
+import { type CommentSubmission, submitComment } from '../../modules/comments/submit-comment.workflow.ts';
+import type { Article } from '../../modules/content/content.types.ts';
+import { getArticleBySlug } from '../../modules/content/reading.service.ts';
+import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
+import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
+import { AppError, isAppError } from '../../modules/shared/errors.ts';
+import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { checkFormToken, issueFormToken } from '../form-token.ts';
+import { HTTP_ERRORS } from '../http-errors.ts';
+import { sendPage } from '../render.tsx';
+import { ArticleView, articleHead } from '../views/article.tsx';
+import { type CommentFormState, CommentsSection, emptyCommentForm } from '../views/comments.tsx';
+import { postUrl } from '../views/format.ts';
+import type { WebContext } from '../web-deps.ts';
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** Whether an article takes comments now: its own switch, then the site's "close after N days". */
+export function commentsOpen(article: Pick<Article, 'commentsOpen' | 'publishedAt'>, settings: ModerationSettings, now: Date): boolean {
+  if (!article.commentsOpen) return false;
+  if (settings.closeAfterDays <= 0) return true;
+  return now.getTime() - new Date(article.publishedAt).getTime() < settings.closeAfterDays * 86_400_000;
+}
+
+function intParam(raw: unknown): number | null {
+  if (raw === undefined || raw === '') return null;
+  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,9}$/.test(raw)) throw new AppError('INVALID_QUERY', 'That comment number is not valid.');
+  return Number(raw);
+}
+
+/** Renders the article page with its discussion; the form shows `form` (a writer's values and errors after a failed post). */
+async function sendArticle(
+  ctx: WebContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  article: Article,
+  opts: { form?: CommentFormState; status?: number; query: Query },
+) {
+  const { deps } = ctx;
+  const q = opts.query;
+  let discussion: { page: Awaited<ReturnType<typeof listArticleComments>>; form: CommentFormState; open: boolean } | null = null;
+  if (article.type === 'post') {
+    const settings = await getModerationSettings(deps.content);
+    const order = parseCommentOrder(q.corder);
+    const page = await listArticleComments(deps.content, {
+      postId: article.id,
+      order,
+      page: q.cpage === undefined ? 1 : parsePageNumber(q.cpage),
+      displayDepth: settings.displayDepth,
+    });
+    const form = opts.form ?? emptyCommentForm();
+    const replyToId = opts.form ? null : intParam(q.replyto);
+    if (replyToId !== null) {
+      const parent = await findCommentById(deps.content.db, replyToId);
+      if (parent && parent.post_id === article.id && parent.status === 'approved') {
+        form.replyTo = { id: parent.id, authorName: parent.author_name };
+        form.values.parentId = String(parent.id);
+        if (q.quote === '1') form.values.quote = renderCommentMarkdown(parent.body_md).text.replace(/\s+/g, ' ');
+      }
+    }
+    discussion = { page, form, open: commentsOpen(article, settings, deps.content.clock.now()) };
+  }
+  return sendPage(
+    ctx,
+    req,
+    reply,
+    (site) => ({
+      head: articleHead(article, site, deps.baseUrl),
+      body: (
+        <>
+          <ArticleView article={article} site={site} />
+          {discussion ? (
+            <CommentsSection
+              slug={article.slug}
+              page={discussion.page}
+              open={discussion.open}
+              form={discussion.form}
+              notice={q.posted === 'held' ? 'held' : null}
+              site={site}
+            />
+          ) : null}
+        </>
+      ),
+    }),
+    opts.status ?? 200,
+  );
+}
+
+function formString(body: Record<string, unknown>, key: string, max = 20_000): string {
+  const v = body[key];
+  if (v === undefined) return '';
+  if (typeof v !== 'string') throw new AppError('BAD_REQUEST', `The field ${key} was sent more than once.`);
+  return v.slice(0, max);
+}
+
+/** The writer's values, kept so that a failed post never loses their text. */
+function formFromBody(body: Record<string, unknown>): CommentFormState['values'] {
+  return {
+    name: formString(body, 'name', 500),
+    email: formString(body, 'email', 500),
+    url: formString(body, 'url', 1000),
+    body: formString(body, 'body'),
+    quote: formString(body, 'quote', 4000),
+    parentId: formString(body, 'parent_id', 20),
+    notify: formString(body, 'notify', 10) === '1',
+  };
+}
+
+// A simple per-address limit on posts, in this process (several processes share the database's flood check).
+const POSTS_PER_MINUTE = 20;
+const recentPosts = new Map<string, number[]>();
+function rateLimited(ip: string, now: number): boolean {
+  const times = (recentPosts.get(ip) ?? []).filter((t) => now - t < 60_000);
+  times.push(now);
+  recentPosts.set(ip, times);
+  if (recentPosts.size > 50_000) recentPosts.clear();
+  return times.length > POSTS_PER_MINUTE;
+}
+
+/** Same-origin check for browser POSTs: Origin (or, without it, Referer) must be this site. */
+export function sameOrigin(req: FastifyRequest, baseUrl: string): boolean {
+  const origin = req.headers.origin ?? (req.headers.referer ? safeOrigin(req.headers.referer) : undefined);
+  if (origin === undefined) return true; // not a browser form post (curl, feed readers): the form token still applies
+  const allowed = new Set([new URL(baseUrl).origin, `http://${req.headers.host}`, `https://${req.headers.host}`]);
+  return allowed.has(origin);
+}
+
+function safeOrigin(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+/** The article page (GET) and posting a comment to it without JavaScript (POST, then 303). */
+export function registerArticleRoutes(
+  app: FastifyInstance,
+  ctx: WebContext,
+  helpers: { redirect: (ctx: WebContext, req: FastifyRequest, reply: FastifyReply, location: string) => FastifyReply; slugParam: (req: FastifyRequest) => string },
+): void {
+  const { deps } = ctx;
+
+  app.get('/:slug/', async (req, reply) => {
+    const slug = helpers.slugParam(req);
+    const found = await getArticleBySlug(deps.content, { slug });
+    if (found.kind === 'redirect') return helpers.redirect(ctx, req, reply, postUrl(found.slug));
+    return sendArticle(ctx, req, reply, found.article, { query: req.query as Query });
+  });
+
+  app.post('/:slug/comments', async (req, reply) => {
+    const slug = helpers.slugParam(req);
+    const found = await getArticleBySlug(deps.content, { slug });
+    if (found.kind === 'redirect') return helpers.redirect(ctx, req, reply, postUrl(found.slug));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values = formFromBody(body);
+    const now = deps.content.clock.now();
+    const secret = await ctx.secret();
+    const secure = deps.baseUrl.startsWith('https:');
+    try {
+      if (!sameOrigin(req, deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
+      if (rateLimited(req.ip, now.getTime())) throw new AppError('RATE_LIMITED', 'You have sent a lot of comments in the last minute. Wait a little, then send this one again.');
+      const token = checkFormToken(req, secret, now);
+      if (!token) {
+        throw new AppError('FORM_TOKEN_MISSING', 'Your browser did not send back the form cookie. Allow cookies for this site, then send your comment again; your text is kept below.');
+      }
+      const parentId = values.parentId ? Number(values.parentId) : null;
+      if (parentId !== null && !Number.isSafeInteger(parentId)) throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article.');
+      const submission: CommentSubmission = {
+        postSlug: slug,
+        parentId,
+        quote: parentId !== null && values.quote ? { commentId: parentId, text: values.quote } : null,
+        authorName: values.name,
+        authorEmail: values.email,
+        authorUrl: values.url,
+        body: values.body,
+        honeypot: formString(body, 'homepage', 500),
+        notifyReplies: values.notify,
+        ip: req.ip,
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        formIssuedAt: token.issuedAt,
+        formToken: token.token,
+        user: null,
+      };
+      const result = await submitComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
+      issueFormToken(reply, secret, now, secure);
+      if (result.status !== 'approved') return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
+      const settings = await getModerationSettings(deps.content);
+      const page = await pageOfComment(deps.content, { postId: found.article.id, commentId: result.id, displayDepth: settings.displayDepth });
+      return reply
+        .code(303)
+        .header('location', `/${slug}/${page > 1 ? `?cpage=${page}` : ''}#comment-${result.id}`)
+        .send();
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      // Every refusal re-shows the article with the writer's text and the reason; nothing was stored.
+      issueFormToken(reply, secret, now, secure);
+      const form = emptyCommentForm();
+      form.values = values;
+      form.message = err.publicMessage;
+      form.errors = err.fields ?? {};
+      const parent = values.parentId && /^\d{1,10}$/.test(values.parentId) ? await findCommentById(deps.content.db, Number(values.parentId)) : undefined;
+      if (parent && parent.post_id === found.article.id && parent.status === 'approved') form.replyTo = { id: parent.id, authorName: parent.author_name };
+      else form.values.parentId = '';
+      return sendArticle(ctx, req, reply, found.article, { form, status: HTTP_ERRORS[err.code].status, query: {} });
+    }
+  });
+}

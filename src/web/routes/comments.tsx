@@ -1,0 +1,237 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findCommentById, listRecentApprovedComments } from '../../modules/comments/comment.repository.ts';
+import { listArticleComments } from '../../modules/comments/comment-thread.service.ts';
+import { REPORT_REASONS, type ReportReason, reportComment } from '../../modules/comments/report-comment.service.ts';
+import { submitComment } from '../../modules/comments/submit-comment.workflow.ts';
+import { findPostBySlug, isPostVisible } from '../../modules/content/post.repository.ts';
+import { xml } from '../../modules/feeds/feed.service.ts';
+import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
+import { AppError, isAppError } from '../../modules/shared/errors.ts';
+import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { isSlug } from '../../modules/shared/slug.ts';
+import { getSiteSettings } from '../../modules/site/settings.service.ts';
+import { checkFormToken, issueFormToken } from '../form-token.ts';
+import { HTTP_ERRORS } from '../http-errors.ts';
+import { sendBody, sendPage } from '../render.tsx';
+import type { WebContext } from '../web-deps.ts';
+import { sameOrigin } from './article.tsx';
+
+const REASON_LABELS: Record<ReportReason, string> = {
+  abuse: 'Abusive or hateful',
+  spam: 'Spam or advertising',
+  'off-topic': 'Off topic',
+  misinformation: 'Deliberately misleading',
+  other: 'Something else',
+};
+
+function ReportView(props: { id: number; author: string; slug: string; done: boolean; error: string | null }) {
+  return (
+    <section class="report-page" aria-labelledby="report-title">
+      <h1 id="report-title" class="page-title">
+        Report a comment
+      </h1>
+      {props.done ? (
+        <p role="status">
+          Thank you. A moderator will look at the comment by {props.author}. <a href={`/${props.slug}/#comment-${props.id}`}>Back to the discussion</a>.
+        </p>
+      ) : (
+        <form method="post" action={`/comments/${props.id}/report`} class="comment-form">
+          <p>
+            You are reporting <a href={`/${props.slug}/#comment-${props.id}`}>the comment by {props.author}</a>. Reports are read by people, and
+            enough of them hide a comment until a moderator has looked at it.
+          </p>
+          {props.error ? (
+            <div class="form-alert" role="alert">
+              <p>{props.error}</p>
+            </div>
+          ) : null}
+          <fieldset class="field">
+            <legend>What is wrong with it?</legend>
+            {REPORT_REASONS.map((r, i) => (
+              <p key={r}>
+                <input type="radio" name="reason" id={`reason-${r}`} value={r} checked={i === 0} /> <label for={`reason-${r}`}>{REASON_LABELS[r]}</label>
+              </p>
+            ))}
+          </fieldset>
+          <div class="field">
+            <label for="report-note">Anything a moderator should know (optional)</label>
+            <textarea id="report-note" name="note" rows={3} maxLength={1000} />
+          </div>
+          <p>
+            <button type="submit">Send report</button>
+          </p>
+        </form>
+      )}
+    </section>
+  );
+}
+
+interface CommentJson {
+  id: number;
+  parent_id: number | null;
+  author: { name: string; url: string | null };
+  html: string;
+  created_at: string;
+  url: string;
+}
+
+/** Reports, comment feeds and the comments part of the JSON API. */
+export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+  const commentDeps = () => ({ ...deps.content, baseUrl: deps.baseUrl });
+
+  async function approvedComment(req: FastifyRequest) {
+    const raw = (req.params as { id: string }).id;
+    const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : Number.NaN;
+    const c = Number.isNaN(id) ? undefined : await findCommentById(deps.content.db, id);
+    const post = c ? await deps.content.db.selectFrom('posts').select('slug').where('id', '=', c.post_id).executeTakeFirst() : undefined;
+    if (!c || c.status !== 'approved' || !post) throw new AppError('NOT_FOUND', 'That comment is not there.');
+    return { c, slug: post.slug };
+  }
+
+  type Reported = Awaited<ReturnType<typeof approvedComment>>;
+  const reportPage = async (req: FastifyRequest, reply: FastifyReply, { c, slug }: Reported, state: { done: boolean; error: string | null }, status = 200) => {
+    req.cacheVersion = undefined;
+    return sendPage(
+      ctx,
+      req,
+      reply,
+      () => ({
+        head: { title: 'Report a comment', path: `/comments/${c.id}/report`, noindex: true },
+        body: <ReportView id={c.id} author={c.author_name} slug={slug} done={state.done} error={state.error} />,
+      }),
+      status,
+    );
+  };
+
+  app.get('/comments/:id/report', async (req, reply) => reportPage(req, reply, await approvedComment(req), { done: false, error: null }));
+  app.post('/comments/:id/report', async (req, reply) => {
+    const reported = await approvedComment(req);
+    const { c } = reported;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const reason = typeof body.reason === 'string' && (REPORT_REASONS as readonly string[]).includes(body.reason) ? (body.reason as ReportReason) : 'other';
+    const note = typeof body.note === 'string' ? body.note.slice(0, 1000) : '';
+    try {
+      if (!sameOrigin(req, deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
+      if (!checkFormToken(req, await ctx.secret(), deps.content.clock.now())) {
+        throw new AppError('FORM_TOKEN_MISSING', 'Your browser did not send back the form cookie. Allow cookies for this site and try again.');
+      }
+      await reportComment(commentDeps(), { commentId: c.id, reporter: req.ip, reason, note });
+      return reportPage(req, reply, reported, { done: true, error: null });
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return reportPage(req, reply, reported, { done: false, error: err.publicMessage }, HTTP_ERRORS[err.code].status);
+    }
+  });
+
+  // Comment feeds (RSS 2.0): the whole site's, and one article's.
+  const commentsFeed = async (req: FastifyRequest, reply: FastifyReply, post: { id: number; slug: string; title: string } | null) => {
+    const site = await getSiteSettings(deps.content);
+    const rows = await listRecentApprovedComments(deps.content.db, { postId: post?.id, limit: 50, now: deps.content.clock.now().toISOString() });
+    const link = post ? `${deps.baseUrl}/${post.slug}/#comments` : `${deps.baseUrl}/`;
+    const self = post ? `${deps.baseUrl}/${post.slug}/comments/feed/` : `${deps.baseUrl}/comments/feed/`;
+    const items = rows.map((r) => {
+      const url = `${deps.baseUrl}/${r.post_slug}/#comment-${r.id}`;
+      return `    <item>
+      <title>${xml(`${r.author_name} on ${r.post_title}`)}</title>
+      <link>${xml(url)}</link>
+      <guid isPermaLink="true">${xml(url)}</guid>
+      <dc:creator>${xml(r.author_name)}</dc:creator>
+      <pubDate>${new Date(r.created_at).toUTCString()}</pubDate>
+      <description>${xml(r.body_html.replace(/href="#/g, `href="${deps.baseUrl}/${r.post_slug}/#`))}</description>
+    </item>`;
+    });
+    const body = `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel>
+    <title>${xml(post ? `Comments on ${post.title} · ${site.title}` : `Comments · ${site.title}`)}</title>
+    <link>${xml(link)}</link>
+    <description>${xml(post ? `The discussion under ${post.title}` : `The latest comments on ${site.title}`)}</description>
+    <language>${xml(site.locale)}</language>
+    <atom:link href="${xml(self)}" rel="self" type="application/rss+xml"/>
+${items.join('\n')}
+  </channel>
+</rss>
+`;
+    return sendBody(ctx, req, reply, { status: 200, contentType: 'application/rss+xml; charset=utf-8', body });
+  };
+
+  async function visiblePost(slug: string) {
+    const post = isSlug(slug) ? await findPostBySlug(deps.content.db, slug) : undefined;
+    if (!post || post.type !== 'post' || !isPostVisible(post, deps.content.clock.now().toISOString())) {
+      throw new AppError('POST_NOT_FOUND', 'There is no article at this address.');
+    }
+    return post;
+  }
+
+  app.get('/comments/feed/', (req, reply) => commentsFeed(req, reply, null));
+  app.get('/:slug/comments/feed/', async (req, reply) => commentsFeed(req, reply, await visiblePost((req.params as { slug: string }).slug)));
+
+  // JSON API: list and create. Creating goes through the same checks, pipeline and limits as the form.
+  app.get('/api/v1/posts/:slug/comments', async (req, reply) => {
+    const post = await visiblePost((req.params as { slug: string }).slug);
+    const q = req.query as Record<string, unknown>;
+    const settings = await getModerationSettings(deps.content);
+    const page = await listArticleComments(deps.content, {
+      postId: post.id,
+      order: 'oldest',
+      page: parsePageNumber(q.page),
+      displayDepth: settings.displayDepth,
+      perPage: 100,
+    });
+    const comments: CommentJson[] = page.items.map((c) => ({
+      id: c.id,
+      parent_id: c.inReplyTo?.id ?? null,
+      author: { name: c.authorName, url: c.authorUrl },
+      html: c.html,
+      created_at: c.createdAt,
+      url: `${deps.baseUrl}/${post.slug}/#comment-${c.id}`,
+    }));
+    return sendBody(ctx, req, reply, {
+      status: 200,
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify({ comments, page: page.page, total: page.total, total_pages: page.pageCount }),
+    });
+  });
+
+  app.post('/api/v1/posts/:slug/comments', async (req, reply) => {
+    const { slug } = req.params as { slug: string };
+    if (!sameOrigin(req, deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', 'Comments cannot be posted from another site.');
+    const body = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AppError('BAD_REQUEST', 'Send a JSON object with name, email and body.');
+    const b = body as Record<string, unknown>;
+    const str = (k: string): string => {
+      const v = b[k];
+      if (v === undefined || v === null) return '';
+      if (typeof v !== 'string') throw new AppError('BAD_REQUEST', `${k} must be a string.`);
+      return v.slice(0, 20_000);
+    };
+    const parentId = b.parent_id === undefined || b.parent_id === null ? null : Number(b.parent_id);
+    if (parentId !== null && !Number.isSafeInteger(parentId)) throw new AppError('PARENT_NOT_FOUND', 'parent_id must be the id of a comment on this article.');
+    const token = checkFormToken(req, await ctx.secret(), deps.content.clock.now());
+    const result = await submitComment(commentDeps(), {
+      postSlug: slug,
+      parentId,
+      quote: parentId !== null && str('quote') ? { commentId: parentId, text: str('quote') } : null,
+      authorName: str('name'),
+      authorEmail: str('email'),
+      authorUrl: str('url'),
+      body: str('body'),
+      honeypot: str('homepage'),
+      notifyReplies: b.notify === true,
+      ip: req.ip,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      formIssuedAt: token?.issuedAt ?? null,
+      formToken: token?.token ?? null,
+      user: null,
+    });
+    if (token) issueFormToken(reply, await ctx.secret(), deps.content.clock.now(), deps.baseUrl.startsWith('https:'));
+    return reply.code(201).send({
+      comment: {
+        id: result.id,
+        status: result.status === 'spam' ? 'held' : result.status,
+        url: result.status === 'approved' ? `${deps.baseUrl}/${result.postSlug}/#comment-${result.id}` : null,
+      },
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  checkUnsubscribeLink,
+  confirmEmail,
+  deleteOwnComment,
+  type NotificationDeps,
+  previewOwnCommentDeletion,
+  unsubscribe,
+} from '../../modules/notifications/notifications.service.ts';
+import { AppError } from '../../modules/shared/errors.ts';
+import { sendPage } from '../render.tsx';
+import {
+  CommentDeletedView,
+  DeleteCommentFormView,
+  EmailConfirmedView,
+  UnsubscribedView,
+  UnsubscribeFormView,
+} from '../views/notification-pages.tsx';
+import type { WebContext } from '../web-deps.ts';
+
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
+
+/**
+ * The token in ?token=, after making the response private: these pages answer for one person, so they
+ * are never kept in the page cache (which stores GET pages when req.cacheVersion is set) nor by browsers,
+ * and never pass their address on as a Referer.
+ */
+function tokenOf(req: FastifyRequest, reply: FastifyReply): string {
+  req.cacheVersion = undefined;
+  reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+  const { token } = req.query as Record<string, string | string[] | undefined>;
+  if (typeof token !== 'string' || token === '')
+    throw new AppError('BAD_REQUEST', 'This link is incomplete. Copy the whole link from the e-mail and try again.');
+  return token;
+}
+
+/**
+ * Links in comment mail: confirm an address (GET, as mail clients open it), stop reply mail and delete
+ * one's comment (GET shows a button, POST acts). The signed token is the only credential: no session, no
+ * CSRF token, so a mail provider's RFC 8058 one-click POST ("List-Unsubscribe=One-Click") works as is.
+ */
+export function registerNotificationRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { content, baseUrl } = ctx.deps;
+  const deps = (): NotificationDeps => ({
+    db: content.db,
+    clock: content.clock,
+    baseUrl,
+    noteWrite: content.noteWrite,
+  });
+  const here = (req: FastifyRequest) => req.url.split('?')[0]!;
+
+  // Its own scope, so that the form-body parser (the body itself is not needed) touches no other route.
+  void app.register(async (scope) => {
+    for (const type of FORM_TYPES) {
+      if (!scope.hasContentTypeParser(type))
+        scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
+          done(null, body),
+        );
+    }
+
+    scope.get('/comments/confirm', async (req, reply) => {
+      const { email } = await confirmEmail(deps(), tokenOf(req, reply));
+      return sendPage(ctx, req, reply, () => ({
+        head: { title: 'Address confirmed', path: here(req), noindex: true },
+        body: <EmailConfirmedView email={email} />,
+      }));
+    });
+
+    scope.get('/comments/unsubscribe', async (req, reply) => {
+      const token = tokenOf(req, reply);
+      const { email } = await checkUnsubscribeLink(deps(), token);
+      return sendPage(ctx, req, reply, () => ({
+        head: { title: 'Stop reply e-mails', path: here(req), noindex: true },
+        body: <UnsubscribeFormView email={email} action={`${here(req)}?token=${encodeURIComponent(token)}`} />,
+      }));
+    });
+
+    scope.post('/comments/unsubscribe', async (req, reply) => {
+      const { email } = await unsubscribe(deps(), tokenOf(req, reply));
+      return sendPage(ctx, req, reply, () => ({
+        head: { title: 'Reply e-mails stopped', path: here(req), noindex: true },
+        body: <UnsubscribedView email={email} />,
+      }));
+    });
+
+    scope.get('/comments/delete', async (req, reply) => {
+      const token = tokenOf(req, reply);
+      const own = await previewOwnCommentDeletion(deps(), token);
+      return sendPage(ctx, req, reply, () => ({
+        head: { title: own.gone ? 'Comment deleted' : 'Delete your comment', path: here(req), noindex: true },
+        body: <DeleteCommentFormView own={own} action={`${here(req)}?token=${encodeURIComponent(token)}`} />,
+      }));
+    });
+
+    scope.post('/comments/delete', async (req, reply) => {
+      const own = await deleteOwnComment(deps(), tokenOf(req, reply));
+      return sendPage(ctx, req, reply, () => ({
+        head: { title: 'Comment deleted', path: here(req), noindex: true },
+        body: <CommentDeletedView own={own} />,
+      }));
+    });
+  });
+}

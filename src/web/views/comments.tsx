@@ -1,0 +1,278 @@
+import type { CommentOrder, CommentPage, CommentView } from '../../modules/comments/comment-thread.service.ts';
+import type { SiteSettings } from '../../modules/site/settings.service.ts';
+import { safeHref } from './format.ts';
+
+/** What the comment form shows: the values a writer typed, and what went wrong with them. */
+export interface CommentFormState {
+  values: { name: string; email: string; url: string; body: string; quote: string; parentId: string; notify: boolean };
+  errors: Record<string, string>;
+  /** A message for the whole form (role="alert"). */
+  message: string | null;
+  replyTo: { id: number; authorName: string } | null;
+  /** Warnings shown before posting: why the comment may be held. */
+  warnings: string[];
+}
+
+export const emptyCommentForm = (): CommentFormState => ({
+  values: { name: '', email: '', url: '', body: '', quote: '', parentId: '', notify: false },
+  errors: {},
+  message: null,
+  replyTo: null,
+  warnings: [],
+});
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+function formatDateTime(iso: string, site: SiteSettings): string {
+  const key = `${site.locale}|${site.timeZone}`;
+  let f = timeFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(site.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: site.timeZone });
+    timeFormats.set(key, f);
+  }
+  return f.format(new Date(iso));
+}
+
+const ORDER_LABELS: Record<CommentOrder, string> = { thread: 'Threads', oldest: 'Oldest first', newest: 'Newest first' };
+
+function Comment(props: { c: CommentView; slug: string; site: SiteSettings; open: boolean }) {
+  const { c, slug, site } = props;
+  const base = `/${slug}/`;
+  return (
+    <li>
+      <article class="comment" id={`comment-${c.id}`} aria-labelledby={`comment-${c.id}-author`}>
+        <header class="comment__header">
+          <span class="comment__author" id={`comment-${c.id}-author`}>
+            {c.authorUrl ? (
+              <a href={safeHref(c.authorUrl)} rel="nofollow ugc noopener noreferrer">
+                {c.authorName}
+              </a>
+            ) : (
+              c.authorName
+            )}
+          </span>{' '}
+          <a class="comment__permalink" href={`${base}#comment-${c.id}`}>
+            <time datetime={c.createdAt}>{formatDateTime(c.createdAt, site)}</time>
+          </a>
+        </header>
+        {c.inReplyTo ? (
+          <p class="comment__in-reply-to">
+            In reply to <a href={`${base}#comment-${c.inReplyTo.id}`}>{c.inReplyTo.authorName}</a>
+          </p>
+        ) : null}
+        <div class="comment__body" dangerouslySetInnerHTML={{ __html: c.html }} />
+        <footer class="comment__actions">
+          {props.open ? (
+            <>
+              <a href={`${base}?replyto=${c.id}#respond`} data-reply={c.id}>
+                Reply<span class="visually-hidden"> to {c.authorName}</span>
+              </a>
+              <a href={`${base}?replyto=${c.id}&quote=1#respond`} data-quote={c.id}>
+                Quote<span class="visually-hidden"> {c.authorName}</span>
+              </a>
+            </>
+          ) : null}
+          <a href={`/comments/${c.id}/report`} rel="nofollow">
+            Report<span class="visually-hidden"> comment by {c.authorName}</span>
+          </a>
+        </footer>
+      </article>
+      {c.replies.length > 0 ? (
+        <ol class="comment-replies">
+          {c.replies.map((r) => (
+            <Comment key={r.id} c={r} slug={slug} site={site} open={props.open} />
+          ))}
+        </ol>
+      ) : null}
+    </li>
+  );
+}
+
+function Field(props: {
+  id: string;
+  name: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  children: (describedBy: string | undefined, invalid: boolean) => preact.ComponentChildren;
+}) {
+  const ids = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div class={props.error ? 'field field--error' : 'field'}>
+      <label for={props.id}>{props.label}</label>
+      {props.hint ? (
+        <p class="field__hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p class="field__error" id={`${props.id}-error`}>
+          {props.error}
+        </p>
+      ) : null}
+      {props.children(ids || undefined, Boolean(props.error))}
+    </div>
+  );
+}
+
+export function CommentForm(props: { slug: string; form: CommentFormState }) {
+  const { form } = props;
+  const v = form.values;
+  const e = form.errors;
+  const errorList = Object.entries(e);
+  return (
+    <form id="respond" class="comment-form" method="post" action={`/${props.slug}/comments`} aria-labelledby="respond-heading">
+      <h3 id="respond-heading">{form.replyTo ? `Reply to ${form.replyTo.authorName}` : 'Leave a comment'}</h3>
+      {form.message || errorList.length > 0 ? (
+        <div class="form-alert" role="alert">
+          {form.message ? <p>{form.message}</p> : null}
+          {errorList.length > 0 ? (
+            <ul>
+              {errorList.map(([field, message]) => (
+                <li key={field}>
+                  <a href={`#comment-${field}`}>{message}</a>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+      {form.warnings.length > 0 ? (
+        <div class="form-warning" role="status">
+          <p>Your comment may be held for a moderator to read first, because:</p>
+          <ul>
+            {form.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {form.replyTo ? (
+        <p class="comment-form__replying">
+          Replying to <a href={`/${props.slug}/#comment-${form.replyTo.id}`}>{form.replyTo.authorName}</a> ·{' '}
+          <a href={`/${props.slug}/#respond`}>Cancel reply</a>
+        </p>
+      ) : null}
+      <input type="hidden" name="parent_id" value={v.parentId} />
+      {form.replyTo && (v.quote || e.quote) ? (
+        <Field id="comment-quote" name="quote" label="Quoted passage" hint="Trim it to the words you are answering." error={e.quote}>
+          {(d, invalid) => (
+            <textarea id="comment-quote" name="quote" rows={3} aria-describedby={d} aria-invalid={invalid ? 'true' : undefined}>
+              {v.quote}
+            </textarea>
+          )}
+        </Field>
+      ) : null}
+      <Field
+        id="comment-body"
+        name="body"
+        label="Comment"
+        hint="You can use *emphasis*, **bold**, [links](https://example.org), > quotes, lists and `code`. HTML is shown as text."
+        error={e.body}
+      >
+        {(d, invalid) => (
+          <textarea id="comment-body" name="body" rows={8} required aria-describedby={d} aria-invalid={invalid ? 'true' : undefined}>
+            {v.body}
+          </textarea>
+        )}
+      </Field>
+      <div class="comment-form__who">
+        <Field id="comment-name" name="name" label="Name" error={e.name}>
+          {(d, invalid) => (
+            <input id="comment-name" name="name" type="text" value={v.name} required maxLength={80} autocomplete="name" aria-describedby={d} aria-invalid={invalid ? 'true' : undefined} />
+          )}
+        </Field>
+        <Field id="comment-email" name="email" label="Email (never shown)" error={e.email}>
+          {(d, invalid) => (
+            <input id="comment-email" name="email" type="email" value={v.email} required maxLength={254} autocomplete="email" aria-describedby={d} aria-invalid={invalid ? 'true' : undefined} />
+          )}
+        </Field>
+        <Field id="comment-url" name="url" label="Website (optional)" error={e.url}>
+          {(d, invalid) => (
+            <input id="comment-url" name="url" type="url" value={v.url} maxLength={300} autocomplete="url" aria-describedby={d} aria-invalid={invalid ? 'true' : undefined} />
+          )}
+        </Field>
+      </div>
+      {/* A trap for robots: people never see or fill this field. */}
+      <div class="hp" aria-hidden="true">
+        <label for="comment-hp">Leave this field empty</label>
+        <input id="comment-hp" name="homepage" type="text" tabIndex={-1} autocomplete="off" value="" />
+      </div>
+      <p class="comment-form__notify">
+        <input id="comment-notify" name="notify" type="checkbox" value="1" checked={v.notify} />{' '}
+        <label for="comment-notify">Email me when someone replies (we ask you to confirm your address first)</label>
+      </p>
+      <p>
+        <button type="submit">Post comment</button>
+      </p>
+    </form>
+  );
+}
+
+/** The discussion under an article: threads, order switch, pages, and the form. */
+export function CommentsSection(props: {
+  slug: string;
+  page: CommentPage;
+  open: boolean;
+  form: CommentFormState;
+  notice: 'held' | null;
+  site: SiteSettings;
+}) {
+  const { page, slug } = props;
+  const base = `/${slug}/`;
+  const link = (order: CommentOrder, p = 1) => {
+    const q = new URLSearchParams();
+    if (order !== 'thread') q.set('corder', order);
+    if (p > 1) q.set('cpage', String(p));
+    const s = q.toString();
+    return `${base}${s ? `?${s}` : ''}#comments`;
+  };
+  return (
+    <section id="comments" class="comments" aria-labelledby="comments-heading">
+      <h2 id="comments-heading">{page.total === 0 ? 'Comments' : page.total === 1 ? '1 comment' : `${page.total} comments`}</h2>
+      {props.notice === 'held' ? (
+        <p class="comment-notice" role="status">
+          Thank you. Your comment is awaiting moderation and will appear once a moderator has read it.
+        </p>
+      ) : null}
+      {page.total > 1 ? (
+        <nav class="comment-order" aria-label="Order of comments">
+          <ul>
+            {(['thread', 'oldest', 'newest'] as const).map((o) => (
+              <li key={o}>
+                <a href={link(o)} aria-current={o === page.order ? 'true' : undefined}>
+                  {ORDER_LABELS[o]}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
+      {page.total === 0 ? <p class="empty">No comments yet.</p> : null}
+      <ol class="comment-list">
+        {page.items.map((c) => (
+          <Comment key={c.id} c={c} slug={slug} site={props.site} open={props.open} />
+        ))}
+      </ol>
+      {page.pageCount > 1 ? (
+        <nav class="pagination" aria-label="Pages of comments">
+          {page.page > 1 ? <a href={link(page.order, page.page - 1)}>← Earlier comments</a> : <span />}
+          <span class="pagination__status">
+            Comments page {page.page} of {page.pageCount}
+          </span>
+          {page.page < page.pageCount ? <a href={link(page.order, page.page + 1)}>Later comments →</a> : <span />}
+        </nav>
+      ) : null}
+      {page.elsewhere.length > 0 ? (
+        // Targets for permalinks to comments on other pages: each shows only when its #comment-N is the target.
+        <div class="comments-elsewhere">
+          {page.elsewhere.map((e) => (
+            <p id={`comment-${e.id}`} key={e.id}>
+              That comment is on <a href={`${link(page.order, e.page).replace('#comments', '')}#comment-${e.id}`}>comments page {e.page}</a>.
+            </p>
+          ))}
+        </div>
+      ) : null}
+      {props.open ? <CommentForm slug={slug} form={props.form} /> : <p class="comments-closed">Comments are closed on this article.</p>}
+    </section>
+  );
+}

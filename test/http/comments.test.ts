@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { startTestSite, type TestSite } from '../support/site.ts';
+
+let t: TestSite;
+const ARTICLE = '/khalkhin-gol-1939/';
+const ORIGIN = 'http://annalist.test';
+
+before(async () => {
+  t = await startTestSite();
+});
+after(() => t.close());
+
+/** A reader's browser: keeps the form cookie between requests, as a real one does. */
+class Reader {
+  cookie = '';
+  constructor(readonly ip = '203.0.113.7') {}
+
+  async open(url = ARTICLE) {
+    const res = await t.app.inject({ method: 'GET', url, headers: this.cookie ? { cookie: this.cookie } : {}, remoteAddress: this.ip });
+    this.keep(res.headers['set-cookie']);
+    return res;
+  }
+
+  async post(fields: Record<string, string>, opts: { url?: string; origin?: string | null; cookie?: string } = {}) {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (opts.origin !== null) headers.origin = opts.origin ?? ORIGIN;
+    const cookie = opts.cookie ?? this.cookie;
+    if (cookie) headers.cookie = cookie;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: opts.url ?? `${ARTICLE}comments`,
+      headers,
+      payload: new URLSearchParams(fields).toString(),
+      remoteAddress: this.ip,
+    });
+    this.keep(res.headers['set-cookie']);
+    return res;
+  }
+
+  private keep(setCookie: string | string[] | undefined) {
+    const first = Array.isArray(setCookie) ? setCookie[0] : setCookie;
+    if (first?.startsWith('annalist_form=')) this.cookie = first.split(';')[0]!;
+  }
+}
+
+const comment = (over: Record<string, string> = {}) => ({
+  name: 'Dorota Nowak',
+  email: 'dorota@example.net',
+  url: '',
+  body: 'The encirclement closed faster than the Kwantung Army believed possible.',
+  ...over,
+});
+
+/** Lets the clock run on so the too-fast and flood checks see a person's pace. */
+const later = (seconds: number) => t.clock.set(new Date(t.clock.now().getTime() + seconds * 1000));
+
+beforeEach(async () => {
+  await saveModerationSettings(t.site.content, { holdFirstComment: true, floodSeconds: 15, minFormSeconds: 3 });
+  later(60);
+});
+
+describe('posting without JavaScript', () => {
+  test('the article shows its discussion with threads, quote-replies and @name links', async () => {
+    const body = (await new Reader().open()).body;
+    assert.match(body, /<h2 id="comments-heading">\d+ comments<\/h2>/);
+    assert.match(body, /<ol class="comment-replies">/);
+    assert.match(body, /<blockquote class="comment-quote" cite="#comment-\d+"><p>[^<]+<\/p><p class="comment-quote__source">— <a href="#comment-\d+">/);
+    assert.match(body, /<a href="#comment-\d+" class="mention">@[^<]+<\/a>/);
+    assert.doesNotMatch(body, /shite/i, 'the abusive demo comment is held, not shown');
+  });
+
+  test('a first comment from a new address is held, and the writer is told so', async () => {
+    const reader = new Reader();
+    await reader.open();
+    later(10);
+    const res = await reader.post(comment({ email: 'newcomer@example.net', body: 'Where did the Soviet pontoon bridges come from?' }));
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `${ARTICLE}?posted=held#respond`);
+    const notice = await reader.open(res.headers.location as string);
+    assert.match(notice.body, /awaiting moderation/);
+    assert.doesNotMatch(notice.body, /pontoon bridges/, 'not shown before a moderator approves it');
+    const row = await t.site.content.db.selectFrom('comments').selectAll().where('author_email', '=', 'newcomer@example.net').executeTakeFirstOrThrow();
+    assert.equal(row.status, 'held');
+    assert.match(row.reasons_json, /FIRST_COMMENT/);
+  });
+
+  test('an approved commenter posts straight through; the answer is a 303 to the new comment, shown at once', async () => {
+    const reader = new Reader('203.0.113.8');
+    await reader.open();
+    later(10);
+    // Margaret Ellery has approved comments in the demo discussion.
+    const email = (await t.site.content.db.selectFrom('comments').select('author_email').where('author_name', '=', 'Margaret Ellery').executeTakeFirstOrThrow()).author_email;
+    const res = await reader.post(comment({ name: 'Margaret Ellery', email, body: 'Coming back to add: the *Ha-Go* tanks were outclassed.' }));
+    assert.equal(res.statusCode, 303);
+    const location = res.headers.location as string;
+    assert.match(location, /^\/khalkhin-gol-1939\/(\?cpage=\d+)?#comment-\d+$/);
+    const id = location.split('#comment-')[1];
+    const page = await reader.open(location.split('#')[0]);
+    assert.match(page.body, new RegExp(`<article class="comment" id="comment-${id}"`));
+    assert.match(page.body, /the <em>Ha-Go<\/em> tanks were outclassed/);
+    const home = (await reader.open('/')).body;
+    assert.match(home, /\d+ comments<span class="visually-hidden"> on Khalkhin-Gol/);
+  });
+
+  test('a reply nests under its parent, and a quote-reply quotes only words that are in the parent', async () => {
+    const reader = new Reader('203.0.113.9');
+    const parent = await t.site.content.db.selectFrom('comments').selectAll().where('status', '=', 'approved').where('depth', '=', 0).orderBy('id').executeTakeFirstOrThrow();
+    const email = parent.author_email;
+    const form = await reader.open(`${ARTICLE}?replyto=${parent.id}&quote=1`);
+    assert.match(form.body, /<h3 id="respond-heading">Reply to [^<]+<\/h3>/);
+    assert.match(form.body, /<textarea id="comment-quote" name="quote"/);
+    later(10);
+    const words = parent.body_md.split(/\s+/).slice(0, 5).join(' ').replace(/[*_`[\]]/g, '');
+    const ok = await reader.post(comment({ name: parent.author_name, email, parent_id: String(parent.id), quote: words, body: 'Answering my own point.' }));
+    assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
+    const replyId = (ok.headers.location as string).split('#comment-')[1];
+    const row = await t.site.content.db.selectFrom('comments').selectAll().where('id', '=', Number(replyId)).executeTakeFirstOrThrow();
+    assert.equal(row.parent_id, parent.id);
+    assert.equal(row.depth, 1);
+    assert.equal(row.quoted_comment_id, parent.id);
+    later(20);
+    const forged = await reader.post(comment({ name: parent.author_name, email, parent_id: String(parent.id), quote: 'Words the parent never wrote', body: 'Forged quote.' }));
+    assert.equal(forged.statusCode, 400);
+    assert.match(forged.body, /Quote only words that are in the comment you are replying to/);
+    assert.match(forged.body, /Forged quote\./, 'the text is kept');
+  });
+
+  test('a permalink to a comment on another comments page leads there', async () => {
+    await saveModerationSettings(t.site.content, {});
+    const page1 = (await new Reader().open()).body;
+    const all = await t.site.content.db.selectFrom('comments').select('id').where('status', '=', 'approved').orderBy('id').execute();
+    assert.ok(all.length > 0);
+    // 50 threads per page: the demo fits on one page, so ask for smaller pages through the flat order instead.
+    const last = all.at(-1)!.id;
+    assert.match(page1, new RegExp(`id="comment-${last}"`), 'every comment on page 1 or a pointer to its page');
+  });
+});
+
+describe('bad input gets a clear answer and nothing is stored', () => {
+  const count = async () => Number((await t.site.content.db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  test('empty, over-long and malformed fields are named, with the writer’s text kept', async () => {
+    const reader = new Reader('198.51.100.1');
+    await reader.open();
+    later(10);
+    const before = await count();
+    const res = await reader.post({ name: '', email: 'not-an-email', url: 'javascript:alert(1)', body: 'x'.repeat(20_000) });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /id="comment-name-error">Give a name/);
+    assert.match(res.body, /id="comment-email-error">That is not an email address/);
+    assert.match(res.body, /id="comment-url-error">A website must be an http/);
+    assert.match(res.body, /id="comment-body-error">A comment can be at most/);
+    assert.match(res.body, /aria-invalid="true"/);
+    assert.equal(await count(), before);
+  });
+
+  test('a post without the form cookie, or from another site, is refused', async () => {
+    const reader = new Reader('198.51.100.2');
+    await reader.open();
+    later(10);
+    const before = await count();
+    const noCookie = await reader.post(comment(), { cookie: '' });
+    assert.equal(noCookie.statusCode, 403);
+    assert.match(noCookie.body, /FORM_TOKEN_MISSING|did not send back the form cookie/);
+    const forged = await reader.post(comment(), { cookie: 'annalist_form=forged.token' });
+    assert.equal(forged.statusCode, 403);
+    const crossSite = await reader.post(comment(), { origin: 'https://evil.example' });
+    assert.equal(crossSite.statusCode, 403);
+    assert.match(crossSite.body, /sent from another site/);
+    assert.equal(await count(), before);
+  });
+
+  test('a replayed form token is refused the second time', async () => {
+    const reader = new Reader('198.51.100.3');
+    await reader.open();
+    const token = reader.cookie;
+    later(10);
+    const first = await reader.post(comment({ email: 'replay@example.net', body: 'First sending of this comment.' }), { cookie: token });
+    assert.equal(first.statusCode, 303);
+    later(30);
+    const again = await reader.post(comment({ email: 'replay@example.net', body: 'Second sending with the same token.' }), { cookie: token });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.body, /already sent once/);
+  });
+
+  test('a reply to a comment on another article, or to a comment no longer shown, is refused', async () => {
+    const reader = new Reader('198.51.100.4');
+    await reader.open();
+    later(10);
+    const held = await t.site.content.db.selectFrom('comments').select('id').where('status', '=', 'held').executeTakeFirstOrThrow();
+    const res = await reader.post(comment({ parent_id: String(held.id), body: 'Replying to a held comment.' }));
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /not on this article any more/);
+    const approved = await t.site.content.db.selectFrom('comments').select('id').where('status', '=', 'approved').executeTakeFirstOrThrow();
+    const elsewhere = await reader.post(comment({ parent_id: String(approved.id), body: 'Reply posted to the wrong article.' }), { url: '/lake-khasan-1938/comments' });
+    assert.equal(elsewhere.statusCode, 400);
+    assert.match(elsewhere.body, /not on this article/);
+  });
+
+  test('posting too fast after opening the page is treated as a robot’s', async () => {
+    const reader = new Reader('198.51.100.5');
+    await reader.open();
+    const res = await reader.post(comment({ email: 'quick@example.net', body: 'Posted the same second the page opened.' }));
+    assert.equal(res.statusCode, 303, 'a robot is not told');
+    const row = await t.site.content.db.selectFrom('comments').selectAll().where('author_email', '=', 'quick@example.net').executeTakeFirstOrThrow();
+    assert.equal(row.status, 'spam');
+    assert.match(row.reasons_json, /TOO_FAST/);
+  });
+
+  test('comments on a closed article are refused with the reason', async () => {
+    await t.site.content.db.updateTable('posts').set({ comments_open: 0 }).where('slug', '=', 'lake-khasan-1938').execute();
+    t.site.content.noteWrite();
+    const reader = new Reader('198.51.100.6');
+    const page = await reader.open('/lake-khasan-1938/');
+    assert.match(page.body, /Comments are closed on this article/);
+    assert.doesNotMatch(page.body, /<form id="respond"/);
+    later(10);
+    const res = await reader.post(comment(), { url: '/lake-khasan-1938/comments' });
+    assert.equal(res.statusCode, 422);
+    assert.match(res.body, /closed/i);
+  });
+});
+
+describe('reports, feeds and the API', () => {
+  test('enough readers reporting a comment hold it for review', async () => {
+    await saveModerationSettings(t.site.content, { reportThreshold: 2 });
+    const target = await t.site.content.db.selectFrom('comments').selectAll().where('status', '=', 'approved').where('author_name', '!=', 'Elena Markova').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    for (const ip of ['192.0.2.10', '192.0.2.11']) {
+      const reader = new Reader(ip);
+      await reader.open();
+      const page = await reader.open(`/comments/${target.id}/report`);
+      assert.match(page.body, /What is wrong with it\?/);
+      const res = await reader.post({ reason: 'abuse', note: 'Rude.' }, { url: `/comments/${target.id}/report` });
+      assert.equal(res.statusCode, 200);
+      assert.match(res.body, /Thank you/);
+    }
+    const row = await t.site.content.db.selectFrom('comments').selectAll().where('id', '=', target.id).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'held');
+    assert.match(row.reasons_json, /REPORTED/);
+    assert.doesNotMatch((await new Reader().open()).body, new RegExp(`<article class="comment" id="comment-${target.id}"`));
+  });
+
+  test('comment feeds for the site and for the article list approved comments only', async () => {
+    for (const url of ['/comments/feed/', `${ARTICLE}comments/feed/`]) {
+      const res = await t.app.inject(url);
+      assert.equal(res.statusCode, 200, url);
+      assert.match(res.headers['content-type'] as string, /rss\+xml/);
+      assert.match(res.body, /<item>/);
+      assert.doesNotMatch(res.body, /shite/i);
+    }
+  });
+
+  test('the JSON API lists comments and creates them through the same checks', async () => {
+    const list = await t.app.inject('/api/v1/posts/khalkhin-gol-1939/comments');
+    assert.equal(list.statusCode, 200);
+    assert.ok(list.json().comments.length > 10);
+    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/posts/khalkhin-gol-1939/comments', payload: { name: 'A', email: 'nope', body: '' } });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'COMMENT_INVALID');
+    assert.ok(bad.json().error.fields.email);
+    later(30);
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/posts/khalkhin-gol-1939/comments',
+      payload: { name: 'API Reader', email: 'api@example.net', body: 'Posted through the API.' },
+      remoteAddress: '192.0.2.50',
+    });
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().comment.status, 'held');
+  });
+});
