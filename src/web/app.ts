@@ -2,8 +2,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { nextScheduledChange } from '../modules/content/reading.service.ts';
 import { AppError, isAppError } from '../modules/shared/errors.ts';
 import { getSiteSecret } from '../modules/shared/secret.ts';
-import { ContentGeneration } from './generation.ts';
 import { FORM_COOKIE, issueFormToken } from './form-token.ts';
+import { ContentGeneration } from './generation.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
 import { encodedBody, PageCache } from './page-cache.ts';
 import { loadChrome, renderDocument } from './render.tsx';
@@ -20,7 +20,7 @@ import type { WebContext, WebDeps } from './web-deps.ts';
 // Strict by default: no inline script or style, nothing from other origins.
 const SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; manifest-src 'self'",
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; manifest-src 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
   'x-frame-options': 'DENY',
@@ -69,21 +69,27 @@ export function buildApp(deps: WebDeps): FastifyInstance {
   const secureCookies = deps.baseUrl.startsWith('https:');
 
   // Browser forms post URL-encoded bodies; Fastify parses only JSON by default.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-    const fields: Record<string, string | string[]> = {};
-    for (const [k, v] of new URLSearchParams(body as string)) {
-      const prev = fields[k];
-      fields[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    done(null, fields);
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 64 * 1024 },
+    (_req, body, done) => {
+      const fields: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(body as string)) {
+        const prev = fields[k];
+        fields[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      done(null, fields);
+    },
+  );
 
   async function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): Promise<FastifyReply> {
     const { status, title } = HTTP_ERRORS[err.code];
     if (status >= 500) req.log.error({ err, code: err.code }, 'request failed');
     reply.headers(SECURITY_HEADERS).header('cache-control', 'no-store');
     if (wantsJson(req)) {
-      return reply.code(status).send({ error: { code: err.code, message: err.publicMessage, ...(err.fields ? { fields: err.fields } : {}) } });
+      return reply
+        .code(status)
+        .send({ error: { code: err.code, message: err.publicMessage, ...(err.fields ? { fields: err.fields } : {}) } });
     }
     let html: string;
     try {
@@ -104,7 +110,11 @@ export function buildApp(deps: WebDeps): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
     // Article pages carry the comment form: give the reader a form token once (see form-token.ts).
-    if (req.method === 'GET' && req.routeOptions.url === '/:slug/' && !req.headers.cookie?.includes(`${FORM_COOKIE}=`)) {
+    if (
+      req.method === 'GET' &&
+      req.routeOptions.url === '/:slug/' &&
+      !req.headers.cookie?.includes(`${FORM_COOKIE}=`)
+    ) {
       issueFormToken(reply, await secret(), deps.content.clock.now(), secureCookies);
     }
     generation.check();

@@ -18,7 +18,12 @@ class Reader {
   constructor(readonly ip = '203.0.113.7') {}
 
   async open(url = ARTICLE) {
-    const res = await t.app.inject({ method: 'GET', url, headers: this.cookie ? { cookie: this.cookie } : {}, remoteAddress: this.ip });
+    const res = await t.app.inject({
+      method: 'GET',
+      url,
+      headers: this.cookie ? { cookie: this.cookie } : {},
+      remoteAddress: this.ip,
+    });
     this.keep(res.headers['set-cookie']);
     return res;
   }
@@ -66,7 +71,10 @@ describe('posting without JavaScript', () => {
     const body = (await new Reader().open()).body;
     assert.match(body, /<h2 id="comments-heading">\d+ comments<\/h2>/);
     assert.match(body, /<ol class="comment-replies">/);
-    assert.match(body, /<blockquote class="comment-quote" cite="#comment-\d+"><p>[^<]+<\/p><p class="comment-quote__source">— <a href="#comment-\d+">/);
+    assert.match(
+      body,
+      /<blockquote class="comment-quote" cite="#comment-\d+"><p>[^<]+<\/p><p class="comment-quote__source">— <a href="#comment-\d+">/,
+    );
     assert.match(body, /<a href="#comment-\d+" class="mention">@[^<]+<\/a>/);
     assert.doesNotMatch(body, /shite/i, 'the abusive demo comment is held, not shown');
   });
@@ -75,13 +83,19 @@ describe('posting without JavaScript', () => {
     const reader = new Reader();
     await reader.open();
     later(10);
-    const res = await reader.post(comment({ email: 'newcomer@example.net', body: 'Where did the Soviet pontoon bridges come from?' }));
+    const res = await reader.post(
+      comment({ email: 'newcomer@example.net', body: 'Where did the Soviet pontoon bridges come from?' }),
+    );
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, `${ARTICLE}?posted=held#respond`);
     const notice = await reader.open(res.headers.location as string);
     assert.match(notice.body, /awaiting moderation/);
     assert.doesNotMatch(notice.body, /pontoon bridges/, 'not shown before a moderator approves it');
-    const row = await t.site.content.db.selectFrom('comments').selectAll().where('author_email', '=', 'newcomer@example.net').executeTakeFirstOrThrow();
+    const row = await t.site.content.db
+      .selectFrom('comments')
+      .selectAll()
+      .where('author_email', '=', 'newcomer@example.net')
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'held');
     assert.match(row.reasons_json, /FIRST_COMMENT/);
   });
@@ -91,8 +105,16 @@ describe('posting without JavaScript', () => {
     await reader.open();
     later(10);
     // Margaret Ellery has approved comments in the demo discussion.
-    const email = (await t.site.content.db.selectFrom('comments').select('author_email').where('author_name', '=', 'Margaret Ellery').executeTakeFirstOrThrow()).author_email;
-    const res = await reader.post(comment({ name: 'Margaret Ellery', email, body: 'Coming back to add: the *Ha-Go* tanks were outclassed.' }));
+    const email = (
+      await t.site.content.db
+        .selectFrom('comments')
+        .select('author_email')
+        .where('author_name', '=', 'Margaret Ellery')
+        .executeTakeFirstOrThrow()
+    ).author_email;
+    const res = await reader.post(
+      comment({ name: 'Margaret Ellery', email, body: 'Coming back to add: the *Ha-Go* tanks were outclassed.' }),
+    );
     assert.equal(res.statusCode, 303);
     const location = res.headers.location as string;
     assert.match(location, /^\/khalkhin-gol-1939\/(\?cpage=\d+)?#comment-\d+$/);
@@ -106,22 +128,52 @@ describe('posting without JavaScript', () => {
 
   test('a reply nests under its parent, and a quote-reply quotes only words that are in the parent', async () => {
     const reader = new Reader('203.0.113.9');
-    const parent = await t.site.content.db.selectFrom('comments').selectAll().where('status', '=', 'approved').where('depth', '=', 0).orderBy('id').executeTakeFirstOrThrow();
+    const parent = await t.site.content.db
+      .selectFrom('comments')
+      .selectAll()
+      .where('status', '=', 'approved')
+      .where('depth', '=', 0)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
     const email = parent.author_email;
     const form = await reader.open(`${ARTICLE}?replyto=${parent.id}&quote=1`);
     assert.match(form.body, /<h3 id="respond-heading">Reply to [^<]+<\/h3>/);
     assert.match(form.body, /<textarea id="comment-quote" name="quote"/);
     later(10);
-    const words = parent.body_md.split(/\s+/).slice(0, 5).join(' ').replace(/[*_`[\]]/g, '');
-    const ok = await reader.post(comment({ name: parent.author_name, email, parent_id: String(parent.id), quote: words, body: 'Answering my own point.' }));
+    const words = parent.body_md
+      .split(/\s+/)
+      .slice(0, 5)
+      .join(' ')
+      .replace(/[*_`[\]]/g, '');
+    const ok = await reader.post(
+      comment({
+        name: parent.author_name,
+        email,
+        parent_id: String(parent.id),
+        quote: words,
+        body: 'Answering my own point.',
+      }),
+    );
     assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
     const replyId = (ok.headers.location as string).split('#comment-')[1];
-    const row = await t.site.content.db.selectFrom('comments').selectAll().where('id', '=', Number(replyId)).executeTakeFirstOrThrow();
+    const row = await t.site.content.db
+      .selectFrom('comments')
+      .selectAll()
+      .where('id', '=', Number(replyId))
+      .executeTakeFirstOrThrow();
     assert.equal(row.parent_id, parent.id);
     assert.equal(row.depth, 1);
     assert.equal(row.quoted_comment_id, parent.id);
     later(20);
-    const forged = await reader.post(comment({ name: parent.author_name, email, parent_id: String(parent.id), quote: 'Words the parent never wrote', body: 'Forged quote.' }));
+    const forged = await reader.post(
+      comment({
+        name: parent.author_name,
+        email,
+        parent_id: String(parent.id),
+        quote: 'Words the parent never wrote',
+        body: 'Forged quote.',
+      }),
+    );
     assert.equal(forged.statusCode, 400);
     assert.match(forged.body, /Quote only words that are in the comment you are replying to/);
     assert.match(forged.body, /Forged quote\./, 'the text is kept');
@@ -130,7 +182,12 @@ describe('posting without JavaScript', () => {
   test('a permalink to a comment on another comments page leads there', async () => {
     await saveModerationSettings(t.site.content, {});
     const page1 = (await new Reader().open()).body;
-    const all = await t.site.content.db.selectFrom('comments').select('id').where('status', '=', 'approved').orderBy('id').execute();
+    const all = await t.site.content.db
+      .selectFrom('comments')
+      .select('id')
+      .where('status', '=', 'approved')
+      .orderBy('id')
+      .execute();
     assert.ok(all.length > 0);
     // 50 threads per page: the demo fits on one page, so ask for smaller pages through the flat order instead.
     const last = all.at(-1)!.id;
@@ -139,14 +196,27 @@ describe('posting without JavaScript', () => {
 });
 
 describe('bad input gets a clear answer and nothing is stored', () => {
-  const count = async () => Number((await t.site.content.db.selectFrom('comments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async () =>
+    Number(
+      (
+        await t.site.content.db
+          .selectFrom('comments')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   test('empty, over-long and malformed fields are named, with the writer’s text kept', async () => {
     const reader = new Reader('198.51.100.1');
     await reader.open();
     later(10);
     const before = await count();
-    const res = await reader.post({ name: '', email: 'not-an-email', url: 'javascript:alert(1)', body: 'x'.repeat(20_000) });
+    const res = await reader.post({
+      name: '',
+      email: 'not-an-email',
+      url: 'javascript:alert(1)',
+      body: 'x'.repeat(20_000),
+    });
     assert.equal(res.statusCode, 400);
     assert.match(res.body, /id="comment-name-error">Give a name/);
     assert.match(res.body, /id="comment-email-error">That is not an email address/);
@@ -177,10 +247,15 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     await reader.open();
     const token = reader.cookie;
     later(10);
-    const first = await reader.post(comment({ email: 'replay@example.net', body: 'First sending of this comment.' }), { cookie: token });
+    const first = await reader.post(comment({ email: 'replay@example.net', body: 'First sending of this comment.' }), {
+      cookie: token,
+    });
     assert.equal(first.statusCode, 303);
     later(30);
-    const again = await reader.post(comment({ email: 'replay@example.net', body: 'Second sending with the same token.' }), { cookie: token });
+    const again = await reader.post(
+      comment({ email: 'replay@example.net', body: 'Second sending with the same token.' }),
+      { cookie: token },
+    );
     assert.equal(again.statusCode, 409);
     assert.match(again.body, /already sent once/);
   });
@@ -189,12 +264,23 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     const reader = new Reader('198.51.100.4');
     await reader.open();
     later(10);
-    const held = await t.site.content.db.selectFrom('comments').select('id').where('status', '=', 'held').executeTakeFirstOrThrow();
+    const held = await t.site.content.db
+      .selectFrom('comments')
+      .select('id')
+      .where('status', '=', 'held')
+      .executeTakeFirstOrThrow();
     const res = await reader.post(comment({ parent_id: String(held.id), body: 'Replying to a held comment.' }));
     assert.equal(res.statusCode, 400);
     assert.match(res.body, /not on this article any more/);
-    const approved = await t.site.content.db.selectFrom('comments').select('id').where('status', '=', 'approved').executeTakeFirstOrThrow();
-    const elsewhere = await reader.post(comment({ parent_id: String(approved.id), body: 'Reply posted to the wrong article.' }), { url: '/lake-khasan-1938/comments' });
+    const approved = await t.site.content.db
+      .selectFrom('comments')
+      .select('id')
+      .where('status', '=', 'approved')
+      .executeTakeFirstOrThrow();
+    const elsewhere = await reader.post(
+      comment({ parent_id: String(approved.id), body: 'Reply posted to the wrong article.' }),
+      { url: '/lake-khasan-1938/comments' },
+    );
     assert.equal(elsewhere.statusCode, 400);
     assert.match(elsewhere.body, /not on this article/);
   });
@@ -202,15 +288,25 @@ describe('bad input gets a clear answer and nothing is stored', () => {
   test('posting too fast after opening the page is treated as a robot’s', async () => {
     const reader = new Reader('198.51.100.5');
     await reader.open();
-    const res = await reader.post(comment({ email: 'quick@example.net', body: 'Posted the same second the page opened.' }));
+    const res = await reader.post(
+      comment({ email: 'quick@example.net', body: 'Posted the same second the page opened.' }),
+    );
     assert.equal(res.statusCode, 303, 'a robot is not told');
-    const row = await t.site.content.db.selectFrom('comments').selectAll().where('author_email', '=', 'quick@example.net').executeTakeFirstOrThrow();
+    const row = await t.site.content.db
+      .selectFrom('comments')
+      .selectAll()
+      .where('author_email', '=', 'quick@example.net')
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'spam');
     assert.match(row.reasons_json, /TOO_FAST/);
   });
 
   test('comments on a closed article are refused with the reason', async () => {
-    await t.site.content.db.updateTable('posts').set({ comments_open: 0 }).where('slug', '=', 'lake-khasan-1938').execute();
+    await t.site.content.db
+      .updateTable('posts')
+      .set({ comments_open: 0 })
+      .where('slug', '=', 'lake-khasan-1938')
+      .execute();
     t.site.content.noteWrite();
     const reader = new Reader('198.51.100.6');
     const page = await reader.open('/lake-khasan-1938/');
@@ -226,7 +322,13 @@ describe('bad input gets a clear answer and nothing is stored', () => {
 describe('reports, feeds and the API', () => {
   test('enough readers reporting a comment hold it for review', async () => {
     await saveModerationSettings(t.site.content, { reportThreshold: 2 });
-    const target = await t.site.content.db.selectFrom('comments').selectAll().where('status', '=', 'approved').where('author_name', '!=', 'Elena Markova').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const target = await t.site.content.db
+      .selectFrom('comments')
+      .selectAll()
+      .where('status', '=', 'approved')
+      .where('author_name', '!=', 'Elena Markova')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     for (const ip of ['192.0.2.10', '192.0.2.11']) {
       const reader = new Reader(ip);
       await reader.open();
@@ -236,10 +338,17 @@ describe('reports, feeds and the API', () => {
       assert.equal(res.statusCode, 200);
       assert.match(res.body, /Thank you/);
     }
-    const row = await t.site.content.db.selectFrom('comments').selectAll().where('id', '=', target.id).executeTakeFirstOrThrow();
+    const row = await t.site.content.db
+      .selectFrom('comments')
+      .selectAll()
+      .where('id', '=', target.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'held');
     assert.match(row.reasons_json, /REPORTED/);
-    assert.doesNotMatch((await new Reader().open()).body, new RegExp(`<article class="comment" id="comment-${target.id}"`));
+    assert.doesNotMatch(
+      (await new Reader().open()).body,
+      new RegExp(`<article class="comment" id="comment-${target.id}"`),
+    );
   });
 
   test('comment feeds for the site and for the article list approved comments only', async () => {
@@ -256,7 +365,11 @@ describe('reports, feeds and the API', () => {
     const list = await t.app.inject('/api/v1/posts/khalkhin-gol-1939/comments');
     assert.equal(list.statusCode, 200);
     assert.ok(list.json().comments.length > 10);
-    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/posts/khalkhin-gol-1939/comments', payload: { name: 'A', email: 'nope', body: '' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/posts/khalkhin-gol-1939/comments',
+      payload: { name: 'A', email: 'nope', body: '' },
+    });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.code, 'COMMENT_INVALID');
     assert.ok(bad.json().error.fields.email);

@@ -281,7 +281,11 @@ describe('headers', () => {
     assert.match(csp, /default-src 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
-    assert.doesNotMatch(res.body, /<script(?![^>]*application\/ld\+json)/);
+    // Scripts are JSON-LD data or island modules from our own hashed assets; never inline code.
+    for (const [tag] of res.body.matchAll(/<script[^>]*>/g)) {
+      assert.match(tag, /type="application\/ld\+json"|type="module" src="\/assets\/[a-z-]+\.[0-9a-f]{10}\.js"/, tag);
+    }
+    assert.doesNotMatch(res.body, /<script type="module"[^>]*>[^<]/);
     assert.doesNotMatch(res.body, /\sstyle="/);
     assert.doesNotMatch(
       res.body,

@@ -1,14 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findCommentById } from '../../modules/comments/comment.repository.ts';
 import { renderCommentMarkdown } from '../../modules/comments/comment-markdown.ts';
-import { listArticleComments, pageOfComment, parseCommentOrder } from '../../modules/comments/comment-thread.service.ts';
+import {
+  listArticleComments,
+  pageOfComment,
+  parseCommentOrder,
+} from '../../modules/comments/comment-thread.service.ts';
 import { type CommentSubmission, submitComment } from '../../modules/comments/submit-comment.workflow.ts';
 import type { Article } from '../../modules/content/content.types.ts';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
-import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
+import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { COMMENTS_SCRIPT_URL } from '../assets.ts';
 import { checkFormToken, issueFormToken } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { sendPage } from '../render.tsx';
@@ -20,7 +25,11 @@ import type { WebContext } from '../web-deps.ts';
 type Query = Record<string, string | string[] | undefined>;
 
 /** Whether an article takes comments now: its own switch, then the site's "close after N days". */
-export function commentsOpen(article: Pick<Article, 'commentsOpen' | 'publishedAt'>, settings: ModerationSettings, now: Date): boolean {
+export function commentsOpen(
+  article: Pick<Article, 'commentsOpen' | 'publishedAt'>,
+  settings: ModerationSettings,
+  now: Date,
+): boolean {
   if (!article.commentsOpen) return false;
   if (settings.closeAfterDays <= 0) return true;
   return now.getTime() - new Date(article.publishedAt).getTime() < settings.closeAfterDays * 86_400_000;
@@ -28,7 +37,8 @@ export function commentsOpen(article: Pick<Article, 'commentsOpen' | 'publishedA
 
 function intParam(raw: unknown): number | null {
   if (raw === undefined || raw === '') return null;
-  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,9}$/.test(raw)) throw new AppError('INVALID_QUERY', 'That comment number is not valid.');
+  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,9}$/.test(raw))
+    throw new AppError('INVALID_QUERY', 'That comment number is not valid.');
   return Number(raw);
 }
 
@@ -42,7 +52,11 @@ async function sendArticle(
 ) {
   const { deps } = ctx;
   const q = opts.query;
-  let discussion: { page: Awaited<ReturnType<typeof listArticleComments>>; form: CommentFormState; open: boolean } | null = null;
+  let discussion: {
+    page: Awaited<ReturnType<typeof listArticleComments>>;
+    form: CommentFormState;
+    open: boolean;
+  } | null = null;
   if (article.type === 'post') {
     const settings = await getModerationSettings(deps.content);
     const order = parseCommentOrder(q.corder);
@@ -69,7 +83,7 @@ async function sendArticle(
     req,
     reply,
     (site) => ({
-      head: articleHead(article, site, deps.baseUrl),
+      head: { ...articleHead(article, site, deps.baseUrl), scripts: discussion?.open ? [COMMENTS_SCRIPT_URL] : [] },
       body: (
         <>
           <ArticleView article={article} site={site} />
@@ -141,7 +155,10 @@ function safeOrigin(url: string): string | undefined {
 export function registerArticleRoutes(
   app: FastifyInstance,
   ctx: WebContext,
-  helpers: { redirect: (ctx: WebContext, req: FastifyRequest, reply: FastifyReply, location: string) => FastifyReply; slugParam: (req: FastifyRequest) => string },
+  helpers: {
+    redirect: (ctx: WebContext, req: FastifyRequest, reply: FastifyReply, location: string) => FastifyReply;
+    slugParam: (req: FastifyRequest) => string;
+  },
 ): void {
   const { deps } = ctx;
 
@@ -162,14 +179,23 @@ export function registerArticleRoutes(
     const secret = await ctx.secret();
     const secure = deps.baseUrl.startsWith('https:');
     try {
-      if (!sameOrigin(req, deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
-      if (rateLimited(req.ip, now.getTime())) throw new AppError('RATE_LIMITED', 'You have sent a lot of comments in the last minute. Wait a little, then send this one again.');
+      if (!sameOrigin(req, deps.baseUrl))
+        throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
+      if (rateLimited(req.ip, now.getTime()))
+        throw new AppError(
+          'RATE_LIMITED',
+          'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',
+        );
       const token = checkFormToken(req, secret, now);
       if (!token) {
-        throw new AppError('FORM_TOKEN_MISSING', 'Your browser did not send back the form cookie. Allow cookies for this site, then send your comment again; your text is kept below.');
+        throw new AppError(
+          'FORM_TOKEN_MISSING',
+          'Your browser did not send back the form cookie. Allow cookies for this site, then send your comment again; your text is kept below.',
+        );
       }
       const parentId = values.parentId ? Number(values.parentId) : null;
-      if (parentId !== null && !Number.isSafeInteger(parentId)) throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article.');
+      if (parentId !== null && !Number.isSafeInteger(parentId))
+        throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article.');
       const submission: CommentSubmission = {
         postSlug: slug,
         parentId,
@@ -188,9 +214,14 @@ export function registerArticleRoutes(
       };
       const result = await submitComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
       issueFormToken(reply, secret, now, secure);
-      if (result.status !== 'approved') return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
+      if (result.status !== 'approved')
+        return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
       const settings = await getModerationSettings(deps.content);
-      const page = await pageOfComment(deps.content, { postId: found.article.id, commentId: result.id, displayDepth: settings.displayDepth });
+      const page = await pageOfComment(deps.content, {
+        postId: found.article.id,
+        commentId: result.id,
+        displayDepth: settings.displayDepth,
+      });
       return reply
         .code(303)
         .header('location', `/${slug}/${page > 1 ? `?cpage=${page}` : ''}#comment-${result.id}`)
@@ -203,8 +234,12 @@ export function registerArticleRoutes(
       form.values = values;
       form.message = err.publicMessage;
       form.errors = err.fields ?? {};
-      const parent = values.parentId && /^\d{1,10}$/.test(values.parentId) ? await findCommentById(deps.content.db, Number(values.parentId)) : undefined;
-      if (parent && parent.post_id === found.article.id && parent.status === 'approved') form.replyTo = { id: parent.id, authorName: parent.author_name };
+      const parent =
+        values.parentId && /^\d{1,10}$/.test(values.parentId)
+          ? await findCommentById(deps.content.db, Number(values.parentId))
+          : undefined;
+      if (parent && parent.post_id === found.article.id && parent.status === 'approved')
+        form.replyTo = { id: parent.id, authorName: parent.author_name };
       else form.values.parentId = '';
       return sendArticle(ctx, req, reply, found.article, { form, status: HTTP_ERRORS[err.code].status, query: {} });
     }

@@ -32,13 +32,14 @@ function ReportView(props: { id: number; author: string; slug: string; done: boo
       </h1>
       {props.done ? (
         <p role="status">
-          Thank you. A moderator will look at the comment by {props.author}. <a href={`/${props.slug}/#comment-${props.id}`}>Back to the discussion</a>.
+          Thank you. A moderator will look at the comment by {props.author}.{' '}
+          <a href={`/${props.slug}/#comment-${props.id}`}>Back to the discussion</a>.
         </p>
       ) : (
         <form method="post" action={`/comments/${props.id}/report`} class="comment-form">
           <p>
-            You are reporting <a href={`/${props.slug}/#comment-${props.id}`}>the comment by {props.author}</a>. Reports are read by people, and
-            enough of them hide a comment until a moderator has looked at it.
+            You are reporting <a href={`/${props.slug}/#comment-${props.id}`}>the comment by {props.author}</a>. Reports
+            are read by people, and enough of them hide a comment until a moderator has looked at it.
           </p>
           {props.error ? (
             <div class="form-alert" role="alert">
@@ -49,7 +50,8 @@ function ReportView(props: { id: number; author: string; slug: string; done: boo
             <legend>What is wrong with it?</legend>
             {REPORT_REASONS.map((r, i) => (
               <p key={r}>
-                <input type="radio" name="reason" id={`reason-${r}`} value={r} checked={i === 0} /> <label for={`reason-${r}`}>{REASON_LABELS[r]}</label>
+                <input type="radio" name="reason" id={`reason-${r}`} value={r} checked={i === 0} />{' '}
+                <label for={`reason-${r}`}>{REASON_LABELS[r]}</label>
               </p>
             ))}
           </fieldset>
@@ -84,13 +86,21 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
     const raw = (req.params as { id: string }).id;
     const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : Number.NaN;
     const c = Number.isNaN(id) ? undefined : await findCommentById(deps.content.db, id);
-    const post = c ? await deps.content.db.selectFrom('posts').select('slug').where('id', '=', c.post_id).executeTakeFirst() : undefined;
+    const post = c
+      ? await deps.content.db.selectFrom('posts').select('slug').where('id', '=', c.post_id).executeTakeFirst()
+      : undefined;
     if (!c || c.status !== 'approved' || !post) throw new AppError('NOT_FOUND', 'That comment is not there.');
     return { c, slug: post.slug };
   }
 
   type Reported = Awaited<ReturnType<typeof approvedComment>>;
-  const reportPage = async (req: FastifyRequest, reply: FastifyReply, { c, slug }: Reported, state: { done: boolean; error: string | null }, status = 200) => {
+  const reportPage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    { c, slug }: Reported,
+    state: { done: boolean; error: string | null },
+    status = 200,
+  ) => {
     req.cacheVersion = undefined;
     return sendPage(
       ctx,
@@ -104,17 +114,26 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
     );
   };
 
-  app.get('/comments/:id/report', async (req, reply) => reportPage(req, reply, await approvedComment(req), { done: false, error: null }));
+  app.get('/comments/:id/report', async (req, reply) =>
+    reportPage(req, reply, await approvedComment(req), { done: false, error: null }),
+  );
   app.post('/comments/:id/report', async (req, reply) => {
     const reported = await approvedComment(req);
     const { c } = reported;
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const reason = typeof body.reason === 'string' && (REPORT_REASONS as readonly string[]).includes(body.reason) ? (body.reason as ReportReason) : 'other';
+    const reason =
+      typeof body.reason === 'string' && (REPORT_REASONS as readonly string[]).includes(body.reason)
+        ? (body.reason as ReportReason)
+        : 'other';
     const note = typeof body.note === 'string' ? body.note.slice(0, 1000) : '';
     try {
-      if (!sameOrigin(req, deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
+      if (!sameOrigin(req, deps.baseUrl))
+        throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
       if (!checkFormToken(req, await ctx.secret(), deps.content.clock.now())) {
-        throw new AppError('FORM_TOKEN_MISSING', 'Your browser did not send back the form cookie. Allow cookies for this site and try again.');
+        throw new AppError(
+          'FORM_TOKEN_MISSING',
+          'Your browser did not send back the form cookie. Allow cookies for this site and try again.',
+        );
       }
       await reportComment(commentDeps(), { commentId: c.id, reporter: req.ip, reason, note });
       return reportPage(req, reply, reported, { done: true, error: null });
@@ -125,9 +144,17 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
   });
 
   // Comment feeds (RSS 2.0): the whole site's, and one article's.
-  const commentsFeed = async (req: FastifyRequest, reply: FastifyReply, post: { id: number; slug: string; title: string } | null) => {
+  const commentsFeed = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    post: { id: number; slug: string; title: string } | null,
+  ) => {
     const site = await getSiteSettings(deps.content);
-    const rows = await listRecentApprovedComments(deps.content.db, { postId: post?.id, limit: 50, now: deps.content.clock.now().toISOString() });
+    const rows = await listRecentApprovedComments(deps.content.db, {
+      postId: post?.id,
+      limit: 50,
+      now: deps.content.clock.now().toISOString(),
+    });
     const link = post ? `${deps.baseUrl}/${post.slug}/#comments` : `${deps.baseUrl}/`;
     const self = post ? `${deps.baseUrl}/${post.slug}/comments/feed/` : `${deps.baseUrl}/comments/feed/`;
     const items = rows.map((r) => {
@@ -165,7 +192,9 @@ ${items.join('\n')}
   }
 
   app.get('/comments/feed/', (req, reply) => commentsFeed(req, reply, null));
-  app.get('/:slug/comments/feed/', async (req, reply) => commentsFeed(req, reply, await visiblePost((req.params as { slug: string }).slug)));
+  app.get('/:slug/comments/feed/', async (req, reply) =>
+    commentsFeed(req, reply, await visiblePost((req.params as { slug: string }).slug)),
+  );
 
   // JSON API: list and create. Creating goes through the same checks, pipeline and limits as the form.
   app.get('/api/v1/posts/:slug/comments', async (req, reply) => {
@@ -196,9 +225,11 @@ ${items.join('\n')}
 
   app.post('/api/v1/posts/:slug/comments', async (req, reply) => {
     const { slug } = req.params as { slug: string };
-    if (!sameOrigin(req, deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', 'Comments cannot be posted from another site.');
+    if (!sameOrigin(req, deps.baseUrl))
+      throw new AppError('CROSS_ORIGIN_REQUEST', 'Comments cannot be posted from another site.');
     const body = req.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AppError('BAD_REQUEST', 'Send a JSON object with name, email and body.');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new AppError('BAD_REQUEST', 'Send a JSON object with name, email and body.');
     const b = body as Record<string, unknown>;
     const str = (k: string): string => {
       const v = b[k];
@@ -207,7 +238,8 @@ ${items.join('\n')}
       return v.slice(0, 20_000);
     };
     const parentId = b.parent_id === undefined || b.parent_id === null ? null : Number(b.parent_id);
-    if (parentId !== null && !Number.isSafeInteger(parentId)) throw new AppError('PARENT_NOT_FOUND', 'parent_id must be the id of a comment on this article.');
+    if (parentId !== null && !Number.isSafeInteger(parentId))
+      throw new AppError('PARENT_NOT_FOUND', 'parent_id must be the id of a comment on this article.');
     const token = checkFormToken(req, await ctx.secret(), deps.content.clock.now());
     const result = await submitComment(commentDeps(), {
       postSlug: slug,

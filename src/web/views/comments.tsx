@@ -32,7 +32,11 @@ function formatDateTime(iso: string, site: SiteSettings): string {
   return f.format(new Date(iso));
 }
 
-const ORDER_LABELS: Record<CommentOrder, string> = { thread: 'Threads', oldest: 'Oldest first', newest: 'Newest first' };
+const ORDER_LABELS: Record<CommentOrder, string> = {
+  thread: 'Threads',
+  oldest: 'Oldest first',
+  newest: 'Newest first',
+};
 
 function Comment(props: { c: CommentView; slug: string; site: SiteSettings; open: boolean }) {
   const { c, slug, site } = props;
@@ -120,7 +124,13 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
   const e = form.errors;
   const errorList = Object.entries(e);
   return (
-    <form id="respond" class="comment-form" method="post" action={`/${props.slug}/comments`} aria-labelledby="respond-heading">
+    <form
+      id="respond"
+      class="comment-form"
+      method="post"
+      action={`/${props.slug}/comments`}
+      aria-labelledby="respond-heading"
+    >
       <h3 id="respond-heading">{form.replyTo ? `Reply to ${form.replyTo.authorName}` : 'Leave a comment'}</h3>
       {form.message || errorList.length > 0 ? (
         <div class="form-alert" role="alert">
@@ -154,9 +164,21 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
       ) : null}
       <input type="hidden" name="parent_id" value={v.parentId} />
       {form.replyTo && (v.quote || e.quote) ? (
-        <Field id="comment-quote" name="quote" label="Quoted passage" hint="Trim it to the words you are answering." error={e.quote}>
+        <Field
+          id="comment-quote"
+          name="quote"
+          label="Quoted passage"
+          hint="Trim it to the words you are answering."
+          error={e.quote}
+        >
           {(d, invalid) => (
-            <textarea id="comment-quote" name="quote" rows={3} aria-describedby={d} aria-invalid={invalid ? 'true' : undefined}>
+            <textarea
+              id="comment-quote"
+              name="quote"
+              rows={3}
+              aria-describedby={d}
+              aria-invalid={invalid ? 'true' : undefined}
+            >
               {v.quote}
             </textarea>
           )}
@@ -170,7 +192,14 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
         error={e.body}
       >
         {(d, invalid) => (
-          <textarea id="comment-body" name="body" rows={8} required aria-describedby={d} aria-invalid={invalid ? 'true' : undefined}>
+          <textarea
+            id="comment-body"
+            name="body"
+            rows={8}
+            required
+            aria-describedby={d}
+            aria-invalid={invalid ? 'true' : undefined}
+          >
             {v.body}
           </textarea>
         )}
@@ -178,17 +207,46 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
       <div class="comment-form__who">
         <Field id="comment-name" name="name" label="Name" error={e.name}>
           {(d, invalid) => (
-            <input id="comment-name" name="name" type="text" value={v.name} required maxLength={80} autocomplete="name" aria-describedby={d} aria-invalid={invalid ? 'true' : undefined} />
+            <input
+              id="comment-name"
+              name="name"
+              type="text"
+              value={v.name}
+              required
+              maxLength={80}
+              autocomplete="name"
+              aria-describedby={d}
+              aria-invalid={invalid ? 'true' : undefined}
+            />
           )}
         </Field>
         <Field id="comment-email" name="email" label="Email (never shown)" error={e.email}>
           {(d, invalid) => (
-            <input id="comment-email" name="email" type="email" value={v.email} required maxLength={254} autocomplete="email" aria-describedby={d} aria-invalid={invalid ? 'true' : undefined} />
+            <input
+              id="comment-email"
+              name="email"
+              type="email"
+              value={v.email}
+              required
+              maxLength={254}
+              autocomplete="email"
+              aria-describedby={d}
+              aria-invalid={invalid ? 'true' : undefined}
+            />
           )}
         </Field>
         <Field id="comment-url" name="url" label="Website (optional)" error={e.url}>
           {(d, invalid) => (
-            <input id="comment-url" name="url" type="url" value={v.url} maxLength={300} autocomplete="url" aria-describedby={d} aria-invalid={invalid ? 'true' : undefined} />
+            <input
+              id="comment-url"
+              name="url"
+              type="url"
+              value={v.url}
+              maxLength={300}
+              autocomplete="url"
+              aria-describedby={d}
+              aria-invalid={invalid ? 'true' : undefined}
+            />
           )}
         </Field>
       </div>
@@ -228,7 +286,9 @@ export function CommentsSection(props: {
   };
   return (
     <section id="comments" class="comments" aria-labelledby="comments-heading">
-      <h2 id="comments-heading">{page.total === 0 ? 'Comments' : page.total === 1 ? '1 comment' : `${page.total} comments`}</h2>
+      <h2 id="comments-heading">
+        {page.total === 0 ? 'Comments' : page.total === 1 ? '1 comment' : `${page.total} comments`}
+      </h2>
       {props.notice === 'held' ? (
         <p class="comment-notice" role="status">
           Thank you. Your comment is awaiting moderation and will appear once a moderator has read it.
@@ -267,12 +327,20 @@ export function CommentsSection(props: {
         <div class="comments-elsewhere">
           {page.elsewhere.map((e) => (
             <p id={`comment-${e.id}`} key={e.id}>
-              That comment is on <a href={`${link(page.order, e.page).replace('#comments', '')}#comment-${e.id}`}>comments page {e.page}</a>.
+              That comment is on{' '}
+              <a href={`${link(page.order, e.page).replace('#comments', '')}#comment-${e.id}`}>
+                comments page {e.page}
+              </a>
+              .
             </p>
           ))}
         </div>
       ) : null}
-      {props.open ? <CommentForm slug={slug} form={props.form} /> : <p class="comments-closed">Comments are closed on this article.</p>}
+      {props.open ? (
+        <CommentForm slug={slug} form={props.form} />
+      ) : (
+        <p class="comments-closed">Comments are closed on this article.</p>
+      )}
     </section>
   );
 }

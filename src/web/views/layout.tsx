@@ -21,6 +21,8 @@ export interface Head {
   feeds?: { title: string; rss: string; atom: string; json: string };
   openGraph?: Record<string, string>;
   jsonLd?: unknown[];
+  /** Island scripts (site-relative, hashed names), loaded as deferred modules. */
+  scripts?: string[];
 }
 
 /** JSON inside <script> must not be able to close the element: "<" is written as \u003c. */
@@ -47,6 +49,9 @@ export function Layout(props: { chrome: PageChrome; head: Head; children: Compon
         <link rel="canonical" href={`${chrome.baseUrl}${head.path}`} />
         <link rel="stylesheet" href={chrome.stylesheet} />
         <link rel="icon" href={FAVICON_URL} type="image/svg+xml" />
+        {(head.scripts ?? []).map((src) => (
+          <script type="module" src={src} key={src} />
+        ))}
         <link rel="alternate" type="application/rss+xml" title={`${site.title} (RSS)`} href="/feed/" />
         <link rel="alternate" type="application/atom+xml" title={`${site.title} (Atom)`} href="/feed/atom/" />
         <link rel="alternate" type="application/feed+json" title={`${site.title} (JSON Feed)`} href="/feed.json" />

@@ -1,0 +1,185 @@
+/**
+ * Comment island: the discussion works without it (form POST, then 303). With it, replying and quoting happen
+ * in place, a comment is posted without leaving the page, and a failed post keeps every word the reader wrote
+ * (also across an accidental reload, in sessionStorage).
+ */
+
+interface ApiError {
+  error?: { code?: string; message?: string; fields?: Record<string, string> };
+}
+
+const section = document.querySelector<HTMLElement>('#comments');
+// The form is looked up each time: after a post the whole discussion (form included) is replaced.
+const currentForm = () => document.querySelector<HTMLFormElement>('form#respond');
+const form = currentForm();
+
+function text(el: Element | null): string {
+  return (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
+if (form && section) {
+  const slug =
+    form.action
+      .replace(/\/comments$/, '')
+      .split('/')
+      .filter(Boolean)
+      .pop() ?? '';
+  const draftKey = `annalist-draft:${slug}`;
+  const bodyOf = () => currentForm()?.querySelector<HTMLTextAreaElement>('textarea[name="body"]') ?? null;
+  const body = bodyOf();
+  let lastSelection: { commentId: string; text: string } | null = null;
+
+  // Keep a draft while typing, and bring it back after a reload.
+  if (body) {
+    const saved = sessionStorage.getItem(draftKey);
+    if (saved && !body.value) body.value = saved;
+    body.addEventListener('input', () => sessionStorage.setItem(draftKey, body.value));
+  }
+
+  // Remember the last text selected inside a comment, before a click on "Quote" clears it.
+  document.addEventListener('selectionchange', () => {
+    const sel = document.getSelection();
+    if (!sel || sel.isCollapsed || !sel.anchorNode) return;
+    const host = (sel.anchorNode instanceof Element ? sel.anchorNode : sel.anchorNode.parentElement)?.closest(
+      'article.comment',
+    );
+    const quoted = sel.toString().replace(/\s+/g, ' ').trim();
+    if (host && quoted) lastSelection = { commentId: host.id.replace('comment-', ''), text: quoted };
+  });
+
+  function status(kind: 'alert' | 'status', message: string, fields: Record<string, string> = {}) {
+    const form = currentForm();
+    const heading = form?.querySelector<HTMLElement>('#respond-heading');
+    form?.querySelectorAll('.form-alert, .form-warning, .js-notice').forEach((n) => {
+      n.remove();
+    });
+    const box = document.createElement('div');
+    box.className = kind === 'alert' ? 'form-alert js-notice' : 'comment-notice js-notice';
+    box.setAttribute('role', kind);
+    const p = document.createElement('p');
+    p.textContent = message;
+    box.append(p);
+    const entries = Object.entries(fields);
+    if (entries.length) {
+      const ul = document.createElement('ul');
+      for (const [, m] of entries) {
+        const li = document.createElement('li');
+        li.textContent = m;
+        ul.append(li);
+      }
+      box.append(ul);
+    }
+    heading?.after(box);
+  }
+
+  function setReply(commentId: string, quote: string | null) {
+    const form = currentForm();
+    const body = bodyOf();
+    const parentInput = form?.querySelector<HTMLInputElement>('input[name="parent_id"]');
+    const heading = form?.querySelector<HTMLElement>('#respond-heading');
+    const article = document.getElementById(`comment-${commentId}`);
+    if (!article || !parentInput || !heading) return;
+    const author = text(article.querySelector('.comment__author'));
+    parentInput.value = commentId;
+    heading.textContent = `Reply to ${author}`;
+    let quoteBox = form?.querySelector<HTMLTextAreaElement>('textarea[name="quote"]');
+    if (quote !== null) {
+      if (!quoteBox) {
+        const field = document.createElement('div');
+        field.className = 'field';
+        field.innerHTML =
+          '<label for="comment-quote">Quoted passage</label><p class="field__hint" id="comment-quote-hint">Trim it to the words you are answering.</p><textarea id="comment-quote" name="quote" rows="3" aria-describedby="comment-quote-hint"></textarea>';
+        body?.closest('.field')?.before(field);
+        quoteBox = field.querySelector('textarea');
+      }
+      if (quoteBox) quoteBox.value = quote;
+    } else if (quoteBox) {
+      quoteBox.closest('.field')?.remove();
+    }
+    form?.scrollIntoView({ block: 'start' });
+    body?.focus();
+  }
+
+  section.addEventListener('click', (event) => {
+    const link = (event.target as Element).closest<HTMLAnchorElement>('a[data-reply], a[data-quote]');
+    if (!link) return;
+    event.preventDefault();
+    const id = link.dataset.reply ?? link.dataset.quote ?? '';
+    if (link.dataset.quote) {
+      // The whole comment, minus any passage it quotes itself, unless the reader selected part of it.
+      const copy = document.querySelector(`#comment-${id} .comment__body`)?.cloneNode(true) as Element | undefined;
+      copy?.querySelectorAll('.comment-quote').forEach((q) => {
+        q.remove();
+      });
+      const whole = text(copy ?? null);
+      setReply(id, lastSelection?.commentId === id ? lastSelection.text : whole);
+    } else {
+      setReply(id, null);
+    }
+  });
+
+  section.addEventListener('submit', async (event) => {
+    const form = event.target as HTMLFormElement;
+    if (form.id !== 'respond') return;
+    event.preventDefault();
+    const body = bodyOf();
+    const data = new FormData(form);
+    const button = form.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (button) button.disabled = true;
+    try {
+      const res = await fetch(`/api/v1/posts/${slug}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify({
+          name: data.get('name'),
+          email: data.get('email'),
+          url: data.get('url') || undefined,
+          body: data.get('body'),
+          parent_id: data.get('parent_id') ? Number(data.get('parent_id')) : undefined,
+          quote: data.get('quote') || undefined,
+          homepage: data.get('homepage') || undefined,
+          notify: data.get('notify') === '1',
+        }),
+      });
+      const json = (await res.json().catch(() => ({}))) as ApiError & { comment?: { id: number; status: string } };
+      if (!res.ok || !json.comment) {
+        status(
+          'alert',
+          json.error?.message ?? 'Your comment could not be posted. Your text is kept; try again.',
+          json.error?.fields ?? {},
+        );
+        return;
+      }
+      sessionStorage.removeItem(draftKey);
+      if (json.comment.status !== 'approved') {
+        if (body) body.value = '';
+        status(
+          'status',
+          'Thank you. Your comment is awaiting moderation and will appear once a moderator has read it.',
+        );
+        return;
+      }
+      // Show the discussion as it now stands, without leaving the page.
+      const page = await fetch(window.location.pathname, { credentials: 'same-origin' });
+      const doc = new DOMParser().parseFromString(await page.text(), 'text/html');
+      const fresh = doc.querySelector('#comments');
+      if (fresh) {
+        section.innerHTML = fresh.innerHTML;
+        document.getElementById(`comment-${json.comment.id}`)?.scrollIntoView({ block: 'center' });
+      }
+      window.location.hash = `comment-${json.comment.id}`;
+    } catch {
+      status('alert', 'The site could not be reached. Your text is kept; try again in a moment.');
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+}
+
+// A permalink to a comment that sits on another comments page: follow the pointer to that page.
+const target = window.location.hash.match(/^#comment-(\d+)$/);
+if (target) {
+  const pointer = document.querySelector<HTMLAnchorElement>(`.comments-elsewhere > p#comment-${target[1]} a`);
+  if (pointer) window.location.replace(pointer.href);
+}

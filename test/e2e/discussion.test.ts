@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
+
+let site: ServedSite;
+let browser: TestBrowser;
+const ARTICLE = '/khalkhin-gol-1939/';
+
+before(async () => {
+  [site, browser] = await Promise.all([startServedSite(), launchBrowser()]);
+  // People type faster than the robot check allows in a test; the check itself is covered in the HTTP tests.
+  await saveModerationSettings(site.site.content, { holdFirstComment: false, minFormSeconds: 0, floodSeconds: 0 });
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(site.origin + path);
+  return { page, errors };
+}
+
+async function fillIdentity(page: Page, name: string, email: string) {
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Email (never shown)').fill(email);
+}
+
+describe('a reader with JavaScript takes part in the discussion', () => {
+  test('posts a comment and sees it appear in place, without leaving the page', async () => {
+    const { page, errors } = await open(ARTICLE);
+    const urlBefore = page.url();
+    await page
+      .getByLabel('Comment', { exact: true })
+      .fill('The Soviet logistics over 700 km of dirt road deserve a whole article of their own.');
+    await fillIdentity(page, 'Tomás Herrera', 'tomas@example.net');
+    let navigated = false;
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame() && f.url().split('#')[0] !== urlBefore.split('#')[0]) navigated = true;
+    });
+    await page.getByRole('button', { name: 'Post comment' }).click();
+    const posted = page.locator('article.comment', { hasText: '700 km of dirt road' });
+    await posted.waitFor();
+    assert.equal(navigated, false, 'no page load');
+    assert.match(page.url(), /#comment-\d+$/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a post that fails keeps every word and says what to fix', async () => {
+    const { page } = await open(ARTICLE);
+    const words = 'A careful comment that must not be lost when the address is wrong.';
+    await page.getByLabel('Comment', { exact: true }).fill(words);
+    await fillIdentity(page, 'Ana Sousa', 'not an address');
+    // The browser's own check would stop the form; the island posts anyway so the server's message is shown.
+    await page.locator('form#respond').evaluate((f) => f.setAttribute('novalidate', ''));
+    await page.getByRole('button', { name: 'Post comment' }).click();
+    await page.getByRole('alert').filter({ hasText: 'That is not an email address' }).waitFor();
+    assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), words);
+    await page.reload();
+    assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), words, 'the draft survives a reload');
+    await page.close();
+  });
+
+  test('selects a passage of a comment, quotes it, and the reply shows the attributed quote', async () => {
+    const { page } = await open(ARTICLE);
+    const target = page.locator('article.comment').filter({ hasText: 'driver-mechanic in a BT-7' }).first();
+    const paragraph = target.locator('.comment__body p').first();
+    // Select the words "driver-mechanic in a BT-7" inside the comment.
+    await paragraph.evaluate((p) => {
+      const node = [...p.childNodes].find((n) => n.textContent?.includes('driver-mechanic in a BT-7'))!;
+      const start = node.textContent!.indexOf('driver-mechanic in a BT-7');
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, start + 'driver-mechanic in a BT-7'.length);
+      document.getSelection()!.removeAllRanges();
+      document.getSelection()!.addRange(range);
+    });
+    await target.getByRole('link', { name: /^Quote/ }).click();
+    assert.equal(await page.getByLabel('Quoted passage').inputValue(), 'driver-mechanic in a BT-7');
+    assert.match((await page.locator('#respond-heading').textContent()) ?? '', /^Reply to Irina Solovyova$/);
+    await page.getByLabel('Comment', { exact: true }).fill('Which brigade commander did he serve under?');
+    await fillIdentity(page, 'Lena Fischer', 'lena@example.net');
+    await page.getByRole('button', { name: 'Post comment' }).click();
+    const reply = page.locator('article.comment', { hasText: 'Which brigade commander' });
+    await reply.waitFor();
+    assert.equal(await reply.locator('blockquote.comment-quote p').first().textContent(), 'driver-mechanic in a BT-7');
+    assert.equal(await reply.locator('.comment-quote__source a').textContent(), 'Irina Solovyova');
+    await page.close();
+  });
+
+  test('a permalink to a comment on a later comments page lands on that comment', async () => {
+    // Enough new threads to push the last one onto comments page 2.
+    const post = await site.site.content.db
+      .selectFrom('posts')
+      .select('id')
+      .where('slug', '=', 'khalkhin-gol-1939')
+      .executeTakeFirstOrThrow();
+    const now = Date.now();
+    let lastId = 0;
+    for (let i = 0; i < 55; i++) {
+      const row = await site.site.content.db
+        .insertInto('comments')
+        .values({
+          post_id: post.id,
+          parent_id: null,
+          thread_id: null,
+          author_name: `Reader ${i}`,
+          author_email: `reader${i}@example.net`,
+          author_url: null,
+          user_id: null,
+          body_md: `Thread number ${i}.`,
+          body_html: `<p>Thread number ${i}.</p>`,
+          quoted_comment_id: null,
+          quoted_text: null,
+          status: 'approved',
+          created_at: new Date(now + i * 1000).toISOString(),
+          approved_at: new Date(now + i * 1000).toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      lastId = row.id;
+    }
+    site.site.content.noteWrite();
+    const { page } = await open(`${ARTICLE}#comment-${lastId}`);
+    await page.waitForURL(/cpage=2#comment-\d+$/);
+    await page.locator(`article#comment-${lastId}`).waitFor();
+    assert.ok(await page.locator(`article#comment-${lastId}`).isVisible());
+    await page.close();
+  });
+});
