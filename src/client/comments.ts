@@ -124,10 +124,11 @@ if (form && section) {
     event.preventDefault();
     const body = bodyOf();
     const data = new FormData(form);
+    const checking = (event as SubmitEvent).submitter?.getAttribute('value') === 'check';
     const button = form.querySelector<HTMLButtonElement>('button[type="submit"]');
     if (button) button.disabled = true;
     try {
-      const res = await fetch(`/api/v1/posts/${slug}/comments`, {
+      const res = await fetch(`/api/v1/posts/${slug}/comments${checking ? '/preview' : ''}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         credentials: 'same-origin',
@@ -142,7 +143,17 @@ if (form && section) {
           notify: data.get('notify') === '1',
         }),
       });
-      const json = (await res.json().catch(() => ({}))) as ApiError & { comment?: { id: number; status: string } };
+      const json = (await res.json().catch(() => ({}))) as ApiError & {
+        comment?: { id: number; status: string };
+        warnings?: { message: string }[];
+      };
+      if (checking && res.ok && json.warnings) {
+        const reasons = Object.fromEntries(json.warnings.map((w, i) => [String(i), w.message]));
+        if (json.warnings.length === 0)
+          status('status', 'Nothing in your comment would hold it back. Post it when you are ready.');
+        else status('alert', 'Your comment may be held for a moderator to read first, because:', reasons);
+        return;
+      }
       if (!res.ok || !json.comment) {
         status(
           'alert',

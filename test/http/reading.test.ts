@@ -188,7 +188,7 @@ describe('pages a reader sees', () => {
   test('widget areas: the sidebar and footer show their widgets; the empty header area shows nothing', async () => {
     const body = (await get('/')).body;
     assert.match(body, /<aside class="widget-area widget-area--sidebar" aria-label="Sidebar">/);
-    for (const kind of ['search', 'category-tree', 'recent-posts', 'tag-cloud'])
+    for (const kind of ['search', 'category-tree', 'recent-posts', 'recent-comments', 'tag-cloud'])
       assert.match(body, new RegExp(`widget--${kind}`));
     assert.match(body, /widget-area--footer[\s\S]*widget--archives/);
     assert.doesNotMatch(body, /widget-area--header/);

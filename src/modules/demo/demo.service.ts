@@ -1,15 +1,15 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inTransaction } from '../../storage/transaction.ts';
+import { recountPostComments } from '../comments/comment.repository.ts';
+import { commentHtml } from '../comments/submit-comment.workflow.ts';
 import type { ContentDeps } from '../content/content.deps.ts';
+import { findPostBySlug } from '../content/post.repository.ts';
 import { type PostInput, savePost } from '../content/post-writer.service.ts';
 import { insertAuthor, insertCategory } from '../content/taxonomy.repository.ts';
 import { saveSiteSettings } from '../site/settings.service.ts';
 import { setWidgets } from '../site/widgets.service.ts';
 import { parseFrontMatter } from './front-matter.ts';
-import { recountPostComments } from '../comments/comment.repository.ts';
-import { commentHtml } from '../comments/submit-comment.workflow.ts';
-import { findPostBySlug } from '../content/post.repository.ts';
 
 const CONTENT_DIR = new URL('./content/', import.meta.url);
 
@@ -61,10 +61,26 @@ async function seedDiscussion(deps: ContentDeps, slug: string, file: string): Pr
   for (const c of comments) {
     const parent = c.parent ? ids.get(c.parent) : undefined;
     const quoted = c.quote ? ids.get(c.quote.of) : undefined;
-    const mentions = new Map([...ids.values()].filter((i) => parent && i.thread === parent.thread).map((i) => [i.name, `#comment-${i.id}`]));
-    const rendered = commentHtml(c.body, quoted && c.quote ? { commentId: quoted.id, authorName: quoted.name, text: c.quote.text } : null, mentions);
+    const mentions = new Map(
+      [...ids.values()].filter((i) => parent && i.thread === parent.thread).map((i) => [i.name, `#comment-${i.id}`]),
+    );
+    const rendered = commentHtml(
+      c.body,
+      quoted && c.quote ? { commentId: quoted.id, authorName: quoted.name, text: c.quote.text } : null,
+      mentions,
+    );
     const at = new Date(start + c.hoursAfter * 3_600_000).toISOString();
-    const reasons = c.status === 'held' ? [{ phase: 'demo', action: 'hold', code: rendered.links.length > 2 ? 'TOO_MANY_LINKS' : 'PROFANITY', message: 'Held in the demo.' }] : [];
+    const reasons =
+      c.status === 'held'
+        ? [
+            {
+              phase: 'demo',
+              action: 'hold',
+              code: rendered.links.length > 2 ? 'TOO_MANY_LINKS' : 'PROFANITY',
+              message: 'Held in the demo.',
+            },
+          ]
+        : [];
     const row = await deps.db
       .insertInto('comments')
       .values({
@@ -192,6 +208,7 @@ async function seedInto(deps: ContentDeps, opts: { mediaDir: string }): Promise<
     { area: 'sidebar', type: 'search', title: 'Search' },
     { area: 'sidebar', type: 'category-tree', title: 'Categories' },
     { area: 'sidebar', type: 'recent-posts', title: 'Recent articles', config: { count: 5 } },
+    { area: 'sidebar', type: 'recent-comments', title: 'Recent comments', config: { count: 5 } },
     { area: 'sidebar', type: 'tag-cloud', title: 'Tags', config: { count: 20 } },
     { area: 'footer', type: 'archives', title: 'Archives' },
     {

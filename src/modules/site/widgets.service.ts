@@ -1,5 +1,6 @@
 import type { WidgetArea } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { listRecentApprovedComments } from '../comments/comment.repository.ts';
 import { loadCategoryTree } from '../content/category.service.ts';
 import type { ContentDeps } from '../content/content.deps.ts';
 import type { Category, PostSummary } from '../content/content.types.ts';
@@ -17,6 +18,12 @@ export type ResolvedWidget =
   | { id: number; type: 'recent-posts'; title: string; posts: PostSummary[] }
   | {
       id: number;
+      type: 'recent-comments';
+      title: string;
+      comments: { id: number; authorName: string; postSlug: string; postTitle: string }[];
+    }
+  | {
+      id: number;
       type: 'tag-cloud';
       title: string;
       tags: { slug: string; name: string; count: number; weight: 1 | 2 | 3 | 4 | 5 }[];
@@ -25,7 +32,15 @@ export type ResolvedWidget =
   | { id: number; type: 'text'; title: string; html: string };
 
 export type WidgetType = ResolvedWidget['type'];
-export const WIDGET_TYPES: WidgetType[] = ['search', 'category-tree', 'recent-posts', 'tag-cloud', 'archives', 'text'];
+export const WIDGET_TYPES: WidgetType[] = [
+  'search',
+  'category-tree',
+  'recent-posts',
+  'recent-comments',
+  'tag-cloud',
+  'archives',
+  'text',
+];
 
 export type WidgetAreas = Record<WidgetArea, ResolvedWidget[]>;
 
@@ -95,6 +110,18 @@ export async function loadWidgetAreas(deps: Pick<ContentDeps, 'db' | 'clock'>): 
           ...base,
           type: 'archives',
           months: (await countVisibleByMonth(deps.db, now)).map((m) => ({ month: m.month, count: m.n })),
+        };
+        break;
+      case 'recent-comments':
+        w = {
+          ...base,
+          type: 'recent-comments',
+          comments: (await listRecentApprovedComments(deps.db, { limit: count(c, 5), now })).map((r) => ({
+            id: r.id,
+            authorName: r.author_name,
+            postSlug: r.post_slug,
+            postTitle: r.post_title,
+          })),
         };
         break;
       case 'text':

@@ -6,7 +6,11 @@ import {
   pageOfComment,
   parseCommentOrder,
 } from '../../modules/comments/comment-thread.service.ts';
-import { type CommentSubmission, submitComment } from '../../modules/comments/submit-comment.workflow.ts';
+import {
+  type CommentSubmission,
+  previewComment,
+  submitComment,
+} from '../../modules/comments/submit-comment.workflow.ts';
 import type { Article } from '../../modules/content/content.types.ts';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
@@ -212,6 +216,19 @@ export function registerArticleRoutes(
         formToken: token.token,
         user: null,
       };
+      if (formString(body, 'intent', 10) === 'check') {
+        // "Check first": say why the comment may be held, store nothing, and keep the form as it was.
+        const warnings = await previewComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
+        const form = emptyCommentForm();
+        form.values = values;
+        form.warnings = warnings.map((w) => w.message);
+        form.message =
+          warnings.length === 0 ? 'Nothing in your comment would hold it back. Post it when you are ready.' : null;
+        const parent = parentId === null ? undefined : await findCommentById(deps.content.db, parentId);
+        if (parent && parent.post_id === found.article.id)
+          form.replyTo = { id: parent.id, authorName: parent.author_name };
+        return sendArticle(ctx, req, reply, found.article, { form, query: {} });
+      }
       const result = await submitComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
       issueFormToken(reply, secret, now, secure);
       if (result.status !== 'approved')

@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findCommentById, listRecentApprovedComments } from '../../modules/comments/comment.repository.ts';
 import { listArticleComments } from '../../modules/comments/comment-thread.service.ts';
 import { REPORT_REASONS, type ReportReason, reportComment } from '../../modules/comments/report-comment.service.ts';
-import { submitComment } from '../../modules/comments/submit-comment.workflow.ts';
+import {
+  type CommentSubmission,
+  previewComment,
+  submitComment,
+} from '../../modules/comments/submit-comment.workflow.ts';
 import { findPostBySlug, isPostVisible } from '../../modules/content/post.repository.ts';
 import { xml } from '../../modules/feeds/feed.service.ts';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
@@ -223,7 +227,8 @@ ${items.join('\n')}
     });
   });
 
-  app.post('/api/v1/posts/:slug/comments', async (req, reply) => {
+  /** Reads a JSON comment body into a submission; the same checks as the form follow in the workflow. */
+  async function apiSubmission(req: FastifyRequest) {
     const { slug } = req.params as { slug: string };
     if (!sameOrigin(req, deps.baseUrl))
       throw new AppError('CROSS_ORIGIN_REQUEST', 'Comments cannot be posted from another site.');
@@ -241,7 +246,7 @@ ${items.join('\n')}
     if (parentId !== null && !Number.isSafeInteger(parentId))
       throw new AppError('PARENT_NOT_FOUND', 'parent_id must be the id of a comment on this article.');
     const token = checkFormToken(req, await ctx.secret(), deps.content.clock.now());
-    const result = await submitComment(commentDeps(), {
+    const submission: CommentSubmission = {
       postSlug: slug,
       parentId,
       quote: parentId !== null && str('quote') ? { commentId: parentId, text: str('quote') } : null,
@@ -256,7 +261,19 @@ ${items.join('\n')}
       formIssuedAt: token?.issuedAt ?? null,
       formToken: token?.token ?? null,
       user: null,
-    });
+    };
+    return { submission, token };
+  }
+
+  app.post('/api/v1/posts/:slug/comments/preview', async (req, reply) => {
+    const { submission } = await apiSubmission(req);
+    const warnings = await previewComment(commentDeps(), submission);
+    return reply.send({ warnings: warnings.map((w) => ({ code: w.code, message: w.message })) });
+  });
+
+  app.post('/api/v1/posts/:slug/comments', async (req, reply) => {
+    const { submission, token } = await apiSubmission(req);
+    const result = await submitComment(commentDeps(), submission);
     if (token) issueFormToken(reply, await ctx.secret(), deps.content.clock.now(), deps.baseUrl.startsWith('https:'));
     return reply.code(201).send({
       comment: {

@@ -26,6 +26,22 @@ const errorResponse = {
   },
 };
 
+const slugParameter = { name: 'slug', in: 'path', required: true, schema: { type: 'string' } };
+
+const commentBody = {
+  type: 'object',
+  required: ['name', 'email', 'body'],
+  properties: {
+    name: { type: 'string', maxLength: 80 },
+    email: { type: 'string', format: 'email' },
+    url: { type: 'string', format: 'uri' },
+    body: { type: 'string', description: 'Markdown: paragraphs, emphasis, links, block quotes, lists, inline code' },
+    parent_id: { type: 'integer', description: 'The comment this one replies to' },
+    quote: { type: 'string', description: 'A passage of the parent comment to quote' },
+    notify: { type: 'boolean', description: 'Mail me replies (after I confirm my address)' },
+  },
+};
+
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 
 /** OpenAPI 3.1 description of the read-only API; query parameters come from the same schemas that validate requests. */
@@ -54,6 +70,38 @@ export function openApiDocument(baseUrl: string) {
         },
       },
       '/categories': { get: { summary: 'The category tree with post counts', responses: { 200: ok('Categories') } } },
+      '/posts/{slug}/comments': {
+        get: {
+          summary: 'Approved comments of a post, oldest first, 100 a page',
+          parameters: [
+            slugParameter,
+            { name: 'page', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,6}$' } },
+          ],
+          responses: { 200: ok('A page of comments'), 404: errorResponse },
+        },
+        post: {
+          summary: 'Post a comment: the same checks, moderation pipeline and limits as the form',
+          parameters: [slugParameter],
+          requestBody: { required: true, content: { 'application/json': { schema: commentBody } } },
+          responses: {
+            201: ok('Stored: status approved (with its url) or held'),
+            400: errorResponse,
+            403: errorResponse,
+            404: errorResponse,
+            409: errorResponse,
+            422: errorResponse,
+            429: errorResponse,
+          },
+        },
+      },
+      '/posts/{slug}/comments/preview': {
+        post: {
+          summary: 'Why a comment would be held or refused, before posting it; stores nothing',
+          parameters: [slugParameter],
+          requestBody: { required: true, content: { 'application/json': { schema: commentBody } } },
+          responses: { 200: ok('{ warnings: [{ code, message }] }'), 400: errorResponse },
+        },
+      },
       '/tags': { get: { summary: 'Tags with post counts', responses: { 200: ok('Tags') } } },
       '/authors': { get: { summary: 'Authors', responses: { 200: ok('Authors') } } },
       '/search': {

@@ -1,5 +1,3 @@
-import type { ComponentChildren } from 'preact';
-import { renderToString } from 'preact-render-to-string';
 import type { User } from '../../modules/accounts/accounts.types.ts';
 import type { Ban } from '../../modules/moderation/ban-list.service.ts';
 import { MODERATION_REASON_CODES, type ModerationReasonCode } from '../../modules/moderation/moderation.types.ts';
@@ -12,15 +10,9 @@ import {
   type QueueStatus,
 } from '../../modules/moderation/queue.service.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
-import { ADMIN_STYLESHEET_URL, FAVICON_URL, STYLESHEET_URL } from '../assets.ts';
+import { type AdminViewer, Alert, FormTokens, formatDateTime, Notice } from './admin-layout.tsx';
 import { postUrl } from './format.ts';
 import { Pagination } from './lists.tsx';
-
-/** The person looking at an admin page, and the token their forms carry. */
-export interface AdminViewer {
-  user: User;
-  csrf: string;
-}
 
 /** Why a comment waits, in words a moderator reads at a glance. */
 export const REASON_LABELS: Record<ModerationReasonCode, string> = {
@@ -74,131 +66,6 @@ const ACTIONS_BY_STATUS: Record<QueueStatus, { action: ModerationAction; label: 
   ],
 };
 
-const ACTION_PAST: Record<ModerationAction, string> = {
-  approve: 'approved',
-  spam: 'marked as spam',
-  trash: 'moved to the trash',
-  delete: 'deleted permanently',
-  restore: 'restored to the held queue',
-};
-
-/** Status messages shown after a form was sent, by key (never text from the address itself). */
-export function noticeText(notice: string | undefined, n: number): string | undefined {
-  const comments = n === 1 ? 'Comment' : `${n} comments`;
-  if (notice && notice in ACTION_PAST) return `${comments} ${ACTION_PAST[notice as ModerationAction]}.`;
-  const fixed: Record<string, string> = {
-    edit: 'Comment changed.',
-    reply: 'Your reply is published.',
-    ban: 'Ban added.',
-    unban: 'Ban lifted.',
-    welcome: 'Your password is set and you are signed in.',
-    'none-selected': 'No comments were selected, so nothing was changed.',
-    'signed-out': 'You are signed out.',
-  };
-  return notice ? fixed[notice] : undefined;
-}
-
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-function formatDateTime(iso: string, site: SiteSettings): string {
-  const key = `${site.locale}|${site.timeZone}`;
-  let f = dateTimeFormats.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat(site.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: site.timeZone });
-    dateTimeFormats.set(key, f);
-  }
-  return f.format(new Date(iso));
-}
-
-/** A whole admin page: the site's look, no search-engine indexing, navigation once signed in. */
-export function renderAdminPage(props: {
-  site: SiteSettings;
-  title: string;
-  viewer?: AdminViewer;
-  current?: 'moderation' | 'bans';
-  children: ComponentChildren;
-}): string {
-  const { site, viewer } = props;
-  return `<!DOCTYPE html>${renderToString(
-    <html lang={site.locale}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} · ${site.title} administration`}</title>
-        <meta name="robots" content="noindex, nofollow" />
-        <link rel="stylesheet" href={STYLESHEET_URL} />
-        <link rel="stylesheet" href={ADMIN_STYLESHEET_URL} />
-        <link rel="icon" href={FAVICON_URL} type="image/svg+xml" />
-      </head>
-      <body>
-        <a class="skip-link" href="#main">
-          Skip to content
-        </a>
-        <header class="site-header">
-          <div class="site-header__inner">
-            <div class="site-brand">
-              <p class="site-title">
-                <a href="/">{site.title}</a>
-              </p>
-              <p class="site-tagline">Administration</p>
-            </div>
-            {viewer ? (
-              <>
-                <nav class="site-nav" aria-label="Administration">
-                  <ul>
-                    <li>
-                      <a href="/admin/moderation" aria-current={props.current === 'moderation' ? 'page' : undefined}>
-                        Comments
-                      </a>
-                    </li>
-                    <li>
-                      <a href="/admin/bans" aria-current={props.current === 'bans' ? 'page' : undefined}>
-                        Bans
-                      </a>
-                    </li>
-                  </ul>
-                </nav>
-                <form class="admin-signout" method="post" action="/admin/sign-out">
-                  <input type="hidden" name="csrf" value={viewer.csrf} />
-                  <p>
-                    Signed in as <strong>{viewer.user.name}</strong>
-                  </p>
-                  <button type="submit">Sign out</button>
-                </form>
-              </>
-            ) : null}
-          </div>
-        </header>
-        <div class="layout">
-          <main id="main" tabIndex={-1} class="admin-main">
-            {props.children}
-          </main>
-        </div>
-      </body>
-    </html>,
-  )}`;
-}
-
-function Notice(props: { text: string | undefined }) {
-  // The live region is always there, so a screen reader announces a message that appears in it.
-  return (
-    <div role="status">
-      {props.text ? (
-        <div class="admin-notice">
-          <p>{props.text}</p>
-        </div>
-      ) : null}
-    </div>
-  );
-}
-
-function Alert(props: { text: string | undefined }) {
-  return props.text ? (
-    <div class="admin-alert" role="alert">
-      <p>{props.text}</p>
-    </div>
-  ) : null;
-}
-
 export function SignInView(props: { email: string; next: string; error?: string; notice?: string }) {
   return (
     <>
@@ -233,7 +100,14 @@ export function WelcomeView(props: { user: User; token: string; minLength: numbe
         <input type="hidden" name="token" value={props.token} />
         <p>
           <label for="welcome-email">Email</label>
-          <input id="welcome-email" name="email" type="email" autocomplete="username" readOnly value={props.user.email} />
+          <input
+            id="welcome-email"
+            name="email"
+            type="email"
+            autocomplete="username"
+            readOnly
+            value={props.user.email}
+          />
         </p>
         <p>
           <label for="welcome-password">New password</label>
@@ -283,15 +157,6 @@ export function queueHref(query: QueueQuery, changes: Partial<Record<string, str
     Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   ).toString();
   return qs ? `/admin/moderation?${qs}` : '/admin/moderation';
-}
-
-function FormTokens(props: { csrf: string; back: string }) {
-  return (
-    <>
-      <input type="hidden" name="csrf" value={props.csrf} />
-      <input type="hidden" name="back" value={props.back} />
-    </>
-  );
 }
 
 function QueueEntry(props: { c: QueueItem; query: QueueQuery; viewer: AdminViewer; back: string; site: SiteSettings }) {
@@ -390,13 +255,7 @@ function QueueEntry(props: { c: QueueItem; query: QueueQuery; viewer: AdminViewe
               <FormTokens csrf={viewer.csrf} back={back} />
               <div class="admin-field">
                 <label for={`${id}-reply`}>Your reply, as {viewer.user.name} (Markdown)</label>
-                <textarea
-                  id={`${id}-reply`}
-                  name="body"
-                  rows={4}
-                  required
-                  aria-describedby={`${id}-reply-hint`}
-                />
+                <textarea id={`${id}-reply`} name="body" rows={4} required aria-describedby={`${id}-reply-hint`} />
                 <span class="hint" id={`${id}-reply-hint`}>
                   Replying approves this comment too; your reply is published at once.
                 </span>
@@ -516,7 +375,7 @@ export function QueueView(props: {
               Part of a name, or a whole email or IP address
             </span>
           </div>
-          <div>
+          <div class="admin-filters__submit">
             <button type="submit">Filter</button>
           </div>
           {filtered ? (

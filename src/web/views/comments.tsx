@@ -133,7 +133,14 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
     >
       <h3 id="respond-heading">{form.replyTo ? `Reply to ${form.replyTo.authorName}` : 'Leave a comment'}</h3>
       {form.message || errorList.length > 0 ? (
-        <div class="form-alert" role="alert">
+        <div
+          class={
+            errorList.length === 0 && form.warnings.length === 0 && form.message?.startsWith('Nothing')
+              ? 'comment-notice'
+              : 'form-alert'
+          }
+          role="alert"
+        >
           {form.message ? <p>{form.message}</p> : null}
           {errorList.length > 0 ? (
             <ul>
@@ -259,8 +266,11 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
         <input id="comment-notify" name="notify" type="checkbox" value="1" checked={v.notify} />{' '}
         <label for="comment-notify">Email me when someone replies (we ask you to confirm your address first)</label>
       </p>
-      <p>
-        <button type="submit">Post comment</button>
+      <p class="comment-form__buttons">
+        <button type="submit">Post comment</button>{' '}
+        <button type="submit" name="intent" value="check" class="button--secondary">
+          Check before posting
+        </button>
       </p>
     </form>
   );

@@ -47,6 +47,16 @@ function WidgetBody(props: { w: ResolvedWidget; site: SiteSettings }) {
           ))}
         </ul>
       );
+    case 'recent-comments':
+      return (
+        <ul class="recent-comments">
+          {w.comments.map((c) => (
+            <li key={c.id}>
+              {c.authorName} on <a href={`${postUrl(c.postSlug)}#comment-${c.id}`}>{c.postTitle}</a>
+            </li>
+          ))}
+        </ul>
+      );
     case 'tag-cloud':
       return (
         <ul class="tag-cloud">

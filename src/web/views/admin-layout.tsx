@@ -1,0 +1,147 @@
+import type { ComponentChildren } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import type { User } from '../../modules/accounts/accounts.types.ts';
+import type { ModerationAction } from '../../modules/moderation/queue.service.ts';
+import type { SiteSettings } from '../../modules/site/settings.service.ts';
+import { ADMIN_STYLESHEET_URL, FAVICON_URL, STYLESHEET_URL } from '../assets.ts';
+
+/** The frame of every administration page, and the small pieces all of them use. */
+/** The person looking at an admin page, and the token their forms carry. */
+export interface AdminViewer {
+  user: User;
+  csrf: string;
+}
+
+const ACTION_PAST: Record<ModerationAction, string> = {
+  approve: 'approved',
+  spam: 'marked as spam',
+  trash: 'moved to the trash',
+  delete: 'deleted permanently',
+  restore: 'restored to the held queue',
+};
+
+/** Status messages shown after a form was sent, by key (never text from the address itself). */
+export function noticeText(notice: string | undefined, n: number): string | undefined {
+  const comments = n === 1 ? 'Comment' : `${n} comments`;
+  if (notice && notice in ACTION_PAST) return `${comments} ${ACTION_PAST[notice as ModerationAction]}.`;
+  const fixed: Record<string, string> = {
+    edit: 'Comment changed.',
+    reply: 'Your reply is published.',
+    ban: 'Ban added.',
+    unban: 'Ban lifted.',
+    welcome: 'Your password is set and you are signed in.',
+    'none-selected': 'No comments were selected, so nothing was changed.',
+    'signed-out': 'You are signed out.',
+  };
+  return notice ? fixed[notice] : undefined;
+}
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+export function formatDateTime(iso: string, site: SiteSettings): string {
+  const key = `${site.locale}|${site.timeZone}`;
+  let f = dateTimeFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(site.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: site.timeZone });
+    dateTimeFormats.set(key, f);
+  }
+  return f.format(new Date(iso));
+}
+
+/** A whole admin page: the site's look, no search-engine indexing, navigation once signed in. */
+export function renderAdminPage(props: {
+  site: SiteSettings;
+  title: string;
+  viewer?: AdminViewer;
+  current?: 'moderation' | 'bans';
+  children: ComponentChildren;
+}): string {
+  const { site, viewer } = props;
+  return `<!DOCTYPE html>${renderToString(
+    <html lang={site.locale}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · ${site.title} administration`}</title>
+        <meta name="robots" content="noindex, nofollow" />
+        <link rel="stylesheet" href={STYLESHEET_URL} />
+        <link rel="stylesheet" href={ADMIN_STYLESHEET_URL} />
+        <link rel="icon" href={FAVICON_URL} type="image/svg+xml" />
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header class="site-header">
+          <div class="site-header__inner">
+            <div class="site-brand">
+              <p class="site-title">
+                <a href="/">{site.title}</a>
+              </p>
+              <p class="site-tagline">Administration</p>
+            </div>
+            {viewer ? (
+              <>
+                <nav class="site-nav" aria-label="Administration">
+                  <ul>
+                    <li>
+                      <a href="/admin/moderation" aria-current={props.current === 'moderation' ? 'page' : undefined}>
+                        Comments
+                      </a>
+                    </li>
+                    <li>
+                      <a href="/admin/bans" aria-current={props.current === 'bans' ? 'page' : undefined}>
+                        Bans
+                      </a>
+                    </li>
+                  </ul>
+                </nav>
+                <form class="admin-signout" method="post" action="/admin/sign-out">
+                  <input type="hidden" name="csrf" value={viewer.csrf} />
+                  <p>
+                    Signed in as <strong>{viewer.user.name}</strong>
+                  </p>
+                  <button type="submit">Sign out</button>
+                </form>
+              </>
+            ) : null}
+          </div>
+        </header>
+        <div class="layout">
+          <main id="main" tabIndex={-1} class="admin-main">
+            {props.children}
+          </main>
+        </div>
+      </body>
+    </html>,
+  )}`;
+}
+
+export function Notice(props: { text: string | undefined }) {
+  // The live region is always there, so a screen reader announces a message that appears in it.
+  return (
+    <div role="status">
+      {props.text ? (
+        <div class="admin-notice">
+          <p>{props.text}</p>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function Alert(props: { text: string | undefined }) {
+  return props.text ? (
+    <div class="admin-alert" role="alert">
+      <p>{props.text}</p>
+    </div>
+  ) : null;
+}
+
+export function FormTokens(props: { csrf: string; back: string }) {
+  return (
+    <>
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <input type="hidden" name="back" value={props.back} />
+    </>
+  );
+}
