@@ -384,3 +384,38 @@ describe('reports, feeds and the API', () => {
     assert.equal(ok.json().comment.status, 'held');
   });
 });
+
+describe('signed-in users', () => {
+  test('comment under their account without typing a name or email, and skip the checks meant for strangers', async () => {
+    const { createUser, setPassword, signIn } = await import('../../src/modules/accounts/accounts.service.ts');
+    const { SignInThrottle } = await import('../../src/modules/accounts/sign-in-throttle.ts');
+    const user = await createUser(t.site.content, {
+      email: 'editor@example.org',
+      name: 'Elena Markova (editor)',
+      role: 'editor',
+    });
+    await setPassword(t.site.content, { userId: user.id, password: 'a long and careful passphrase' });
+    const { token } = await signIn(
+      { ...t.site.content, throttle: new SignInThrottle() },
+      { email: 'editor@example.org', password: 'a long and careful passphrase', ip: '192.0.2.99' },
+    );
+    const reader = new Reader('192.0.2.99');
+    await reader.open();
+    const session = `annalist_session=${token}`;
+    const page = await t.app.inject({ url: ARTICLE, headers: { cookie: `${reader.cookie}; ${session}` } });
+    assert.match(page.body, /Commenting as <strong>Elena Markova \(editor\)<\/strong>/);
+    assert.doesNotMatch(page.body, /id="comment-email"/);
+    const res = await reader.post(
+      { body: 'Thank you all: the May date is now corrected.' },
+      { cookie: `${reader.cookie}; ${session}` },
+    );
+    assert.equal(res.statusCode, 303, res.body.slice(0, 400));
+    const row = await t.site.content.db
+      .selectFrom('comments')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.author_name, 'Elena Markova (editor)');
+    assert.equal(row.status, 'approved', 'a first comment from a signed-in user is not held');
+  });
+});

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findSession } from '../../modules/accounts/accounts.service.ts';
 import { findCommentById } from '../../modules/comments/comment.repository.ts';
 import { renderCommentMarkdown } from '../../modules/comments/comment-markdown.ts';
 import {
@@ -17,8 +18,9 @@ import type { ModerationSettings } from '../../modules/moderation/moderation.typ
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { SESSION_COOKIE } from '../admin-session.ts';
 import { COMMENTS_SCRIPT_URL } from '../assets.ts';
-import { checkFormToken, issueFormToken } from '../form-token.ts';
+import { checkFormToken, issueFormToken, readCookie } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { sendPage } from '../render.tsx';
 import { ArticleView, articleHead } from '../views/article.tsx';
@@ -46,6 +48,14 @@ function intParam(raw: unknown): number | null {
   return Number(raw);
 }
 
+/** The signed-in user behind this request's session cookie, if any: they comment without retyping. */
+async function signedInUser(ctx: WebContext, req: FastifyRequest): Promise<CommentFormState['user']> {
+  const token = readCookie(req, SESSION_COOKIE);
+  if (!token) return null;
+  const found = await findSession(ctx.deps.content, token);
+  return found ? { id: found.user.id, name: found.user.name, email: found.user.email } : null;
+}
+
 /** Renders the article page with its discussion; the form shows `form` (a writer's values and errors after a failed post). */
 async function sendArticle(
   ctx: WebContext,
@@ -71,6 +81,7 @@ async function sendArticle(
       displayDepth: settings.displayDepth,
     });
     const form = opts.form ?? emptyCommentForm();
+    form.user ??= await signedInUser(ctx, req);
     const replyToId = opts.form ? null : intParam(q.replyto);
     if (replyToId !== null) {
       const parent = await findCommentById(deps.content.db, replyToId);
@@ -214,7 +225,7 @@ export function registerArticleRoutes(
         userAgent: String(req.headers['user-agent'] ?? ''),
         formIssuedAt: token.issuedAt,
         formToken: token.token,
-        user: null,
+        user: await signedInUser(ctx, req),
       };
       if (formString(body, 'intent', 10) === 'check') {
         // "Check first": say why the comment may be held, store nothing, and keep the form as it was.

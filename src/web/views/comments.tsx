@@ -11,6 +11,8 @@ export interface CommentFormState {
   replyTo: { id: number; authorName: string } | null;
   /** Warnings shown before posting: why the comment may be held. */
   warnings: string[];
+  /** A signed-in user comments under their account's name, without the name and email fields. */
+  user: { id: number; name: string; email: string } | null;
 }
 
 export const emptyCommentForm = (): CommentFormState => ({
@@ -19,6 +21,7 @@ export const emptyCommentForm = (): CommentFormState => ({
   message: null,
   replyTo: null,
   warnings: [],
+  user: null,
 });
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
@@ -211,52 +214,58 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
           </textarea>
         )}
       </Field>
-      <div class="comment-form__who">
-        <Field id="comment-name" name="name" label="Name" error={e.name}>
-          {(d, invalid) => (
-            <input
-              id="comment-name"
-              name="name"
-              type="text"
-              value={v.name}
-              required
-              maxLength={80}
-              autocomplete="name"
-              aria-describedby={d}
-              aria-invalid={invalid ? 'true' : undefined}
-            />
-          )}
-        </Field>
-        <Field id="comment-email" name="email" label="Email (never shown)" error={e.email}>
-          {(d, invalid) => (
-            <input
-              id="comment-email"
-              name="email"
-              type="email"
-              value={v.email}
-              required
-              maxLength={254}
-              autocomplete="email"
-              aria-describedby={d}
-              aria-invalid={invalid ? 'true' : undefined}
-            />
-          )}
-        </Field>
-        <Field id="comment-url" name="url" label="Website (optional)" error={e.url}>
-          {(d, invalid) => (
-            <input
-              id="comment-url"
-              name="url"
-              type="url"
-              value={v.url}
-              maxLength={300}
-              autocomplete="url"
-              aria-describedby={d}
-              aria-invalid={invalid ? 'true' : undefined}
-            />
-          )}
-        </Field>
-      </div>
+      {form.user ? (
+        <p class="comment-form__user">
+          Commenting as <strong>{form.user.name}</strong>.
+        </p>
+      ) : (
+        <div class="comment-form__who">
+          <Field id="comment-name" name="name" label="Name" error={e.name}>
+            {(d, invalid) => (
+              <input
+                id="comment-name"
+                name="name"
+                type="text"
+                value={v.name}
+                required
+                maxLength={80}
+                autocomplete="name"
+                aria-describedby={d}
+                aria-invalid={invalid ? 'true' : undefined}
+              />
+            )}
+          </Field>
+          <Field id="comment-email" name="email" label="Email (never shown)" error={e.email}>
+            {(d, invalid) => (
+              <input
+                id="comment-email"
+                name="email"
+                type="email"
+                value={v.email}
+                required
+                maxLength={254}
+                autocomplete="email"
+                aria-describedby={d}
+                aria-invalid={invalid ? 'true' : undefined}
+              />
+            )}
+          </Field>
+          <Field id="comment-url" name="url" label="Website (optional)" error={e.url}>
+            {(d, invalid) => (
+              <input
+                id="comment-url"
+                name="url"
+                type="url"
+                value={v.url}
+                maxLength={300}
+                autocomplete="url"
+                aria-describedby={d}
+                aria-invalid={invalid ? 'true' : undefined}
+              />
+            )}
+          </Field>
+        </div>
+      )}
       {/* A trap for robots: people never see or fill this field. */}
       <div class="hp" aria-hidden="true">
         <label for="comment-hp">Leave this field empty</label>
