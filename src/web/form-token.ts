@@ -31,11 +31,20 @@ export function issueFormToken(reply: FastifyReply, secret: Buffer, now: Date, s
 }
 
 /** The reader's form token and when it was issued, if it is one of ours and not too old. */
-export function checkFormToken(req: FastifyRequest, secret: Buffer, now: Date): { token: string; issuedAt: Date } | undefined {
+export function checkFormToken(
+  req: FastifyRequest,
+  secret: Buffer,
+  now: Date,
+): { token: string; issuedAt: Date } | undefined {
   const token = readCookie(req, FORM_COOKIE);
   if (!token) return undefined;
   const payload = verifyToken(secret, PURPOSE, token);
   const issued = payload ? Number(payload.split('.')[0]) : Number.NaN;
-  if (!Number.isFinite(issued) || now.getTime() - issued > FORM_TOKEN_MAX_AGE_S * 1000 || issued > now.getTime() + 60_000) return undefined;
+  if (
+    !Number.isFinite(issued) ||
+    now.getTime() - issued > FORM_TOKEN_MAX_AGE_S * 1000 ||
+    issued > now.getTime() + 60_000
+  )
+    return undefined;
   return { token, issuedAt: new Date(issued) };
 }

@@ -122,7 +122,12 @@ async function startSession(deps: AccountsDeps, row: UserRow): Promise<{ token: 
   await inTransaction(deps.db, async (trx) => {
     // Housekeeping on the rare write, so the table never grows without bound.
     await deleteExpiredSessions(trx, now.toISOString());
-    await insertSession(trx, { token_hash: tokenHash, user_id: row.id, created_at: now.toISOString(), expires_at: expiresAt });
+    await insertSession(trx, {
+      token_hash: tokenHash,
+      user_id: row.id,
+      created_at: now.toISOString(),
+      expires_at: expiresAt,
+    });
   });
   return { token, user: toUser(row), session: { tokenHash, expiresAt } };
 }
@@ -173,7 +178,12 @@ export async function createSignInLink(
   const row = await findUserById(deps.db, userId);
   if (!row) throw new AppError('NOT_FOUND', 'There is no such user.', { detail: `user ${userId}` });
   const expires = deps.clock.now().getTime() + (opts.validForHours ?? SIGN_IN_LINK_HOURS) * 60 * 60 * 1000;
-  const payload: LinkPayload = { u: row.id, x: expires, p: passwordFingerprint(row), n: randomBytes(9).toString('base64url') };
+  const payload: LinkPayload = {
+    u: row.id,
+    x: expires,
+    p: passwordFingerprint(row),
+    n: randomBytes(9).toString('base64url'),
+  };
   const token = signToken(await getSiteSecret(deps.db), LINK_PURPOSE, JSON.stringify(payload));
   return { url: `${deps.baseUrl}/admin/welcome?token=${token}`, expiresAt: new Date(expires).toISOString() };
 }

@@ -2,8 +2,14 @@ import type { Db, UserRole } from '../../storage/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
-export const USER_ROLES = ['owner', 'admin', 'editor', 'author', 'contributor', 'moderator'] as const satisfies
-  readonly UserRole[];
+export const USER_ROLES = [
+  'owner',
+  'admin',
+  'editor',
+  'author',
+  'contributor',
+  'moderator',
+] as const satisfies readonly UserRole[];
 
 /** A person who can sign in to the administration. Never carries the password hash. */
 export interface User {

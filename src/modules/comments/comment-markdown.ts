@@ -1,5 +1,5 @@
 import type { Element, Root as HastRoot } from 'hast';
-import type { Link, PhrasingContent, Root as MdastRoot, Text } from 'mdast';
+import type { Link, Root as MdastRoot, PhrasingContent, Text } from 'mdast';
 import { toString as mdastToString } from 'mdast-util-to-string';
 import rehypeSanitize, { type Options as Schema } from 'rehype-sanitize';
 import rehypeStringify from 'rehype-stringify';
@@ -38,7 +38,11 @@ function remarkCommentSubset(mentions: Mentions) {
       // Headings, tables, code blocks, images and rules are not part of the comment subset: keep their words.
       if (node.type === 'heading' || node.type === 'table' || node.type === 'thematicBreak' || node.type === 'code') {
         const value = node.type === 'code' ? node.value : mdastToString(node);
-        parent.children.splice(index, 1, ...(value ? [{ type: 'paragraph', children: [{ type: 'text', value }] } as never] : []));
+        parent.children.splice(
+          index,
+          1,
+          ...(value ? [{ type: 'paragraph', children: [{ type: 'text', value }] } as never] : []),
+        );
         return [SKIP, index];
       }
       if (node.type === 'image' || node.type === 'imageReference') {
@@ -48,7 +52,11 @@ function remarkCommentSubset(mentions: Mentions) {
       if (node.type === 'html') {
         // Raw HTML is shown as the text it is, in a paragraph of its own when it stood as a block.
         const text = { type: 'text', value: node.value } as Text;
-        parent.children[index] = (parent.type === 'root' || parent.type === 'blockquote' || parent.type === 'listItem' ? { type: 'paragraph', children: [text] } : text) as never;
+        parent.children[index] = (
+          parent.type === 'root' || parent.type === 'blockquote' || parent.type === 'listItem'
+            ? { type: 'paragraph', children: [text] }
+            : text
+        ) as never;
         return SKIP;
       }
       if (node.type === 'footnoteReference' || node.type === 'footnoteDefinition') {
@@ -80,7 +88,12 @@ function linkMentions(value: string, names: string[], mentions: Mentions): Phras
       continue;
     }
     if (at > 0) out.push({ type: 'text', value: rest.slice(0, at) } as Text);
-    out.push({ type: 'link', url: mentions.get(name)!, children: [{ type: 'text', value: `@${name}` }], data: { hProperties: { className: ['mention'] } } } as Link);
+    out.push({
+      type: 'link',
+      url: mentions.get(name)!,
+      children: [{ type: 'text', value: `@${name}` }],
+      data: { hProperties: { className: ['mention'] } },
+    } as Link);
     rest = rest.slice(at + 1 + name.length);
   }
   if (rest) out.push({ type: 'text', value: rest } as Text);
@@ -97,7 +110,12 @@ function linkMentions(value: string, names: string[], mentions: Mentions): Phras
 function rehypeCommentLinks() {
   return (tree: HastRoot) => {
     visit(tree, 'element', (el: Element) => {
-      if (el.tagName === 'a' && typeof el.properties.href === 'string' && !el.properties.href.startsWith('#') && !el.properties.href.startsWith('/')) {
+      if (
+        el.tagName === 'a' &&
+        typeof el.properties.href === 'string' &&
+        !el.properties.href.startsWith('#') &&
+        !el.properties.href.startsWith('/')
+      ) {
         el.properties.rel = ['nofollow', 'ugc', 'noopener', 'noreferrer'];
       }
     });

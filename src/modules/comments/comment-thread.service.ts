@@ -1,7 +1,7 @@
 import type { CommentRow } from '../../storage/schema.ts';
 import { AppError } from '../shared/errors.ts';
-import type { CommentDeps } from './comment-deps.ts';
 import { listApprovedComments } from './comment.repository.ts';
+import type { CommentDeps } from './comment-deps.ts';
 
 export const COMMENT_ORDERS = ['thread', 'oldest', 'newest'] as const;
 export type CommentOrder = (typeof COMMENT_ORDERS)[number];
@@ -70,11 +70,18 @@ export async function listArticleComments(
     const roots: CommentRow[] = [];
     for (const r of rows) {
       // A reply whose parent is gone (deleted, or no longer approved) is shown as a thread of its own.
-      if (r.parent_id !== null && byId.has(r.parent_id)) children.set(r.parent_id, [...(children.get(r.parent_id) ?? []), r]);
+      if (r.parent_id !== null && byId.has(r.parent_id))
+        children.set(r.parent_id, [...(children.get(r.parent_id) ?? []), r]);
       else roots.push(r);
     }
     const maxLevel = Math.max(0, input.displayDepth - 1);
-    const build = (r: CommentRow, level: number, container: CommentView[], ids: number[], inReplyTo: CommentView['inReplyTo']) => {
+    const build = (
+      r: CommentRow,
+      level: number,
+      container: CommentView[],
+      ids: number[],
+      inReplyTo: CommentView['inReplyTo'],
+    ) => {
       const v = view(r, inReplyTo);
       container.push(v);
       ids.push(r.id);
@@ -96,7 +103,8 @@ export async function listArticleComments(
   }
 
   const pageCount = Math.max(1, Math.ceil(units.length / perPage));
-  if (input.page > pageCount) throw new AppError('INVALID_PAGE_NUMBER', `There are only ${pageCount} pages of comments.`);
+  if (input.page > pageCount)
+    throw new AppError('INVALID_PAGE_NUMBER', `There are only ${pageCount} pages of comments.`);
   const start = (input.page - 1) * perPage;
   const elsewhere: CommentPage['elsewhere'] = [];
   units.forEach((u, i) => {
@@ -114,7 +122,15 @@ export async function listArticleComments(
 }
 
 /** The page of an article's comments that holds comment `id` in the default order, for redirects after posting. */
-export async function pageOfComment(deps: Pick<CommentDeps, 'db'>, input: { postId: number; commentId: number; displayDepth: number }): Promise<number> {
-  const all = await listArticleComments(deps, { postId: input.postId, order: 'thread', page: 1, displayDepth: input.displayDepth });
+export async function pageOfComment(
+  deps: Pick<CommentDeps, 'db'>,
+  input: { postId: number; commentId: number; displayDepth: number },
+): Promise<number> {
+  const all = await listArticleComments(deps, {
+    postId: input.postId,
+    order: 'thread',
+    page: 1,
+    displayDepth: input.displayDepth,
+  });
   return all.elsewhere.find((e) => e.id === input.commentId)?.page ?? 1;
 }

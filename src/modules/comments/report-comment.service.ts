@@ -1,8 +1,8 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import { getModerationSettings } from '../moderation/moderation-settings.ts';
 import { AppError } from '../shared/errors.ts';
-import type { CommentDeps } from './comment-deps.ts';
 import { findCommentById, recountPostComments } from './comment.repository.ts';
+import type { CommentDeps } from './comment-deps.ts';
 
 export const REPORT_REASONS = ['abuse', 'spam', 'off-topic', 'misinformation', 'other'] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
@@ -16,13 +16,19 @@ export async function reportComment(
   input: { commentId: number; reporter: string; reason: ReportReason; note: string },
 ): Promise<{ held: boolean }> {
   const comment = await findCommentById(deps.db, input.commentId);
-  if (!comment || comment.status !== 'approved') throw new AppError('NOT_FOUND', 'That comment is not there to report.');
+  if (!comment || comment.status !== 'approved')
+    throw new AppError('NOT_FOUND', 'That comment is not there to report.');
   const settings = await getModerationSettings(deps);
   const now = deps.clock.now().toISOString();
   const held = await inTransaction(deps.db, async (trx) => {
     await trx
       .insertInto('reports')
-      .values({ comment_id: comment.id, reporter: input.reporter, reason: `${input.reason}: ${input.note}`.slice(0, 1000), created_at: now })
+      .values({
+        comment_id: comment.id,
+        reporter: input.reporter,
+        reason: `${input.reason}: ${input.note}`.slice(0, 1000),
+        created_at: now,
+      })
       .onConflict((oc) => oc.columns(['comment_id', 'reporter']).doNothing())
       .execute();
     const row = await trx
@@ -33,8 +39,15 @@ export async function reportComment(
     const count = Number(row?.n ?? 0);
     await trx.updateTable('comments').set({ report_count: count }).where('id', '=', comment.id).execute();
     if (count < settings.reportThreshold) return false;
-    const reasons = [...(JSON.parse(comment.reasons_json) as unknown[]), { phase: 'reports', action: 'hold', code: 'REPORTED', message: `Reported by ${count} readers.` }];
-    await trx.updateTable('comments').set({ status: 'held', reasons_json: JSON.stringify(reasons), updated_at: now }).where('id', '=', comment.id).execute();
+    const reasons = [
+      ...(JSON.parse(comment.reasons_json) as unknown[]),
+      { phase: 'reports', action: 'hold', code: 'REPORTED', message: `Reported by ${count} readers.` },
+    ];
+    await trx
+      .updateTable('comments')
+      .set({ status: 'held', reasons_json: JSON.stringify(reasons), updated_at: now })
+      .where('id', '=', comment.id)
+      .execute();
     await recountPostComments(trx, comment.post_id);
     return true;
   });

@@ -1,16 +1,21 @@
-import { inTransaction } from '../../storage/transaction.ts';
 import type { CommentRow, PostRow } from '../../storage/schema.ts';
+import { inTransaction } from '../../storage/transaction.ts';
 import { findPostBySlug, isPostVisible } from '../content/post.repository.ts';
 import { findMatchingBans } from '../moderation/bans.repository.ts';
+import type {
+  ModerationContext,
+  ModerationOutcome,
+  ModerationSettings,
+  Verdict,
+} from '../moderation/moderation.types.ts';
 import { getModerationSettings } from '../moderation/moderation-settings.ts';
-import type { ModerationContext, ModerationOutcome, ModerationSettings, Verdict } from '../moderation/moderation.types.ts';
 import { previewWarnings, runPipeline } from '../moderation/pipeline.ts';
 import { spamProbability } from '../moderation/spam-classifier.ts';
 import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../notifications/notifications.service.ts';
 import { AppError } from '../shared/errors.ts';
+import { findCommentById, recountPostComments } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 import { type Mentions, renderCommentMarkdown } from './comment-markdown.ts';
-import { findCommentById, recountPostComments } from './comment.repository.ts';
 
 /** A new comment as a reader (or a signed-in user) sends it. Everything in it is hostile until checked. */
 export interface CommentSubmission {
@@ -40,10 +45,12 @@ export interface SubmittedComment {
   reasons: Verdict[];
 }
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const normalise = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
 // Control characters never belong in a name or a comment (tabs and newlines aside).
-const stripControls = (s: string) => s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '');
+const stripControls = (s: string) =>
+  s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '');
 
 interface CheckedFields {
   name: string;
@@ -60,13 +67,17 @@ function checkFields(input: CommentSubmission, settings: ModerationSettings): Ch
   const url = input.authorUrl.trim();
   const body = stripControls(input.body).replace(/\r\n?/g, '\n').trim();
   if (!name) fields.name = 'Give a name to show with your comment.';
-  else if (name.length > settings.maxNameLength) fields.name = `A name can be at most ${settings.maxNameLength} characters.`;
+  else if (name.length > settings.maxNameLength)
+    fields.name = `A name can be at most ${settings.maxNameLength} characters.`;
   if (!email) fields.email = 'Give your email address; it is never shown.';
   else if (email.length > 254 || !EMAIL.test(email)) fields.email = 'That is not an email address.';
-  if (url && (url.length > 300 || !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url))) fields.url = 'A website must be an http:// or https:// address.';
+  if (url && (url.length > 300 || !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url)))
+    fields.url = 'A website must be an http:// or https:// address.';
   if (!body) fields.body = 'Write your comment.';
-  else if (body.length > settings.maxLength * 2) fields.body = `A comment can be at most ${settings.maxLength} characters.`;
-  if (Object.keys(fields).length > 0) throw new AppError('COMMENT_INVALID', 'Please correct the fields marked below.', { fields });
+  else if (body.length > settings.maxLength * 2)
+    fields.body = `A comment can be at most ${settings.maxLength} characters.`;
+  if (Object.keys(fields).length > 0)
+    throw new AppError('COMMENT_INVALID', 'Please correct the fields marked below.', { fields });
   return { name, email, url: url || null, body };
 }
 
@@ -82,13 +93,20 @@ async function loadParent(deps: CommentDeps, post: PostRow, parentId: number | n
   if (parentId === null) return null;
   const parent = await findCommentById(deps.db, parentId);
   if (!parent || parent.post_id !== post.id || parent.status !== 'approved') {
-    throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article any more. Your text is kept below; you can post it as a new comment.');
+    throw new AppError(
+      'PARENT_NOT_FOUND',
+      'The comment you replied to is not on this article any more. Your text is kept below; you can post it as a new comment.',
+    );
   }
   return parent;
 }
 
 /** The quoted passage must really be in the quoted comment, so no one can put words in another's mouth. */
-async function checkQuote(deps: CommentDeps, post: PostRow, quote: CommentSubmission['quote']): Promise<{ comment: CommentRow; text: string } | null> {
+async function checkQuote(
+  deps: CommentDeps,
+  post: PostRow,
+  quote: CommentSubmission['quote'],
+): Promise<{ comment: CommentRow; text: string } | null> {
   if (!quote || !normalise(quote.text)) return null;
   const quoted = await findCommentById(deps.db, quote.commentId);
   const text = normalise(stripControls(quote.text)).slice(0, 2000);
@@ -116,12 +134,34 @@ async function mentionsIn(deps: CommentDeps, threadId: number | null): Promise<M
   return mentions;
 }
 
-async function gatherContext(deps: CommentDeps, post: PostRow, f: CheckedFields, text: string, links: string[], input: CommentSubmission, settings: ModerationSettings): Promise<ModerationContext> {
+async function gatherContext(
+  deps: CommentDeps,
+  post: PostRow,
+  f: CheckedFields,
+  text: string,
+  links: string[],
+  input: CommentSubmission,
+  settings: ModerationSettings,
+): Promise<ModerationContext> {
   const now = deps.clock.now();
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
   const [lastIp, lastEmail, dup, approved, spam] = await Promise.all([
-    input.ip ? deps.db.selectFrom('comments').select('created_at').where('ip', '=', input.ip).orderBy('created_at', 'desc').limit(1).executeTakeFirst() : undefined,
-    deps.db.selectFrom('comments').select('created_at').where('author_email', '=', f.email).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    input.ip
+      ? deps.db
+          .selectFrom('comments')
+          .select('created_at')
+          .where('ip', '=', input.ip)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst()
+      : undefined,
+    deps.db
+      .selectFrom('comments')
+      .select('created_at')
+      .where('author_email', '=', f.email)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
     deps.db
       .selectFrom('comments')
       .select('id')
@@ -139,7 +179,11 @@ async function gatherContext(deps: CommentDeps, post: PostRow, f: CheckedFields,
     spamProbability(deps.db, `${f.name}\n${f.url ?? ''}\n${text}`),
   ]);
   const domains = [f.email.split('@')[1] ?? '', ...[...links, ...(f.url ? [f.url] : [])].map(hostOf)].filter(Boolean);
-  const bans = await findMatchingBans(deps.db, { email: f.email, ip: input.ip, domains, text: `${f.name}\n${text}` }, now.toISOString());
+  const bans = await findMatchingBans(
+    deps.db,
+    { email: f.email, ip: input.ip, domains, text: `${f.name}\n${text}` },
+    now.toISOString(),
+  );
   return {
     now,
     settings,
@@ -176,7 +220,11 @@ function hostOf(url: string): string {
 }
 
 /** The HTML stored for a comment: the checked quote (attributed, linked) and then the writer's own text. */
-export function commentHtml(body: string, quote: { commentId: number; authorName: string; text: string } | null, mentions: Mentions = new Map()) {
+export function commentHtml(
+  body: string,
+  quote: { commentId: number; authorName: string; text: string } | null,
+  mentions: Mentions = new Map(),
+) {
   const rendered = renderCommentMarkdown(body, mentions);
   if (!quote) return rendered;
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -206,20 +254,33 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
   const quote = await checkQuote(deps, post, input.quote);
   const threadId = parent ? (parent.thread_id ?? parent.id) : null;
   const mentions = await mentionsIn(deps, threadId);
-  const rendered = commentHtml(f.body, quote ? { commentId: quote.comment.id, authorName: quote.comment.author_name, text: quote.text } : null, mentions);
+  const rendered = commentHtml(
+    f.body,
+    quote ? { commentId: quote.comment.id, authorName: quote.comment.author_name, text: quote.text } : null,
+    mentions,
+  );
   const ctx = await gatherContext(deps, post, f, renderCommentMarkdown(f.body).text, rendered.links, input, settings);
   const outcome: ModerationOutcome = runPipeline(ctx);
   if (outcome.status === 'rejected') {
     const first = outcome.reasons[0];
-    throw new AppError('COMMENT_REJECTED', first?.message ?? 'Your comment could not be posted.', { detail: first?.code });
+    throw new AppError('COMMENT_REJECTED', first?.message ?? 'Your comment could not be posted.', {
+      detail: first?.code,
+    });
   }
   const now = deps.clock.now().toISOString();
   const status = outcome.status;
   const id = await inTransaction(deps.db, async (trx) => {
     if (input.formToken !== null) {
-      const used = await trx.insertInto('used_form_tokens').values({ token: input.formToken, used_at: now }).onConflict((oc) => oc.column('token').doNothing()).executeTakeFirst();
+      const used = await trx
+        .insertInto('used_form_tokens')
+        .values({ token: input.formToken, used_at: now })
+        .onConflict((oc) => oc.column('token').doNothing())
+        .executeTakeFirst();
       if (Number(used.numInsertedOrUpdatedRows ?? 0n) === 0) {
-        throw new AppError('FORM_TOKEN_REPLAYED', 'This form was already sent once. Your text is kept below: send it again to post it.');
+        throw new AppError(
+          'FORM_TOKEN_REPLAYED',
+          'This form was already sent once. Your text is kept below: send it again to post it.',
+        );
       }
     }
     const row = await trx
@@ -246,7 +307,8 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    if (threadId === null) await trx.updateTable('comments').set({ thread_id: row.id }).where('id', '=', row.id).execute();
+    if (threadId === null)
+      await trx.updateTable('comments').set({ thread_id: row.id }).where('id', '=', row.id).execute();
     await trx
       .insertInto('commenters')
       .values({ email: f.email, confirmed_at: null, unsubscribed_at: null, created_at: now })
@@ -257,7 +319,8 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
     const mailDeps = { db: trx, clock: deps.clock, baseUrl: deps.baseUrl };
     if (status === 'approved') await onCommentApproved(mailDeps, row.id);
     if (status === 'held') await onCommentHeld(mailDeps, row.id);
-    if (input.notifyReplies && status !== 'spam') await requestEmailConfirmation(mailDeps, { email: f.email, name: f.name });
+    if (input.notifyReplies && status !== 'spam')
+      await requestEmailConfirmation(mailDeps, { email: f.email, name: f.name });
     return row.id;
   });
   deps.noteWrite();

@@ -21,7 +21,9 @@ function matching(filter: Omit<QueueFilter, 'status'>) {
     if (filter.postId !== undefined) all.push(eb('comments.post_id', '=', filter.postId));
     // reasons_json is written by JSON.stringify, so a code appears exactly as "code":"X".
     if (filter.reason)
-      all.push(sql<boolean>`${eb.ref('comments.reasons_json')} like ${`%"code":"${likeLiteral(filter.reason)}"%`} escape '\\'`);
+      all.push(
+        sql<boolean>`${eb.ref('comments.reasons_json')} like ${`%"code":"${likeLiteral(filter.reason)}"%`} escape '\\'`,
+      );
     if (filter.author) {
       const a = filter.author;
       all.push(
@@ -75,7 +77,9 @@ export async function listPostsWithComments(db: Db): Promise<{ id: number; title
   return db
     .selectFrom('posts')
     .select(['posts.id', 'posts.title'])
-    .where((eb) => eb.exists(eb.selectFrom('comments').select('comments.id').whereRef('comments.post_id', '=', 'posts.id')))
+    .where((eb) =>
+      eb.exists(eb.selectFrom('comments').select('comments.id').whereRef('comments.post_id', '=', 'posts.id')),
+    )
     .orderBy('posts.title')
     .execute();
 }

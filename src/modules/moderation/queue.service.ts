@@ -1,14 +1,15 @@
 import type { CommentRow, CommentStatus, Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { findCommentById, recountPostComments, setCommentStatus } from '../comments/comment.repository.ts';
 import type { Mentions } from '../comments/comment-markdown.ts';
 import { renderCommentMarkdown } from '../comments/comment-markdown.ts';
-import { findCommentById, recountPostComments, setCommentStatus } from '../comments/comment.repository.ts';
 import { commentHtml } from '../comments/submit-comment.workflow.ts';
 import { onCommentApproved } from '../notifications/notifications.service.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { type Paged, paged } from '../shared/paging.ts';
-import { DEFAULT_MODERATION, MODERATION_REASON_CODES, type ModerationReasonCode } from './moderation.types.ts';
+import { MODERATION_REASON_CODES, type ModerationReasonCode } from './moderation.types.ts';
+import { getModerationSettings } from './moderation-settings.ts';
 import {
   countQueueByStatus,
   deleteCommentRow,
@@ -223,9 +224,10 @@ export async function bulkModerate(
   return { done, missing: ids.length - done };
 }
 
-function checkBody(body: string): string {
+/** The body a moderator typed, trimmed, within the site's comment length limit. */
+async function checkBody(db: Db, body: string): Promise<string> {
   const text = body.replace(/\r\n?/g, '\n').trim();
-  const max = DEFAULT_MODERATION.maxLength;
+  const max = (await getModerationSettings({ db })).maxLength;
   const problem = !text
     ? 'Write the comment.'
     : text.length > max
@@ -245,7 +247,7 @@ async function mentionsIn(db: Db, threadId: number | null): Promise<Mentions> {
 
 /** Corrects a comment's text, re-rendered exactly as the comment workflow renders it (quote and mentions included). */
 export async function editComment(deps: ModerationDeps, input: { commentId: number; body: string }): Promise<void> {
-  const body = checkBody(input.body);
+  const body = await checkBody(deps.db, input.body);
   await inTransaction(deps.db, async (trx) => {
     const row = await findCommentById(trx, input.commentId);
     if (!row) throw commentNotFound(input.commentId);
@@ -268,7 +270,7 @@ export async function replyAsModerator(
   deps: ModerationDeps,
   input: { commentId: number; body: string; moderator: { id: number; name: string; email: string } },
 ): Promise<{ id: number }> {
-  const body = checkBody(input.body);
+  const body = await checkBody(deps.db, input.body);
   const id = await inTransaction(deps.db, async (trx) => {
     const parent = await findCommentById(trx, input.commentId);
     if (!parent) throw commentNotFound(input.commentId);

@@ -44,7 +44,11 @@ export class AppError extends Error {
   /** Per-field messages for forms ("email" -> "That is not an email address."). */
   readonly fields: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, publicMessage: string, options: { detail?: string; cause?: unknown; fields?: Record<string, string> } = {}) {
+  constructor(
+    code: ErrorCode,
+    publicMessage: string,
+    options: { detail?: string; cause?: unknown; fields?: Record<string, string> } = {},
+  ) {
     super(`${code}: ${publicMessage}${options.detail ? ` (${options.detail})` : ''}`, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -8,13 +8,21 @@ export function discussionMigration(caps: Capabilities): Migration {
     db.schema
       .createTable(table)
       .addColumn('id', 'integer', (c) =>
-        caps.autoIncrement === 'identity' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+        caps.autoIncrement === 'identity'
+          ? c.primaryKey().generatedByDefaultAsIdentity()
+          : c.primaryKey().autoIncrement(),
       );
 
   return {
     async up(db: AnyDb) {
-      await db.schema.alterTable('posts').addColumn('comments_open', 'integer', (c) => c.notNull().defaultTo(1)).execute();
-      await db.schema.alterTable('posts').addColumn('comment_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('posts')
+        .addColumn('comments_open', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema
+        .alterTable('posts')
+        .addColumn('comment_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
 
       await withId(db, 'users')
         .addColumn('email', 'text', (c) => c.notNull().unique())
@@ -57,7 +65,11 @@ export function discussionMigration(caps: Capabilities): Migration {
         .addColumn('approved_at', 'text')
         .addColumn('report_count', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
-      await db.schema.createIndex('comments_post').on('comments').columns(['post_id', 'status', 'created_at']).execute();
+      await db.schema
+        .createIndex('comments_post')
+        .on('comments')
+        .columns(['post_id', 'status', 'created_at'])
+        .execute();
       await db.schema.createIndex('comments_email').on('comments').columns(['author_email', 'created_at']).execute();
       await db.schema.createIndex('comments_ip').on('comments').columns(['ip', 'created_at']).execute();
       await db.schema.createIndex('comments_status').on('comments').columns(['status', 'created_at']).execute();
@@ -113,7 +125,17 @@ export function discussionMigration(caps: Capabilities): Migration {
       await db.schema.createIndex('outbox_pending').on('outbox').columns(['sent_at', 'id']).execute();
     },
     async down(db: AnyDb) {
-      for (const t of ['outbox', 'spam_tokens', 'used_form_tokens', 'reports', 'bans', 'commenters', 'comments', 'sessions', 'users']) {
+      for (const t of [
+        'outbox',
+        'spam_tokens',
+        'used_form_tokens',
+        'reports',
+        'bans',
+        'commenters',
+        'comments',
+        'sessions',
+        'users',
+      ]) {
         await db.schema.dropTable(t).ifExists().execute();
       }
     },

@@ -47,15 +47,8 @@ import {
 } from '../admin-session.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { loadChrome } from '../render.tsx';
-import {
-  type AdminViewer,
-  BansView,
-  noticeText,
-  QueueView,
-  renderAdminPage,
-  SignInView,
-  WelcomeView,
-} from '../views/admin-pages.tsx';
+import { type AdminViewer, noticeText, renderAdminPage } from '../views/admin-layout.tsx';
+import { BansView, QueueView, SignInView, WelcomeView } from '../views/admin-pages.tsx';
 import type { WebContext } from '../web-deps.ts';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -85,7 +78,8 @@ function readQueueQuery(q: Query): QueueQuery {
   const post = one(q, 'post');
   if (post !== undefined && !/^[0-9]{1,9}$/.test(post)) throw badQuery('article');
   const reason = one(q, 'reason');
-  if (reason !== undefined && !(MODERATION_REASON_CODES as readonly string[]).includes(reason)) throw badQuery('reason');
+  if (reason !== undefined && !(MODERATION_REASON_CODES as readonly string[]).includes(reason))
+    throw badQuery('reason');
   const author = one(q, 'author')?.trim();
   return {
     status: status as QueueStatus,
@@ -149,7 +143,13 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
     opts: { title: string; viewer?: AdminViewer; current?: 'moderation' | 'bans'; status?: number; body: VNode },
   ) {
     const { site } = await loadChrome(ctx);
-    const html = renderAdminPage({ site, title: opts.title, viewer: opts.viewer, current: opts.current, children: opts.body });
+    const html = renderAdminPage({
+      site,
+      title: opts.title,
+      viewer: opts.viewer,
+      current: opts.current,
+      children: opts.body,
+    });
     return reply
       .code(opts.status ?? 200)
       .type('text/html; charset=utf-8')
@@ -363,7 +363,14 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
           title: 'Bans',
           viewer: viewerOf(req),
           current: 'bans',
-          body: <BansView bans={bans} viewer={viewerOf(req)} site={site} notice={noticeText(one(req.query as Query, 'notice'), 1)} />,
+          body: (
+            <BansView
+              bans={bans}
+              viewer={viewerOf(req)}
+              site={site}
+              notice={noticeText(one(req.query as Query, 'notice'), 1)}
+            />
+          ),
         });
       });
 

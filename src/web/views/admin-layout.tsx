@@ -5,7 +5,8 @@ import type { ModerationAction } from '../../modules/moderation/queue.service.ts
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { ADMIN_STYLESHEET_URL, FAVICON_URL, STYLESHEET_URL } from '../assets.ts';
 
-/** The frame of every administration page, and the small pieces all of them use. */
+// The frame of every administration page, and the small pieces all of them use.
+
 /** The person looking at an admin page, and the token their forms carry. */
 export interface AdminViewer {
   user: User;
