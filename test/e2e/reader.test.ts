@@ -89,7 +89,7 @@ async function assertNoSidewaysScroll(page: Page, what: string): Promise<void> {
 describe('a reader on the demo site', () => {
   test('I open the Khalkhin-Gol article from the home page and use its breadcrumb to browse Soviet Union and come back', async () => {
     const page = await open('/');
-    await page.getByRole('main').getByRole('link', { name: ARTICLE_TITLE }).click();
+    await page.getByRole('main').getByRole('link', { name: ARTICLE_TITLE, exact: true }).click();
     await page.waitForURL(`${site.origin}/khalkhin-gol-1939/`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), ARTICLE_TITLE);
     assert.match(await page.title(), /^Khalkhin-Gol: the border war that turned Japan south · /);
@@ -189,7 +189,7 @@ describe('a reader on the demo site', () => {
   test('on a 390px phone the home page and the article fit the screen without sideways scrolling', async () => {
     const page = await open('/', PHONE);
     await assertNoSidewaysScroll(page, 'home page');
-    await page.getByRole('main').getByRole('link', { name: ARTICLE_TITLE }).click();
+    await page.getByRole('main').getByRole('link', { name: ARTICLE_TITLE, exact: true }).click();
     await page.waitForURL(`${site.origin}/khalkhin-gol-1939/`);
     await assertNoSidewaysScroll(page, 'article');
     // The wide table scrolls inside its own box rather than widening the page.
