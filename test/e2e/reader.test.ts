@@ -106,7 +106,7 @@ describe('a reader on the demo site', () => {
     await page.waitForURL(`${site.origin}/category/russian-history/soviet-union/`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Soviet Union');
     assert.equal(
-      await page.getByRole('main').getByRole('link', { name: ARTICLE_TITLE }).count(),
+      await page.getByRole('main').getByRole('link', { name: ARTICLE_TITLE, exact: true }).count(),
       1,
       'the category lists the article',
     );
