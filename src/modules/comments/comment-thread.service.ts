@@ -1,6 +1,5 @@
-import type { CommentRow } from '../../storage/schema.ts';
 import { AppError } from '../shared/errors.ts';
-import { listApprovedComments } from './comment.repository.ts';
+import { type CommentOutline as CommentRow, commentBodies, listApprovedComments } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 
 export const COMMENT_ORDERS = ['thread', 'oldest', 'newest'] as const;
@@ -55,7 +54,7 @@ export async function listArticleComments(
     authorName: r.author_name,
     authorUrl: r.author_url,
     createdAt: r.created_at,
-    html: r.body_html,
+    html: '',
     inReplyTo,
     replies: [],
   });
@@ -111,14 +110,19 @@ export async function listArticleComments(
     const page = Math.floor(i / perPage) + 1;
     if (page !== input.page) for (const id of u.ids) elsewhere.push({ id, page });
   });
-  return {
-    total: rows.length,
-    order: input.order,
-    page: input.page,
-    pageCount,
-    items: units.slice(start, start + perPage).flatMap((u) => u.views),
-    elsewhere,
+  const shown = units.slice(start, start + perPage);
+  // Only the comments on this page need their bodies: a 1,000-comment thread stays cheap to page through.
+  const bodies = await commentBodies(
+    deps.db,
+    shown.flatMap((u) => u.ids),
+  );
+  const fill = (v: CommentView) => {
+    v.html = bodies.get(v.id) ?? '';
+    v.replies.forEach(fill);
   };
+  const items = shown.flatMap((u) => u.views);
+  items.forEach(fill);
+  return { total: rows.length, order: input.order, page: input.page, pageCount, items, elsewhere };
 }
 
 /** The page of an article's comments that holds comment `id` in the default order, for redirects after posting. */

@@ -4,16 +4,33 @@ export async function findCommentById(db: Db, id: number): Promise<CommentRow | 
   return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Approved comments of a post, oldest first (the page decides order and threading). */
-export async function listApprovedComments(db: Db, postId: number): Promise<CommentRow[]> {
+/** What threading needs of a comment; bodies are fetched only for the page shown. */
+export type CommentOutline = Pick<CommentRow, 'id' | 'parent_id' | 'author_name' | 'author_url' | 'created_at'>;
+
+/** Approved comments of a post, oldest first, without their bodies (the page decides order and threading). */
+export async function listApprovedComments(db: Db, postId: number): Promise<CommentOutline[]> {
   return db
     .selectFrom('comments')
-    .selectAll()
+    .select(['id', 'parent_id', 'author_name', 'author_url', 'created_at'])
     .where('post_id', '=', postId)
     .where('status', '=', 'approved')
     .orderBy('created_at')
     .orderBy('id')
     .execute();
+}
+
+/** Rendered bodies of the given comments. */
+export async function commentBodies(db: Db, ids: number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('comments')
+      .select(['id', 'body_html'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.id, r.body_html);
+  }
+  return out;
 }
 
 /** Keeps posts.comment_count equal to the number of approved comments. Call in the same transaction as the change. */
