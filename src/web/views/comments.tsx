@@ -285,6 +285,21 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
   );
 }
 
+/** Pointers for permalinks to comments on other pages; `pageUrl` is built from a checked slug and numbers. */
+function elsewhereHtml(page: CommentPage, pageUrl: (p: number) => string): string {
+  const urls = new Map<number, string>();
+  let html = '';
+  for (const e of page.elsewhere) {
+    let url = urls.get(e.page);
+    if (url === undefined) {
+      url = pageUrl(e.page).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+      urls.set(e.page, url);
+    }
+    html += `<p id="comment-${e.id}">That comment is on <a href="${url}#comment-${e.id}">comments page ${e.page}</a>.</p>`;
+  }
+  return html;
+}
+
 /** The discussion under an article: threads, order switch, pages, and the form. */
 export function CommentsSection(props: {
   slug: string;
@@ -343,17 +358,11 @@ export function CommentsSection(props: {
       ) : null}
       {page.elsewhere.length > 0 ? (
         // Targets for permalinks to comments on other pages: each shows only when its #comment-N is the target.
-        <div class="comments-elsewhere">
-          {page.elsewhere.map((e) => (
-            <p id={`comment-${e.id}`} key={e.id}>
-              That comment is on{' '}
-              <a href={`${link(page.order, e.page).replace('#comments', '')}#comment-${e.id}`}>
-                comments page {e.page}
-              </a>
-              .
-            </p>
-          ))}
-        </div>
+        // Built as a string: a long thread has hundreds of these, and they hold only numbers and the slug.
+        <div
+          class="comments-elsewhere"
+          dangerouslySetInnerHTML={{ __html: elsewhereHtml(page, (p) => link(page.order, p).replace('#comments', '')) }}
+        />
       ) : null}
       {props.open ? (
         <CommentForm slug={slug} form={props.form} />
