@@ -246,7 +246,7 @@ describe('signing in', () => {
     const page = await get(path);
     assert.equal(page.statusCode, 200);
     assert.equal(page.headers['cache-control'], 'no-store');
-    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.equal(page.headers['referrer-policy'], 'same-origin');
     assert.match(page.body, /Welcome, Nell Newbie/);
     const send = (password: string, confirm = password) =>
       t.app.inject({

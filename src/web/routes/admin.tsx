@@ -49,6 +49,7 @@ import { HTTP_ERRORS } from '../http-errors.ts';
 import { loadChrome } from '../render.tsx';
 import { type AdminViewer, noticeText, renderAdminPage } from '../views/admin-layout.tsx';
 import { BansView, QueueView, SignInView, WelcomeView } from '../views/admin-pages.tsx';
+import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
 import type { WebContext } from '../web-deps.ts';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -221,8 +222,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
     admin.get('/admin/welcome', async (req, reply) => {
       const token = one(req.query as Query, 'token', 2000) ?? '';
       const user = await checkSignInLink(accounts, token);
-      // The token is in this page's address: no other site may see it in a Referer.
-      reply.header('referrer-policy', 'no-referrer');
+      // The token is in this page's address: no other site may see it in a Referer. Not "no-referrer": with it
+      // browsers send "Origin: null" on the form's POST, which the same-origin check rightly refuses.
+      reply.header('referrer-policy', 'same-origin');
       return page(reply, {
         title: 'Choose a password',
         body: <WelcomeView user={user} token={token} minLength={PASSWORD_MIN_LENGTH} />,
@@ -392,6 +394,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
         await liftBan(moderation, idParam(req));
         return seeOther(reply, '/admin/bans?notice=unban');
       });
+
+      // Discussion settings and each article's comment switch: editors and above (routes/admin-discussion.tsx).
+      registerDiscussionAdminRoutes(staff, ctx);
     });
   });
 }
