@@ -76,6 +76,11 @@ export const DEMO_PAGE_TYPES: Record<string, string> = {
   search: '/search?q=Zhukov',
   'search (empty)': '/search',
   'search (no results)': '/search?q=xylophone',
+  'article, replying with a quote': '/khalkhin-gol-1939/?replyto=3&quote=1',
+  'article, comments newest first': '/khalkhin-gol-1939/?corder=newest',
+  'article, comment held notice': '/khalkhin-gol-1939/?posted=held',
+  'report a comment': '/comments/5/report',
+  'category index': '/category/',
   'not found': '/no-such-article/',
   'bad request': '/?page=abc',
 };
