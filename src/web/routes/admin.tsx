@@ -49,8 +49,8 @@ import { HTTP_ERRORS } from '../http-errors.ts';
 import { loadChrome } from '../render.tsx';
 import { type AdminViewer, noticeText, renderAdminPage } from '../views/admin-layout.tsx';
 import { BansView, QueueView, SignInView, WelcomeView } from '../views/admin-pages.tsx';
-import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
 import type { WebContext } from '../web-deps.ts';
+import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
 
 type Query = Record<string, string | string[] | undefined>;
 

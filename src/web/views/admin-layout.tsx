@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { User } from '../../modules/accounts/accounts.types.ts';
+import { can } from '../../modules/accounts/policies.ts';
 import type { ModerationAction } from '../../modules/moderation/queue.service.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { ADMIN_STYLESHEET_URL, FAVICON_URL, STYLESHEET_URL } from '../assets.ts';
@@ -53,7 +54,7 @@ export function renderAdminPage(props: {
   site: SiteSettings;
   title: string;
   viewer?: AdminViewer;
-  current?: 'moderation' | 'bans';
+  current?: 'moderation' | 'bans' | 'discussion';
   children: ComponentChildren;
 }): string {
   const { site, viewer } = props;
@@ -94,6 +95,13 @@ export function renderAdminPage(props: {
                         Bans
                       </a>
                     </li>
+                    {can(viewer.user, 'manage_discussion') ? (
+                      <li>
+                        <a href="/admin/discussion" aria-current={props.current === 'discussion' ? 'page' : undefined}>
+                          Discussion settings
+                        </a>
+                      </li>
+                    ) : null}
                   </ul>
                 </nav>
                 <form class="admin-signout" method="post" action="/admin/sign-out">
