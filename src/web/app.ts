@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { nextScheduledChange } from '../modules/content/reading.service.ts';
+import { suggestForPath } from '../modules/search/search.service.ts';
 import { AppError, isAppError } from '../modules/shared/errors.ts';
 import { getSiteSecret } from '../modules/shared/secret.ts';
 import { FORM_COOKIE, issueFormToken } from './form-token.ts';
@@ -94,10 +95,13 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     let html: string;
     try {
       const chrome = await loadChrome(ctx);
+      const path = req.url.split('?')[0] ?? '/';
+      const suggestions =
+        status === 404 && req.method === 'GET' ? await suggestForPath(deps.content, path.slice(0, 300)) : undefined;
       html = renderDocument(
         chrome,
-        { title, path: req.url.split('?')[0] ?? '/', noindex: true },
-        ErrorView({ status, title, message: err.publicMessage, code: err.code }),
+        { title, path, noindex: true },
+        ErrorView({ status, title, message: err.publicMessage, code: err.code, suggestions }),
       );
     } catch (chromeErr) {
       // The database itself may be what failed: fall back to a page that needs nothing from it.

@@ -14,7 +14,7 @@ describe('pages a reader sees', () => {
   test('every page type answers with a complete HTML document and the right status', async () => {
     for (const [name, url] of Object.entries(DEMO_PAGE_TYPES)) {
       const res = await get(url);
-      const expected = name === 'not found' ? 404 : name === 'bad request' ? 400 : 200;
+      const expected = name.startsWith('not found') ? 404 : name === 'bad request' ? 400 : 200;
       assert.equal(res.statusCode, expected, `${name} (${url})`);
       assert.match(res.headers['content-type'] as string, /^text\/html; charset=utf-8/, name);
       assert.match(res.body, /^<!DOCTYPE html><html lang="en-GB">/, name);
@@ -302,5 +302,17 @@ describe('headers', () => {
     assert.equal(css.statusCode, 200);
     assert.match(css.headers['cache-control'] as string, /immutable/);
     assert.match(css.body, /@media print/);
+  });
+});
+
+describe('a 404 that helps', () => {
+  test('an address that led nowhere suggests the articles its words point to, and fills the search box with them', async () => {
+    const res = await t.app.inject('/zhukov-moscow-1941-defence/');
+    assert.equal(res.statusCode, 404);
+    assert.match(res.body, /<h2 id="suggestions-heading">Perhaps you were looking for<\/h2>/);
+    assert.match(res.body, /<a href="\/zhukov-before-moscow\/">/);
+    assert.match(res.body, /<input id="error-search-q" type="search" name="q" value="zhukov moscow/);
+    const nothing = await t.app.inject('/qqqq-zzzz/');
+    assert.doesNotMatch(nothing.body, /Perhaps you were looking for/);
   });
 });

@@ -82,5 +82,6 @@ export const DEMO_PAGE_TYPES: Record<string, string> = {
   'report a comment': '/comments/5/report',
   'category index': '/category/',
   'not found': '/no-such-article/',
+  'not found, with suggestions': '/zhukov-moscow-1941/',
   'bad request': '/?page=abc',
 };

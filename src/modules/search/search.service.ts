@@ -65,3 +65,30 @@ export async function searchPosts(
   }
   return paged(results, input.page, total);
 }
+
+const PATH_NOISE = new Set(['category', 'tag', 'author', 'feed', 'page', 'comments', 'www', 'html', 'php', 'index']);
+
+/**
+ * Articles a reader may have meant when an address led nowhere: the words of the path, searched (all of them,
+ * then the first two). "/khalkin-gol-1939/" is not found, but "/khalkhin-gol-battle/" suggests the article.
+ */
+export async function suggestForPath(
+  deps: Pick<ContentDeps, 'db' | 'clock' | 'search'>,
+  path: string,
+): Promise<{ words: string; posts: PostSummary[] }> {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // a malformed path still has words in it
+  }
+  const words = (decoded.match(/[\p{L}\p{N}]+/gu) ?? [])
+    .filter((w) => w.length >= 3 && !/^\d+$/.test(w) && !PATH_NOISE.has(w.toLowerCase()))
+    .slice(0, 6);
+  for (const tryWords of [words, words.slice(0, 2)]) {
+    if (tryWords.length === 0) break;
+    const found = await searchPosts(deps, { q: tryWords.join(' '), page: { page: 1, perPage: 3 } });
+    if (found.items.length > 0) return { words: tryWords.join(' '), posts: found.items.map((r) => r.post) };
+  }
+  return { words: words.join(' '), posts: [] };
+}

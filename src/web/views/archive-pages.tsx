@@ -139,7 +139,15 @@ export function SearchView(props: { q: string; results: Paged<SearchResult> | nu
 }
 
 /** The page for any error a reader can meet: what happened, and a way on (search, home). */
-export function ErrorView(props: { status: number; title: string; message: string; code: string }) {
+export function ErrorView(props: {
+  status: number;
+  title: string;
+  message: string;
+  code: string;
+  /** For a 404: articles the address may have meant, and the words that found them. */
+  suggestions?: { words: string; posts: PostSummary[] };
+}) {
+  const suggestions = props.suggestions;
   return (
     <section class="error-page" aria-labelledby="error-title">
       <p class="error-page__status">Error {props.status}</p>
@@ -147,9 +155,21 @@ export function ErrorView(props: { status: number; title: string; message: strin
         {props.title}
       </h1>
       <p>{props.message}</p>
+      {suggestions && suggestions.posts.length > 0 ? (
+        <nav class="suggestions" aria-labelledby="suggestions-heading">
+          <h2 id="suggestions-heading">Perhaps you were looking for</h2>
+          <ul>
+            {suggestions.posts.map((p) => (
+              <li key={p.id}>
+                <a href={postUrl(p.slug)}>{p.title}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
       {props.status === 404 || props.status === 400 ? (
         <>
-          <SearchForm id="error-search-q" label="Search for what you were looking for" />
+          <SearchForm id="error-search-q" label="Search for what you were looking for" q={suggestions?.words} />
           <p>
             Or go to the <a href="/">latest articles</a>.
           </p>
