@@ -184,6 +184,10 @@ export interface OutboxTable {
   to_address: string;
   subject: string;
   text_body: string;
+  /** Extra mail headers (List-Unsubscribe…), a JSON object. */
+  headers_json: ColumnType<string, string | undefined, string>;
+  /** When the next attempt may be made; null: at once. */
+  next_attempt_at: string | null;
   created_at: string;
   sent_at: string | null;
   attempts: ColumnType<number, number | undefined, number>;

@@ -13,10 +13,6 @@ export const MAX_ATTEMPTS = 8;
 /** Wait after the n-th failed attempt before the next one: about 22 hours of trying in all. */
 const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000];
 
-// The outbox table has no headers column: extra headers travel as a first line of text_body that no
-// plain-text body starts with. Rows without the marker (written by anything else) are plain text.
-const HEADERS_MARKER = 'X-Annalist-Outbox-Headers: ';
-
 const HEADER_NAME = /^[A-Za-z0-9-]{1,76}$/;
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
 
@@ -28,25 +24,28 @@ export async function queueMail(db: Db, clock: Clock, msg: MailMessage): Promise
     if (!HEADER_NAME.test(name) || /[\r\n]/.test(value))
       throw new Error(`Refusing mail header ${JSON.stringify(name)}`);
   }
-  const prefix = Object.keys(headers).length > 0 ? `${HEADERS_MARKER}${JSON.stringify(headers)}\n` : '';
   await db
     .insertInto('outbox')
     .values({
       to_address: oneLine(msg.to),
       subject: oneLine(msg.subject),
-      text_body: prefix + msg.text,
+      text_body: msg.text,
+      headers_json: JSON.stringify(headers),
       created_at: isoNow(clock),
     })
     .execute();
 }
 
 /** The message a row stands for (the inverse of queueMail). */
-export function messageOfRow(row: { to_address: string; subject: string; text_body: string }): MailMessage {
-  const { to_address: to, subject, text_body: body } = row;
-  if (!body.startsWith(HEADERS_MARKER)) return { to, subject, text: body };
-  const end = body.indexOf('\n');
-  const headers = JSON.parse(body.slice(HEADERS_MARKER.length, end)) as Record<string, string>;
-  return { to, subject, text: body.slice(end + 1), headers };
+export function messageOfRow(row: {
+  to_address: string;
+  subject: string;
+  text_body: string;
+  headers_json: string;
+}): MailMessage {
+  const headers = JSON.parse(row.headers_json || '{}') as Record<string, string>;
+  const message: MailMessage = { to: row.to_address, subject: row.subject, text: row.text_body };
+  return Object.keys(headers).length > 0 ? { ...message, headers } : message;
 }
 
 /** Where the worker reports failures (main.ts passes the app's logger). */
@@ -65,13 +64,12 @@ export interface OutboxWorker {
  * Sends pending outbox rows every `intervalMs`, oldest first, `batchSize` at a time.
  *
  * Several processes may run a worker on the same database, so each row is claimed before it is sent, with
- * plain SQL any dialect runs: `UPDATE outbox SET attempts = attempts + 1, last_error = '<now> sending'
+ * plain SQL any dialect runs: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = <now + delay>
  * WHERE id = ? AND sent_at IS NULL AND attempts = <the value read>`. Only one worker's update can match
- * (the others see attempts moved on and skip the row). The claim starts a retry delay, so a row is not
+ * (the others see attempts moved on and skip the row). The claim sets the retry time first, so a row is not
  * due again while its sender is still at work; SMTP timeouts (mailer.ts) are far shorter than that delay.
- * `last_error` always starts with the ISO time of the last attempt (there is no column for it): ISO times
- * sort as text, so "is the delay over?" is a string comparison in SQL. If a process dies mid-send the row
- * is tried again after the delay: delivery is at least once, duplicates only after a crash.
+ * Times are ISO text, so "is it due?" is a string comparison in SQL. If a process dies mid-send the row is
+ * tried again after the delay: delivery is at least once, duplicates only after a crash.
  */
 export function startOutboxWorker(opts: {
   db: Db;
@@ -94,20 +92,12 @@ export function startOutboxWorker(opts: {
   };
 
   async function dueRows() {
-    const now = clock.now().getTime();
     return db
       .selectFrom('outbox')
-      .select(['id', 'to_address', 'subject', 'text_body', 'attempts'])
+      .select(['id', 'to_address', 'subject', 'text_body', 'headers_json', 'attempts'])
       .where('sent_at', 'is', null)
       .where('attempts', '<', MAX_ATTEMPTS)
-      .where((eb) =>
-        eb.or([
-          eb('attempts', '=', 0),
-          ...RETRY_DELAYS_MS.map((delay, i) =>
-            eb.and([eb('attempts', '=', i + 1), eb('last_error', '<', new Date(now - delay).toISOString())]),
-          ),
-        ]),
-      )
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', isoNow(clock))]))
       .orderBy('id')
       .limit(batchSize)
       .execute();
@@ -119,7 +109,12 @@ export function startOutboxWorker(opts: {
     for (const row of await dueRows()) {
       const claim = await db
         .updateTable('outbox')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: `${isoNow(clock)} sending` }))
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: new Date(
+            clock.now().getTime() + (RETRY_DELAYS_MS[row.attempts] ?? RETRY_DELAYS_MS.at(-1)!),
+          ).toISOString(),
+        }))
         .where('id', '=', row.id)
         .where('sent_at', 'is', null)
         .where('attempts', '=', row.attempts)
@@ -140,7 +135,7 @@ export function startOutboxWorker(opts: {
         await db
           .updateTable('outbox')
           .set({
-            last_error: `${isoNow(clock)} ${message}`.slice(0, 1000),
+            last_error: message.slice(0, 1000),
             ...(giveUp ? { attempts: MAX_ATTEMPTS } : {}),
           })
           .where('id', '=', row.id)

@@ -117,12 +117,18 @@ export function discussionMigration(caps: Capabilities): Migration {
         .addColumn('to_address', 'text', (c) => c.notNull())
         .addColumn('subject', 'text', (c) => c.notNull())
         .addColumn('text_body', 'text', (c) => c.notNull())
+        .addColumn('headers_json', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('next_attempt_at', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('sent_at', 'text')
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('last_error', 'text')
         .execute();
-      await db.schema.createIndex('outbox_pending').on('outbox').columns(['sent_at', 'id']).execute();
+      await db.schema
+        .createIndex('outbox_pending')
+        .on('outbox')
+        .columns(['sent_at', 'next_attempt_at', 'id'])
+        .execute();
     },
     async down(db: AnyDb) {
       for (const t of [
