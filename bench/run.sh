@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run bench: the long demo article served by Annalist (page cache on, and page cache off) against the same
-# bytes served as a static file by a private nginx, measured with wrk in alternation. See bench/README.md.
-#   ROUNDS=3 DURATION=10s WARMUP=5s npm run bench
+# bytes served as a static file by a private nginx, measured with wrk in alternation; then the comment benchmark
+# (bench/comments.mjs: comment POST throughput, the article with 1,000 comments). See bench/README.md.
+#   ROUNDS=3 DURATION=10s WARMUP=5s npm run bench        COMMENTS=0 npm run bench   # without the comment part
 # Everything listens on 127.0.0.1 only; everything started here is stopped again at the end (also on error/Ctrl-C).
 set -euo pipefail
 
@@ -254,4 +255,19 @@ for t in cached uncached; do
 done
 
 node "$BENCH_DIR/summarize.mjs" "$OUT" | tee "$OUT/summary.md"
+
+# ---------------------------------------------------------------- comments: POST throughput, page with many comments
+# bench/comments.mjs starts its own servers on fresh data folders; COMMENTS=0 skips it.
+if [[ ${COMMENTS:-1} != 0 ]]; then
+  # The read benchmark is done: stop its servers so that the comment benchmark has the CPUs to itself.
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  PIDS=()
+  wait_idle "comments"
+  log "comment benchmark (COMMENTS=0 skips it)"
+  echo >>"$OUT/summary.md"
+  if ! node "$BENCH_DIR/comments.mjs" --out "$OUT" | tee -a "$OUT/summary.md"; then
+    log "WARNING: the comment benchmark failed; the read benchmark's summary stands"
+  fi
+fi
 log "raw wrk outputs, machine info and summary in ${OUT#"$ROOT"/}"
