@@ -8,6 +8,7 @@ import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
+import { VFile } from 'vfile';
 
 /** What a reader may use in a comment: paragraphs, emphasis, links, block quotes, lists, inline code. */
 const COMMENT_SCHEMA: Schema = {
@@ -30,9 +31,11 @@ export interface RenderedComment {
 /** People a comment may address with @Name, mapped to the URL of their latest comment in the thread. */
 export type Mentions = Map<string, string>;
 
-function remarkCommentSubset(mentions: Mentions) {
-  const names = [...mentions.keys()].sort((a, b) => b.length - a.length);
-  return () => (tree: MdastRoot) => {
+function remarkCommentSubset() {
+  return (tree: MdastRoot, file: VFile) => {
+    // The mentions of this render travel in the file, so that one frozen processor serves every comment.
+    const mentions = (file.data.mentions as Mentions | undefined) ?? new Map<string, string>();
+    const names = [...mentions.keys()].sort((a, b) => b.length - a.length);
     visit(tree, (node, index, parent) => {
       if (!parent || index === undefined) return undefined;
       // Headings, tables, code blocks, images and rules are not part of the comment subset: keep their words.
@@ -126,19 +129,24 @@ function rehypeCommentLinks() {
  * Renders a comment's Markdown to sanitised HTML in the comment subset. Raw HTML is shown as text; only http(s)
  * and mailto links survive; `@Name` of someone in `mentions` links to their comment.
  */
+// Built once: constructing a unified pipeline costs more than rendering a short comment with it.
+const commentProcessor = unified()
+  .use(remarkParse)
+  .use(remarkGfm, { singleTilde: false })
+  .use(remarkCommentSubset)
+  .use(remarkRehype)
+  .use(rehypeSanitize, COMMENT_SCHEMA)
+  .use(rehypeCommentLinks)
+  .use(rehypeStringify)
+  .freeze();
+
 export function renderCommentMarkdown(source: string, mentions: Mentions = new Map()): RenderedComment {
   const links: string[] = [];
-  const processor = unified()
-    .use(remarkParse)
-    .use(remarkGfm, { singleTilde: false })
-    .use(remarkCommentSubset(mentions))
-    .use(remarkRehype)
-    .use(rehypeSanitize, COMMENT_SCHEMA)
-    .use(rehypeCommentLinks)
-    .use(rehypeStringify);
-  const mdast = processor.parse(source);
+  const processor = commentProcessor;
+  const file = new VFile({ value: source, data: { mentions } });
+  const mdast = processor.parse(file);
   // Running the plugins also rewrites `mdast` in place into the comment subset, which the text is taken from.
-  const hast = processor.runSync(mdast) as HastRoot;
+  const hast = processor.runSync(mdast, file) as HastRoot;
   visit(mdast, 'link', (l: Link) => {
     if (!l.url.startsWith('#')) links.push(l.url);
   });

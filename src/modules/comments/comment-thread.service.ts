@@ -130,11 +130,30 @@ export async function pageOfComment(
   deps: Pick<CommentDeps, 'db'>,
   input: { postId: number; commentId: number; displayDepth: number },
 ): Promise<number> {
-  const all = await listArticleComments(deps, {
-    postId: input.postId,
-    order: 'thread',
-    page: 1,
-    displayDepth: input.displayDepth,
-  });
-  return all.elsewhere.find((e) => e.id === input.commentId)?.page ?? 1;
+  // Pages hold whole threads in the order their first comments were written: the page is the position of
+  // this comment's thread among the article's threads. (Replies whose parent has gone count with their thread.)
+  const comment = await deps.db
+    .selectFrom('comments')
+    .select(['thread_id', 'id'])
+    .where('id', '=', input.commentId)
+    .executeTakeFirst();
+  const rootId = comment?.thread_id ?? comment?.id;
+  if (rootId === undefined) return 1;
+  const root = await deps.db
+    .selectFrom('comments')
+    .select(['created_at', 'id'])
+    .where('id', '=', rootId)
+    .executeTakeFirst();
+  if (!root) return 1;
+  const before = await deps.db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('post_id', '=', input.postId)
+    .where('status', '=', 'approved')
+    .where('parent_id', 'is', null)
+    // A plain range on the index (post, status, parent, created_at); threads started in the same millisecond
+    // as this one may land either side of it, which only matters at a page boundary.
+    .where('created_at', '<', root.created_at)
+    .executeTakeFirst();
+  return Math.floor(Number(before?.n ?? 0) / COMMENTS_PER_PAGE) + 1;
 }

@@ -1,6 +1,6 @@
-import type { CommentRow, PostRow } from '../../storage/schema.ts';
+import type { CommentRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
-import { findPostBySlug, isPostVisible } from '../content/post.repository.ts';
+import { findPostHeaderBySlug, isPostVisible, type PostHeader } from '../content/post.repository.ts';
 import { findMatchingBans } from '../moderation/bans.repository.ts';
 import type {
   ModerationContext,
@@ -13,7 +13,7 @@ import { previewWarnings, runPipeline } from '../moderation/pipeline.ts';
 import { spamProbability } from '../moderation/spam-classifier.ts';
 import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../notifications/notifications.service.ts';
 import { AppError } from '../shared/errors.ts';
-import { findCommentById, recountPostComments } from './comment.repository.ts';
+import { findCommentById } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 import { type Mentions, renderCommentMarkdown } from './comment-markdown.ts';
 
@@ -40,6 +40,7 @@ export interface CommentSubmission {
 
 export interface SubmittedComment {
   id: number;
+  postId: number;
   postSlug: string;
   status: 'approved' | 'held' | 'spam';
   reasons: Verdict[];
@@ -81,15 +82,15 @@ function checkFields(input: CommentSubmission, settings: ModerationSettings): Ch
   return { name, email, url: url || null, body };
 }
 
-async function loadPost(deps: CommentDeps, slug: string): Promise<PostRow> {
-  const post = await findPostBySlug(deps.db, slug);
+async function loadPost(deps: CommentDeps, slug: string): Promise<PostHeader> {
+  const post = await findPostHeaderBySlug(deps.db, slug);
   if (!post || post.type !== 'post' || !isPostVisible(post, deps.clock.now().toISOString())) {
     throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: slug.slice(0, 200) });
   }
   return post;
 }
 
-async function loadParent(deps: CommentDeps, post: PostRow, parentId: number | null): Promise<CommentRow | null> {
+async function loadParent(deps: CommentDeps, post: PostHeader, parentId: number | null): Promise<CommentRow | null> {
   if (parentId === null) return null;
   const parent = await findCommentById(deps.db, parentId);
   if (!parent || parent.post_id !== post.id || parent.status !== 'approved') {
@@ -104,7 +105,7 @@ async function loadParent(deps: CommentDeps, post: PostRow, parentId: number | n
 /** The quoted passage must really be in the quoted comment, so no one can put words in another's mouth. */
 async function checkQuote(
   deps: CommentDeps,
-  post: PostRow,
+  post: PostHeader,
   quote: CommentSubmission['quote'],
 ): Promise<{ comment: CommentRow; text: string } | null> {
   if (!quote || !normalise(quote.text)) return null;
@@ -136,7 +137,7 @@ async function mentionsIn(deps: CommentDeps, threadId: number | null): Promise<M
 
 async function gatherContext(
   deps: CommentDeps,
-  post: PostRow,
+  post: PostHeader,
   f: CheckedFields,
   text: string,
   links: string[],
@@ -259,7 +260,7 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
     quote ? { commentId: quote.comment.id, authorName: quote.comment.author_name, text: quote.text } : null,
     mentions,
   );
-  const ctx = await gatherContext(deps, post, f, renderCommentMarkdown(f.body).text, rendered.links, input, settings);
+  const ctx = await gatherContext(deps, post, f, rendered.text, rendered.links, input, settings);
   const outcome: ModerationOutcome = runPipeline(ctx);
   if (outcome.status === 'rejected') {
     const first = outcome.reasons[0];
@@ -314,7 +315,13 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
       .values({ email: f.email, confirmed_at: null, unsubscribed_at: null, created_at: now })
       .onConflict((oc) => oc.column('email').doNothing())
       .execute();
-    if (status === 'approved') await recountPostComments(trx, post.id);
+    // One more approved comment: a step, not a recount (moderation recounts when statuses change).
+    if (status === 'approved')
+      await trx
+        .updateTable('posts')
+        .set((eb) => ({ comment_count: eb('comment_count', '+', 1) }))
+        .where('id', '=', post.id)
+        .execute();
     // Mail goes through the outbox in this same transaction: it is sent if and only if the comment exists.
     const mailDeps = { db: trx, clock: deps.clock, baseUrl: deps.baseUrl };
     if (status === 'approved') await onCommentApproved(mailDeps, row.id);
@@ -324,5 +331,5 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
     return row.id;
   });
   deps.noteWrite();
-  return { id, postSlug: post.slug, status, reasons: outcome.reasons };
+  return { id, postId: post.id, postSlug: post.slug, status, reasons: outcome.reasons };
 }

@@ -77,6 +77,20 @@ export async function findPostBySlug(db: Db, slug: string): Promise<PostRow | un
   return db.selectFrom('posts').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
+/** What deciding about a post needs (visibility, comments), without its body: cheap on hot paths. */
+export type PostHeader = Pick<
+  PostRow,
+  'id' | 'type' | 'slug' | 'title' | 'status' | 'published_at' | 'created_at' | 'comments_open'
+>;
+
+export async function findPostHeaderBySlug(db: Db, slug: string): Promise<PostHeader | undefined> {
+  return db
+    .selectFrom('posts')
+    .select(['id', 'type', 'slug', 'title', 'status', 'published_at', 'created_at', 'comments_open'])
+    .where('slug', '=', slug)
+    .executeTakeFirst();
+}
+
 export async function findPostById(db: Db, id: number): Promise<PostRow | undefined> {
   return db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -86,7 +100,7 @@ export async function findPostsByIds(db: Db, ids: number[]): Promise<PostRow[]> 
   return db.selectFrom('posts').selectAll().where('id', 'in', ids).execute();
 }
 
-export function isPostVisible(row: PostRow, now: string): boolean {
+export function isPostVisible(row: Pick<PostRow, 'status' | 'published_at'>, now: string): boolean {
   return (
     (row.status === 'published' || row.status === 'scheduled') && row.published_at !== null && row.published_at <= now
   );

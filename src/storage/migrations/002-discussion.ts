@@ -70,7 +70,11 @@ export function discussionMigration(caps: Capabilities): Migration {
         .on('comments')
         .columns(['post_id', 'status', 'created_at'])
         .execute();
-      await db.schema.createIndex('comments_email').on('comments').columns(['author_email', 'created_at']).execute();
+      await db.schema
+        .createIndex('comments_email')
+        .on('comments')
+        .columns(['author_email', 'status', 'created_at'])
+        .execute();
       await db.schema.createIndex('comments_ip').on('comments').columns(['ip', 'created_at']).execute();
       await db.schema.createIndex('comments_status').on('comments').columns(['status', 'created_at']).execute();
       await db.schema.createIndex('comments_parent').on('comments').columns(['parent_id']).execute();

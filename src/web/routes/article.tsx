@@ -13,6 +13,7 @@ import {
   submitComment,
 } from '../../modules/comments/submit-comment.workflow.ts';
 import type { Article } from '../../modules/content/content.types.ts';
+import { findPostHeaderBySlug } from '../../modules/content/post.repository.ts';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
@@ -186,8 +187,17 @@ export function registerArticleRoutes(
 
   app.post('/:slug/comments', async (req, reply) => {
     const slug = helpers.slugParam(req);
-    const found = await getArticleBySlug(deps.content, { slug });
-    if (found.kind === 'redirect') return helpers.redirect(ctx, req, reply, postUrl(found.slug));
+    // The whole article is loaded only to show the form again; posting needs just the post's id.
+    const post = await findPostHeaderBySlug(deps.content.db, slug);
+    if (!post) {
+      const found = await getArticleBySlug(deps.content, { slug });
+      if (found.kind === 'redirect') return helpers.redirect(ctx, req, reply, postUrl(found.slug));
+    }
+    const article = async () => {
+      const found = await getArticleBySlug(deps.content, { slug });
+      if (found.kind === 'redirect') throw new AppError('POST_NOT_FOUND', 'There is no article at this address.');
+      return found.article;
+    };
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = formFromBody(body);
     const now = deps.content.clock.now();
@@ -236,9 +246,8 @@ export function registerArticleRoutes(
         form.message =
           warnings.length === 0 ? 'Nothing in your comment would hold it back. Post it when you are ready.' : null;
         const parent = parentId === null ? undefined : await findCommentById(deps.content.db, parentId);
-        if (parent && parent.post_id === found.article.id)
-          form.replyTo = { id: parent.id, authorName: parent.author_name };
-        return sendArticle(ctx, req, reply, found.article, { form, query: {} });
+        if (parent && parent.post_id === post?.id) form.replyTo = { id: parent.id, authorName: parent.author_name };
+        return sendArticle(ctx, req, reply, await article(), { form, query: {} });
       }
       const result = await submitComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
       issueFormToken(reply, secret, now, secure);
@@ -246,7 +255,7 @@ export function registerArticleRoutes(
         return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
       const settings = await getModerationSettings(deps.content);
       const page = await pageOfComment(deps.content, {
-        postId: found.article.id,
+        postId: result.postId,
         commentId: result.id,
         displayDepth: settings.displayDepth,
       });
@@ -266,10 +275,10 @@ export function registerArticleRoutes(
         values.parentId && /^\d{1,10}$/.test(values.parentId)
           ? await findCommentById(deps.content.db, Number(values.parentId))
           : undefined;
-      if (parent && parent.post_id === found.article.id && parent.status === 'approved')
+      if (parent && parent.post_id === post?.id && parent.status === 'approved')
         form.replyTo = { id: parent.id, authorName: parent.author_name };
       else form.values.parentId = '';
-      return sendArticle(ctx, req, reply, found.article, { form, status: HTTP_ERRORS[err.code].status, query: {} });
+      return sendArticle(ctx, req, reply, await article(), { form, status: HTTP_ERRORS[err.code].status, query: {} });
     }
   });
 }
