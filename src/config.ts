@@ -10,6 +10,11 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Keep rendered pages for anonymous readers (ANNALIST_PAGE_CACHE=off turns it off, e.g. to benchmark rendering). */
   pageCache: boolean;
+  /**
+   * Which proxies to believe about the reader's address (X-Forwarded-For): false (none, the default), true
+   * (any), a hop count, or addresses/CIDRs. Behind nginx on the same machine: ANNALIST_TRUST_PROXY=loopback.
+   */
+  trustProxy: boolean | number | string;
   /** SMTP server for the mail outbox (SMTP_URL, e.g. smtp://127.0.0.1:2525); unset: mail waits in the outbox. */
   smtpUrl?: string;
   /** From address of outgoing mail (MAIL_FROM). */
@@ -46,5 +51,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL such as smtp://127.0.0.1:2525');
   const mailFrom = overrides.mailFrom ?? env.MAIL_FROM ?? 'Annalist <noreply@localhost>';
   const pageCache = overrides.pageCache ?? cacheText === 'on';
-  return { host, port, dataDir, baseUrl, logLevel, pageCache, smtpUrl, mailFrom };
+  const proxyText = (env.ANNALIST_TRUST_PROXY ?? 'off').trim();
+  const trustProxy =
+    proxyText === 'off' || proxyText === ''
+      ? false
+      : proxyText === 'all'
+        ? true
+        : /^\d{1,2}$/.test(proxyText)
+          ? Number(proxyText)
+          : proxyText;
+  return { host, port, dataDir, baseUrl, logLevel, pageCache, smtpUrl, mailFrom, trustProxy };
 }

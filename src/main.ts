@@ -42,6 +42,7 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     baseUrl: config.baseUrl,
     mediaDir: site.mediaDir,
     pageCache: config.pageCache,
+    trustProxy: config.trustProxy,
     logger:
       config.logLevel === 'silent'
         ? false

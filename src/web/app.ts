@@ -37,7 +37,8 @@ const wantsJson = (req: FastifyRequest) => req.url.startsWith('/api/');
 export function buildApp(deps: WebDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.logger ?? false,
-    trustProxy: false,
+    // Fastify documents a hop count as well; its types list only boolean and addresses.
+    trustProxy: (deps.trustProxy ?? false) as boolean | string,
     routerOptions: { maxParamLength: 300, ignoreDuplicateSlashes: false },
     bodyLimit: 1024 * 1024,
     // A malformed URL (bad percent-encoding, invalid UTF-8) gets our readable 400 page, not Fastify's default.

@@ -13,6 +13,8 @@ export interface WebDeps {
   mediaDir: string;
   /** Cache rendered pages for readers (default true). */
   pageCache?: boolean;
+  /** Proxies whose X-Forwarded-For names the reader (see Config.trustProxy); default none. */
+  trustProxy?: boolean | number | string;
   /** Fastify logger options; false in tests. */
   logger?: boolean | Record<string, unknown>;
 }

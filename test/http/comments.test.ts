@@ -419,3 +419,47 @@ describe('signed-in users', () => {
     assert.equal(row.status, 'approved', 'a first comment from a signed-in user is not held');
   });
 });
+
+describe('behind a reverse proxy', () => {
+  test('with ANNALIST_TRUST_PROXY the reader’s own address (X-Forwarded-For) is the one limited and recorded', async () => {
+    const { buildApp } = await import('../../src/web/app.ts');
+    const app = buildApp({
+      content: t.site.content,
+      contentVersion: t.site.storage.contentVersion,
+      baseUrl: ORIGIN,
+      mediaDir: t.site.mediaDir,
+      trustProxy: 'loopback',
+      logger: false,
+    });
+    await app.ready();
+    const page = await app.inject({
+      url: ARTICLE,
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': '198.51.100.77' },
+    });
+    const cookie = (page.headers['set-cookie'] as string).split(';')[0]!;
+    later(10);
+    const res = await app.inject({
+      method: 'POST',
+      url: `${ARTICLE}comments`,
+      remoteAddress: '127.0.0.1',
+      headers: {
+        cookie,
+        origin: ORIGIN,
+        'x-forwarded-for': '198.51.100.77',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams(
+        comment({ email: 'proxied@example.net', body: 'Sent through the proxy in front.' }),
+      ).toString(),
+    });
+    assert.equal(res.statusCode, 303);
+    const row = await t.site.content.db
+      .selectFrom('comments')
+      .select('ip')
+      .where('author_email', '=', 'proxied@example.net')
+      .executeTakeFirstOrThrow();
+    assert.equal(row.ip, '198.51.100.77');
+    await app.close();
+  });
+});

@@ -23,6 +23,7 @@ import { SESSION_COOKIE } from '../admin-session.ts';
 import { COMMENTS_SCRIPT_URL } from '../assets.ts';
 import { checkFormToken, issueFormToken, readCookie } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
+import { postRateLimited } from '../rate-limit.ts';
 import { sendPage } from '../render.tsx';
 import { ArticleView, articleHead } from '../views/article.tsx';
 import { type CommentFormState, CommentsSection, emptyCommentForm } from '../views/comments.tsx';
@@ -140,17 +141,6 @@ function formFromBody(body: Record<string, unknown>): CommentFormState['values']
   };
 }
 
-// A simple per-address limit on posts, in this process (several processes share the database's flood check).
-const POSTS_PER_MINUTE = 20;
-const recentPosts = new Map<string, number[]>();
-function rateLimited(ip: string, now: number): boolean {
-  const times = (recentPosts.get(ip) ?? []).filter((t) => now - t < 60_000);
-  times.push(now);
-  recentPosts.set(ip, times);
-  if (recentPosts.size > 50_000) recentPosts.clear();
-  return times.length > POSTS_PER_MINUTE;
-}
-
 /** Same-origin check for browser POSTs: Origin (or, without it, Referer) must be this site. */
 export function sameOrigin(req: FastifyRequest, baseUrl: string): boolean {
   const origin = req.headers.origin ?? (req.headers.referer ? safeOrigin(req.headers.referer) : undefined);
@@ -206,7 +196,7 @@ export function registerArticleRoutes(
     try {
       if (!sameOrigin(req, deps.baseUrl))
         throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
-      if (rateLimited(req.ip, now.getTime()))
+      if (postRateLimited(req.ip, now.getTime()))
         throw new AppError(
           'RATE_LIMITED',
           'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',
