@@ -33,7 +33,7 @@ after(async () => {
 test('titles, tags and excerpts full of markup and quotes still make well-formed feeds that parse back to the same text', async () => {
   for (const path of ['/feed/', '/feed/atom/']) {
     const res = await t.app.inject(path);
-    const file = join(dir, path.replaceAll('/', '_') + '.xml');
+    const file = join(dir, `${path.replaceAll('/', '_')}.xml`);
     writeFileSync(file, res.body);
     execFileSync('xmllint', ['--noout', file]);
     const feed = parseFeed(res.body);

@@ -16,8 +16,7 @@ export async function reportComment(
   input: { commentId: number; reporter: string; reason: ReportReason; note: string },
 ): Promise<{ held: boolean }> {
   const comment = await findCommentById(deps.db, input.commentId);
-  if (!comment || comment.status !== 'approved')
-    throw new AppError('NOT_FOUND', 'That comment is not there to report.');
+  if (comment?.status !== 'approved') throw new AppError('NOT_FOUND', 'That comment is not there to report.');
   const settings = await getModerationSettings(deps);
   const now = deps.clock.now().toISOString();
   const held = await inTransaction(deps.db, async (trx) => {

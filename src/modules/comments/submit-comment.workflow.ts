@@ -49,8 +49,10 @@ export interface SubmittedComment {
 const EMAIL =
   /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const normalise = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
-// Control characters never belong in a name or a comment (tabs and newlines aside).
+// Control characters never belong in a name or a comment (tabs and newlines aside), nor do the bidi overrides
+// that can make a name read backwards.
 const stripControls = (s: string) =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '');
 
 interface CheckedFields {
@@ -84,7 +86,7 @@ function checkFields(input: CommentSubmission, settings: ModerationSettings): Ch
 
 async function loadPost(deps: CommentDeps, slug: string): Promise<PostHeader> {
   const post = await findPostHeaderBySlug(deps.db, slug);
-  if (!post || post.type !== 'post' || !isPostVisible(post, deps.clock.now().toISOString())) {
+  if (post?.type !== 'post' || !isPostVisible(post, deps.clock.now().toISOString())) {
     throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: slug.slice(0, 200) });
   }
   return post;

@@ -81,6 +81,7 @@ interface FeedHead {
 
 // Everything an author or reader typed is escaped, in text and in attributes alike; characters XML 1.0
 // forbids are dropped rather than written.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this lists the control characters XML allows
 const INVALID_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 export const xml = (s: string): string => s.replace(INVALID_XML, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);

@@ -61,6 +61,8 @@ export interface QueueItem {
   updatedAt: string | null;
   reasons: QueueReason[];
   reportCount: number;
+  /** What readers who reported it said ("abuse: rude to another reader"), newest first. */
+  reports: string[];
   /** Sanitised HTML, as readers would see it. */
   bodyHtml: string;
   /** The Markdown as written, for the edit form. */
@@ -112,6 +114,18 @@ export async function listQueue(deps: Pick<ModerationDeps, 'db'>, query: QueueQu
     { ...filter, status: query.status },
     { limit: QUEUE_PER_PAGE, offset: (query.page - 1) * QUEUE_PER_PAGE },
   );
+  const reportRows = rows.length
+    ? await deps.db
+        .selectFrom('reports')
+        .select(['comment_id', 'reason'])
+        .where(
+          'comment_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('created_at', 'desc')
+        .execute()
+    : [];
   const items = rows.map(
     (r): QueueItem => ({
       id: r.id,
@@ -127,6 +141,7 @@ export async function listQueue(deps: Pick<ModerationDeps, 'db'>, query: QueueQu
       updatedAt: r.updated_at,
       reasons: parseReasons(r.reasons_json),
       reportCount: r.report_count,
+      reports: reportRows.filter((x) => x.comment_id === r.id).map((x) => x.reason),
       bodyHtml: r.body_html,
       bodyMd: r.body_md,
     }),

@@ -94,7 +94,7 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
     const post = c
       ? await deps.content.db.selectFrom('posts').select('slug').where('id', '=', c.post_id).executeTakeFirst()
       : undefined;
-    if (!c || c.status !== 'approved' || !post) throw new AppError('NOT_FOUND', 'That comment is not there.');
+    if (c?.status !== 'approved' || !post) throw new AppError('NOT_FOUND', 'That comment is not there.');
     return { c, slug: post.slug };
   }
 
@@ -190,7 +190,7 @@ ${items.join('\n')}
 
   async function visiblePost(slug: string) {
     const post = isSlug(slug) ? await findPostBySlug(deps.content.db, slug) : undefined;
-    if (!post || post.type !== 'post' || !isPostVisible(post, deps.content.clock.now().toISOString())) {
+    if (post?.type !== 'post' || !isPostVisible(post, deps.content.clock.now().toISOString())) {
       throw new AppError('POST_NOT_FOUND', 'There is no article at this address.');
     }
     return post;

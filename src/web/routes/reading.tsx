@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loadCategoryTree } from '../../modules/content/category.service.ts';
 import {
-  getArticleBySlug,
   getAuthorArchive,
   getCategoryArchive,
   getMonthArchive,

@@ -202,7 +202,16 @@ function QueueEntry(props: { c: QueueItem; query: QueueQuery; viewer: AdminViewe
           ) : null}
           <div>
             <dt>Reports</dt>
-            <dd>{c.reportCount}</dd>
+            <dd>
+              {c.reportCount}
+              {c.reports.length > 0 ? (
+                <ul class="queue-item__reports">
+                  {c.reports.map((text, i) => (
+                    <li key={i}>{text}</li>
+                  ))}
+                </ul>
+              ) : null}
+            </dd>
           </div>
           <div class="queue-item__reasons">
             <dt>Why it is here</dt>
