@@ -7,6 +7,7 @@ import { FORM_COOKIE, issueFormToken } from './form-token.ts';
 import { ContentGeneration } from './generation.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
 import { encodedBody, PageCache } from './page-cache.ts';
+import { PostRateLimit } from './rate-limit.ts';
 import { loadChrome, renderDocument } from './render.tsx';
 import { registerAdminRoutes } from './routes/admin.tsx';
 import { registerApiRoutes } from './routes/api.ts';
@@ -67,7 +68,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     });
     return secretPromise;
   };
-  const ctx: WebContext = { deps, cache, generation, secret };
+  const ctx: WebContext = { deps, cache, generation, secret, postLimit: new PostRateLimit(deps.commentPostsPerMinute) };
   const secureCookies = deps.baseUrl.startsWith('https:');
 
   // Browser forms post URL-encoded bodies; Fastify parses only JSON by default.

@@ -1,6 +1,7 @@
 import type { ContentDeps } from '../modules/content/content.deps.ts';
 import type { ContentGeneration } from './generation.ts';
 import type { PageCache } from './page-cache.ts';
+import type { PostRateLimit } from './rate-limit.ts';
 
 /** What the web layer is built from; main.ts makes it, tests make their own. */
 export interface WebDeps {
@@ -15,6 +16,8 @@ export interface WebDeps {
   pageCache?: boolean;
   /** Proxies whose X-Forwarded-For names the reader (see Config.trustProxy); default none. */
   trustProxy?: boolean | number | string;
+  /** Comment posts allowed per address per minute (default 20). */
+  commentPostsPerMinute?: number;
   /** Fastify logger options; false in tests. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -26,4 +29,6 @@ export interface WebContext {
   generation: ContentGeneration;
   /** The site's signing key (loaded once). */
   secret: () => Promise<Buffer>;
+  /** Per-address limit on comment posts. */
+  postLimit: PostRateLimit;
 }

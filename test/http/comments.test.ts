@@ -463,3 +463,45 @@ describe('behind a reverse proxy', () => {
     await app.close();
   });
 });
+
+describe('per-address limit', () => {
+  test('an address that posts too often in a minute is told to wait, on the form and the API alike', async () => {
+    const { buildApp } = await import('../../src/web/app.ts');
+    const app = buildApp({
+      content: t.site.content,
+      contentVersion: t.site.storage.contentVersion,
+      baseUrl: ORIGIN,
+      mediaDir: t.site.mediaDir,
+      commentPostsPerMinute: 2,
+      logger: false,
+    });
+    await app.ready();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await app.inject({ url: ARTICLE, remoteAddress: '198.51.100.200' });
+      const cookie = (page.headers['set-cookie'] as string).split(';')[0]!;
+      later(16); // past the flood check, inside the minute
+      const res = await app.inject({
+        method: 'POST',
+        url: `${ARTICLE}comments`,
+        remoteAddress: '198.51.100.200',
+        headers: { cookie, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(
+          comment({ email: `limit${i}@example.net`, body: `Limited comment ${i}.` }),
+        ).toString(),
+      });
+      statuses.push(res.statusCode);
+      if (i === 2) assert.match(res.body, /Wait a little/);
+    }
+    assert.deepEqual(statuses, [303, 303, 429]);
+    const api = await app.inject({
+      method: 'POST',
+      url: '/api/v1/posts/khalkhin-gol-1939/comments',
+      remoteAddress: '198.51.100.200',
+      payload: { name: 'Api', email: 'limit-api@example.net', body: 'Over the limit through the API.' },
+    });
+    assert.equal(api.statusCode, 429);
+    assert.equal(api.json().error.code, 'RATE_LIMITED');
+    await app.close();
+  });
+});

@@ -16,8 +16,8 @@ export interface ServedSite extends TestSite {
 /**
  * A real Annalist HTTP server on a random loopback port, over a throwaway data folder with the demo content.
  */
-export async function startServedSite(): Promise<ServedSite> {
-  const t = await startTestSite();
+export async function startServedSite(opts: Parameters<typeof startTestSite>[0] = {}): Promise<ServedSite> {
+  const t = await startTestSite(opts);
   try {
     const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
     return { ...t, origin: address };

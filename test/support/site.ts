@@ -33,7 +33,7 @@ export const TEST_BASE_URL = 'http://annalist.test';
  * and the web app built on it (not listening; use app.inject()).
  */
 export async function startTestSite(
-  opts: { demo?: boolean; pageCache?: boolean; clock?: TestClock } = {},
+  opts: { demo?: boolean; pageCache?: boolean; clock?: TestClock; commentPostsPerMinute?: number } = {},
 ): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'annalist-test-'));
   const site = await openSite(dir);
@@ -46,6 +46,7 @@ export async function startTestSite(
     baseUrl: TEST_BASE_URL,
     mediaDir: site.mediaDir,
     pageCache: opts.pageCache,
+    commentPostsPerMinute: opts.commentPostsPerMinute,
     logger: false,
   });
   await app.ready();

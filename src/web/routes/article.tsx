@@ -23,7 +23,6 @@ import { SESSION_COOKIE } from '../admin-session.ts';
 import { COMMENTS_SCRIPT_URL } from '../assets.ts';
 import { checkFormToken, issueFormToken, readCookie } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
-import { postRateLimited } from '../rate-limit.ts';
 import { sendPage } from '../render.tsx';
 import { ArticleView, articleHead } from '../views/article.tsx';
 import { type CommentFormState, CommentsSection, emptyCommentForm } from '../views/comments.tsx';
@@ -196,7 +195,7 @@ export function registerArticleRoutes(
     try {
       if (!sameOrigin(req, deps.baseUrl))
         throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
-      if (postRateLimited(req.ip, now.getTime()))
+      if (ctx.postLimit.exceeded(req.ip, now.getTime()))
         throw new AppError(
           'RATE_LIMITED',
           'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',

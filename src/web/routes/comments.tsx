@@ -16,7 +16,6 @@ import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
 import { checkFormToken, issueFormToken } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
-import { postRateLimited } from '../rate-limit.ts';
 import { sendBody, sendPage } from '../render.tsx';
 import type { WebContext } from '../web-deps.ts';
 import { sameOrigin } from './article.tsx';
@@ -274,7 +273,7 @@ ${items.join('\n')}
 
   app.post('/api/v1/posts/:slug/comments', async (req, reply) => {
     const { submission, token } = await apiSubmission(req);
-    if (postRateLimited(req.ip, deps.content.clock.now().getTime())) {
+    if (ctx.postLimit.exceeded(req.ip, deps.content.clock.now().getTime())) {
       throw new AppError(
         'RATE_LIMITED',
         'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',
