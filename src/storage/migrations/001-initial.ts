@@ -1,16 +1,10 @@
 import { type Migration, sql } from 'kysely';
 import type { Capabilities } from '../capabilities.ts';
+import { createTableWithId } from './create-table-with-id.ts';
 import type { AnyDb } from './index.ts';
 
 export function initialMigration(caps: Capabilities): Migration {
-  const id = (db: AnyDb, table: string) =>
-    db.schema
-      .createTable(table)
-      .addColumn('id', 'integer', (c) =>
-        caps.autoIncrement === 'identity'
-          ? c.primaryKey().generatedByDefaultAsIdentity()
-          : c.primaryKey().autoIncrement(),
-      );
+  const id = (db: AnyDb, table: string) => createTableWithId(db, caps, table);
 
   return {
     async up(db: AnyDb) {

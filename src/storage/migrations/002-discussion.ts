@@ -1,17 +1,11 @@
 import { type Migration, sql } from 'kysely';
 import type { Capabilities } from '../capabilities.ts';
+import { createTableWithId } from './create-table-with-id.ts';
 import type { AnyDb } from './index.ts';
 
 /** Comments, the people who write them, moderation (bans, reports, spam classifier), accounts and the mail outbox. */
 export function discussionMigration(caps: Capabilities): Migration {
-  const withId = (db: AnyDb, table: string) =>
-    db.schema
-      .createTable(table)
-      .addColumn('id', 'integer', (c) =>
-        caps.autoIncrement === 'identity'
-          ? c.primaryKey().generatedByDefaultAsIdentity()
-          : c.primaryKey().autoIncrement(),
-      );
+  const withId = (db: AnyDb, table: string) => createTableWithId(db, caps, table);
 
   return {
     async up(db: AnyDb) {
