@@ -128,7 +128,7 @@ export async function listArticleComments(
 /** The page of an article's comments that holds comment `id` in the default order, for redirects after posting. */
 export async function pageOfComment(
   deps: Pick<CommentDeps, 'db'>,
-  input: { postId: number; commentId: number; displayDepth: number },
+  input: { postId: number; commentId: number },
 ): Promise<number> {
   // Pages hold whole threads in the order their first comments were written: the page is the position of
   // this comment's thread among the article's threads. (Replies whose parent has gone count with their thread.)
