@@ -232,21 +232,7 @@ export async function confirmEmail(
       'This confirmation link has expired: links work for 7 days. Leave another comment and ask for replies to get a new one.',
       { detail: 'expired confirm token' },
     );
-  const at = isoNow(deps.clock);
-  return inTransaction(deps.db, async (db) => {
-    await db
-      .insertInto('commenters')
-      .values({ email, confirmed_at: null, unsubscribed_at: null, created_at: at })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .execute();
-    const set = await db
-      .updateTable('commenters')
-      .set({ confirmed_at: at })
-      .where('email', '=', email)
-      .where('confirmed_at', 'is', null)
-      .executeTakeFirst();
-    return { email, alreadyConfirmed: Number(set.numUpdatedRows) === 0 };
-  });
+  return { email, alreadyConfirmed: !(await stampCommenter(deps, email, 'confirmed_at')) };
 }
 
 /** The address an unsubscribe link is for (to show before the reader confirms). */
@@ -262,6 +248,15 @@ export async function unsubscribe(
   token: string,
 ): Promise<{ email: string; alreadyUnsubscribed: boolean }> {
   const { email } = await checkUnsubscribeLink(deps, token);
+  return { email, alreadyUnsubscribed: !(await stampCommenter(deps, email, 'unsubscribed_at')) };
+}
+
+/** Sets a commenter's confirmed or unsubscribed time once (creating the row if needed); true if it was unset. */
+async function stampCommenter(
+  deps: NotificationDeps,
+  email: string,
+  column: 'confirmed_at' | 'unsubscribed_at',
+): Promise<boolean> {
   const at = isoNow(deps.clock);
   return inTransaction(deps.db, async (db) => {
     await db
@@ -271,11 +266,11 @@ export async function unsubscribe(
       .execute();
     const set = await db
       .updateTable('commenters')
-      .set({ unsubscribed_at: at })
+      .set({ [column]: at })
       .where('email', '=', email)
-      .where('unsubscribed_at', 'is', null)
+      .where(column, 'is', null)
       .executeTakeFirst();
-    return { email, alreadyUnsubscribed: Number(set.numUpdatedRows) === 0 };
+    return Number(set.numUpdatedRows) === 1;
   });
 }
 
