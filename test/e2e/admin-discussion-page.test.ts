@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
 import { getModerationSettings, saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
+import { htmlErrors } from '../support/vnu.ts';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const VNU_JAR = require.resolve('vnu-jar/build/dist/vnu.jar');
 const PASSWORD = 'a long editor passphrase';
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -156,53 +151,22 @@ describe('the discussion settings page', () => {
   });
 
   test('the settings page, saved and with errors, is valid HTML according to the Nu validator', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'annalist-discussion-vnu-'));
-    try {
-      const files = new Map<string, string>();
-      const keep = (name: string, body: string) => {
-        const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.html`);
-        writeFileSync(file, body);
-        files.set(file, name);
-      };
-      for (const [name, url] of Object.entries(PAGES)) {
-        const res = await site.app.inject({ method: 'GET', url, headers: { cookie } });
-        assert.equal(res.statusCode, 200, `${name} (${url})`);
-        keep(`${name} (${url})`, res.body);
-      }
-      const form = new URLSearchParams({ csrf, ...BAD_VALUES });
-      const bad = await site.app.inject({
-        method: 'POST',
-        url: '/admin/discussion',
-        headers: { 'content-type': FORM, cookie, origin: TEST_BASE_URL },
-        payload: form.toString(),
-      });
-      assert.equal(bad.statusCode, 400);
-      keep('with errors', bad.body);
-      // A page known to be invalid proves the validator really read the files.
-      const control = join(dir, 'control.html');
-      writeFileSync(
-        control,
-        '<!DOCTYPE html><html lang="en"><head><title>c</title></head><body><p id="x"></p><p id="x"></p></body></html>',
-      );
-      const args = ['-jar', VNU_JAR, '--errors-only', '--format', 'json', control, ...files.keys()];
-      const run = await promisify(execFile)('java', args, { maxBuffer: 16 * 1024 * 1024 }).catch(
-        (err: { stdout: string; stderr: string }) => err,
-      );
-      const report = JSON.parse(run.stderr || run.stdout) as {
-        messages: { type: string; url?: string; lastLine?: number; message: string; extract?: string }[];
-      };
-      const fileOf = (m: { url?: string }) => (m.url ? fileURLToPath(m.url) : '');
-      assert.ok(
-        report.messages.some((m) => fileOf(m) === control),
-        'the validator flags the control page',
-      );
-      const errors = report.messages.filter((m) => fileOf(m) !== control);
-      const listing = errors
-        .map((m) => `${files.get(fileOf(m)) ?? m.url} line ${m.lastLine}: ${m.message}\n    ${m.extract ?? ''}`)
-        .join('\n');
-      assert.equal(errors.length, 0, `validator errors:\n${listing}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const pages: { name: string; html: string }[] = [];
+    for (const [name, url] of Object.entries(PAGES)) {
+      const res = await site.app.inject({ method: 'GET', url, headers: { cookie } });
+      assert.equal(res.statusCode, 200, `${name} (${url})`);
+      pages.push({ name: `${name} (${url})`, html: res.body });
     }
+    const form = new URLSearchParams({ csrf, ...BAD_VALUES });
+    const bad = await site.app.inject({
+      method: 'POST',
+      url: '/admin/discussion',
+      headers: { 'content-type': FORM, cookie, origin: TEST_BASE_URL },
+      payload: form.toString(),
+    });
+    assert.equal(bad.statusCode, 400);
+    pages.push({ name: 'with errors', html: bad.body });
+    const errors = await htmlErrors(pages);
+    assert.equal(errors.length, 0, `validator errors:\n${errors.join('\n')}`);
   });
 });
