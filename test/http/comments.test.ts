@@ -505,3 +505,40 @@ describe('per-address limit', () => {
     await app.close();
   });
 });
+
+describe('check before posting', () => {
+  test('says why a comment would be held, keeps the text and stores nothing', async () => {
+    const reader = new Reader('198.51.100.31');
+    await reader.open();
+    later(10);
+    const count = async () =>
+      Number(
+        (
+          await t.site.content.db
+            .selectFrom('comments')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    const body =
+      'Sources: [one](https://example.org/1), [two](https://example.org/2) and [three](https://example.org/3).';
+    const res = await reader.post({ ...comment({ email: 'checker@example.net', body }), intent: 'check' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /may be held for a moderator to read first, because/);
+    assert.match(res.body, /link/i);
+    assert.ok(res.body.includes('Sources: [one](https://example.org/1)'), 'the text is kept in the form');
+    assert.equal(await count(), before, 'nothing stored');
+    const preview = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/posts/khalkhin-gol-1939/comments/preview',
+      payload: { name: 'Checker', email: 'checker@example.net', body },
+      remoteAddress: '198.51.100.31',
+    });
+    assert.equal(preview.statusCode, 200);
+    const codes = preview.json().warnings.map((w: { code: string }) => w.code);
+    assert.ok(codes.includes('TOO_MANY_LINKS'), codes.join(','));
+    assert.ok(codes.includes('FIRST_COMMENT'), codes.join(','));
+    assert.ok(!codes.includes('TOO_FAST') && !codes.includes('HONEYPOT'), 'robot traps stay hidden');
+  });
+});
