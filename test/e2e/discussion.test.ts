@@ -97,6 +97,30 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     await page.close();
   });
 
+  test('checks a comment before posting and is told why it may be held, without posting it', async () => {
+    await saveModerationSettings(site.site.content, {
+      holdFirstComment: false,
+      minFormSeconds: 0,
+      floodSeconds: 0,
+      maxLinks: 1,
+    });
+    const { page } = await open(ARTICLE);
+    const words = 'Two sources: [Coox](https://example.org/coox) and [Drea](https://example.org/drea).';
+    await page.getByLabel('Comment', { exact: true }).fill(words);
+    await fillIdentity(page, 'Careful Writer', 'careful@example.net');
+    await page.getByRole('button', { name: 'Check before posting' }).click();
+    await page.getByRole('alert').filter({ hasText: 'may be held for a moderator' }).waitFor();
+    assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), words);
+    const stored = await site.site.content.db
+      .selectFrom('comments')
+      .select('id')
+      .where('author_email', '=', 'careful@example.net')
+      .execute();
+    assert.equal(stored.length, 0, 'nothing was posted');
+    await saveModerationSettings(site.site.content, { maxLinks: 2 });
+    await page.close();
+  });
+
   test('a permalink to a comment on a later comments page lands on that comment', async () => {
     // Enough new threads to push the last one onto comments page 2.
     const post = await site.site.content.db
