@@ -52,13 +52,40 @@ function nextMonth(month: string): string {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 }
 
+/** A post without its body: what lists, neighbours and search results need (bodies are ~100 times larger). */
+export type PostListingRow = Omit<PostRow, 'body_md' | 'body_html' | 'toc_json'>;
+
+const LISTING_COLUMNS = [
+  'posts.id',
+  'posts.type',
+  'posts.slug',
+  'posts.title',
+  'posts.standfirst',
+  'posts.excerpt',
+  'posts.status',
+  'posts.published_at',
+  'posts.updated_at',
+  'posts.created_at',
+  'posts.primary_category_id',
+  'posts.cover_src',
+  'posts.cover_alt',
+  'posts.cover_caption',
+  'posts.cover_credit',
+  'posts.seo_title',
+  'posts.seo_description',
+  'posts.word_count',
+  'posts.render_version',
+  'posts.comments_open',
+  'posts.comment_count',
+] as const;
+
 export async function listVisiblePosts(
   db: Db,
   f: VisiblePostFilter,
   page: { limit: number; offset: number },
-): Promise<PostRow[]> {
+): Promise<PostListingRow[]> {
   return visiblePostsQuery(db, f)
-    .selectAll('posts')
+    .select(LISTING_COLUMNS)
     .orderBy('posts.published_at', 'desc')
     .orderBy('posts.id', 'desc')
     .limit(page.limit)
@@ -95,9 +122,9 @@ export async function findPostById(db: Db, id: number): Promise<PostRow | undefi
   return db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findPostsByIds(db: Db, ids: number[]): Promise<PostRow[]> {
+export async function findPostsByIds(db: Db, ids: number[]): Promise<PostListingRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('posts').selectAll().where('id', 'in', ids).execute();
+  return db.selectFrom('posts').select(LISTING_COLUMNS).where('id', 'in', ids).execute();
 }
 
 export function isPostVisible(row: Pick<PostRow, 'status' | 'published_at'>, now: string): boolean {
@@ -122,9 +149,9 @@ export async function findAdjacentPosts(
   db: Db,
   row: PostRow,
   now: string,
-): Promise<{ previous?: PostRow; next?: PostRow }> {
+): Promise<{ previous?: PostListingRow; next?: PostListingRow }> {
   if (row.primary_category_id === null || row.published_at === null) return {};
-  const base = visiblePostsQuery(db, { now, categoryIds: [row.primary_category_id] }).selectAll('posts');
+  const base = visiblePostsQuery(db, { now, categoryIds: [row.primary_category_id] }).select(LISTING_COLUMNS);
   const at = row.published_at;
   const [previous, next] = await Promise.all([
     base
@@ -182,8 +209,28 @@ export async function findNextScheduledTime(db: Db, now: string): Promise<string
   return (row?.at as string | null) ?? undefined;
 }
 
-export async function listVisiblePages(db: Db, now: string): Promise<PostRow[]> {
-  return db.selectFrom('posts').selectAll().where('type', '=', 'page').where(visible(now)).orderBy('title').execute();
+export async function listVisiblePages(db: Db, now: string): Promise<PostListingRow[]> {
+  return db
+    .selectFrom('posts')
+    .select(LISTING_COLUMNS)
+    .where('type', '=', 'page')
+    .where(visible(now))
+    .orderBy('title')
+    .execute();
+}
+
+/** The stored renders of some posts, for feeds that carry whole articles. */
+export async function findPostBodies(
+  db: Db,
+  ids: number[],
+): Promise<Map<number, Pick<PostRow, 'body_md' | 'body_html' | 'toc_json' | 'render_version'>>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('posts')
+    .select(['id', 'body_md', 'body_html', 'toc_json', 'render_version'])
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function insertPost(db: Db, row: NewPostRow): Promise<number> {

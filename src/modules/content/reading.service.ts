@@ -23,9 +23,11 @@ import {
   findAdjacentPosts,
   findCurrentSlugFor,
   findNextScheduledTime,
+  findPostBodies,
   findPostBySlug,
   isPostVisible,
   listVisiblePosts,
+  type PostListingRow,
   type VisiblePostFilter,
 } from './post.repository.ts';
 import { authorsOfPosts, findAuthorBySlug, findTagBySlug, tagsOfPosts } from './taxonomy.repository.ts';
@@ -35,7 +37,7 @@ type ReadDeps = Pick<ContentDeps, 'db' | 'clock'>;
 const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
 
 /** Turns rows into summaries with authors, tags and category, in two queries for the whole list. */
-async function summarise(deps: ReadDeps, rows: PostRow[], tree: CategoryTree): Promise<PostSummary[]> {
+async function summarise(deps: ReadDeps, rows: PostListingRow[], tree: CategoryTree): Promise<PostSummary[]> {
   const ids = rows.map((r) => r.id);
   const [authors, tags] = await Promise.all([authorsOfPosts(deps.db, ids), tagsOfPosts(deps.db, ids)]);
   return rows.map((r) => {
@@ -182,7 +184,10 @@ export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }):
 }
 
 /** The stored render when it came from this renderer; a fresh one otherwise (after an upgrade). */
-function renderedBody(row: PostRow): { html: string; toc: TocEntry[] } {
+function renderedBody(row: Pick<PostRow, 'body_md' | 'body_html' | 'toc_json' | 'render_version'>): {
+  html: string;
+  toc: TocEntry[];
+} {
   if (row.render_version === RENDER_VERSION)
     return { html: row.body_html, toc: JSON.parse(row.toc_json) as TocEntry[] };
   const r = renderMarkdown(row.body_md);
@@ -190,7 +195,7 @@ function renderedBody(row: PostRow): { html: string; toc: TocEntry[] } {
 }
 
 /** Summaries for posts found by id (search hits), keeping the given order. */
-export async function summariesByIds(deps: ReadDeps, rows: PostRow[]): Promise<PostSummary[]> {
+export async function summariesByIds(deps: ReadDeps, rows: PostListingRow[]): Promise<PostSummary[]> {
   return summarise(deps, rows, await loadCategoryTree(deps));
 }
 
@@ -215,8 +220,20 @@ export async function listLatestArticles(
     title = tag.name;
   }
   const rows = await listVisiblePosts(deps.db, f, { limit, offset: 0 });
-  const summaries = await summarise(deps, rows, tree);
-  return { title, items: summaries.map((s, i) => ({ ...s, bodyHtml: renderedBody(rows[i]!).html })) };
+  const [summaries, bodies] = await Promise.all([
+    summarise(deps, rows, tree),
+    findPostBodies(
+      deps.db,
+      rows.map((r) => r.id),
+    ),
+  ]);
+  return {
+    title,
+    items: summaries.map((s) => {
+      const body = bodies.get(s.id);
+      return { ...s, bodyHtml: body ? renderedBody(body).html : '' };
+    }),
+  };
 }
 
 /** When the next scheduled post goes live without any write: a cache of reader pages must end by then. */
