@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { type AxeViolation, axeViolations, describeViolations } from '../support/axe.ts';
 import {
   DESKTOP,
   launchBrowser,
@@ -12,16 +11,6 @@ import {
   type TestBrowser,
 } from '../support/browser.ts';
 import { DEMO_PAGE_TYPES } from '../support/site.ts';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  helpUrl: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
 
 let site: ServedSite;
 let browser: TestBrowser;
@@ -36,22 +25,7 @@ after(async () => {
 
 async function violationsOn(page: Page, url: string): Promise<AxeViolation[]> {
   await page.goto(site.origin + url);
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown }> } })
-      .axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations as AxeViolation[];
-  });
-}
-
-function describeViolations(pageName: string, url: string, violations: AxeViolation[]): string {
-  return violations
-    .map((v) => {
-      const targets = v.nodes.map((n) => `      ${n.target.map(String).join(' ')}`).join('\n');
-      return `${pageName} (${url}): ${v.id} [${v.impact}] ${v.help}\n    ${v.helpUrl}\n${targets}`;
-    })
-    .join('\n');
+  return axeViolations(page);
 }
 
 // The sweeps run side by side, each in its own tab. Dark mode is a separate palette readers get from their
@@ -71,7 +45,7 @@ describe('every page type passes an automated accessibility check', { concurrenc
         const failures: string[] = [];
         for (const [name, url] of Object.entries(DEMO_PAGE_TYPES)) {
           const violations = await violationsOn(page, url);
-          if (violations.length > 0) failures.push(describeViolations(name, url, violations));
+          if (violations.length > 0) failures.push(describeViolations(`${name} (${url})`, violations));
         }
         assert.equal(failures.length, 0, `axe violations ${label}:\n${failures.join('\n')}`);
       } finally {

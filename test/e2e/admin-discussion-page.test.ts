@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
 import { getModerationSettings, saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'a long editor passphrase';
 const FORM = 'application/x-www-form-urlencoded';
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
 
 let site: ServedSite;
 let browser: TestBrowser;
@@ -63,22 +53,6 @@ const PAGES: Record<string, string> = {
 
 /** The form sent with values no setting accepts, so the page comes back with every kind of error shown. */
 const BAD_VALUES = { minLength: '0', maxLength: 'lots', displayDepth: '11', moderationWords: 'x'.repeat(101) };
-
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown }> } })
-      .axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations as AxeViolation[];
-  });
-}
-
-const describeViolations = (name: string, violations: AxeViolation[]) =>
-  violations
-    .map(
-      (v) => `${name}: ${v.id} [${v.impact}] ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}`).join('\n')}`,
-    )
-    .join('\n');
 
 /** Sends the settings form in the browser with `values` typed in, past the browser's own checks. */
 async function sendSettings(page: Page, values: Record<string, string>) {

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createSignInLink, createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
 import { renderCommentMarkdown } from '../../src/modules/comments/comment-markdown.ts';
 import type { CommentStatus } from '../../src/storage/schema.ts';
+import { type AxeViolation, axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'a long moderator passphrase';
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
 
 let site: ServedSite;
 let browser: TestBrowser;
@@ -116,20 +106,8 @@ async function violationsOn(page: Page, url: string): Promise<AxeViolation[]> {
   const res = await page.goto(site.origin + url);
   assert.equal(res?.status(), 200, `${url} answers 200`);
   assert.equal(new URL(page.url()).pathname, new URL(site.origin + url).pathname, `${url} is not a redirect`);
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown }> } })
-      .axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations as AxeViolation[];
-  });
+  return axeViolations(page);
 }
-
-const describeViolations = (name: string, violations: AxeViolation[]) =>
-  violations
-    .map(
-      (v) => `${name}: ${v.id} [${v.impact}] ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}`).join('\n')}`,
-    )
-    .join('\n');
 
 describe('administration pages', () => {
   test('a moderator signed in finds no axe violations on the queue, its tabs and the bans page, light and dark', async () => {
@@ -148,12 +126,7 @@ describe('administration pages', () => {
       await page.emulateMedia({ colorScheme: 'light' });
       await page.goto(`${site.origin}/admin/moderation`);
       for (const summary of await page.locator('summary').all()) await summary.click();
-      await page.addScriptTag({ content: AXE_SOURCE });
-      const opened = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown }> } })
-          .axe;
-        return (await axe.run(document, { resultTypes: ['violations'] })).violations as AxeViolation[];
-      });
+      const opened = await axeViolations(page);
       if (opened.length > 0) failures.push(describeViolations('queue with every form open', opened));
       assert.equal(failures.length, 0, `axe violations:\n${failures.join('\n')}`);
       assert.ok(await page.getByRole('button', { name: 'Approve' }).first().isVisible());
