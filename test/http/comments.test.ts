@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { buildApp } from '../../src/web/app.ts';
+import type { WebDeps } from '../../src/web/web-deps.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
 
 let t: TestSite;
@@ -57,6 +59,20 @@ const comment = (over: Record<string, string> = {}) => ({
   body: 'The encirclement closed faster than the Kwantung Army believed possible.',
   ...over,
 });
+
+/** A second app on the same site, with web options the shared one does not have. */
+async function appWith(options: Pick<WebDeps, 'trustProxy' | 'commentPostsPerMinute'>) {
+  const app = buildApp({
+    content: t.site.content,
+    contentVersion: t.site.storage.contentVersion,
+    baseUrl: ORIGIN,
+    mediaDir: t.site.mediaDir,
+    logger: false,
+    ...options,
+  });
+  await app.ready();
+  return app;
+}
 
 /** Lets the clock run on so the too-fast and flood checks see a person's pace. */
 const later = (seconds: number) => t.clock.set(new Date(t.clock.now().getTime() + seconds * 1000));
@@ -422,16 +438,7 @@ describe('signed-in users', () => {
 
 describe('behind a reverse proxy', () => {
   test('with ANNALIST_TRUST_PROXY the reader’s own address (X-Forwarded-For) is the one limited and recorded', async () => {
-    const { buildApp } = await import('../../src/web/app.ts');
-    const app = buildApp({
-      content: t.site.content,
-      contentVersion: t.site.storage.contentVersion,
-      baseUrl: ORIGIN,
-      mediaDir: t.site.mediaDir,
-      trustProxy: 'loopback',
-      logger: false,
-    });
-    await app.ready();
+    const app = await appWith({ trustProxy: 'loopback' });
     const page = await app.inject({
       url: ARTICLE,
       remoteAddress: '127.0.0.1',
@@ -466,16 +473,7 @@ describe('behind a reverse proxy', () => {
 
 describe('per-address limit', () => {
   test('an address that posts too often in a minute is told to wait, on the form and the API alike', async () => {
-    const { buildApp } = await import('../../src/web/app.ts');
-    const app = buildApp({
-      content: t.site.content,
-      contentVersion: t.site.storage.contentVersion,
-      baseUrl: ORIGIN,
-      mediaDir: t.site.mediaDir,
-      commentPostsPerMinute: 2,
-      logger: false,
-    });
-    await app.ready();
+    const app = await appWith({ commentPostsPerMinute: 2 });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
       const page = await app.inject({ url: ARTICLE, remoteAddress: '198.51.100.200' });
