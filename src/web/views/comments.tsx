@@ -121,6 +121,37 @@ function Field(props: {
   );
 }
 
+/** One of the writer's details: a labelled input whose error, when there is one, is tied to it. */
+function InputField(props: {
+  name: 'name' | 'email' | 'url';
+  label: string;
+  type: 'text' | 'email' | 'url';
+  value: string;
+  error: string | undefined;
+  maxLength: number;
+  required?: boolean;
+}) {
+  const id = `comment-${props.name}`;
+  return (
+    <Field id={id} name={props.name} label={props.label} error={props.error}>
+      {(d, invalid) => (
+        <input
+          id={id}
+          name={props.name}
+          // Preact types each input type separately; these three take the same attributes.
+          type={props.type as 'text'}
+          value={props.value}
+          required={props.required}
+          maxLength={props.maxLength}
+          autocomplete={props.name}
+          aria-describedby={d}
+          aria-invalid={invalid ? 'true' : undefined}
+        />
+      )}
+    </Field>
+  );
+}
+
 export function CommentForm(props: { slug: string; form: CommentFormState }) {
   const { form } = props;
   const v = form.values;
@@ -220,50 +251,17 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
         </p>
       ) : (
         <div class="comment-form__who">
-          <Field id="comment-name" name="name" label="Name" error={e.name}>
-            {(d, invalid) => (
-              <input
-                id="comment-name"
-                name="name"
-                type="text"
-                value={v.name}
-                required
-                maxLength={80}
-                autocomplete="name"
-                aria-describedby={d}
-                aria-invalid={invalid ? 'true' : undefined}
-              />
-            )}
-          </Field>
-          <Field id="comment-email" name="email" label="Email (never shown)" error={e.email}>
-            {(d, invalid) => (
-              <input
-                id="comment-email"
-                name="email"
-                type="email"
-                value={v.email}
-                required
-                maxLength={254}
-                autocomplete="email"
-                aria-describedby={d}
-                aria-invalid={invalid ? 'true' : undefined}
-              />
-            )}
-          </Field>
-          <Field id="comment-url" name="url" label="Website (optional)" error={e.url}>
-            {(d, invalid) => (
-              <input
-                id="comment-url"
-                name="url"
-                type="url"
-                value={v.url}
-                maxLength={300}
-                autocomplete="url"
-                aria-describedby={d}
-                aria-invalid={invalid ? 'true' : undefined}
-              />
-            )}
-          </Field>
+          <InputField name="name" label="Name" type="text" value={v.name} error={e.name} maxLength={80} required />
+          <InputField
+            name="email"
+            label="Email (never shown)"
+            type="email"
+            value={v.email}
+            error={e.email}
+            maxLength={254}
+            required
+          />
+          <InputField name="url" label="Website (optional)" type="url" value={v.url} error={e.url} maxLength={300} />
         </div>
       )}
       {/* A trap for robots: people never see or fill this field. */}
