@@ -64,6 +64,14 @@ export interface PostTable {
   comments_open: ColumnType<number, number | undefined, number>;
   /** Approved comments, kept in step by the comment use cases. */
   comment_count: ColumnType<number, number | undefined, number>;
+  /** Bumped by every save; a save names the version it started from (optimistic concurrency). */
+  version: ColumnType<number, number | undefined, number>;
+  /** Sent for review (status stays draft until an editor schedules or publishes). */
+  submitted_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Taken down after being published (status is draft again). */
+  unpublished_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The account that created the post. */
+  owner_user_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PostTagTable {
@@ -104,6 +112,13 @@ export interface UserTable {
   password_hash: string | null;
   created_at: string;
   disabled_at: string | null;
+  /** The byline this account writes under (authors edit only posts that carry it). */
+  author_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Base32 TOTP secret; a second factor is on once totp_enabled_at is set. */
+  totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  totp_enabled_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The last TOTP time step accepted, so one code cannot be used twice. */
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionTable {
@@ -194,6 +209,90 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+export interface PostCategoryTable {
+  post_id: number;
+  category_id: number;
+}
+
+export type RevisionKind = 'save' | 'autosave' | 'publish' | 'restore';
+
+export interface PostRevisionTable {
+  id: Generated<number>;
+  post_id: number;
+  /** 1, 2, 3… per post. */
+  number: number;
+  kind: RevisionKind;
+  title: string;
+  slug: string;
+  standfirst: string;
+  excerpt: string;
+  body_md: string;
+  /** Everything else the writer set (category, tags, authors, cover, SEO, publish time) as JSON. */
+  meta_json: string;
+  status: string;
+  user_id: number | null;
+  created_at: string;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  /** At most one pending job per key (e.g. "publish:42"). */
+  unique_key: string | null;
+  payload_json: ColumnType<string, string | undefined, string>;
+  run_at: string;
+  /** Lease: the worker that claimed it holds it until then. */
+  locked_until: string | null;
+  locked_by: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  done_at: string | null;
+  created_at: string;
+}
+
+export interface MediaTable {
+  id: Generated<number>;
+  user_id: number | null;
+  sha256: string;
+  original_name: string;
+  mime: string;
+  width: number;
+  height: number;
+  alt: string;
+  caption: string;
+  credit: string;
+  created_at: string;
+}
+
+/** The re-encoded files of one upload (sizes and formats), kept in the database so app processes are stateless. */
+export interface MediaFileTable {
+  media_id: number;
+  /** Served as /media/<name>, e.g. "12-800w.webp". */
+  name: string;
+  format: string;
+  width: number;
+  height: number;
+  bytes: Buffer;
+}
+
+export type MenuName = 'primary' | 'footer';
+
+export interface MenuItemTable {
+  id: Generated<number>;
+  menu: MenuName;
+  label: string;
+  url: string;
+  position: number;
+}
+
+/** Old addresses of renamed or merged categories (path) and tags (slug), answered with a 301. */
+export interface TaxonomyHistoryTable {
+  kind: 'category' | 'tag';
+  old_path: string;
+  target_id: number;
+  changed_at: string;
+}
+
 export interface DatabaseSchema {
   settings: SettingTable;
   authors: AuthorTable;
@@ -213,6 +312,13 @@ export interface DatabaseSchema {
   used_form_tokens: UsedFormTokenTable;
   spam_tokens: SpamTokenTable;
   outbox: OutboxTable;
+  post_categories: PostCategoryTable;
+  post_revisions: PostRevisionTable;
+  jobs: JobTable;
+  media: MediaTable;
+  media_files: MediaFileTable;
+  menu_items: MenuItemTable;
+  taxonomy_history: TaxonomyHistoryTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

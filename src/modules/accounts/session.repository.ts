@@ -28,6 +28,10 @@ export async function findSessionWithUser(db: Db, tokenHash: string): Promise<Se
       'users.password_hash',
       'users.created_at',
       'users.disabled_at',
+      'users.author_id',
+      'users.totp_secret',
+      'users.totp_enabled_at',
+      'users.totp_last_step',
     ])
     .where('sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();

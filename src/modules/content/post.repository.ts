@@ -53,7 +53,10 @@ function nextMonth(month: string): string {
 }
 
 /** A post without its body: what lists, neighbours and search results need (bodies are ~100 times larger). */
-export type PostListingRow = Omit<PostRow, 'body_md' | 'body_html' | 'toc_json'>;
+export type PostListingRow = Omit<
+  PostRow,
+  'body_md' | 'body_html' | 'toc_json' | 'version' | 'submitted_at' | 'unpublished_at' | 'owner_user_id'
+>;
 
 const LISTING_COLUMNS = [
   'posts.id',

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Capabilities } from '../capabilities.ts';
 import { initialMigration } from './001-initial.ts';
 import { discussionMigration } from './002-discussion.ts';
+import { writingMigration } from './003-writing.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -10,12 +11,16 @@ import { discussionMigration } from './002-discussion.ts';
 export function migrationProvider(caps: Capabilities): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-initial': initialMigration(caps), '002-discussion': discussionMigration(caps) };
+      return {
+        '001-initial': initialMigration(caps),
+        '002-discussion': discussionMigration(caps),
+        '003-writing': writingMigration(caps),
+      };
     },
   };
 }
 
-export const MIGRATION_NAMES = ['001-initial', '002-discussion'];
+export const MIGRATION_NAMES = ['001-initial', '002-discussion', '003-writing'];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now
 export type AnyDb = Kysely<any>;

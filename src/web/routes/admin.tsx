@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
+import type { FastifyInstance } from 'fastify';
 import {
   checkSignInLink,
   findSession,
@@ -7,9 +6,7 @@ import {
   signIn,
   signOut,
 } from '../../modules/accounts/accounts.service.ts';
-import type { SignedIn } from '../../modules/accounts/accounts.types.ts';
 import { PASSWORD_MIN_LENGTH } from '../../modules/accounts/password.ts';
-import { can } from '../../modules/accounts/policies.ts';
 import { SignInThrottle } from '../../modules/accounts/sign-in-throttle.ts';
 import {
   addBanByHand,
@@ -35,6 +32,7 @@ import {
 } from '../../modules/moderation/queue.service.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { type AdminKit, idParam, makeAdminKit, one, type Query, requireForScope, seeOther } from '../admin-kit.tsx';
 import {
   addFormParser,
   checkCsrfToken,
@@ -47,31 +45,19 @@ import {
 } from '../admin-session.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { loadChrome } from '../render.tsx';
-import { type AdminViewer, noticeText, renderAdminPage } from '../views/admin-layout.tsx';
+import { noticeText } from '../views/admin-layout.tsx';
 import { BansView, QueueView, SignInView, WelcomeView } from '../views/admin-pages.tsx';
 import type { WebContext } from '../web-deps.ts';
 import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
 
-type Query = Record<string, string | string[] | undefined>;
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the staff scope's preHandler: who is signed in, and the CSRF token their forms carry. */
-    adminViewer?: AdminViewer & { signedIn: SignedIn };
-  }
-}
+/** Every route file of the administration, registered inside the signed-in scope. */
+const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => void)[] = [
+  (staff, kit) => registerDiscussionAdminRoutes(staff, kit.ctx),
+];
 
 const HOME = '/admin/moderation';
 
 const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in the address is not valid.`);
-
-/** One string from the query, or undefined when absent or empty; several values are a 400. */
-function one(q: Query, key: string, max = 200): string | undefined {
-  const v = q[key];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string' || v.length > max) throw badQuery(key);
-  return v;
-}
 
 function readQueueQuery(q: Query): QueueQuery {
   const status = one(q, 'status') ?? 'held';
@@ -111,12 +97,6 @@ function backTo(raw: string | null, notice: string, n?: number): string {
 const safeNext = (raw: string | undefined | null) =>
   raw && /^\/admin\/[A-Za-z0-9/_?=&%.-]*$/.test(raw) && !raw.startsWith('/admin/sign-') ? raw : HOME;
 
-const idParam = (req: FastifyRequest) => {
-  const { id } = req.params as { id: string };
-  if (!/^[0-9]{1,9}$/.test(id)) throw new AppError('NOT_FOUND', 'There is nothing at this address.');
-  return Number(id);
-};
-
 function daysOf(raw: string | null): number | null {
   const v = raw?.trim() ?? '';
   if (v === '') return null;
@@ -125,8 +105,6 @@ function daysOf(raw: string | null): number | null {
   }
   return Number(v);
 }
-
-const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('location', location).send();
 
 /**
  * The administration under /admin/: signing in, the comment moderation queue and bans. Nothing here is ever
@@ -139,28 +117,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
   const throttle = new SignInThrottle();
   const secure = deps.baseUrl.startsWith('https:');
 
-  async function page(
-    reply: FastifyReply,
-    opts: { title: string; viewer?: AdminViewer; current?: 'moderation' | 'bans'; status?: number; body: VNode },
-  ) {
-    const { site } = await loadChrome(ctx);
-    const html = renderAdminPage({
-      site,
-      title: opts.title,
-      viewer: opts.viewer,
-      current: opts.current,
-      children: opts.body,
-    });
-    return reply
-      .code(opts.status ?? 200)
-      .type('text/html; charset=utf-8')
-      .send(html);
-  }
-
-  const viewerOf = (req: FastifyRequest) => {
-    if (!req.adminViewer) throw new AppError('INTERNAL_ERROR', 'The page could not be shown.', { detail: 'no viewer' });
-    return req.adminViewer;
-  };
+  const kit = makeAdminKit(ctx);
+  const { page, viewerOf } = kit;
 
   app.register(async (admin) => {
     addFormParser(admin);
@@ -267,10 +225,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
           checkOrigin(req, deps.baseUrl);
           checkCsrfToken(await ctx.secret(), signedIn.session.tokenHash, formOf(req).get('csrf'));
         }
-        if (!can(signedIn.user, 'moderate_comments'))
-          throw new AppError('FORBIDDEN', 'Your account cannot moderate comments.', {
-            detail: `user ${signedIn.user.id} (${signedIn.user.role})`,
-          });
+        if (signedIn.user.disabledAt !== null)
+          throw new AppError('FORBIDDEN', 'This account is disabled.', { detail: `user ${signedIn.user.id}` });
         req.adminViewer = {
           user: signedIn.user,
           csrf: csrfTokenFor(await ctx.secret(), signedIn.session.tokenHash),
@@ -279,124 +235,132 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
         return undefined;
       });
 
-      staff.get('/admin/moderation', async (req, reply) => {
-        const q = req.query as Query;
-        const query = readQueueQuery(q);
-        const [queue, articles] = await Promise.all([listQueue(moderation, query), listQueueArticles(moderation)]);
-        if (query.page > queue.pageCount) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
-        const n = Number(one(q, 'n', 4) ?? '1');
-        const { site } = await loadChrome(ctx);
-        return page(reply, {
-          title: 'Comments',
-          viewer: viewerOf(req),
-          current: 'moderation',
-          body: (
-            <QueueView
-              queue={queue}
-              query={query}
-              articles={articles}
-              viewer={viewerOf(req)}
-              site={site}
-              notice={noticeText(one(q, 'notice'), Number.isInteger(n) ? n : 1)}
-            />
-          ),
-        });
-      });
+      staff.register(async (moderators) => registerModerationRoutes(moderators));
 
-      staff.post('/admin/moderation/bulk', async (req, reply) => {
-        const form = formOf(req);
-        const action = form.get('action') ?? '';
-        if (!(MODERATION_ACTIONS as readonly string[]).includes(action))
-          throw new AppError('BAD_REQUEST', 'Choose what to do with the selected comments.');
-        const raw = form.getAll('ids');
-        if (raw.length === 0) return seeOther(reply, backTo(form.get('back'), 'none-selected'));
-        if (!raw.every((v) => /^[0-9]{1,9}$/.test(v))) throw new AppError('BAD_REQUEST', 'The selection is not valid.');
-        const { done } = await bulkModerate(moderation, {
-          ids: raw.map(Number),
-          action: action as ModerationAction,
-          moderatorId: viewerOf(req).user.id,
-        });
-        return seeOther(reply, backTo(form.get('back'), action, done));
-      });
-
-      staff.post('/admin/moderation/:id/edit', async (req, reply) => {
-        const form = formOf(req);
-        await editComment(moderation, { commentId: idParam(req), body: form.get('body') ?? '' });
-        return seeOther(reply, backTo(form.get('back'), 'edit'));
-      });
-
-      staff.post('/admin/moderation/:id/reply', async (req, reply) => {
-        const form = formOf(req);
-        const { user } = viewerOf(req);
-        await replyAsModerator(moderation, { commentId: idParam(req), body: form.get('body') ?? '', moderator: user });
-        return seeOther(reply, backTo(form.get('back'), 'reply'));
-      });
-
-      staff.post('/admin/moderation/:id/ban', async (req, reply) => {
-        const form = formOf(req);
-        const kind = form.get('kind');
-        if (kind !== 'email' && kind !== 'ip') throw new AppError('BAD_REQUEST', 'Ban by email or by IP address.');
-        await banCommentAuthor(moderation, {
-          commentId: idParam(req),
-          kind,
-          reason: form.get('reason') ?? '',
-          days: daysOf(form.get('days')),
-        });
-        return seeOther(reply, backTo(form.get('back'), 'ban'));
-      });
-
-      staff.post('/admin/moderation/:id/:action', async (req, reply) => {
-        const { action } = req.params as { action: string };
-        if (!(MODERATION_ACTIONS as readonly string[]).includes(action))
-          throw new AppError('NOT_FOUND', 'There is nothing at this address.');
-        const form = formOf(req);
-        await moderateComment(moderation, {
-          commentId: idParam(req),
-          action: action as ModerationAction,
-          moderatorId: viewerOf(req).user.id,
-        });
-        return seeOther(reply, backTo(form.get('back'), action));
-      });
-
-      staff.get('/admin/bans', async (req, reply) => {
-        const bans = await listActiveBans(moderation);
-        const { site } = await loadChrome(ctx);
-        return page(reply, {
-          title: 'Bans',
-          viewer: viewerOf(req),
-          current: 'bans',
-          body: (
-            <BansView
-              bans={bans}
-              viewer={viewerOf(req)}
-              site={site}
-              notice={noticeText(one(req.query as Query, 'notice'), 1)}
-            />
-          ),
-        });
-      });
-
-      staff.post('/admin/bans', async (req, reply) => {
-        const form = formOf(req);
-        const kind = form.get('kind') ?? '';
-        if (!(BAN_KINDS as readonly string[]).includes(kind))
-          throw new AppError('BAD_REQUEST', 'A ban is on an email, an IP address, a domain or a word.');
-        await addBanByHand(moderation, {
-          kind: kind as (typeof BAN_KINDS)[number],
-          value: form.get('value') ?? '',
-          reason: form.get('reason') ?? '',
-          days: daysOf(form.get('days')),
-        });
-        return seeOther(reply, '/admin/bans?notice=ban');
-      });
-
-      staff.post('/admin/bans/:id/remove', async (req, reply) => {
-        await liftBan(moderation, idParam(req));
-        return seeOther(reply, '/admin/bans?notice=unban');
-      });
-
-      // Discussion settings and each article's comment switch: editors and above (routes/admin-discussion.tsx).
-      registerDiscussionAdminRoutes(staff, ctx);
+      for (const register of ADMIN_ROUTE_FILES) register(staff, kit);
     });
   });
+
+  /** The comment queue and bans: for people who may moderate comments. */
+  function registerModerationRoutes(staff: FastifyInstance) {
+    requireForScope(staff, kit, 'moderate_comments');
+
+    staff.get('/admin/moderation', async (req, reply) => {
+      const q = req.query as Query;
+      const query = readQueueQuery(q);
+      const [queue, articles] = await Promise.all([listQueue(moderation, query), listQueueArticles(moderation)]);
+      if (query.page > queue.pageCount) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
+      const n = Number(one(q, 'n', 4) ?? '1');
+      const { site } = await loadChrome(ctx);
+      return page(reply, {
+        title: 'Comments',
+        viewer: viewerOf(req),
+        current: 'moderation',
+        body: (
+          <QueueView
+            queue={queue}
+            query={query}
+            articles={articles}
+            viewer={viewerOf(req)}
+            site={site}
+            notice={noticeText(one(q, 'notice'), Number.isInteger(n) ? n : 1)}
+          />
+        ),
+      });
+    });
+
+    staff.post('/admin/moderation/bulk', async (req, reply) => {
+      const form = formOf(req);
+      const action = form.get('action') ?? '';
+      if (!(MODERATION_ACTIONS as readonly string[]).includes(action))
+        throw new AppError('BAD_REQUEST', 'Choose what to do with the selected comments.');
+      const raw = form.getAll('ids');
+      if (raw.length === 0) return seeOther(reply, backTo(form.get('back'), 'none-selected'));
+      if (!raw.every((v) => /^[0-9]{1,9}$/.test(v))) throw new AppError('BAD_REQUEST', 'The selection is not valid.');
+      const { done } = await bulkModerate(moderation, {
+        ids: raw.map(Number),
+        action: action as ModerationAction,
+        moderatorId: viewerOf(req).user.id,
+      });
+      return seeOther(reply, backTo(form.get('back'), action, done));
+    });
+
+    staff.post('/admin/moderation/:id/edit', async (req, reply) => {
+      const form = formOf(req);
+      await editComment(moderation, { commentId: idParam(req), body: form.get('body') ?? '' });
+      return seeOther(reply, backTo(form.get('back'), 'edit'));
+    });
+
+    staff.post('/admin/moderation/:id/reply', async (req, reply) => {
+      const form = formOf(req);
+      const { user } = viewerOf(req);
+      await replyAsModerator(moderation, { commentId: idParam(req), body: form.get('body') ?? '', moderator: user });
+      return seeOther(reply, backTo(form.get('back'), 'reply'));
+    });
+
+    staff.post('/admin/moderation/:id/ban', async (req, reply) => {
+      const form = formOf(req);
+      const kind = form.get('kind');
+      if (kind !== 'email' && kind !== 'ip') throw new AppError('BAD_REQUEST', 'Ban by email or by IP address.');
+      await banCommentAuthor(moderation, {
+        commentId: idParam(req),
+        kind,
+        reason: form.get('reason') ?? '',
+        days: daysOf(form.get('days')),
+      });
+      return seeOther(reply, backTo(form.get('back'), 'ban'));
+    });
+
+    staff.post('/admin/moderation/:id/:action', async (req, reply) => {
+      const { action } = req.params as { action: string };
+      if (!(MODERATION_ACTIONS as readonly string[]).includes(action))
+        throw new AppError('NOT_FOUND', 'There is nothing at this address.');
+      const form = formOf(req);
+      await moderateComment(moderation, {
+        commentId: idParam(req),
+        action: action as ModerationAction,
+        moderatorId: viewerOf(req).user.id,
+      });
+      return seeOther(reply, backTo(form.get('back'), action));
+    });
+
+    staff.get('/admin/bans', async (req, reply) => {
+      const bans = await listActiveBans(moderation);
+      const { site } = await loadChrome(ctx);
+      return page(reply, {
+        title: 'Bans',
+        viewer: viewerOf(req),
+        current: 'bans',
+        body: (
+          <BansView
+            bans={bans}
+            viewer={viewerOf(req)}
+            site={site}
+            notice={noticeText(one(req.query as Query, 'notice'), 1)}
+          />
+        ),
+      });
+    });
+
+    staff.post('/admin/bans', async (req, reply) => {
+      const form = formOf(req);
+      const kind = form.get('kind') ?? '';
+      if (!(BAN_KINDS as readonly string[]).includes(kind))
+        throw new AppError('BAD_REQUEST', 'A ban is on an email, an IP address, a domain or a word.');
+      await addBanByHand(moderation, {
+        kind: kind as (typeof BAN_KINDS)[number],
+        value: form.get('value') ?? '',
+        reason: form.get('reason') ?? '',
+        days: daysOf(form.get('days')),
+      });
+      return seeOther(reply, '/admin/bans?notice=ban');
+    });
+
+    staff.post('/admin/bans/:id/remove', async (req, reply) => {
+      await liftBan(moderation, idParam(req));
+      return seeOther(reply, '/admin/bans?notice=unban');
+    });
+
+    // Discussion settings and each article's comment switch: editors and above (routes/admin-discussion.tsx).
+  }
 }

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { User } from '../../modules/accounts/accounts.types.ts';
-import { can } from '../../modules/accounts/policies.ts';
+import { type Capability, can } from '../../modules/accounts/policies.ts';
 import type { ModerationAction } from '../../modules/moderation/queue.service.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { ADMIN_STYLESHEET_URL, FAVICON_URL, STYLESHEET_URL } from '../assets.ts';
@@ -21,6 +21,26 @@ const ACTION_PAST: Record<ModerationAction, string> = {
   delete: 'deleted permanently',
   restore: 'restored to the held queue',
 };
+
+/** The parts of the administration, each a link in its navigation. */
+export type AdminSection =
+  | 'dashboard'
+  | 'posts'
+  | 'media'
+  | 'taxonomy'
+  | 'site'
+  | 'users'
+  | 'account'
+  | 'moderation'
+  | 'bans'
+  | 'discussion';
+
+/** The navigation, in order; a link shows only to people who hold its capability (none: everyone signed in). */
+export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: string; capability?: Capability }[] = [
+  { section: 'moderation', href: '/admin/moderation', label: 'Comments', capability: 'moderate_comments' },
+  { section: 'bans', href: '/admin/bans', label: 'Bans', capability: 'moderate_comments' },
+  { section: 'discussion', href: '/admin/discussion', label: 'Discussion settings', capability: 'manage_discussion' },
+];
 
 /** Status messages shown after a form was sent, by key (never text from the address itself). */
 export function noticeText(notice: string | undefined, n: number): string | undefined {
@@ -54,7 +74,7 @@ export function renderAdminPage(props: {
   site: SiteSettings;
   title: string;
   viewer?: AdminViewer;
-  current?: 'moderation' | 'bans' | 'discussion';
+  current?: AdminSection;
   children: ComponentChildren;
 }): string {
   const { site, viewer } = props;
@@ -85,23 +105,13 @@ export function renderAdminPage(props: {
               <>
                 <nav class="site-nav" aria-label="Administration">
                   <ul>
-                    <li>
-                      <a href="/admin/moderation" aria-current={props.current === 'moderation' ? 'page' : undefined}>
-                        Comments
-                      </a>
-                    </li>
-                    <li>
-                      <a href="/admin/bans" aria-current={props.current === 'bans' ? 'page' : undefined}>
-                        Bans
-                      </a>
-                    </li>
-                    {can(viewer.user, 'manage_discussion') ? (
-                      <li>
-                        <a href="/admin/discussion" aria-current={props.current === 'discussion' ? 'page' : undefined}>
-                          Discussion settings
+                    {ADMIN_NAV.filter((item) => !item.capability || can(viewer.user, item.capability)).map((item) => (
+                      <li key={item.section}>
+                        <a href={item.href} aria-current={props.current === item.section ? 'page' : undefined}>
+                          {item.label}
                         </a>
                       </li>
-                    ) : null}
+                    ))}
                   </ul>
                 </nav>
                 <form class="admin-signout" method="post" action="/admin/sign-out">
