@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isClusterPrimary, isClusterWorker, runPrimary } from './cluster.ts';
 import { ConfigError, readConfig } from './config.ts';
-import { DATABASE_FILE, openSite, startServer } from './main.ts';
+import { DATABASE_FILE, openSite, type Site, startServer } from './main.ts';
 import { createSignInLink, createUser } from './modules/accounts/accounts.service.ts';
 import { USER_ROLES } from './modules/accounts/accounts.types.ts';
+import { createOwnerSetupLink, needsOwnerSetup } from './modules/accounts/owner-setup.service.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
 import { isAppError } from './modules/shared/errors.ts';
 import { inspectSqliteFile } from './storage/sqlite/open-sqlite.ts';
@@ -16,10 +18,12 @@ Usage: annalist <command> [options]
 
 Commands:
   serve              Serve the site (creates the demo site in an empty data folder)
+                     and, while no owner can sign in, prints a one-time owner setup link
   demo               Create the demo site in a data folder (--force replaces what is there)
   check              Check a data folder: database file, integrity, migrations
-  user add           Add a user (--role, --email, --name) and print a one-time sign-in link
-                     where they choose their password; the link starts with $ANNALIST_BASE_URL
+  user add EMAIL     Add a user (--role, optional --name) and print a one-time sign-in link
+                     where they choose their password; the link starts with $ANNALIST_BASE_URL.
+                     First run: annalist user add --role owner you@example.org
   help               Show this help
 
 Options:
@@ -28,11 +32,33 @@ Options:
   --host ADDR        Address to listen on (default: $HOST or 127.0.0.1)
   --force            With demo: delete the folder's database and media first
   --role ROLE        With user add: owner, admin, editor, moderator, author or contributor
-  --email EMAIL      With user add: the address they sign in with
-  --name NAME        With user add: the name shown to readers and other users
+  --email EMAIL      With user add: the address they sign in with (or give it as the last word)
+  --name NAME        With user add: the name shown to readers and other users (default: from the email)
 
 Environment: PORT, HOST, ANNALIST_DATA_DIR, ANNALIST_BASE_URL, LOG_LEVEL
 `;
+
+/** A name to start with when `user add` is given none: "ada.lovelace@…" gives "Ada Lovelace" (changeable later). */
+function nameFromEmail(email: string): string {
+  const local = email.trim().split('@')[0] ?? '';
+  const words = local.split(/[._+-]+/).filter(Boolean);
+  const name = words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  return name.slice(0, 80) || 'Owner';
+}
+
+/**
+ * First run without the command line (the demo): while no owner can sign in, print a one-time link that sets
+ * one up. Never a default password. A new link on every start; each works once and for SETUP_LINK_HOURS.
+ */
+async function printOwnerSetupLink(site: Site, baseUrl: string): Promise<void> {
+  const deps = { db: site.storage.db, clock: site.content.clock, baseUrl };
+  if (!(await needsOwnerSetup(deps))) return;
+  const link = await createOwnerSetupLink(deps);
+  process.stdout.write(
+    `No owner can sign in yet. Open this one-time link to become the owner and choose a password\n` +
+      `(it works once, until ${link.expiresAt}):\n${link.url}\n`,
+  );
+}
 
 function fail(message: string): never {
   process.stderr.write(`annalist: ${message}\n`);
@@ -74,8 +100,25 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(HELP);
       return;
     case 'serve': {
-      const { url } = await startServer(config);
-      process.stdout.write(`Annalist is serving ${config.dataDir} at ${url}\n`);
+      if (isClusterPrimary(config)) {
+        const site = await openSite(config.dataDir);
+        try {
+          await printOwnerSetupLink(site, config.baseUrl);
+        } finally {
+          await site.storage.close();
+        }
+        await runPrimary(config, async (dir) => {
+          const site = await openSite(dir);
+          return { content: site.content, mediaDir: site.mediaDir, close: () => site.storage.close() };
+        });
+        return;
+      }
+      const { url, site } = await startServer(config);
+      // A cluster worker: the primary says where the site is, once every worker listens.
+      if (!isClusterWorker()) {
+        process.stdout.write(`Annalist is serving ${config.dataDir} at ${url}\n`);
+        await printOwnerSetupLink(site, config.baseUrl);
+      }
       const stop = () => process.exit(0);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -111,11 +154,17 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'user': {
-      if (positionals[1] !== 'add' || positionals.length > 2)
+      if (positionals[1] !== 'add' || positionals.length > 3)
         fail(`unknown command "${positionals.join(' ')}"; the user command is "user add"\n\n${HELP}`);
-      const { role, email, name } = values;
-      if (typeof role !== 'string' || typeof email !== 'string' || typeof name !== 'string')
-        fail('user add needs --role, --email and --name');
+      const { role } = values;
+      // The email may be given as --email or as the last word: `annalist user add --role owner ada@example.org`.
+      const email = typeof values.email === 'string' ? values.email : positionals[2];
+      if (typeof role !== 'string' || typeof email !== 'string')
+        fail(
+          'user add needs --role, --email and --name, or --role and the email alone (annalist user add --role owner you@example.org)',
+        );
+      if (typeof values.email === 'string' && positionals[2] !== undefined) fail('give the email once');
+      const name = typeof values.name === 'string' ? values.name : nameFromEmail(email);
       if (!(USER_ROLES as readonly string[]).includes(role)) fail(`--role must be one of ${USER_ROLES.join(', ')}`);
       const dbFile = join(config.dataDir, DATABASE_FILE);
       if (existsSync(dbFile)) inspectSqliteFile(dbFile);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /** Settings read once from the environment, checked, and typed. */
@@ -19,6 +20,8 @@ export interface Config {
   smtpUrl?: string;
   /** From address of outgoing mail (MAIL_FROM). */
   mailFrom: string;
+  /** App processes sharing the port and the database (ANNALIST_WORKERS: a number, or "auto" for one per core). */
+  workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -60,5 +63,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         : /^\d{1,2}$/.test(proxyText)
           ? Number(proxyText)
           : proxyText;
-  return { host, port, dataDir, baseUrl, logLevel, pageCache, smtpUrl, mailFrom, trustProxy };
+  const workersText = (env.ANNALIST_WORKERS ?? '1').trim().toLowerCase();
+  const workers = overrides.workers ?? (workersText === 'auto' ? availableParallelism() : Number(workersText));
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw new ConfigError(`ANNALIST_WORKERS must be a whole number from 1 to 64, or "auto", not "${workersText}"`);
+  return { host, port, dataDir, baseUrl, logLevel, pageCache, smtpUrl, mailFrom, trustProxy, workers };
 }

@@ -1,14 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { clusterWriteGate } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { ContentDeps } from './modules/content/content.deps.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
+import { JobWorker } from './modules/jobs/job-worker.ts';
+import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.job.ts';
 import { createSmtpMailer } from './modules/notifications/mailer.ts';
 import { startOutboxWorker } from './modules/notifications/outbox.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { openSqliteStorage } from './storage/sqlite/open-sqlite.ts';
 import type { Storage } from './storage/storage.ts';
+import { setWriteGate } from './storage/write-gate.ts';
 import { buildApp } from './web/app.ts';
 
 export const DATABASE_FILE = 'annalist.db';
@@ -23,6 +27,9 @@ export interface Site {
 export async function openSite(dataDir: string): Promise<Site> {
   mkdirSync(dataDir, { recursive: true });
   const storage = await openSqliteStorage(join(dataDir, DATABASE_FILE));
+  // A cluster worker takes its turn to write from the primary rather than from SQLite's sleeping busy handler.
+  const gate = clusterWriteGate();
+  if (gate) setWriteGate(storage.db, gate);
   const content: ContentDeps = {
     db: storage.db,
     clock: systemClock,
@@ -36,6 +43,17 @@ export async function openSite(dataDir: string): Promise<Site> {
 export async function startServer(config: Config): Promise<{ app: FastifyInstance; site: Site; url: string }> {
   const site = await openSite(config.dataDir);
   if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+  // Durable jobs (scheduled publishing). Every committed write pokes the worker, so a new schedule is seen at once.
+  const jobs = new JobWorker({
+    db: site.storage.db,
+    clock: systemClock,
+    log: { error: (obj, msg) => app.log.error(obj, msg) },
+  }).register(PUBLISH_POST, publishPostHandler(site.content));
+  const noteWrite = site.content.noteWrite;
+  site.content.noteWrite = () => {
+    noteWrite();
+    jobs.poke();
+  };
   const app = buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,
@@ -60,6 +78,8 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     });
     app.addHook('onClose', () => outbox.stop()); // onClose hooks run last-first: before the database closes
   } else app.log.info('SMTP_URL is not set: mail stays queued in the outbox until it is');
+  app.addHook('onClose', () => jobs.stop()); // waits for a job in progress, before the database closes
   const address = await app.listen({ host: config.host, port: config.port });
+  await jobs.start(); // what fell due while the server was down runs now
   return { app, site, url: address };
 }

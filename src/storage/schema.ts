@@ -64,6 +64,8 @@ export interface PostTable {
   comments_open: ColumnType<number, number | undefined, number>;
   /** Approved comments, kept in step by the comment use cases. */
   comment_count: ColumnType<number, number | undefined, number>;
+  /** Approved comments that start a thread (no parent): comment pages hold whole threads. */
+  thread_count: ColumnType<number, number | undefined, number>;
   /** Bumped by every save; a save names the version it started from (optimistic concurrency). */
   version: ColumnType<number, number | undefined, number>;
   /** Sent for review (status stays draft until an editor schedules or publishes). */

@@ -14,6 +14,7 @@ import { registerApiRoutes } from './routes/api.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
 import { registerCommentRoutes } from './routes/comments.tsx';
 import { registerFeedRoutes } from './routes/feeds.ts';
+import { registerMediaRoutes } from './routes/media.ts';
 import { registerNotificationRoutes } from './routes/notifications.tsx';
 import { registerReadingRoutes } from './routes/reading.tsx';
 import { ErrorView } from './views/archive-pages.tsx';
@@ -176,6 +177,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
   );
 
   registerAssetRoutes(app, deps);
+  registerMediaRoutes(app, ctx);
   registerFeedRoutes(app, ctx);
   registerApiRoutes(app, ctx);
   registerNotificationRoutes(app, ctx);

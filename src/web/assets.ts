@@ -43,6 +43,7 @@ function bundle(entry: string): { name: string; asset: Asset } {
 
 const css = load('site.css', 'text/css; charset=utf-8');
 const commentsJs = bundle('comments.ts');
+const editorJs = bundle('editor.ts');
 const icon = load('favicon.svg', 'image/svg+xml');
 const adminCss = load('admin.css', 'text/css; charset=utf-8');
 
@@ -51,8 +52,11 @@ export const FAVICON_URL = `/assets/${icon.name}`;
 /** Extra rules for the administration pages, loaded after the site's stylesheet. */
 export const ADMIN_STYLESHEET_URL = `/assets/${adminCss.name}`;
 export const COMMENTS_SCRIPT_URL = `/assets/${commentsJs.name}`;
+/** The post editor's island: live preview, autosave, distraction-free mode. */
+export const EDITOR_SCRIPT_URL = `/assets/${editorJs.name}`;
 export const ASSETS = new Map<string, Asset>([
   [commentsJs.name, commentsJs.asset],
+  [editorJs.name, editorJs.asset],
   [css.name, css.asset],
   [icon.name, icon.asset],
   [adminCss.name, adminCss.asset],

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { listVisiblePages } from '../modules/content/post.repository.ts';
+import { loadMenus } from '../modules/site/menus.service.ts';
 import { getSiteSettings, type SiteSettings } from '../modules/site/settings.service.ts';
 import { loadWidgetAreas } from '../modules/site/widgets.service.ts';
 import { STYLESHEET_URL } from './assets.ts';
@@ -20,14 +21,16 @@ export function loadChrome(ctx: WebContext): Promise<PageChrome> {
   const { deps } = ctx;
   return ctx.generation.memo('chrome', async () => {
     const now = deps.content.clock.now().toISOString();
-    const [site, widgets, pages] = await Promise.all([
+    const [site, widgets, pages, menus] = await Promise.all([
       getSiteSettings(deps.content),
       loadWidgetAreas(deps.content),
       listVisiblePages(deps.content.db, now),
+      loadMenus(deps.content),
     ]);
     return {
       site,
       widgets,
+      menus,
       pages: pages.map((p) => ({ slug: p.slug, title: p.title })),
       baseUrl: deps.baseUrl,
       stylesheet: STYLESHEET_URL,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 
@@ -153,6 +154,7 @@ describe('a reader with JavaScript takes part in the discussion', () => {
         .executeTakeFirstOrThrow();
       lastId = row.id;
     }
+    await recountPostComments(site.site.content.db, post.id);
     site.site.content.noteWrite();
     const { page } = await open(`${ARTICLE}#comment-${lastId}`);
     await page.waitForURL(/cpage=2#comment-\d+$/);

@@ -28,6 +28,9 @@ test('a new moderator follows their one-time link, chooses a password, approves 
   await page.getByLabel('New password', { exact: true }).fill('steppe and sea and careful reading');
   await page.getByLabel('New password again').fill('steppe and sea and careful reading');
   await page.getByRole('button', { name: /Set password/ }).click();
+  // Signing in lands on the dashboard; the held comments are one link away.
+  await page.waitForURL(/\/admin\/dashboard/);
+  await page.getByRole('link', { name: /comments? (is|are) waiting for a moderator/ }).click();
   await page.waitForURL(/\/admin\/moderation/);
   assert.match((await page.getByRole('heading', { level: 1 }).textContent()) ?? '', /Comments/);
 

@@ -259,7 +259,7 @@ describe('signing in', () => {
     assert.equal((await send('long enough password', 'another long password')).statusCode, 400);
     const ok = await send('a perfectly fine passphrase');
     assert.equal(ok.statusCode, 303);
-    assert.equal(ok.headers.location, '/admin/moderation?notice=welcome');
+    assert.equal(ok.headers.location, '/admin/dashboard?notice=welcome');
     const queue = await get('/admin/moderation', sessionCookieOf(ok));
     assert.equal(queue.statusCode, 200, 'an editor may moderate');
     const again = await get(path);

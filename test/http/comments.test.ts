@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { buildApp } from '../../src/web/app.ts';
 import type { WebDeps } from '../../src/web/web-deps.ts';
@@ -208,6 +209,76 @@ describe('posting without JavaScript', () => {
     // 50 threads per page: the demo fits on one page, so ask for smaller pages through the flat order instead.
     const last = all.at(-1)!.id;
     assert.match(page1, new RegExp(`id="comment-${last}"`), 'every comment on page 1 or a pointer to its page');
+  });
+
+  test('a new thread after 50 others is sent to comments page 2; a reply to the first thread to page 1', async () => {
+    await saveModerationSettings(t.site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
+    const db = t.site.content.db;
+    const post = await db
+      .selectFrom('posts')
+      .select('id')
+      .where('slug', '=', 'khalkhin-gol-1939')
+      .executeTakeFirstOrThrow();
+    const firstThread = await db
+      .selectFrom('comments')
+      .select('id')
+      .where('post_id', '=', post.id)
+      .where('status', '=', 'approved')
+      .where('parent_id', 'is', null)
+      .orderBy('created_at')
+      .executeTakeFirstOrThrow();
+    const at = new Date(t.clock.now().getTime() - 3_600_000);
+    for (let i = 0; i < 60; i++) {
+      const when = new Date(at.getTime() + i * 1000).toISOString();
+      await db
+        .insertInto('comments')
+        .values({
+          post_id: post.id,
+          parent_id: null,
+          thread_id: null,
+          author_name: `Reader ${i}`,
+          author_email: `reader${i}@example.net`,
+          author_url: null,
+          user_id: null,
+          body_md: `Thread ${i}.`,
+          body_html: `<p>Thread ${i}.</p>`,
+          quoted_comment_id: null,
+          quoted_text: null,
+          status: 'approved',
+          created_at: when,
+          approved_at: when,
+        })
+        .execute();
+    }
+    await recountPostComments(db, post.id);
+    const reader = new Reader('203.0.113.60');
+    await reader.open();
+    later(5);
+    const thread = await reader.post(comment({ email: 'pagefinder@example.net', body: 'A new thread at the end.' }));
+    assert.equal(thread.statusCode, 303);
+    assert.match(thread.headers.location as string, /^\/khalkhin-gol-1939\/\?cpage=2#comment-\d+$/);
+    later(5);
+    const reply = await reader.post(
+      comment({
+        email: 'pagefinder@example.net',
+        body: 'A reply in the first thread.',
+        parent_id: String(firstThread.id),
+      }),
+    );
+    assert.equal(reply.statusCode, 303);
+    assert.match(reply.headers.location as string, /^\/khalkhin-gol-1939\/#comment-\d+$/);
+    const counts = await db
+      .selectFrom('posts')
+      .select(['thread_count', 'comment_count'])
+      .where('id', '=', post.id)
+      .executeTakeFirstOrThrow();
+    await recountPostComments(db, post.id);
+    const recounted = await db
+      .selectFrom('posts')
+      .select(['thread_count', 'comment_count'])
+      .where('id', '=', post.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(counts, recounted, 'the counters kept step with the comments');
   });
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
+import { absolutise } from '../../src/modules/feeds/feed.service.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
 
 let t: TestSite;
@@ -55,4 +56,13 @@ test('titles, tags and excerpts full of markup and quotes still make well-formed
   }
   const json = (await t.app.inject('/feed.json')).json();
   assert.ok(json.items.some((i: { tags: string[] }) => i.tags.includes('<img src=x onerror=alert(1)>')));
+});
+
+test('feed bodies carry absolute addresses in href, src and every srcset candidate', () => {
+  const html =
+    '<a href="/tag/x/">x</a><img src="/media/1-960w.webp" srcset="/media/1-480w.webp 480w, /media/1-960w.webp 960w, //cdn.example/a.webp 2x">';
+  assert.equal(
+    absolutise(html, 'https://history.example'),
+    '<a href="https://history.example/tag/x/">x</a><img src="https://history.example/media/1-960w.webp" srcset="https://history.example/media/1-480w.webp 480w, https://history.example/media/1-960w.webp 960w, //cdn.example/a.webp 2x">',
+  );
 });

@@ -3,7 +3,6 @@ import type { UserRole, UserRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
-import { getSiteSecret, signToken, verifyToken } from '../shared/secret.ts';
 import {
   type AccountsDeps,
   type SignedIn,
@@ -21,10 +20,14 @@ import {
   insertSession,
 } from './session.repository.ts';
 import { findUserByEmail, findUserById, insertUser, updatePasswordHash } from './user.repository.ts';
+import { makeUserToken, markTokenUsed, userLinkRefused, userOfToken } from './user-links.ts';
 
 export const SESSION_DAYS = 14;
 export const SIGN_IN_LINK_HOURS = 24;
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** How long the "password checked, now the code" step of a sign-in with a second factor lasts. */
+export const SECOND_STEP_MINUTES = 5;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 const LINK_PURPOSE = 'sign-in-link';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -40,7 +43,20 @@ export function toUser(row: UserRow): User {
     createdAt: row.created_at,
     disabledAt: row.disabled_at,
     hasPassword: row.password_hash !== null,
+    authorId: row.author_id,
+    totpEnabled: row.totp_enabled_at !== null && row.totp_secret !== null,
   };
+}
+
+export const NAME_MAX_LENGTH = 80;
+
+/** Field messages for a person's email and name, empty when both are acceptable. */
+export function personFieldProblems(email: string, name: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) fields.email = 'That is not an email address.';
+  if (name.length === 0 || [...name].length > NAME_MAX_LENGTH)
+    fields.name = `Give a name of 1 to ${NAME_MAX_LENGTH} characters.`;
+  return fields;
 }
 
 /** Adds a person who can sign in once they have set a password (through a sign-in link). */
@@ -50,16 +66,16 @@ export async function createUser(
 ): Promise<User> {
   const email = normaliseEmail(input.email);
   const name = input.name.trim();
-  const fields: Record<string, string> = {};
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) fields.email = 'That is not an email address.';
-  if (name.length === 0 || name.length > 80) fields.name = 'Give a name of 1 to 80 characters.';
+  const fields = personFieldProblems(email, name);
   if (!(USER_ROLES as readonly string[]).includes(input.role))
     fields.role = `The role must be one of ${USER_ROLES.join(', ')}.`;
   if (Object.keys(fields).length > 0)
     throw new AppError('BAD_REQUEST', Object.values(fields).join(' '), { fields, detail: 'createUser' });
   return inTransaction(deps.db, async (trx) => {
     if (await findUserByEmail(trx, email))
-      throw new AppError('USER_EMAIL_TAKEN', `There is already a user with the email ${email}.`);
+      throw new AppError('USER_EMAIL_TAKEN', `There is already a user with the email ${email}.`, {
+        fields: { email: `There is already a user with the email ${email}.` },
+      });
     const id = await insertUser(trx, {
       email,
       name,
@@ -85,15 +101,22 @@ export async function setPassword(deps: AccountsDeps, input: { userId: number; p
   });
 }
 
+/** A sign-in either starts a session, or (second factor on) hands back a short-lived token for the code step. */
+export type SignInResult =
+  | ({ token: string } & SignedIn)
+  | { secondStep: { token: string; expiresAt: string; email: string } };
+
 /**
  * Checks an email and password and starts a session. Takes as long whether or not the account exists (a dummy
  * hash is verified when there is none), and every refusal, for whatever reason, is the same SIGN_IN_FAILED.
  * After too many failures for this email from this IP, refuses with SIGN_IN_RATE_LIMITED without checking.
+ * When the account has a second factor, no session is made yet: the result is a signed token, good for
+ * SECOND_STEP_MINUTES, that second-factor.service.ts's completeSignIn exchanges for a session with a code.
  */
-export async function signIn(
+export async function beginSignIn(
   deps: SignInDeps,
   input: { email: string; password: string; ip: string },
-): Promise<{ token: string } & SignedIn> {
+): Promise<SignInResult> {
   const email = normaliseEmail(input.email);
   const now = deps.clock.now();
   if (deps.throttle.isLimited(email, input.ip, now))
@@ -110,11 +133,39 @@ export async function signIn(
     });
   }
   deps.throttle.recordSuccess(email, input.ip);
-  if (needsRehash(row.password_hash)) await updatePasswordHash(deps.db, row.id, await hashPassword(input.password));
-  return startSession(deps, row);
+  let current = row;
+  if (needsRehash(row.password_hash)) {
+    current = { ...row, password_hash: await hashPassword(input.password) };
+    await updatePasswordHash(deps.db, row.id, current.password_hash!);
+  }
+  if (toUser(current).totpEnabled)
+    return {
+      secondStep: {
+        ...(await makeUserToken(deps, 'sign-in-second-step', current, SECOND_STEP_MINUTES * 60_000)),
+        email: current.email,
+      },
+    };
+  return startSession(deps, current);
 }
 
-async function startSession(deps: AccountsDeps, row: UserRow): Promise<{ token: string } & SignedIn> {
+/**
+ * Sign-in with a password alone (for callers that cannot ask for a code): an account with a second factor is
+ * refused like a wrong password, never let in on the password only.
+ */
+export async function signIn(
+  deps: SignInDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<{ token: string } & SignedIn> {
+  const result = await beginSignIn(deps, input);
+  if ('secondStep' in result)
+    throw new AppError('SIGN_IN_FAILED', 'That email and password do not match an account that can sign in.', {
+      detail: 'second factor required',
+    });
+  return result;
+}
+
+/** Starts a session for a person whose identity is already proven. */
+export async function startSession(deps: AccountsDeps, row: UserRow): Promise<{ token: string } & SignedIn> {
   const token = randomBytes(32).toString('base64url');
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_DAYS * DAY_MS).toISOString();
@@ -154,21 +205,10 @@ export async function signOutEverywhere(deps: AccountsDeps, userId: number): Pro
   await deleteUserSessions(deps.db, userId);
 }
 
-interface LinkPayload {
-  u: number;
-  /** Expiry, ms since the epoch. */
-  x: number;
-  /** Fingerprint of the password hash when the link was made: setting a password kills every older link. */
-  p: string;
-  n: string;
-}
-
-const passwordFingerprint = (row: UserRow) => sha256(row.password_hash ?? 'none').slice(0, 16);
-const usedMarker = (token: string) => `${LINK_PURPOSE}:${sha256(token)}`;
-
 /**
- * A one-time link to /admin/welcome where the person sets a password (first run, or a forgotten one).
- * Signed with the site secret; dies after SIGN_IN_LINK_HOURS, after its first use, or once the password changes.
+ * A one-time link to /admin/welcome where the person sets a password (first run, or a new person added by an
+ * administrator). Signed with the site secret; dies after SIGN_IN_LINK_HOURS, after its first use, or once the
+ * password changes.
  */
 export async function createSignInLink(
   deps: SignInLinkDeps,
@@ -177,48 +217,24 @@ export async function createSignInLink(
 ): Promise<{ url: string; expiresAt: string }> {
   const row = await findUserById(deps.db, userId);
   if (!row) throw new AppError('NOT_FOUND', 'There is no such user.', { detail: `user ${userId}` });
-  const expires = deps.clock.now().getTime() + (opts.validForHours ?? SIGN_IN_LINK_HOURS) * 60 * 60 * 1000;
-  const payload: LinkPayload = {
-    u: row.id,
-    x: expires,
-    p: passwordFingerprint(row),
-    n: randomBytes(9).toString('base64url'),
-  };
-  const token = signToken(await getSiteSecret(deps.db), LINK_PURPOSE, JSON.stringify(payload));
-  return { url: `${deps.baseUrl}/admin/welcome?token=${token}`, expiresAt: new Date(expires).toISOString() };
-}
-
-const linkInvalid = (detail: string) =>
-  new AppError(
-    'SIGN_IN_LINK_INVALID',
-    'This sign-in link does not work: it has been used, has expired, or was copied incompletely. Ask for a new one.',
-    { detail },
+  const { token, expiresAt } = await makeUserToken(
+    deps,
+    LINK_PURPOSE,
+    row,
+    (opts.validForHours ?? SIGN_IN_LINK_HOURS) * HOUR_MS,
   );
+  return { url: `${deps.baseUrl}/admin/welcome?token=${token}`, expiresAt };
+}
 
 /** The user a sign-in link is for, when it is still good; SIGN_IN_LINK_INVALID otherwise. Does not use it up. */
 export async function checkSignInLink(deps: AccountsDeps, token: string): Promise<User> {
-  return toUser(await userOfLink(deps, token));
+  return toUser(await userOfSignInLink(deps, token));
 }
 
-async function userOfLink(deps: AccountsDeps, token: string): Promise<UserRow> {
-  const text = verifyToken(await getSiteSecret(deps.db), LINK_PURPOSE, token);
-  if (text === undefined) throw linkInvalid('bad signature');
-  let payload: LinkPayload;
-  try {
-    payload = JSON.parse(text) as LinkPayload;
-  } catch {
-    throw linkInvalid('bad payload');
-  }
-  if (typeof payload.x !== 'number' || payload.x <= deps.clock.now().getTime()) throw linkInvalid('expired');
-  const row = typeof payload.u === 'number' ? await findUserById(deps.db, payload.u) : undefined;
-  if (!row || row.disabled_at !== null) throw linkInvalid('no such user, or disabled');
-  if (payload.p !== passwordFingerprint(row)) throw linkInvalid('password changed since');
-  const used = await deps.db
-    .selectFrom('used_form_tokens')
-    .select('token')
-    .where('token', '=', usedMarker(token))
-    .executeTakeFirst();
-  if (used) throw linkInvalid('used');
+/** A sign-in link signs in, so it never works for an account with a second factor (a reset link does). */
+async function userOfSignInLink(deps: AccountsDeps, token: string): Promise<UserRow> {
+  const row = await userOfToken(deps, LINK_PURPOSE, token, { singleUse: true });
+  if (toUser(row).totpEnabled) throw userLinkRefused(LINK_PURPOSE, 'second factor on');
   return row;
 }
 
@@ -230,18 +246,14 @@ export async function setPasswordWithLink(
   deps: AccountsDeps,
   input: { token: string; password: string },
 ): Promise<{ token: string } & SignedIn> {
-  await userOfLink(deps, input.token);
+  await userOfSignInLink(deps, input.token);
   const problem = passwordProblem(input.password);
   if (problem) throw new AppError('PASSWORD_REJECTED', problem, { fields: { password: problem } });
   const hashed = await hashPassword(input.password);
   const row = await inTransaction(deps.db, async (trx) => {
-    const user = await userOfLink({ ...deps, db: trx }, input.token);
-    const marked = await trx
-      .insertInto('used_form_tokens')
-      .values({ token: usedMarker(input.token), used_at: isoNow(deps.clock) })
-      .onConflict((oc) => oc.column('token').doNothing())
-      .executeTakeFirst();
-    if (Number(marked.numInsertedOrUpdatedRows ?? 0) === 0) throw linkInvalid('used (race)');
+    const user = await userOfSignInLink({ ...deps, db: trx }, input.token);
+    if (!(await markTokenUsed(trx, deps.clock, LINK_PURPOSE, input.token)))
+      throw userLinkRefused(LINK_PURPOSE, 'used (race)');
     await updatePasswordHash(trx, user.id, hashed);
     await deleteUserSessions(trx, user.id);
     return { ...user, password_hash: hashed };

@@ -20,6 +20,10 @@ export interface User {
   createdAt: string;
   disabledAt: string | null;
   hasPassword: boolean;
+  /** The byline (authors.id) this account writes under, if any. */
+  authorId: number | null;
+  /** True once a TOTP second factor is confirmed: sign-in then asks for a code after the password. */
+  totpEnabled: boolean;
 }
 
 /** A signed-in person and the session they are using (its token is never kept, only its hash). */
@@ -43,4 +47,17 @@ export interface SignInDeps extends AccountsDeps {
 export interface SignInLinkDeps extends AccountsDeps {
   /** Site origin without a trailing slash, as in WebDeps.baseUrl. */
   baseUrl: string;
+}
+
+/** Counts attempts per key over a sliding window (see rate-window.ts); held by the web app, one per process. */
+export interface AttemptCounter {
+  /** True when `key` already has `limit` attempts within the window ending at `now`. */
+  isLimited(key: string, limit: number, now: Date): boolean;
+  record(key: string, now: Date): void;
+  clear(key: string): void;
+}
+
+/** Sign-in's second step and the account page's code checks count wrong codes here. */
+export interface SecondFactorDeps extends AccountsDeps {
+  codeAttempts: AttemptCounter;
 }

@@ -1,4 +1,5 @@
 import type { UserRole } from '../../storage/schema.ts';
+import { AppError } from '../shared/errors.ts';
 import type { User } from './accounts.types.ts';
 
 /** Things a signed-in person may be allowed to do. New capabilities are added here and granted below. */
@@ -64,4 +65,63 @@ export const ROLE_RANK: Record<UserRole, number> = {
 /** True when `user` may do `capability`. A disabled account may do nothing. */
 export function can(user: Pick<User, 'role' | 'disabledAt'>, capability: Capability): boolean {
   return user.disabledAt === null && (GRANTS[user.role] ?? []).includes(capability);
+}
+
+/** What one person may do to another's account in the users admin. */
+export type UserChange =
+  | { kind: 'add'; role: UserRole }
+  | { kind: 'role'; role: UserRole }
+  | { kind: 'disable' }
+  | { kind: 'enable' }
+  | { kind: 'remove' }
+  | { kind: 'byline' };
+
+/**
+ * The escalation rules, checked before any change to an account (throws, or returns when allowed):
+ * - only people who may manage users change accounts (FORBIDDEN);
+ * - nobody gives a role above their own, to themselves or anyone else (ROLE_TOO_HIGH);
+ * - nobody changes, disables or removes someone ranked above them: an admin cannot touch an owner
+ *   (USER_OUTRANKS_YOU); equals may act on each other;
+ * - nobody disables or removes their own account (SELF_LOCKOUT): they could not undo it;
+ * - the last active owner is never demoted, disabled or removed (LAST_OWNER).
+ * `activeOwners` is the number of owners whose accounts are not disabled, read in the same transaction.
+ */
+export function checkUserChange(
+  actor: Pick<User, 'id' | 'role' | 'disabledAt'>,
+  target: Pick<User, 'id' | 'role' | 'disabledAt'> | undefined,
+  change: UserChange,
+  activeOwners: number,
+): void {
+  if (!can(actor, 'manage_users'))
+    throw new AppError('FORBIDDEN', 'Your account is not allowed to manage users.', {
+      detail: `user ${actor.id} (${actor.role}) lacks manage_users`,
+    });
+  if ((change.kind === 'add' || change.kind === 'role') && ROLE_RANK[change.role] > ROLE_RANK[actor.role])
+    throw new AppError('ROLE_TOO_HIGH', `You cannot give the role ${change.role}: it is above your own.`, {
+      detail: `user ${actor.id} (${actor.role}) tried to give ${change.role}`,
+      fields: { role: `You cannot give the role ${change.role}: it is above your own.` },
+    });
+  if (!target) return;
+  if (target.id !== actor.id && ROLE_RANK[target.role] > ROLE_RANK[actor.role])
+    throw new AppError(
+      'USER_OUTRANKS_YOU',
+      `This person is ${target.role}, above your own role: you cannot change their account.`,
+      {
+        detail: `user ${actor.id} (${actor.role}) on user ${target.id} (${target.role})`,
+      },
+    );
+  if ((change.kind === 'disable' || change.kind === 'remove') && target.id === actor.id)
+    throw new AppError(
+      'SELF_LOCKOUT',
+      'You cannot disable or remove your own account. Ask another owner or administrator.',
+      { detail: `user ${actor.id} ${change.kind} self` },
+    );
+  const losesOwner =
+    (change.kind === 'role' && change.role !== 'owner') || change.kind === 'disable' || change.kind === 'remove';
+  if (losesOwner && target.role === 'owner' && target.disabledAt === null && activeOwners <= 1)
+    throw new AppError(
+      'LAST_OWNER',
+      'This is the only owner: make another person owner first, so the site is never without one.',
+      { detail: `last owner ${target.id}, ${change.kind}` },
+    );
 }

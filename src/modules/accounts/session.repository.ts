@@ -51,3 +51,36 @@ export async function deleteUserSessions(db: Db, userId: number): Promise<void> 
 export async function deleteExpiredSessions(db: Db, now: string): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
 }
+
+/** A user's sessions that have not expired, newest first. */
+export async function listUserSessions(
+  db: Db,
+  userId: number,
+  now: string,
+): Promise<{ token_hash: string; created_at: string; expires_at: string }[]> {
+  return db
+    .selectFrom('sessions')
+    .select(['token_hash', 'created_at', 'expires_at'])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+/** Ends every session of a user but one (the one they are using). */
+export async function deleteUserSessionsExcept(db: Db, userId: number, keepTokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).where('token_hash', '!=', keepTokenHash).execute();
+}
+
+/**
+ * Ends one of a user's sessions, named by the start of its token hash (`ref`: 16 hex digits, checked by the
+ * caller). Only this user's sessions can match, so another person's session is never touched.
+ */
+export async function deleteUserSessionByRef(db: Db, userId: number, ref: string): Promise<number> {
+  const r = await db
+    .deleteFrom('sessions')
+    .where('user_id', '=', userId)
+    .where('token_hash', 'like', `${ref}%`)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

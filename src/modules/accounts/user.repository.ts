@@ -18,3 +18,81 @@ export async function insertUser(db: Db, row: Insertable<UserTable>): Promise<nu
 export async function updatePasswordHash(db: Db, id: number, passwordHash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
 }
+
+/** Every account, owners first, then by name. */
+export async function listUserRows(db: Db): Promise<UserRow[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .orderBy(
+      (eb) =>
+        eb
+          .case()
+          .when('role', '=', 'owner')
+          .then(0)
+          .when('role', '=', 'admin')
+          .then(1)
+          .when('role', '=', 'editor')
+          .then(2)
+          .when('role', '=', 'author')
+          .then(3)
+          .when('role', '=', 'contributor')
+          .then(4)
+          .else(5)
+          .end(),
+      'asc',
+    )
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+}
+
+export type UserChanges = Partial<
+  Pick<UserRow, 'name' | 'role' | 'disabled_at' | 'author_id' | 'totp_secret' | 'totp_enabled_at' | 'totp_last_step'>
+>;
+
+export async function updateUser(db: Db, id: number, changes: UserChanges): Promise<void> {
+  if (Object.keys(changes).length === 0) return;
+  await db.updateTable('users').set(changes).where('id', '=', id).execute();
+}
+
+/**
+ * Records `step` as the last TOTP step used, only if it is later than the one stored: the one write that
+ * decides, so two requests racing with one code cannot both pass. True when this call recorded it.
+ */
+export async function claimTotpStep(db: Db, id: number, step: number): Promise<boolean> {
+  const r = await db
+    .updateTable('users')
+    .set({ totp_last_step: step })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function deleteUser(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}
+
+/** Owners whose accounts are not disabled. */
+export async function countActiveOwners(db: Db): Promise<number> {
+  const r = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'owner')
+    .where('disabled_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Owners who can sign in: not disabled, with a password. None means the site still needs its first owner. */
+export async function countOwnersWithPassword(db: Db): Promise<number> {
+  const r = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'owner')
+    .where('disabled_at', 'is', null)
+    .where('password_hash', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -33,7 +33,10 @@ export async function commentBodies(db: Db, ids: number[]): Promise<Map<number, 
   return out;
 }
 
-/** Keeps posts.comment_count equal to the number of approved comments. Call in the same transaction as the change. */
+/**
+ * Keeps posts.comment_count equal to the number of approved comments, and thread_count to the approved ones
+ * that start a thread. Call in the same transaction as the change.
+ */
 export async function recountPostComments(db: Db, postId: number): Promise<void> {
   await db
     .updateTable('posts')
@@ -43,6 +46,12 @@ export async function recountPostComments(db: Db, postId: number): Promise<void>
         .select((e) => e.fn.countAll<number>().as('n'))
         .where('comments.post_id', '=', postId)
         .where('comments.status', '=', 'approved'),
+      thread_count: eb
+        .selectFrom('comments')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('comments.post_id', '=', postId)
+        .where('comments.status', '=', 'approved')
+        .where('comments.parent_id', 'is', null),
     }))
     .where('id', '=', postId)
     .execute();

@@ -148,37 +148,37 @@ async function gatherContext(
 ): Promise<ModerationContext> {
   const now = deps.clock.now();
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
-  const [lastIp, lastEmail, dup, approved, spam] = await Promise.all([
-    input.ip
-      ? deps.db
+  // One statement for the commenter's history: the last comment from this address and from this email, a
+  // duplicate of this text in the last day, and how many of their comments were approved.
+  const [history, spam] = await Promise.all([
+    deps.db
+      .selectNoFrom((eb) => [
+        eb
           .selectFrom('comments')
-          .select('created_at')
+          .select((e) => e.fn.max('created_at').as('m'))
           .where('ip', '=', input.ip)
-          .orderBy('created_at', 'desc')
+          .as('last_ip'),
+        eb
+          .selectFrom('comments')
+          .select((e) => e.fn.max('created_at').as('m'))
+          .where('author_email', '=', f.email)
+          .as('last_email'),
+        eb
+          .selectFrom('comments')
+          .select('id')
+          .where('body_md', '=', f.body)
+          .where('created_at', '>=', dayAgo)
+          .where((e) => e.or([e('author_email', '=', f.email), ...(input.ip ? [e('ip', '=', input.ip)] : [])]))
           .limit(1)
-          .executeTakeFirst()
-      : undefined,
-    deps.db
-      .selectFrom('comments')
-      .select('created_at')
-      .where('author_email', '=', f.email)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
-    deps.db
-      .selectFrom('comments')
-      .select('id')
-      .where('body_md', '=', f.body)
-      .where('created_at', '>=', dayAgo)
-      .where((eb) => eb.or([eb('author_email', '=', f.email), ...(input.ip ? [eb('ip', '=', input.ip)] : [])]))
-      .limit(1)
-      .executeTakeFirst(),
-    deps.db
-      .selectFrom('comments')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('author_email', '=', f.email)
-      .where('status', '=', 'approved')
-      .executeTakeFirst(),
+          .as('duplicate'),
+        eb
+          .selectFrom('comments')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .where('author_email', '=', f.email)
+          .where('status', '=', 'approved')
+          .as('approved'),
+      ])
+      .executeTakeFirstOrThrow(),
     spamProbability(deps.db, `${f.name}\n${f.url ?? ''}\n${text}`),
   ]);
   const domains = [f.email.split('@')[1] ?? '', ...[...links, ...(f.url ? [f.url] : [])].map(hostOf)].filter(Boolean);
@@ -204,10 +204,10 @@ async function gatherContext(
       signedIn: input.user !== null,
     },
     history: {
-      lastFromIp: lastIp ? new Date(lastIp.created_at) : null,
-      lastFromEmail: lastEmail ? new Date(lastEmail.created_at) : null,
-      duplicate: dup !== undefined,
-      approvedFromEmail: Number(approved?.n ?? 0),
+      lastFromIp: input.ip && history.last_ip ? new Date(history.last_ip) : null,
+      lastFromEmail: history.last_email ? new Date(history.last_email) : null,
+      duplicate: history.duplicate !== null,
+      approvedFromEmail: Number(history.approved ?? 0),
     },
     bans,
     spamProbability: spam,
@@ -321,7 +321,10 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
     if (status === 'approved')
       await trx
         .updateTable('posts')
-        .set((eb) => ({ comment_count: eb('comment_count', '+', 1) }))
+        .set((eb) => ({
+          comment_count: eb('comment_count', '+', 1),
+          ...(parent === null ? { thread_count: eb('thread_count', '+', 1) } : {}),
+        }))
         .where('id', '=', post.id)
         .execute();
     // Mail goes through the outbox in this same transaction: it is sent if and only if the comment exists.

@@ -17,7 +17,22 @@ const visible = (now: string) => (eb: ExpressionBuilder<DatabaseSchema, 'posts'>
 
 function visiblePostsQuery(db: Db, f: VisiblePostFilter) {
   let q = db.selectFrom('posts').where('posts.type', '=', 'post').where(visible(f.now));
-  if (f.categoryIds) q = q.where('posts.primary_category_id', 'in', f.categoryIds.length ? f.categoryIds : [-1]);
+  if (f.categoryIds) {
+    // Filed under the category as its primary one, or as one of its other categories (post_categories).
+    const ids = f.categoryIds.length ? f.categoryIds : [-1];
+    q = q.where((eb) =>
+      eb.or([
+        eb('posts.primary_category_id', 'in', ids),
+        eb.exists(
+          eb
+            .selectFrom('post_categories')
+            .select('post_categories.post_id')
+            .whereRef('post_categories.post_id', '=', 'posts.id')
+            .where('post_categories.category_id', 'in', ids),
+        ),
+      ]),
+    );
+  }
   if (f.tagId !== undefined) {
     const tagId = f.tagId;
     q = q.where((eb) =>
@@ -55,7 +70,14 @@ function nextMonth(month: string): string {
 /** A post without its body: what lists, neighbours and search results need (bodies are ~100 times larger). */
 export type PostListingRow = Omit<
   PostRow,
-  'body_md' | 'body_html' | 'toc_json' | 'version' | 'submitted_at' | 'unpublished_at' | 'owner_user_id'
+  | 'body_md'
+  | 'body_html'
+  | 'toc_json'
+  | 'version'
+  | 'submitted_at'
+  | 'unpublished_at'
+  | 'owner_user_id'
+  | 'thread_count'
 >;
 
 const LISTING_COLUMNS = [
@@ -198,7 +220,22 @@ export async function countVisibleByCategory(db: Db, now: string): Promise<Map<n
     .select(['posts.primary_category_id as id', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('posts.primary_category_id')
     .execute();
-  return new Map(rows.map((r) => [r.id as number, Number(r.n)]));
+  const counts = new Map(rows.map((r) => [r.id as number, Number(r.n)]));
+  // Posts filed under a category as one of their other categories count there too (never twice: the writer
+  // keeps the primary category out of post_categories).
+  const secondary = await visiblePostsQuery(db, { now })
+    .innerJoin('post_categories', 'post_categories.post_id', 'posts.id')
+    .where((eb) =>
+      eb.or([
+        eb('posts.primary_category_id', 'is', null),
+        eb('post_categories.category_id', '!=', eb.ref('posts.primary_category_id')),
+      ]),
+    )
+    .select(['post_categories.category_id as id', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('post_categories.category_id')
+    .execute();
+  for (const r of secondary) counts.set(r.id, (counts.get(r.id) ?? 0) + Number(r.n));
+  return counts;
 }
 
 /** The earliest scheduled time still in the future: caches must not outlive it. */
@@ -252,4 +289,107 @@ export async function recordOldSlug(db: Db, postId: number, oldSlug: string, at:
 
 export async function forgetOldSlug(db: Db, slug: string): Promise<void> {
   await db.deleteFrom('slug_history').where('old_slug', '=', slug).execute();
+}
+
+/** What the administration's posts list filters by. `ownedBy` narrows to one person's posts (see isOwnPost). */
+export interface AdminPostFilter {
+  state?: 'draft' | 'review' | 'scheduled' | 'published' | 'unpublished';
+  type?: 'post' | 'page';
+  ownedBy?: { userId: number; authorId: number | null };
+}
+
+/** A row of the administration's posts list. */
+export type AdminPostRow = Pick<
+  PostRow,
+  | 'id'
+  | 'type'
+  | 'slug'
+  | 'title'
+  | 'status'
+  | 'published_at'
+  | 'updated_at'
+  | 'created_at'
+  | 'submitted_at'
+  | 'unpublished_at'
+  | 'owner_user_id'
+  | 'version'
+>;
+
+function adminPostsQuery(db: Db, f: AdminPostFilter) {
+  let q = db.selectFrom('posts');
+  if (f.type) q = q.where('posts.type', '=', f.type);
+  if (f.state === 'scheduled' || f.state === 'published') q = q.where('posts.status', '=', f.state);
+  else if (f.state === 'review') q = q.where('posts.status', '=', 'draft').where('posts.submitted_at', 'is not', null);
+  else if (f.state === 'unpublished')
+    q = q.where('posts.status', '=', 'draft').where('posts.unpublished_at', 'is not', null);
+  else if (f.state === 'draft')
+    q = q
+      .where('posts.status', '=', 'draft')
+      .where('posts.submitted_at', 'is', null)
+      .where('posts.unpublished_at', 'is', null);
+  if (f.ownedBy) {
+    const { userId, authorId } = f.ownedBy;
+    q = q.where((eb) =>
+      eb.or([
+        eb('posts.owner_user_id', '=', userId),
+        eb.exists(
+          eb
+            .selectFrom('post_authors')
+            .select('post_authors.post_id')
+            .whereRef('post_authors.post_id', '=', 'posts.id')
+            .where('post_authors.author_id', '=', authorId ?? -1),
+        ),
+      ]),
+    );
+  }
+  return q;
+}
+
+/** Posts for the administration, most recently changed first. */
+export async function listPostsForAdmin(
+  db: Db,
+  f: AdminPostFilter,
+  page: { limit: number; offset: number },
+): Promise<AdminPostRow[]> {
+  return adminPostsQuery(db, f)
+    .select([
+      'posts.id',
+      'posts.type',
+      'posts.slug',
+      'posts.title',
+      'posts.status',
+      'posts.published_at',
+      'posts.updated_at',
+      'posts.created_at',
+      'posts.submitted_at',
+      'posts.unpublished_at',
+      'posts.owner_user_id',
+      'posts.version',
+    ])
+    .orderBy(sql`coalesce(posts.updated_at, posts.created_at)`, 'desc')
+    .orderBy('posts.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+}
+
+export async function countPostsForAdmin(db: Db, f: AdminPostFilter): Promise<number> {
+  const row = await adminPostsQuery(db, f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Moves a post from `version` to `version + 1`, or does nothing when someone else saved first. True when
+ * this save won: the compare-and-set that makes optimistic concurrency safe between processes.
+ */
+export async function bumpPostVersion(db: Db, id: number, version: number): Promise<boolean> {
+  const r = await db
+    .updateTable('posts')
+    .set({ version: version + 1 })
+    .where('id', '=', id)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

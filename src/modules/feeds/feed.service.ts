@@ -17,7 +17,13 @@ export interface FeedRequest {
 
 /** Site-relative links and images in a body become absolute, as feed readers show them out of context. */
 export function absolutise(html: string, baseUrl: string): string {
-  return html.replace(/(\s(?:href|src)=")\/(?!\/)/g, `$1${baseUrl}/`);
+  return html
+    .replace(/(\s(?:href|src)=")\/(?!\/)/g, `$1${baseUrl}/`)
+    .replace(/(\ssrcset=")([^"]*)"/g, (_m, attr: string, list: string) => {
+      // A srcset is a comma-separated list of "URL width": each site-relative URL gets the origin.
+      const absolute = list.replace(/(^|,\s*)\/(?!\/)/g, `$1${baseUrl}/`);
+      return `${attr}${absolute}"`;
+    });
 }
 
 export const feedPaths = (base: string) => ({

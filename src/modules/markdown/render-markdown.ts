@@ -11,9 +11,10 @@ import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
+import { responsiveSet } from '../media/media-names.ts';
 
 /** Bump when the output of renderMarkdown changes, so stored renders are refreshed on read. */
-export const RENDER_VERSION = 5;
+export const RENDER_VERSION = 6;
 
 export interface TocEntry {
   depth: 2 | 3;
@@ -147,6 +148,7 @@ function rehypeAnnalist(toc: TocEntry[]) {
       if (el.tagName === 'img') {
         el.properties.loading = 'lazy';
         el.properties.decoding = 'async';
+        addResponsiveSizes(el);
       }
       // GFM emits the obsolete align attribute on table cells; a class keeps the look under a strict CSP.
       if ((el.tagName === 'td' || el.tagName === 'th') && typeof el.properties.align === 'string') {
@@ -176,6 +178,23 @@ function rehypeAnnalist(toc: TocEntry[]) {
       return SKIP;
     });
   };
+}
+
+// An article column is at most about 42rem wide; on a narrower screen an image takes the width of the screen.
+const IMAGE_SIZES = '(min-width: 46rem) 42rem, 100vw';
+
+/**
+ * One of our uploaded images (see media-names.ts) gets the WebP copies of every stored width as `srcset`, and the
+ * size of the largest as `width` and `height` so the page does not jump as it loads. Derived from the name alone.
+ */
+function addResponsiveSizes(img: Element): void {
+  const src = img.properties.src;
+  const set = typeof src === 'string' ? responsiveSet(src) : undefined;
+  if (!set) return;
+  img.properties.srcSet = set.srcset;
+  img.properties.sizes = IMAGE_SIZES;
+  img.properties.width = set.width;
+  img.properties.height = set.height;
 }
 
 /** The words of a document, blocks separated by spaces (mdast-util-to-string would glue paragraphs together). */

@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { AppError } from '../shared/errors.ts';
 
 export interface SiteSettings {
   title: string;
@@ -52,4 +53,83 @@ export async function saveSiteSettings(
     }
   });
   deps.noteWrite();
+}
+
+/** The settings form as typed: every field a string, so a refused value can be shown back unchanged. */
+export type SiteSettingsForm = Record<keyof SiteSettings, string>;
+
+export const SETTINGS_LIMITS = {
+  title: 100,
+  tagline: 200,
+  description: 300,
+  postsPerPage: { min: 1, max: 50 },
+} as const;
+
+/** Every IANA time zone this Node knows, with UTC first (Intl lists it under no region). */
+export function listTimeZones(): string[] {
+  return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
+}
+
+/** A BCP 47 tag in canonical form ("EN-gb" -> "en-GB"), or undefined when Intl cannot read it or format in it. */
+export function canonicalLocale(raw: string): string | undefined {
+  try {
+    const [tag] = Intl.getCanonicalLocales(raw);
+    if (!tag || Intl.DateTimeFormat.supportedLocalesOf([tag]).length === 0) return undefined;
+    return tag;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The IANA name of a time zone in its canonical spelling ("europe/berlin" -> "Europe/Berlin"), or undefined. */
+export function canonicalTimeZone(raw: string): string | undefined {
+  if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(raw)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the whole form; every problem is reported at once, by field, and nothing is saved unless all pass. */
+export function validateSiteSettings(form: SiteSettingsForm): SiteSettings {
+  const fields: Record<string, string> = {};
+  const title = form.title.trim();
+  if (title === '') fields.title = 'Give the site a title.';
+  else if (title.length > SETTINGS_LIMITS.title)
+    fields.title = `Keep the title to ${SETTINGS_LIMITS.title} characters.`;
+  const tagline = form.tagline.trim();
+  if (tagline.length > SETTINGS_LIMITS.tagline)
+    fields.tagline = `Keep the tagline to ${SETTINGS_LIMITS.tagline} characters.`;
+  const description = form.description.trim();
+  if (description.length > SETTINGS_LIMITS.description)
+    fields.description = `Keep the description to ${SETTINGS_LIMITS.description} characters.`;
+  const locale = canonicalLocale(form.locale.trim());
+  if (!locale) fields.locale = 'Give a language tag such as en-GB, en-US, fr or de-CH.';
+  const timeZone = canonicalTimeZone(form.timeZone.trim());
+  if (!timeZone) fields.timeZone = 'Choose a time zone from the list, such as Europe/London or UTC.';
+  const { min, max } = SETTINGS_LIMITS.postsPerPage;
+  const perPage = form.postsPerPage.trim();
+  if (!/^[0-9]{1,3}$/.test(perPage) || Number(perPage) < min || Number(perPage) > max)
+    fields.postsPerPage = `Give a whole number of posts per page from ${min} to ${max}.`;
+  if (Object.keys(fields).length > 0)
+    throw new AppError('SETTINGS_INVALID', 'Some settings need a correction; nothing was saved.', { fields });
+  return {
+    title,
+    tagline,
+    description,
+    locale: locale as string,
+    timeZone: timeZone as string,
+    postsPerPage: Number(perPage),
+  };
+}
+
+/** Saves the settings form after checking every field; readers see the change on their next request. */
+export async function updateSiteSettings(
+  deps: { db: Db; noteWrite: () => void },
+  form: SiteSettingsForm,
+): Promise<SiteSettings> {
+  const settings = validateSiteSettings(form);
+  await saveSiteSettings(deps, settings);
+  return settings;
 }

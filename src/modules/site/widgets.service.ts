@@ -1,4 +1,4 @@
-import type { WidgetArea } from '../../storage/schema.ts';
+import type { Db, WidgetArea } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { listRecentApprovedComments } from '../comments/comment.repository.ts';
 import { loadCategoryTree } from '../content/category.service.ts';
@@ -8,6 +8,7 @@ import { countVisibleByMonth } from '../content/post.repository.ts';
 import { listLatestPosts } from '../content/reading.service.ts';
 import { listTagsWithCounts } from '../content/taxonomy.repository.ts';
 import { renderMarkdown } from '../markdown/render-markdown.ts';
+import { AppError } from '../shared/errors.ts';
 
 export const WIDGET_AREAS: WidgetArea[] = ['header', 'sidebar', 'footer'];
 
@@ -155,4 +156,185 @@ export async function setWidgets(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, wi
     }
   });
   deps.noteWrite();
+}
+
+// ---- Configuring widget areas (the administration) ----
+
+/** What a widget type asks for beyond its title: how many items, or a text body. */
+export interface WidgetTypeInfo {
+  label: string;
+  count?: { default: number; max: number };
+  text?: true;
+}
+
+export const WIDGET_TYPE_INFO: Record<WidgetType, WidgetTypeInfo> = {
+  search: { label: 'Search box' },
+  'category-tree': { label: 'Categories' },
+  'recent-posts': { label: 'Latest articles', count: { default: 5, max: 20 } },
+  'recent-comments': { label: 'Latest comments', count: { default: 5, max: 20 } },
+  'tag-cloud': { label: 'Tags', count: { default: 20, max: 50 } },
+  archives: { label: 'Monthly archives' },
+  text: { label: 'Text', text: true },
+};
+
+export const WIDGET_LIMITS = { title: 100, text: 4000, perArea: 20 } as const;
+
+/** A widget as stored, for the form that edits it. */
+export interface WidgetSetup {
+  id: number;
+  area: WidgetArea;
+  type: WidgetType;
+  title: string;
+  count: number | null;
+  markdown: string;
+}
+
+/** A widget form as typed: strings, so a refused value can be shown back unchanged. */
+export interface WidgetForm {
+  area: string;
+  type: string;
+  title: string;
+  count: string;
+  markdown: string;
+}
+
+const isWidgetType = (t: string): t is WidgetType => (WIDGET_TYPES as string[]).includes(t);
+const isWidgetArea = (a: string): a is WidgetArea => (WIDGET_AREAS as string[]).includes(a);
+// An HTML tag (not "a < b", not an <https://…> autolink): text widgets are Markdown, and raw HTML is never shown.
+const HTML_TAG = /<\/?[a-z][a-z0-9-]*(\s[^<>]*)?\/?>/i;
+
+function invalid(fields: Record<string, string>): AppError {
+  return new AppError('SETTINGS_INVALID', 'The widget needs a correction; nothing was saved.', { fields });
+}
+
+/** Every widget of every area as configured, in area and display order; unknown types are left out. */
+export async function listWidgetSetups(deps: Pick<ContentDeps, 'db'>): Promise<Record<WidgetArea, WidgetSetup[]>> {
+  const rows = await deps.db.selectFrom('widgets').selectAll().orderBy('position').orderBy('id').execute();
+  const areas: Record<WidgetArea, WidgetSetup[]> = { header: [], sidebar: [], footer: [] };
+  for (const row of rows) {
+    if (!isWidgetType(row.type) || !isWidgetArea(row.area)) continue;
+    const c = config(row.config_json);
+    const info = WIDGET_TYPE_INFO[row.type];
+    areas[row.area].push({
+      id: row.id,
+      area: row.area,
+      type: row.type,
+      title: row.title,
+      count: info.count ? count(c, info.count.default) : null,
+      markdown: typeof c.markdown === 'string' ? c.markdown : '',
+    });
+  }
+  return areas;
+}
+
+/** Checks a widget form against its type; every problem is reported at once, by field. */
+export function validateWidgetForm(form: WidgetForm): WidgetInput {
+  const fields: Record<string, string> = {};
+  if (!isWidgetArea(form.area)) fields.area = 'Choose the header, the sidebar or the footer.';
+  if (!isWidgetType(form.type)) fields.type = 'Choose a kind of widget from the list.';
+  const title = form.title.trim();
+  if (title.length > WIDGET_LIMITS.title) fields.title = `Keep the title to ${WIDGET_LIMITS.title} characters.`;
+  const info: WidgetTypeInfo = isWidgetType(form.type) ? WIDGET_TYPE_INFO[form.type] : { label: '' };
+  const config: Record<string, unknown> = {};
+  if (info.count) {
+    const raw = form.count.trim();
+    if (raw === '') config.count = info.count.default;
+    else if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > info.count.max)
+      fields.count = `Give a whole number from 1 to ${info.count.max}.`;
+    else config.count = Number(raw);
+  }
+  if (info.text) {
+    const markdown = form.markdown.replace(/\r\n?/g, '\n').trim();
+    if (markdown === '') fields.markdown = 'Write the text the widget shows.';
+    else if (markdown.length > WIDGET_LIMITS.text)
+      fields.markdown = `Keep the text to ${WIDGET_LIMITS.text} characters (it has ${markdown.length}).`;
+    else if (HTML_TAG.test(markdown))
+      fields.markdown = 'Write Markdown or plain text: HTML tags are not shown to readers, so take them out.';
+    config.markdown = markdown;
+  }
+  if (Object.keys(fields).length > 0) throw invalid(fields);
+  return { area: form.area as WidgetArea, type: form.type as WidgetType, title, config };
+}
+
+async function widgetRow(db: Db, id: number) {
+  const row = await db.selectFrom('widgets').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new AppError('NOT_FOUND', 'That widget is not there any more.', { detail: `widget ${id}` });
+  return row;
+}
+
+/** Adds a widget at the end of its area. */
+export async function addWidget(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, form: WidgetForm): Promise<number> {
+  const w = validateWidgetForm(form);
+  const id = await inTransaction(deps.db, async (trx) => {
+    const last = await trx
+      .selectFrom('widgets')
+      .select([(eb) => eb.fn.max('position').as('max'), (eb) => eb.fn.countAll<number>().as('n')])
+      .where('area', '=', w.area)
+      .executeTakeFirst();
+    if (Number(last?.n ?? 0) >= WIDGET_LIMITS.perArea)
+      throw invalid({ type: `An area holds at most ${WIDGET_LIMITS.perArea} widgets; remove one first.` });
+    const position = last?.max === null || last?.max === undefined ? 0 : Number(last.max) + 1;
+    const r = await trx
+      .insertInto('widgets')
+      .values({ area: w.area, type: w.type, title: w.title, config_json: JSON.stringify(w.config ?? {}), position })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
+  });
+  deps.noteWrite();
+  return id;
+}
+
+/** Changes a widget's title and settings; its kind and area stay. */
+export async function updateWidget(
+  deps: Pick<ContentDeps, 'db' | 'noteWrite'>,
+  input: { id: number; title: string; count: string; markdown: string },
+): Promise<void> {
+  const row = await widgetRow(deps.db, input.id);
+  const w = validateWidgetForm({ ...input, area: row.area, type: row.type });
+  await deps.db
+    .updateTable('widgets')
+    .set({ title: w.title, config_json: JSON.stringify(w.config ?? {}) })
+    .where('id', '=', input.id)
+    .execute();
+  deps.noteWrite();
+}
+
+/** Moves a widget one place up or down in its area (a no-op at either end). */
+export async function moveWidget(
+  deps: Pick<ContentDeps, 'db' | 'noteWrite'>,
+  input: { id: number; direction: 'up' | 'down' },
+): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    const row = await widgetRow(trx, input.id);
+    const ids = (
+      await trx
+        .selectFrom('widgets')
+        .select('id')
+        .where('area', '=', row.area)
+        .orderBy('position')
+        .orderBy('id')
+        .execute()
+    ).map((r) => r.id);
+    const order = swapped(ids, input.id, input.direction);
+    for (const [position, id] of order.entries())
+      await trx.updateTable('widgets').set({ position }).where('id', '=', id).execute();
+  });
+  deps.noteWrite();
+}
+
+export async function removeWidget(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, id: number): Promise<void> {
+  await widgetRow(deps.db, id);
+  await deps.db.deleteFrom('widgets').where('id', '=', id).execute();
+  deps.noteWrite();
+}
+
+/** `ids` with `id` swapped with its neighbour above or below. */
+export function swapped(ids: number[], id: number, direction: 'up' | 'down'): number[] {
+  const order = [...ids];
+  const i = order.indexOf(id);
+  const j = direction === 'up' ? i - 1 : i + 1;
+  if (i < 0 || j < 0 || j >= order.length) return order;
+  [order[i], order[j]] = [order[j]!, order[i]!];
+  return order;
 }

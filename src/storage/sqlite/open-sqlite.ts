@@ -1,11 +1,12 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator } from 'kysely';
 import { SQLITE_CAPABILITIES } from '../capabilities.ts';
 import { MIGRATION_NAMES, migrationProvider } from '../migrations/index.ts';
 import type { DatabaseSchema } from '../schema.ts';
 import { type Storage, StorageOpenError } from '../storage.ts';
 import { Fts5SearchIndex } from './fts5-search.ts';
+import { ImmediateSqliteDialect } from './immediate-dialect.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -87,7 +88,7 @@ export async function openSqliteStorage(file: string, options: { readonly?: bool
   }
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
 
   if (!options.readonly) {
     const migrator = new Migrator({ db, provider: migrationProvider(SQLITE_CAPABILITIES) });

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import {
+  beginSignIn,
   checkSignInLink,
   findSession,
   setPasswordWithLink,
-  signIn,
   signOut,
 } from '../../modules/accounts/accounts.service.ts';
 import { PASSWORD_MIN_LENGTH } from '../../modules/accounts/password.ts';
@@ -45,17 +45,33 @@ import {
 } from '../admin-session.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { loadChrome } from '../render.tsx';
+import { SignInCodeView } from '../views/admin-account.tsx';
 import { noticeText } from '../views/admin-layout.tsx';
 import { BansView, QueueView, SignInView, WelcomeView } from '../views/admin-pages.tsx';
 import type { WebContext } from '../web-deps.ts';
+import { registerAccountRoutes, registerSignInStepRoutes } from './admin-account.tsx';
 import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
+import { registerMediaAdminRoutes } from './admin-media.tsx';
+import { registerPostAdminRoutes } from './admin-posts.tsx';
+import { registerSiteAdminRoutes } from './admin-site.tsx';
+import { registerTaxonomyAdminRoutes } from './admin-taxonomy.tsx';
+import { registerUserAdminRoutes } from './admin-users.tsx';
 
 /** Every route file of the administration, registered inside the signed-in scope. */
 const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => void)[] = [
   (staff, kit) => registerDiscussionAdminRoutes(staff, kit.ctx),
+  registerPostAdminRoutes,
+  registerSiteAdminRoutes,
+  registerTaxonomyAdminRoutes,
+  registerMediaAdminRoutes,
+  registerUserAdminRoutes,
+  registerAccountRoutes,
 ];
 
-const HOME = '/admin/moderation';
+/** Where signing in lands: the dashboard, which every signed-in person may see. */
+const HOME = '/admin/dashboard';
+/** Where moderation forms return when their "back" field is missing or not one of ours. */
+const QUEUE = '/admin/moderation';
 
 const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in the address is not valid.`);
 
@@ -81,12 +97,12 @@ function readQueueQuery(q: Query): QueueQuery {
 function backTo(raw: string | null, notice: string, n?: number): string {
   let url: URL;
   try {
-    url = new URL(raw ?? HOME, 'http://admin.invalid');
+    url = new URL(raw ?? QUEUE, 'http://admin.invalid');
   } catch {
-    url = new URL(HOME, 'http://admin.invalid');
+    url = new URL(QUEUE, 'http://admin.invalid');
   }
   if (url.origin !== 'http://admin.invalid' || !['/admin/moderation', '/admin/bans'].includes(url.pathname))
-    url = new URL(HOME, 'http://admin.invalid');
+    url = new URL(QUEUE, 'http://admin.invalid');
   url.searchParams.set('notice', notice);
   if (n !== undefined && n !== 1) url.searchParams.set('n', String(n));
   else url.searchParams.delete('n');
@@ -148,11 +164,20 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
       const email = (form.get('email') ?? '').slice(0, 300);
       const next = safeNext(form.get('next'));
       try {
-        const { token, session } = await signIn(
+        const result = await beginSignIn(
           { ...accounts, throttle },
           { email, password: form.get('password') ?? '', ip: req.ip },
         );
-        reply.header('set-cookie', sessionCookie(token, session.expiresAt, deps.content.clock.now(), secure));
+        // A second factor: no session yet, only a signed token for the code step (routes/admin-account.tsx).
+        if ('secondStep' in result)
+          return page(reply, {
+            title: 'Sign in',
+            body: <SignInCodeView token={result.secondStep.token} next={next} email={result.secondStep.email} />,
+          });
+        reply.header(
+          'set-cookie',
+          sessionCookie(result.token, result.session.expiresAt, deps.content.clock.now(), secure),
+        );
         return seeOther(reply, next);
       } catch (err) {
         if (!isAppError(err) || (err.code !== 'SIGN_IN_FAILED' && err.code !== 'SIGN_IN_RATE_LIMITED')) throw err;
@@ -176,6 +201,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
       reply.header('set-cookie', clearedSessionCookie(secure));
       return seeOther(reply, '/admin/sign-in?notice=signed-out');
     });
+
+    // The second-factor code, forgotten passwords and the first owner's setup link (routes/admin-account.tsx).
+    registerSignInStepRoutes(admin, kit, { safeNext });
 
     admin.get('/admin/welcome', async (req, reply) => {
       const token = one(req.query as Query, 'token', 2000) ?? '';

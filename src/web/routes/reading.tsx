@@ -7,8 +7,9 @@ import {
   getTagArchive,
   listLatestPosts,
 } from '../../modules/content/reading.service.ts';
+import { findMovedCategoryPath, findMovedTagSlug } from '../../modules/content/taxonomy-admin.service.ts';
 import { searchPosts } from '../../modules/search/search.service.ts';
-import { AppError } from '../../modules/shared/errors.ts';
+import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
@@ -63,6 +64,21 @@ function redirect(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, loc
   });
 }
 
+/**
+ * A category or tag that is not found may have been renamed, moved or merged: its old address answers 301 with
+ * the new one (taxonomy_history). Anything else, or an address never used, stays the error it was.
+ */
+async function movedOr404(
+  err: unknown,
+  code: 'CATEGORY_NOT_FOUND' | 'TAG_NOT_FOUND',
+  find: () => Promise<string | undefined>,
+): Promise<string> {
+  if (!isAppError(err) || err.code !== code) throw err;
+  const location = await find();
+  if (location === undefined) throw err;
+  return location;
+}
+
 /** The pages a reader sees, from home to article; each route reads its input, calls one use case, renders. */
 export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
@@ -110,15 +126,25 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     const path = (feed ? feed[1]! : rest).replace(/\/$/, '');
     const segments = path.split('/');
     if (!segments.every(isSlug)) throw notFound(req.url);
+    const moved = (err: unknown) =>
+      movedOr404(err, 'CATEGORY_NOT_FOUND', async () => {
+        const to = await findMovedCategoryPath(deps.content, path);
+        return to === undefined ? undefined : categoryUrl(to) + (feed ? feed[2] : '');
+      }).then((location) => redirect(ctx, req, reply, location));
     if (feed) {
       const format = feed[2] === 'feed/' ? 'rss' : feed[2] === 'feed.json' ? 'json' : 'atom';
-      return sendFeed(ctx, req, reply, { categoryPath: path }, format, categoryUrl(path));
+      return sendFeed(ctx, req, reply, { categoryPath: path }, format, categoryUrl(path)).catch(moved);
     }
     if (!rest.endsWith('/')) return redirect(ctx, req, reply, categoryUrl(path));
-    const archive = await getCategoryArchive(deps.content, {
-      path,
-      page: { page: pageOf(req), perPage: await perPage() },
-    });
+    let archive: Awaited<ReturnType<typeof getCategoryArchive>>;
+    try {
+      archive = await getCategoryArchive(deps.content, {
+        path,
+        page: { page: pageOf(req), perPage: await perPage() },
+      });
+    } catch (err) {
+      return moved(err);
+    }
     const base = categoryUrl(path);
     return sendPage(ctx, req, reply, (site) => ({
       head: {
@@ -139,10 +165,17 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
   app.get('/tag/:slug', async (req, reply) => redirect(ctx, req, reply, tagUrl(slugParam(req))));
   app.get('/tag/:slug/', async (req, reply) => {
     const { slug } = req.params as { slug: string };
-    const { tag, posts } = await getTagArchive(deps.content, {
-      slug,
-      page: { page: pageOf(req), perPage: await perPage() },
-    });
+    let archive: Awaited<ReturnType<typeof getTagArchive>>;
+    try {
+      archive = await getTagArchive(deps.content, { slug, page: { page: pageOf(req), perPage: await perPage() } });
+    } catch (err) {
+      const location = await movedOr404(err, 'TAG_NOT_FOUND', async () => {
+        const to = isSlug(slug) ? await findMovedTagSlug(deps.content, slug) : undefined;
+        return to === undefined ? undefined : tagUrl(to);
+      });
+      return redirect(ctx, req, reply, location);
+    }
+    const { tag, posts } = archive;
     const base = tagUrl(slug);
     return sendPage(ctx, req, reply, (site) => ({
       head: {

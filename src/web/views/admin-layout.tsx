@@ -37,9 +37,16 @@ export type AdminSection =
 
 /** The navigation, in order; a link shows only to people who hold its capability (none: everyone signed in). */
 export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: string; capability?: Capability }[] = [
+  { section: 'dashboard', href: '/admin/dashboard', label: 'Dashboard' },
+  { section: 'posts', href: '/admin/posts', label: 'Posts', capability: 'write_posts' },
+  { section: 'media', href: '/admin/media', label: 'Media', capability: 'upload_media' },
   { section: 'moderation', href: '/admin/moderation', label: 'Comments', capability: 'moderate_comments' },
   { section: 'bans', href: '/admin/bans', label: 'Bans', capability: 'moderate_comments' },
   { section: 'discussion', href: '/admin/discussion', label: 'Discussion settings', capability: 'manage_discussion' },
+  { section: 'taxonomy', href: '/admin/taxonomy', label: 'Categories and tags', capability: 'manage_taxonomy' },
+  { section: 'site', href: '/admin/settings', label: 'Site', capability: 'manage_site' },
+  { section: 'users', href: '/admin/users', label: 'Users', capability: 'manage_users' },
+  { section: 'account', href: '/admin/account', label: 'Your account' },
 ];
 
 /** Status messages shown after a form was sent, by key (never text from the address itself). */
@@ -54,6 +61,7 @@ export function noticeText(notice: string | undefined, n: number): string | unde
     welcome: 'Your password is set and you are signed in.',
     'none-selected': 'No comments were selected, so nothing was changed.',
     'signed-out': 'You are signed out.',
+    'password-reset': 'Your new password is set, and every browser that was signed in is signed out. Sign in with it.',
   };
   return notice ? fixed[notice] : undefined;
 }

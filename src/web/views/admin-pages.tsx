@@ -86,6 +86,9 @@ export function SignInView(props: { email: string; next: string; error?: string;
           <button type="submit">Sign in</button>
         </p>
       </form>
+      <p>
+        <a href="/admin/forgot-password">Forgot your password?</a>
+      </p>
     </>
   );
 }

@@ -25,7 +25,7 @@ export function Breadcrumb(props: { trail: { name: string; href: string }[]; cur
   );
 }
 
-function Toc(props: { toc: TocEntry[] }) {
+export function Toc(props: { toc: TocEntry[] }) {
   // Nest h3 entries under the h2 before them.
   const groups: { entry: TocEntry; children: TocEntry[] }[] = [];
   for (const e of props.toc) {

@@ -1,12 +1,16 @@
 import type { ComponentChildren } from 'preact';
+import type { MenuItem, Menus } from '../../modules/site/menus.service.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import type { WidgetAreas } from '../../modules/site/widgets.service.ts';
 import { FAVICON_URL } from '../assets.ts';
+import { safeHref } from './format.ts';
 import { WidgetArea } from './widgets.tsx';
 
 export interface PageChrome {
   site: SiteSettings;
   widgets: WidgetAreas;
+  /** Navigation menus set in the administration; an empty primary menu means the default navigation. */
+  menus: Menus;
   pages: { slug: string; title: string }[];
   baseUrl: string;
   stylesheet: string;
@@ -31,6 +35,21 @@ function jsonForScript(value: unknown): string {
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
+}
+
+/** The links of a menu; the one for the page being shown is marked as current. */
+function MenuLinks(props: { items: MenuItem[]; path: string }) {
+  return (
+    <ul>
+      {props.items.map((item) => (
+        <li key={item.id}>
+          <a href={safeHref(item.url)} aria-current={item.url === props.path ? 'page' : undefined}>
+            {item.label}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 export function Layout(props: { chrome: PageChrome; head: Head; children: ComponentChildren }) {
@@ -98,19 +117,23 @@ export function Layout(props: { chrome: PageChrome; head: Head; children: Compon
               {site.tagline ? <p class="site-tagline">{site.tagline}</p> : null}
             </div>
             <nav class="site-nav" aria-label="Site">
-              <ul>
-                <li>
-                  <a href="/">Latest</a>
-                </li>
-                {chrome.pages.map((p) => (
-                  <li key={p.slug}>
-                    <a href={`/${p.slug}/`}>{p.title}</a>
+              {chrome.menus.primary.length > 0 ? (
+                <MenuLinks items={chrome.menus.primary} path={head.path} />
+              ) : (
+                <ul>
+                  <li>
+                    <a href="/">Latest</a>
                   </li>
-                ))}
-                <li>
-                  <a href="/search">Search</a>
-                </li>
-              </ul>
+                  {chrome.pages.map((p) => (
+                    <li key={p.slug}>
+                      <a href={`/${p.slug}/`}>{p.title}</a>
+                    </li>
+                  ))}
+                  <li>
+                    <a href="/search">Search</a>
+                  </li>
+                </ul>
+              )}
             </nav>
             <WidgetArea area="header" widgets={chrome.widgets.header} site={site} />
           </div>
@@ -124,6 +147,11 @@ export function Layout(props: { chrome: PageChrome; head: Head; children: Compon
         <footer class="site-footer">
           <div class="site-footer__inner">
             <WidgetArea area="footer" widgets={chrome.widgets.footer} site={site} />
+            {chrome.menus.footer.length > 0 ? (
+              <nav class="site-nav site-footer-nav" aria-label="Footer">
+                <MenuLinks items={chrome.menus.footer} path={head.path} />
+              </nav>
+            ) : null}
             <p class="site-colophon">
               {site.title} · <a href="/feed/">RSS</a> · <a href="/feed/atom/">Atom</a> ·{' '}
               <a href="/feed.json">JSON Feed</a> · Published with Annalist

@@ -1,0 +1,437 @@
+import type { PostRow } from '../../storage/schema.ts';
+import { inTransaction } from '../../storage/transaction.ts';
+import type { User } from '../accounts/accounts.types.ts';
+import { can } from '../accounts/policies.ts';
+import { schedulePublish, unschedulePublish } from '../jobs/publish-post.job.ts';
+import { renderMarkdown, type TocEntry } from '../markdown/render-markdown.ts';
+import { AppError } from '../shared/errors.ts';
+import { getSiteSettings } from '../site/settings.service.ts';
+import type { ContentDeps } from './content.deps.ts';
+import {
+  checkPostForm,
+  POST_FIELD_LIMITS,
+  type PostFormValues,
+  postFormValuesOf,
+  postFormValuesOfAutosave,
+} from './editor-form.ts';
+import {
+  type AdminPostFilter,
+  type AdminPostRow,
+  countPostsForAdmin,
+  findPostById,
+  findPostBySlug,
+  listPostsForAdmin,
+} from './post.repository.ts';
+import { canEditPost, canPublishPost, isOwnPost, type WorkflowState, workflowState } from './post-policies.ts';
+import { type PostInput, writePost } from './post-writer.service.ts';
+import { deleteAutosave, findAutosave, findRevisionByForm, replaceAutosave } from './revision.repository.ts';
+import {
+  authorsOfPosts,
+  categoryIdsOfPost,
+  findAuthorBySlug,
+  findCategoryByPath,
+  listAuthors,
+  listCategories,
+  tagsOfPosts,
+} from './taxonomy.repository.ts';
+
+/** What a writer can do from the editor's buttons ('save' keeps the post where it is in the workflow). */
+export const EDITOR_ACTIONS = ['save', 'submit', 'publish', 'schedule', 'unpublish'] as const;
+export type EditorAction = (typeof EDITOR_ACTIONS)[number];
+
+/** The message key the editor shows after each action. */
+export type EditorNotice =
+  | 'created'
+  | 'saved'
+  | 'submitted'
+  | 'published'
+  | 'scheduled'
+  | 'unpublished'
+  | 'unscheduled';
+
+/** A form id is 32 hex digits, fresh for each rendered form: a form sent twice is applied once. */
+export const isFormId = (s: string) => /^[0-9a-f]{32}$/.test(s);
+
+/** How long a form id is remembered: a resend after that is treated as a new save (and may then conflict). */
+const FORM_ID_DAYS = 2;
+
+/** A post as the editor shows it: the form values plus where it stands and what this person may do. */
+export interface EditorPost {
+  id: number;
+  version: number;
+  state: WorkflowState;
+  /** The address readers use (for published posts), e.g. "/khalkhin-gol-1939/". */
+  slug: string;
+  publishedAt: string | null;
+  updatedAt: string | null;
+  values: PostFormValues;
+  own: boolean;
+  canPublish: boolean;
+}
+
+/** A newer autosave than the last save, offered on opening the editor. */
+export interface AutosaveOffer {
+  savedAt: string;
+  values: PostFormValues;
+}
+
+/** The choices the form offers: the category tree (paths, indented by depth) and the authors. */
+export interface EditorChoices {
+  categories: { path: string; name: string; depth: number }[];
+  authors: { slug: string; name: string }[];
+  timeZone: string;
+}
+
+async function ownershipOf(deps: ContentDeps, post: Pick<PostRow, 'id' | 'owner_user_id'>) {
+  const authors = await authorsOfPosts(deps.db, [post.id]);
+  return { ownerUserId: post.owner_user_id, authorIds: authors.map((a) => a.id) };
+}
+
+/** The post, or POST_NOT_FOUND; FORBIDDEN when this person may not open it (authors and contributors: their own only). */
+async function postForUser(deps: ContentDeps, user: User, postId: number) {
+  const row = await findPostById(deps.db, postId);
+  if (!row) throw new AppError('POST_NOT_FOUND', 'There is no such post.', { detail: String(postId) });
+  const own = isOwnPost(user, user.authorId, await ownershipOf(deps, row));
+  if (!canEditPost(user, own))
+    throw new AppError('FORBIDDEN', 'This post belongs to someone else; your account may not open it.', {
+      detail: `user ${user.id} (${user.role}) on post ${postId}`,
+    });
+  return { row, own, canPublish: canPublishPost(user, own) };
+}
+
+export async function editorChoices(deps: ContentDeps): Promise<EditorChoices> {
+  const [categories, authors, settings] = await Promise.all([
+    listCategories(deps.db),
+    listAuthors(deps.db),
+    getSiteSettings(deps),
+  ]);
+  return {
+    categories: categories
+      .map((c) => ({ path: c.path, name: c.name, depth: c.path.split('/').length - 1 }))
+      .sort((a, b) => a.path.localeCompare(b.path)),
+    authors: authors.map((a) => ({ slug: a.slug, name: a.name })),
+    timeZone: settings.timeZone,
+  };
+}
+
+/** Everything the editor shows for an existing post, and this person's newer autosave of it, if any. */
+export async function openPostInEditor(
+  deps: ContentDeps,
+  input: { user: User; postId: number },
+): Promise<{ post: EditorPost; autosave?: AutosaveOffer }> {
+  const { row, own, canPublish } = await postForUser(deps, input.user, input.postId);
+  const { timeZone } = await getSiteSettings(deps);
+  const post = await editorPostOf(deps, row, own, canPublish, timeZone);
+  const auto = await findAutosave(deps.db, row.id, input.user.id);
+  const lastSave = row.updated_at ?? row.created_at;
+  const values = auto ? postFormValuesOfAutosave(auto.meta_json) : undefined;
+  return {
+    post,
+    autosave: auto && values && auto.created_at > lastSave ? { savedAt: auto.created_at, values } : undefined,
+  };
+}
+
+async function editorPostOf(
+  deps: ContentDeps,
+  row: PostRow,
+  own: boolean,
+  canPublish: boolean,
+  timeZone: string,
+): Promise<EditorPost> {
+  const [categories, otherIds, tags, authors] = await Promise.all([
+    listCategories(deps.db),
+    categoryIdsOfPost(deps.db, row.id),
+    tagsOfPosts(deps.db, [row.id]),
+    authorsOfPosts(deps.db, [row.id]),
+  ]);
+  const pathOf = new Map(categories.map((c) => [c.id, c.path]));
+  const values = postFormValuesOf(
+    row,
+    {
+      categoryPath: row.primary_category_id === null ? null : (pathOf.get(row.primary_category_id) ?? null),
+      otherCategoryPaths: otherIds.map((id) => pathOf.get(id)).filter((p): p is string => p !== undefined),
+      tags: tags.map((t) => t.name),
+      authorSlugs: authors.map((a) => a.slug),
+    },
+    timeZone,
+  );
+  return {
+    id: row.id,
+    version: row.version,
+    state: workflowState(row),
+    slug: row.slug,
+    publishedAt: row.published_at,
+    updatedAt: row.updated_at,
+    values,
+    own,
+    canPublish,
+  };
+}
+
+/** The form for a new post: this person's byline filled in. */
+export async function newPostValues(deps: ContentDeps, user: User): Promise<PostFormValues> {
+  const authors = user.authorId === null ? [] : await authorsOfAuthorId(deps, user.authorId);
+  return {
+    title: '',
+    slug: '',
+    standfirst: '',
+    excerpt: '',
+    body: '',
+    category: '',
+    otherCategories: [],
+    tags: '',
+    authors,
+    coverSrc: '',
+    coverAlt: '',
+    coverCaption: '',
+    coverCredit: '',
+    seoTitle: '',
+    seoDescription: '',
+    publishAt: '',
+    type: 'post',
+    commentsOpen: true,
+  };
+}
+
+async function authorsOfAuthorId(deps: ContentDeps, authorId: number): Promise<string[]> {
+  const all = await listAuthors(deps.db);
+  const a = all.find((x) => x.id === authorId);
+  return a ? [a.slug] : [];
+}
+
+export interface SaveFromEditorInput {
+  user: User;
+  /** Absent for a new post. */
+  postId?: number;
+  values: PostFormValues;
+  action: EditorAction;
+  /** posts.version the form was rendered with (required for an existing post). */
+  version?: number;
+  /** The rendered form's one-time id. */
+  formId: string;
+}
+
+/**
+ * One press of an editor button, in one transaction: checks the form (POST_INVALID with a message per field,
+ * nothing written), who may do what (FORBIDDEN), that nobody saved in between (EDIT_CONFLICT), then saves with
+ * a revision and moves the post along the workflow, scheduling or withdrawing its publish job. A form id that
+ * was already applied returns what that save returned, so a double submit changes nothing.
+ */
+export async function saveFromEditor(
+  deps: ContentDeps,
+  input: SaveFromEditorInput,
+): Promise<{ id: number; notice: EditorNotice; replayed: boolean }> {
+  const { user, action } = input;
+  if (!isFormId(input.formId)) throw new AppError('BAD_REQUEST', 'The form could not be read; reload the page.');
+  if (!can(user, 'write_posts'))
+    throw new AppError('FORBIDDEN', 'Your account may not write posts.', { detail: `user ${user.id} (${user.role})` });
+  const { timeZone } = await getSiteSettings(deps);
+  const now = deps.clock.now();
+  const nowIso = now.toISOString();
+  const result = await inTransaction(deps.db, async (trx) => {
+    const tx = { ...deps, db: trx };
+    const since = new Date(now.getTime() - FORM_ID_DAYS * 86_400_000).toISOString();
+    const applied = await findRevisionByForm(trx, user.id, input.formId, since);
+    if (applied) {
+      const meta = JSON.parse(applied.meta_json) as { notice?: EditorNotice };
+      return { id: applied.post_id, notice: meta.notice ?? 'saved', replayed: true };
+    }
+    const existing = input.postId === undefined ? undefined : await postForUser(tx, user, input.postId);
+    const own = existing ? existing.own : true;
+    const mayPublish = canPublishPost(user, own);
+    const before = existing?.row;
+    const state = before ? workflowState(before) : 'draft';
+
+    const { fields, input: checked, publishAt } = checkPostForm(input.values, timeZone);
+    await checkAgainstDatabase(tx, input.postId, checked, fields);
+
+    // What the button does to the post's place in the workflow, and who may press it.
+    const live = state === 'published' || state === 'scheduled';
+    const needsPublishRight = action === 'publish' || action === 'schedule' || action === 'unpublish' || live;
+    if (needsPublishRight && !mayPublish)
+      throw new AppError(
+        'FORBIDDEN',
+        live
+          ? 'This post is published or scheduled: only someone who may publish it can change it.'
+          : 'Your account may save drafts and send them for review, not publish or schedule.',
+        { detail: `user ${user.id} (${user.role}) ${action} on ${state}` },
+      );
+    if (action === 'schedule' && !fields.publishAt) {
+      if (!publishAt) fields.publishAt = 'Choose when to publish it.';
+      else if (publishAt <= nowIso) fields.publishAt = 'That time has passed: choose a later one, or publish now.';
+    }
+    if (action === 'save' && live && publishAt && !fields.publishAt) {
+      if (state === 'scheduled' && publishAt <= nowIso)
+        fields.publishAt = 'That time has passed: choose a later one, or publish now.';
+      if (state === 'published' && publishAt > nowIso)
+        fields.publishAt = 'A published post cannot have a time still to come: unpublish it and schedule it instead.';
+    }
+    if (action === 'unpublish' && !live) throw new AppError('BAD_REQUEST', 'This post is not published or scheduled.');
+    if (action === 'submit' && live) throw new AppError('BAD_REQUEST', 'This post is already published or scheduled.');
+    if (Object.keys(fields).length > 0)
+      throw new AppError('POST_INVALID', 'Some fields need a correction; nothing was saved.', { fields });
+    if (before && input.version === undefined)
+      throw new AppError('BAD_REQUEST', 'The form could not be read; reload the page.');
+
+    const post: PostInput = { ...checked, id: before?.id, status: before?.status ?? 'draft', ownerUserId: user.id };
+    let notice: EditorNotice = before ? 'saved' : 'created';
+    switch (action) {
+      case 'save':
+        post.publishedAt = publishAt ?? (live ? before?.published_at : null) ?? null;
+        if (state === 'published' && !publishAt) post.publishedAt = before?.published_at ?? nowIso;
+        break;
+      case 'submit':
+        post.status = 'draft';
+        post.submittedAt = before?.submitted_at ?? nowIso;
+        post.publishedAt = publishAt;
+        notice = 'submitted';
+        break;
+      case 'publish':
+        post.status = 'published';
+        post.publishedAt = publishAt && publishAt <= nowIso ? publishAt : nowIso;
+        post.submittedAt = null;
+        post.unpublishedAt = null;
+        notice = 'published';
+        break;
+      case 'schedule':
+        post.status = 'scheduled';
+        post.publishedAt = publishAt;
+        post.submittedAt = null;
+        post.unpublishedAt = null;
+        notice = 'scheduled';
+        break;
+      case 'unpublish':
+        post.status = 'draft';
+        post.publishedAt = before?.published_at ?? null;
+        post.unpublishedAt = state === 'published' ? nowIso : null;
+        notice = state === 'published' ? 'unpublished' : 'unscheduled';
+        break;
+    }
+    const saved = await writePost(tx, post, {
+      expectedVersion: before ? input.version : undefined,
+      revision: {
+        kind: action === 'publish' || action === 'schedule' ? 'publish' : 'save',
+        userId: user.id,
+        extra: { formId: input.formId, notice },
+      },
+    });
+    if (post.status === 'scheduled' && post.publishedAt) await schedulePublish(trx, saved.id, post.publishedAt);
+    else if (before?.status === 'scheduled') await unschedulePublish(trx, saved.id);
+    await deleteAutosave(trx, saved.id, user.id);
+    return { id: saved.id, notice, replayed: false };
+  });
+  if (!result.replayed) deps.noteWrite();
+  return result;
+}
+
+/** Adds a message per field for what only the database can tell: a taken slug, an unknown category or author. */
+async function checkAgainstDatabase(
+  deps: ContentDeps,
+  postId: number | undefined,
+  input: Omit<PostInput, 'status'>,
+  fields: Record<string, string>,
+): Promise<void> {
+  if (!fields.slug && input.slug) {
+    const clash = await findPostBySlug(deps.db, input.slug);
+    if (clash && clash.id !== postId)
+      fields.slug = `The slug “${input.slug}” is already used by “${clash.title}”; choose another.`;
+  }
+  if (input.categoryPath && !(await findCategoryByPath(deps.db, input.categoryPath)))
+    fields.category = 'Choose a category from the list.';
+  for (const p of input.otherCategoryPaths ?? [])
+    if (!(await findCategoryByPath(deps.db, p))) fields.otherCategories = 'Choose other categories from the list.';
+  for (const slug of input.authorSlugs ?? [])
+    if (!(await findAuthorBySlug(deps.db, slug))) fields.authors = 'Choose authors from the list.';
+}
+
+/**
+ * Keeps what a writer has typed as their autosave of the post (one per person per post, replaced each time).
+ * The post itself, and what readers see, is not touched.
+ */
+export async function autosavePost(
+  deps: ContentDeps,
+  input: { user: User; postId: number; values: PostFormValues },
+): Promise<{ savedAt: string }> {
+  const v = input.values;
+  if (v.body.length > POST_FIELD_LIMITS.body || v.title.length > POST_FIELD_LIMITS.title)
+    throw new AppError('POST_INVALID', 'The post is too long to keep.', { fields: { body: 'The body is too long.' } });
+  const savedAt = deps.clock.now().toISOString();
+  await inTransaction(deps.db, async (trx) => {
+    const { row } = await postForUser({ ...deps, db: trx }, input.user, input.postId);
+    await replaceAutosave(trx, {
+      post_id: row.id,
+      kind: 'autosave',
+      title: v.title,
+      slug: v.slug,
+      standfirst: v.standfirst,
+      excerpt: v.excerpt,
+      body_md: v.body,
+      meta_json: JSON.stringify({ form: v }),
+      status: workflowState(row),
+      user_id: input.user.id,
+      created_at: savedAt,
+    });
+  });
+  return { savedAt };
+}
+
+/** Forgets this person's autosave of a post (the writer chose the saved version). */
+export async function discardAutosave(deps: ContentDeps, input: { user: User; postId: number }): Promise<void> {
+  await postForUser(deps, input.user, input.postId);
+  await deleteAutosave(deps.db, input.postId, input.user.id);
+}
+
+/** The body rendered by the public page's pipeline (footnotes, figures, tables, heading ids) and its contents. */
+export function previewBody(markdown: string): { html: string; toc: TocEntry[]; wordCount: number } {
+  if (markdown.length > POST_FIELD_LIMITS.body)
+    throw new AppError('POST_INVALID', 'The body is too long to preview.', {
+      fields: { body: 'The body is too long.' },
+    });
+  const r = renderMarkdown(markdown);
+  return { html: r.html, toc: r.toc, wordCount: r.wordCount };
+}
+
+export const ADMIN_POSTS_PER_PAGE = 25;
+
+/** The administration's posts list. People who may not edit others' posts see only their own. */
+export async function listPostsForEditor(
+  deps: ContentDeps,
+  input: { user: User; state?: WorkflowState; type?: 'post' | 'page'; mine?: boolean; page: number },
+): Promise<{
+  posts: (AdminPostRow & { state: WorkflowState; authors: string[] })[];
+  total: number;
+  pageCount: number;
+}> {
+  const { user } = input;
+  const onlyOwn = input.mine || !can(user, 'edit_others_posts');
+  const filter: AdminPostFilter = {
+    state: input.state,
+    type: input.type,
+    ownedBy: onlyOwn ? { userId: user.id, authorId: user.authorId } : undefined,
+  };
+  const [rows, total] = await Promise.all([
+    listPostsForAdmin(deps.db, filter, {
+      limit: ADMIN_POSTS_PER_PAGE,
+      offset: (input.page - 1) * ADMIN_POSTS_PER_PAGE,
+    }),
+    countPostsForAdmin(deps.db, filter),
+  ]);
+  const authors = await authorsOfPosts(
+    deps.db,
+    rows.map((r) => r.id),
+  );
+  return {
+    posts: rows.map((r) => ({
+      ...r,
+      state: workflowState(r),
+      authors: authors.filter((a) => a.post_id === r.id).map((a) => a.name),
+    })),
+    total,
+    pageCount: Math.max(1, Math.ceil(total / ADMIN_POSTS_PER_PAGE)),
+  };
+}
+
+/** The editor's current values of a post for a person allowed to open it (used after a refused save). */
+export async function currentEditorPost(deps: ContentDeps, input: { user: User; postId: number }): Promise<EditorPost> {
+  return (await openPostInEditor(deps, input)).post;
+}

@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import { inTransaction } from '../../storage/transaction.ts';
+import { AppError, isAppError } from '../shared/errors.ts';
+import { detectImageType, SHARP_FORMAT } from './image-type.ts';
+import { findMediaRowBySha256, insertMediaFileRows, insertMediaRow } from './media.repository.ts';
+import { getMedia } from './media.service.ts';
+import { MEDIA_LIMITS, type Media, type MediaDeps, type MediaText } from './media.types.ts';
+import { ladderWidths, type StoredFormat, storedFileName, topWidthFor } from './media-names.ts';
+import { invalidMedia, mediaTextErrors, tidyMediaText } from './media-text.ts';
+
+export interface IngestImageInput extends MediaText {
+  bytes: Uint8Array;
+  /** The file name on the uploader's computer: shown in the library, never trusted for the type. */
+  originalName: string;
+  userId: number | null;
+}
+
+export interface IngestedImage {
+  media: Media;
+  /** True when the same file had been uploaded before: nothing new was stored. */
+  duplicate: boolean;
+}
+
+const WEBP = { quality: 80, effort: 4 } as const;
+const JPEG = { quality: 82, mozjpeg: true } as const;
+const PNG = { compressionLevel: 9, adaptiveFiltering: true } as const;
+
+type FileErrorCode =
+  | 'MEDIA_TYPE_REFUSED'
+  | 'MEDIA_SVG_REFUSED'
+  | 'MEDIA_TOO_LARGE'
+  | 'MEDIA_TOO_MANY_PIXELS'
+  | 'MEDIA_UNREADABLE';
+
+/** A problem with the file, shown at the file field (with any problems of the other fields beside it). */
+const fileError = (
+  code: FileErrorCode,
+  message: string,
+  opts: { detail: string; cause?: unknown; textErrors?: Record<string, string> },
+) =>
+  new AppError(code, message, {
+    fields: { ...opts.textErrors, file: message },
+    detail: opts.detail,
+    cause: opts.cause,
+  });
+
+/**
+ * Takes an uploaded image: checks its type by content (SVG and anything but JPEG, PNG, WebP, GIF and AVIF
+ * refused), refuses files over the byte and pixel limits before decoding them, turns it upright by its EXIF
+ * orientation and re-encodes it as WebP at each width of the ladder plus one JPEG (PNG when it has
+ * transparency) at the largest. Re-encoding keeps no metadata: EXIF, GPS, XMP and comments are gone.
+ * The media row and its files are stored in one transaction. The same file uploaded again gives the same media.
+ */
+export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Promise<IngestedImage> {
+  const { bytes } = input;
+  // Everything cheap is checked first, so one answer names every field to correct.
+  const text = tidyMediaText(input);
+  const textErrors = mediaTextErrors(text);
+  if (bytes.length === 0) throw invalidMedia({ ...textErrors, file: 'Choose an image file to upload.' });
+  if (bytes.length > MEDIA_LIMITS.maxBytes)
+    throw fileError('MEDIA_TOO_LARGE', uploadTooLargeMessage(), { detail: `${bytes.length} bytes`, textErrors });
+  const type = await detectImageType(bytes);
+  if (type.kind === 'svg')
+    throw fileError(
+      'MEDIA_SVG_REFUSED',
+      'SVG files are not accepted: they can carry scripts. Export the drawing as PNG or WebP and upload that.',
+      { detail: 'svg by content', textErrors },
+    );
+  if (type.kind === 'other')
+    throw fileError(
+      'MEDIA_TYPE_REFUSED',
+      'This file is not an image Annalist can use. Upload a JPEG, PNG, WebP, GIF or AVIF image.',
+      { detail: `content type ${type.mime ?? 'unknown'}`, textErrors },
+    );
+  if (Object.keys(textErrors).length > 0) throw invalidMedia(textErrors);
+
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const known = await findMediaRowBySha256(deps.db, sha256);
+  if (known) return { media: await getMedia(deps, known.id), duplicate: true };
+
+  // Only the first frame of an animated GIF or WebP; no image larger than the pixel limit is decoded.
+  const options: SharpOptions = {
+    failOn: 'error',
+    limitInputPixels: MEDIA_LIMITS.maxPixels,
+    pages: 1,
+    autoOrient: true,
+  };
+  const meta = await readHeader(bytes, options);
+  if (meta.format !== SHARP_FORMAT[type.mime])
+    throw fileError('MEDIA_UNREADABLE', unreadableMessage(), { detail: `content ${type.mime}, sharp ${meta.format}` });
+  if (meta.width * meta.height > MEDIA_LIMITS.maxPixels)
+    throw fileError(
+      'MEDIA_TOO_MANY_PIXELS',
+      `This image is ${meta.width} × ${meta.height} pixels, more than the ${MEDIA_LIMITS.maxPixels / 1_000_000} megapixels Annalist takes. Scale it down and upload it again.`,
+      { detail: `${meta.width}x${meta.height}` },
+    );
+
+  const files = await encodeCopies(sharp(bytes, options), meta.width, meta.height, meta.hasAlpha);
+  const now = deps.clock.now().toISOString();
+  const id = await inTransaction(deps.db, async (trx) => {
+    // Checked again inside the transaction: two uploads of one file at once still make one media.
+    const again = await findMediaRowBySha256(trx, sha256);
+    if (again) return again.id;
+    const mediaId = await insertMediaRow(trx, {
+      user_id: input.userId,
+      sha256,
+      original_name: input.originalName.slice(0, 255),
+      mime: type.mime,
+      width: meta.width,
+      height: meta.height,
+      alt: text.alt,
+      caption: text.caption,
+      credit: text.credit,
+      created_at: now,
+    });
+    const top = files.at(-1)!;
+    await insertMediaFileRows(
+      trx,
+      files.map((f) => ({
+        media_id: mediaId,
+        name: storedFileName({
+          mediaId,
+          topWidth: top.width,
+          topHeight: top.height,
+          width: f.width,
+          format: f.format,
+        }),
+        format: f.format,
+        width: f.width,
+        height: f.height,
+        bytes: f.bytes,
+      })),
+    );
+    return mediaId;
+  });
+  return { media: await getMedia(deps, id), duplicate: false };
+}
+
+/** Why a file over the byte limit is refused. */
+export const uploadTooLargeMessage = () =>
+  `The file is larger than ${MEDIA_LIMITS.maxBytes / 1024 / 1024} MB. Save it at a smaller size and upload it again.`;
+const unreadableMessage = () =>
+  'The image could not be read: the file may be damaged or cut short. Open it in an image editor, save it again and upload that.';
+
+/** Size of the upright image and whether it has transparency, from its header (nothing decoded yet). */
+async function readHeader(
+  bytes: Uint8Array,
+  options: SharpOptions,
+): Promise<{ format: string; width: number; height: number; hasAlpha: boolean }> {
+  try {
+    // Only the header is read here, so no pixel limit yet: the caller compares the size with the limit itself
+    // and can say how large the image claims to be.
+    const m = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
+    const width = m.autoOrient?.width ?? m.width;
+    const height = m.autoOrient?.height ?? m.height;
+    if (!width || !height) throw new Error('no size in header');
+    return { format: m.format ?? '', width, height, hasAlpha: m.hasAlpha === true };
+  } catch (err) {
+    throw fileError('MEDIA_UNREADABLE', unreadableMessage(), { detail: 'header', cause: err });
+  }
+}
+
+interface EncodedCopy {
+  format: StoredFormat;
+  width: number;
+  height: number;
+  bytes: Buffer;
+}
+
+/** WebP at every width of the ladder (smallest first), then the JPEG or PNG fallback at the largest, last. */
+async function encodeCopies(image: Sharp, width: number, height: number, hasAlpha: boolean): Promise<EncodedCopy[]> {
+  try {
+    const top = topWidthFor(width);
+    const topHeight = Math.max(1, Math.round((top * height) / width));
+    // A PNG with an alpha channel that is opaque everywhere is a photograph: JPEG suits it better.
+    const transparent = hasAlpha && !(await image.clone().stats()).isOpaque;
+    const copies: EncodedCopy[] = [];
+    for (const w of ladderWidths(top)) {
+      const h = w === top ? topHeight : Math.max(1, Math.round((w * height) / width));
+      const { data, info } = await image
+        .clone()
+        .resize({ width: w, height: h, fit: 'fill' })
+        .webp(WEBP)
+        .toBuffer({ resolveWithObject: true });
+      copies.push({ format: 'webp', width: info.width, height: info.height, bytes: data });
+    }
+    const fallback = image.clone().resize({ width: top, height: topHeight, fit: 'fill' });
+    const { data, info } = await (transparent
+      ? fallback.png(PNG)
+      : fallback.flatten({ background: '#ffffff' }).jpeg(JPEG)
+    ).toBuffer({
+      resolveWithObject: true,
+    });
+    copies.push({ format: transparent ? 'png' : 'jpeg', width: info.width, height: info.height, bytes: data });
+    return copies;
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (/pixel limit/i.test(message))
+      throw fileError(
+        'MEDIA_TOO_MANY_PIXELS',
+        `This image has more than the ${MEDIA_LIMITS.maxPixels / 1_000_000} megapixels Annalist takes. Scale it down and upload it again.`,
+        { detail: message, cause: err },
+      );
+    throw fileError('MEDIA_UNREADABLE', unreadableMessage(), { detail: message, cause: err });
+  }
+}

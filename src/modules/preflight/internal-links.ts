@@ -1,0 +1,214 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import type { Db } from '../../storage/schema.ts';
+
+/** Why a link to this site does not lead anywhere, or undefined when it does (or is not ours to check). */
+export type LinkProblem = { kind: 'missing' | 'draft' | 'relative'; path: string };
+
+/** Addresses the site always answers (src/web/routes: reading, feeds, comments, API). */
+const FIXED_PATHS = new Set([
+  '/',
+  '/search',
+  '/feed',
+  '/feed/',
+  '/feed/atom/',
+  '/feed.json',
+  '/category/',
+  '/comments/feed/',
+  '/robots.txt',
+  '/sitemap.xml',
+  '/opensearch.xml',
+  '/favicon.ico',
+  '/api/v1/openapi.json',
+  '/api/v1/posts',
+  '/api/v1/categories',
+  '/api/v1/tags',
+  '/api/v1/authors',
+  '/api/v1/search',
+]);
+
+// Feed suffixes a category or tag address may carry.
+const FEED_SUFFIX = /(?:feed\/|feed\/atom\/|feed\.json)$/;
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * The site path a link points to, or undefined when it points elsewhere (another site, mailto:, a fragment on
+ * this page). `baseUrl` (e.g. "https://history.example") lets absolute links to the site itself be checked.
+ */
+export function sitePathOf(url: string, baseUrl: string | undefined): string | { relative: string } | undefined {
+  const u = url.trim();
+  if (u === '' || u.startsWith('#') || u.startsWith('?')) return undefined;
+  let path: string;
+  if (u.startsWith('//') || SCHEME.test(u)) {
+    if (!baseUrl || !/^https?:|^\/\//i.test(u)) return undefined;
+    let target: URL;
+    let site: URL;
+    try {
+      target = new URL(u, baseUrl);
+      site = new URL(baseUrl);
+    } catch {
+      return undefined;
+    }
+    if (target.host.toLowerCase() !== site.host.toLowerCase()) return undefined;
+    path = target.pathname;
+  } else if (u.startsWith('/')) {
+    path = u.replace(/[?#].*$/, '');
+  } else {
+    // "khalkhin-gol-1939/" resolves against the article's own address, which is almost never what was meant.
+    return { relative: u };
+  }
+  try {
+    return decodeURI(path) || '/';
+  } catch {
+    return path;
+  }
+}
+
+/** The addresses on the site a set of paths can resolve to, looked up in a handful of queries. */
+async function lookups(db: Db, paths: string[]) {
+  const slugs = new Set<string>();
+  const categoryPaths = new Set<string>();
+  const tagSlugs = new Set<string>();
+  const authorSlugs = new Set<string>();
+  const mediaNames = new Set<string>();
+  const months = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split('/').filter(Boolean);
+    if (path.startsWith('/category/'))
+      categoryPaths.add(path.slice('/category/'.length).replace(FEED_SUFFIX, '').replace(/\/$/, ''));
+    else if (parts[0] === 'tag' && parts[1]) tagSlugs.add(parts[1]);
+    else if (parts[0] === 'author' && parts[1]) authorSlugs.add(parts[1]);
+    else if (parts[0] === 'media' && parts.length > 1) mediaNames.add(parts.slice(1).join('/'));
+    else if (parts.length === 2 && /^\d{4}$/.test(parts[0]!) && /^\d{2}$/.test(parts[1]!))
+      months.add(`${parts[0]}-${parts[1]}`);
+    else if (parts[0]) slugs.add(parts[0]);
+  }
+  const list = (s: Set<string>) => (s.size ? [...s] : ['\0']);
+  const [posts, oldSlugs, categories, tags, authors, media, history] = await Promise.all([
+    db.selectFrom('posts').select(['slug', 'status']).where('slug', 'in', list(slugs)).execute(),
+    db
+      .selectFrom('slug_history')
+      .innerJoin('posts', 'posts.id', 'slug_history.post_id')
+      .select(['slug_history.old_slug as slug', 'posts.status'])
+      .where('slug_history.old_slug', 'in', list(slugs))
+      .execute(),
+    db.selectFrom('categories').select('path').where('path', 'in', list(categoryPaths)).execute(),
+    db.selectFrom('tags').select('slug').where('slug', 'in', list(tagSlugs)).execute(),
+    db.selectFrom('authors').select('slug').where('slug', 'in', list(authorSlugs)).execute(),
+    db.selectFrom('media_files').select('name').where('name', 'in', list(mediaNames)).execute(),
+    db
+      .selectFrom('taxonomy_history')
+      .select(['kind', 'old_path'])
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('kind', '=', 'category'), eb('old_path', 'in', list(categoryPaths))]),
+          eb.and([eb('kind', '=', 'tag'), eb('old_path', 'in', list(tagSlugs))]),
+        ]),
+      )
+      .execute(),
+  ]);
+  const monthsWithPosts = new Set<string>();
+  for (const month of months) {
+    const row = await db
+      .selectFrom('posts')
+      .select('id')
+      .where('type', '=', 'post')
+      .where('status', 'in', ['published', 'scheduled'])
+      .where('published_at', '>=', `${month}-01`)
+      .where('published_at', '<', `${month}-32`)
+      .executeTakeFirst();
+    if (row) monthsWithPosts.add(month);
+  }
+  // A post reached through an old slug (301) still resolves; what matters is the status of the post it lands on.
+  const postStatus = new Map<string, string>();
+  for (const p of [...oldSlugs, ...posts]) postStatus.set(p.slug, p.status);
+  return {
+    postStatus,
+    categories: new Set([
+      ...categories.map((c) => c.path),
+      ...history.filter((h) => h.kind === 'category').map((h) => h.old_path),
+    ]),
+    tags: new Set([...tags.map((t) => t.slug), ...history.filter((h) => h.kind === 'tag').map((h) => h.old_path)]),
+    authors: new Set(authors.map((a) => a.slug)),
+    media: new Set(media.map((m) => m.name)),
+    monthsWithPosts,
+  };
+}
+
+/**
+ * For each distinct link to this site, whether it resolves to something a reader can open: a published or
+ * scheduled post or page (by its slug or an old one), a category, tag or author archive, a monthly archive with
+ * posts in it, an uploaded media file (or a file in the data folder's media/), or one of the fixed pages. Links
+ * elsewhere are not checked here.
+ */
+export async function findLinkProblems(
+  db: Db,
+  urls: string[],
+  site: { baseUrl?: string | undefined; mediaDir?: string | undefined },
+): Promise<Map<string, LinkProblem>> {
+  const { baseUrl, mediaDir } = site;
+  const problems = new Map<string, LinkProblem>();
+  const pathOf = new Map<string, string>();
+  for (const url of new Set(urls)) {
+    const p = sitePathOf(url, baseUrl);
+    if (p === undefined) continue;
+    if (typeof p !== 'string') problems.set(url, { kind: 'relative', path: p.relative });
+    else pathOf.set(url, p);
+  }
+  const found = await lookups(db, [...pathOf.values()]);
+  for (const [url, path] of pathOf) {
+    if (FIXED_PATHS.has(path)) continue;
+    const parts = path.split('/').filter(Boolean);
+    let ok: boolean;
+    if (parts[0] === 'category')
+      ok = found.categories.has(path.slice('/category/'.length).replace(FEED_SUFFIX, '').replace(/\/$/, ''));
+    else if (parts[0] === 'tag') ok = parts.length >= 2 && found.tags.has(parts[1]!) && isFeedOrEnd(parts, 2);
+    else if (parts[0] === 'author') ok = parts.length === 2 && found.authors.has(parts[1]!);
+    else if (parts[0] === 'media') {
+      const name = parts.slice(1).join('/');
+      ok = found.media.has(name) || isMediaFile(name, mediaDir);
+    } else if (parts.length === 2 && /^\d{4}$/.test(parts[0]!) && /^\d{2}$/.test(parts[1]!))
+      ok = found.monthsWithPosts.has(`${parts[0]}-${parts[1]}`);
+    else {
+      const status = found.postStatus.get(parts[0] ?? '');
+      const rest = parts.slice(1).join('/');
+      const known = rest === '' || rest === 'comments/feed';
+      if (status === 'draft' && known) {
+        problems.set(url, { kind: 'draft', path });
+        continue;
+      }
+      ok = known && status !== undefined;
+    }
+    if (!ok) problems.set(url, { kind: 'missing', path });
+  }
+  return problems;
+}
+
+// The demo's drawings, copied into the data folder's media/ when the demo is seeded.
+const DEMO_MEDIA = new URL('../demo/content/media/', import.meta.url);
+let demoMediaNames: Set<string> | undefined;
+
+/**
+ * Is /media/<name> a file of the data folder (the demo's drawings; uploads live in the database)? Without the
+ * folder's path, the names the demo ships are taken as present.
+ */
+function isMediaFile(name: string, mediaDir: string | undefined): boolean {
+  if (mediaDir === undefined) {
+    demoMediaNames ??= new Set(existsSync(DEMO_MEDIA) ? readdirSync(DEMO_MEDIA) : []);
+    return demoMediaNames.has(name);
+  }
+  const root = resolve(mediaDir);
+  const file = resolve(root, name);
+  if (!file.startsWith(root + sep) || name.includes('\0')) return false;
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** After /tag/<slug>/: nothing, or a feed. */
+function isFeedOrEnd(parts: string[], from: number): boolean {
+  const rest = parts.slice(from).join('/');
+  return rest === '' || rest === 'feed' || rest === 'feed/atom' || rest === 'feed.json';
+}

@@ -1,0 +1,223 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { DatabaseSchema, Db, PostStatus, PostType } from '../../storage/schema.ts';
+import type { User } from '../accounts/accounts.types.ts';
+import { can } from '../accounts/policies.ts';
+
+// The dashboard: what needs a writer's or editor's attention, each part shown only to people who can act on it.
+
+/** A post as the dashboard lists it. */
+export interface DashboardPost {
+  id: number;
+  type: PostType;
+  title: string;
+  status: PostStatus;
+  /** Last saved (or created). */
+  changedAt: string;
+  /** Scheduled posts: when they go live. */
+  publishAt: string | null;
+  submittedAt: string | null;
+}
+
+/** A post whose preflight checks found something, with the messages. */
+export interface FailingPost extends DashboardPost {
+  issues: { check: string; message: string }[];
+}
+
+export interface Dashboard {
+  /** Null: the viewer does not write (the part is not shown). */
+  drafts: DashboardPost[] | null;
+  review: DashboardPost[] | null;
+  scheduled: DashboardPost[] | null;
+  failing: FailingPost[] | null;
+  /** Null: the viewer does not moderate. */
+  held: { count: number; latest: { id: number; authorName: string; postTitle: string; createdAt: string }[] } | null;
+  /** True when the lists hold everyone's posts, false when only the viewer's own. */
+  everyone: boolean;
+}
+
+/** What a post's checks need: the fields preflight reads. */
+export interface PreflightInput {
+  title: string;
+  standfirst: string;
+  bodyMarkdown: string;
+  coverAlt: string | null;
+  coverSrc: string | null;
+}
+
+export interface DashboardDeps {
+  db: Db;
+  clock: { now(): Date };
+  /** The preflight checks (src/modules/preflight), passed in so the dashboard runs whatever checks exist. */
+  checkPost: (post: PreflightInput) => Promise<{ issues: { check: string; message: string }[] }>;
+}
+
+export const DASHBOARD_LIMITS = { list: 5, checked: 5, held: 3 } as const;
+
+type PostsEb = ExpressionBuilder<DatabaseSchema, 'posts'>;
+
+/** Posts a viewer without edit_others_posts may see: ones they created or that carry their byline. */
+function ownPosts(user: Pick<User, 'id' | 'authorId'>) {
+  return (eb: PostsEb) =>
+    eb.or([
+      eb('posts.owner_user_id', '=', user.id),
+      ...(user.authorId === null
+        ? []
+        : [
+            eb.exists(
+              eb
+                .selectFrom('post_authors')
+                .select('post_authors.post_id')
+                .whereRef('post_authors.post_id', '=', 'posts.id')
+                .where('post_authors.author_id', '=', user.authorId),
+            ),
+          ]),
+    ]);
+}
+
+/** The dashboard for `user`: drafts, posts in review, scheduled posts, failing checks and held comments. */
+export async function loadDashboard(deps: DashboardDeps, user: User): Promise<Dashboard> {
+  const writes = can(user, 'write_posts');
+  const everyone = can(user, 'edit_others_posts');
+  const now = deps.clock.now().toISOString();
+
+  const base = () => {
+    const q = deps.db
+      .selectFrom('posts')
+      .select([
+        'posts.id',
+        'posts.type',
+        'posts.title',
+        'posts.status',
+        'posts.created_at',
+        'posts.updated_at',
+        'posts.published_at',
+        'posts.submitted_at',
+      ]);
+    return everyone ? q : q.where(ownPosts(user));
+  };
+  const toPost = (r: Awaited<ReturnType<ReturnType<typeof base>['execute']>>[number]): DashboardPost => ({
+    id: r.id,
+    type: r.type,
+    title: r.title,
+    status: r.status,
+    changedAt: r.updated_at ?? r.created_at,
+    publishAt: r.status === 'scheduled' ? r.published_at : null,
+    submittedAt: r.submitted_at,
+  });
+  const changed = (eb: PostsEb) => eb.fn.coalesce('posts.updated_at', 'posts.created_at');
+
+  const [drafts, review, scheduled, held] = await Promise.all([
+    writes
+      ? base()
+          .where('posts.status', '=', 'draft')
+          .where('posts.submitted_at', 'is', null)
+          .orderBy(changed, 'desc')
+          .orderBy('posts.id', 'desc')
+          .limit(DASHBOARD_LIMITS.list)
+          .execute()
+      : null,
+    writes
+      ? base()
+          .where('posts.status', '=', 'draft')
+          .where('posts.submitted_at', 'is not', null)
+          .orderBy('posts.submitted_at', 'desc')
+          .limit(DASHBOARD_LIMITS.list)
+          .execute()
+      : null,
+    writes
+      ? base()
+          .where('posts.status', '=', 'scheduled')
+          .where('posts.published_at', '>', now)
+          .orderBy('posts.published_at')
+          .limit(DASHBOARD_LIMITS.list)
+          .execute()
+      : null,
+    can(user, 'moderate_comments') ? loadHeld(deps.db) : null,
+  ]);
+
+  return {
+    drafts: drafts?.map(toPost) ?? null,
+    review: review?.map(toPost) ?? null,
+    scheduled: scheduled?.map(toPost) ?? null,
+    failing: writes ? await failingChecks(deps, everyone ? undefined : user) : null,
+    held,
+    everyone,
+  };
+}
+
+/** Runs the preflight checks over the few most recently changed unpublished posts; keeps those with issues. */
+async function failingChecks(deps: DashboardDeps, own: User | undefined): Promise<FailingPost[]> {
+  let q = deps.db
+    .selectFrom('posts')
+    .select([
+      'posts.id',
+      'posts.type',
+      'posts.title',
+      'posts.status',
+      'posts.created_at',
+      'posts.updated_at',
+      'posts.published_at',
+      'posts.submitted_at',
+      'posts.standfirst',
+      'posts.body_md',
+      'posts.cover_alt',
+      'posts.cover_src',
+    ])
+    .where((eb) =>
+      eb.or([
+        eb('posts.status', '=', 'draft'),
+        eb.and([eb('posts.status', '=', 'scheduled'), eb('posts.published_at', '>', deps.clock.now().toISOString())]),
+      ]),
+    );
+  if (own) q = q.where(ownPosts(own));
+  const rows = await q
+    .orderBy((eb) => eb.fn.coalesce('posts.updated_at', 'posts.created_at'), 'desc')
+    .orderBy('posts.id', 'desc')
+    .limit(DASHBOARD_LIMITS.checked)
+    .execute();
+  const failing: FailingPost[] = [];
+  for (const r of rows) {
+    const { issues } = await deps.checkPost({
+      title: r.title,
+      standfirst: r.standfirst,
+      bodyMarkdown: r.body_md,
+      coverAlt: r.cover_alt,
+      coverSrc: r.cover_src,
+    });
+    if (issues.length === 0) continue;
+    failing.push({
+      id: r.id,
+      type: r.type,
+      title: r.title,
+      status: r.status,
+      changedAt: r.updated_at ?? r.created_at,
+      publishAt: r.status === 'scheduled' ? r.published_at : null,
+      submittedAt: r.submitted_at,
+      issues: issues.map((i) => ({ check: i.check, message: i.message })),
+    });
+  }
+  return failing;
+}
+
+async function loadHeld(db: Db): Promise<NonNullable<Dashboard['held']>> {
+  const [count, latest] = await Promise.all([
+    db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'held')
+      .executeTakeFirst(),
+    db
+      .selectFrom('comments')
+      .innerJoin('posts', 'posts.id', 'comments.post_id')
+      .select(['comments.id', 'comments.author_name', 'comments.created_at', 'posts.title'])
+      .where('comments.status', '=', 'held')
+      .orderBy('comments.created_at', 'desc')
+      .orderBy('comments.id', 'desc')
+      .limit(DASHBOARD_LIMITS.held)
+      .execute(),
+  ]);
+  return {
+    count: Number(count?.n ?? 0),
+    latest: latest.map((c) => ({ id: c.id, authorName: c.author_name, postTitle: c.title, createdAt: c.created_at })),
+  };
+}

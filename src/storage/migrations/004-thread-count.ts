@@ -1,0 +1,29 @@
+import type { Migration } from 'kysely';
+import { sql } from 'kysely';
+import type { AnyDb } from './index.ts';
+
+/**
+ * Finding the comment page of a new comment counted every earlier thread of the article (linear in its
+ * discussion). Posts now keep the number of their approved threads, as they keep comment_count, and an
+ * index over (post, status, parent, created_at) makes the remaining range counts index-only. Media gets an
+ * index on the hash its uploads are deduplicated by.
+ */
+export function threadCountMigration(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable('posts')
+        .addColumn('thread_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update posts set thread_count = (select count(*) from comments where comments.post_id = posts.id
+        and comments.status = 'approved' and comments.parent_id is null)`.execute(db);
+      await db.schema
+        .createIndex('comments_threads')
+        .on('comments')
+        .columns(['post_id', 'status', 'parent_id', 'created_at'])
+        .execute();
+      // Uploads are deduplicated by the hash of the original file.
+      await db.schema.createIndex('media_sha256').on('media').columns(['sha256']).execute();
+    },
+  };
+}

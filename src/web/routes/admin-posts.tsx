@@ -1,0 +1,301 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderToString } from 'preact-render-to-string';
+import { can } from '../../modules/accounts/policies.ts';
+import {
+  autosavePost,
+  currentEditorPost,
+  discardAutosave,
+  EDITOR_ACTIONS,
+  type EditorAction,
+  type EditorPost,
+  editorChoices,
+  listPostsForEditor,
+  newPostValues,
+  openPostInEditor,
+  previewBody,
+  saveFromEditor,
+} from '../../modules/content/editor.service.ts';
+import { type PostFormValues, postFormValuesFrom } from '../../modules/content/editor-form.ts';
+import { WORKFLOW_STATES, type WorkflowState } from '../../modules/content/post-policies.ts';
+import type { FieldDiff } from '../../modules/content/revision-diff.ts';
+import {
+  compareRevisions,
+  diffAgainstTyped,
+  listPostRevisions,
+  restoreRevision,
+} from '../../modules/content/revisions.service.ts';
+import { AppError, isAppError } from '../../modules/shared/errors.ts';
+import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { type AdminKit, idParam, one, type Query, seeOther } from '../admin-kit.tsx';
+import { formOf } from '../admin-session.ts';
+import { HTTP_ERRORS } from '../http-errors.ts';
+import { loadChrome } from '../render.tsx';
+import {
+  type EditorViewProps,
+  editorNoticeText,
+  PostEditorView,
+  PostsListView,
+  type PreflightIssue,
+} from '../views/admin-posts.tsx';
+import { CompareView, RevisionsView } from '../views/admin-revisions.tsx';
+import { Toc } from '../views/article.tsx';
+import { runPreflight } from './admin-preflight.ts';
+
+/** A post body of 400,000 characters, percent-encoded, fits; the admin forms' usual 64 KB would not. */
+const EDITOR_BODY_LIMIT = 2 * 1024 * 1024;
+
+const newFormId = () => randomBytes(16).toString('hex');
+const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in the address is not valid.`);
+
+/** The body as the public page shows it: the contents list (three or more sections) and the rendered text. */
+function previewHtml(markdown: string): string {
+  const r = previewBody(markdown);
+  const toc = r.toc.filter((t) => t.depth === 2).length >= 3 ? renderToString(<Toc toc={r.toc} />) : '';
+  return toc + r.html;
+}
+
+/**
+ * The post editor under /admin/posts: the list, new and edit forms (save, send for review, publish, schedule,
+ * unpublish, check), the live preview and autosave endpoints of the editor island, and revisions (list,
+ * compare, restore). Who may open which post is decided in the content module (403 for others' posts).
+ */
+export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): void {
+  const deps = kit.ctx.deps.content;
+
+  staff.register(async (scope) => {
+    scope.addHook('preHandler', async (req) => {
+      kit.requireCapability(req, 'write_posts');
+    });
+
+    scope.get('/admin/posts', async (req, reply) => {
+      const q = req.query as Query;
+      const state = one(q, 'state');
+      if (state !== undefined && !(WORKFLOW_STATES as readonly string[]).includes(state)) throw badQuery('state');
+      const type = one(q, 'type');
+      if (type !== undefined && type !== 'post' && type !== 'page') throw badQuery('type');
+      const mine = one(q, 'mine') === '1';
+      const page = parsePageNumber(q.page);
+      const viewer = kit.viewerOf(req);
+      const list = await listPostsForEditor(deps, {
+        user: viewer.user,
+        state: state as WorkflowState | undefined,
+        type: type as 'post' | 'page' | undefined,
+        mine,
+        page,
+      });
+      if (page > list.pageCount) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
+      const { site } = await loadChrome(kit.ctx);
+      return kit.page(reply, {
+        title: 'Posts',
+        viewer,
+        current: 'posts',
+        body: (
+          <PostsListView
+            {...list}
+            query={{ state: state as WorkflowState | undefined, type: type as 'post' | 'page' | undefined, mine, page }}
+            canSeeOthers={can(viewer.user, 'edit_others_posts')}
+            site={site}
+          />
+        ),
+      });
+    });
+
+    /** Renders the editor with what the writer typed (or the stored post), and whatever panels apply. */
+    async function showEditor(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      o: {
+        post?: EditorPost;
+        values: PostFormValues;
+        status?: number;
+        errors?: Record<string, string>;
+        formId?: string;
+        version?: number;
+        notice?: string;
+        autosave?: EditorViewProps['autosave'];
+        conflict?: FieldDiff[];
+        preflight?: EditorViewProps['preflight'];
+      },
+    ) {
+      const viewer = kit.viewerOf(req);
+      const [choices, { site }] = await Promise.all([editorChoices(deps), loadChrome(kit.ctx)]);
+      let preview = '';
+      try {
+        preview = previewHtml(o.values.body);
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+      }
+      return kit.page(reply, {
+        title: o.post ? `Edit “${o.post.values.title || 'Untitled'}”` : 'New post',
+        viewer,
+        current: 'posts',
+        status: o.status,
+        body: (
+          <PostEditorView
+            post={o.post}
+            values={o.values}
+            errors={o.errors ?? {}}
+            choices={choices}
+            formId={o.formId ?? newFormId()}
+            version={o.version ?? o.post?.version}
+            viewer={viewer}
+            site={site}
+            notice={o.notice}
+            previewHtml={preview}
+            autosave={o.autosave}
+            conflict={o.conflict}
+            preflight={o.preflight}
+            canPublish={o.post ? o.post.canPublish : can(viewer.user, 'publish_posts')}
+          />
+        ),
+      });
+    }
+
+    scope.get('/admin/posts/new', async (req, reply) =>
+      showEditor(req, reply, { values: await newPostValues(deps, kit.viewerOf(req).user) }),
+    );
+
+    scope.get('/admin/posts/:id', async (req, reply) => {
+      const q = req.query as Query;
+      const { post, autosave } = await openPostInEditor(deps, { user: kit.viewerOf(req).user, postId: idParam(req) });
+      const restore = one(q, 'autosave') === 'restore' && autosave !== undefined;
+      return showEditor(req, reply, {
+        post,
+        values: restore ? autosave.values : post.values,
+        notice: editorNoticeText(one(q, 'notice')),
+        autosave: autosave ? { savedAt: autosave.savedAt, restored: restore } : undefined,
+      });
+    });
+
+    /** One press of an editor button, for a new post (no id) or an existing one. */
+    async function handleSave(req: FastifyRequest, reply: FastifyReply, postId: number | undefined) {
+      const form = formOf(req);
+      const user = kit.viewerOf(req).user;
+      const values = postFormValuesFrom(form);
+      const raw = form.get('action') ?? 'save';
+      const formId = form.get('formId') ?? '';
+      const versionText = form.get('version');
+      const version = versionText && /^[0-9]{1,9}$/.test(versionText) ? Number(versionText) : undefined;
+      if (raw !== 'check' && !(EDITOR_ACTIONS as readonly string[]).includes(raw))
+        throw new AppError('BAD_REQUEST', 'Choose one of the editor’s buttons.');
+      const post = postId === undefined ? undefined : await currentEditorPost(deps, { user, postId });
+      const again = { post, values, formId, version: version ?? post?.version };
+
+      // "Check", and publishing or scheduling before the writer has seen the checks: show them, save nothing.
+      const checkFirst = (raw === 'publish' || raw === 'schedule') && form.get('preflightSeen') !== '1';
+      if (raw === 'check' || checkFirst) {
+        const issues: PreflightIssue[] = await runPreflight(deps, values, kit.ctx.deps.baseUrl);
+        if (raw === 'check' || issues.length > 0)
+          return showEditor(req, reply, {
+            ...again,
+            preflight: { issues, beforePublishing: raw === 'check' ? null : raw },
+          });
+      }
+      const action = raw as EditorAction;
+      try {
+        const saved = await saveFromEditor(deps, { user, postId, values, action, version, formId });
+        return seeOther(reply, `/admin/posts/${saved.id}?notice=${saved.notice}`);
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        if (err.code === 'POST_INVALID' && err.fields) {
+          req.log.info({ code: err.code, fields: Object.keys(err.fields) }, 'post save refused');
+          return showEditor(req, reply, { ...again, status: 400, errors: err.fields });
+        }
+        if (err.code === 'EDIT_CONFLICT' && postId !== undefined) {
+          req.log.info({ code: err.code, detail: err.detail }, 'post save conflict');
+          const stored = await currentEditorPost(deps, { user, postId });
+          const conflict = await diffAgainstTyped(deps, { stored: stored.values, typed: values });
+          // The form now carries the stored version: saving again is a deliberate choice made with the diff in view.
+          return showEditor(req, reply, {
+            ...again,
+            post: stored,
+            version: stored.version,
+            status: HTTP_ERRORS.EDIT_CONFLICT.status,
+            conflict,
+          });
+        }
+        throw err;
+      }
+    }
+
+    scope.post('/admin/posts', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) =>
+      handleSave(req, reply, undefined),
+    );
+    scope.post('/admin/posts/:id', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) =>
+      handleSave(req, reply, idParam(req)),
+    );
+
+    // The island's live preview: the same pipeline as the public page, as JSON.
+    scope.post('/admin/posts/preview', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
+      const body = (formOf(req).get('body') ?? '').replace(/\r\n/g, '\n');
+      return reply.type('application/json; charset=utf-8').send({ html: previewHtml(body) });
+    });
+
+    scope.post('/admin/posts/:id/autosave', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
+      const { savedAt } = await autosavePost(deps, {
+        user: kit.viewerOf(req).user,
+        postId: idParam(req),
+        values: postFormValuesFrom(formOf(req)),
+      });
+      return reply.type('application/json; charset=utf-8').send({ savedAt });
+    });
+
+    scope.post('/admin/posts/:id/autosave/discard', async (req, reply) => {
+      const postId = idParam(req);
+      await discardAutosave(deps, { user: kit.viewerOf(req).user, postId });
+      return seeOther(reply, `/admin/posts/${postId}?notice=discarded`);
+    });
+
+    scope.get('/admin/posts/:id/revisions', async (req, reply) => {
+      const viewer = kit.viewerOf(req);
+      const data = await listPostRevisions(deps, { user: viewer.user, postId: idParam(req) });
+      const { site } = await loadChrome(kit.ctx);
+      return kit.page(reply, {
+        title: `Revisions of “${data.post.title}”`,
+        viewer,
+        current: 'posts',
+        body: <RevisionsView data={data} viewer={viewer} site={site} notice={one(req.query as Query, 'notice')} />,
+      });
+    });
+
+    scope.get('/admin/posts/:id/revisions/compare', async (req, reply) => {
+      const q = req.query as Query;
+      const num = (k: string) => {
+        const v = one(q, k, 9);
+        if (v === undefined || !/^[0-9]{1,9}$/.test(v)) throw badQuery('revision number');
+        return Number(v);
+      };
+      const viewer = kit.viewerOf(req);
+      const postId = idParam(req);
+      // Read the whole address before starting any work: a bad one must not leave a query running unwatched.
+      const from = num('from');
+      const to = num('to');
+      const [data, cmp] = await Promise.all([
+        listPostRevisions(deps, { user: viewer.user, postId }),
+        compareRevisions(deps, { user: viewer.user, postId, from, to }),
+      ]);
+      const { site } = await loadChrome(kit.ctx);
+      return kit.page(reply, {
+        title: `Compare revisions of “${data.post.title}”`,
+        viewer,
+        current: 'posts',
+        body: <CompareView data={data} from={cmp.from} to={cmp.to} changes={cmp.changes} viewer={viewer} site={site} />,
+      });
+    });
+
+    scope.post('/admin/posts/:id/revisions/:number/restore', async (req, reply) => {
+      const postId = idParam(req);
+      const version = formOf(req).get('version') ?? '';
+      if (!/^[0-9]{1,9}$/.test(version))
+        throw new AppError('BAD_REQUEST', 'The form could not be read; reload the page.');
+      await restoreRevision(deps, {
+        user: kit.viewerOf(req).user,
+        postId,
+        number: idParam(req, 'number'),
+        version: Number(version),
+      });
+      return seeOther(reply, `/admin/posts/${postId}/revisions?notice=restored`);
+    });
+  });
+}

@@ -1,0 +1,182 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  addUser,
+  changeRole,
+  getUser,
+  linkByline,
+  listBylines,
+  listUsers,
+  removeUser,
+  setUserDisabled,
+} from '../../modules/accounts/user-admin.service.ts';
+import { type AppError, isAppError } from '../../modules/shared/errors.ts';
+import { type AdminKit, idParam, one, type Query, requireForScope, seeOther } from '../admin-kit.tsx';
+import { formOf } from '../admin-session.ts';
+import { HTTP_ERRORS } from '../http-errors.ts';
+import { loadChrome } from '../render.tsx';
+import type { FieldErrors } from '../views/admin-account.tsx';
+import { type AddUserValues, UsersView, UserView, userNoticeText } from '../views/admin-users.tsx';
+
+/** Refusals the users pages show on the page itself, with their status; anything else is the error page. */
+const SHOWN_ON_PAGE = [
+  'BAD_REQUEST',
+  'USER_EMAIL_TAKEN',
+  'ROLE_TOO_HIGH',
+  'USER_OUTRANKS_YOU',
+  'LAST_OWNER',
+  'SELF_LOCKOUT',
+] as const;
+
+const shownOnPage = (err: unknown): err is AppError =>
+  isAppError(err) && (SHOWN_ON_PAGE as readonly string[]).includes(err.code);
+
+/**
+ * The users admin under /admin/users, for people who may manage users. The escalation rules live in the
+ * accounts module (policies.ts checkUserChange); these routes read the form, call one use case and show the
+ * outcome, with the rule's message and status when it refuses.
+ */
+export function registerUserAdminRoutes(staff: FastifyInstance, kit: AdminKit): void {
+  const { ctx, page, viewerOf } = kit;
+  const deps = () => ({ ...kit.accounts, baseUrl: ctx.deps.baseUrl });
+
+  staff.register(async (scope) => {
+    requireForScope(scope, kit, 'manage_users');
+
+    async function showList(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      o: {
+        values?: AddUserValues;
+        errors?: FieldErrors;
+        status?: number;
+        added?: Parameters<typeof UsersView>[0]['added'];
+      },
+    ) {
+      const viewer = viewerOf(req);
+      const [users, { site }] = await Promise.all([listUsers(deps()), loadChrome(ctx)]);
+      return page(reply, {
+        title: 'Users',
+        viewer,
+        current: 'users',
+        status: o.status,
+        body: (
+          <UsersView
+            users={users}
+            viewer={viewer}
+            site={site}
+            values={o.values ?? { name: '', email: '', role: '' }}
+            errors={o.errors ?? {}}
+            added={o.added}
+            notice={userNoticeText(one(req.query as Query, 'notice'))}
+          />
+        ),
+      });
+    }
+
+    async function showUser(
+      req: FastifyRequest,
+      reply: FastifyReply,
+      o: { error?: string; errors?: FieldErrors; status?: number } = {},
+    ) {
+      const viewer = viewerOf(req);
+      const [target, bylines, { site }] = await Promise.all([
+        getUser(deps(), idParam(req)),
+        listBylines(deps()),
+        loadChrome(ctx),
+      ]);
+      return page(reply, {
+        title: target.name,
+        viewer,
+        current: 'users',
+        status: o.status,
+        body: (
+          <UserView
+            target={target}
+            bylines={bylines}
+            viewer={viewer}
+            site={site}
+            error={o.error}
+            errors={o.errors ?? {}}
+            notice={userNoticeText(one(req.query as Query, 'notice'))}
+          />
+        ),
+      });
+    }
+
+    /** Runs one change to the user of the route; a refused change is shown on that user's page. */
+    async function change(req: FastifyRequest, reply: FastifyReply, notice: string, run: () => Promise<unknown>) {
+      try {
+        await run();
+      } catch (err) {
+        if (!shownOnPage(err)) throw err;
+        req.log.info({ code: err.code, detail: err.detail }, 'user change refused');
+        return showUser(req, reply, {
+          status: HTTP_ERRORS[err.code].status,
+          error: err.publicMessage,
+          errors: err.fields ?? {},
+        });
+      }
+      return seeOther(reply, `/admin/users/${idParam(req)}?notice=${notice}`);
+    }
+
+    scope.get('/admin/users', async (req, reply) => showList(req, reply, {}));
+
+    scope.post('/admin/users', async (req, reply) => {
+      const form = formOf(req);
+      const values = {
+        name: (form.get('name') ?? '').slice(0, 200),
+        email: (form.get('email') ?? '').slice(0, 300),
+        role: (form.get('role') ?? '').slice(0, 20),
+      };
+      try {
+        const { user, link } = await addUser(deps(), { actor: viewerOf(req).user, ...values });
+        return showList(req, reply, { added: { user, url: link.url, expiresAt: link.expiresAt } });
+      } catch (err) {
+        if (!shownOnPage(err)) throw err;
+        const errors = err.fields ?? { role: err.publicMessage };
+        return showList(req, reply, { values, errors, status: HTTP_ERRORS[err.code].status });
+      }
+    });
+
+    scope.get('/admin/users/:id', async (req, reply) => showUser(req, reply));
+
+    scope.post('/admin/users/:id/role', async (req, reply) =>
+      change(req, reply, 'role', () =>
+        changeRole(deps(), { actor: viewerOf(req).user, userId: idParam(req), role: formOf(req).get('role') ?? '' }),
+      ),
+    );
+
+    for (const [action, disabled] of [
+      ['disable', true],
+      ['enable', false],
+    ] as const) {
+      scope.post(`/admin/users/:id/${action}`, async (req, reply) =>
+        change(req, reply, disabled ? 'disabled' : 'enabled', () =>
+          setUserDisabled(deps(), { actor: viewerOf(req).user, userId: idParam(req), disabled }),
+        ),
+      );
+    }
+
+    scope.post('/admin/users/:id/byline', async (req, reply) => {
+      const raw = formOf(req).get('author') ?? '';
+      const authorId = raw === '' ? null : raw === 'new' ? 'new' : /^[0-9]{1,9}$/.test(raw) ? Number(raw) : -1;
+      return change(req, reply, 'byline', () =>
+        linkByline(deps(), { actor: viewerOf(req).user, userId: idParam(req), authorId }),
+      );
+    });
+
+    scope.post('/admin/users/:id/remove', async (req, reply) => {
+      if (formOf(req).get('confirm') !== '1') {
+        const message = 'Tick the box to confirm the removal.';
+        return showUser(req, reply, { status: 400, error: message, errors: { confirm: message } });
+      }
+      try {
+        await removeUser(deps(), { actor: viewerOf(req).user, userId: idParam(req) });
+      } catch (err) {
+        if (!shownOnPage(err)) throw err;
+        return showUser(req, reply, { status: HTTP_ERRORS[err.code].status, error: err.publicMessage });
+      }
+      return seeOther(reply, '/admin/users?notice=removed');
+    });
+  });
+}

@@ -1,0 +1,531 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
+import type { UserRole } from '../../src/storage/schema.ts';
+import { startTestSite, TEST_BASE_URL, TestClock, type TestSite } from '../support/site.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const FORM = 'application/x-www-form-urlencoded';
+// 10:00 in London (summer time): the demo site's time zone is Europe/London.
+const NOW = '2025-09-01T09:00:00.000Z';
+
+let t: TestSite;
+let nextIp = 1;
+const db = () => t.site.content.db;
+
+interface Person {
+  id: number;
+  cookie: string;
+  csrf: string;
+}
+const people = {} as Record<'editor' | 'author' | 'otherAuthor' | 'contributor' | 'moderator', Person>;
+
+async function person(role: UserRole, name: string, authorSlug?: string): Promise<Person> {
+  const deps = { db: db(), clock: t.clock };
+  const user = await createUser(deps, { email: `${name.toLowerCase()}@example.org`, name, role });
+  await setPassword(deps, { userId: user.id, password: PASSWORD });
+  if (authorSlug) {
+    const a = await db().selectFrom('authors').select('id').where('slug', '=', authorSlug).executeTakeFirstOrThrow();
+    await db().updateTable('users').set({ author_id: a.id }).where('id', '=', user.id).execute();
+  }
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/admin/sign-in',
+    remoteAddress: `192.0.2.${nextIp++}`,
+    headers: { 'content-type': FORM, origin: TEST_BASE_URL },
+    payload: new URLSearchParams({ email: user.email, password: PASSWORD, next: '/admin/posts' }).toString(),
+  });
+  assert.equal(res.statusCode, 303, res.body);
+  const raw = res.headers['set-cookie'];
+  const cookie = (Array.isArray(raw) ? raw : [String(raw)]).find((c) => c.startsWith('annalist_session='));
+  assert.ok(cookie);
+  const p: Person = { id: user.id, cookie: cookie.split(';')[0]!, csrf: '' };
+  const page = await get(role === 'moderator' ? '/admin/moderation' : '/admin/posts', p);
+  assert.equal(page.statusCode, 200, page.body);
+  p.csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+  return p;
+}
+
+const get = (url: string, who?: Person) =>
+  t.app.inject({ method: 'GET', url, headers: who ? { cookie: who.cookie } : {} });
+
+function send(url: string, who: Person, fields: Record<string, string | string[]>) {
+  const form = new URLSearchParams({ csrf: who.csrf });
+  for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) form.append(k, item);
+  return t.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': FORM, cookie: who.cookie, origin: TEST_BASE_URL },
+    payload: form.toString(),
+  });
+}
+
+/** The editor's form as the page renders it, as fields to send back (like a browser would). */
+async function formOf(url: string, who: Person): Promise<Record<string, string | string[]>> {
+  const res = await get(url, who);
+  assert.equal(res.statusCode, 200, res.body);
+  const html = res.body;
+  const out: Record<string, string | string[]> = {};
+  const add = (k: string, v: string) => {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else out[k] = Array.isArray(prev) ? [...prev, v] : [prev, v];
+  };
+  const unescapeHtml = (s: string) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+  const form = html.slice(
+    html.indexOf('<form class="editor"'),
+    html.indexOf('</form>', html.indexOf('<form class="editor"')),
+  );
+  for (const m of form.matchAll(/<input([^>]*)>/g)) {
+    const attrs = m[1]!;
+    const name = /name="([^"]+)"/.exec(attrs)?.[1];
+    if (!name || name === 'csrf') continue;
+    const value = unescapeHtml(/value="([^"]*)"/.exec(attrs)?.[1] ?? '');
+    if (/type="(checkbox|radio)"/.test(attrs) && !/\bchecked\b/.test(attrs)) continue;
+    add(name, value);
+  }
+  for (const m of form.matchAll(/<textarea([^>]*)>([\s\S]*?)<\/textarea>/g)) {
+    const name = /name="([^"]+)"/.exec(m[1]!)?.[1];
+    if (name) add(name, unescapeHtml(m[2]!));
+  }
+  for (const m of form.matchAll(/<select([^>]*)>([\s\S]*?)<\/select>/g)) {
+    const name = /name="([^"]+)"/.exec(m[1]!)?.[1];
+    const selected = /<option[^>]*value="([^"]*)"[^>]*selected/.exec(m[2]!)?.[1] ?? '';
+    if (name) add(name, unescapeHtml(selected));
+  }
+  return out;
+}
+
+const postRow = (id: number) => db().selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const idFrom = (location: unknown) => Number(/\/admin\/posts\/(\d+)/.exec(String(location))![1]);
+const revisionCount = async (postId: number) =>
+  (await db().selectFrom('post_revisions').select('id').where('post_id', '=', postId).where('number', '>', 0).execute())
+    .length;
+
+let elenaPost: number;
+let tomPost: number;
+
+before(async () => {
+  t = await startTestSite({ clock: new TestClock(new Date(NOW)) });
+  people.editor = await person('editor', 'Edith', undefined);
+  people.author = await person('author', 'Elena', 'elena-markova');
+  people.otherAuthor = await person('author', 'Tom', 'tom-whitfield');
+  people.contributor = await person('contributor', 'Connie', undefined);
+  people.moderator = await person('moderator', 'Mo', undefined);
+  const byline = async (slug: string) =>
+    (
+      await db()
+        .selectFrom('post_authors')
+        .innerJoin('authors', 'authors.id', 'post_authors.author_id')
+        .innerJoin('posts', 'posts.id', 'post_authors.post_id')
+        .select('posts.id')
+        .where('authors.slug', '=', slug)
+        .where('posts.type', '=', 'post')
+        .orderBy('posts.id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  elenaPost = await byline('elena-markova');
+  tomPost = await byline('tom-whitfield');
+});
+after(() => t.close());
+
+async function createDraft(who: Person, fields: Record<string, string | string[]> = {}) {
+  const form = await formOf('/admin/posts/new', who);
+  const res = await send('/admin/posts', who, {
+    ...form,
+    title: 'Notes on the Nomonhan incident',
+    body: 'The fighting began in **May 1939**.[^1]\n\n[^1]: Coox, *Nomonhan*, p. 120.',
+    action: 'save',
+    ...fields,
+  });
+  assert.equal(res.statusCode, 303, res.body);
+  return idFrom(res.headers.location);
+}
+
+describe('the posts list', () => {
+  test('an editor sees every post and a Posts link; a moderator has no posts at all', async () => {
+    const res = await get('/admin/posts', people.editor);
+    assert.match(res.body, /<a href="\/admin\/posts" aria-current="page">Posts<\/a>/);
+    assert.match(res.body, /Khalkhin-Gol/);
+    assert.match(res.body, /Tsushima/);
+    assert.equal((await get('/admin/posts', people.moderator)).statusCode, 403);
+  });
+
+  test('an author sees only their own posts, and filters narrow the list', async () => {
+    const res = await get('/admin/posts', people.otherAuthor);
+    assert.match(res.body, /Tsushima/);
+    assert.doesNotMatch(res.body, /Khalkhin-Gol/);
+    const pages = await get('/admin/posts?type=page', people.editor);
+    assert.match(pages.body, /About/);
+    assert.doesNotMatch(pages.body, /Tsushima/);
+    assert.equal((await get('/admin/posts?state=nonsense', people.editor)).statusCode, 400);
+  });
+});
+
+describe('the workflow, role by role', () => {
+  test('a contributor saves a draft and sends it for review, but can neither publish nor schedule', async () => {
+    const c = people.contributor;
+    const id = await createDraft(c, { slug: 'contributor-draft' });
+    let row = await postRow(id);
+    assert.equal(row.status, 'draft');
+    assert.equal(row.owner_user_id, c.id);
+    assert.equal((await get('/contributor-draft/')).statusCode, 404);
+
+    const form = await formOf(`/admin/posts/${id}`, c);
+    assert.doesNotMatch((await get(`/admin/posts/${id}`, c)).body, /value="publish"/, 'no Publish button is offered');
+    const submitted = await send(`/admin/posts/${id}`, c, { ...form, action: 'submit' });
+    assert.equal(submitted.statusCode, 303);
+    row = await postRow(id);
+    assert.equal(row.status, 'draft');
+    assert.ok(row.submitted_at, 'sent for review');
+    assert.match((await get('/admin/posts?state=review', people.editor)).body, /Notes on the Nomonhan incident/);
+
+    for (const action of ['publish', 'schedule']) {
+      const again = await formOf(`/admin/posts/${id}`, c);
+      const res = await send(`/admin/posts/${id}`, c, {
+        ...again,
+        action,
+        publishAt: '2025-09-02T10:00',
+        preflightSeen: '1',
+      });
+      assert.equal(res.statusCode, 403, `${action}: ${res.body.slice(0, 200)}`);
+    }
+    row = await postRow(id);
+    assert.equal(row.status, 'draft');
+    assert.equal((await get('/contributor-draft/')).statusCode, 404);
+  });
+
+  test('an editor publishes a post sent for review; an author publishes and unpublishes their own', async () => {
+    const id = await createDraft(people.contributor, { slug: 'reviewed-then-published' });
+    const form = await formOf(`/admin/posts/${id}`, people.editor);
+    const res = await send(`/admin/posts/${id}`, people.editor, { ...form, action: 'publish', preflightSeen: '1' });
+    assert.equal(res.statusCode, 303, res.body);
+    assert.equal(res.headers.location, `/admin/posts/${id}?notice=published`);
+    assert.equal((await get('/reviewed-then-published/')).statusCode, 200);
+
+    const own = await createDraft(people.author, { slug: 'elena-publishes' });
+    const f1 = await formOf(`/admin/posts/${own}`, people.author);
+    assert.equal(
+      (await send(`/admin/posts/${own}`, people.author, { ...f1, action: 'publish', preflightSeen: '1' })).statusCode,
+      303,
+    );
+    assert.equal((await get('/elena-publishes/')).statusCode, 200);
+    const f2 = await formOf(`/admin/posts/${own}`, people.author);
+    const down = await send(`/admin/posts/${own}`, people.author, { ...f2, action: 'unpublish' });
+    assert.equal(down.headers.location, `/admin/posts/${own}?notice=unpublished`);
+    assert.equal((await get('/elena-publishes/')).statusCode, 404);
+    const row = await postRow(own);
+    assert.equal(row.status, 'draft');
+    assert.ok(row.unpublished_at);
+    assert.match((await get('/admin/posts?state=unpublished', people.author)).body, /Notes on the Nomonhan incident/);
+  });
+
+  test('scheduling takes a time in the site’s zone, queues a publish job and the post appears when its time comes', async () => {
+    const id = await createDraft(people.author, { slug: 'scheduled-for-tomorrow' });
+    const form = await formOf(`/admin/posts/${id}`, people.author);
+    const res = await send(`/admin/posts/${id}`, people.author, {
+      ...form,
+      action: 'schedule',
+      publishAt: '2025-09-02T07:30',
+      preflightSeen: '1',
+    });
+    assert.equal(res.statusCode, 303, res.body);
+    const row = await postRow(id);
+    assert.equal(row.status, 'scheduled');
+    assert.equal(row.published_at, '2025-09-02T06:30:00.000Z', '07:30 in London in September is 06:30 UTC');
+    const job = await db().selectFrom('jobs').selectAll().where('unique_key', '=', `publish:${id}`).executeTakeFirst();
+    assert.ok(job, 'a durable publish job exists');
+    assert.equal(new Date(job.run_at).toISOString(), '2025-09-02T06:30:00.000Z');
+    const page = await get(`/admin/posts/${id}`, people.author);
+    assert.match(page.body, /value="2025-09-02T07:30"/, 'the time is shown back in the site’s zone');
+    assert.equal((await get('/scheduled-for-tomorrow/')).statusCode, 404);
+    t.clock.set('2025-09-02T06:31:00.000Z');
+    try {
+      assert.equal((await get('/scheduled-for-tomorrow/')).statusCode, 200);
+    } finally {
+      t.clock.set(NOW);
+    }
+  });
+
+  test('scheduling refuses a time that has passed or does not exist, keeping what was typed', async () => {
+    const id = await createDraft(people.author, { slug: 'bad-schedule' });
+    const form = await formOf(`/admin/posts/${id}`, people.author);
+    for (const [when, message] of [
+      ['2025-08-01T10:00', /That time has passed/],
+      ['2026-03-29T01:30', /not a date and time that exists in Europe\/London/],
+      ['', /Choose when to publish it/],
+    ] as const) {
+      const res = await send(`/admin/posts/${id}`, people.author, {
+        ...form,
+        title: 'A title typed just now',
+        action: 'schedule',
+        publishAt: when,
+        preflightSeen: '1',
+      });
+      assert.equal(res.statusCode, 400);
+      assert.match(res.body, message);
+      assert.match(res.body, /value="A title typed just now"/);
+    }
+    assert.equal((await postRow(id)).status, 'draft');
+  });
+});
+
+describe('whose posts a person may open', () => {
+  test('authors and contributors get a 403 for someone else’s post, on every editor address', async () => {
+    for (const who of [people.otherAuthor, people.contributor]) {
+      assert.equal((await get(`/admin/posts/${elenaPost}`, who)).statusCode, 403);
+      assert.equal((await get(`/admin/posts/${elenaPost}/revisions`, who)).statusCode, 403);
+      const res = await send(`/admin/posts/${elenaPost}`, who, {
+        title: 'Taken over',
+        body: 'Mine now.',
+        action: 'save',
+        formId: 'a'.repeat(32),
+        version: '1',
+      });
+      assert.equal(res.statusCode, 403);
+      assert.equal((await send(`/admin/posts/${elenaPost}/autosave`, who, { title: 'x', body: 'y' })).statusCode, 403);
+    }
+    assert.notEqual((await postRow(elenaPost)).title, 'Taken over');
+  });
+
+  test('a post is one’s own by byline or by having created it; editors open anyone’s', async () => {
+    assert.equal((await get(`/admin/posts/${elenaPost}`, people.author)).statusCode, 200);
+    assert.equal((await get(`/admin/posts/${tomPost}`, people.otherAuthor)).statusCode, 200);
+    assert.equal((await get(`/admin/posts/${tomPost}`, people.editor)).statusCode, 200);
+    const id = await createDraft(people.contributor, { slug: 'connies-own', authors: '' });
+    assert.equal((await get(`/admin/posts/${id}`, people.contributor)).statusCode, 200);
+  });
+});
+
+describe('bad input', () => {
+  test('each field error is named, what was typed is kept, and nothing is written', async () => {
+    const before = await db().selectFrom('posts').select('id').execute();
+    const form = await formOf('/admin/posts/new', people.editor);
+    const cases: [Record<string, string | string[]>, string, RegExp][] = [
+      [{ slug: 'Not A Slug!' }, 'slug', /lower-case letters, digits and single hyphens/],
+      [{ slug: 'khalkhin-gol-1939' }, 'slug', /already used by/],
+      [{ slug: 'admin' }, 'slug', /address the site itself uses/],
+      [{ category: 'no-such/category' }, 'category', /Choose a category from the list/],
+      [{ publishAt: '2025-02-30T10:00' }, 'publishAt', /not a date and time/],
+      [{ title: 'T'.repeat(201) }, 'title', /too long: at most 200/],
+      [{ authors: 'nobody-at-all' }, 'authors', /Choose authors from the list/],
+      [{ coverSrc: 'javascript:alert(1)' }, 'coverSrc', /cover image is an address/],
+    ];
+    for (const [fields, field, message] of cases) {
+      const res = await send('/admin/posts', people.editor, {
+        ...form,
+        title: 'Kept title',
+        body: 'Body text the writer typed.',
+        action: 'save',
+        ...fields,
+      });
+      assert.equal(res.statusCode, 400, `${field}: ${res.statusCode}`);
+      assert.match(res.body, message);
+      assert.match(res.body, /role="alert"/);
+      assert.match(res.body, new RegExp(`aria-describedby="[^"]*post-${field}-error`), `${field} is tied to its error`);
+      assert.match(res.body, /Body text the writer typed\./);
+    }
+    assert.equal((await db().selectFrom('posts').select('id').execute()).length, before.length, 'no post was written');
+  });
+
+  test('a failed save of an existing post leaves it and its version untouched', async () => {
+    const row = await postRow(tomPost);
+    const form = await formOf(`/admin/posts/${tomPost}`, people.otherAuthor);
+    const res = await send(`/admin/posts/${tomPost}`, people.otherAuthor, {
+      ...form,
+      title: 'A new title',
+      slug: 'khalkhin-gol-1939',
+      action: 'save',
+    });
+    assert.equal(res.statusCode, 400);
+    const after = await postRow(tomPost);
+    assert.equal(after.title, row.title);
+    assert.equal(after.version, row.version);
+  });
+});
+
+describe('two people, one post', () => {
+  test('the second save is refused with a 409 and a diff, and keeps what the second writer typed', async () => {
+    const id = await createDraft(people.author, { slug: 'shared-draft' });
+    const mine = await formOf(`/admin/posts/${id}`, people.author);
+    const theirs = await formOf(`/admin/posts/${id}`, people.editor);
+    const first = await send(`/admin/posts/${id}`, people.editor, {
+      ...theirs,
+      body: 'The fighting began in **May 1939** on the Khalkha river.',
+      action: 'save',
+    });
+    assert.equal(first.statusCode, 303);
+    const res = await send(`/admin/posts/${id}`, people.author, {
+      ...mine,
+      body: 'The fighting began in **June 1939**, said the writer.',
+      action: 'save',
+    });
+    assert.equal(res.statusCode, 409);
+    assert.match(res.body, /Someone else saved this post while you were writing/);
+    assert.match(res.body, /<ins><span class="visually-hidden">\[added: <\/span>/);
+    assert.match(res.body, /<del><span class="visually-hidden">\[removed: <\/span>/);
+    assert.match(res.body, /June 1939\*\*, said the writer\.<\/textarea>/, 'the typed body is kept in the form');
+    const stored = await postRow(id);
+    assert.match(stored.body_md, /Khalkha river/, 'the first save stands');
+    assert.match(res.body, new RegExp(`name="version" value="${stored.version}"`), 'saving again is deliberate');
+  });
+
+  test('the same form sent twice publishes once and answers both with the same redirect', async () => {
+    const id = await createDraft(people.author, { slug: 'double-submit' });
+    const form = await formOf(`/admin/posts/${id}`, people.author);
+    const revisionsBefore = await revisionCount(id);
+    const a = await send(`/admin/posts/${id}`, people.author, { ...form, action: 'publish', preflightSeen: '1' });
+    const b = await send(`/admin/posts/${id}`, people.author, { ...form, action: 'publish', preflightSeen: '1' });
+    assert.equal(a.statusCode, 303);
+    assert.equal(b.statusCode, 303, 'not a conflict');
+    assert.equal(a.headers.location, b.headers.location);
+    assert.equal(await revisionCount(id), revisionsBefore + 1);
+    assert.equal((await postRow(id)).version, 2);
+
+    const newForm = await formOf('/admin/posts/new', people.author);
+    const fields = { ...newForm, title: 'Sent twice', slug: 'sent-twice', body: 'Once only.', action: 'save' };
+    const n1 = await send('/admin/posts', people.author, fields);
+    const n2 = await send('/admin/posts', people.author, fields);
+    assert.equal(n1.headers.location, n2.headers.location);
+    assert.equal((await db().selectFrom('posts').select('id').where('title', '=', 'Sent twice').execute()).length, 1);
+  });
+});
+
+describe('filing, addresses and comments', () => {
+  test('a changed slug redirects from the old address; other categories list the post in their archives', async () => {
+    const id = await createDraft(people.editor, {
+      slug: 'first-slug',
+      category: 'east-asia',
+      otherCategories: ['russian-history/imperial-russia'],
+      tags: 'Zhukov, Mongolia',
+    });
+    const form = await formOf(`/admin/posts/${id}`, people.editor);
+    assert.deepEqual(form.otherCategories, 'russian-history/imperial-russia');
+    await send(`/admin/posts/${id}`, people.editor, { ...form, action: 'publish', preflightSeen: '1' });
+    const f2 = await formOf(`/admin/posts/${id}`, people.editor);
+    await send(`/admin/posts/${id}`, people.editor, { ...f2, slug: 'second-slug', commentsOpen: [], action: 'save' });
+    const old = await get('/first-slug/');
+    assert.equal(old.statusCode, 301);
+    assert.equal(old.headers.location, '/second-slug/');
+    assert.match((await get('/category/russian-history/imperial-russia/')).body, /Notes on the Nomonhan incident/);
+    assert.equal((await postRow(id)).comments_open, 0);
+  });
+});
+
+describe('the live preview', () => {
+  test('renders footnotes, a table of contents and tables with the public pipeline, as JSON', async () => {
+    const body = [
+      '## Background',
+      'Text with a note.[^a]',
+      '## The battle',
+      '| Side | Tanks |',
+      '|---|---|',
+      '| Soviet | 498 |',
+      '## Aftermath',
+      'More.',
+      '',
+      '<script>alert(1)</script>',
+      '',
+      '[^a]: The note.',
+    ].join('\n');
+    const res = await send('/admin/posts/preview', people.contributor, { body });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /application\/json/);
+    const { html } = res.json() as { html: string };
+    assert.match(html, /<nav class="toc"/);
+    assert.match(html, /<table>/);
+    assert.match(html, /<section[^>]*class="footnotes"/);
+    assert.doesNotMatch(html, /<script/);
+  });
+
+  test('needs a signed-in writer and the CSRF token', async () => {
+    const anon = await t.app.inject({
+      method: 'POST',
+      url: '/admin/posts/preview',
+      headers: { 'content-type': FORM, origin: TEST_BASE_URL },
+      payload: 'body=x',
+    });
+    assert.equal(anon.statusCode, 303);
+    const noToken = await t.app.inject({
+      method: 'POST',
+      url: '/admin/posts/preview',
+      headers: { 'content-type': FORM, cookie: people.author.cookie, origin: TEST_BASE_URL },
+      payload: 'body=x',
+    });
+    assert.equal(noToken.statusCode, 403);
+  });
+});
+
+describe('autosave', () => {
+  test('keeps what was typed without touching the saved or public post, and offers it back', async () => {
+    const id = await createDraft(people.author, { slug: 'autosaved-post' });
+    const form = await formOf(`/admin/posts/${id}`, people.author);
+    await send(`/admin/posts/${id}`, people.author, { ...form, action: 'publish', preflightSeen: '1' });
+    const before = await postRow(id);
+    const publicBefore = (await get('/autosaved-post/')).body;
+    t.clock.set('2025-09-01T09:05:00.000Z');
+    try {
+      const res = await send(`/admin/posts/${id}/autosave`, people.author, {
+        ...form,
+        body: 'Half-written new paragraph about Zhukov.',
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal((res.json() as { savedAt: string }).savedAt, '2025-09-01T09:05:00.000Z');
+    } finally {
+      t.clock.set(NOW);
+    }
+    const afterRow = await postRow(id);
+    assert.equal(afterRow.body_md, before.body_md);
+    assert.equal(afterRow.version, before.version);
+    const publicAfter = (await get('/autosaved-post/')).body;
+    assert.doesNotMatch(publicAfter, /Half-written/);
+    assert.equal(publicAfter.includes('Coox'), publicBefore.includes('Coox'));
+
+    const editor = await get(`/admin/posts/${id}`, people.author);
+    assert.match(editor.body, /Bring them back/);
+    assert.doesNotMatch(editor.body, /Half-written new paragraph/);
+    const restored = await get(`/admin/posts/${id}?autosave=restore`, people.author);
+    assert.match(restored.body, /Half-written new paragraph about Zhukov\.<\/textarea>/);
+    assert.doesNotMatch(
+      (await get(`/admin/posts/${id}`, people.editor)).body,
+      /Bring them back/,
+      'autosaves are per person',
+    );
+
+    const discard = await send(`/admin/posts/${id}/autosave/discard`, people.author, {});
+    assert.equal(discard.statusCode, 303);
+    assert.doesNotMatch((await get(`/admin/posts/${id}`, people.author)).body, /Bring them back/);
+  });
+});
+
+describe('preflight before publishing', () => {
+  test('“Check” lists warnings and saves nothing; Publish shows them first, and “Publish anyway” publishes', async () => {
+    const id = await createDraft(people.author, {
+      slug: 'checked-before-publishing',
+      body: 'The batte on the Khalkha began in May 1939.\n\n![](/media/khalkhin-gol-map.svg)',
+    });
+    const form = await formOf(`/admin/posts/${id}`, people.author);
+    const version = (await postRow(id)).version;
+    const checked = await send(`/admin/posts/${id}`, people.author, { ...form, action: 'check' });
+    assert.equal(checked.statusCode, 200);
+    assert.match(checked.body, /<h2 id="preflight-heading">Checks<\/h2>/);
+    assert.match(checked.body, /batte/);
+    assert.equal((await postRow(id)).version, version, 'checking saves nothing');
+
+    const first = await send(`/admin/posts/${id}`, people.author, { ...form, action: 'publish' });
+    assert.equal(first.statusCode, 200);
+    assert.match(first.body, /Publish anyway/);
+    assert.equal((await postRow(id)).status, 'draft', 'not published yet');
+    assert.equal((await get('/checked-before-publishing/')).statusCode, 404);
+
+    const anyway = await send(`/admin/posts/${id}`, people.author, { ...form, action: 'publish', preflightSeen: '1' });
+    assert.equal(anyway.statusCode, 303);
+    assert.equal((await get('/checked-before-publishing/')).statusCode, 200);
+  });
+});
