@@ -193,4 +193,6 @@ const target = window.location.hash.match(/^#comment-(\d+)$/);
 if (target) {
   const pointer = document.querySelector<HTMLAnchorElement>(`.comments-elsewhere > p#comment-${target[1]} a`);
   if (pointer) window.location.replace(pointer.href);
+  // A long discussion has no pointers: the permalink route knows the page.
+  else if (!document.getElementById(`comment-${target[1]}`)) window.location.replace(`/comments/${target[1]}`);
 }

@@ -162,4 +162,48 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     assert.ok(await page.locator(`article#comment-${lastId}`).isVisible());
     await page.close();
   });
+
+  test('in a discussion too long for pointers, a permalink still lands, through the permalink route', async () => {
+    const db = site.site.content.db;
+    const post = await db
+      .selectFrom('posts')
+      .select('id')
+      .where('slug', '=', 'khalkhin-gol-1939')
+      .executeTakeFirstOrThrow();
+    const start = Date.now() + 100_000;
+    const ids: number[] = [];
+    for (let i = 0; i < 320; i++) {
+      const at = new Date(start + i * 1000).toISOString();
+      const row = await db
+        .insertInto('comments')
+        .values({
+          post_id: post.id,
+          parent_id: null,
+          thread_id: null,
+          author_name: `Later reader ${i}`,
+          author_email: `later${i}@example.net`,
+          author_url: null,
+          user_id: null,
+          body_md: `Later thread ${i}.`,
+          body_html: `<p>Later thread ${i}.</p>`,
+          quoted_comment_id: null,
+          quoted_text: null,
+          status: 'approved',
+          created_at: at,
+          approved_at: at,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(row.id);
+    }
+    await recountPostComments(db, post.id);
+    site.site.content.noteWrite();
+    const target = ids[200]!; // a thread on comments page 5 or so: no pointer to it on page 1
+    const { page } = await open(`${ARTICLE}#comment-${target}`);
+    await page.waitForURL(/cpage=\d+#comment-\d+$/);
+    assert.equal(await page.locator('.comments-elsewhere').count(), 0, 'no pointer block on so long a discussion');
+    await page.locator(`article#comment-${target}`).waitFor();
+    assert.ok(await page.locator(`article#comment-${target}`).isVisible());
+    await page.close();
+  });
 });

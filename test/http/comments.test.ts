@@ -267,6 +267,14 @@ describe('posting without JavaScript', () => {
     );
     assert.equal(reply.statusCode, 303);
     assert.match(reply.headers.location as string, /^\/khalkhin-gol-1939\/#comment-\d+$/);
+    // The permalink route sends each to its page, with or without JavaScript.
+    const threadId = /#comment-(\d+)$/.exec(thread.headers.location as string)![1];
+    const permalink = await t.app.inject({ method: 'GET', url: `/comments/${threadId}` });
+    assert.equal(permalink.statusCode, 303);
+    assert.equal(permalink.headers.location, `/khalkhin-gol-1939/?cpage=2#comment-${threadId}`);
+    const first = await t.app.inject({ method: 'GET', url: `/comments/${firstThread.id}` });
+    assert.equal(first.headers.location, `/khalkhin-gol-1939/#comment-${firstThread.id}`);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/comments/99999999' })).statusCode, 404);
     const counts = await db
       .selectFrom('posts')
       .select(['thread_count', 'comment_count'])

@@ -1,5 +1,5 @@
 import { AppError } from '../shared/errors.ts';
-import { type CommentOutline as CommentRow, commentBodies, listApprovedComments } from './comment.repository.ts';
+import { type CommentOutline as CommentRow, commentDetails, listApprovedComments } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 
 export const COMMENT_ORDERS = ['thread', 'oldest', 'newest'] as const;
@@ -49,10 +49,11 @@ export async function listArticleComments(
   const perPage = input.perPage ?? COMMENTS_PER_PAGE;
   const rows = await listApprovedComments(deps.db, input.postId);
   const byId = new Map(rows.map((r) => [r.id, r]));
+  // Names and bodies are filled in for the shown page only; "in reply to" carries the parent's id until then.
   const view = (r: CommentRow, inReplyTo: CommentView['inReplyTo']): CommentView => ({
     id: r.id,
-    authorName: r.author_name,
-    authorUrl: r.author_url,
+    authorName: '',
+    authorUrl: null,
     createdAt: r.created_at,
     html: '',
     inReplyTo,
@@ -60,7 +61,7 @@ export async function listArticleComments(
   });
   const parentRef = (r: CommentRow) => {
     const p = r.parent_id === null ? undefined : byId.get(r.parent_id);
-    return p ? { id: p.id, authorName: p.author_name } : null;
+    return p ? { id: p.id, authorName: '' } : null;
   };
 
   let units: { views: CommentView[]; ids: number[] }[];
@@ -87,7 +88,7 @@ export async function listArticleComments(
       for (const c of children.get(r.id) ?? []) {
         // Past the display depth, replies stay at the last level and say whom they answer.
         if (level < maxLevel) build(c, level + 1, v.replies, ids, null);
-        else build(c, level, container, ids, { id: r.id, authorName: r.author_name });
+        else build(c, level, container, ids, { id: r.id, authorName: '' });
       }
     };
     units = roots.map((r) => {
@@ -111,13 +112,22 @@ export async function listArticleComments(
     if (page !== input.page) for (const id of u.ids) elsewhere.push({ id, page });
   });
   const shown = units.slice(start, start + perPage);
-  // Only the comments on this page need their bodies: a 1,000-comment thread stays cheap to page through.
-  const bodies = await commentBodies(
-    deps.db,
-    shown.flatMap((u) => u.ids),
-  );
+  // Only the comments on this page, and those they answer, need their authors and bodies: a 1,000-comment
+  // thread stays cheap to page through.
+  const wanted = new Set<number>();
+  const collect = (v: CommentView) => {
+    wanted.add(v.id);
+    if (v.inReplyTo) wanted.add(v.inReplyTo.id);
+    v.replies.forEach(collect);
+  };
+  for (const u of shown) u.views.forEach(collect);
+  const details = await commentDetails(deps.db, [...wanted]);
   const fill = (v: CommentView) => {
-    v.html = bodies.get(v.id) ?? '';
+    const d = details.get(v.id);
+    v.authorName = d?.authorName ?? '';
+    v.authorUrl = d?.authorUrl ?? null;
+    v.html = d?.html ?? '';
+    if (v.inReplyTo) v.inReplyTo.authorName = details.get(v.inReplyTo.id)?.authorName ?? '';
     v.replies.forEach(fill);
   };
   const items = shown.flatMap((u) => u.views);

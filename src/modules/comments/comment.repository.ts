@@ -5,13 +5,17 @@ export async function findCommentById(db: Db, id: number): Promise<CommentRow | 
 }
 
 /** What threading needs of a comment; bodies are fetched only for the page shown. */
-export type CommentOutline = Pick<CommentRow, 'id' | 'parent_id' | 'author_name' | 'author_url' | 'created_at'>;
+/** Where a comment sits in its discussion: enough to order, thread and page a whole discussion. */
+export type CommentOutline = Pick<CommentRow, 'id' | 'parent_id' | 'created_at'>;
 
-/** Approved comments of a post, oldest first, without their bodies (the page decides order and threading). */
+/**
+ * Approved comments of a post, oldest first, as outlines (the page decides order and threading). Read from
+ * the index comments_outline alone, so a discussion of thousands costs a few milliseconds.
+ */
 export async function listApprovedComments(db: Db, postId: number): Promise<CommentOutline[]> {
   return db
     .selectFrom('comments')
-    .select(['id', 'parent_id', 'author_name', 'author_url', 'created_at'])
+    .select(['id', 'parent_id', 'created_at'])
     .where('post_id', '=', postId)
     .where('status', '=', 'approved')
     .orderBy('created_at')
@@ -19,16 +23,22 @@ export async function listApprovedComments(db: Db, postId: number): Promise<Comm
     .execute();
 }
 
-/** Rendered bodies of the given comments. */
-export async function commentBodies(db: Db, ids: number[]): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+export interface CommentDetails {
+  authorName: string;
+  authorUrl: string | null;
+  html: string;
+}
+
+/** Author and rendered body of the given comments (the ones a page shows, and those they answer). */
+export async function commentDetails(db: Db, ids: number[]): Promise<Map<number, CommentDetails>> {
+  const out = new Map<number, CommentDetails>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
       .selectFrom('comments')
-      .select(['id', 'body_html'])
+      .select(['id', 'author_name', 'author_url', 'body_html'])
       .where('id', 'in', ids.slice(i, i + 500))
       .execute();
-    for (const r of rows) out.set(r.id, r.body_html);
+    for (const r of rows) out.set(r.id, { authorName: r.author_name, authorUrl: r.author_url, html: r.body_html });
   }
   return out;
 }

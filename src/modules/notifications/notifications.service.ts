@@ -130,7 +130,8 @@ export async function onCommentApproved(deps: NotificationDeps, commentId: numbe
   const post = await findPostById(db, reply.post_id);
   if (!post) return false;
 
-  const link = `${baseUrl}/${post.slug}/#comment-${reply.id}`;
+  // The permalink route finds the comments page the reply is on, with or without JavaScript.
+  const link = `${baseUrl}/comments/${reply.id}`;
   // A moderator may approve, trash and approve again: the link line identifies the reply's mail.
   const already = await db
     .selectFrom('outbox')

@@ -5,7 +5,8 @@ import type { AnyDb } from './index.ts';
 /**
  * Finding the comment page of a new comment counted every earlier thread of the article (linear in its
  * discussion). Posts now keep the number of their approved threads, as they keep comment_count, and an
- * index over (post, status, parent, created_at) makes the remaining range counts index-only. Media gets an
+ * index over (post, status, parent, created_at) makes the remaining range counts index-only, and one over
+ * (post, status, created_at, id, parent) gives a page its discussion's outline without reading the rows. Media gets an
  * index on the hash its uploads are deduplicated by.
  */
 export function threadCountMigration(): Migration {
@@ -21,6 +22,12 @@ export function threadCountMigration(): Migration {
         .createIndex('comments_threads')
         .on('comments')
         .columns(['post_id', 'status', 'parent_id', 'created_at'])
+        .execute();
+      // The outline of a discussion (id, parent, time of every approved comment, in order) from the index alone.
+      await db.schema
+        .createIndex('comments_outline')
+        .on('comments')
+        .columns(['post_id', 'status', 'created_at', 'id', 'parent_id'])
         .execute();
       // Uploads are deduplicated by the hash of the original file.
       await db.schema.createIndex('media_sha256').on('media').columns(['sha256']).execute();

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findCommentById, listRecentApprovedComments } from '../../modules/comments/comment.repository.ts';
-import { listArticleComments } from '../../modules/comments/comment-thread.service.ts';
+import { listArticleComments, pageOfComment } from '../../modules/comments/comment-thread.service.ts';
 import { REPORT_REASONS, type ReportReason, reportComment } from '../../modules/comments/report-comment.service.ts';
 import {
   type CommentSubmission,
@@ -117,6 +117,18 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
       status,
     );
   };
+
+  // A comment's permalink that works without JavaScript wherever the comment sits: to its comments page.
+  app.get('/comments/:id', async (req, reply) => {
+    req.cacheVersion = undefined;
+    const { c, slug } = await approvedComment(req);
+    const page = await pageOfComment(deps.content, { postId: c.post_id, commentId: c.id });
+    return reply
+      .code(303)
+      .header('cache-control', 'no-store')
+      .header('location', `/${slug}/${page > 1 ? `?cpage=${page}` : ''}#comment-${c.id}`)
+      .send();
+  });
 
   app.get('/comments/:id/report', async (req, reply) =>
     reportPage(req, reply, await approvedComment(req), { done: false, error: null }),

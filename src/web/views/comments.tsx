@@ -283,6 +283,13 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
   );
 }
 
+/**
+ * Up to this many comments on other pages get a pointer in the page (a permalink lands on "that comment is on
+ * page N" without JavaScript). Past it the pointers would outweigh the page itself (a 6,000-comment thread made
+ * 800 KB of them): the comment island sends such permalinks to /comments/<id>, which redirects to the page.
+ */
+const ELSEWHERE_POINTERS = 300;
+
 /** Pointers for permalinks to comments on other pages; `pageUrl` is built from a checked slug and numbers. */
 function elsewhereHtml(page: CommentPage, pageUrl: (p: number) => string): string {
   const urls = new Map<number, string>();
@@ -354,7 +361,7 @@ export function CommentsSection(props: {
           {page.page < page.pageCount ? <a href={link(page.order, page.page + 1)}>Later comments →</a> : <span />}
         </nav>
       ) : null}
-      {page.elsewhere.length > 0 ? (
+      {page.elsewhere.length > 0 && page.elsewhere.length <= ELSEWHERE_POINTERS ? (
         // Targets for permalinks to comments on other pages: each shows only when its #comment-N is the target.
         // Built as a string: a long thread has hundreds of these, and they hold only numbers and the slug.
         <div
