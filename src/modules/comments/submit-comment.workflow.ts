@@ -171,11 +171,13 @@ async function gatherContext(
           .where((e) => e.or([e('author_email', '=', f.email), ...(input.ip ? [e('ip', '=', input.ip)] : [])]))
           .limit(1)
           .as('duplicate'),
+        // Whether one exists, not how many: a prolific commenter's history is not counted on every post.
         eb
           .selectFrom('comments')
-          .select((e) => e.fn.countAll<number>().as('n'))
+          .select('id')
           .where('author_email', '=', f.email)
           .where('status', '=', 'approved')
+          .limit(1)
           .as('approved'),
       ])
       .executeTakeFirstOrThrow(),
@@ -207,7 +209,7 @@ async function gatherContext(
       lastFromIp: input.ip && history.last_ip ? new Date(history.last_ip) : null,
       lastFromEmail: history.last_email ? new Date(history.last_email) : null,
       duplicate: history.duplicate !== null,
-      approvedFromEmail: Number(history.approved ?? 0),
+      approvedFromEmail: history.approved === null ? 0 : 1,
     },
     bans,
     spamProbability: spam,

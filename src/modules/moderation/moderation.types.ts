@@ -99,7 +99,7 @@ export interface ModerationContext {
     lastFromEmail: Date | null;
     /** Same body from the same email or IP in the last day. */
     duplicate: boolean;
-    /** Approved comments already written with this email. */
+    /** Approved comments already written with this email, counted up to one (the rule needs no more). */
     approvedFromEmail: number;
   };
   /** Active bans that match this comment's email, IP, email domain or link domains, or its words. */

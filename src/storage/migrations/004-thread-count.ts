@@ -29,6 +29,8 @@ export function threadCountMigration(): Migration {
         .on('comments')
         .columns(['post_id', 'status', 'created_at', 'id', 'parent_id'])
         .execute();
+      // comments_post (post, status, created_at) is a prefix of comments_outline: one index fewer to update.
+      await db.schema.dropIndex('comments_post').execute();
       // Uploads are deduplicated by the hash of the original file.
       await db.schema.createIndex('media_sha256').on('media').columns(['sha256']).execute();
     },
