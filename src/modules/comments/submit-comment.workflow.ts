@@ -16,6 +16,7 @@ import { AppError } from '../shared/errors.ts';
 import { findCommentById } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 import { type Mentions, renderCommentMarkdown } from './comment-markdown.ts';
+import { COMMENTS_PER_PAGE } from './comment-thread.service.ts';
 
 /** A new comment as a reader (or a signed-in user) sends it. Everything in it is hostile until checked. */
 export interface CommentSubmission {
@@ -44,6 +45,8 @@ export interface SubmittedComment {
   postSlug: string;
   status: 'approved' | 'held' | 'spam';
   reasons: Verdict[];
+  /** The comments page (thread order) of a new approved thread; undefined for replies and held comments. */
+  page?: number;
 }
 
 const EMAIL =
@@ -274,7 +277,7 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
   }
   const now = deps.clock.now().toISOString();
   const status = outcome.status;
-  const id = await inTransaction(deps.db, async (trx) => {
+  const stored = await inTransaction(deps.db, async (trx) => {
     if (input.formToken !== null) {
       const used = await trx
         .insertInto('used_form_tokens')
@@ -320,23 +323,32 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
       .onConflict((oc) => oc.column('email').doNothing())
       .execute();
     // One more approved comment: a step, not a recount (moderation recounts when statuses change).
-    if (status === 'approved')
-      await trx
+    let threads: number | undefined;
+    if (status === 'approved') {
+      const counts = await trx
         .updateTable('posts')
         .set((eb) => ({
           comment_count: eb('comment_count', '+', 1),
           ...(parent === null ? { thread_count: eb('thread_count', '+', 1) } : {}),
         }))
         .where('id', '=', post.id)
-        .execute();
+        .returning('thread_count')
+        .executeTakeFirst();
+      threads = counts?.thread_count;
+    }
     // Mail goes through the outbox in this same transaction: it is sent if and only if the comment exists.
     const mailDeps = { db: trx, clock: deps.clock, baseUrl: deps.baseUrl };
-    if (status === 'approved') await onCommentApproved(mailDeps, row.id);
+    // Only a reply can notify anyone (the person replied to).
+    if (status === 'approved' && parent) await onCommentApproved(mailDeps, row.id);
     if (status === 'held') await onCommentHeld(mailDeps, row.id);
     if (input.notifyReplies && status !== 'spam')
       await requestEmailConfirmation(mailDeps, { email: f.email, name: f.name });
-    return row.id;
+    return {
+      id: row.id,
+      // A new thread is the newest: it is on the last comments page, which the thread count gives at once.
+      page: parent === null && threads !== undefined ? Math.max(1, Math.ceil(threads / COMMENTS_PER_PAGE)) : undefined,
+    };
   });
   deps.noteWrite();
-  return { id, postId: post.id, postSlug: post.slug, status, reasons: outcome.reasons };
+  return { id: stored.id, page: stored.page, postId: post.id, postSlug: post.slug, status, reasons: outcome.reasons };
 }

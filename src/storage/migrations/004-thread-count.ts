@@ -5,8 +5,8 @@ import type { AnyDb } from './index.ts';
 /**
  * Finding the comment page of a new comment counted every earlier thread of the article (linear in its
  * discussion). Posts now keep the number of their approved threads, as they keep comment_count, and an
- * index over (post, status, parent, created_at) makes the remaining range counts index-only, and one over
- * (post, status, created_at, id, parent) gives a page its discussion's outline without reading the rows. Media gets an
+ * index over (post, status, created_at, id, parent) gives a page its discussion's outline without reading
+ * the rows, and makes the remaining range counts of threads index-only. Media gets an
  * index on the hash its uploads are deduplicated by.
  */
 export function threadCountMigration(): Migration {
@@ -18,11 +18,6 @@ export function threadCountMigration(): Migration {
         .execute();
       await sql`update posts set thread_count = (select count(*) from comments where comments.post_id = posts.id
         and comments.status = 'approved' and comments.parent_id is null)`.execute(db);
-      await db.schema
-        .createIndex('comments_threads')
-        .on('comments')
-        .columns(['post_id', 'status', 'parent_id', 'created_at'])
-        .execute();
       // The outline of a discussion (id, parent, time of every approved comment, in order) from the index alone.
       await db.schema
         .createIndex('comments_outline')

@@ -242,7 +242,7 @@ export function registerArticleRoutes(
       issueFormToken(reply, secret, now, secure);
       if (result.status !== 'approved')
         return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
-      const page = await pageOfComment(deps.content, { postId: result.postId, commentId: result.id });
+      const page = result.page ?? (await pageOfComment(deps.content, { postId: result.postId, commentId: result.id }));
       return reply
         .code(303)
         .header('location', `/${slug}/${page > 1 ? `?cpage=${page}` : ''}#comment-${result.id}`)
