@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createUser, startSession } from '../../src/modules/accounts/accounts.service.ts';
+import { getRevisionsKept } from '../../src/modules/content/revision.repository.ts';
 import type { UserRole } from '../../src/storage/schema.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 
@@ -127,6 +128,7 @@ describe('site settings', () => {
     locale: 'en-us',
     timeZone: 'asia/ulaanbaatar',
     postsPerPage: '3',
+    revisionsKept: '20',
   };
 
   test('saved settings show on the public site at the next request, in canonical form', async () => {
@@ -144,6 +146,7 @@ describe('site settings', () => {
     assert.match(page.body, /value="Asia\/Ulaanbaatar"/);
     assert.match(page.body, /<option value="Europe\/London">/, 'time zones offered from Intl');
     assert.match(page.body, /href="\/admin\/discussion"/, 'the comment policy links to the discussion rules');
+    assert.equal(await getRevisionsKept(t.site.content.db), 20, 'the editor keeps as many revisions as set');
   });
 
   test('a bad time zone, locale and page size are refused field by field, keeping what was typed', async () => {
@@ -154,12 +157,14 @@ describe('site settings', () => {
       timeZone: 'Mars/Olympus_Mons',
       locale: 'not a language!',
       postsPerPage: 'lots',
+      revisionsKept: '0',
     });
     assert.equal(res.statusCode, 400);
     assert.match(res.body, /role="alert"/);
     assert.match(res.body, /id="settings-timeZone-error">Choose a time zone/);
     assert.match(res.body, /id="settings-locale-error">/);
     assert.match(res.body, /id="settings-postsPerPage-error">/);
+    assert.match(res.body, /id="settings-revisionsKept-error">/);
     assert.match(res.body, /value="Mars\/Olympus_Mons"/, 'the typed time zone is kept');
     assert.match(res.body, /value="A new title that must not be saved"/);
     assert.match(res.body, /aria-describedby="[^"]*settings-timeZone-error"/);

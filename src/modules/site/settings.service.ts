@@ -11,6 +11,8 @@ export interface SiteSettings {
   /** IANA time zone dates are shown in. */
   timeZone: string;
   postsPerPage: number;
+  /** Numbered revisions each post keeps (every published one is kept besides). Read by content/revision.repository. */
+  revisionsKept: number;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = {
@@ -20,6 +22,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   locale: 'en-GB',
   timeZone: 'UTC',
   postsPerPage: 10,
+  revisionsKept: 50,
 };
 
 /** Site settings, each key falling back to its default; unknown or malformed stored values are ignored. */
@@ -63,6 +66,7 @@ export const SETTINGS_LIMITS = {
   tagline: 200,
   description: 300,
   postsPerPage: { min: 1, max: 50 },
+  revisionsKept: { min: 1, max: 1000 },
 } as const;
 
 /** Every IANA time zone this Node knows, with UTC first (Intl lists it under no region). */
@@ -112,6 +116,10 @@ export function validateSiteSettings(form: SiteSettingsForm): SiteSettings {
   const perPage = form.postsPerPage.trim();
   if (!/^[0-9]{1,3}$/.test(perPage) || Number(perPage) < min || Number(perPage) > max)
     fields.postsPerPage = `Give a whole number of posts per page from ${min} to ${max}.`;
+  const kept = form.revisionsKept.trim();
+  const keptLimits = SETTINGS_LIMITS.revisionsKept;
+  if (!/^[0-9]{1,4}$/.test(kept) || Number(kept) < keptLimits.min || Number(kept) > keptLimits.max)
+    fields.revisionsKept = `Give a whole number of revisions from ${keptLimits.min} to ${keptLimits.max}.`;
   if (Object.keys(fields).length > 0)
     throw new AppError('SETTINGS_INVALID', 'Some settings need a correction; nothing was saved.', { fields });
   return {
@@ -121,6 +129,7 @@ export function validateSiteSettings(form: SiteSettingsForm): SiteSettings {
     locale: locale as string,
     timeZone: timeZone as string,
     postsPerPage: Number(perPage),
+    revisionsKept: Number(kept),
   };
 }
 

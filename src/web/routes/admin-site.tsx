@@ -94,6 +94,7 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         locale: site.locale,
         timeZone: site.timeZone,
         postsPerPage: String(site.postsPerPage),
+        revisionsKept: String(site.revisionsKept),
       };
       return kit.page(reply, {
         title: 'Site settings',
@@ -128,6 +129,7 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         locale: text(form, 'locale', 100),
         timeZone: text(form, 'timeZone', 100),
         postsPerPage: text(form, 'postsPerPage', 20),
+        revisionsKept: text(form, 'revisionsKept', 20),
       };
       try {
         await updateSiteSettings(deps, values);

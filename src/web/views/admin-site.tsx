@@ -253,6 +253,19 @@ export function SettingsView(props: {
             required
           />
         </fieldset>
+        <fieldset>
+          <legend>Writing</legend>
+          <TextField
+            id={settingsId('revisionsKept')}
+            name="revisionsKept"
+            label="Revisions kept per post"
+            hint={`Every save keeps a revision; the oldest go beyond this many (${SETTINGS_LIMITS.revisionsKept.min} to ${SETTINGS_LIMITS.revisionsKept.max}). Every published version is always kept.`}
+            value={values.revisionsKept}
+            error={e.revisionsKept}
+            inputMode="numeric"
+            required
+          />
+        </fieldset>
         <p>
           <button type="submit">Save the settings</button>
         </p>
