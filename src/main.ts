@@ -5,7 +5,7 @@ import { clusterWriteGate } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { ContentDeps } from './modules/content/content.deps.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
-import { JobWorker } from './modules/jobs/job-worker.ts';
+import { type JobLog, JobWorker } from './modules/jobs/job-worker.ts';
 import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.job.ts';
 import { createSmtpMailer } from './modules/notifications/mailer.ts';
 import { startOutboxWorker } from './modules/notifications/outbox.ts';
@@ -39,21 +39,29 @@ export async function openSite(dataDir: string): Promise<Site> {
   return { storage, content, mediaDir: join(dataDir, 'media') };
 }
 
-/** Opens the site (creating the demo on an empty data folder), builds the web app and listens. */
-export async function startServer(config: Config): Promise<{ app: FastifyInstance; site: Site; url: string }> {
-  const site = await openSite(config.dataDir);
-  if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
-  // Durable jobs (scheduled publishing). Every committed write pokes the worker, so a new schedule is seen at once.
-  const jobs = new JobWorker({
-    db: site.storage.db,
-    clock: systemClock,
-    log: { error: (obj, msg) => app.log.error(obj, msg) },
-  }).register(PUBLISH_POST, publishPostHandler(site.content));
+/**
+ * The durable job worker (scheduled publishing) on the site's clock. Every committed write pokes it, so a new
+ * schedule is seen at once: create it before building the app, start() it once listening, stop() it before the
+ * database closes.
+ */
+export function createJobWorker(site: Site, log?: JobLog): JobWorker {
+  const jobs = new JobWorker({ db: site.storage.db, clock: site.content.clock, log }).register(
+    PUBLISH_POST,
+    publishPostHandler(site.content),
+  );
   const noteWrite = site.content.noteWrite;
   site.content.noteWrite = () => {
     noteWrite();
     jobs.poke();
   };
+  return jobs;
+}
+
+/** Opens the site (creating the demo on an empty data folder), builds the web app and listens. */
+export async function startServer(config: Config): Promise<{ app: FastifyInstance; site: Site; url: string }> {
+  const site = await openSite(config.dataDir);
+  if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+  const jobs = createJobWorker(site, { error: (obj, msg) => app.log.error(obj, msg) });
   const app = buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,

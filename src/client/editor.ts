@@ -1,8 +1,8 @@
 /**
  * Post editor island. The editor is a plain form that saves without it; with it, the preview follows the body
  * as the writer types (rendered by the server's own pipeline), what is typed is kept automatically every ten
- * seconds and when the window loses focus (never touching the saved post), and a button hides everything but
- * the writing (a class on the body; the rest is CSS).
+ * seconds and when the window loses focus (never touching the saved post; a new post's first autosave creates
+ * it as a draft), and a button hides everything but the writing (a class on the body; the rest is CSS).
  */
 
 const form = document.querySelector<HTMLFormElement>('form.editor');
@@ -61,38 +61,70 @@ if (form) {
     previewTimer = setTimeout(refreshPreview, 400);
   });
 
-  // ---- Autosave (existing posts only): every 10 s when something changed, and when the window loses focus ----
-  const autosaveUrl = form.dataset.autosaveUrl;
+  // ---- Autosave: every 10 s when something changed, and when the body or the window loses focus ----
+  // A post never saved is created as a draft by its first autosave; the page then carries on at its address
+  // (so a reload opens the draft), and the form saves that draft instead of creating another post.
+  let autosaveUrl = form.dataset.autosaveUrl;
+  const createUrl = form.dataset.autosaveNewUrl;
+  const title = form.querySelector<HTMLInputElement>('input[name="title"]');
   let changed = false;
   let saving = false;
+  let inFlight: Promise<void> | undefined;
   form.addEventListener('input', () => {
     changed = true;
   });
-  async function autosave() {
-    if (!autosaveUrl || !changed || saving) return;
-    saving = true;
-    changed = false;
+  function becomeDraft(data: { editUrl?: unknown; autosaveUrl?: unknown; version?: unknown }) {
+    if (typeof data.editUrl !== 'string' || typeof data.autosaveUrl !== 'string') return;
+    history.replaceState(history.state, '', data.editUrl);
+    editor.action = data.editUrl;
+    autosaveUrl = data.autosaveUrl;
+    let version = editor.querySelector<HTMLInputElement>('input[name="version"]');
+    if (!version) {
+      version = document.createElement('input');
+      version.type = 'hidden';
+      version.name = 'version';
+      editor.prepend(version);
+    }
+    version.value = String(data.version);
+  }
+  async function keep(url: string) {
     try {
-      const res = await post(autosaveUrl, fields(editor, ['action', 'formId', 'version', 'preflightSeen']));
+      const res = await post(url, fields(editor, ['action', 'formId', 'version', 'preflightSeen']));
       if (!res.ok) throw new Error(String(res.status));
-      const data = (await res.json()) as { savedAt?: string };
+      const data = (await res.json()) as { savedAt?: string; editUrl?: unknown; autosaveUrl?: unknown };
+      if (url === createUrl) becomeDraft(data);
       const at = data.savedAt ? new Date(data.savedAt) : new Date();
+      const time = at.toLocaleTimeString(document.documentElement.lang || undefined, {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
       say(
         autosaveStatus,
-        `Kept automatically at ${at.toLocaleTimeString(document.documentElement.lang || undefined, {
-          hour: '2-digit',
-          minute: '2-digit',
-          second: '2-digit',
-        })} (not saved yet).`,
+        url === createUrl
+          ? `Kept automatically as a draft at ${time}.`
+          : `Kept automatically at ${time} (not saved yet).`,
       );
     } catch {
       changed = true;
       say(autosaveStatus, 'Your changes could not be kept automatically; save the post to be safe.');
-    } finally {
-      saving = false;
     }
   }
-  if (autosaveUrl) {
+  async function autosave() {
+    // A new post is kept once there is something to keep.
+    const url = autosaveUrl ?? (title?.value.trim() || body?.value.trim() ? createUrl : undefined);
+    if (!url || !changed || saving) return;
+    saving = true;
+    changed = false;
+    inFlight = keep(url);
+    try {
+      await inFlight;
+    } finally {
+      saving = false;
+      inFlight = undefined;
+    }
+  }
+  if (autosaveUrl || createUrl) {
     setInterval(autosave, 10_000);
     window.addEventListener('blur', autosave);
     document.addEventListener('visibilitychange', () => {
@@ -102,9 +134,14 @@ if (form) {
       if (e.target === body) void autosave();
     });
   }
-  // A real save makes the autosave pointless: stop it from racing the form.
-  form.addEventListener('submit', () => {
+  // A real save makes the autosave pointless: stop it from racing the form. A save pressed while a new post's
+  // first autosave is on its way waits for it, then goes to the draft it created.
+  form.addEventListener('submit', (e) => {
     changed = false;
+    if (!inFlight) return;
+    e.preventDefault();
+    const submitter = e.submitter instanceof HTMLButtonElement ? e.submitter : undefined;
+    void inFlight.then(() => editor.requestSubmit(submitter));
   });
 
   // ---- Distraction-free mode ----

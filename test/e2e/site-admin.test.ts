@@ -105,6 +105,7 @@ describe('running the site', () => {
           '/admin/widgets',
           '/admin/menus',
           '/admin/taxonomy',
+          '/admin/words',
         ]) {
           const res = await page.goto(site.origin + url);
           assert.equal(res?.status(), 200, url);

@@ -504,6 +504,101 @@ describe('autosave', () => {
   });
 });
 
+describe('autosave of a new post', () => {
+  test('the first autosave creates a draft that opens with what was typed; saving then updates that draft', async () => {
+    const form = await formOf('/admin/posts/new', people.author);
+    assert.match(
+      (await get('/admin/posts/new', people.author)).body,
+      /data-autosave-new-url="\/admin\/posts\/autosave"/,
+    );
+    const postsBefore = await db().selectFrom('posts').select('id').execute();
+    const res = await send('/admin/posts/autosave', people.author, {
+      ...form,
+      title: 'Half a draft about Tamsag-Bulak',
+      body: 'The supply road ran from **Borzya**, some 650 km away.',
+      tags: 'logistics',
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const kept = res.json() as { id: number; version: number; editUrl: string; autosaveUrl: string; savedAt: string };
+    assert.equal(kept.editUrl, `/admin/posts/${kept.id}`);
+    assert.equal(res.headers.location, kept.editUrl);
+    assert.equal(kept.autosaveUrl, `/admin/posts/${kept.id}/autosave`);
+    assert.equal(kept.savedAt, NOW);
+    const row = await postRow(kept.id);
+    assert.equal(row.status, 'draft');
+    assert.equal(row.published_at, null);
+    assert.equal(row.owner_user_id, people.author.id);
+    assert.equal(row.slug, 'half-a-draft-about-tamsag-bulak');
+    assert.equal((await db().selectFrom('posts').select('id').execute()).length, postsBefore.length + 1);
+    assert.equal((await get('/half-a-draft-about-tamsag-bulak/')).statusCode, 404, 'readers see nothing');
+
+    // A reload opens the draft with the text, the tag and the byline as typed.
+    const reopened = await get(kept.editUrl, people.author);
+    assert.equal(reopened.statusCode, 200);
+    assert.match(reopened.body, /650 km away\.<\/textarea>/);
+    assert.match(reopened.body, /name="tags" type="text" value="logistics"/);
+    assert.match(reopened.body, /<option value="elena-markova" selected/);
+    assert.match(reopened.body, new RegExp(`name="version" value="${kept.version}"`));
+
+    // The form the island redirected saves that draft, not a second post (same form id, now with a version).
+    const save = await send(kept.editUrl, people.author, {
+      ...form,
+      version: String(kept.version),
+      title: 'A draft about Tamsag-Bulak',
+      body: 'The supply road ran from **Borzya**, some 650 km away, across open steppe.',
+      action: 'save',
+    });
+    assert.equal(save.statusCode, 303, save.body);
+    assert.equal(idFrom(save.headers.location), kept.id);
+    assert.equal((await db().selectFrom('posts').select('id').execute()).length, postsBefore.length + 1);
+    assert.match((await postRow(kept.id)).body_md, /across open steppe/);
+  });
+
+  test('before it has a title the draft is “Untitled draft”; a taken or reserved slug gets a free one', async () => {
+    const form = await formOf('/admin/posts/new', people.author);
+    const untitled = await send('/admin/posts/autosave', people.author, { ...form, title: '', body: 'Notes first.' });
+    assert.equal(untitled.statusCode, 201, untitled.body);
+    const a = await postRow((untitled.json() as { id: number }).id);
+    assert.equal(a.title, 'Untitled draft');
+    assert.equal(a.slug, 'untitled-draft');
+    const again = await send('/admin/posts/autosave', people.author, { ...form, title: '', body: 'More notes.' });
+    assert.equal((await postRow((again.json() as { id: number }).id)).slug, 'untitled-draft-2');
+    const taken = await send('/admin/posts/autosave', people.author, {
+      ...form,
+      title: 'Khalkhin Gol again',
+      slug: 'khalkhin-gol-1939',
+      body: 'x',
+    });
+    assert.equal(taken.statusCode, 201, taken.body);
+    assert.equal((await postRow((taken.json() as { id: number }).id)).slug, 'khalkhin-gol-again');
+    assert.equal((await get('/khalkhin-gol-1939/')).statusCode, 200, 'the published post keeps its address');
+  });
+
+  test('a field that cannot be worked around is refused and nothing is written; it needs a writer and the token', async () => {
+    const form = await formOf('/admin/posts/new', people.author);
+    const count = async () => (await db().selectFrom('posts').select('id').execute()).length;
+    const before = await count();
+    const bad = await send('/admin/posts/autosave', people.author, {
+      ...form,
+      title: 'Cover trouble',
+      body: 'x',
+      coverSrc: 'javascript:alert(1)',
+    });
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.equal(await count(), before);
+    const moderator = await send('/admin/posts/autosave', people.moderator, { ...form, title: 'x', body: 'y' });
+    assert.equal(moderator.statusCode, 403);
+    const noToken = await t.app.inject({
+      method: 'POST',
+      url: '/admin/posts/autosave',
+      headers: { 'content-type': FORM, cookie: people.author.cookie, origin: TEST_BASE_URL },
+      payload: new URLSearchParams({ title: 'x', body: 'y' }).toString(),
+    });
+    assert.equal(noToken.statusCode, 403);
+    assert.equal(await count(), before);
+  });
+});
+
 describe('preflight before publishing', () => {
   test('“Check” lists warnings and saves nothing; Publish shows them first, and “Publish anyway” publishes', async () => {
     const id = await createDraft(people.author, {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createUser, startSession } from '../../src/modules/accounts/accounts.service.ts';
 import { getRevisionsKept } from '../../src/modules/content/revision.repository.ts';
+import { preflightPost } from '../../src/modules/preflight/preflight.service.ts';
+import { getSiteWords } from '../../src/modules/preflight/site-words.ts';
 import type { UserRole } from '../../src/storage/schema.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 
@@ -391,5 +393,32 @@ describe('the dashboard', () => {
     const mod = await get('/admin/dashboard', moderator.cookie);
     assert.match(mod.body, /Held comments/);
     assert.doesNotMatch(mod.body, /drafts/i);
+  });
+});
+
+describe('the word list of the spelling check', () => {
+  const check = (body: string) =>
+    preflightPost(t.site.content, { title: 'Khalkhin-Gol, 1939', standfirst: '', bodyMarkdown: body });
+  const spelling = async (body: string) =>
+    (await check(body)).issues.filter((i) => i.check === 'spelling').map((i) => i.message);
+
+  test('words an editor adds are accepted by every later check; a line that is not one word is refused', async () => {
+    const text = 'The Soviets held the Hamar-Daba heights above the river.';
+    assert.equal((await spelling(text)).length, 2, 'both halves of Hamar-Daba are unknown at first');
+    const page = await get('/admin/words', owner.cookie);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Zhukov/, 'the list starts from the defaults');
+    const current = (await getSiteWords(t.site.content)).join('\n');
+    const refused = await post('/admin/words', owner, { words: `${current}\nBuir Nur\nHamar-Daba` });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /role="alert"/);
+    assert.match(refused.body, /&quot;Buir Nur&quot; is not a single word/);
+    assert.match(refused.body, /Hamar-Daba<\/textarea>/, 'what was typed is kept');
+    assert.equal((await spelling(text)).length, 2, 'nothing was saved');
+    const saved = await post('/admin/words', owner, { words: `${current}\r\nHamar-Daba\r\n` });
+    assert.equal(saved.statusCode, 303);
+    assert.equal(saved.headers.location, '/admin/words?notice=saved');
+    assert.deepEqual(await spelling(text), [], 'Hamar-Daba is accepted now');
+    assert.match((await get('/admin/words?notice=saved', owner.cookie)).body, /Word list saved/);
   });
 });

@@ -228,6 +228,12 @@ describe('tags', () => {
     assert.equal(res.statusCode, 303, res.body);
     await movedTo('/tag/red-army/', '/tag/rkka/');
     assert.match((await get('/tag/rkka/')).body, /Workers’ and Peasants’ Red Army/);
+    // Its feeds move with it: a feed reader subscribed to the old address keeps receiving the posts.
+    await movedTo('/tag/red-army/feed/', '/tag/rkka/feed/');
+    await movedTo('/tag/red-army/feed/atom/', '/tag/rkka/feed/atom/');
+    await movedTo('/tag/red-army/feed.json', '/tag/rkka/feed.json');
+    assert.match((await get('/tag/rkka/feed/')).body, /<title>[^<]*Workers’ and Peasants’ Red Army/);
+    assert.equal((await get('/tag/never-was/feed/')).statusCode, 404);
     const dup = await post(`/admin/taxonomy/tags/${red.id}`, { name: 'Red Army', slug: 'zhukov' });
     assert.equal(dup.statusCode, 409);
     assert.match(dup.body, new RegExp(`id="tag-${red.id}-slug-error">Another tag already uses this slug`));
@@ -252,6 +258,7 @@ describe('tags', () => {
       assert.ok(has, `post ${p.post_id} carries the tag merged into`);
     }
     await movedTo('/tag/1938/', '/tag/lake-khasan/');
+    await movedTo('/tag/1938/feed.json', '/tag/lake-khasan/feed.json');
     assert.equal((await get('/tag/never-was/')).statusCode, 404);
   });
 });

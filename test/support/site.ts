@@ -2,19 +2,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { openSite, type Site } from '../../src/main.ts';
+import { createJobWorker, openSite, type Site } from '../../src/main.ts';
 import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
+import type { JobWorker } from '../../src/modules/jobs/job-worker.ts';
 import type { Clock } from '../../src/modules/shared/clock.ts';
 import { buildApp } from '../../src/web/app.ts';
 
-/** A clock tests can move. */
+/**
+ * A clock tests can move. It stands still unless run() set it going: then it keeps time from that moment, as a
+ * wall clock does, so timers that wait for a time (the job worker's) see it come.
+ */
 export class TestClock implements Clock {
+  private runningSince: number | undefined;
   constructor(private at: Date = new Date()) {}
   now(): Date {
-    return new Date(this.at);
+    return new Date(this.at.getTime() + (this.runningSince === undefined ? 0 : Date.now() - this.runningSince));
   }
+  /** Stops the clock at `at`. */
   set(at: Date | string): void {
     this.at = new Date(at);
+    this.runningSince = undefined;
+  }
+  /** Sets the clock to `at` (default: where it stands) and lets it run in real time from there. */
+  run(at: Date | string = this.now()): void {
+    this.at = new Date(at);
+    this.runningSince = Date.now();
   }
 }
 
@@ -23,6 +35,8 @@ export interface TestSite {
   site: Site;
   app: FastifyInstance;
   clock: TestClock;
+  /** The job worker, started as `annalist serve` starts it, when the site was asked for `jobs: true`. */
+  jobs?: JobWorker;
   close(): Promise<void>;
 }
 
@@ -30,16 +44,18 @@ export const TEST_BASE_URL = 'http://annalist.test';
 
 /**
  * A real site on a real SQLite file in a throwaway folder, with the demo content unless `demo: false`,
- * and the web app built on it (not listening; use app.inject()).
+ * and the web app built on it (not listening; use app.inject()). With `jobs: true` the durable job worker runs
+ * on the test clock as the server runs it (scheduled posts publish when the clock reaches their time).
  */
 export async function startTestSite(
-  opts: { demo?: boolean; pageCache?: boolean; clock?: TestClock; commentPostsPerMinute?: number } = {},
+  opts: { demo?: boolean; pageCache?: boolean; clock?: TestClock; commentPostsPerMinute?: number; jobs?: boolean } = {},
 ): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'annalist-test-'));
   const site = await openSite(dir);
   const clock = opts.clock ?? new TestClock();
   site.content.clock = clock;
   if (opts.demo !== false) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+  const jobs = opts.jobs ? createJobWorker(site) : undefined;
   const app = buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,
@@ -50,13 +66,16 @@ export async function startTestSite(
     logger: false,
   });
   await app.ready();
+  await jobs?.start();
   return {
     dir,
     site,
     app,
     clock,
+    jobs,
     async close() {
       await app.close();
+      await jobs?.stop();
       await site.storage.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -93,6 +93,9 @@ const RESERVED_SLUGS = new Set([
   'tag',
 ]);
 
+/** True for a slug the site itself answers at (a post there could never be reached). */
+export const isReservedSlug = (slug: string): boolean => RESERVED_SLUGS.has(slug);
+
 /** Reads the form fields a browser sent (anything missing is empty; every value is cut to a safe length). */
 export function postFormValuesFrom(form: {
   get(k: string): string | null;

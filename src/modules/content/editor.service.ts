@@ -5,10 +5,12 @@ import { can } from '../accounts/policies.ts';
 import { schedulePublish, unschedulePublish } from '../jobs/publish-post.job.ts';
 import { renderMarkdown, type TocEntry } from '../markdown/render-markdown.ts';
 import { AppError } from '../shared/errors.ts';
+import { slugify } from '../shared/slug.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
 import type { ContentDeps } from './content.deps.ts';
 import {
   checkPostForm,
+  isReservedSlug,
   POST_FIELD_LIMITS,
   type PostFormValues,
   postFormValuesOf,
@@ -373,6 +375,66 @@ export async function autosavePost(
     });
   });
   return { savedAt };
+}
+
+/** The title a post kept automatically before it had one. */
+export const UNTITLED_DRAFT = 'Untitled draft';
+
+/** Form fields whose problems the first autosave of a new post works around (see autosaveNewPost). */
+const LENIENT_FIELDS = new Set(['title', 'slug', 'body', 'category', 'otherCategories', 'authors', 'publishAt']);
+
+/** `base`, or `base-2`, `base-3`… : the first that no post uses and the site does not reserve. */
+async function freeSlug(deps: ContentDeps, base: string): Promise<string> {
+  for (let n = 1; n < 1000; n++) {
+    const slug = n === 1 ? base : `${base.slice(0, 90)}-${n}`;
+    if (!isReservedSlug(slug) && !(await findPostBySlug(deps.db, slug))) return slug;
+  }
+  throw new AppError('BAD_REQUEST', 'No free address could be found for this post; give it a slug.');
+}
+
+/**
+ * The first autosave of a post that was never saved: creates it as a draft owned by this person, with what was
+ * typed, so closing or reloading the tab loses nothing; later autosaves of it go through autosavePost. What the
+ * form would refuse and typing can leave half-done is worked around rather than refused: no title yet gives
+ * "Untitled draft", a slug that is malformed, reserved or taken gives a free one made from the title, and an
+ * unknown category or author or an unreadable time is left out. Anything else wrong (a field too long, a bad
+ * cover address) refuses the autosave with POST_INVALID, and nothing is written. Readers see nothing: a draft.
+ */
+export async function autosaveNewPost(
+  deps: ContentDeps,
+  input: { user: User; values: PostFormValues },
+): Promise<{ id: number; version: number; savedAt: string }> {
+  const { user, values: v } = input;
+  if (!can(user, 'write_posts'))
+    throw new AppError('FORBIDDEN', 'Your account may not write posts.', { detail: `user ${user.id} (${user.role})` });
+  const { timeZone } = await getSiteSettings(deps);
+  const savedAt = deps.clock.now().toISOString();
+  const saved = await inTransaction(deps.db, async (trx) => {
+    const tx = { ...deps, db: trx };
+    const { fields, input: checked } = checkPostForm(v, timeZone);
+    await checkAgainstDatabase(tx, undefined, checked, fields);
+    const refused = Object.keys(fields).filter((k) => !LENIENT_FIELDS.has(k) || (k === 'body' && v.body.trim() !== ''));
+    if (fields.title && v.title.trim()) refused.push('title');
+    if (refused.length > 0)
+      throw new AppError('POST_INVALID', 'Some fields need a correction before the post can be kept.', {
+        fields: Object.fromEntries(refused.map((k) => [k, fields[k] ?? ''])),
+      });
+    const title = checked.title || UNTITLED_DRAFT;
+    const post: PostInput = {
+      ...checked,
+      title,
+      slug: fields.slug || !checked.slug ? await freeSlug(tx, slugify(title)) : checked.slug,
+      categoryPath: fields.category ? null : checked.categoryPath,
+      otherCategoryPaths: fields.otherCategories ? [] : checked.otherCategoryPaths,
+      authorSlugs: fields.authors ? [] : checked.authorSlugs,
+      status: 'draft',
+      publishedAt: null,
+      ownerUserId: user.id,
+    };
+    return writePost(tx, post, { revision: { kind: 'save', userId: user.id, extra: { autosaved: true } } });
+  });
+  deps.noteWrite();
+  return { id: saved.id, version: saved.version, savedAt };
 }
 
 /** Forgets this person's autosave of a post (the writer chose the saved version). */

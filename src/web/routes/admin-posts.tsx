@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderToString } from 'preact-render-to-string';
 import { can } from '../../modules/accounts/policies.ts';
 import {
+  autosaveNewPost,
   autosavePost,
   currentEditorPost,
   discardAutosave,
@@ -230,6 +231,20 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
     scope.post('/admin/posts/preview', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
       const body = (formOf(req).get('body') ?? '').replace(/\r\n/g, '\n');
       return reply.type('application/json; charset=utf-8').send({ html: previewHtml(body) });
+    });
+
+    // The first autosave of a post never saved creates it as a draft; the island then carries on at its address.
+    scope.post('/admin/posts/autosave', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
+      const { id, version, savedAt } = await autosaveNewPost(deps, {
+        user: kit.viewerOf(req).user,
+        values: postFormValuesFrom(formOf(req)),
+      });
+      const editUrl = `/admin/posts/${id}`;
+      return reply
+        .status(201)
+        .header('location', editUrl)
+        .type('application/json; charset=utf-8')
+        .send({ savedAt, id, version, editUrl, autosaveUrl: `${editUrl}/autosave` });
     });
 
     scope.post('/admin/posts/:id/autosave', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {

@@ -56,6 +56,7 @@ import { registerPostAdminRoutes } from './admin-posts.tsx';
 import { registerSiteAdminRoutes } from './admin-site.tsx';
 import { registerTaxonomyAdminRoutes } from './admin-taxonomy.tsx';
 import { registerUserAdminRoutes } from './admin-users.tsx';
+import { registerWordListRoutes } from './admin-words.tsx';
 
 /** Every route file of the administration, registered inside the signed-in scope. */
 const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => void)[] = [
@@ -66,6 +67,7 @@ const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => vo
   registerMediaAdminRoutes,
   registerUserAdminRoutes,
   registerAccountRoutes,
+  registerWordListRoutes,
 ];
 
 /** Where signing in lands: the dashboard, which every signed-in person may see. */

@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { listVisiblePages } from '../../modules/content/post.repository.ts';
 import { listLatestArticles, listLatestPosts } from '../../modules/content/reading.service.ts';
 import { listAllTags, listAuthors, listCategories } from '../../modules/content/taxonomy.repository.ts';
+import { findMovedTagSlug } from '../../modules/content/taxonomy-admin.service.ts';
 import { buildFeed, type FeedFormat, xml } from '../../modules/feeds/feed.service.ts';
+import { isAppError } from '../../modules/shared/errors.ts';
+import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
 import { sendBody } from '../render.tsx';
 import type { WebContext } from '../web-deps.ts';
@@ -52,9 +55,24 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
     ['feed/atom/', 'atom'],
     ['feed.json', 'json'],
   ] as const) {
-    app.get(`/tag/:slug/${suffix}`, (req, reply) => {
+    app.get(`/tag/:slug/${suffix}`, async (req, reply) => {
       const { slug } = req.params as { slug: string };
-      return sendFeed(ctx, req, reply, { tagSlug: slug }, format, `/tag/${slug}/`);
+      try {
+        return await sendFeed(ctx, req, reply, { tagSlug: slug }, format, `/tag/${slug}/`);
+      } catch (err) {
+        // A renamed or merged tag's feed moves with it, as its page does (see reading.tsx).
+        if (!isAppError(err) || err.code !== 'TAG_NOT_FOUND' || !isSlug(slug)) throw err;
+        const to = await findMovedTagSlug(deps.content, slug);
+        if (to === undefined) throw err;
+        const q = req.url.indexOf('?');
+        const location = `/tag/${to}/${suffix}${q >= 0 ? req.url.slice(q) : ''}`;
+        return sendBody(ctx, req, reply, {
+          status: 301,
+          contentType: 'text/plain; charset=utf-8',
+          body: `Moved to ${location}`,
+          location,
+        });
+      }
     });
   }
 

@@ -33,12 +33,14 @@ export type AdminSection =
   | 'account'
   | 'moderation'
   | 'bans'
-  | 'discussion';
+  | 'discussion'
+  | 'words';
 
 /** The navigation, in order; a link shows only to people who hold its capability (none: everyone signed in). */
 export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: string; capability?: Capability }[] = [
   { section: 'dashboard', href: '/admin/dashboard', label: 'Dashboard' },
   { section: 'posts', href: '/admin/posts', label: 'Posts', capability: 'write_posts' },
+  { section: 'words', href: '/admin/words', label: 'Word list', capability: 'edit_others_posts' },
   { section: 'media', href: '/admin/media', label: 'Media', capability: 'upload_media' },
   { section: 'moderation', href: '/admin/moderation', label: 'Comments', capability: 'moderate_comments' },
   { section: 'bans', href: '/admin/bans', label: 'Bans', capability: 'moderate_comments' },

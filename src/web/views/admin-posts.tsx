@@ -418,6 +418,7 @@ export function PostEditorView(props: EditorViewProps) {
         action={action}
         data-preview-url="/admin/posts/preview"
         data-autosave-url={post ? `/admin/posts/${post.id}/autosave` : undefined}
+        data-autosave-new-url={post ? undefined : '/admin/posts/autosave'}
       >
         <input type="hidden" name="csrf" value={props.viewer.csrf} />
         <input type="hidden" name="formId" value={props.formId} />

@@ -208,7 +208,7 @@ export function CompareView(props: {
   return (
     <>
       <h1 class="page-title">
-        Revision {from.number} and {to.number} of “{data.post.title}”
+        Revisions {from.number} and {to.number} of “{data.post.title}”
       </h1>
       <p>
         From {describe(from)} to {describe(to)}.
