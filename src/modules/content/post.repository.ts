@@ -176,7 +176,11 @@ export async function findAdjacentPosts(
   now: string,
 ): Promise<{ previous?: PostListingRow; next?: PostListingRow }> {
   if (row.primary_category_id === null || row.published_at === null) return {};
-  const base = visiblePostsQuery(db, { now, categoryIds: [row.primary_category_id] }).select(LISTING_COLUMNS);
+  // Primary category only: the index (primary_category_id, published_at) finds each neighbour in one step, where
+  // the archive's "primary or other category" condition would scan.
+  const base = visiblePostsQuery(db, { now })
+    .where('posts.primary_category_id', '=', row.primary_category_id)
+    .select(LISTING_COLUMNS);
   const at = row.published_at;
   const [previous, next] = await Promise.all([
     base
