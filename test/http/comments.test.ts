@@ -380,6 +380,44 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     assert.match(elsewhere.body, /not on this article/);
   });
 
+  test('the same comment sent again (from the same email, or the same address) is refused as a duplicate', async () => {
+    await saveModerationSettings(t.site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
+    const text = 'The Soviet armour crossed at night, which the Japanese patrols did not expect.';
+    const count = async () =>
+      Number(
+        (
+          await t.site.content.db
+            .selectFrom('comments')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('body_md', '=', text)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const first = new Reader('203.0.113.71');
+    await first.open();
+    later(5);
+    assert.equal((await first.post(comment({ email: 'twice@example.net', body: text }))).statusCode, 303);
+    later(5);
+    const again = await first.post(comment({ email: 'twice@example.net', body: text }));
+    assert.equal(again.statusCode, 422);
+    assert.match(again.body, /already posted this comment/);
+    // Another email from the same address, and the same email from another address: both duplicates.
+    later(5);
+    const sameIp = await first.post(comment({ email: 'other@example.net', body: text }));
+    assert.match(sameIp.body, /already posted this comment/);
+    const elsewhere = new Reader('203.0.113.72');
+    await elsewhere.open();
+    later(5);
+    assert.match((await elsewhere.post(comment({ email: 'twice@example.net', body: text }))).body, /already posted/);
+    // A text that only starts the same way is not a duplicate.
+    later(5);
+    assert.equal(
+      (await elsewhere.post(comment({ email: 'twice@example.net', body: `${text} Coox says so.` }))).statusCode,
+      303,
+    );
+    assert.equal(await count(), 1);
+  });
+
   test('posting too fast after opening the page is treated as a robot’s', async () => {
     const reader = new Reader('198.51.100.5');
     await reader.open();

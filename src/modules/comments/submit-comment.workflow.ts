@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { CommentRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { findPostHeaderBySlug, isPostVisible, type PostHeader } from '../content/post.repository.ts';
@@ -21,6 +22,8 @@ import { COMMENTS_PER_PAGE } from './comment-thread.service.ts';
 /** A new comment as a reader (or a signed-in user) sends it. Everything in it is hostile until checked. */
 export interface CommentSubmission {
   postSlug: string;
+  /** The article's header, when the caller has already looked it up by `postSlug` (saves a query). */
+  post?: PostHeader;
   parentId: number | null;
   /** Quote-reply: a passage of another comment on the same article. */
   quote: { commentId: number; text: string } | null;
@@ -87,8 +90,8 @@ function checkFields(input: CommentSubmission, settings: ModerationSettings): Ch
   return { name, email, url: url || null, body };
 }
 
-async function loadPost(deps: CommentDeps, slug: string): Promise<PostHeader> {
-  const post = await findPostHeaderBySlug(deps.db, slug);
+async function loadPost(deps: CommentDeps, slug: string, known?: PostHeader): Promise<PostHeader> {
+  const post = known?.slug === slug ? known : await findPostHeaderBySlug(deps.db, slug);
   if (post?.type !== 'post' || !isPostVisible(post, deps.clock.now().toISOString())) {
     throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: slug.slice(0, 200) });
   }
@@ -169,6 +172,8 @@ async function gatherContext(
         eb
           .selectFrom('comments')
           .select('id')
+          // The index comments_text finds the few comments that start the same way; the rest is checked on those.
+          .where(sql<string>`substr(body_md, 1, 64)`, '=', sql<string>`substr(${f.body}, 1, 64)`)
           .where('body_md', '=', f.body)
           .where('created_at', '>=', dayAgo)
           .where((e) => e.or([e('author_email', '=', f.email), ...(input.ip ? [e('ip', '=', input.ip)] : [])]))
@@ -256,7 +261,7 @@ export async function previewComment(deps: CommentDeps, input: CommentSubmission
  */
 export async function submitComment(deps: CommentDeps, input: CommentSubmission): Promise<SubmittedComment> {
   const settings = await getModerationSettings(deps);
-  const post = await loadPost(deps, input.postSlug);
+  const post = await loadPost(deps, input.postSlug, input.post);
   const f = checkFields(input, settings);
   const parent = await loadParent(deps, post, input.parentId);
   const quote = await checkQuote(deps, post, input.quote);

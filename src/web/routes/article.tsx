@@ -212,6 +212,7 @@ export function registerArticleRoutes(
         throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article.');
       const submission: CommentSubmission = {
         postSlug: slug,
+        post,
         parentId,
         quote: parentId !== null && values.quote ? { commentId: parentId, text: values.quote } : null,
         authorName: values.name,
