@@ -4,7 +4,8 @@
 // that was acknowledged (303 to #comment-N) must be in the database — none lost, none stored twice.
 //   node bench/kill9.mjs                 # 3 rounds on one data folder, a summary per round
 //   node bench/kill9.mjs --json          # ... and the result as one JSON line at the end (test/e2e/durability.test.ts)
-// Environment: KILL9_ROUNDS (3), KILL9_LOOPS (8), KILL9_LOAD_MS (3000: kill after this long, +-25 %), ARTICLE_PATH.
+// Environment: KILL9_ROUNDS (3), KILL9_LOOPS (8), KILL9_LOAD_MS (3000: kill after this long, +-25 %),
+// KILL9_MIN_ACKS (0: and not before this many comments were acknowledged), ARTICLE_PATH.
 // Everything listens on 127.0.0.1; the servers started here are stopped, and the temp folder removed, at the end.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +19,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.KILL9_ROUNDS ?? '3');
 const LOOPS = Number(process.env.KILL9_LOOPS ?? '8');
 const LOAD_MS = Number(process.env.KILL9_LOAD_MS ?? '3000');
+// The kill waits, on top of the time, for this many acknowledged comments (a slow machine still gets a load).
+const MIN_ACKS = Number(process.env.KILL9_MIN_ACKS ?? '0');
 const ARTICLE_PATH = process.env.ARTICLE_PATH ?? '/khalkhin-gol-1939/';
 const JSON_OUT = process.argv.includes('--json');
 // The form allows 20 posts a minute per address: each loop moves to a new loopback address after this many.
@@ -90,7 +93,7 @@ const nextAddress = () => {
  * Posts from LOOPS loops until the server stops answering. Returns the acknowledged comments (id and the unique
  * marker in their text) and how many posts were sent and refused.
  */
-async function postUntilDead(base, round) {
+async function postUntilDead(base, round, onAck = () => {}) {
   const url = new URL(`${ARTICLE_PATH}comments`, base);
   const origin = new URL(base).origin;
   const acked = [];
@@ -129,6 +132,7 @@ async function postUntilDead(base, round) {
         if (res.status === 303 && location.includes('#comment-')) {
           counts.acked++;
           acked.push({ id: Number(location.split('#comment-')[1]), marker });
+          onAck(counts.acked);
         } else if (res.status === 303) {
           counts.held++;
           acked.push({ id: null, marker }); // acknowledged as held: must be stored too
@@ -195,8 +199,17 @@ async function main() {
     const killAfter = Math.round(LOAD_MS * (0.75 + Math.random() * 0.5));
     log(`round ${round}/${ROUNDS}: ${LOOPS} loops posting to ${server.url}, kill -9 after ${killAfter} ms`);
     const victim = server;
-    const killer = setTimeout(() => victim.child.kill('SIGKILL'), killAfter);
-    const { acked, counts } = await postUntilDead(server.url, round);
+    let timeUp = false;
+    let ackCount = 0;
+    const kill = () => victim.child.kill('SIGKILL');
+    const killer = setTimeout(() => {
+      timeUp = true;
+      if (ackCount >= MIN_ACKS) kill();
+    }, killAfter);
+    const { acked, counts } = await postUntilDead(server.url, round, (n) => {
+      ackCount = n;
+      if (timeUp && n >= MIN_ACKS) kill();
+    });
     clearTimeout(killer);
     await new Promise((resolve) =>
       victim.child.exitCode !== null || victim.child.signalCode !== null

@@ -113,13 +113,18 @@ async function main(argv: string[]): Promise<void> {
         });
         return;
       }
-      const { url, site } = await startServer(config);
+      const { app, url, site } = await startServer(config);
       // A cluster worker: the primary says where the site is, once every worker listens.
       if (!isClusterWorker()) {
         process.stdout.write(`Annalist is serving ${config.dataDir} at ${url}\n`);
         await printOwnerSetupLink(site, config.baseUrl);
       }
-      const stop = () => process.exit(0);
+      // Stop accepting, let requests in flight finish, stop the job and mail workers, close the database; a
+      // stuck request does not hold the exit for more than 5 seconds.
+      const stop = () => {
+        setTimeout(() => process.exit(0), 5000).unref();
+        app.close().finally(() => process.exit(0));
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       return;

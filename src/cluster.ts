@@ -67,7 +67,7 @@ export async function runPrimary(
     for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i] === worker) waiting.splice(i, 1);
     grantNext();
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
       return;
     }
     // A worker that died is replaced; one that keeps dying (five times in a minute) stops the whole server.

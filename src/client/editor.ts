@@ -89,7 +89,7 @@ if (form) {
   }
   async function keep(url: string) {
     try {
-      const res = await post(url, fields(editor, ['action', 'formId', 'version', 'preflightSeen']));
+      const res = await post(url, fields(editor, ['action', 'formId', 'preflightSeen']));
       if (!res.ok) throw new Error(String(res.status));
       const data = (await res.json()) as { savedAt?: string; editUrl?: unknown; autosaveUrl?: unknown };
       if (url === createUrl) becomeDraft(data);

@@ -34,7 +34,7 @@ describe('durability', () => {
     timeout: 60_000,
   }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [KILL9, '--json'], {
-      env: { ...process.env, KILL9_ROUNDS: '1', KILL9_LOOPS: '8', KILL9_LOAD_MS: '1500' },
+      env: { ...process.env, KILL9_ROUNDS: '1', KILL9_LOOPS: '8', KILL9_LOAD_MS: '1500', KILL9_MIN_ACKS: '40' },
       timeout: 55_000,
       maxBuffer: 10 * 1024 * 1024,
     }).catch((err: { stdout?: string; stderr?: string; message: string }) => {

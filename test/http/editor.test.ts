@@ -504,6 +504,60 @@ describe('autosave', () => {
   });
 });
 
+describe('autosave and someone else saving in between', () => {
+  test('restoring an autosave typed on an older version and saving it is a conflict, not an overwrite', async () => {
+    const id = await createDraft(people.author, { slug: 'autosave-versus-editor' });
+    const authorForm = await formOf(`/admin/posts/${id}`, people.author);
+    t.clock.set('2025-09-01T09:02:00.000Z');
+    try {
+      const auto = await send(`/admin/posts/${id}/autosave`, people.author, {
+        ...authorForm,
+        body: 'The author’s unsaved rewrite.',
+      });
+      assert.equal(auto.statusCode, 200, auto.body);
+    } finally {
+      t.clock.set(NOW);
+    }
+    // The editor saves a new paragraph; the author's tab had closed before saving.
+    const editorForm = await formOf(`/admin/posts/${id}`, people.editor);
+    const edited = await send(`/admin/posts/${id}`, people.editor, {
+      ...editorForm,
+      body: `${editorForm.body}\n\nThe editor’s added paragraph.`,
+      action: 'save',
+    });
+    assert.equal(edited.statusCode, 303, edited.body);
+    const restoredForm = await formOf(`/admin/posts/${id}?autosave=restore`, people.author);
+    assert.equal(restoredForm.body, 'The author’s unsaved rewrite.');
+    assert.equal(restoredForm.version, authorForm.version, 'the restored text carries the version it was typed on');
+    const save = await send(`/admin/posts/${id}`, people.author, { ...restoredForm, action: 'save' });
+    assert.equal(save.statusCode, 409);
+    assert.match(save.body, /EDIT_CONFLICT|saved a newer version|conflict/i);
+    assert.match(save.body, /paragraph/, 'the conflict shows what the other person saved');
+    assert.match((await postRow(id)).body_md, /The editor’s added paragraph/, 'nothing was overwritten');
+  });
+});
+
+describe('a form left open while the post moved on', () => {
+  test('a contributor saving after an editor published the draft gets the conflict, with the typed text kept', async () => {
+    const id = await createDraft(people.contributor, { slug: 'published-under-them' });
+    const stale = await formOf(`/admin/posts/${id}`, people.contributor);
+    const editorForm = await formOf(`/admin/posts/${id}`, people.editor);
+    const published = await send(`/admin/posts/${id}`, people.editor, {
+      ...editorForm,
+      action: 'publish',
+      preflightSeen: '1',
+    });
+    assert.equal(published.statusCode, 303, published.body);
+    const res = await send(`/admin/posts/${id}`, people.contributor, {
+      ...stale,
+      body: 'A sentence the contributor was still writing.',
+      action: 'submit',
+    });
+    assert.equal(res.statusCode, 409);
+    assert.match(res.body, /A sentence the contributor was still writing\.<\/textarea>/);
+  });
+});
+
 describe('autosave of a new post', () => {
   test('the first autosave creates a draft that opens with what was typed; saving then updates that draft', async () => {
     const form = await formOf('/admin/posts/new', people.author);

@@ -25,7 +25,7 @@ import {
   listPostsForAdmin,
 } from './post.repository.ts';
 import { canEditPost, canPublishPost, isOwnPost, type WorkflowState, workflowState } from './post-policies.ts';
-import { type PostInput, writePost } from './post-writer.service.ts';
+import { editConflict, type PostInput, prerender, writePost } from './post-writer.service.ts';
 import { deleteAutosave, findAutosave, findRevisionByForm, replaceAutosave } from './revision.repository.ts';
 import {
   authorsOfPosts,
@@ -75,6 +75,8 @@ export interface EditorPost {
 export interface AutosaveOffer {
   savedAt: string;
   values: PostFormValues;
+  /** The version of the post the autosaved text was typed on: restoring it and saving is checked against it. */
+  baseVersion?: number;
 }
 
 /** The choices the form offers: the category tree (paths, indented by depth) and the authors. */
@@ -129,7 +131,10 @@ export async function openPostInEditor(
   const values = auto ? postFormValuesOfAutosave(auto.meta_json) : undefined;
   return {
     post,
-    autosave: auto && values && auto.created_at > lastSave ? { savedAt: auto.created_at, values } : undefined,
+    autosave:
+      auto && values && auto.created_at > lastSave
+        ? { savedAt: auto.created_at, values, baseVersion: autosaveBaseVersion(auto.meta_json) }
+        : undefined,
   };
 }
 
@@ -230,6 +235,8 @@ export async function saveFromEditor(
   const { timeZone } = await getSiteSettings(deps);
   const now = deps.clock.now();
   const nowIso = now.toISOString();
+  // The body is rendered before the transaction (writePost uses it when the checked body is the same text).
+  const rendered = prerender(checkPostForm(input.values, timeZone).input.bodyMarkdown);
   const result = await inTransaction(deps.db, async (trx) => {
     const tx = { ...deps, db: trx };
     const since = new Date(now.getTime() - FORM_ID_DAYS * 86_400_000).toISOString();
@@ -242,6 +249,10 @@ export async function saveFromEditor(
     const own = existing ? existing.own : true;
     const mayPublish = canPublishPost(user, own);
     const before = existing?.row;
+    // A form opened on an older version is a conflict before anything else: the post may have been published
+    // or taken down since, and the writer should see that with their text kept, not a bare refusal.
+    if (before && input.version !== undefined && before.version !== input.version)
+      throw editConflict(before.id, input.version, before.version);
     const state = before ? workflowState(before) : 'draft';
 
     const { fields, input: checked, publishAt } = checkPostForm(input.values, timeZone);
@@ -285,6 +296,7 @@ export async function saveFromEditor(
       case 'submit':
         post.status = 'draft';
         post.submittedAt = before?.submitted_at ?? nowIso;
+        post.unpublishedAt = null; // sent for review again: in review, no longer "unpublished"
         post.publishedAt = publishAt;
         notice = 'submitted';
         break;
@@ -310,6 +322,7 @@ export async function saveFromEditor(
         break;
     }
     const saved = await writePost(tx, post, {
+      rendered,
       expectedVersion: before ? input.version : undefined,
       revision: {
         kind: action === 'publish' || action === 'schedule' ? 'publish' : 'save',
@@ -352,7 +365,7 @@ async function checkAgainstDatabase(
  */
 export async function autosavePost(
   deps: ContentDeps,
-  input: { user: User; postId: number; values: PostFormValues },
+  input: { user: User; postId: number; values: PostFormValues; version?: number },
 ): Promise<{ savedAt: string }> {
   const v = input.values;
   if (v.body.length > POST_FIELD_LIMITS.body || v.title.length > POST_FIELD_LIMITS.title)
@@ -368,13 +381,24 @@ export async function autosavePost(
       standfirst: v.standfirst,
       excerpt: v.excerpt,
       body_md: v.body,
-      meta_json: JSON.stringify({ form: v }),
+      // The version the writer's form was opened on, so a restored autosave cannot overwrite later saves.
+      meta_json: JSON.stringify({ form: v, version: input.version ?? row.version }),
       status: workflowState(row),
       user_id: input.user.id,
       created_at: savedAt,
     });
   });
   return { savedAt };
+}
+
+/** The post version an autosave was typed on (older autosaves did not keep it). */
+function autosaveBaseVersion(meta_json: string): number | undefined {
+  try {
+    const v = (JSON.parse(meta_json) as { version?: unknown }).version;
+    return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The title a post kept automatically before it had one. */

@@ -61,7 +61,23 @@ export interface SaveOptions {
   /** The revision this save keeps: its kind (default 'publish' when the post goes out, else 'save'), who saved,
    * and extra fields for its meta_json (e.g. the form id that makes a resent form harmless). */
   revision?: { kind?: Exclude<RevisionKind, 'autosave'>; userId?: number | null; extra?: Record<string, unknown> };
+  /**
+   * The body already rendered (by `prerender`), so the slow part happens before the transaction: a long
+   * article takes seconds to render, and every writer of every process would wait for the lock meanwhile.
+   */
+  rendered?: Prerendered;
 }
+
+export interface Prerendered {
+  source: string;
+  result: ReturnType<typeof renderMarkdown>;
+}
+
+/** Renders a body ahead of writePost, outside any transaction. */
+export const prerender = (bodyMarkdown: string): Prerendered => ({
+  source: bodyMarkdown,
+  result: renderMarkdown(bodyMarkdown),
+});
 
 export interface SavedPost {
   id: number;
@@ -113,7 +129,8 @@ export function revisionMetaOf(input: PostInput, publishedAt: string | null, com
  * (refusing a save that started from an older one) and updates the search index.
  */
 export async function savePost(deps: ContentDeps, input: PostInput, opts: SaveOptions = {}): Promise<SavedPost> {
-  const saved = await inTransaction(deps.db, (trx) => writePost({ ...deps, db: trx }, input, opts));
+  const rendered = opts.rendered ?? prerender(input.bodyMarkdown);
+  const saved = await inTransaction(deps.db, (trx) => writePost({ ...deps, db: trx }, input, { ...opts, rendered }));
   deps.noteWrite();
   return saved;
 }
@@ -125,7 +142,8 @@ export async function savePost(deps: ContentDeps, input: PostInput, opts: SaveOp
 export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveOptions = {}): Promise<SavedPost> {
   const trx = deps.db;
   const now = deps.clock.now().toISOString();
-  const rendered = renderMarkdown(input.bodyMarkdown);
+  const rendered =
+    opts.rendered?.source === input.bodyMarkdown ? opts.rendered.result : renderMarkdown(input.bodyMarkdown);
   const category = input.categoryPath ? await findCategoryByPath(trx, input.categoryPath) : undefined;
   if (input.categoryPath && !category)
     throw new AppError('CATEGORY_NOT_FOUND', 'There is no such category.', { detail: input.categoryPath });
@@ -221,7 +239,7 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
   return { id: postId, version, revision };
 }
 
-function editConflict(postId: number, expected: number, actual: number): AppError {
+export function editConflict(postId: number, expected: number, actual: number): AppError {
   return new AppError(
     'EDIT_CONFLICT',
     'Someone else saved this post while you were editing it, so your changes were not saved yet.',

@@ -42,7 +42,8 @@ export function publishPostHandler(deps: { db: Db; clock: Clock; noteWrite: () =
     const published = await inTransaction(deps.db, async (trx) => {
       const r = await trx
         .updateTable('posts')
-        .set({ status: 'published' })
+        // A new version: an editor still open on the scheduled post must not save its old state over this.
+        .set((eb) => ({ status: 'published', version: eb('version', '+', 1) }))
         .where('id', '=', postId)
         .where('status', '=', 'scheduled')
         .where('published_at', '<=', now)

@@ -164,6 +164,9 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       return showEditor(req, reply, {
         post,
         values: restore ? autosave.values : post.values,
+        // Restored text carries the version it was typed on: if someone saved since, saving it is a conflict
+        // shown with a diff, never a silent overwrite.
+        version: restore ? (autosave.baseVersion ?? post.version) : post.version,
         notice: editorNoticeText(one(q, 'notice')),
         autosave: autosave ? { savedAt: autosave.savedAt, restored: restore } : undefined,
       });
@@ -248,10 +251,13 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
     });
 
     scope.post('/admin/posts/:id/autosave', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
+      const form = formOf(req);
+      const versionText = form.get('version');
       const { savedAt } = await autosavePost(deps, {
         user: kit.viewerOf(req).user,
         postId: idParam(req),
-        values: postFormValuesFrom(formOf(req)),
+        values: postFormValuesFrom(form),
+        version: versionText && /^[0-9]{1,9}$/.test(versionText) ? Number(versionText) : undefined,
       });
       return reply.type('application/json; charset=utf-8').send({ savedAt });
     });
