@@ -69,6 +69,7 @@ describe('accounts in a browser', () => {
       assert.match(secret, /^[A-Z2-7]{32}$/, 'the secret is shown as text');
       assert.match((await page.locator('#totp-uri').textContent()) ?? '', /^otpauth:\/\/totp\//);
       await page.getByLabel('Code from your app').fill(codeNow(secret));
+      await page.getByLabel('Your current password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Turn the second factor on' }).click();
       await page.getByText('The second factor is on. From now on').waitFor();
 
@@ -185,7 +186,7 @@ describe('accounts in a browser', () => {
       await page.goto(`${site.origin}/admin/account`);
       await page.getByRole('button', { name: 'Set up a second factor' }).click();
       await expectNoViolations(page, 'account, second factor being set up', failures);
-      await page.getByLabel('Current password').fill('wrong');
+      await page.getByLabel('Current password', { exact: true }).fill('wrong');
       await page.getByLabel('New password', { exact: true }).fill('a new long passphrase');
       await page.getByLabel('New password again').fill('a new long passphrase');
       await page.getByRole('button', { name: 'Change the password' }).click();

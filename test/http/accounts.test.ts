@@ -490,10 +490,19 @@ describe('second factor', () => {
     assert.equal((await userRow(p.id)).totp_enabled_at, null, 'not on until confirmed');
     const wrong = await post('/admin/account/totp/confirm', cookie, {
       code: '000000' === codeAt(secret, t.clock.now()) ? '111111' : '000000',
+      password: PASSWORD,
     });
     assert.equal(wrong.statusCode, 400);
     assert.match(wrong.body, /That code is not right/);
-    const ok = await post('/admin/account/totp/confirm', cookie, { code: codeAt(secret, t.clock.now()) });
+    // A browser left signed in is not enough: turning it on asks for the password, as turning it off does.
+    const noPassword = await post('/admin/account/totp/confirm', cookie, { code: codeAt(secret, t.clock.now()) });
+    assert.ok([400, 403].includes(noPassword.statusCode), `refused (${noPassword.statusCode})`);
+    assert.match(noPassword.body, /not your current password/);
+    assert.equal((await userRow(p.id)).totp_enabled_at, null);
+    const ok = await post('/admin/account/totp/confirm', cookie, {
+      code: codeAt(secret, t.clock.now()),
+      password: PASSWORD,
+    });
     assert.equal(ok.statusCode, 303);
     assert.ok((await userRow(p.id)).totp_enabled_at);
     return secret;

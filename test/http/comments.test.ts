@@ -418,6 +418,17 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     assert.equal(await count(), 1);
   });
 
+  test('a comment built to make the Markdown parser slow is refused with a reason, quickly', async () => {
+    const reader = new Reader('203.0.113.73');
+    await reader.open();
+    later(5);
+    const started = Date.now();
+    const res = await reader.post(comment({ email: 'marks@example.net', body: '*a_'.repeat(1500) }));
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /emphasis marks/);
+    assert.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms`);
+  });
+
   test('posting too fast after opening the page is treated as a robot’s', async () => {
     const reader = new Reader('198.51.100.5');
     await reader.open();

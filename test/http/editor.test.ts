@@ -537,6 +537,39 @@ describe('autosave and someone else saving in between', () => {
   });
 });
 
+describe('text built to make the Markdown parser slow', () => {
+  test('is refused at save, preview and check, at once and with a reason', async () => {
+    const body = '*a_'.repeat(3000); // unbounded, this took the parser about a second and a half
+    const form = await formOf('/admin/posts/new', people.author);
+    const started = Date.now();
+    const saved = await send('/admin/posts', people.author, { ...form, title: 'Marks', body, action: 'save' });
+    assert.equal(saved.statusCode, 400);
+    assert.match(saved.body, /more than 800 emphasis marks/);
+    const preview = await send('/admin/posts/preview', people.author, { body });
+    assert.match((preview.json() as { html: string }).html, /more than 800 emphasis marks/);
+    assert.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms`);
+  });
+});
+
+describe('comments on or off', () => {
+  test('belong to editors: an author saving or restoring their post leaves them as an editor set them', async () => {
+    const id = await createDraft(people.author, { slug: 'comments-stay-closed' });
+    const editorForm = await formOf(`/admin/posts/${id}`, people.editor);
+    const { commentsOpen: _open, ...closed } = editorForm;
+    const res = await send(`/admin/posts/${id}`, people.editor, { ...closed, action: 'save' });
+    assert.equal(res.statusCode, 303, res.body);
+    assert.equal((await postRow(id)).comments_open, 0);
+    const authorForm = await formOf(`/admin/posts/${id}`, people.author);
+    assert.equal(authorForm.commentsOpen, undefined, 'the author’s form has no comments switch');
+    await send(`/admin/posts/${id}`, people.author, { ...authorForm, commentsOpen: '1', action: 'save' });
+    assert.equal((await postRow(id)).comments_open, 0, 'a crafted field does not reopen them');
+    const { version } = await postRow(id);
+    const restore = await send(`/admin/posts/${id}/revisions/1/restore`, people.author, { version: String(version) });
+    assert.equal(restore.statusCode, 303, restore.body);
+    assert.equal((await postRow(id)).comments_open, 0, 'restoring the first revision does not reopen them');
+  });
+});
+
 describe('a form left open while the post moved on', () => {
   test('a contributor saving after an editor published the draft gets the conflict, with the typed text kept', async () => {
     const id = await createDraft(people.contributor, { slug: 'published-under-them' });

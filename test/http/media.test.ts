@@ -27,6 +27,7 @@ before(async () => {
   const people: [string, UserRole][] = [
     ['author', 'author'],
     ['contributor', 'contributor'],
+    ['other', 'author'],
   ];
   for (const [key, role] of people) {
     const user = await createUser(deps, { email: `${key}@example.org`, name: `${key} person`, role });
@@ -509,6 +510,23 @@ describe('the library and the Markdown snippet', () => {
     assert.equal(good.statusCode, 303);
     const after = await db().selectFrom('media').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     assert.deepEqual([after.alt, after.caption, after.credit], ['Steppe grass, knee high', '', 'New credit']);
+  });
+
+  test('another author can neither change nor delete someone else’s image', async () => {
+    const row = (await mediaRows()).find((r) => r.original_name === 'steppe.jpg')!;
+    const csrf = await csrfOf('other');
+    const send = (url: string, fields: Record<string, string>) =>
+      site.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie: cookieOf('other'), origin: TEST_BASE_URL, 'content-type': FORM },
+        payload: new URLSearchParams({ csrf, ...fields }).toString(),
+      });
+    const edit = await send(`/admin/media/${row.id}`, { alt: 'defaced', caption: '', credit: '' });
+    assert.equal(edit.statusCode, 403);
+    assert.equal((await send(`/admin/media/${row.id}/delete`, {})).statusCode, 403);
+    const after = await db().selectFrom('media').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    assert.notEqual(after.alt, 'defaced');
   });
 
   test('an image a post still shows cannot be deleted; an unused one can, and its files are gone', async () => {

@@ -103,11 +103,16 @@ async function pendingEnrolment(deps: SecondFactorDeps, row: UserRow): Promise<T
 /** Turns the second factor on once the person shows a code made from the new secret. */
 export async function confirmTotp(
   deps: SecondFactorDeps,
-  input: { userId: number; code: string; ip: string },
+  input: { userId: number; code: string; password: string; ip: string },
 ): Promise<void> {
   const row = await findUserById(deps.db, input.userId);
   if (!row?.totp_secret || row.totp_enabled_at !== null)
     throw new AppError('BAD_REQUEST', 'There is no second factor waiting to be confirmed. Start again.');
+  // Turning it on changes how the owner of the account signs in: the password is asked, as for turning it off.
+  if (!(input.password && (await isCurrentPassword(deps, row.id, input.password))))
+    throw new AppError('CURRENT_PASSWORD_WRONG', 'That is not your current password.', {
+      fields: { password: 'That is not your current password.' },
+    });
   await useCode(deps, row, input.code, input.ip);
   await updateUser(deps.db, row.id, { totp_enabled_at: deps.clock.now().toISOString() });
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { CommentRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { findPostHeaderBySlug, isPostVisible, type PostHeader } from '../content/post.repository.ts';
+import { emphasisMarkProblem } from '../markdown/markdown-limits.ts';
 import { findMatchingBans } from '../moderation/bans.repository.ts';
 import type {
   ModerationContext,
@@ -14,6 +15,10 @@ import { previewWarnings, runPipeline } from '../moderation/pipeline.ts';
 import { spamProbability } from '../moderation/spam-classifier.ts';
 import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../notifications/notifications.service.ts';
 import { AppError } from '../shared/errors.ts';
+
+/** A comment is short: far fewer emphasis marks than any real one uses keep the parser quick. */
+const COMMENT_EMPHASIS_LIMITS = { paragraph: 300, total: 1_000 };
+
 import { findCommentById } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 import { type Mentions, renderCommentMarkdown } from './comment-markdown.ts';
@@ -85,6 +90,10 @@ function checkFields(input: CommentSubmission, settings: ModerationSettings): Ch
   if (!body) fields.body = 'Write your comment.';
   else if (body.length > settings.maxLength * 2)
     fields.body = `A comment can be at most ${settings.maxLength} characters.`;
+  else {
+    const marks = emphasisMarkProblem(body, COMMENT_EMPHASIS_LIMITS);
+    if (marks) fields.body = marks;
+  }
   if (Object.keys(fields).length > 0)
     throw new AppError('COMMENT_INVALID', 'Please correct the fields marked below.', { fields });
   return { name, email, url: url || null, body };

@@ -1,4 +1,5 @@
 import type { PostRow, PostType } from '../../storage/schema.ts';
+import { emphasisMarkProblem } from '../markdown/markdown-limits.ts';
 import { isSafeUrl } from '../markdown/render-markdown.ts';
 import { isSlug, slugify } from '../shared/slug.ts';
 import type { PostInput, RevisionMeta } from './post-writer.service.ts';
@@ -267,6 +268,10 @@ export function checkPostForm(
   tooLong('excerpt', 'The excerpt');
   if (!v.body.trim()) fields.body = 'Write the body of the post.';
   else tooLong('body', 'The body');
+  if (!fields.body) {
+    const marks = emphasisMarkProblem(v.body);
+    if (marks) fields.body = marks;
+  }
   tooLong('tags', 'The list of tags');
   const tags = splitTags(v.tags);
   if (tags.some((t) => t.length > 60)) fields.tags = 'A tag is at most 60 characters.';

@@ -236,7 +236,9 @@ export async function saveFromEditor(
   const now = deps.clock.now();
   const nowIso = now.toISOString();
   // The body is rendered before the transaction (writePost uses it when the checked body is the same text).
-  const rendered = prerender(checkPostForm(input.values, timeZone).input.bodyMarkdown);
+  // (Only a form that passes its checks: a refused body, e.g. one built to slow the parser, is never rendered.)
+  const precheck = checkPostForm(input.values, timeZone);
+  const rendered = Object.keys(precheck.fields).length === 0 ? prerender(precheck.input.bodyMarkdown) : undefined;
   const result = await inTransaction(deps.db, async (trx) => {
     const tx = { ...deps, db: trx };
     const since = new Date(now.getTime() - FORM_ID_DAYS * 86_400_000).toISOString();
@@ -287,6 +289,8 @@ export async function saveFromEditor(
       throw new AppError('BAD_REQUEST', 'The form could not be read; reload the page.');
 
     const post: PostInput = { ...checked, id: before?.id, status: before?.status ?? 'draft', ownerUserId: user.id };
+    // Opening or closing comments is for people who manage the discussion; anyone else's form leaves it be.
+    if (!can(user, 'manage_discussion')) post.commentsOpen = before ? before.comments_open === 1 : true;
     let notice: EditorNotice = before ? 'saved' : 'created';
     switch (action) {
       case 'save':

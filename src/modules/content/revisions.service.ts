@@ -1,5 +1,6 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import type { User } from '../accounts/accounts.types.ts';
+import { can } from '../accounts/policies.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
 import type { ContentDeps } from './content.deps.ts';
@@ -135,7 +136,9 @@ export async function restoreRevision(
         ...checked,
         id: row.id,
         status: row.status,
-        // The workflow stays where it is: only the content comes back.
+        // The workflow stays where it is: only the content comes back. So does the discussion's state, unless
+        // the person restoring manages discussions.
+        commentsOpen: can(input.user, 'manage_discussion') ? checked.commentsOpen : row.comments_open === 1,
         publishedAt: row.published_at,
         submittedAt: row.submitted_at,
         unpublishedAt: row.unpublished_at,

@@ -76,10 +76,28 @@ export async function listMedia(deps: MediaDeps, req: PageRequest): Promise<Page
 }
 
 /** Changes the alt text, caption and credit of an image (articles that already use it keep their own words). */
-export async function updateMedia(deps: MediaDeps, input: { mediaId: number } & MediaText): Promise<Media> {
+/** Who is changing an image: its uploader may, and so may someone who may edit others' posts. */
+export interface MediaActor {
+  userId: number;
+  mayEditOthers: boolean;
+}
+
+function checkOwner(row: { user_id: number | null }, actor: MediaActor | undefined, mediaId: number): void {
+  if (!actor || actor.mayEditOthers || row.user_id === actor.userId) return;
+  throw new AppError('FORBIDDEN', 'Only the person who uploaded this image, or an editor, may change it.', {
+    detail: `user ${actor.userId} on media ${mediaId}`,
+  });
+}
+
+export async function updateMedia(
+  deps: MediaDeps,
+  input: { mediaId: number; actor?: MediaActor } & MediaText,
+): Promise<Media> {
   const text = checkMediaText(input);
   await inTransaction(deps.db, async (trx) => {
-    if (!(await findMediaRowById(trx, input.mediaId))) throw notFound(input.mediaId);
+    const row = await findMediaRowById(trx, input.mediaId);
+    if (!row) throw notFound(input.mediaId);
+    checkOwner(row, input.actor, input.mediaId);
     await updateMediaText(trx, input.mediaId, { alt: text.alt, caption: text.caption, credit: text.credit });
   });
   return getMedia(deps, input.mediaId);
@@ -90,9 +108,11 @@ export async function updateMedia(deps: MediaDeps, input: { mediaId: number } & 
  * so no article is left with a broken picture. (Old revisions are not searched: restoring one that shows a
  * deleted image brings back a broken link, which the preflight checks report.)
  */
-export async function deleteMedia(deps: MediaDeps, input: { mediaId: number }): Promise<void> {
+export async function deleteMedia(deps: MediaDeps, input: { mediaId: number; actor?: MediaActor }): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    if (!(await findMediaRowById(trx, input.mediaId))) throw notFound(input.mediaId);
+    const row = await findMediaRowById(trx, input.mediaId);
+    if (!row) throw notFound(input.mediaId);
+    checkOwner(row, input.actor, input.mediaId);
     const users = await findPostsUsingMedia(trx, input.mediaId);
     if (users.length > 0)
       throw new AppError(

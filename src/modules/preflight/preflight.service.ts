@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/schema.ts';
+import { emphasisMarkProblem } from '../markdown/markdown-limits.ts';
 import type { Clock } from '../shared/clock.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
 import { describePeriod, findFullDates, type Period, periodFromText } from './dates.ts';
@@ -20,7 +21,7 @@ export interface PreflightInput {
   coverSrc?: string | null;
 }
 
-export type PreflightCheck = 'spelling' | 'internal-link' | 'image-alt' | 'heading-order' | 'date-period';
+export type PreflightCheck = 'body' | 'spelling' | 'internal-link' | 'image-alt' | 'heading-order' | 'date-period';
 
 export interface PreflightIssue {
   check: PreflightCheck;
@@ -47,7 +48,14 @@ export interface PreflightDeps {
   mediaDir?: string;
 }
 
-const CHECK_ORDER: PreflightCheck[] = ['spelling', 'internal-link', 'image-alt', 'heading-order', 'date-period'];
+const CHECK_ORDER: PreflightCheck[] = [
+  'body',
+  'spelling',
+  'internal-link',
+  'image-alt',
+  'heading-order',
+  'date-period',
+];
 
 /**
  * Checks a post before it is published and lists what the writer may want to fix: spelling (dictionary plus the
@@ -55,7 +63,17 @@ const CHECK_ORDER: PreflightCheck[] = ['spelling', 'internal-link', 'image-alt',
  * full dates outside the article's period. Checks warn; they never block. Issues come in document order (the
  * title, standfirst and cover first).
  */
+/** Longer bodies cannot be saved (the editor's limit), so they are not checked. */
+const MAX_CHECKED_LENGTH = 400_000;
+
 export async function preflightPost(deps: PreflightDeps, input: PreflightInput): Promise<PreflightReport> {
+  // A body the editor would refuse is not parsed here either (the parser's time grows with the square of it).
+  const refused = emphasisMarkProblem(input.bodyMarkdown);
+  if (refused || input.bodyMarkdown.length > MAX_CHECKED_LENGTH)
+    return {
+      issues: [{ check: 'body', message: refused ?? 'The body is too long to check; shorten it to save it first.' }],
+      checkedAt: deps.clock.now().toISOString(),
+    };
   const scan = scanMarkdown(input.bodyMarkdown);
   const [settings, words] = await Promise.all([getSiteSettings(deps), getSiteWords(deps)]);
   const issues = [

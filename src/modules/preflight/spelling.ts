@@ -143,12 +143,19 @@ function suggest(
 }
 
 function contextAround(text: string, index: number, length: number): string {
-  const start = Math.max(0, text.lastIndexOf(' ', Math.max(0, index - 30)) + 1);
+  // About 30 characters either side, widened to the next space when one is near; a paragraph without spaces
+  // is cut by position, so it never becomes the excerpt of every word in it.
+  const startSpace = text.lastIndexOf(' ', Math.max(0, index - 30));
+  const start = startSpace >= index - 80 ? startSpace + 1 : Math.max(0, index - 40);
   const endSpace = text.indexOf(' ', Math.min(text.length, index + length + 30));
-  const end = endSpace === -1 ? text.length : endSpace;
+  const end =
+    endSpace !== -1 && endSpace <= index + length + 80 ? endSpace : Math.min(text.length, index + length + 40);
   const snippet = text.slice(start, end).replace(/\s+/g, ' ').trim();
   return `${start > 0 ? '…' : ''}${snippet}${end < text.length ? '…' : ''}`;
 }
+
+/** At most this many distinct unknown words are reported: past it, the text is not prose worth checking. */
+const MAX_MISSPELLINGS = 200;
 
 /**
  * Finds words neither the dictionary nor the site's list knows, one entry per distinct word (with how often it
@@ -162,7 +169,11 @@ export async function checkSpelling(sources: SpellingSource[], opts: Options): P
   const ownWords = new Map<string, string>();
   for (const source of sources) {
     const text = source.text.replace(ADDRESS, (m) => ' '.repeat(m.length));
+    // Line numbers are counted as the scan goes, not by splitting everything before each new word again.
+    let lineOffset = 0;
+    let counted = 0;
     for (const match of text.matchAll(TOKEN)) {
+      if (found.size >= MAX_MISSPELLINGS) break;
       const token = match[0].replace(/’/g, "'");
       if (/\p{N}/u.test(token)) continue; // 1930s, 23rd, T-34, 37mm
       const bad = misspeltParts(spell, token, opts);
@@ -179,8 +190,9 @@ export async function checkSpelling(sources: SpellingSource[], opts: Options): P
           seen.count++;
           continue;
         }
-        const before = text.slice(0, match.index);
-        const lineOffset = before.split('\n').length - 1;
+        for (let i = text.indexOf('\n', counted); i !== -1 && i < match.index; i = text.indexOf('\n', i + 1))
+          lineOffset++;
+        counted = match.index;
         found.set(word, {
           word,
           count: 1,

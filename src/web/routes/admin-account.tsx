@@ -296,10 +296,25 @@ export function registerAccountRoutes(staff: FastifyInstance, kit: AdminKit): vo
 
   staff.post(`${PAGE}/totp/confirm`, async (req, reply) => {
     try {
-      await confirmTotp(codeDeps(), { userId: viewerOf(req).user.id, code: formOf(req).get('code') ?? '', ip: req.ip });
+      const form = formOf(req);
+      await confirmTotp(codeDeps(), {
+        userId: viewerOf(req).user.id,
+        code: form.get('code') ?? '',
+        password: form.get('password') ?? '',
+        ip: req.ip,
+      });
     } catch (err) {
-      const { status, errors } = fieldErrorsOf(err, ['TOTP_CODE_INVALID', 'SIGN_IN_RATE_LIMITED']);
-      return show(req, reply, { errors: { code: errors.code ?? errors.form ?? '' } }, status);
+      const { status, errors } = fieldErrorsOf(err, [
+        'TOTP_CODE_INVALID',
+        'SIGN_IN_RATE_LIMITED',
+        'CURRENT_PASSWORD_WRONG',
+      ]);
+      return show(
+        req,
+        reply,
+        { errors: errors.password ? { 'totp-password': errors.password } : { code: errors.code ?? errors.form ?? '' } },
+        status,
+      );
     }
     return done(reply, 'totp-on', 'second-factor');
   });

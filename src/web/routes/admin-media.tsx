@@ -1,7 +1,8 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { can } from '../../modules/accounts/policies.ts';
 import { ingestImage, uploadTooLargeMessage } from '../../modules/media/ingest-image.service.ts';
-import { deleteMedia, getMedia, listMedia, updateMedia } from '../../modules/media/media.service.ts';
+import { deleteMedia, getMedia, listMedia, type MediaActor, updateMedia } from '../../modules/media/media.service.ts';
 import { MEDIA_LIMITS, type Media, type MediaDeps } from '../../modules/media/media.types.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
@@ -196,6 +197,11 @@ export function registerMediaAdminRoutes(staff: FastifyInstance, kit: AdminKit):
       },
     );
 
+    const actorOf = (req: FastifyRequest): MediaActor => {
+      const { user } = kit.viewerOf(req);
+      return { userId: user.id, mayEditOthers: can(user, 'edit_others_posts') };
+    };
+
     scope.get('/admin/media/:id', async (req, reply) => {
       const media = await getMedia(deps, idParam(req));
       return showEdit(req, reply, media, { values: mediaFormValuesOf(media), errors: {}, status: 200 });
@@ -205,7 +211,7 @@ export function registerMediaAdminRoutes(staff: FastifyInstance, kit: AdminKit):
       const mediaId = idParam(req);
       const values = formValues(formOf(req));
       try {
-        await updateMedia(deps, { mediaId, ...values });
+        await updateMedia(deps, { mediaId, actor: actorOf(req), ...values });
       } catch (err) {
         if (!isAppError(err) || err.code !== 'MEDIA_INVALID' || !err.fields) throw err;
         return showEdit(req, reply, await getMedia(deps, mediaId), {
@@ -220,7 +226,7 @@ export function registerMediaAdminRoutes(staff: FastifyInstance, kit: AdminKit):
     scope.post('/admin/media/:id/delete', async (req, reply) => {
       const mediaId = idParam(req);
       try {
-        await deleteMedia(deps, { mediaId });
+        await deleteMedia(deps, { mediaId, actor: actorOf(req) });
       } catch (err) {
         if (!isAppError(err) || err.code !== 'MEDIA_IN_USE') throw err;
         const media = await getMedia(deps, mediaId);

@@ -26,6 +26,7 @@ import {
   listPostRevisions,
   restoreRevision,
 } from '../../modules/content/revisions.service.ts';
+import { emphasisMarkProblem } from '../../modules/markdown/markdown-limits.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { type AdminKit, idParam, one, type Query, seeOther } from '../admin-kit.tsx';
@@ -51,6 +52,8 @@ const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in
 
 /** The body as the public page shows it: the contents list (three or more sections) and the rendered text. */
 function previewHtml(markdown: string): string {
+  const marks = emphasisMarkProblem(markdown);
+  if (marks) return renderToString(<p class="editor__preview-refused">{marks}</p>);
   const r = previewBody(markdown);
   const toc = r.toc.filter((t) => t.depth === 2).length >= 3 ? renderToString(<Toc toc={r.toc} />) : '';
   return toc + r.html;

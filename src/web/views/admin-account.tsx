@@ -361,6 +361,23 @@ function TotpSection(props: { user: User; enrolment?: TotpEnrolment; csrf: strin
               />
             )}
           </Field>
+          <Field
+            id="account-totp-password"
+            label="Your current password"
+            hint="So that a browser left signed in cannot tie your account to someone else's app."
+            error={errors['totp-password']}
+          >
+            {(a11y) => (
+              <input
+                id="account-totp-password"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                required
+                {...a11y}
+              />
+            )}
+          </Field>
           <p>
             <button type="submit">Turn the second factor on</button>
           </p>

@@ -54,7 +54,7 @@ export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: s
 /** Status messages shown after a form was sent, by key (never text from the address itself). */
 export function noticeText(notice: string | undefined, n: number): string | undefined {
   const comments = n === 1 ? 'Comment' : `${n} comments`;
-  if (notice && notice in ACTION_PAST) return `${comments} ${ACTION_PAST[notice as ModerationAction]}.`;
+  if (notice && Object.hasOwn(ACTION_PAST, notice)) return `${comments} ${ACTION_PAST[notice as ModerationAction]}.`;
   const fixed: Record<string, string> = {
     edit: 'Comment changed.',
     reply: 'Your reply is published.',

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { can } from '../../modules/accounts/policies.ts';
 import type { EditorChoices, EditorNotice, EditorPost } from '../../modules/content/editor.service.ts';
 import { MAX_AUTHORS, POST_FIELD_LIMITS, type PostFormValues } from '../../modules/content/editor-form.ts';
 import type { AdminPostRow } from '../../modules/content/post.repository.ts';
@@ -598,10 +599,16 @@ export function PostEditorView(props: EditorViewProps) {
           </fieldset>
           <fieldset>
             <legend>Discussion</legend>
-            <div class="choice">
-              <input type="checkbox" id={id('commentsOpen')} name="commentsOpen" value="1" checked={v.commentsOpen} />
-              <label for={id('commentsOpen')}>Readers may comment</label>
-            </div>
+            {can(props.viewer.user, 'manage_discussion') ? (
+              <div class="choice">
+                <input type="checkbox" id={id('commentsOpen')} name="commentsOpen" value="1" checked={v.commentsOpen} />
+                <label for={id('commentsOpen')}>Readers may comment</label>
+              </div>
+            ) : (
+              <p class="field__hint">
+                {v.commentsOpen ? 'Readers may comment.' : 'Comments are closed.'} Editors open and close discussions.
+              </p>
+            )}
           </fieldset>
         </div>
       </form>

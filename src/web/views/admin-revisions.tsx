@@ -97,7 +97,7 @@ export function RevisionsView(props: {
   return (
     <>
       <h1 class="page-title">Revisions of “{data.post.title}”</h1>
-      <Notice text={props.notice ? NOTICES[props.notice] : undefined} />
+      <Notice text={props.notice && Object.hasOwn(NOTICES, props.notice) ? NOTICES[props.notice] : undefined} />
       <p>
         <a href={`/admin/posts/${data.post.id}`}>Back to the editor</a>
       </p>
