@@ -551,6 +551,30 @@ describe('text built to make the Markdown parser slow', () => {
   });
 });
 
+describe('bylines', () => {
+  test('an author credits themselves; adding someone else’s byline is an editor’s call', async () => {
+    const form = await formOf('/admin/posts/new', people.author);
+    const res = await send('/admin/posts', people.author, {
+      ...form,
+      title: 'Under another name',
+      body: 'Text.',
+      authors: ['tom-whitfield'],
+      action: 'save',
+    });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /You can credit yourself; an editor adds other authors/);
+    const editorForm = await formOf('/admin/posts/new', people.editor);
+    const byEditor = await send('/admin/posts', people.editor, {
+      ...editorForm,
+      title: 'Two authors',
+      body: 'Text.',
+      authors: ['elena-markova', 'tom-whitfield'],
+      action: 'save',
+    });
+    assert.equal(byEditor.statusCode, 303, byEditor.body);
+  });
+});
+
 describe('comments on or off', () => {
   test('belong to editors: an author saving or restoring their post leaves them as an editor set them', async () => {
     const id = await createDraft(people.author, { slug: 'comments-stay-closed' });

@@ -259,6 +259,14 @@ export async function saveFromEditor(
 
     const { fields, input: checked, publishAt } = checkPostForm(input.values, timeZone);
     await checkAgainstDatabase(tx, input.postId, checked, fields);
+    // Writers who may not edit others' posts credit themselves; other bylines are an editor's to add (those
+    // already on the post stay).
+    if (!fields.authors && !can(user, 'edit_others_posts')) {
+      const current = before ? (await authorsOfPosts(trx, [before.id])).map((a) => a.slug) : [];
+      const own = user.authorId === null ? [] : await authorsOfAuthorId(tx, user.authorId);
+      if ((checked.authorSlugs ?? []).some((slug) => !current.includes(slug) && !own.includes(slug)))
+        fields.authors = 'You can credit yourself; an editor adds other authors.';
+    }
 
     // What the button does to the post's place in the workflow, and who may press it.
     const live = state === 'published' || state === 'scheduled';
@@ -353,7 +361,8 @@ async function checkAgainstDatabase(
   if (!fields.slug && input.slug) {
     const clash = await findPostBySlug(deps.db, input.slug);
     if (clash && clash.id !== postId)
-      fields.slug = `The slug “${input.slug}” is already used by “${clash.title}”; choose another.`;
+      // The other post is not named: it may be someone else's draft this writer cannot open.
+      fields.slug = `The slug “${input.slug}” is already used by another post or page; choose another.`;
   }
   if (input.categoryPath && !(await findCategoryByPath(deps.db, input.categoryPath)))
     fields.category = 'Choose a category from the list.';
