@@ -718,6 +718,15 @@ describe('users admin', () => {
       .executeTakeFirstOrThrow();
     assert.equal(made.name, 'Carla Contributor');
     assert.equal(made.slug, 'carla-contributor');
+    // Someone else of the same name gets a byline of their own, never Carla's (it would open her posts).
+    const namesake = await person('author', 'Carla Contributor');
+    assert.equal((await post(`/admin/users/${namesake.id}/byline`, cookie, { author: 'new' })).statusCode, 303);
+    const theirs = (await userRow(namesake.id)).author_id!;
+    assert.notEqual(theirs, made.id);
+    assert.equal(
+      (await db().selectFrom('authors').select('slug').where('id', '=', theirs).executeTakeFirstOrThrow()).slug,
+      'carla-contributor-2',
+    );
     assert.equal((await post(`/admin/users/${p.id}/byline`, cookie, { author: '999999' })).statusCode, 400);
     assert.equal((await post(`/admin/users/${p.id}/byline`, cookie, { author: '' })).statusCode, 303);
     assert.equal((await userRow(p.id)).author_id, null);

@@ -150,9 +150,25 @@ export async function linkByline(
   });
 }
 
+/**
+ * A byline for the person: one of their name that no other account writes under, else a new one (with -2, -3…
+ * on its address). Sharing someone's byline would let this account open and edit that person's posts.
+ */
 async function bylineFor(deps: SignInLinkDeps, trx: SignInLinkDeps['db'], target: UserRow): Promise<number> {
-  const slug = slugify(target.name) || `author-${target.id}`;
-  const existing = await findAuthorBySlug(trx, slug);
-  if (existing) return existing.id;
-  return insertAuthor(trx, { slug, name: target.name, bio: '', created_at: isoNow(deps.clock) });
+  const base = slugify(target.name) || `author-${target.id}`;
+  for (let n = 1; n < 100; n++) {
+    const slug = n === 1 ? base : `${base}-${n}`;
+    const existing = await findAuthorBySlug(trx, slug);
+    if (!existing) return insertAuthor(trx, { slug, name: target.name, bio: '', created_at: isoNow(deps.clock) });
+    const holder = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('author_id', '=', existing.id)
+      .where('id', '!=', target.id)
+      .executeTakeFirst();
+    if (!holder) return existing.id;
+  }
+  throw new AppError('BAD_REQUEST', 'Choose one of the bylines in the list.', {
+    fields: { author: 'Choose one of the bylines in the list.' },
+  });
 }
