@@ -608,6 +608,24 @@ describe('second factor', () => {
     assert.equal((await post('/admin/account/totp/disable', cookie, { code: '', password: PASSWORD })).statusCode, 303);
   });
 
+  test('an admin turns off someone’s second factor (a lost phone); their sessions end; not their own this way', async () => {
+    const p = await person('author');
+    const theirs = await signIn(p);
+    await enrol(p, theirs);
+    const adminUser = await person('admin');
+    const cookie = await signIn(adminUser);
+    assert.match((await get(`/admin/users/${p.id}`, cookie)).body, /Turn off their second factor/);
+    const res = await post(`/admin/users/${p.id}/second-factor/reset`, cookie);
+    assert.equal(res.statusCode, 303);
+    const row = await userRow(p.id);
+    assert.equal(row.totp_enabled_at, null);
+    assert.equal(row.totp_secret, null);
+    assert.equal((await get('/admin/account', theirs)).statusCode, 303, 'their old session ended');
+    assert.equal((await signInRequest(p.email)).statusCode, 303, 'the password alone signs in again');
+    const own = await post(`/admin/users/${adminUser.id}/second-factor/reset`, cookie);
+    assert.notEqual(own.statusCode, 303, 'one’s own second factor is turned off on the account page');
+  });
+
   test('a password reset does not bypass the second factor', async () => {
     const p = await person('author');
     await enrol(p, await signIn(p));

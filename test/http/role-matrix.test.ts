@@ -64,6 +64,7 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'POST /admin/users/:id/disable': ADMINS,
   'POST /admin/users/:id/enable': ADMINS,
   'POST /admin/users/:id/byline': ADMINS,
+  'POST /admin/users/:id/second-factor/reset': ADMINS,
   'POST /admin/users/:id/remove': ADMINS,
   // Comments (routes/admin.tsx): moderate_comments
   'GET /admin/moderation': MODERATORS,

@@ -74,7 +74,8 @@ export type UserChange =
   | { kind: 'disable' }
   | { kind: 'enable' }
   | { kind: 'remove' }
-  | { kind: 'byline' };
+  | { kind: 'byline' }
+  | { kind: 'second-factor' };
 
 /**
  * The escalation rules, checked before any change to an account (throws, or returns when allowed):
@@ -110,7 +111,10 @@ export function checkUserChange(
         detail: `user ${actor.id} (${actor.role}) on user ${target.id} (${target.role})`,
       },
     );
-  if ((change.kind === 'disable' || change.kind === 'remove') && target.id === actor.id)
+  if (
+    (change.kind === 'disable' || change.kind === 'remove' || change.kind === 'second-factor') &&
+    target.id === actor.id
+  )
     throw new AppError(
       'SELF_LOCKOUT',
       'You cannot disable or remove your own account. Ask another owner or administrator.',

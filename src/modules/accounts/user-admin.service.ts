@@ -122,6 +122,19 @@ export async function setUserDisabled(
   });
 }
 
+/**
+ * Turns off someone's second factor (a lost phone, or an app someone else set up in their open browser): they
+ * sign in with their password alone until they set up a new one. Their sessions end, as after any change to how
+ * they sign in.
+ */
+export async function resetSecondFactor(deps: SignInLinkDeps, input: { actor: User; userId: number }): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    await guarded(deps, input.actor, input.userId, { kind: 'second-factor' }, trx);
+    await updateUser(trx, input.userId, { totp_secret: null, totp_enabled_at: null, totp_last_step: null });
+    await deleteUserSessions(trx, input.userId);
+  });
+}
+
 /** Removes an account for good; its sessions go with it, and its posts and comments stay, without it. */
 export async function removeUser(deps: SignInLinkDeps, input: { actor: User; userId: number }): Promise<User> {
   return inTransaction(deps.db, async (trx) => {

@@ -7,6 +7,7 @@ import {
   listBylines,
   listUsers,
   removeUser,
+  resetSecondFactor,
   setUserDisabled,
 } from '../../modules/accounts/user-admin.service.ts';
 import { type AppError, isAppError } from '../../modules/shared/errors.ts';
@@ -156,6 +157,12 @@ export function registerUserAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         ),
       );
     }
+
+    scope.post('/admin/users/:id/second-factor/reset', async (req, reply) =>
+      change(req, reply, 'second-factor', () =>
+        resetSecondFactor(deps(), { actor: viewerOf(req).user, userId: idParam(req) }),
+      ),
+    );
 
     scope.post('/admin/users/:id/byline', async (req, reply) => {
       const raw = formOf(req).get('author') ?? '';

@@ -23,6 +23,7 @@ const USER_NOTICES: Record<string, string> = {
   disabled: 'The account is disabled and signed out everywhere.',
   enabled: 'The account is enabled again.',
   byline: 'The byline is saved.',
+  'second-factor': 'The second factor is off: they sign in with their password and can set up a new one.',
   removed: 'The account is removed.',
 };
 export const userNoticeText = (key: string | undefined) =>
@@ -270,6 +271,21 @@ export function UserView(props: {
                   {target.disabledAt ? 'Enable the account' : 'Disable the account'}
                 </button>
               </form>
+              {target.totpEnabled ? (
+                <>
+                  <h2 id="second-factor">Second factor</h2>
+                  <form method="post" action={`${base}/second-factor/reset`}>
+                    <Csrf csrf={viewer.csrf} />
+                    <p class="field__hint" id="user-totp-hint">
+                      For a lost phone, or an app they did not set up: turns the second factor off and signs them out
+                      everywhere. They sign in with their password and can set up a new one.
+                    </p>
+                    <button type="submit" class="secondary" aria-describedby="user-totp-hint">
+                      Turn off their second factor
+                    </button>
+                  </form>
+                </>
+              ) : null}
               <h2 id="remove">Remove</h2>
               <form class="admin-form" method="post" action={`${base}/remove`}>
                 <Csrf csrf={viewer.csrf} />
