@@ -1,106 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
-import type { UserRole } from '../../src/storage/schema.ts';
-import { startTestSite, TEST_BASE_URL, TestClock, type TestSite } from '../support/site.ts';
+import { startTestSite, TestClock, type TestSite } from '../support/site.ts';
+import { type Person, staffClient } from '../support/staff-client.ts';
 
-const PASSWORD = 'correct horse battery staple';
-const FORM = 'application/x-www-form-urlencoded';
 // 10:00 in London (summer time): the demo site's time zone is Europe/London.
 const NOW = '2025-09-01T09:00:00.000Z';
 
 let t: TestSite;
-let nextIp = 1;
 const db = () => t.site.content.db;
-
-interface Person {
-  id: number;
-  cookie: string;
-  csrf: string;
-}
 const people = {} as Record<'editor' | 'author' | 'otherAuthor' | 'contributor' | 'moderator', Person>;
-
-async function person(role: UserRole, name: string, authorSlug?: string): Promise<Person> {
-  const deps = { db: db(), clock: t.clock };
-  const user = await createUser(deps, { email: `${name.toLowerCase()}@example.org`, name, role });
-  await setPassword(deps, { userId: user.id, password: PASSWORD });
-  if (authorSlug) {
-    const a = await db().selectFrom('authors').select('id').where('slug', '=', authorSlug).executeTakeFirstOrThrow();
-    await db().updateTable('users').set({ author_id: a.id }).where('id', '=', user.id).execute();
-  }
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    remoteAddress: `192.0.2.${nextIp++}`,
-    headers: { 'content-type': FORM, origin: TEST_BASE_URL },
-    payload: new URLSearchParams({ email: user.email, password: PASSWORD, next: '/admin/posts' }).toString(),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  const raw = res.headers['set-cookie'];
-  const cookie = (Array.isArray(raw) ? raw : [String(raw)]).find((c) => c.startsWith('annalist_session='));
-  assert.ok(cookie);
-  const p: Person = { id: user.id, cookie: cookie.split(';')[0]!, csrf: '' };
-  const page = await get(role === 'moderator' ? '/admin/moderation' : '/admin/posts', p);
-  assert.equal(page.statusCode, 200, page.body);
-  p.csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
-  return p;
-}
-
-const get = (url: string, who?: Person) =>
-  t.app.inject({ method: 'GET', url, headers: who ? { cookie: who.cookie } : {} });
-
-function send(url: string, who: Person, fields: Record<string, string | string[]>) {
-  const form = new URLSearchParams({ csrf: who.csrf });
-  for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) form.append(k, item);
-  return t.app.inject({
-    method: 'POST',
-    url,
-    headers: { 'content-type': FORM, cookie: who.cookie, origin: TEST_BASE_URL },
-    payload: form.toString(),
-  });
-}
-
-/** The editor's form as the page renders it, as fields to send back (like a browser would). */
-async function formOf(url: string, who: Person): Promise<Record<string, string | string[]>> {
-  const res = await get(url, who);
-  assert.equal(res.statusCode, 200, res.body);
-  const html = res.body;
-  const out: Record<string, string | string[]> = {};
-  const add = (k: string, v: string) => {
-    const prev = out[k];
-    if (prev === undefined) out[k] = v;
-    else out[k] = Array.isArray(prev) ? [...prev, v] : [prev, v];
-  };
-  const unescapeHtml = (s: string) =>
-    s
-      .replace(/&quot;/g, '"')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&#39;/g, "'")
-      .replace(/&amp;/g, '&');
-  const form = html.slice(
-    html.indexOf('<form class="editor"'),
-    html.indexOf('</form>', html.indexOf('<form class="editor"')),
-  );
-  for (const m of form.matchAll(/<input([^>]*)>/g)) {
-    const attrs = m[1]!;
-    const name = /name="([^"]+)"/.exec(attrs)?.[1];
-    if (!name || name === 'csrf') continue;
-    const value = unescapeHtml(/value="([^"]*)"/.exec(attrs)?.[1] ?? '');
-    if (/type="(checkbox|radio)"/.test(attrs) && !/\bchecked\b/.test(attrs)) continue;
-    add(name, value);
-  }
-  for (const m of form.matchAll(/<textarea([^>]*)>([\s\S]*?)<\/textarea>/g)) {
-    const name = /name="([^"]+)"/.exec(m[1]!)?.[1];
-    if (name) add(name, unescapeHtml(m[2]!));
-  }
-  for (const m of form.matchAll(/<select([^>]*)>([\s\S]*?)<\/select>/g)) {
-    const name = /name="([^"]+)"/.exec(m[1]!)?.[1];
-    const selected = /<option[^>]*value="([^"]*)"[^>]*selected/.exec(m[2]!)?.[1] ?? '';
-    if (name) add(name, unescapeHtml(selected));
-  }
-  return out;
-}
+const { person, get, send, formOf } = staffClient(() => t);
 
 const idFrom = (location: unknown) => Number(/\/admin\/posts\/(\d+)/.exec(String(location))![1]);
 
