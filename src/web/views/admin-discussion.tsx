@@ -1,4 +1,3 @@
-import type { ComponentChildren } from 'preact';
 import {
   DISCUSSION_NUMBER_LIMITS,
   type DiscussionArticle,
@@ -7,6 +6,7 @@ import {
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { type AdminViewer, Notice } from './admin-layout.tsx';
+import { FormField as Field } from './admin-site.tsx';
 import { formatDate, postUrl } from './format.ts';
 
 // The discussion settings page: the site-wide rules for comments, and each article's comment switch.
@@ -109,31 +109,6 @@ const GROUPS: { legend: string; fields: { key: NumericSetting; label: string; hi
 ];
 
 const fieldId = (key: string) => `discussion-${key}`;
-
-/** A labelled field with its hint and, after a failed save, its error, tied together for screen readers. */
-function Field(props: {
-  id: string;
-  label: string;
-  hint: string;
-  error: string | undefined;
-  children: (describedBy: string, invalid: boolean) => ComponentChildren;
-}) {
-  const describedBy = [`${props.id}-hint`, props.error ? `${props.id}-error` : ''].filter(Boolean).join(' ');
-  return (
-    <div class={props.error ? 'field field--error' : 'field'}>
-      <label for={props.id}>{props.label}</label>
-      <p class="field__hint" id={`${props.id}-hint`}>
-        {props.hint}
-      </p>
-      {props.error ? (
-        <p class="field__error" id={`${props.id}-error`}>
-          {props.error}
-        </p>
-      ) : null}
-      {props.children(describedBy, Boolean(props.error))}
-    </div>
-  );
-}
 
 function SettingsForm(props: { values: DiscussionFormValues; errors: Record<string, string>; csrf: string }) {
   const { values, errors } = props;

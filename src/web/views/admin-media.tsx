@@ -1,9 +1,9 @@
-import type { ComponentChildren } from 'preact';
 import type { Media } from '../../modules/media/media.types.ts';
 import { MEDIA_LIMITS } from '../../modules/media/media.types.ts';
 import { figureSnippet } from '../../modules/media/media-snippet.ts';
 import type { Paged } from '../../modules/shared/paging.ts';
 import { type AdminViewer, Alert, Notice } from './admin-layout.tsx';
+import { FormField as Field } from './admin-site.tsx';
 
 // The media library: the upload form, the grid of uploaded images with the Markdown to paste for each, and
 // the page where an image's alt text, caption and credit are changed (or the image deleted).
@@ -58,31 +58,6 @@ function ErrorSummary(props: { errors: Record<string, string>; prefix: string; i
   );
 }
 
-/** A labelled field with its hint and, after a refused form, its error, tied together for screen readers. */
-function Field(props: {
-  id: string;
-  label: string;
-  hint: string;
-  error: string | undefined;
-  children: (describedBy: string, invalid: 'true' | undefined) => ComponentChildren;
-}) {
-  const describedBy = [`${props.id}-hint`, props.error ? `${props.id}-error` : ''].filter(Boolean).join(' ');
-  return (
-    <div class={props.error ? 'field field--error' : 'field'}>
-      <label for={props.id}>{props.label}</label>
-      <p class="field__hint" id={`${props.id}-hint`}>
-        {props.hint}
-      </p>
-      {props.error ? (
-        <p class="field__error" id={`${props.id}-error`}>
-          {props.error}
-        </p>
-      ) : null}
-      {props.children(describedBy, props.error ? 'true' : undefined)}
-    </div>
-  );
-}
-
 /** Alt text, the decorative box, caption and credit: the same in the upload form and the edit form. */
 function TextFields(props: { prefix: string; values: MediaFormValues; errors: Record<string, string> }) {
   const { prefix, values, errors } = props;
@@ -105,7 +80,7 @@ function TextFields(props: { prefix: string; values: MediaFormValues; errors: Re
               maxLength={MEDIA_LIMITS.altLength}
               value={values.decorative ? '' : values.alt}
               aria-describedby={describedBy}
-              aria-invalid={invalid}
+              aria-invalid={invalid ? 'true' : undefined}
             />
           )}
         </Field>
@@ -139,7 +114,7 @@ function TextFields(props: { prefix: string; values: MediaFormValues; errors: Re
             maxLength={MEDIA_LIMITS.captionLength}
             value={values.caption}
             aria-describedby={describedBy}
-            aria-invalid={invalid}
+            aria-invalid={invalid ? 'true' : undefined}
           />
         )}
       </Field>
@@ -157,7 +132,7 @@ function TextFields(props: { prefix: string; values: MediaFormValues; errors: Re
             maxLength={MEDIA_LIMITS.creditLength}
             value={values.credit}
             aria-describedby={describedBy}
-            aria-invalid={invalid}
+            aria-invalid={invalid ? 'true' : undefined}
           />
         )}
       </Field>
@@ -191,7 +166,7 @@ function UploadForm(props: { csrf: string; values: MediaFormValues; errors: Reco
             name="file"
             accept="image/jpeg,image/png,image/webp,image/gif,image/avif"
             aria-describedby={describedBy}
-            aria-invalid={invalid}
+            aria-invalid={invalid ? 'true' : undefined}
           />
         )}
       </Field>
