@@ -295,6 +295,73 @@ export interface TaxonomyHistoryTable {
   changed_at: string;
 }
 
+export type SourceKind = 'book' | 'article' | 'chapter' | 'archive' | 'webpage' | 'other';
+
+/** One item of the site's sources library; `csl_json` is the CSL-JSON item (its id is `key`). */
+export interface SourceTable {
+  id: Generated<number>;
+  key: string;
+  kind: SourceKind;
+  title: string;
+  csl_json: string;
+  /** An editor's private note about the source. */
+  note: ColumnType<string, string | undefined, string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The citation keys a post's body cites (kept by the post writer). */
+export interface PostCitationTable {
+  post_id: number;
+  source_key: string;
+}
+
+export type CorrectionKind = 'correction' | 'update';
+
+/** One entry of an article's public "Corrections and updates" log. */
+export interface PostCorrectionTable {
+  id: Generated<number>;
+  post_id: number;
+  kind: ColumnType<CorrectionKind, CorrectionKind | undefined, CorrectionKind>;
+  summary: string;
+  reason: ColumnType<string, string | undefined, string>;
+  source_text: ColumnType<string, string | undefined, string>;
+  credit_name: string | null;
+  revision_number: number | null;
+  suggestion_id: number | null;
+  user_id: number | null;
+  created_at: string;
+}
+
+export type SuggestionStatus = 'held' | 'spam' | 'open' | 'needs_info' | 'accepted' | 'rejected' | 'trash';
+
+/** A reader's suggested correction, anchored to a quoted passage of the article (W3C selectors). */
+export interface CorrectionSuggestionTable {
+  id: Generated<number>;
+  post_id: number;
+  revision_number: number | null;
+  /** JSON array: a TextQuoteSelector {exact, prefix, suffix} and a TextPositionSelector {start, end}. */
+  selector_json: string;
+  quote: string;
+  problem: string;
+  proposed: ColumnType<string, string | undefined, string>;
+  source_text: ColumnType<string, string | undefined, string>;
+  author_name: string;
+  author_email: string;
+  user_id: number | null;
+  credit_ok: ColumnType<number, number | undefined, number>;
+  status: SuggestionStatus;
+  reasons_json: ColumnType<string, string | undefined, string>;
+  decision_note: ColumnType<string, string | undefined, string>;
+  decided_by: number | null;
+  decided_at: string | null;
+  comment_id: number | null;
+  correction_id: number | null;
+  ip: ColumnType<string, string | undefined, string>;
+  user_agent: ColumnType<string, string | undefined, string>;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
   settings: SettingTable;
   authors: AuthorTable;
@@ -321,6 +388,10 @@ export interface DatabaseSchema {
   media_files: MediaFileTable;
   menu_items: MenuItemTable;
   taxonomy_history: TaxonomyHistoryTable;
+  sources: SourceTable;
+  post_citations: PostCitationTable;
+  post_corrections: PostCorrectionTable;
+  correction_suggestions: CorrectionSuggestionTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

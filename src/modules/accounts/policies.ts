@@ -22,6 +22,10 @@ export const CAPABILITIES = [
   'manage_site',
   /** Add people, change roles (never above one's own), disable accounts. */
   'manage_users',
+  /** Add, edit and import sources in the site's sources library (the citations writers cite). */
+  'manage_sources',
+  /** Judge readers' correction suggestions: accept (and edit the article), reject, ask for more. */
+  'review_corrections',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -42,8 +46,10 @@ const GRANTS: Record<UserRole, readonly Capability[]> = {
     'edit_others_posts',
     'upload_media',
     'manage_taxonomy',
+    'manage_sources',
+    'review_corrections',
   ],
-  author: ['write_posts', 'publish_posts', 'upload_media'],
+  author: ['write_posts', 'publish_posts', 'upload_media', 'manage_sources'],
   contributor: ['write_posts'],
   moderator: ['moderate_comments'],
 };

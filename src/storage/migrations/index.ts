@@ -4,6 +4,7 @@ import { initialMigration } from './001-initial.ts';
 import { discussionMigration } from './002-discussion.ts';
 import { writingMigration } from './003-writing.ts';
 import { threadCountMigration } from './004-thread-count.ts';
+import { evidenceMigration } from './005-evidence.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -17,12 +18,13 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '002-discussion': discussionMigration(caps),
         '003-writing': writingMigration(caps),
         '004-thread-count': threadCountMigration(),
+        '005-evidence': evidenceMigration(caps),
       };
     },
   };
 }
 
-export const MIGRATION_NAMES = ['001-initial', '002-discussion', '003-writing', '004-thread-count'];
+export const MIGRATION_NAMES = ['001-initial', '002-discussion', '003-writing', '004-thread-count', '005-evidence'];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now
 export type AnyDb = Kysely<any>;

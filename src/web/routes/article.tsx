@@ -102,7 +102,7 @@ async function sendArticle(
       head: { ...articleHead(article, site, deps.baseUrl), scripts: discussion?.open ? [COMMENTS_SCRIPT_URL] : [] },
       body: (
         <>
-          <ArticleView article={article} site={site} />
+          <ArticleView article={article} site={site} baseUrl={deps.baseUrl} corrections={[]} />
           {discussion ? (
             <CommentsSection
               slug={article.slug}

@@ -34,7 +34,9 @@ export type AdminSection =
   | 'moderation'
   | 'bans'
   | 'discussion'
-  | 'words';
+  | 'words'
+  | 'sources'
+  | 'corrections';
 
 /** The navigation, in order; a link shows only to people who hold its capability (none: everyone signed in). */
 export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: string; capability?: Capability }[] = [
@@ -42,6 +44,8 @@ export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: s
   { section: 'posts', href: '/admin/posts', label: 'Posts', capability: 'write_posts' },
   { section: 'words', href: '/admin/words', label: 'Word list', capability: 'edit_others_posts' },
   { section: 'media', href: '/admin/media', label: 'Media', capability: 'upload_media' },
+  { section: 'sources', href: '/admin/sources', label: 'Sources', capability: 'manage_sources' },
+  { section: 'corrections', href: '/admin/corrections', label: 'Corrections', capability: 'review_corrections' },
   { section: 'moderation', href: '/admin/moderation', label: 'Comments', capability: 'moderate_comments' },
   { section: 'bans', href: '/admin/bans', label: 'Bans', capability: 'moderate_comments' },
   { section: 'discussion', href: '/admin/discussion', label: 'Discussion settings', capability: 'manage_discussion' },

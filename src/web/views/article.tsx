@@ -1,9 +1,13 @@
 import type { Article } from '../../modules/content/content.types.ts';
+import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
 import type { TocEntry } from '../../modules/markdown/render-markdown.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
+import { CiteThisArticle } from './cite-article.tsx';
+import { CorrectionsLog } from './corrections-log.tsx';
 import { categoryUrl, postUrl, safeHref, tagUrl } from './format.ts';
 import type { Head } from './layout.tsx';
 import { Byline } from './lists.tsx';
+import { SuggestCorrectionLink } from './suggest-correction.tsx';
 
 export function Breadcrumb(props: { trail: { name: string; href: string }[]; current: string }) {
   return (
@@ -56,7 +60,13 @@ export function Toc(props: { toc: TocEntry[] }) {
   );
 }
 
-export function ArticleView(props: { article: Article; site: SiteSettings }) {
+export function ArticleView(props: {
+  article: Article;
+  site: SiteSettings;
+  baseUrl: string;
+  /** The article's public corrections log, newest first. */
+  corrections: CorrectionLogEntry[];
+}) {
   const { article: a, site } = props;
   const isPost = a.type === 'post';
   return (
@@ -83,6 +93,7 @@ export function ArticleView(props: { article: Article; site: SiteSettings }) {
         ) : null}
         {a.toc.filter((t) => t.depth === 2).length >= 3 ? <Toc toc={a.toc} /> : null}
         <div class="prose" dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
+        {isPost ? <CorrectionsLog entries={props.corrections} slug={a.slug} site={site} /> : null}
         {isPost && a.tags.length > 0 ? (
           <footer class="article__footer">
             <h2 class="visually-hidden">Tags</h2>
@@ -96,6 +107,12 @@ export function ArticleView(props: { article: Article; site: SiteSettings }) {
               ))}
             </ul>
           </footer>
+        ) : null}
+        {isPost ? (
+          <div class="article__tools">
+            <SuggestCorrectionLink article={a} />
+            <CiteThisArticle article={a} site={site} baseUrl={props.baseUrl} />
+          </div>
         ) : null}
       </article>
       {isPost && (a.previous || a.next) && a.category ? (
