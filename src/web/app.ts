@@ -13,6 +13,7 @@ import { registerAdminRoutes } from './routes/admin.tsx';
 import { registerApiRoutes } from './routes/api.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
 import { registerCommentRoutes } from './routes/comments.tsx';
+import { registerCorrectionRoutes } from './routes/corrections.tsx';
 import { registerFeedRoutes } from './routes/feeds.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerNotificationRoutes } from './routes/notifications.tsx';
@@ -183,6 +184,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
   registerNotificationRoutes(app, ctx);
   registerCommentRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerCorrectionRoutes(app, ctx);
   registerReadingRoutes(app, ctx);
   return app;
 }

@@ -44,6 +44,7 @@ function bundle(entry: string): { name: string; asset: Asset } {
 const css = load('site.css', 'text/css; charset=utf-8');
 const commentsJs = bundle('comments.ts');
 const editorJs = bundle('editor.ts');
+const correctionsJs = bundle('corrections.ts');
 const icon = load('favicon.svg', 'image/svg+xml');
 const adminCss = load('admin.css', 'text/css; charset=utf-8');
 
@@ -54,9 +55,12 @@ export const ADMIN_STYLESHEET_URL = `/assets/${adminCss.name}`;
 export const COMMENTS_SCRIPT_URL = `/assets/${commentsJs.name}`;
 /** The post editor's island: live preview, autosave, distraction-free mode. */
 export const EDITOR_SCRIPT_URL = `/assets/${editorJs.name}`;
+/** The article's "Suggest a correction" island: a button beside selected text. */
+export const CORRECTIONS_SCRIPT_URL = `/assets/${correctionsJs.name}`;
 export const ASSETS = new Map<string, Asset>([
   [commentsJs.name, commentsJs.asset],
   [editorJs.name, editorJs.asset],
+  [correctionsJs.name, correctionsJs.asset],
   [css.name, css.asset],
   [icon.name, icon.asset],
   [adminCss.name, adminCss.asset],

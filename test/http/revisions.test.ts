@@ -128,20 +128,24 @@ describe('revisions', () => {
     assert.equal(stale.statusCode, 409, 'a restore from a stale page is refused');
   });
 
-  test('retention keeps the newest N revisions plus every publish revision', async () => {
+  test('retention keeps the newest N revisions plus every version readers saw', async () => {
     const id = await newPost(people.editor, 'pruned-revisions', 'Draft zero.');
+    await save(people.editor, id, { body: 'Draft one.' });
     await save(people.editor, id, { body: 'Published text.' }, 'publish');
     await db().insertInto('settings').values({ key: 'revisionsKept', value: '3' }).execute();
     try {
-      for (let i = 1; i <= 5; i++) await save(people.editor, id, { body: `Edit number ${i}.` });
+      // Updates of the published article: each is a version readers read (and may open again later).
+      for (let i = 1; i <= 4; i++) await save(people.editor, id, { body: `Edit number ${i}.` });
     } finally {
       await db().deleteFrom('settings').where('key', '=', 'revisionsKept').execute();
     }
     const rows = await revisions(id);
+    // The two drafts before publication went; the published version and every update stayed.
     assert.deepEqual(
       rows.map((r) => [r.number, r.kind]),
       [
-        [2, 'publish'],
+        [3, 'publish'],
+        [4, 'save'],
         [5, 'save'],
         [6, 'save'],
         [7, 'save'],

@@ -96,6 +96,7 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/posts/:id/revisions': WRITERS,
   'GET /admin/posts/:id/revisions/compare': { who: WRITERS, url: '/admin/posts/999999/revisions/compare?from=1&to=2' },
   'POST /admin/posts/:id/revisions/:number/restore': WRITERS,
+  'GET /admin/posts/:id/edit': WRITERS,
   // Site (routes/admin-site.tsx): the dashboard for everyone; settings, widgets, menus: manage_site
   'GET /admin/dashboard': EVERYONE,
   'GET /admin/settings': ADMINS,
@@ -123,6 +124,24 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/media/:id': UPLOADERS,
   'POST /admin/media/:id': UPLOADERS,
   'POST /admin/media/:id/delete': UPLOADERS,
+  // Correction suggestions (routes/admin-corrections.tsx): review_corrections, or moderate_comments for held ones
+  'GET /admin/corrections': MODERATORS,
+  'GET /admin/corrections/:id': MODERATORS,
+  'POST /admin/corrections/:id/reject': EDITORS,
+  'POST /admin/corrections/:id/ask': EDITORS,
+  'POST /admin/corrections/:id/moderate': MODERATORS,
+  'GET /admin/corrections/from-comment': MODERATORS,
+  'GET /admin/corrections/from-comment/:id': MODERATORS,
+  'POST /admin/corrections/from-comment/:id': MODERATORS,
+  // Sources library (routes/admin-sources.tsx): manage_sources
+  'GET /admin/sources': UPLOADERS,
+  'POST /admin/sources': UPLOADERS,
+  'GET /admin/sources/new': UPLOADERS,
+  'GET /admin/sources/import': UPLOADERS,
+  'POST /admin/sources/import': UPLOADERS,
+  'GET /admin/sources/edit/:key': { who: UPLOADERS, url: '/admin/sources/edit/no-such-key' },
+  'POST /admin/sources/edit/:key': { who: UPLOADERS, url: '/admin/sources/edit/no-such-key' },
+  'POST /admin/sources/edit/:key/delete': { who: UPLOADERS, url: '/admin/sources/edit/no-such-key/delete' },
 };
 
 const PARAM_SAMPLES: Record<string, string> = { id: '999999', number: '1', action: 'approve' };

@@ -83,6 +83,7 @@ const RESERVED_SLUGS = new Set([
   'author',
   'category',
   'comments',
+  'corrections',
   'favicon.ico',
   'feed',
   'media',

@@ -3,10 +3,11 @@ import { inTransaction } from '../../storage/transaction.ts';
 import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
 import { schedulePublish, unschedulePublish } from '../jobs/publish-post.job.ts';
-import { renderMarkdown, type TocEntry } from '../markdown/render-markdown.ts';
+import type { TocEntry } from '../markdown/render-markdown.ts';
 import { AppError } from '../shared/errors.ts';
 import { slugify } from '../shared/slug.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
+import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
 import type { ContentDeps } from './content.deps.ts';
 import {
   checkPostForm,
@@ -25,7 +26,7 @@ import {
   listPostsForAdmin,
 } from './post.repository.ts';
 import { canEditPost, canPublishPost, isOwnPost, type WorkflowState, workflowState } from './post-policies.ts';
-import { editConflict, type PostInput, prerender, writePost } from './post-writer.service.ts';
+import { editConflict, type PostInput, prerenderCited, writePost } from './post-writer.service.ts';
 import { deleteAutosave, findAutosave, findRevisionByForm, replaceAutosave } from './revision.repository.ts';
 import {
   authorsOfPosts,
@@ -216,6 +217,11 @@ export interface SaveFromEditorInput {
   version?: number;
   /** The rendered form's one-time id. */
   formId: string;
+  /**
+   * Runs inside the save's transaction once the post is written (e.g. recording a correction note in the public
+   * log); throwing undoes the whole save. Not run for a form that was already applied.
+   */
+  withinSave?: (tx: ContentDeps, saved: { id: number; revision: number; published: boolean }) => Promise<void>;
 }
 
 /**
@@ -238,7 +244,8 @@ export async function saveFromEditor(
   // The body is rendered before the transaction (writePost uses it when the checked body is the same text).
   // (Only a form that passes its checks: a refused body, e.g. one built to slow the parser, is never rendered.)
   const precheck = checkPostForm(input.values, timeZone);
-  const rendered = Object.keys(precheck.fields).length === 0 ? prerender(precheck.input.bodyMarkdown) : undefined;
+  const rendered =
+    Object.keys(precheck.fields).length === 0 ? await prerenderCited(deps.db, precheck.input.bodyMarkdown) : undefined;
   const result = await inTransaction(deps.db, async (trx) => {
     const tx = { ...deps, db: trx };
     const since = new Date(now.getTime() - FORM_ID_DAYS * 86_400_000).toISOString();
@@ -345,6 +352,7 @@ export async function saveFromEditor(
     if (post.status === 'scheduled' && post.publishedAt) await schedulePublish(trx, saved.id, post.publishedAt);
     else if (before?.status === 'scheduled') await unschedulePublish(trx, saved.id);
     await deleteAutosave(trx, saved.id, user.id);
+    await input.withinSave?.(tx, { id: saved.id, revision: saved.revision, published: post.status === 'published' });
     return { id: saved.id, notice, replayed: false };
   });
   if (!result.replayed) deps.noteWrite();
@@ -480,13 +488,19 @@ export async function discardAutosave(deps: ContentDeps, input: { user: User; po
   await deleteAutosave(deps.db, input.postId, input.user.id);
 }
 
-/** The body rendered by the public page's pipeline (footnotes, figures, tables, heading ids) and its contents. */
-export function previewBody(markdown: string): { html: string; toc: TocEntry[]; wordCount: number } {
+/**
+ * The body rendered by the public page's pipeline (footnotes, figures, tables, heading ids, citations) and its
+ * contents. A cite of a key with no source is marked so the writer sees it.
+ */
+export async function previewBody(
+  deps: { db: ContentDeps['db'] },
+  markdown: string,
+): Promise<{ html: string; toc: TocEntry[]; wordCount: number }> {
   if (markdown.length > POST_FIELD_LIMITS.body)
     throw new AppError('POST_INVALID', 'The body is too long to preview.', {
       fields: { body: 'The body is too long.' },
     });
-  const r = renderMarkdown(markdown);
+  const r = await renderCitedMarkdown(deps.db, markdown, { flagUnknown: true });
   return { html: r.html, toc: r.toc, wordCount: r.wordCount };
 }
 

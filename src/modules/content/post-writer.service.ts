@@ -3,6 +3,8 @@ import { inTransaction } from '../../storage/transaction.ts';
 import { RENDER_VERSION, renderMarkdown } from '../markdown/render-markdown.ts';
 import { AppError } from '../shared/errors.ts';
 import { slugify } from '../shared/slug.ts';
+import { citedKeys, renderCitedMarkdown } from '../sources/cited-markdown.ts';
+import { setPostCitations } from '../sources/source.repository.ts';
 import type { ContentDeps } from './content.deps.ts';
 import {
   bumpPostVersion,
@@ -73,10 +75,16 @@ export interface Prerendered {
   result: ReturnType<typeof renderMarkdown>;
 }
 
-/** Renders a body ahead of writePost, outside any transaction. */
+/** Renders a body ahead of writePost, outside any transaction. Cites stay literal: prefer prerenderCited. */
 export const prerender = (bodyMarkdown: string): Prerendered => ({
   source: bodyMarkdown,
   result: renderMarkdown(bodyMarkdown),
+});
+
+/** prerender with the body's `:cite` notes and bibliography (loads the cited sources and the site's style). */
+export const prerenderCited = async (db: ContentDeps['db'], bodyMarkdown: string): Promise<Prerendered> => ({
+  source: bodyMarkdown,
+  result: await renderCitedMarkdown(db, bodyMarkdown),
 });
 
 export interface SavedPost {
@@ -129,7 +137,7 @@ export function revisionMetaOf(input: PostInput, publishedAt: string | null, com
  * (refusing a save that started from an older one) and updates the search index.
  */
 export async function savePost(deps: ContentDeps, input: PostInput, opts: SaveOptions = {}): Promise<SavedPost> {
-  const rendered = opts.rendered ?? prerender(input.bodyMarkdown);
+  const rendered = opts.rendered ?? (await prerenderCited(deps.db, input.bodyMarkdown));
   const saved = await inTransaction(deps.db, (trx) => writePost({ ...deps, db: trx }, input, { ...opts, rendered }));
   deps.noteWrite();
   return saved;
@@ -143,7 +151,9 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
   const trx = deps.db;
   const now = deps.clock.now().toISOString();
   const rendered =
-    opts.rendered?.source === input.bodyMarkdown ? opts.rendered.result : renderMarkdown(input.bodyMarkdown);
+    opts.rendered?.source === input.bodyMarkdown
+      ? opts.rendered.result
+      : await renderCitedMarkdown(trx, input.bodyMarkdown);
   const category = input.categoryPath ? await findCategoryByPath(trx, input.categoryPath) : undefined;
   if (input.categoryPath && !category)
     throw new AppError('CATEGORY_NOT_FOUND', 'There is no such category.', { detail: input.categoryPath });
@@ -214,6 +224,7 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
     if (!authorIds.includes(a.id)) authorIds.push(a.id);
   }
   await setPostAuthors(trx, postId, authorIds);
+  await setPostCitations(trx, postId, citedKeys(input.bodyMarkdown));
   if (input.status === 'draft') await deps.search.remove(postId, trx);
   else
     await deps.search.upsert(

@@ -1,7 +1,8 @@
 import type { PostRow } from '../../storage/schema.ts';
-import { RENDER_VERSION, renderMarkdown, type TocEntry } from '../markdown/render-markdown.ts';
+import { RENDER_VERSION, type TocEntry } from '../markdown/render-markdown.ts';
 import { AppError } from '../shared/errors.ts';
 import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
+import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
 import {
   type CategoryTree,
   categoryAndDescendants,
@@ -167,7 +168,7 @@ export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }):
       ? findAdjacentPosts(deps.db, row, now)
       : Promise.resolve({} as Awaited<ReturnType<typeof findAdjacentPosts>>),
   ]);
-  const { html, toc } = renderedBody(row);
+  const { html, toc } = await renderedBody(deps, row);
   return {
     kind: 'article',
     article: {
@@ -183,14 +184,17 @@ export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }):
   };
 }
 
-/** The stored render when it came from this renderer; a fresh one otherwise (after an upgrade). */
-function renderedBody(row: Pick<PostRow, 'body_md' | 'body_html' | 'toc_json' | 'render_version'>): {
-  html: string;
-  toc: TocEntry[];
-} {
+/**
+ * The stored render when it came from this renderer; a fresh one otherwise: after an upgrade, or when a source
+ * the post cites (or the citation style) changed, which sets render_version to 0.
+ */
+async function renderedBody(
+  deps: ReadDeps,
+  row: Pick<PostRow, 'body_md' | 'body_html' | 'toc_json' | 'render_version'>,
+): Promise<{ html: string; toc: TocEntry[] }> {
   if (row.render_version === RENDER_VERSION)
     return { html: row.body_html, toc: JSON.parse(row.toc_json) as TocEntry[] };
-  const r = renderMarkdown(row.body_md);
+  const r = await renderCitedMarkdown(deps.db, row.body_md);
   return { html: r.html, toc: r.toc };
 }
 
@@ -229,10 +233,12 @@ export async function listLatestArticles(
   ]);
   return {
     title,
-    items: summaries.map((s) => {
-      const body = bodies.get(s.id);
-      return { ...s, bodyHtml: body ? renderedBody(body).html : '' };
-    }),
+    items: await Promise.all(
+      summaries.map(async (s) => {
+        const body = bodies.get(s.id);
+        return { ...s, bodyHtml: body ? (await renderedBody(deps, body)).html : '' };
+      }),
+    ),
   };
 }
 

@@ -114,7 +114,8 @@ export async function deleteAutosave(db: Db, postId: number, userId: number): Pr
 }
 
 /**
- * Keeps the newest `keep` numbered revisions of a post and every 'publish' revision; deletes the other
+ * Keeps the newest `keep` numbered revisions of a post, every 'publish' revision and every version readers saw
+ * (status 'published': readers may open any of them, and the corrections log links to them); deletes the other
  * numbered ones. Autosaves are not touched. Returns how many were deleted.
  */
 export async function pruneRevisions(db: Db, postId: number, keep: number): Promise<number> {
@@ -134,6 +135,7 @@ export async function pruneRevisions(db: Db, postId: number, keep: number): Prom
     .where('number', '>', 0)
     .where('number', '<', cut.number)
     .where('kind', '!=', 'publish')
+    .where('status', '!=', 'published')
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -15,3 +15,8 @@ export interface CorrectionLogEntry {
   revisionNumber: number | null;
   createdAt: string;
 }
+
+/** A log entry on the site-wide /corrections/ page and feed: with the article it belongs to. */
+export interface SiteCorrectionEntry extends CorrectionLogEntry {
+  post: { id: number; slug: string; title: string };
+}

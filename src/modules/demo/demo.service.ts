@@ -9,6 +9,7 @@ import { type PostInput, savePost } from '../content/post-writer.service.ts';
 import { insertAuthor, insertCategory } from '../content/taxonomy.repository.ts';
 import { saveSiteSettings } from '../site/settings.service.ts';
 import { setWidgets } from '../site/widgets.service.ts';
+import { EVIDENCE_SLUG, firstVersion, seedCorrections, seedSources } from './demo-evidence.ts';
 import { parseFrontMatter } from './front-matter.ts';
 
 const CONTENT_DIR = new URL('./content/', import.meta.url);
@@ -52,9 +53,14 @@ interface DemoComment {
 }
 
 /** The demo discussion: comments written for Annalist, stored as readers' comments would be (threads, quotes, @names). */
-async function seedDiscussion(deps: ContentDeps, slug: string, file: string): Promise<void> {
+async function seedDiscussion(
+  deps: ContentDeps,
+  slug: string,
+  file: string,
+): Promise<Map<string, { id: number; createdAt: string }>> {
+  const byKey = new Map<string, { id: number; createdAt: string }>();
   const post = await findPostBySlug(deps.db, slug);
-  if (!post?.published_at) return;
+  if (!post?.published_at) return byKey;
   const comments = JSON.parse(readFileSync(new URL(file, CONTENT_DIR), 'utf8')) as DemoComment[];
   const ids = new Map<string, { id: number; thread: number; depth: number; name: string }>();
   const start = new Date(post.published_at).getTime();
@@ -106,8 +112,10 @@ async function seedDiscussion(deps: ContentDeps, slug: string, file: string): Pr
     const thread = parent?.thread ?? row.id;
     if (!parent) await deps.db.updateTable('comments').set({ thread_id: row.id }).where('id', '=', row.id).execute();
     ids.set(c.key, { id: row.id, thread, depth: parent ? parent.depth + 1 : 0, name: c.author });
+    byKey.set(c.key, { id: row.id, createdAt: at });
   }
   await recountPostComments(deps.db, post.id);
+  return byKey;
 }
 
 /** True when the site has no posts at all: a fresh data folder. */
@@ -201,8 +209,9 @@ async function seedInto(deps: ContentDeps, opts: { mediaDir: string }): Promise<
     if (slug && name) await insertAuthor(deps.db, { slug, name, bio: bio ?? '', created_at: now });
   }
 
+  await seedSources(deps, new URL('sources.json', CONTENT_DIR));
   const articles = readArticles();
-  for (const a of articles) await savePost(deps, a);
+  for (const a of articles) await savePost(deps, firstVersion(a));
 
   await setWidgets(deps, [
     { area: 'sidebar', type: 'search', title: 'Search' },
@@ -222,6 +231,8 @@ async function seedInto(deps: ContentDeps, opts: { mediaDir: string }): Promise<
     },
   ]);
   // The header area is left empty on purpose: readers must see nothing there, not an admin hint.
-  await seedDiscussion(deps, 'khalkhin-gol-1939', 'discussion-khalkhin-gol.json');
+  const comments = await seedDiscussion(deps, EVIDENCE_SLUG, 'discussion-khalkhin-gol.json');
+  const evidence = articles.find((a) => a.slug === EVIDENCE_SLUG);
+  if (evidence) await seedCorrections(deps, evidence, comments);
   return { posts: articles.length };
 }

@@ -12,9 +12,12 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
 import { responsiveSet } from '../media/media-names.ts';
+import { type CitationResolver, moveBibliographyLast, remarkCitations } from './cite-directive.ts';
+
+export type { CitationResolver, CiteItem } from './cite-directive.ts';
 
 /** Bump when the output of renderMarkdown changes, so stored renders are refreshed on read. */
-export const RENDER_VERSION = 6;
+export const RENDER_VERSION = 7;
 
 export interface TocEntry {
   depth: 2 | 3;
@@ -125,14 +128,16 @@ const sanitizeSchema: Schema = {
   tagNames: [...(defaultSchema.tagNames ?? []), 'figure', 'figcaption'],
   attributes: {
     ...defaultSchema.attributes,
-    span: [['className', 'credit']],
+    span: [['className', 'credit', 'cite-unknown'], 'title'],
     h2: [['className', 'sr-only'], 'id'],
+    section: ['dataFootnotes', ['className', 'footnotes', 'bibliography']],
   },
   protocols: { ...defaultSchema.protocols, src: ['http', 'https'], href: ['http', 'https', 'mailto'] },
 };
 
 function rehypeAnnalist(toc: TocEntry[]) {
   return () => (tree: HastRoot) => {
+    moveBibliographyLast(tree);
     const slugger = new GithubSlugger();
     visit(tree, 'element', (el: Element) => {
       if (el.tagName === 'h2' && el.properties.id === 'footnote-label') {
@@ -213,16 +218,28 @@ function plainText(tree: MdastRoot): string {
 
 const TEXT_BLOCKS = new Set(['paragraph', 'heading', 'tableCell', 'code', 'leafDirective']);
 
+export interface RenderOptions {
+  /** Formats `:cite[key]{p=112}`; without it a cite stays the literal text it is (comments, widgets). */
+  citations?: CitationResolver;
+  /** Mark cites of unknown keys (the editor's preview). */
+  flagUnknownCitations?: boolean;
+}
+
 /**
- * Renders an author's Markdown (GFM with tables and footnotes, plus `::figure`) to sanitised HTML with heading
- * ids, a table of contents and the plain text. Raw HTML in the source is never passed through.
+ * Renders an author's Markdown (GFM with tables and footnotes, plus `::figure`, and `:cite` when given a
+ * citation resolver) to sanitised HTML with heading ids, a table of contents and the plain text. Raw HTML in the
+ * source is never passed through.
  */
-export function renderMarkdown(source: string): RenderedMarkdown {
+export function renderMarkdown(source: string, opts: RenderOptions = {}): RenderedMarkdown {
   const toc: TocEntry[] = [];
+  const cited = opts.citations
+    ? { citations: opts.citations, flagUnknown: opts.flagUnknownCitations ?? false }
+    : undefined;
   const processor = unified()
     .use(remarkParse)
     .use(remarkGfm)
     .use(remarkDirective)
+    .use(cited ? () => remarkCitations(cited) : () => undefined)
     .use(remarkAnnalist)
     .use(remarkRehype, {
       footnoteLabel: 'Notes',
@@ -233,8 +250,10 @@ export function renderMarkdown(source: string): RenderedMarkdown {
     .use(rehypeAnnalist(toc))
     .use(rehypeStringify);
   const mdast = processor.parse(source);
-  const text = plainText(mdast);
+  let text = plainText(mdast);
   const hast = processor.runSync(mdast);
+  // With citations the notes and bibliography (added by the run above, in place) are part of the text.
+  if (cited) text = plainText(mdast);
   const html = processor.stringify(hast as HastRoot);
   const wordCount = text === '' ? 0 : text.split(/\s+/).length;
   return { html, toc, text, wordCount };

@@ -20,7 +20,7 @@ export interface NotificationDeps {
 
 const HOUR_MS = 3_600_000;
 const CONFIRM_VALID_MS = 7 * 24 * HOUR_MS;
-const CONFIRM_SUBJECT = 'Confirm your address for replies to your comments';
+const CONFIRM_SUBJECT = 'Confirm your address for mail from this site';
 const EXCERPT_CHARS = 300;
 const MODERATOR_ROLES = ['owner', 'admin', 'editor', 'moderator'] as const;
 
@@ -67,7 +67,12 @@ const badLink = (what: string, detail: string) =>
  */
 export async function requestEmailConfirmation(
   deps: NotificationDeps,
-  input: { email: string; name: string },
+  input: {
+    email: string;
+    name: string;
+    /** What the reader asked to hear about, for the mail's wording (default: replies to their comments). */
+    about?: string;
+  },
 ): Promise<'queued' | 'already-confirmed' | 'unsubscribed' | 'recently-sent'> {
   const email = normaliseEmail(input.email);
   const now = deps.clock.now();
@@ -100,7 +105,7 @@ export async function requestEmailConfirmation(
       text: [
         `Hello ${input.name},`,
         '',
-        `You asked ${site.title} to e-mail you when someone replies to your comments.`,
+        `You asked ${site.title} to e-mail you ${input.about ?? 'when someone replies to your comments'}.`,
         'Confirm that this is your address by opening this link (it works for 7 days):',
         '',
         `${deps.baseUrl}/comments/confirm?token=${token}`,

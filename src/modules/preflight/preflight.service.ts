@@ -2,6 +2,7 @@ import type { Db } from '../../storage/schema.ts';
 import { emphasisMarkProblem } from '../markdown/markdown-limits.ts';
 import type { Clock } from '../shared/clock.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
+import { unknownCitedKeys } from '../sources/cited-markdown.ts';
 import { describePeriod, findFullDates, type Period, periodFromText } from './dates.ts';
 import { findLinkProblems, type LinkProblem } from './internal-links.ts';
 import { type ScannedMarkdown, scanMarkdown } from './markdown-scan.ts';
@@ -21,7 +22,14 @@ export interface PreflightInput {
   coverSrc?: string | null;
 }
 
-export type PreflightCheck = 'body' | 'spelling' | 'internal-link' | 'image-alt' | 'heading-order' | 'date-period';
+export type PreflightCheck =
+  | 'body'
+  | 'spelling'
+  | 'internal-link'
+  | 'citation'
+  | 'image-alt'
+  | 'heading-order'
+  | 'date-period';
 
 export interface PreflightIssue {
   check: PreflightCheck;
@@ -52,6 +60,7 @@ const CHECK_ORDER: PreflightCheck[] = [
   'body',
   'spelling',
   'internal-link',
+  'citation',
   'image-alt',
   'heading-order',
   'date-period',
@@ -79,6 +88,7 @@ export async function preflightPost(deps: PreflightDeps, input: PreflightInput):
   const issues = [
     ...(await spellingIssues(input, scan, words, /^en-(?!US)/i.test(settings.locale))),
     ...(await linkIssues(deps, input, scan)),
+    ...(await citationIssues(deps, input)),
     ...altTextIssues(input, scan),
     ...headingIssues(scan),
     ...dateIssues(input, scan),
@@ -88,6 +98,21 @@ export async function preflightPost(deps: PreflightDeps, input: PreflightInput):
 }
 
 const quote = (s: string) => `“${s}”`;
+
+/** A `:cite[key]` whose key no source has: the page would show "[key]" where the note should be. */
+async function citationIssues(deps: PreflightDeps, input: PreflightInput): Promise<PreflightIssue[]> {
+  const unknown = await unknownCitedKeys(deps.db, input.bodyMarkdown);
+  const lines = input.bodyMarkdown.split('\n');
+  return unknown.map((key) => {
+    const at = lines.findIndex((l) => l.toLowerCase().includes(key) && /:cite\[/.test(l));
+    return {
+      check: 'citation' as const,
+      message: `No source has the key ${quote(key)}: readers would see “[${key}]” instead of a note. Add the source in Sources, or correct the key.`,
+      excerpt: `:cite[${key}]`,
+      ...(at >= 0 ? { line: at + 1 } : {}),
+    };
+  });
+}
 
 async function spellingIssues(
   input: PreflightInput,

@@ -2,6 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { DatabaseSchema, Db, PostStatus, PostType } from '../../storage/schema.ts';
 import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
+import { countSuggestionsByStatus } from '../corrections/suggestion.repository.ts';
 
 // The dashboard: what needs a writer's or editor's attention, each part shown only to people who can act on it.
 
@@ -31,6 +32,8 @@ export interface Dashboard {
   failing: FailingPost[] | null;
   /** Null: the viewer does not moderate. */
   held: { count: number; latest: { id: number; authorName: string; postTitle: string; createdAt: string }[] } | null;
+  /** Readers' correction suggestions waiting: open ones for editors (null otherwise), held ones for moderators. */
+  suggestions: { open: number | null; held: number } | null;
   /** True when the lists hold everyone's posts, false when only the viewer's own. */
   everyone: boolean;
 }
@@ -141,8 +144,16 @@ export async function loadDashboard(deps: DashboardDeps, user: User): Promise<Da
     scheduled: scheduled?.map(toPost) ?? null,
     failing: writes ? await failingChecks(deps, everyone ? undefined : user) : null,
     held,
+    suggestions: await suggestionCounts(deps.db, user),
     everyone,
   };
+}
+
+async function suggestionCounts(db: Db, user: User): Promise<Dashboard['suggestions']> {
+  const reviews = can(user, 'review_corrections');
+  if (!reviews && !can(user, 'moderate_comments')) return null;
+  const counts = await countSuggestionsByStatus(db);
+  return { open: reviews ? (counts.open ?? 0) : null, held: counts.held ?? 0 };
 }
 
 /** Runs the preflight checks over the few most recently changed unpublished posts; keeps those with issues. */

@@ -1,6 +1,8 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { AppError } from '../shared/errors.ts';
+import { invalidateCitingRenders } from '../sources/source.repository.ts';
+import { type CitationStyle, isCitationStyle } from '../sources/sources.types.ts';
 
 export interface SiteSettings {
   title: string;
@@ -13,6 +15,8 @@ export interface SiteSettings {
   postsPerPage: number;
   /** Numbered revisions each post keeps (every published one is kept besides). Read by content/revision.repository. */
   revisionsKept: number;
+  /** How `:cite` notes and bibliographies are formatted. Read by sources/cited-markdown. */
+  citationStyle: CitationStyle;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = {
@@ -23,6 +27,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   timeZone: 'UTC',
   postsPerPage: 10,
   revisionsKept: 50,
+  citationStyle: 'chicago',
 };
 
 /** Site settings, each key falling back to its default; unknown or malformed stored values are ignored. */
@@ -34,6 +39,7 @@ export async function getSiteSettings(deps: { db: Db }): Promise<SiteSettings> {
     try {
       const parsed: unknown = JSON.parse(value);
       const k = key as keyof SiteSettings;
+      if (k === 'citationStyle' && !isCitationStyle(parsed)) continue;
       if (typeof parsed === typeof DEFAULT_SETTINGS[k]) (settings as unknown as Record<string, unknown>)[k] = parsed;
     } catch {
       // a hand-edited value that is not JSON keeps the default
@@ -120,6 +126,8 @@ export function validateSiteSettings(form: SiteSettingsForm): SiteSettings {
   const keptLimits = SETTINGS_LIMITS.revisionsKept;
   if (!/^[0-9]{1,4}$/.test(kept) || Number(kept) < keptLimits.min || Number(kept) > keptLimits.max)
     fields.revisionsKept = `Give a whole number of revisions from ${keptLimits.min} to ${keptLimits.max}.`;
+  const citationStyle = form.citationStyle.trim();
+  if (!isCitationStyle(citationStyle)) fields.citationStyle = 'Choose Chicago or APA.';
   if (Object.keys(fields).length > 0)
     throw new AppError('SETTINGS_INVALID', 'Some settings need a correction; nothing was saved.', { fields });
   return {
@@ -130,6 +138,7 @@ export function validateSiteSettings(form: SiteSettingsForm): SiteSettings {
     timeZone: timeZone as string,
     postsPerPage: Number(perPage),
     revisionsKept: Number(kept),
+    citationStyle: citationStyle as CitationStyle,
   };
 }
 
@@ -139,6 +148,9 @@ export async function updateSiteSettings(
   form: SiteSettingsForm,
 ): Promise<SiteSettings> {
   const settings = validateSiteSettings(form);
+  const before = await getSiteSettings(deps);
   await saveSiteSettings(deps, settings);
+  // Articles with citations were rendered in the old style: re-rendered on their next read.
+  if (before.citationStyle !== settings.citationStyle) await invalidateCitingRenders(deps.db, 'all');
   return settings;
 }

@@ -26,6 +26,13 @@ import {
   listPostRevisions,
   restoreRevision,
 } from '../../modules/content/revisions.service.ts';
+import {
+  type CorrectionNoteValues,
+  correctionNoteFrom,
+  EMPTY_CORRECTION_NOTE,
+} from '../../modules/corrections/corrections-log.service.ts';
+import { correctionOnSave, hasCorrectionNote } from '../../modules/corrections/publish-correction.workflow.ts';
+import { proposedEdit } from '../../modules/corrections/suggestion-review.service.ts';
 import { emphasisMarkProblem } from '../../modules/markdown/markdown-limits.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
@@ -42,6 +49,7 @@ import {
 } from '../views/admin-posts.tsx';
 import { CompareView, RevisionsView } from '../views/admin-revisions.tsx';
 import { Toc } from '../views/article.tsx';
+import type { CorrectionNoteState, SuggestionContext } from '../views/correction-note.tsx';
 import { runPreflight } from './admin-preflight.ts';
 
 /** A post body of 400,000 characters, percent-encoded, fits; the admin forms' usual 64 KB would not. */
@@ -51,10 +59,10 @@ const newFormId = () => randomBytes(16).toString('hex');
 const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in the address is not valid.`);
 
 /** The body as the public page shows it: the contents list (three or more sections) and the rendered text. */
-function previewHtml(markdown: string): string {
+async function previewHtml(deps: Parameters<typeof previewBody>[0], markdown: string): Promise<string> {
   const marks = emphasisMarkProblem(markdown);
   if (marks) return renderToString(<p class="editor__preview-refused">{marks}</p>);
-  const r = previewBody(markdown);
+  const r = await previewBody(deps, markdown);
   const toc = r.toc.filter((t) => t.depth === 2).length >= 3 ? renderToString(<Toc toc={r.toc} />) : '';
   return toc + r.html;
 }
@@ -120,13 +128,14 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         autosave?: EditorViewProps['autosave'];
         conflict?: FieldDiff[];
         preflight?: EditorViewProps['preflight'];
+        correction?: CorrectionNoteState;
       },
     ) {
       const viewer = kit.viewerOf(req);
       const [choices, { site }] = await Promise.all([editorChoices(deps), loadChrome(kit.ctx)]);
       let preview = '';
       try {
-        preview = previewHtml(o.values.body);
+        preview = await previewHtml(deps, o.values.body);
       } catch (err) {
         if (!isAppError(err)) throw err;
       }
@@ -151,6 +160,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
             conflict={o.conflict}
             preflight={o.preflight}
             canPublish={o.post ? o.post.canPublish : can(viewer.user, 'publish_posts')}
+            correction={o.correction ?? { values: EMPTY_CORRECTION_NOTE }}
           />
         ),
       });
@@ -160,9 +170,57 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       showEditor(req, reply, { values: await newPostValues(deps, kit.viewerOf(req).user) }),
     );
 
+    /**
+     * The reader's suggestion an editor is accepting (?suggestion= on opening, the form's suggestionId on saving):
+     * the body with the change applied and the note's words. Only for people who review corrections.
+     */
+    async function suggestionFor(req: FastifyRequest, postId: number, raw: string | undefined) {
+      if (raw === undefined || raw === '') return undefined;
+      if (!/^[0-9]{1,9}$/.test(raw)) throw badQuery('suggestion number');
+      kit.requireCapability(req, 'review_corrections');
+      const p = await proposedEdit(deps.db, Number(raw));
+      if (p.postId !== postId)
+        throw new AppError('SUGGESTION_NOT_FOUND', 'That suggestion is about another article.', {
+          detail: `suggestion ${raw} is on post ${p.postId}, not ${postId}`,
+        });
+      const context: SuggestionContext = {
+        id: Number(raw),
+        creditName: p.creditName,
+        applied: p.applied,
+        quote: p.quote,
+        proposed: p.proposed,
+      };
+      return { proposal: p, context };
+    }
+
+    // The accept flow's address (/admin/corrections links here): the editor, opened on the suggestion.
+    scope.get('/admin/posts/:id/edit', async (req, reply) => {
+      const sid = one(req.query as Query, 'suggestion', 12);
+      return seeOther(reply, `/admin/posts/${idParam(req)}${sid ? `?suggestion=${encodeURIComponent(sid)}` : ''}`);
+    });
+
     scope.get('/admin/posts/:id', async (req, reply) => {
       const q = req.query as Query;
       const { post, autosave } = await openPostInEditor(deps, { user: kit.viewerOf(req).user, postId: idParam(req) });
+      const accepting = await suggestionFor(req, post.id, one(q, 'suggestion', 12));
+      if (accepting) {
+        const p = accepting.proposal;
+        return showEditor(req, reply, {
+          post,
+          values: { ...post.values, body: p.bodyMarkdown ?? post.values.body },
+          version: post.version,
+          correction: {
+            values: {
+              kind: 'correction',
+              summary: p.summary,
+              reason: p.reason,
+              source: p.sourceText,
+              credit: p.creditName !== null,
+            },
+            suggestion: accepting.context,
+          },
+        });
+      }
       const restore = one(q, 'autosave') === 'restore' && autosave !== undefined;
       return showEditor(req, reply, {
         post,
@@ -174,6 +232,34 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         autosave: autosave ? { savedAt: autosave.savedAt, restored: restore } : undefined,
       });
     });
+
+    /** The note as sent, with the suggestion it comes from (shown again if the save is refused or kept). */
+    async function correctionStateOf(
+      req: FastifyRequest,
+      postId: number | undefined,
+      values: CorrectionNoteValues,
+      suggestionId: number | null,
+    ): Promise<CorrectionNoteState> {
+      if (postId === undefined || suggestionId === null) return { values };
+      try {
+        return { values, suggestion: (await suggestionFor(req, postId, String(suggestionId)))?.context };
+      } catch (err) {
+        if (!isAppError(err) || (err.code !== 'SUGGESTION_ALREADY_DECIDED' && err.code !== 'SUGGESTION_NOT_FOUND'))
+          throw err;
+        // Saving refuses it with this message, the writer's text kept.
+        return {
+          values,
+          suggestion: {
+            id: suggestionId,
+            creditName: null,
+            applied: true,
+            quote: '',
+            proposed: '',
+            problem: err.publicMessage,
+          },
+        };
+      }
+    }
 
     /** One press of an editor button, for a new post (no id) or an existing one. */
     async function handleSave(req: FastifyRequest, reply: FastifyReply, postId: number | undefined) {
@@ -187,7 +273,12 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       if (raw !== 'check' && !(EDITOR_ACTIONS as readonly string[]).includes(raw))
         throw new AppError('BAD_REQUEST', 'Choose one of the editor’s buttons.');
       const post = postId === undefined ? undefined : await currentEditorPost(deps, { user, postId });
-      const again = { post, values, formId, version: version ?? post?.version };
+      const note = correctionNoteFrom(form);
+      const suggestionId = /^[0-9]{1,9}$/.test(form.get('suggestionId') ?? '')
+        ? Number(form.get('suggestionId'))
+        : null;
+      const correction = await correctionStateOf(req, postId, note, suggestionId);
+      const again = { post, values, formId, version: version ?? post?.version, correction };
 
       // "Check", and publishing or scheduling before the writer has seen the checks: show them, save nothing.
       const checkFirst = (raw === 'publish' || raw === 'schedule') && form.get('preflightSeen') !== '1';
@@ -201,10 +292,45 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       }
       const action = raw as EditorAction;
       try {
-        const saved = await saveFromEditor(deps, { user, postId, values, action, version, formId });
+        const { withinSave, outcome } = correctionOnSave({ user, note, suggestionId, baseUrl: kit.ctx.deps.baseUrl });
+        const saved = await saveFromEditor(deps, { user, postId, values, action, version, formId, withinSave });
+        if (
+          !saved.replayed &&
+          postId !== undefined &&
+          hasCorrectionNote({ note, suggestionId }) &&
+          !outcome.correctionId
+        ) {
+          // Saved, but not published: the note waits in the form (not in the log) until the post is published.
+          const stored = await currentEditorPost(deps, { user, postId });
+          return showEditor(req, reply, {
+            post: stored,
+            values: stored.values,
+            version: stored.version,
+            notice: editorNoticeText(saved.notice),
+            correction: {
+              ...correction,
+              keptNotice: 'The note is kept here, not in the public log yet: it is recorded when you publish.',
+            },
+          });
+        }
         return seeOther(reply, `/admin/posts/${saved.id}?notice=${saved.notice}`);
       } catch (err) {
         if (!isAppError(err)) throw err;
+        if (err.code === 'CORRECTION_INVALID' && err.fields) {
+          req.log.info({ code: err.code, fields: Object.keys(err.fields) }, 'correction note refused');
+          return showEditor(req, reply, { ...again, status: 400, errors: err.fields });
+        }
+        if (
+          (err.code === 'SUGGESTION_ALREADY_DECIDED' || err.code === 'SUGGESTION_NOT_FOUND') &&
+          suggestionId !== null
+        ) {
+          req.log.info({ code: err.code, detail: err.detail }, 'suggestion not accepted');
+          return showEditor(req, reply, {
+            ...again,
+            status: HTTP_ERRORS[err.code].status,
+            errors: { suggestionId: err.publicMessage },
+          });
+        }
         if (err.code === 'POST_INVALID' && err.fields) {
           req.log.info({ code: err.code, fields: Object.keys(err.fields) }, 'post save refused');
           return showEditor(req, reply, { ...again, status: 400, errors: err.fields });
@@ -236,7 +362,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
     // The island's live preview: the same pipeline as the public page, as JSON.
     scope.post('/admin/posts/preview', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
       const body = (formOf(req).get('body') ?? '').replace(/\r\n/g, '\n');
-      return reply.type('application/json; charset=utf-8').send({ html: previewHtml(body) });
+      return reply.type('application/json; charset=utf-8').send({ html: await previewHtml(deps, body) });
     });
 
     // The first autosave of a post never saved creates it as a draft; the island then carries on at its address.

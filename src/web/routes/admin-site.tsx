@@ -95,6 +95,7 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         timeZone: site.timeZone,
         postsPerPage: String(site.postsPerPage),
         revisionsKept: String(site.revisionsKept),
+        citationStyle: site.citationStyle,
       };
       return kit.page(reply, {
         title: 'Site settings',
@@ -130,6 +131,10 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         timeZone: text(form, 'timeZone', 100),
         postsPerPage: text(form, 'postsPerPage', 20),
         revisionsKept: text(form, 'revisionsKept', 20),
+        // A form from before the setting existed keeps the site's style.
+        citationStyle: form.has('citationStyle')
+          ? text(form, 'citationStyle', 20)
+          : (await getSiteSettings(deps)).citationStyle,
       };
       try {
         await updateSiteSettings(deps, values);

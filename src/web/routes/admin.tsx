@@ -50,10 +50,12 @@ import { noticeText } from '../views/admin-layout.tsx';
 import { BansView, QueueView, SignInView, WelcomeView } from '../views/admin-pages.tsx';
 import type { WebContext } from '../web-deps.ts';
 import { registerAccountRoutes, registerSignInStepRoutes } from './admin-account.tsx';
+import { registerCorrectionAdminRoutes } from './admin-corrections.tsx';
 import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
 import { registerMediaAdminRoutes } from './admin-media.tsx';
 import { registerPostAdminRoutes } from './admin-posts.tsx';
 import { registerSiteAdminRoutes } from './admin-site.tsx';
+import { registerSourceAdminRoutes } from './admin-sources.tsx';
 import { registerTaxonomyAdminRoutes } from './admin-taxonomy.tsx';
 import { registerUserAdminRoutes } from './admin-users.tsx';
 import { registerWordListRoutes } from './admin-words.tsx';
@@ -68,6 +70,8 @@ const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => vo
   registerUserAdminRoutes,
   registerAccountRoutes,
   registerWordListRoutes,
+  registerCorrectionAdminRoutes,
+  registerSourceAdminRoutes,
 ];
 
 /** Where signing in lands: the dashboard, which every signed-in person may see. */

@@ -15,12 +15,13 @@ import {
 import type { Article } from '../../modules/content/content.types.ts';
 import { findPostHeaderBySlug } from '../../modules/content/post.repository.ts';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
+import { listArticleCorrections } from '../../modules/corrections/corrections-log.service.ts';
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { SESSION_COOKIE } from '../admin-session.ts';
-import { COMMENTS_SCRIPT_URL } from '../assets.ts';
+import { COMMENTS_SCRIPT_URL, CORRECTIONS_SCRIPT_URL } from '../assets.ts';
 import { checkFormToken, issueFormToken, readCookie } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { sendPage } from '../render.tsx';
@@ -94,15 +95,22 @@ async function sendArticle(
     }
     discussion = { page, form, open: commentsOpen(article, settings, deps.content.clock.now()) };
   }
+  const corrections = article.type === 'post' ? await listArticleCorrections(deps.content, article.id) : [];
   return sendPage(
     ctx,
     req,
     reply,
     (site) => ({
-      head: { ...articleHead(article, site, deps.baseUrl), scripts: discussion?.open ? [COMMENTS_SCRIPT_URL] : [] },
+      head: {
+        ...articleHead(article, site, deps.baseUrl, corrections),
+        scripts: [
+          ...(discussion?.open ? [COMMENTS_SCRIPT_URL] : []),
+          ...(article.type === 'post' ? [CORRECTIONS_SCRIPT_URL] : []),
+        ],
+      },
       body: (
         <>
-          <ArticleView article={article} site={site} baseUrl={deps.baseUrl} corrections={[]} />
+          <ArticleView article={article} site={site} baseUrl={deps.baseUrl} corrections={corrections} />
           {discussion ? (
             <CommentsSection
               slug={article.slug}

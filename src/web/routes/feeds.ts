@@ -107,6 +107,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
     const newest = posts.items[0]?.updatedAt ?? posts.items[0]?.publishedAt;
     const urls = [
       url('/', newest),
+      url('/corrections/'),
       ...posts.items.map((p) => url(`/${p.slug}/`, p.updatedAt ?? p.publishedAt)),
       ...pages.map((p) => url(`/${p.slug}/`, p.updated_at ?? p.published_at ?? undefined)),
       ...categories.map((c) => url(`/category/${c.path}/`)),

@@ -26,6 +26,8 @@ import { authorUrl, categoryUrl, monthUrl, postUrl, tagUrl } from '../views/form
 import type { WebContext } from '../web-deps.ts';
 import { registerArticleRoutes } from './article.tsx';
 import { sendFeed } from './feeds.ts';
+import { registerSourceRoutes } from './sources.tsx';
+import { registerSuggestionRoutes } from './suggestions.tsx';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -239,4 +241,6 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
   // Articles and static pages share one namespace: /<slug>/.
   app.get('/:slug', async (req, reply) => redirect(ctx, req, reply, postUrl(slugParam(req))));
   registerArticleRoutes(app, ctx, { redirect, slugParam });
+  registerSuggestionRoutes(app, ctx, { redirect, slugParam });
+  registerSourceRoutes(app, ctx);
 }

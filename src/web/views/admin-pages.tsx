@@ -260,6 +260,11 @@ function QueueEntry(props: { c: QueueItem; query: QueueQuery; viewer: AdminViewe
             <button type="submit">Save the change</button>
           </form>
         </details>
+        <p class="queue-item__correction">
+          <a href={`/admin/corrections/from-comment/${c.id}`} aria-describedby={titleId}>
+            Turn into a correction suggestion
+          </a>
+        </p>
         {query.status === 'held' ? (
           <details>
             <summary>Reply</summary>

@@ -9,6 +9,7 @@ import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { EDITOR_SCRIPT_URL } from '../assets.ts';
 import { type AdminViewer, formatDateTime, Notice } from './admin-layout.tsx';
 import { DiffList, stateLabel } from './admin-revisions.tsx';
+import { CorrectionNoteFieldset, type CorrectionNoteState } from './correction-note.tsx';
 import { postUrl } from './format.ts';
 
 // The posts list and the post editor. The editor is a plain form (it works without JavaScript); the editor
@@ -242,6 +243,8 @@ export interface EditorViewProps {
   preflight?: { issues: PreflightIssue[]; beforePublishing: 'publish' | 'schedule' | null };
   /** What may be done here: contributors never publish. */
   canPublish: boolean;
+  /** The correction or update note (shown for published or unpublished posts, or when accepting a suggestion). */
+  correction?: CorrectionNoteState;
 }
 
 function Buttons(props: { state: WorkflowState | 'new'; canPublish: boolean }) {
@@ -461,6 +464,11 @@ export function PostEditorView(props: EditorViewProps) {
           </div>
         </div>
         <div class="editor__side">
+          {post &&
+          props.correction &&
+          (post.state === 'published' || post.state === 'unpublished' || props.correction.suggestion) ? (
+            <CorrectionNoteFieldset state={props.correction} errors={errors} />
+          ) : null}
           <fieldset>
             <legend>Publishing</legend>
             <Field

@@ -11,6 +11,7 @@ import {
   type WidgetForm,
   type WidgetSetup,
 } from '../../modules/site/widgets.service.ts';
+import { CITATION_STYLE_NAMES } from '../../modules/sources/citation-format.ts';
 import type { MenuName, WidgetArea as WidgetAreaName } from '../../storage/schema.ts';
 import { type AdminViewer, formatDateTime, Notice } from './admin-layout.tsx';
 import { safeHref } from './format.ts';
@@ -265,6 +266,27 @@ export function SettingsView(props: {
             inputMode="numeric"
             required
           />
+          <FormField
+            id={settingsId('citationStyle')}
+            label="Citation style"
+            hint="How :cite notes, bibliographies and the sources pages are written."
+            error={e.citationStyle}
+          >
+            {(describedBy, invalid) => (
+              <select
+                id={settingsId('citationStyle')}
+                name="citationStyle"
+                aria-describedby={describedBy}
+                aria-invalid={invalid ? 'true' : undefined}
+              >
+                {Object.entries(CITATION_STYLE_NAMES).map(([value, label]) => (
+                  <option key={value} value={value} selected={values.citationStyle === value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FormField>
         </fieldset>
         <p>
           <button type="submit">Save the settings</button>
@@ -783,6 +805,24 @@ export function DashboardView(props: { dashboard: Dashboard; site: SiteSettings;
                 ))}
               </ul>
             ) : null}
+          </section>
+        ) : null}
+        {d.suggestions ? (
+          <section aria-labelledby="dash-suggestions">
+            <h2 id="dash-suggestions">Correction suggestions</h2>
+            <ul class="dashboard-list">
+              {d.suggestions.open !== null ? (
+                <li>
+                  <a href="/admin/corrections?status=open">
+                    {d.suggestions.open} open {d.suggestions.open === 1 ? 'suggestion waits' : 'suggestions wait'} for
+                    an editor
+                  </a>
+                </li>
+              ) : null}
+              <li>
+                <a href="/admin/corrections?status=held">{d.suggestions.held} held for moderation</a>
+              </li>
+            </ul>
           </section>
         ) : null}
         {!d.drafts && !d.held ? <p>There is nothing here for your account yet.</p> : null}

@@ -1,9 +1,10 @@
 import type { Article } from '../../modules/content/content.types.ts';
+import { modifiedAt } from '../../modules/corrections/corrections-log.service.ts';
 import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
 import type { TocEntry } from '../../modules/markdown/render-markdown.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { CiteThisArticle } from './cite-article.tsx';
-import { CorrectionsLog } from './corrections-log.tsx';
+import { CorrectionsLog, correctionComments } from './corrections-log.tsx';
 import { categoryUrl, postUrl, safeHref, tagUrl } from './format.ts';
 import type { Head } from './layout.tsx';
 import { Byline } from './lists.tsx';
@@ -139,9 +140,18 @@ export function ArticleView(props: {
   );
 }
 
-/** OpenGraph tags and JSON-LD (Article, BreadcrumbList) for an article page. */
-export function articleHead(a: Article, site: SiteSettings, baseUrl: string): Head {
+/**
+ * OpenGraph tags and JSON-LD (Article, BreadcrumbList) for an article page. `corrections` (its public log,
+ * newest first) make the modified time the latest entry's when later, and become JSON-LD CorrectionComments.
+ */
+export function articleHead(
+  a: Article,
+  site: SiteSettings,
+  baseUrl: string,
+  corrections: CorrectionLogEntry[] = [],
+): Head {
   const url = `${baseUrl}${postUrl(a.slug)}`;
+  const modified = modifiedAt(a.updatedAt, corrections);
   const description = a.seoDescription ?? (a.excerpt || a.standfirst || site.description);
   const image = a.cover ? new URL(a.cover.src, `${baseUrl}/`).href : undefined;
   const og: Record<string, string> = {
@@ -158,7 +168,7 @@ export function articleHead(a: Article, site: SiteSettings, baseUrl: string): He
   }
   if (a.type === 'post') {
     og['article:published_time'] = a.publishedAt;
-    if (a.updatedAt) og['article:modified_time'] = a.updatedAt;
+    if (modified) og['article:modified_time'] = modified;
     if (a.category) og['article:section'] = a.category.name;
   }
   const crumbs = [
@@ -175,7 +185,7 @@ export function articleHead(a: Article, site: SiteSettings, baseUrl: string): He
       url,
       mainEntityOfPage: url,
       datePublished: a.publishedAt,
-      dateModified: a.updatedAt ?? a.publishedAt,
+      dateModified: modified ?? a.publishedAt,
       wordCount: a.wordCount,
       inLanguage: site.locale,
       ...(image ? { image } : {}),
@@ -183,6 +193,7 @@ export function articleHead(a: Article, site: SiteSettings, baseUrl: string): He
       publisher: { '@type': 'Organization', name: site.title, url: `${baseUrl}/` },
       ...(a.category ? { articleSection: a.category.name } : {}),
       ...(a.tags.length ? { keywords: a.tags.map((t) => t.name).join(', ') } : {}),
+      ...(corrections.length ? { correction: correctionComments(corrections, url) } : {}),
     },
   ];
   if (a.type === 'post') {

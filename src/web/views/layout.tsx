@@ -23,6 +23,8 @@ export interface Head {
   path: string;
   noindex?: boolean;
   feeds?: { title: string; rss: string; atom: string; json: string };
+  /** Other alternate versions of the page, e.g. the corrections log's Atom feed. */
+  alternates?: { type: string; title: string; href: string }[];
   openGraph?: Record<string, string>;
   jsonLd?: unknown[];
   /** Island scripts (site-relative, hashed names), loaded as deferred modules. */
@@ -96,6 +98,9 @@ export function Layout(props: { chrome: PageChrome; head: Head; children: Compon
             />
           </>
         ) : null}
+        {(head.alternates ?? []).map((a) => (
+          <link rel="alternate" type={a.type} title={a.title} href={a.href} key={a.href} />
+        ))}
         <link rel="search" type="application/opensearchdescription+xml" title={site.title} href="/opensearch.xml" />
         {Object.entries(head.openGraph ?? {}).map(([property, content]) => (
           <meta property={property} content={content} key={property} />

@@ -1,0 +1,124 @@
+import type { Db } from '../../storage/schema.ts';
+import { findMatchingBans } from '../moderation/bans.repository.ts';
+import type { ModerationContext, ModerationOutcome, ModerationSettings } from '../moderation/moderation.types.ts';
+import { runPipeline } from '../moderation/pipeline.ts';
+import { spamProbability } from '../moderation/spam-classifier.ts';
+
+/**
+ * A reader's suggestion passes the same moderation pipeline as a comment (bans, flood, honeypot, too fast,
+ * spam classifier, links, moderation words, profanity, first contribution). What the pipeline reads as "the
+ * comment" is the reader's own words (problem, proposed wording, source); the quoted passage is the
+ * article's, so it is left out. History comes from earlier suggestions and, for "known reader", comments.
+ */
+
+export interface SuggestionForModeration {
+  name: string;
+  email: string;
+  /** What is wrong, as typed (a second identical one from the same reader is a duplicate). */
+  problem: string;
+  /** Problem, proposed wording and source together. */
+  text: string;
+  ip: string;
+  honeypot: string;
+  formIssuedAt: Date | null;
+  signedIn: boolean;
+}
+
+const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"')\]]+/giu;
+
+/** The http(s) links in a text (a source URL among them). */
+export function linksIn(text: string): string[] {
+  return [...text.matchAll(URL_IN_TEXT)].map((m) => m[0]);
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+/** Gathers what the phases read (one statement for the history), then runs the pipeline. */
+export async function runSuggestionPipeline(
+  deps: { db: Db; now: Date },
+  s: SuggestionForModeration,
+  settings: ModerationSettings,
+): Promise<ModerationOutcome> {
+  const { db, now } = deps;
+  const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+  const links = linksIn(s.text);
+  const [history, spam] = await Promise.all([
+    db
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('correction_suggestions')
+          .select((e) => e.fn.max('created_at').as('m'))
+          .where('ip', '=', s.ip)
+          .as('last_ip'),
+        eb
+          .selectFrom('correction_suggestions')
+          .select((e) => e.fn.max('created_at').as('m'))
+          .where('author_email', '=', s.email)
+          .as('last_email'),
+        eb
+          .selectFrom('correction_suggestions')
+          .select('id')
+          .where('problem', '=', s.problem)
+          .where('created_at', '>=', dayAgo)
+          .where((e) => e.or([e('author_email', '=', s.email), ...(s.ip ? [e('ip', '=', s.ip)] : [])]))
+          .limit(1)
+          .as('duplicate'),
+        // A reader whose comments or suggestions were let through before is not a stranger.
+        eb
+          .selectFrom('comments')
+          .select('id')
+          .where('author_email', '=', s.email)
+          .where('status', '=', 'approved')
+          .limit(1)
+          .as('approved_comment'),
+        eb
+          .selectFrom('correction_suggestions')
+          .select('id')
+          .where('author_email', '=', s.email)
+          .where('status', 'in', ['open', 'needs_info', 'accepted', 'rejected'])
+          .limit(1)
+          .as('approved_suggestion'),
+      ])
+      .executeTakeFirstOrThrow(),
+    spamProbability(db, `${s.name}\n${s.text}`),
+  ]);
+  const domains = [s.email.split('@')[1] ?? '', ...links.map(hostOf)].filter(Boolean);
+  const bans = await findMatchingBans(
+    db,
+    { email: s.email, ip: s.ip, domains, text: `${s.name}\n${s.text}` },
+    now.toISOString(),
+  );
+  const ctx: ModerationContext = {
+    now,
+    // Closing comments on an old article does not close it to corrections.
+    settings: { ...settings, closeAfterDays: 0 },
+    post: { commentsOpen: true, publishedAt: now.toISOString() },
+    comment: {
+      authorName: s.name,
+      authorEmail: s.email,
+      authorUrl: null,
+      body: s.text,
+      text: s.text,
+      links,
+      ip: s.ip,
+      honeypot: s.honeypot,
+      formIssuedAt: s.formIssuedAt,
+      signedIn: s.signedIn,
+    },
+    history: {
+      lastFromIp: s.ip && history.last_ip ? new Date(history.last_ip) : null,
+      lastFromEmail: history.last_email ? new Date(history.last_email) : null,
+      duplicate: history.duplicate !== null,
+      approvedFromEmail: history.approved_comment !== null || history.approved_suggestion !== null ? 1 : 0,
+    },
+    bans,
+    spamProbability: spam,
+  };
+  return runPipeline(ctx);
+}

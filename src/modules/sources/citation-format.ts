@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { plugins } from '@citation-js/core';
+import '@citation-js/plugin-csl';
+import type { CitationResolver, CiteItem } from '../markdown/render-markdown.ts';
+import type { CitationStyle, CslItem } from './sources.types.ts';
+
+// Our own Chicago notes-bibliography style (decision 013), registered with citation-js under the name the site
+// setting uses. APA is bundled with citation-js as 'apa'.
+const csl = plugins.config.get('@csl');
+const CHICAGO_TEMPLATE = 'annalist-chicago';
+if (!csl.styles.has(CHICAGO_TEMPLATE))
+  csl.styles.add(
+    CHICAGO_TEMPLATE,
+    readFileSync(new URL('./styles/chicago-notes-bibliography.csl', import.meta.url), 'utf8'),
+  );
+
+const TEMPLATES: Record<CitationStyle, string> = { chicago: CHICAGO_TEMPLATE, apa: 'apa' };
+const HEADINGS: Record<CitationStyle, string> = { chicago: 'Bibliography', apa: 'References' };
+const MODES: Record<CitationStyle, CitationResolver['mode']> = { chicago: 'note', apa: 'in-text' };
+
+export const CITATION_STYLE_NAMES: Record<CitationStyle, string> = {
+  chicago: 'Chicago (notes and bibliography, 17th edition)',
+  apa: 'APA (7th edition)',
+};
+
+// citeproc keeps one engine per style in citation-js and resets its items on each use: safe because every
+// call below is synchronous, so two renders never interleave on one engine.
+function engineFor(style: CitationStyle, items: CslItem[]) {
+  return csl.engine(items, TEMPLATES[style], 'en-US', 'html');
+}
+
+/** Formats cites of these sources in a style; what renderMarkdown's `citations` option takes. */
+export function citationResolver(style: CitationStyle, items: CslItem[]): CitationResolver {
+  const byKey = new Map(items.map((i) => [i.id, i]));
+  return {
+    mode: MODES[style],
+    bibliographyHeading: HEADINGS[style],
+    has: (key) => byKey.has(key),
+    formatCites(cites: CiteItem[][]): string[] {
+      if (cites.length === 0) return [];
+      const engine = engineFor(style, [...byKey.values()]);
+      const out = engine.rebuildProcessorState(
+        cites.map((items, i) => ({
+          citationID: `c${i + 1}`,
+          citationItems: items.map((c) => ({
+            id: c.key,
+            ...(c.locator ? { locator: c.locator, label: c.label ?? 'page' } : {}),
+          })),
+          properties: { noteIndex: i + 1 },
+        })),
+        'html',
+        [],
+      );
+      return out.map((o) => o[2]);
+    },
+    bibliography(keys: string[]): string[] {
+      const known = keys.filter((k) => byKey.has(k));
+      if (known.length === 0) return [];
+      const engine = engineFor(style, [...byKey.values()]);
+      engine.updateItems(known);
+      return engine.makeBibliography()[1].map(unwrapEntry);
+    },
+  };
+}
+
+/** Every source as a bibliography entry, in the style's order, with its key (the public /sources/ index). */
+export function formatBibliography(style: CitationStyle, items: CslItem[]): { key: string; html: string }[] {
+  if (items.length === 0) return [];
+  const engine = engineFor(style, items);
+  engine.updateItems(items.map((i) => i.id));
+  const [meta, entries] = engine.makeBibliography();
+  return entries.map((html, i) => ({ key: meta.entry_ids[i]?.[0] ?? '', html: unwrapEntry(html) }));
+}
+
+const unwrapEntry = (html: string) =>
+  html
+    .trim()
+    .replace(/^<div class="csl-entry">/, '')
+    .replace(/<\/div>$/, '');
+
+/** One source on its own: the full note (or in-text citation) and its bibliography entry, as HTML. */
+export function formatSource(style: CitationStyle, item: CslItem): { citation: string; entry: string } {
+  const r = citationResolver(style, [item]);
+  return { citation: r.formatCites([[{ key: item.id }]])[0] ?? '', entry: r.bibliography([item.id])[0] ?? '' };
+}

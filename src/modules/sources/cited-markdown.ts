@@ -1,0 +1,77 @@
+import type { Db } from '../../storage/schema.ts';
+import { citeKeysOf } from '../markdown/cite-directive.ts';
+import { type RenderedMarkdown, renderMarkdown } from '../markdown/render-markdown.ts';
+import { citationResolver } from './citation-format.ts';
+import { findSourceRowsByKeys } from './source.repository.ts';
+import { isValidKey } from './source-form.ts';
+import { sourceOf } from './sources.service.ts';
+import { type CitationStyle, isCitationStyle } from './sources.types.ts';
+
+/** The site setting that chooses the style (read here directly so this module does not depend on site/). */
+export const CITATION_STYLE_SETTING = 'citationStyle';
+export const DEFAULT_CITATION_STYLE: CitationStyle = 'chicago';
+
+const CITE = /:cite\[([^\]\n]{1,400})\]/g;
+
+/** The source keys a body cites, each once, in order of first use (a cite in a code sample counts too). */
+export function citedKeys(markdown: string): string[] {
+  return writtenKeys(markdown).filter(isValidKey);
+}
+
+/** Every key as written (lower-cased), including ones that break the key rules ("glantz 1983"). */
+function writtenKeys(markdown: string): string[] {
+  const keys = new Set<string>();
+  for (const m of markdown.matchAll(CITE)) for (const k of citeKeysOf(m[1]!)) keys.add(k);
+  return [...keys];
+}
+
+/** The site's citation style (setting `citationStyle`, default Chicago). */
+export async function loadCitationStyle(db: Db): Promise<CitationStyle> {
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', CITATION_STYLE_SETTING)
+    .executeTakeFirst();
+  try {
+    const v: unknown = row ? JSON.parse(row.value) : undefined;
+    return isCitationStyle(v) ? v : DEFAULT_CITATION_STYLE;
+  } catch {
+    return DEFAULT_CITATION_STYLE;
+  }
+}
+
+export interface CitedRenderOptions {
+  /** Default: the site's setting. */
+  style?: CitationStyle;
+  /** Mark unknown keys visibly (the editor's preview). */
+  flagUnknown?: boolean;
+}
+
+/**
+ * renderMarkdown with the body's `:cite[…]` formatted: loads the cited sources and the site's style, then
+ * renders (numbered notes merged with footnotes, and a bibliography). Use it for every article body: saving,
+ * refreshing a stale render, the editor's preview, old revisions.
+ */
+export async function renderCitedMarkdown(
+  db: Db,
+  markdown: string,
+  opts: CitedRenderOptions = {},
+): Promise<RenderedMarkdown> {
+  const keys = citedKeys(markdown);
+  const [style, rows] = await Promise.all([
+    opts.style ? Promise.resolve(opts.style) : loadCitationStyle(db),
+    findSourceRowsByKeys(db, keys),
+  ]);
+  const citations = citationResolver(
+    style,
+    rows.map((r) => sourceOf(r).item),
+  );
+  return renderMarkdown(markdown, { citations, flagUnknownCitations: opts.flagUnknown ?? false });
+}
+
+/** The keys a body cites that no source has (for the preflight check). */
+export async function unknownCitedKeys(db: Db, markdown: string): Promise<string[]> {
+  const keys = writtenKeys(markdown);
+  const known = new Set((await findSourceRowsByKeys(db, keys.filter(isValidKey))).map((r) => r.key));
+  return keys.filter((k) => !known.has(k));
+}

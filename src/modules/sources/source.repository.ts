@@ -1,0 +1,127 @@
+import type { Db, SourceKind } from '../../storage/schema.ts';
+
+export interface SourceRow {
+  id: number;
+  key: string;
+  kind: SourceKind;
+  title: string;
+  csl_json: string;
+  note: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = ['id', 'key', 'kind', 'title', 'csl_json', 'note', 'created_at', 'updated_at'] as const;
+
+export async function findSourceRowByKey(db: Db, key: string): Promise<SourceRow | undefined> {
+  return db.selectFrom('sources').select(COLUMNS).where('key', '=', key).executeTakeFirst();
+}
+
+export async function findSourceRowsByKeys(db: Db, keys: string[]): Promise<SourceRow[]> {
+  if (keys.length === 0) return [];
+  return db.selectFrom('sources').select(COLUMNS).where('key', 'in', keys).execute();
+}
+
+function searched(db: Db, q: string | undefined) {
+  let query = db.selectFrom('sources');
+  if (q) {
+    const like = `%${q}%`;
+    // csl_json holds the authors' names; matching inside the JSON text is enough for a library of this size.
+    query = query.where((eb) =>
+      eb.or([eb('key', 'like', like), eb('title', 'like', like), eb('csl_json', 'like', like)]),
+    );
+  }
+  return query;
+}
+
+export async function listSourceRows(
+  db: Db,
+  filter: { q?: string },
+  page: { limit: number; offset: number },
+): Promise<SourceRow[]> {
+  return searched(db, filter.q).select(COLUMNS).orderBy('key').limit(page.limit).offset(page.offset).execute();
+}
+
+export async function countSourceRows(db: Db, filter: { q?: string }): Promise<number> {
+  const r = await searched(db, filter.q)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function listAllSourceRows(db: Db): Promise<SourceRow[]> {
+  return db.selectFrom('sources').select(COLUMNS).orderBy('key').execute();
+}
+
+export async function insertSourceRow(db: Db, row: Omit<SourceRow, 'id'>): Promise<number> {
+  const r = await db.insertInto('sources').values(row).returning('id').executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+export async function updateSourceRow(
+  db: Db,
+  id: number,
+  row: Pick<SourceRow, 'key' | 'kind' | 'title' | 'csl_json' | 'note' | 'updated_at'>,
+): Promise<void> {
+  await db.updateTable('sources').set(row).where('id', '=', id).execute();
+}
+
+export async function deleteSourceRow(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('sources').where('id', '=', id).execute();
+}
+
+/** Every post (any state) whose body cites the key, for SOURCE_IN_USE. */
+export async function postsCitingKey(db: Db, key: string): Promise<{ id: number; title: string; slug: string }[]> {
+  return db
+    .selectFrom('post_citations')
+    .innerJoin('posts', 'posts.id', 'post_citations.post_id')
+    .select(['posts.id', 'posts.title', 'posts.slug'])
+    .where('post_citations.source_key', '=', key)
+    .orderBy('posts.title')
+    .execute();
+}
+
+/** Published articles and pages that cite the key, newest first (scheduled ones once their time has come). */
+export async function publishedPostsCitingKey(
+  db: Db,
+  key: string,
+  now: string,
+): Promise<{ slug: string; title: string; published_at: string | null }[]> {
+  return db
+    .selectFrom('post_citations')
+    .innerJoin('posts', 'posts.id', 'post_citations.post_id')
+    .select(['posts.slug', 'posts.title', 'posts.published_at'])
+    .where('post_citations.source_key', '=', key)
+    .where('posts.status', 'in', ['published', 'scheduled'])
+    .where('posts.published_at', '<=', now)
+    .orderBy('posts.published_at', 'desc')
+    .orderBy('posts.id', 'desc')
+    .execute();
+}
+
+/** Replaces the keys a post cites. */
+export async function setPostCitations(db: Db, postId: number, keys: string[]): Promise<void> {
+  await db.deleteFrom('post_citations').where('post_id', '=', postId).execute();
+  if (keys.length > 0)
+    await db
+      .insertInto('post_citations')
+      .values(keys.map((source_key) => ({ post_id: postId, source_key })))
+      .execute();
+}
+
+/**
+ * Marks the stored render of posts citing these keys (or citing anything, for a change of style) as stale:
+ * reading.service renders them afresh on the next read, with the new text of the source.
+ */
+export async function invalidateCitingRenders(db: Db, keys: string[] | 'all'): Promise<number> {
+  if (keys !== 'all' && keys.length === 0) return 0;
+  const r = await db
+    .updateTable('posts')
+    .set({ render_version: 0 })
+    .where('id', 'in', (eb) => {
+      const q = eb.selectFrom('post_citations').select('post_id');
+      return keys === 'all' ? q : q.where('source_key', 'in', keys);
+    })
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

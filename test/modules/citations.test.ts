@@ -1,0 +1,466 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { renderMarkdown } from '../../src/modules/markdown/render-markdown.ts';
+import { preflightPost } from '../../src/modules/preflight/preflight.service.ts';
+import { importBibliography } from '../../src/modules/sources/bibliography-import.ts';
+import { citationResolver } from '../../src/modules/sources/citation-format.ts';
+import { citedKeys, renderCitedMarkdown } from '../../src/modules/sources/cited-markdown.ts';
+import { emptySourceForm, itemFromForm } from '../../src/modules/sources/source-form.ts';
+import { createSource, deleteSource, findSourceByKey } from '../../src/modules/sources/sources.service.ts';
+import type { CslItem } from '../../src/modules/sources/sources.types.ts';
+import { startTestSite, type TestSite } from '../support/site.ts';
+
+// The sources below are made up for the tests (apart from Coox's book). Their titles read the same in
+// headline case (Chicago) and sentence case (APA): the bundled APA style prints titles as stored.
+const BOOK: CslItem = {
+  id: 'coox-1985',
+  type: 'book',
+  author: [{ family: 'Coox', given: 'Alvin D.' }],
+  title: 'Nomonhan: Japan against Russia, 1939',
+  'title-short': 'Nomonhan',
+  publisher: 'Stanford University Press',
+  'publisher-place': 'Stanford',
+  issued: { 'date-parts': [[1985]] },
+};
+const ARTICLE: CslItem = {
+  id: 'ilyina-1995',
+  type: 'article-journal',
+  author: [{ family: 'Ilyina', given: 'Marta' }],
+  title: 'Zhukov at Khalkhin Gol',
+  'title-short': 'Zhukov',
+  'container-title': 'Steppe History Review',
+  volume: '8',
+  issue: '2',
+  page: '387-406',
+  issued: { 'date-parts': [[1995]] },
+  DOI: '10.5555/shr.1995.8.2',
+};
+const CHAPTER: CslItem = {
+  id: 'berg-2001',
+  type: 'chapter',
+  author: [{ family: 'Berg', given: 'Tomas' }],
+  title: 'Logistics at Nomonhan',
+  'title-short': 'Logistics',
+  'container-title': 'Nomonhan, 1939',
+  editor: [{ family: 'Sato', given: 'Kenji' }],
+  publisher: 'Harbour Press',
+  'publisher-place': 'London',
+  page: '45-67',
+  issued: { 'date-parts': [[2001]] },
+};
+const ARCHIVE: CslItem = {
+  id: 'orlov-1939',
+  type: 'manuscript',
+  author: [{ family: 'Orlov', given: 'Ivan' }],
+  title: 'Report to Voroshilov',
+  archive: 'Central Steppe Archive',
+  archive_location: 'fond 12, opis 3, delo 45',
+  'archive-place': 'Ulaanbaatar',
+  issued: { 'date-parts': [[1939, 8, 30]] },
+};
+const WEB: CslItem = {
+  id: 'hale-2024',
+  type: 'webpage',
+  author: [{ family: 'Hale', given: 'Nora' }],
+  title: 'Khalkhin Gol Today',
+  'container-title': 'Steppe Notes',
+  URL: 'https://example.org/khalkhin-gol',
+  issued: { 'date-parts': [[2024, 5, 2]] },
+  accessed: { 'date-parts': [[2026, 3, 4]] },
+};
+const UNDATED_WEB: CslItem = {
+  id: 'steppe-maps',
+  type: 'webpage',
+  title: 'Maps of the Khalkha River',
+  'container-title': 'Steppe Notes',
+  URL: 'https://example.org/maps',
+  accessed: { 'date-parts': [[2026, 3, 4]] },
+};
+const ALL = [BOOK, ARTICLE, CHAPTER, ARCHIVE, WEB, UNDATED_WEB];
+
+/** The first and a later note for one source, and its bibliography entry. */
+function chicago(
+  item: CslItem,
+  first: { locator?: string; label?: string },
+  later: { locator?: string; label?: string },
+) {
+  const r = citationResolver('chicago', ALL);
+  const [note, short] = r.formatCites([[{ key: item.id, ...first }], [{ key: item.id, ...later }]]);
+  return { note, short, entry: r.bibliography([item.id])[0] };
+}
+
+function apa(item: CslItem, at: { locator?: string; label?: string }) {
+  const r = citationResolver('apa', ALL);
+  return { cite: r.formatCites([[{ key: item.id, ...at }]])[0], entry: r.bibliography([item.id])[0] };
+}
+
+const p = (n: string) => ({ locator: n, label: 'page' });
+
+describe('Chicago notes and bibliography (our style file), checked against the Manual, 17th ed.', () => {
+  test('a book: full note, shortened note (Family, Short Title, page), bibliography entry (14.18, 14.30, 14.68)', () => {
+    const c = chicago(BOOK, p('112'), p('113'));
+    assert.equal(
+      c.note,
+      'Alvin D. Coox, <i>Nomonhan: Japan against Russia, 1939</i> (Stanford: Stanford University Press, 1985), 112.',
+    );
+    assert.equal(c.short, 'Coox, <i>Nomonhan</i>, 113.');
+    assert.equal(
+      c.entry,
+      'Coox, Alvin D. <i>Nomonhan: Japan against Russia, 1939</i>. Stanford: Stanford University Press, 1985.',
+    );
+  });
+
+  test('a journal article: volume, number, year, cited page and DOI; the page range in the bibliography (14.171)', () => {
+    const c = chicago(ARTICLE, p('390'), p('391'));
+    assert.equal(
+      c.note,
+      'Marta Ilyina, “Zhukov at Khalkhin Gol,” <i>Steppe History Review</i> 8, no. 2 (1995): 390, https://doi.org/10.5555/shr.1995.8.2.',
+    );
+    assert.equal(c.short, 'Ilyina, “Zhukov,” 391.');
+    assert.equal(
+      c.entry,
+      'Ilyina, Marta. “Zhukov at Khalkhin Gol.” <i>Steppe History Review</i> 8, no. 2 (1995): 387–406. https://doi.org/10.5555/shr.1995.8.2.',
+    );
+  });
+
+  test('a chapter in an edited book: “in”, ed. / edited by, the chapter’s pages in the bibliography (14.107)', () => {
+    const c = chicago(CHAPTER, p('50'), p('52'));
+    assert.equal(
+      c.note,
+      'Tomas Berg, “Logistics at Nomonhan,” in <i>Nomonhan, 1939</i>, ed. Kenji Sato (London: Harbour Press, 2001), 50.',
+    );
+    assert.equal(c.short, 'Berg, “Logistics,” 52.');
+    assert.equal(
+      c.entry,
+      'Berg, Tomas. “Logistics at Nomonhan.” In <i>Nomonhan, 1939</i>, edited by Kenji Sato, 45–67. London: Harbour Press, 2001.',
+    );
+  });
+
+  test('an archive document: title, date, folio, place in the collection, archive and city (14.232)', () => {
+    const c = chicago(ARCHIVE, { locator: '12', label: 'folio' }, { locator: '14', label: 'folio' });
+    assert.equal(
+      c.note,
+      'Ivan Orlov, “Report to Voroshilov,” August 30, 1939, fol. 12, fond 12, opis 3, delo 45, Central Steppe Archive, Ulaanbaatar.',
+    );
+    assert.equal(c.short, 'Orlov, “Report to Voroshilov,” fol. 14.');
+    assert.equal(
+      c.entry,
+      'Orlov, Ivan. “Report to Voroshilov.” August 30, 1939. Fond 12, opis 3, delo 45. Central Steppe Archive, Ulaanbaatar.',
+    );
+  });
+
+  test('a web page: the site in roman, the date of publication, or “accessed” when it has none (14.206)', () => {
+    const c = chicago(WEB, {}, {});
+    assert.equal(
+      c.note,
+      'Nora Hale, “Khalkhin Gol Today,” Steppe Notes, May 2, 2024, https://example.org/khalkhin-gol.',
+    );
+    assert.equal(c.short, 'Hale, “Khalkhin Gol Today.”');
+    assert.equal(
+      c.entry,
+      'Hale, Nora. “Khalkhin Gol Today.” Steppe Notes, May 2, 2024. https://example.org/khalkhin-gol.',
+    );
+    const u = chicago(UNDATED_WEB, {}, {});
+    assert.equal(
+      u.note,
+      '“Maps of the Khalkha River,” Steppe Notes, accessed March 4, 2026, https://example.org/maps.',
+    );
+    assert.equal(
+      u.entry,
+      '“Maps of the Khalkha River.” Steppe Notes. Accessed March 4, 2026. https://example.org/maps.',
+    );
+  });
+
+  test('the bibliography is sorted by author, whatever the order of citing', () => {
+    const r = citationResolver('chicago', ALL);
+    const entries = r.bibliography(['orlov-1939', 'hale-2024', 'coox-1985', 'berg-2001', 'ilyina-1995']);
+    assert.deepEqual(
+      entries.map((e) => e.slice(0, 5)),
+      ['Berg,', 'Coox,', 'Hale,', 'Ilyin', 'Orlov'],
+    );
+  });
+});
+
+describe('APA, 7th edition (citation-js’s bundled style)', () => {
+  test('a book: (Author, year, p. page) and the reference without the place (10.2)', () => {
+    const a = apa(BOOK, p('112'));
+    assert.equal(a.cite, '(Coox, 1985, p. 112)');
+    assert.equal(
+      a.entry,
+      'Coox, A. D. (1985). <i>Nomonhan: Japan against Russia, 1939</i>. Stanford University Press.',
+    );
+  });
+
+  test('a journal article: italic journal and volume, issue in parentheses, DOI as a URL (10.1)', () => {
+    const a = apa(ARTICLE, p('390'));
+    assert.equal(a.cite, '(Ilyina, 1995, p. 390)');
+    assert.equal(
+      a.entry,
+      'Ilyina, M. (1995). Zhukov at Khalkhin Gol. <i>Steppe History Review</i>, <i>8</i>(2), 387–406. https://doi.org/10.5555/shr.1995.8.2',
+    );
+  });
+
+  test('a chapter: In Editor (Ed.), Book (pp. range) (10.3)', () => {
+    const a = apa(CHAPTER, p('50'));
+    assert.equal(a.cite, '(Berg, 2001, p. 50)');
+    assert.equal(
+      a.entry,
+      'Berg, T. (2001). Logistics at Nomonhan. In K. Sato (Ed.), <i>Nomonhan, 1939</i> (pp. 45–67). Harbour Press.',
+    );
+  });
+
+  test('an archive document: italic title, the collection in parentheses after the archive, the city (10.8)', () => {
+    // APA would give a letter's full date, (1939, August 30); the bundled style gives the year, as for a manuscript.
+    const a = apa(ARCHIVE, {});
+    assert.equal(a.cite, '(Orlov, 1939)');
+    assert.equal(
+      a.entry,
+      'Orlov, I. (1939). <i>Report to Voroshilov</i>. Central Steppe Archive (fond 12, opis 3, delo 45), Ulaanbaatar.',
+    );
+  });
+
+  test('a web page: full date, italic title, site name, URL without a final full stop (10.16)', () => {
+    const a = apa(WEB, {});
+    assert.equal(a.cite, '(Hale, 2024)');
+    assert.equal(
+      a.entry,
+      'Hale, N. (2024, May 2). <i>Khalkhin Gol Today</i>. Steppe Notes. https://example.org/khalkhin-gol',
+    );
+  });
+});
+
+describe('the :cite directive', () => {
+  const resolver = () => citationResolver('chicago', ALL);
+  const notes = (html: string) =>
+    [...html.matchAll(/<li id="user-content-fn-[^"]+">\s*<p>([\s\S]*?)\u00a0<a href="#user-content-fnref/g)].map(
+      (m) => m[1],
+    );
+
+  test('cites and the author’s own footnotes share one numbering, in reading order', () => {
+    const md = [
+      'The offensive opened on 20 August.:cite[coox-1985]{p=112} Rain delayed it.[^weather]',
+      '',
+      'Supply was the problem.:cite[berg-2001]{p=50}',
+      '',
+      '[^weather]: A local account.',
+    ].join('\n');
+    const { html } = renderMarkdown(md, { citations: resolver() });
+    const refs = [...html.matchAll(/data-footnote-ref aria-describedby="notes">(\d+)<\/a>/g)].map((m) => m[1]);
+    assert.deepEqual(refs, ['1', '2', '3']);
+    assert.deepEqual(notes(html), [
+      'Alvin D. Coox, <em>Nomonhan: Japan against Russia, 1939</em> (Stanford: Stanford University Press, 1985), 112.',
+      'A local account.',
+      'Tomas Berg, “Logistics at Nomonhan,” in <em>Nomonhan, 1939</em>, ed. Kenji Sato (London: Harbour Press, 2001), 50.',
+    ]);
+    assert.match(html, /<h2 id="bibliography">Bibliography<\/h2>\s*<ul>\s*<li>Berg, Tomas\./);
+    // The bibliography follows the notes.
+    assert.ok(html.indexOf('id="bibliography"') > html.indexOf('id="notes"'));
+  });
+
+  test('a source cited again gets the short note; a non-page locator uses the style’s abbreviation', () => {
+    const md =
+      'First :cite[coox-1985]{p=112}. Again :cite[coox-1985]{loc="ch. 3"}. And :cite[ilyina-1995;coox-1985]{p=9}.';
+    const { html } = renderMarkdown(md, { citations: resolver() });
+    assert.deepEqual(notes(html), [
+      'Alvin D. Coox, <em>Nomonhan: Japan against Russia, 1939</em> (Stanford: Stanford University Press, 1985), 112.',
+      'Coox, <em>Nomonhan</em>, chap. 3.',
+      'Marta Ilyina, “Zhukov at Khalkhin Gol,” <em>Steppe History Review</em> 8, no. 2 (1995): 387–406, <a href="https://doi.org/10.5555/shr.1995.8.2">https://doi.org/10.5555/shr.1995.8.2</a>; Coox, <em>Nomonhan</em>, 9.',
+    ]);
+    // Each source once in the bibliography.
+    assert.equal(html.match(/<li>Coox, Alvin D\./g)?.length, 1);
+  });
+
+  test('an unknown key shows as plain text and never breaks the page; the preview marks it', () => {
+    const md = 'As Glantz shows :cite[glantz-1938]{p=4}, and :cite[Not A Key].';
+    const { html } = renderMarkdown(md, { citations: resolver() });
+    assert.match(html, /As Glantz shows \[glantz-1938\], and \[not a key\]\./);
+    assert.doesNotMatch(html, /footnote|bibliography/);
+    const preview = renderMarkdown(md, { citations: resolver(), flagUnknownCitations: true });
+    assert.match(preview.html, /<span class="cite-unknown" title="No source has this key">\[glantz-1938\]<\/span>/);
+  });
+
+  test('markup in a source’s fields cannot reach the page', () => {
+    const evil: CslItem = {
+      id: 'evil',
+      type: 'book',
+      title: 'A <script>alert(1)</script> <a href="javascript:x">book</a>',
+    };
+    const { html } = renderMarkdown(':cite[evil]', { citations: citationResolver('chicago', [evil]) });
+    assert.doesNotMatch(html, /<script|<a href="javascript/);
+    assert.match(html, /<em>A &#x3C;script>alert\(1\)&#x3C;\/script>/);
+  });
+
+  test('in APA the citation stands in the sentence and the list is headed References', () => {
+    const { html } = renderMarkdown('The war began in May.:cite[coox-1985]{p=112}', {
+      citations: citationResolver('apa', ALL),
+    });
+    assert.match(html, /The war began in May\.\(Coox, 1985, p\. 112\)/);
+    assert.match(html, /<h2 id="references">References<\/h2>/);
+  });
+
+  test('without a resolver (comments, widgets) a cite stays the text it was', () => {
+    assert.equal(renderMarkdown('See :cite[coox-1985]{p=1}.').html, '<p>See :cite[coox-1985].</p>');
+  });
+
+  test('citedKeys lists each key once, lower-cased, in order of first use', () => {
+    assert.deepEqual(citedKeys('a :cite[B-1]{p=2} b :cite[c;b-1] :cite[bad key]'), ['b-1', 'c']);
+  });
+});
+
+describe('the sources library on a real database', () => {
+  let t: TestSite;
+  const deps = () => ({ ...t.site.content, noteWrite: () => {} });
+  before(async () => {
+    t = await startTestSite({ demo: false });
+  });
+  after(() => t.close());
+
+  test('a BibTeX file with broken entries: the good ones come in, each broken one is named with its reason', async () => {
+    const bib = [
+      '@book{Coox1985, author = {Coox, Alvin D.}, title = {Nomonhan: Japan against Russia, 1939},',
+      '  publisher = {Stanford University Press}, address = {Stanford}, year = 1985}',
+      '@article{broken-one, title = {Never closed,',
+      '@article{Ilyina:1995, author = {Ilyina, Marta}, title = {Zhukov at Khalkhin Gol},',
+      '  journal = {Steppe History Review}, volume = 8, number = 2, pages = {387--406}, year = 1995}',
+      '@misc{untitled, author = {Nobody, A.}}',
+    ].join('\n');
+    const report = await importBibliography(deps(), { text: bib });
+    assert.equal(report.format, 'bibtex');
+    assert.deepEqual(report.imported, ['coox1985', 'ilyina:1995']);
+    assert.deepEqual(
+      report.failed.map((f) => f.entry),
+      ['@article{broken-one}', '@misc{untitled}'],
+    );
+    assert.match(report.failed[0]!.reason, /BibTeX syntax/);
+    assert.equal(report.failed[1]!.reason, 'The entry has no title.');
+    const coox = await findSourceByKey(deps(), 'coox1985');
+    assert.equal(coox?.kind, 'book');
+    assert.equal(coox?.item.publisher, 'Stanford University Press');
+
+    const again = await importBibliography(deps(), { text: bib });
+    assert.deepEqual(again.imported, []);
+    assert.match(again.failed.find((f) => f.entry === '@book{Coox1985}')!.reason, /already has a source “coox1985”/);
+    const replaced = await importBibliography(deps(), { text: bib, replace: true });
+    assert.deepEqual(replaced.updated, ['coox1985', 'ilyina:1995']);
+  });
+
+  test('a RIS file: records without TY or title fail, keys are made from author and year', async () => {
+    const ris = [
+      'TY  - BOOK',
+      'AU  - Hale, Nora',
+      'TI  - Steppe Campaigns',
+      'PY  - 2010',
+      'PB  - Harbour Press',
+      'ER  - ',
+      'AU  - Nobody, Without',
+      'TI  - No type line',
+      'ER  - ',
+      'TY  - JOUR',
+      'AU  - Hale, Nora',
+      'TI  - Horses at Nomonhan',
+      'PY  - 2010',
+      'ER  - ',
+      'TY  - JOUR',
+      'AU  - Hale, Nora',
+      'ER  - ',
+    ].join('\n');
+    const report = await importBibliography(deps(), { text: ris });
+    assert.equal(report.format, 'ris');
+    assert.deepEqual(report.imported, ['hale-2010', 'hale-2010b']);
+    assert.deepEqual(
+      report.failed.map((f) => f.reason),
+      ['A RIS record must begin with a “TY  - ” line.', 'The entry has no title.'],
+    );
+  });
+
+  test('a CSL-JSON file: items without a title or type fail, ids become keys', async () => {
+    const json = JSON.stringify([
+      { id: 'Sato_2001', type: 'book', title: 'Nomonhan, 1939', author: [{ family: 'Sato', given: 'Kenji' }] },
+      { id: 'no-title', type: 'book' },
+      'not an item',
+      { id: 'no-type', title: 'Typeless' },
+    ]);
+    const report = await importBibliography(deps(), { text: json });
+    assert.equal(report.format, 'csl-json');
+    assert.deepEqual(report.imported, ['sato_2001']);
+    assert.deepEqual(report.failed, [
+      { entry: 'item 2 (no-title)', reason: 'The entry has no title.' },
+      { entry: 'item 3', reason: 'Not a CSL-JSON item (an object with type and title).' },
+      { entry: 'item 4 (no-type)', reason: 'The entry has no type.' },
+    ]);
+    assert.equal((await findSourceByKey(deps(), 'sato_2001'))?.item['title-short'], 'Nomonhan, 1939');
+  });
+
+  test('text that is no bibliography at all is BIBLIOGRAPHY_UNREADABLE, and nothing is stored', async () => {
+    await assert.rejects(importBibliography(deps(), { text: 'Dear editor, here are my sources.' }), {
+      code: 'BIBLIOGRAPHY_UNREADABLE',
+    });
+    await assert.rejects(importBibliography(deps(), { text: '[{"id": "x", ' }), { code: 'BIBLIOGRAPHY_UNREADABLE' });
+  });
+
+  test('the preflight check names each cited key that has no source, at its line', async () => {
+    const report = await preflightPost(deps(), {
+      title: 'Khalkhin Gol',
+      standfirst: '',
+      bodyMarkdown: 'Known :cite[coox1985]{p=1}.\n\nUnknown :cite[glantz-1938]{p=4} and :cite[Glantz 1983].',
+    });
+    const issues = report.issues.filter((i) => i.check === 'citation');
+    assert.deepEqual(
+      issues.map((i) => [i.excerpt, i.line]),
+      [
+        [':cite[glantz-1938]', 3],
+        [':cite[glantz 1983]', 3],
+      ],
+    );
+    assert.match(issues[0]!.message, /No source has the key “glantz-1938”/);
+  });
+
+  test('the form checks key, title, dates and addresses field by field', () => {
+    const form = { ...emptySourceForm(), key: 'Bad Key!', title: '', date: '1939-13', url: 'javascript:alert(1)' };
+    assert.throws(
+      () => itemFromForm(form),
+      (err: { code: string; fields: Record<string, string> }) =>
+        err.code === 'SOURCE_INVALID' && ['key', 'title', 'date', 'url'].every((f) => f in err.fields),
+    );
+  });
+
+  test('a body renders with the library’s sources; a cited source cannot be deleted', async () => {
+    await createSource(deps(), {
+      ...emptySourceForm(),
+      key: 'orlov-1939',
+      type: 'manuscript',
+      authors: 'Orlov, Ivan',
+      title: 'Report to Voroshilov',
+      date: '1939-08-30',
+      archive: 'Central Steppe Archive',
+      archiveLocation: 'fond 12, opis 3, delo 45',
+      archivePlace: 'Ulaanbaatar',
+    });
+    const r = await renderCitedMarkdown(t.site.content.db, 'Orlov reported.:cite[orlov-1939]{loc="fol. 12"}');
+    assert.match(r.html, /Ivan Orlov, “Report to Voroshilov,” August 30, 1939, fol\. 12,/);
+    const post = await t.site.content.db
+      .insertInto('posts')
+      .values({
+        type: 'post',
+        slug: 'cites-orlov',
+        title: 'Cites Orlov',
+        body_md: ':cite[orlov-1939]',
+        status: 'draft',
+        created_at: '2026-01-01T00:00:00Z',
+      } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.site.content.db
+      .insertInto('post_citations')
+      .values({ post_id: post.id, source_key: 'orlov-1939' })
+      .execute();
+    await assert.rejects(
+      deleteSource(deps(), { key: 'orlov-1939' }),
+      (err: { code: string; publicMessage: string }) => {
+        assert.equal(err.code, 'SOURCE_IN_USE');
+        assert.match(err.publicMessage, /“Cites Orlov”/);
+        return true;
+      },
+    );
+  });
+});
