@@ -4,11 +4,17 @@ import { parseArgs } from 'node:util';
 import { isClusterPrimary, isClusterWorker, runPrimary } from './cluster.ts';
 import { ConfigError, readConfig } from './config.ts';
 import { DATABASE_FILE, openSite, type Site, startServer } from './main.ts';
+import { runMigrateData } from './migrate-data-command.ts';
 import { createSignInLink, createUser } from './modules/accounts/accounts.service.ts';
 import { USER_ROLES } from './modules/accounts/accounts.types.ts';
 import { createOwnerSetupLink, needsOwnerSetup } from './modules/accounts/owner-setup.service.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
 import { isAppError } from './modules/shared/errors.ts';
+import { MIGRATION_NAMES } from './storage/migrations/index.ts';
+import { describeDatabaseUrl } from './storage/postgres/connection.ts';
+import { appliedMigrations, openPostgresStorage } from './storage/postgres/open-postgres.ts';
+import { openRedisSharedState } from './storage/redis/open-redis.ts';
+import { SharedStateOpenError } from './storage/shared-state.ts';
 import { inspectSqliteFile } from './storage/sqlite/open-sqlite.ts';
 import { StorageOpenError } from './storage/storage.ts';
 
@@ -20,10 +26,13 @@ Commands:
   serve              Serve the site (creates the demo site in an empty data folder)
                      and, while no owner can sign in, prints a one-time owner setup link
   demo               Create the demo site in a data folder (--force replaces what is there)
-  check              Check a data folder: database file, integrity, migrations
+  check              Check a data folder (database file, integrity, migrations), or with
+                     DATABASE_URL that PostgreSQL can be reached and holds Annalist's schema
   user add EMAIL     Add a user (--role, optional --name) and print a one-time sign-in link
                      where they choose their password; the link starts with $ANNALIST_BASE_URL.
                      First run: annalist user add --role owner you@example.org
+  migrate-data       Copy a site from its SQLite data folder into PostgreSQL
+                     (--from sqlite:./data --to postgres://…; --replace empties a target that has a site)
   help               Show this help
 
 Options:
@@ -34,8 +43,12 @@ Options:
   --role ROLE        With user add: owner, admin, editor, moderator, author or contributor
   --email EMAIL      With user add: the address they sign in with (or give it as the last word)
   --name NAME        With user add: the name shown to readers and other users (default: from the email)
+  --from sqlite:DIR  With migrate-data: the data folder to copy from (opened read-only)
+  --to URL           With migrate-data: the PostgreSQL database to copy into (default: $DATABASE_URL)
+  --replace          With migrate-data: empty a target that already holds a site
 
-Environment: PORT, HOST, ANNALIST_DATA_DIR, ANNALIST_BASE_URL, LOG_LEVEL
+Environment: PORT, HOST, ANNALIST_DATA_DIR, ANNALIST_BASE_URL, LOG_LEVEL, DATABASE_URL, REDIS_URL,
+             ANNALIST_PURGE_WEBHOOK
 `;
 
 /** A name to start with when `user add` is given none: "ada.lovelace@…" gives "Ada Lovelace" (changeable later). */
@@ -79,6 +92,9 @@ async function main(argv: string[]): Promise<void> {
         role: { type: 'string' },
         email: { type: 'string' },
         name: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        replace: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -101,14 +117,16 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'serve': {
       if (isClusterPrimary(config)) {
-        const site = await openSite(config.dataDir);
+        // Every worker needs Redis: refuse here, in one line, rather than let the workers fail one by one.
+        if (config.redisUrl) await (await openRedisSharedState(config.redisUrl)).close();
+        const site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl });
         try {
           await printOwnerSetupLink(site, config.baseUrl);
         } finally {
           await site.storage.close();
         }
         await runPrimary(config, async (dir) => {
-          const site = await openSite(dir);
+          const site = await openSite(dir, { databaseUrl: config.databaseUrl });
           return { content: site.content, mediaDir: site.mediaDir, close: () => site.storage.close() };
         });
         return;
@@ -131,14 +149,20 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'demo': {
       const dbFile = join(config.dataDir, DATABASE_FILE);
-      if (values.force) {
+      if (config.databaseUrl) {
+        // PostgreSQL: openSite checks the server and the schema; it never drops a database.
+        if (values.force)
+          fail(
+            '--force replaces an SQLite data folder; with DATABASE_URL set, drop and re-create the database instead',
+          );
+      } else if (values.force) {
         for (const f of [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, 'media'])
           rmSync(join(config.dataDir, f), { recursive: true, force: true });
       } else if (existsSync(dbFile)) {
         inspectSqliteFile(dbFile);
       }
       mkdirSync(config.dataDir, { recursive: true });
-      const site = await openSite(config.dataDir);
+      const site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl });
       try {
         if (!(await isDemoNeeded(site.content)))
           fail(`${config.dataDir} already has content; use --force to replace it with the demo`);
@@ -149,7 +173,29 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'migrate-data': {
+      process.exitCode = await runMigrateData({
+        from: typeof values.from === 'string' ? values.from : undefined,
+        to: typeof values.to === 'string' ? values.to : env.DATABASE_URL,
+        replace: values.replace === true,
+      });
+      return;
+    }
     case 'check': {
+      if (config.databaseUrl) {
+        const storage = await openPostgresStorage(config.databaseUrl, { migrate: false });
+        try {
+          const applied = await appliedMigrations(storage);
+          const pending = MIGRATION_NAMES.length - applied;
+          process.stdout.write(
+            `PostgreSQL at ${describeDatabaseUrl(config.databaseUrl)}: reachable, Annalist schema ok` +
+              (pending > 0 ? ` (${pending} migrations pending: they run when the site next starts).\n` : '.\n'),
+          );
+        } finally {
+          await storage.close();
+        }
+        return;
+      }
       const dbFile = join(config.dataDir, DATABASE_FILE);
       if (!existsSync(config.dataDir)) fail(`${config.dataDir} does not exist`);
       if (!existsSync(dbFile))
@@ -172,8 +218,8 @@ async function main(argv: string[]): Promise<void> {
       const name = typeof values.name === 'string' ? values.name : nameFromEmail(email);
       if (!(USER_ROLES as readonly string[]).includes(role)) fail(`--role must be one of ${USER_ROLES.join(', ')}`);
       const dbFile = join(config.dataDir, DATABASE_FILE);
-      if (existsSync(dbFile)) inspectSqliteFile(dbFile);
-      const site = await openSite(config.dataDir);
+      if (!config.databaseUrl && existsSync(dbFile)) inspectSqliteFile(dbFile);
+      const site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl });
       try {
         const deps = { db: site.storage.db, clock: site.content.clock, baseUrl: config.baseUrl };
         const user = await createUser(deps, { email, name, role: role as (typeof USER_ROLES)[number] });
@@ -198,7 +244,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   // Known failures are one line a person can act on; anything else keeps its stack for a bug report.
-  if (err instanceof StorageOpenError || err instanceof ConfigError) fail(err.message);
+  if (err instanceof StorageOpenError || err instanceof ConfigError || err instanceof SharedStateOpenError)
+    fail(err.message);
   if (err && typeof err === 'object' && 'code' in err && err.code === 'EADDRINUSE')
     fail(`the port is already in use (${String((err as { message?: unknown }).message)})`);
   process.stderr.write(`annalist: unexpected failure\n${(err as Error)?.stack ?? String(err)}\n`);

@@ -11,6 +11,8 @@ import type { WriteGate } from './storage/write-gate.ts';
  * page caches notice other processes' writes through PRAGMA data_version, form tokens are used up in the
  * database, the outbox and job claims are leases. What each process keeps to itself: the per-address
  * comment limit and the sign-in throttle, so with N workers an address gets up to N times their allowance.
+ * With DATABASE_URL, `openSite` (passed in) opens PostgreSQL in the primary and in every worker, never the
+ * SQLite file, and workers take no write gate (clusterWriteGate is used for SQLite only, in main.ts).
  */
 export async function runPrimary(
   config: Config,

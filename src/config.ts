@@ -22,6 +22,12 @@ export interface Config {
   mailFrom: string;
   /** App processes sharing the port and the database (ANNALIST_WORKERS: a number, or "auto" for one per core). */
   workers: number;
+  /** PostgreSQL instead of SQLite in the data folder (DATABASE_URL, postgres://user:password@host:port/database). */
+  databaseUrl?: string;
+  /** Redis shared by every app node (REDIS_URL, redis:// or rediss://): page cache, invalidation, rate limits. */
+  redisUrl?: string;
+  /** Told (POST, JSON) after content changes so a CDN in front can purge (ANNALIST_PURGE_WEBHOOK, http(s)). */
+  purgeWebhook?: string;
 }
 
 export class ConfigError extends Error {}
@@ -67,5 +73,54 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const workers = overrides.workers ?? (workersText === 'auto' ? availableParallelism() : Number(workersText));
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
     throw new ConfigError(`ANNALIST_WORKERS must be a whole number from 1 to 64, or "auto", not "${workersText}"`);
-  return { host, port, dataDir, baseUrl, logLevel, pageCache, smtpUrl, mailFrom, trustProxy, workers };
+  const databaseUrl = overrides.databaseUrl ?? (env.DATABASE_URL?.trim() || undefined);
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl))
+    // Never echo the value: it may carry a password.
+    throw new ConfigError(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL such as postgres://annalist:secret@127.0.0.1:5432/annalist',
+    );
+  const redisUrl = overrides.redisUrl ?? (env.REDIS_URL?.trim() || undefined);
+  if (redisUrl !== undefined && !isUrlOf(redisUrl, ['redis:', 'rediss:']))
+    // Never echo the value: it may carry a password.
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+  const purgeWebhook = overrides.purgeWebhook ?? (env.ANNALIST_PURGE_WEBHOOK?.trim() || undefined);
+  if (purgeWebhook !== undefined && !isUrlOf(purgeWebhook, ['http:', 'https:']))
+    throw new ConfigError(
+      'ANNALIST_PURGE_WEBHOOK must be an http:// or https:// URL such as https://cdn.example/purge',
+    );
+  return {
+    host,
+    port,
+    dataDir,
+    baseUrl,
+    logLevel,
+    pageCache,
+    smtpUrl,
+    mailFrom,
+    trustProxy,
+    workers,
+    databaseUrl,
+    redisUrl,
+    purgeWebhook,
+  };
+}
+
+function isUrlOf(text: string, protocols: string[]): boolean {
+  try {
+    const u = new URL(text);
+    return protocols.includes(u.protocol) && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (
+      (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'))
+    );
+  } catch {
+    return false;
+  }
 }

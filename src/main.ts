@@ -10,10 +10,14 @@ import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.jo
 import { createSmtpMailer } from './modules/notifications/mailer.ts';
 import { startOutboxWorker } from './modules/notifications/outbox.ts';
 import { systemClock } from './modules/shared/clock.ts';
+import { openPostgresStorage } from './storage/postgres/open-postgres.ts';
+import { openRedisSharedState, type SharedStateLog } from './storage/redis/open-redis.ts';
+import type { SharedState } from './storage/shared-state.ts';
 import { openSqliteStorage } from './storage/sqlite/open-sqlite.ts';
 import type { Storage } from './storage/storage.ts';
 import { setWriteGate } from './storage/write-gate.ts';
 import { buildApp } from './web/app.ts';
+import { PurgeWebhook } from './web/purge-webhook.ts';
 
 export const DATABASE_FILE = 'annalist.db';
 
@@ -23,13 +27,22 @@ export interface Site {
   mediaDir: string;
 }
 
-/** Composition root: config -> database -> domain deps. The only place that picks the database. */
-export async function openSite(dataDir: string): Promise<Site> {
+/**
+ * Composition root: config -> database -> domain deps. The only place that picks the database: PostgreSQL
+ * when a URL is given, else SQLite in the data folder.
+ */
+export async function openSite(dataDir: string, opts: { databaseUrl?: string } = {}): Promise<Site> {
   mkdirSync(dataDir, { recursive: true });
-  const storage = await openSqliteStorage(join(dataDir, DATABASE_FILE));
-  // A cluster worker takes its turn to write from the primary rather than from SQLite's sleeping busy handler.
-  const gate = clusterWriteGate();
-  if (gate) setWriteGate(storage.db, gate);
+  let storage: Storage;
+  if (opts.databaseUrl) {
+    // The server arbitrates between processes and nodes: no write gate.
+    storage = await openPostgresStorage(opts.databaseUrl);
+  } else {
+    storage = await openSqliteStorage(join(dataDir, DATABASE_FILE));
+    // A cluster worker takes its turn to write from the primary rather than from SQLite's sleeping busy handler.
+    const gate = clusterWriteGate();
+    if (gate) setWriteGate(storage.db, gate);
+  }
   const content: ContentDeps = {
     db: storage.db,
     clock: systemClock,
@@ -57,12 +70,39 @@ export function createJobWorker(site: Site, log?: JobLog): JobWorker {
   return jobs;
 }
 
+/**
+ * With REDIS_URL (decision 016): every committed write of this node is announced to the others (their page caches
+ * start a new generation), and their announcements poke this node's job worker. Call before the app serves.
+ */
+export function shareSite(site: Site, shared: SharedState, jobs?: JobWorker): void {
+  const noteWrite = site.content.noteWrite;
+  site.content.noteWrite = () => {
+    noteWrite();
+    void shared.noteWrite();
+  };
+  if (jobs) shared.onRemoteWrite(() => jobs.poke());
+}
+
 /** Opens the site (creating the demo on an empty data folder), builds the web app and listens. */
 export async function startServer(config: Config): Promise<{ app: FastifyInstance; site: Site; url: string }> {
-  const site = await openSite(config.dataDir);
+  // Redis first: a node that cannot reach it does not start at all, rather than start without sharing.
+  const sharedLog: SharedStateLog & { to?: FastifyInstance['log'] } = {
+    info: (msg) => sharedLog.to?.info(msg),
+    warn: (msg) => sharedLog.to?.warn(msg),
+  };
+  const shared = config.redisUrl ? await openRedisSharedState(config.redisUrl, { log: sharedLog }) : undefined;
+  let site: Site;
+  try {
+    site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl });
+  } catch (err) {
+    await shared?.close();
+    throw err;
+  }
   if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
   const jobs = createJobWorker(site, { error: (obj, msg) => app.log.error(obj, msg) });
+  if (shared) shareSite(site, shared, jobs);
   const app = buildApp({
+    shared,
     content: site.content,
     contentVersion: site.storage.contentVersion,
     baseUrl: config.baseUrl,
@@ -75,6 +115,21 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
         : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
   });
   app.addHook('onClose', () => site.storage.close());
+  sharedLog.to = app.log;
+  if (shared) app.addHook('onClose', () => shared.close()); // after the job worker's last write is announced
+  if (config.purgeWebhook) {
+    const purge = new PurgeWebhook({
+      url: config.purgeWebhook,
+      generation: () => shared?.generation() ?? site.storage.contentVersion(),
+      log: app.log,
+    });
+    const noteWrite = site.content.noteWrite;
+    site.content.noteWrite = () => {
+      noteWrite();
+      purge.changed();
+    };
+    app.addHook('onClose', () => purge.flush());
+  }
   if (config.smtpUrl) {
     const mailer = createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom });
     const outbox = startOutboxWorker({

@@ -10,3 +10,4 @@ export interface Capabilities {
 }
 
 export const SQLITE_CAPABILITIES: Capabilities = { fullText: 'fts5', autoIncrement: 'integer-autoincrement' };
+export const POSTGRES_CAPABILITIES: Capabilities = { fullText: 'tsvector', autoIncrement: 'identity' };

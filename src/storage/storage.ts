@@ -17,7 +17,7 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** Raised when a database file cannot be used; the message is one line a person can act on. */
+/** Raised when a database (file or server) cannot be used; the message is one line a person can act on. */
 export class StorageOpenError extends Error {
   constructor(
     readonly code:
@@ -25,7 +25,8 @@ export class StorageOpenError extends Error {
       | 'DATABASE_FOREIGN'
       | 'DATABASE_CORRUPT'
       | 'DATABASE_TOO_NEW'
-      | 'DATABASE_UNREADABLE',
+      | 'DATABASE_UNREADABLE'
+      | 'DATABASE_UNREACHABLE',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -3,11 +3,13 @@ import { nextScheduledChange } from '../modules/content/reading.service.ts';
 import { suggestForPath } from '../modules/search/search.service.ts';
 import { AppError, isAppError } from '../modules/shared/errors.ts';
 import { getSiteSecret } from '../modules/shared/secret.ts';
+import { isDatabaseUnavailable } from '../storage/database-unavailable.ts';
+import { SharedStateUnavailableError } from '../storage/shared-state.ts';
 import { FORM_COOKIE, issueFormToken } from './form-token.ts';
 import { ContentGeneration } from './generation.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
 import { encodedBody, PageCache } from './page-cache.ts';
-import { PostRateLimit } from './rate-limit.ts';
+import { PostRateLimit, sharedStateUnavailable } from './rate-limit.ts';
 import { loadChrome, renderDocument } from './render.tsx';
 import { registerAdminRoutes } from './routes/admin.tsx';
 import { registerApiRoutes } from './routes/api.ts';
@@ -15,9 +17,11 @@ import { registerAssetRoutes } from './routes/assets.ts';
 import { registerCommentRoutes } from './routes/comments.tsx';
 import { registerCorrectionRoutes } from './routes/corrections.tsx';
 import { registerFeedRoutes } from './routes/feeds.ts';
+import { registerHealthRoutes } from './routes/health.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerNotificationRoutes } from './routes/notifications.tsx';
 import { registerReadingRoutes } from './routes/reading.tsx';
+import { SharedPages } from './shared-pages.ts';
 import { ErrorView } from './views/archive-pages.tsx';
 import type { WebContext, WebDeps } from './web-deps.ts';
 
@@ -56,12 +60,15 @@ export function buildApp(deps: WebDeps): FastifyInstance {
       );
     },
   });
+  const { shared } = deps;
   const generation = new ContentGeneration({
-    version: deps.contentVersion,
+    // With shared state, a write announced by another node (or Redis coming back) also starts a new generation.
+    version: shared ? () => `${deps.contentVersion()}|${shared.contentVersion()}` : deps.contentVersion,
     now: () => deps.content.clock.now().getTime(),
     nextChange: () => nextScheduledChange(deps.content),
   });
   const cache = deps.pageCache === false ? undefined : new PageCache(generation);
+  const sharedPages = cache && shared ? new SharedPages(shared.pages, generation) : undefined;
   let secretPromise: Promise<Buffer> | undefined;
   const secret = () => {
     secretPromise ??= getSiteSecret(deps.content.db).catch((err: unknown) => {
@@ -70,7 +77,15 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     });
     return secretPromise;
   };
-  const ctx: WebContext = { deps, cache, generation, secret, postLimit: new PostRateLimit(deps.commentPostsPerMinute) };
+  const ctx: WebContext = {
+    deps,
+    cache,
+    sharedPages,
+    generation,
+    secret,
+    postLimit: new PostRateLimit(deps.commentPostsPerMinute, shared?.limiter),
+    limiter: shared?.limiter,
+  };
   const secureCookies = deps.baseUrl.startsWith('https:');
 
   // Browser forms post URL-encoded bodies; Fastify parses only JSON by default.
@@ -91,6 +106,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     const { status, title } = HTTP_ERRORS[err.code];
     if (status >= 500) req.log.error({ err, code: err.code }, 'request failed');
     reply.headers(SECURITY_HEADERS).header('cache-control', 'no-store');
+    if (err.code === 'DATABASE_UNAVAILABLE') reply.header('retry-after', '30');
     if (wantsJson(req)) {
       return reply
         .code(status)
@@ -130,11 +146,23 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     await generation.ensureExpiry();
     if (!cache || req.method !== 'GET' || req.headers.authorization || req.headers.cookie?.includes('annalist_session'))
       return;
-    const hit = cache.get(req.url);
+    // Read-your-writes across nodes: learn the shared generation before trusting the first level.
+    await shared?.refresh();
+    let hit = cache.get(req.url);
+    let level = 'hit';
     if (!hit) {
       req.cacheVersion = generation.check();
-      return;
+      // The second level: another node may have rendered this page in the generation every node agrees on.
+      const found = await sharedPages?.lookup(req.url);
+      if (!found?.page) {
+        req.sharedGeneration = found?.generation;
+        reply.header('x-cache', 'miss');
+        return;
+      }
+      hit = cache.set(req.url, req.cacheVersion, found.page);
+      level = 'shared';
     }
+    reply.header('x-cache', level);
     reply.header('etag', hit.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
     if (hit.location) reply.header('location', hit.location);
     if (req.headers['if-none-match'] === hit.etag) return reply.code(304).send();
@@ -143,8 +171,27 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     return reply.code(hit.status).type(hit.contentType).send(body);
   });
 
+  // A write is acknowledged only once the other nodes have been told (when Redis is there to tell them).
+  if (shared)
+    app.addHook('onSend', async (req) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') await shared.settled();
+    });
+
   app.setErrorHandler(async (error: FastifyError | AppError, req, reply) => {
     if (isAppError(error)) return sendError(req, reply, error);
+    if (error instanceof SharedStateUnavailableError) return sendError(req, reply, sharedStateUnavailable(error));
+    if (isDatabaseUnavailable(error))
+      return sendError(
+        req,
+        reply,
+        new AppError(
+          'DATABASE_UNAVAILABLE',
+          'The site cannot reach its database just now. Please try again in a minute.',
+          {
+            cause: error,
+          },
+        ),
+      );
     if ('validation' in error && error.validation)
       return sendError(
         req,
@@ -179,6 +226,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
 
   registerAssetRoutes(app, deps);
   registerMediaRoutes(app, ctx);
+  registerHealthRoutes(app, ctx);
   registerFeedRoutes(app, ctx);
   registerApiRoutes(app, ctx);
   registerNotificationRoutes(app, ctx);

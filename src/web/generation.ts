@@ -32,6 +32,11 @@ export class ContentGeneration {
     return v;
   }
 
+  /** Milliseconds until this generation ends at the latest (Infinity when no scheduled change is known). */
+  msLeft(): number {
+    return this.expiresAt - this.opts.now();
+  }
+
   onNewGeneration(fn: () => void): void {
     this.listeners.push(fn);
   }

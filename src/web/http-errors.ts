@@ -62,5 +62,7 @@ export const HTTP_ERRORS: Record<ErrorCode, { status: number; title: string }> =
   SUGGESTION_NOT_FOUND: { status: 404, title: 'Suggestion not found' },
   SUGGESTION_ALREADY_DECIDED: { status: 409, title: 'This suggestion was already decided' },
   CORRECTION_INVALID: { status: 400, title: 'The correction note needs a correction' },
+  SHARED_STATE_UNAVAILABLE: { status: 503, title: 'Please try again in a moment' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The site is briefly unavailable' },
   INTERNAL_ERROR: { status: 500, title: 'Something went wrong on our side' },
 };

@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Content version read when the request began; set only for requests whose response may be cached. */
     cacheVersion?: string;
+    /** The shared generation read when the request began, when the response may go to the shared cache. */
+    sharedGeneration?: string;
   }
 }
 
@@ -50,7 +52,7 @@ export type PageRenderer = (site: SiteSettings) => { head: Head; body: VNode };
 
 /** Sends a response and, for a cacheable request, keeps it for the next reader. */
 export function sendBody(
-  { cache }: WebContext,
+  { cache, sharedPages }: WebContext,
   req: FastifyRequest,
   reply: FastifyReply,
   res: { status: number; contentType: string; body: string | Buffer; location?: string },
@@ -64,6 +66,8 @@ export function sendBody(
       location: res.location,
     });
     reply.header('etag', entry.etag);
+    if (sharedPages && req.sharedGeneration !== undefined)
+      sharedPages.save(req.sharedGeneration, req.cacheVersion, req.url, entry);
   }
   if (res.location) reply.header('location', res.location);
   return reply.code(res.status).type(res.contentType).send(body);

@@ -1,7 +1,9 @@
 import type { ContentDeps } from '../modules/content/content.deps.ts';
+import type { RateLimiter, SharedState } from '../storage/shared-state.ts';
 import type { ContentGeneration } from './generation.ts';
 import type { PageCache } from './page-cache.ts';
 import type { PostRateLimit } from './rate-limit.ts';
+import type { SharedPages } from './shared-pages.ts';
 
 /** What the web layer is built from; main.ts makes it, tests make their own. */
 export interface WebDeps {
@@ -18,6 +20,11 @@ export interface WebDeps {
   trustProxy?: boolean | number | string;
   /** Comment posts allowed per address per minute (default 20). */
   commentPostsPerMinute?: number;
+  /**
+   * State shared with the other app nodes (REDIS_URL, decision 016): rate limits and the second-level page
+   * cache. Absent: this node keeps its own, as a single node always has.
+   */
+  shared?: SharedState;
   /** Fastify logger options; false in tests. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -26,9 +33,13 @@ export interface WebDeps {
 export interface WebContext {
   deps: WebDeps;
   cache: PageCache | undefined;
+  /** The second level of the page cache, shared by every node (REDIS_URL); absent without Redis or cache. */
+  sharedPages?: SharedPages;
   generation: ContentGeneration;
   /** The site's signing key (loaded once). */
   secret: () => Promise<Buffer>;
   /** Per-address limit on comment posts. */
   postLimit: PostRateLimit;
+  /** The limiter every node shares (REDIS_URL); undefined: each throttle counts in this process. */
+  limiter: RateLimiter | undefined;
 }

@@ -16,7 +16,7 @@ import { type OutboxWorker, startOutboxWorker } from '../../src/modules/notifica
 import { AppError } from '../../src/modules/shared/errors.ts';
 import type { UserRole } from '../../src/storage/schema.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { startTestSite, TEST_BASE_URL, TestClock, type TestSite } from '../support/site.ts';
+import { newTestDatabase, startTestSite, TEST_BASE_URL, TestClock, type TestSite } from '../support/site.ts';
 import { TestSmtp } from '../support/smtp.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -118,13 +118,14 @@ const linkIn = (text: string, path: string) => {
 describe('first run', () => {
   test('`annalist user add --role owner EMAIL` prints a one-time sign-in link that works once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'annalist-first-run-'));
+    const database = await newTestDatabase();
     try {
       const run = spawnSync(
         process.execPath,
         [CLI, 'user', 'add', '--role', 'owner', 'ada.byron@example.org', '--data-dir', dir],
         {
           encoding: 'utf8',
-          env: { ...process.env, ANNALIST_BASE_URL: TEST_BASE_URL },
+          env: { ...process.env, ...database.env, ANNALIST_BASE_URL: TEST_BASE_URL },
         },
       );
       assert.equal(run.status, 0, run.stderr);
@@ -132,7 +133,7 @@ describe('first run', () => {
       assert.doesNotMatch(run.stdout, /password:/i);
       const path = linkIn(run.stdout, '/admin/welcome');
 
-      const site = await openSite(dir);
+      const site = await openSite(dir, { databaseUrl: database.databaseUrl });
       const app = buildApp({
         content: site.content,
         contentVersion: site.storage.contentVersion,
@@ -160,15 +161,23 @@ describe('first run', () => {
         await site.storage.close();
       }
     } finally {
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('the demo prints a one-time setup link on start while no owner has a password, and never a password', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'annalist-demo-setup-'));
+    const database = await newTestDatabase();
     const start = async () => {
       const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dir, '--port', '0'], {
-        env: { ...process.env, LOG_LEVEL: 'silent', ANNALIST_BASE_URL: TEST_BASE_URL, ANNALIST_WORKERS: '1' },
+        env: {
+          ...process.env,
+          ...database.env,
+          LOG_LEVEL: 'silent',
+          ANNALIST_BASE_URL: TEST_BASE_URL,
+          ANNALIST_WORKERS: '1',
+        },
       });
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -235,6 +244,7 @@ describe('first run', () => {
         await stop(second.child);
       }
     } finally {
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

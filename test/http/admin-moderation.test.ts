@@ -15,7 +15,7 @@ import type { User } from '../../src/modules/accounts/accounts.types.ts';
 import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
 import { renderCommentMarkdown } from '../../src/modules/comments/comment-markdown.ts';
 import type { CommentStatus } from '../../src/storage/schema.ts';
-import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
+import { newTestDatabase, startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 
 const ARTICLE = 'khalkhin-gol-1939';
 const OTHER_ARTICLE = 'tsushima-1905';
@@ -630,14 +630,15 @@ describe('moderating comments', () => {
 });
 
 describe('annalist user add', () => {
-  test('creates a user and prints a one-time sign-in link, never a password', () => {
+  test('creates a user and prints a one-time sign-in link, never a password', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'annalist-cli-user-'));
+    const database = await newTestDatabase();
     try {
       const cli = new URL('../../bin/annalist.js', import.meta.url).pathname;
       const run = (...args: string[]) =>
         spawnSync(process.execPath, [cli, ...args, '--data-dir', dir], {
           encoding: 'utf8',
-          env: { ...process.env, ANNALIST_BASE_URL: 'https://history.example' },
+          env: { ...process.env, ...database.env, ANNALIST_BASE_URL: 'https://history.example' },
         });
       const ok = run('user', 'add', '--role', 'moderator', '--email', 'cli@example.org', '--name', 'Cleo Cli');
       assert.equal(ok.status, 0, ok.stderr);
@@ -652,6 +653,7 @@ describe('annalist user add', () => {
       const help = spawnSync(process.execPath, [cli, 'help'], { encoding: 'utf8' });
       assert.match(help.stdout, /user add/);
     } finally {
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
 import { saveSiteSettings } from '../../src/modules/site/settings.service.ts';
-import { startTestSite, type TestSite } from '../support/site.ts';
+import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
 
 let t: TestSite;
 before(async () => {
@@ -70,15 +70,38 @@ describe('the page cache never serves stale content', () => {
 
   test('a write by another process (the command line) is seen at once', async () => {
     await get('/');
-    // Another process edits the same database file directly, as an admin tool or a second node would.
+    const retitled = /<p class="site-title"><a href="\/">Retitled elsewhere<\/a>/;
+    if (TEST_DATABASE === 'sqlite') {
+      // Another process edits the same database file directly, as an admin tool or a second node would.
+      const script = `
+        const Database = require('better-sqlite3');
+        const db = new Database(${JSON.stringify(`${t.dir}/annalist.db`)});
+        db.prepare("update settings set value = ? where key = 'title'").run(JSON.stringify('Retitled elsewhere'));
+        db.close();`;
+      const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      assert.equal(res.status, 0, res.stderr);
+      assert.match((await get('/')).body, retitled);
+      return;
+    }
+    // PostgreSQL: another Annalist process (a second node) saves the setting; its NOTIFY reaches this process's
+    // listening connection a moment later, asynchronously, so allow it that moment.
     const script = `
-      const Database = require('better-sqlite3');
-      const db = new Database(${JSON.stringify(`${t.dir}/annalist.db`)});
-      db.prepare("update settings set value = ? where key = 'title'").run(JSON.stringify('Retitled elsewhere'));
-      db.close();`;
-    const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      const { openSite } = await import(${JSON.stringify(new URL('../../src/main.ts', import.meta.url).href)});
+      const { saveSiteSettings } = await import(${JSON.stringify(new URL('../../src/modules/site/settings.service.ts', import.meta.url).href)});
+      const site = await openSite(${JSON.stringify(t.dir)}, { databaseUrl: ${JSON.stringify(t.databaseUrl)} });
+      await saveSiteSettings(site.content, { title: 'Retitled elsewhere' });
+      await site.storage.close();`;
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     assert.equal(res.status, 0, res.stderr);
-    assert.match((await get('/')).body, /<p class="site-title"><a href="\/">Retitled elsewhere<\/a>/);
+    const deadline = Date.now() + 2000;
+    let body = (await get('/')).body;
+    while (!retitled.test(body) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      body = (await get('/')).body;
+    }
+    assert.match(body, retitled);
   });
 
   test('a scheduled post appears when its time comes, without any write', async () => {

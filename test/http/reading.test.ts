@@ -258,6 +258,14 @@ describe('bad input gets a readable answer, never a stack trace', () => {
     }
   });
 
+  test('a NUL character (%00) in an address or a search is a plain answer, not a fault (PostgreSQL text cannot hold it)', async () => {
+    for (const url of ['/tag/a%00b/', '/author/x%00/', '/a%00b/', '/category/a%00b/', '/api/v1/posts/a%00b']) {
+      const res = await get(url);
+      assert.ok(res.statusCode === 404 || res.statusCode === 400, `${url}: ${res.statusCode}`);
+    }
+    assert.equal((await get('/search?q=Zhukov%00')).statusCode, 200);
+  });
+
   test('the JSON API answers errors as JSON with a stable code', async () => {
     const res = await get('/api/v1/posts?page=-1');
     assert.equal(res.statusCode, 400);

@@ -76,6 +76,8 @@ describe('the sources library in the administration', () => {
     assert.equal(res.headers.location, '/admin/sources/edit/coox-1985a?notice=created');
     const list = await get('/admin/sources?q=Coox', people.author);
     assert.match(list.body, /<a href="\/admin\/sources\/edit\/coox-1985a">coox-1985a<\/a>/);
+    const anyCase = await get('/admin/sources?q=JAPAN%20AGAINST', people.author);
+    assert.match(anyCase.body, /coox-1985a/, 'the search ignores case');
     const none = await get('/admin/sources?q=Tolstoy', people.author);
     assert.match(none.body, /No source matches this search/);
     const edit = await get(String(res.headers.location), people.author);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readConfig } from '../../src/config.ts';
-import { DATABASE_FILE, openSite, startServer } from '../../src/main.ts';
+import { openSite, startServer } from '../../src/main.ts';
 import {
   cancelJob,
   claimDueJobs,
@@ -24,9 +24,8 @@ import {
 } from '../../src/modules/jobs/publish-post.job.ts';
 import { systemClock } from '../../src/modules/shared/clock.ts';
 import type { Db } from '../../src/storage/schema.ts';
-import { openSqliteStorage } from '../../src/storage/sqlite/open-sqlite.ts';
 import type { Storage } from '../../src/storage/storage.ts';
-import { startTestSite, TestClock, type TestSite } from '../support/site.ts';
+import { newTestDatabase, startTestSite, TestClock, type TestSite } from '../support/site.ts';
 
 const T0 = new Date('2025-10-01T09:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -156,7 +155,8 @@ describe('the job table', () => {
 
 describe('the job worker', () => {
   test('two workers on separate connections racing for the same due jobs run each job exactly once', async () => {
-    const other: Storage = await openSqliteStorage(join(site.dir, DATABASE_FILE));
+    // A second open of the same database (file or PostgreSQL), as a second process would have.
+    const other: Storage = (await openSite(site.dir, { databaseUrl: site.databaseUrl })).storage;
     try {
       for (let i = 0; i < 25; i++) await enqueueJob(db, { kind: 'count', payload: { i }, runAt: T0 });
       const runs: number[] = [];
@@ -369,13 +369,24 @@ describe('scheduled publishing', () => {
 
   test('the server publishes on start what fell due while it was down, and publishes a new schedule on time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'annalist-jobs-'));
+    const database = await newTestDatabase();
     try {
-      const down = await openSite(dir);
+      const down = await openSite(dir, { databaseUrl: database.databaseUrl });
       const missed = await scheduledPost('missed-by-server', new Date(Date.now() - 60_000), down.storage.db);
       await down.storage.db.transaction().execute((trx) => schedulePublish(trx, missed, new Date(Date.now() - 60_000)));
       await down.storage.close();
 
-      const config = readConfig({}, { dataDir: dir, port: 0, host: '127.0.0.1', logLevel: 'silent', workers: 1 });
+      const config = readConfig(
+        {},
+        {
+          dataDir: dir,
+          databaseUrl: database.databaseUrl,
+          port: 0,
+          host: '127.0.0.1',
+          logLevel: 'silent',
+          workers: 1,
+        },
+      );
       const { app, site: live } = await startServer(config);
       try {
         const liveDb = live.storage.db;
@@ -396,6 +407,7 @@ describe('scheduled publishing', () => {
         await app.close();
       }
     } finally {
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -119,7 +119,7 @@ export async function beginSignIn(
 ): Promise<SignInResult> {
   const email = normaliseEmail(input.email);
   const now = deps.clock.now();
-  if (deps.throttle.isLimited(email, input.ip, now))
+  if (await deps.throttle.isLimited(email, input.ip, now))
     throw new AppError('SIGN_IN_RATE_LIMITED', 'Too many failed attempts. Wait 15 minutes, then try again.', {
       detail: `ip ${input.ip}`,
     });
@@ -127,12 +127,12 @@ export async function beginSignIn(
   const stored = row?.password_hash ?? (await dummyPasswordHash());
   const matches = await verifyPassword(stored, input.password);
   if (!row || row.password_hash === null || row.disabled_at !== null || !matches) {
-    deps.throttle.recordFailure(email, input.ip, now);
+    await deps.throttle.recordFailure(email, input.ip, now);
     throw new AppError('SIGN_IN_FAILED', 'That email and password do not match an account that can sign in.', {
       detail: !row ? 'no such account' : row.disabled_at ? 'disabled' : matches ? 'no password' : 'wrong password',
     });
   }
-  deps.throttle.recordSuccess(email, input.ip);
+  await deps.throttle.recordSuccess(email, input.ip);
   let current = row;
   if (needsRehash(row.password_hash)) {
     current = { ...row, password_hash: await hashPassword(input.password) };

@@ -49,12 +49,15 @@ export interface SignInLinkDeps extends AccountsDeps {
   baseUrl: string;
 }
 
-/** Counts attempts per key over a sliding window (see rate-window.ts); held by the web app, one per process. */
+/**
+ * Counts attempts per key over a sliding window (see rate-window.ts); held by the web app, in this process or
+ * shared by every node through Redis (then a call may fail with SharedStateUnavailableError).
+ */
 export interface AttemptCounter {
   /** True when `key` already has `limit` attempts within the window ending at `now`. */
-  isLimited(key: string, limit: number, now: Date): boolean;
-  record(key: string, now: Date): void;
-  clear(key: string): void;
+  isLimited(key: string, limit: number, now: Date): Promise<boolean>;
+  record(key: string, now: Date): Promise<void>;
+  clear(key: string): Promise<void>;
 }
 
 /** Sign-in's second step and the account page's code checks count wrong codes here. */

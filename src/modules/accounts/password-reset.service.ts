@@ -37,14 +37,14 @@ export async function requestPasswordReset(
   const emailKey = `reset-email:${email}`;
   const ipKey = `reset-ip:${input.ip}`;
   if (
-    deps.resetAttempts.isLimited(emailKey, RESET_LIMITS.perEmail, now) ||
-    deps.resetAttempts.isLimited(ipKey, RESET_LIMITS.perIp, now)
+    (await deps.resetAttempts.isLimited(emailKey, RESET_LIMITS.perEmail, now)) ||
+    (await deps.resetAttempts.isLimited(ipKey, RESET_LIMITS.perIp, now))
   )
     throw new AppError('RATE_LIMITED', 'Too many password reset requests. Wait an hour, then try again.', {
       detail: `reset for ${email} from ${input.ip}`,
     });
-  deps.resetAttempts.record(emailKey, now);
-  deps.resetAttempts.record(ipKey, now);
+  await deps.resetAttempts.record(emailKey, now);
+  await deps.resetAttempts.record(ipKey, now);
   await inTransaction(deps.db, async (trx) => {
     const row = email.length <= 254 ? await findUserByEmail(trx, email) : undefined;
     if (!row || row.disabled_at !== null) return;

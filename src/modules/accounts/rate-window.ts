@@ -1,42 +1,34 @@
+import { MemoryRateLimiter } from '../../storage/memory-rate-limiter.ts';
+import type { RateLimiter } from '../../storage/shared-state.ts';
 import type { AttemptCounter } from './accounts.types.ts';
 
 /**
- * Attempts per key held in this process's memory over a sliding window: wrong second-factor codes, password
- * reset requests. Keys are built from what was typed (an email, an IP address, a user id the password already
- * proved), never from whether an account exists. A restart forgets them, as with the sign-in throttle.
+ * Attempts per key over a sliding window: wrong second-factor codes, password reset requests. Keys are built
+ * from what was typed (an email, an IP address, a user id the password already proved), never from whether an
+ * account exists. Held in this process's memory by default (a restart forgets them, as with the sign-in
+ * throttle); given the shared RateLimiter (REDIS_URL), every node counts together.
  */
 export class WindowCounter implements AttemptCounter {
-  private readonly attempts = new Map<string, number[]>();
-
   constructor(
     private readonly windowMs: number,
-    /** Keys kept at most; the least recently used are forgotten first, so a flood cannot grow memory. */
-    private readonly maxKeys = 20_000,
+    private readonly limiter: RateLimiter = new MemoryRateLimiter(20_000),
+    /** Keeps this counter's keys apart from other users of the same limiter. */
+    private readonly namespace = 'window',
   ) {}
 
-  isLimited(key: string, limit: number, now: Date): boolean {
-    return this.recent(key, now).length >= limit;
+  async isLimited(key: string, limit: number, now: Date): Promise<boolean> {
+    return (await this.limiter.count(this.keyOf(key), this.windowMs, now.getTime())) >= limit;
   }
 
-  record(key: string, now: Date): void {
-    const times = this.recent(key, now);
-    times.push(now.getTime());
-    // Re-inserted so the Map's order is least recently used first.
-    this.attempts.delete(key);
-    this.attempts.set(key, times.slice(-1000));
-    while (this.attempts.size > this.maxKeys) {
-      const oldest = this.attempts.keys().next().value;
-      if (oldest === undefined) break;
-      this.attempts.delete(oldest);
-    }
+  async record(key: string, now: Date): Promise<void> {
+    await this.limiter.hit(this.keyOf(key), this.windowMs, now.getTime());
   }
 
-  clear(key: string): void {
-    this.attempts.delete(key);
+  async clear(key: string): Promise<void> {
+    await this.limiter.reset(this.keyOf(key));
   }
 
-  private recent(key: string, now: Date): number[] {
-    const since = now.getTime() - this.windowMs;
-    return (this.attempts.get(key) ?? []).filter((t) => t > since);
+  private keyOf(key: string): string {
+    return `${this.namespace}\n${key}`;
   }
 }

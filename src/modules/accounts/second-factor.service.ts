@@ -55,8 +55,8 @@ async function useCode(deps: SecondFactorDeps, row: UserRow, code: string, ip: s
   const userKey = `totp-user:${row.id}`;
   const ipKey = `totp-ip:${ip}`;
   if (
-    deps.codeAttempts.isLimited(userKey, CODE_LIMITS.perUser, now) ||
-    deps.codeAttempts.isLimited(ipKey, CODE_LIMITS.perIp, now)
+    (await deps.codeAttempts.isLimited(userKey, CODE_LIMITS.perUser, now)) ||
+    (await deps.codeAttempts.isLimited(ipKey, CODE_LIMITS.perIp, now))
   )
     throw tooManyCodes(`user ${row.id} from ${ip}`);
   const digits = code.replace(/\s+/g, '');
@@ -67,11 +67,11 @@ async function useCode(deps: SecondFactorDeps, row: UserRow, code: string, ip: s
   const step = delta === null ? null : TOTP.counter({ period: PERIOD, timestamp: now.getTime() }) + delta;
   // The claim is one conditional UPDATE: of two requests racing with one code, only one moves the step.
   if (step === null || !(await claimTotpStep(deps.db, row.id, step))) {
-    deps.codeAttempts.record(userKey, now);
-    deps.codeAttempts.record(ipKey, now);
+    await deps.codeAttempts.record(userKey, now);
+    await deps.codeAttempts.record(ipKey, now);
     throw codeRefused(step === null ? `wrong code, user ${row.id}` : `code reused, user ${row.id}`);
   }
-  deps.codeAttempts.clear(userKey);
+  await deps.codeAttempts.clear(userKey);
 }
 
 /**

@@ -64,6 +64,7 @@ export async function listUserSessions(
     .where('user_id', '=', userId)
     .where('expires_at', '>', now)
     .orderBy('created_at', 'desc')
+    .orderBy('token_hash') // same-moment sessions in one order on every database
     .execute();
 }
 

@@ -48,6 +48,15 @@ export async function commentDetails(db: Db, ids: number[]): Promise<Map<number,
  * that start a thread. Call in the same transaction as the change.
  */
 export async function recountPostComments(db: Db, postId: number): Promise<void> {
+  // Lock the post row first, in a statement of its own (a no-op update). Where transactions run side by side
+  // (PostgreSQL, read committed), a recount that had to wait for another transaction's lock on this row would
+  // still count with the snapshot it took before waiting, missing that transaction's comment; the count below
+  // starts after the lock is ours, so it sees everything committed. SQLite runs one writer at a time anyway.
+  await db
+    .updateTable('posts')
+    .set((eb) => ({ comment_count: eb.ref('comment_count') }))
+    .where('id', '=', postId)
+    .execute();
   await db
     .updateTable('posts')
     .set((eb) => ({

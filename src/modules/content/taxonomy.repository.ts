@@ -20,8 +20,18 @@ export async function findTagBySlug(db: Db, slug: string): Promise<TagRow | unde
 export async function upsertTag(db: Db, slug: string, name: string): Promise<number> {
   const found = await findTagBySlug(db, slug);
   if (found) return found.id;
-  const r = await db.insertInto('tags').values({ slug, name }).returning('id').executeTakeFirstOrThrow();
-  return r.id;
+  // Another transaction may add the same tag between the look-up and the insert (on PostgreSQL they run side by
+  // side): the insert then waits for it and does nothing, and the look-up again finds its tag.
+  const r = await db
+    .insertInto('tags')
+    .values({ slug, name })
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (r) return r.id;
+  const added = await findTagBySlug(db, slug);
+  if (!added) throw new Error(`tag ${slug} was neither inserted nor found`);
+  return added.id;
 }
 
 /** Tags with the number of visible posts carrying each, most used first. */

@@ -39,6 +39,15 @@ const alreadyDecided = (s: Pick<SuggestionRow, 'id' | 'status'>) =>
     { detail: `suggestion ${s.id} is ${s.status}` },
   );
 
+/**
+ * The error for a conditional update that changed nothing: someone else decided first. Read the row again to say
+ * what they decided (on PostgreSQL both editors may have read it undecided; the loser's update waited for the
+ * winner's commit and then matched nothing, and this new read sees the committed status).
+ */
+async function decidedMeanwhile(db: Db, id: number, fallback: SuggestionStatus = 'open'): Promise<AppError> {
+  return alreadyDecided({ id, status: (await findSuggestionById(db, id))?.status ?? fallback });
+}
+
 /** The suggestion, if an editor may still decide it (open or waiting for more information). */
 async function loadUndecided(db: Db, id: number): Promise<SuggestionRow> {
   const s = await findSuggestionById(db, id);
@@ -134,7 +143,7 @@ export async function markSuggestionAccepted(
       decided_by: input.userId,
       decided_at: isoNow(clock),
     });
-    if (!changed) throw alreadyDecided({ id: s.id, status: 'open' });
+    if (!changed) throw await decidedMeanwhile(trx, s.id);
     const post = await findPostById(trx, s.post_id);
     if (post)
       await queueSuggesterMail(trx, clock, {
@@ -198,7 +207,7 @@ async function decide(
       decided_by: userId,
       decided_at: isoNow(deps.clock),
     });
-    if (!changed) throw alreadyDecided({ id, status: 'open' });
+    if (!changed) throw await decidedMeanwhile(trx, id);
     const post = await findPostById(trx, s.post_id);
     if (post)
       await queueSuggesterMail(trx, deps.clock, {
@@ -226,7 +235,7 @@ export async function moderateSuggestion(
     if (DECIDED_STATUSES.includes(s.status)) throw alreadyDecided(s);
     if (s.status === to) return to;
     const changed = await changeSuggestionStatus(trx, s.id, from, { status: to });
-    if (!changed) throw alreadyDecided(s);
+    if (!changed) throw await decidedMeanwhile(trx, s.id, s.status);
     // The spam filter learns from moderators' decisions, as it does for comments (the same text it scored).
     const text = `${s.author_name}\n${[s.problem, s.proposed, s.source_text].filter(Boolean).join('\n')}`;
     if (to === 'spam') await trainSpam(trx, text, true);

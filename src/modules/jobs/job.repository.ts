@@ -92,6 +92,7 @@ export async function listFailedJobs(db: Db, limit = 20): Promise<JobRow[]> {
     .where('done_at', 'is not', null)
     .where('last_error', 'is not', null)
     .orderBy('done_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(limit)
     .execute();
 }

@@ -124,6 +124,7 @@ export async function listQueue(deps: Pick<ModerationDeps, 'db'>, query: QueueQu
           rows.map((r) => r.id),
         )
         .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc') // same-moment rows in one order on every database
         .execute()
     : [];
   const items = rows.map(

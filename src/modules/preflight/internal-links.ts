@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { Db } from '../../storage/schema.ts';
+import { DEMO_MEDIA_DIR } from '../demo/demo-media.ts';
 
 /** Why a link to this site does not lead anywhere, or undefined when it does (or is not ours to check). */
 export type LinkProblem = { kind: 'missing' | 'draft' | 'relative'; path: string };
@@ -83,7 +84,12 @@ async function lookups(db: Db, paths: string[]) {
       months.add(`${parts[0]}-${parts[1]}`);
     else if (parts[0]) slugs.add(parts[0]);
   }
-  const list = (s: Set<string>) => (s.size ? [...s] : ['\0']);
+  // `in ()` is not SQL: an empty set becomes [''], which no slug, path or name equals. NUL is left out: PostgreSQL
+  // text cannot hold it (no stored value contains it either).
+  const list = (s: Set<string>) => {
+    const values = [...s].filter((v) => !v.includes('\0'));
+    return values.length ? values : [''];
+  };
   const [posts, oldSlugs, categories, tags, authors, media, history] = await Promise.all([
     db.selectFrom('posts').select(['slug', 'status']).where('slug', 'in', list(slugs)).execute(),
     db
@@ -184,19 +190,16 @@ export async function findLinkProblems(
   return problems;
 }
 
-// The demo's drawings, copied into the data folder's media/ when the demo is seeded.
-const DEMO_MEDIA = new URL('../demo/content/media/', import.meta.url);
 let demoMediaNames: Set<string> | undefined;
 
 /**
- * Is /media/<name> a file of the data folder (the demo's drawings; uploads live in the database)? Without the
- * folder's path, the names the demo ships are taken as present.
+ * Is /media/<name> one of the demo's drawings (served by every node from the package) or a file of the data
+ * folder? Uploads live in the database.
  */
 function isMediaFile(name: string, mediaDir: string | undefined): boolean {
-  if (mediaDir === undefined) {
-    demoMediaNames ??= new Set(existsSync(DEMO_MEDIA) ? readdirSync(DEMO_MEDIA) : []);
-    return demoMediaNames.has(name);
-  }
+  demoMediaNames ??= new Set(existsSync(DEMO_MEDIA_DIR) ? readdirSync(DEMO_MEDIA_DIR) : []);
+  if (demoMediaNames.has(name)) return true;
+  if (mediaDir === undefined) return false;
   const root = resolve(mediaDir);
   const file = resolve(root, name);
   if (!file.startsWith(root + sep) || name.includes('\0')) return false;

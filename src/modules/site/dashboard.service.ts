@@ -124,6 +124,7 @@ export async function loadDashboard(deps: DashboardDeps, user: User): Promise<Da
           .where('posts.status', '=', 'draft')
           .where('posts.submitted_at', 'is not', null)
           .orderBy('posts.submitted_at', 'desc')
+          .orderBy('posts.id', 'desc')
           .limit(DASHBOARD_LIMITS.list)
           .execute()
       : null,

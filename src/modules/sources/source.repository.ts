@@ -25,10 +25,13 @@ export async function findSourceRowsByKeys(db: Db, keys: string[]): Promise<Sour
 function searched(db: Db, q: string | undefined) {
   let query = db.selectFrom('sources');
   if (q) {
-    const like = `%${q}%`;
+    const like = `%${q.toLowerCase()}%`;
     // csl_json holds the authors' names; matching inside the JSON text is enough for a library of this size.
+    // lower() on both sides: LIKE ignores case on SQLite (ASCII) but not on PostgreSQL.
     query = query.where((eb) =>
-      eb.or([eb('key', 'like', like), eb('title', 'like', like), eb('csl_json', 'like', like)]),
+      eb.or(
+        (['key', 'title', 'csl_json'] as const).map((column) => eb(eb.fn<string>('lower', [column]), 'like', like)),
+      ),
     );
   }
   return query;

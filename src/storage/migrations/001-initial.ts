@@ -104,9 +104,14 @@ export function initialMigration(caps: Capabilities): Migration {
           tokenize='porter unicode61 remove_diacritics 2'
         )`.execute(db);
       }
+      if (caps.fullText === 'tsvector') await createTsvectorSearch(db);
     },
     async down(db: AnyDb) {
       if (caps.fullText === 'fts5') await sql`drop table if exists search_posts`.execute(db);
+      if (caps.fullText === 'tsvector') {
+        await sql`drop table if exists search_posts`.execute(db);
+        await sql`drop text search configuration if exists annalist_search`.execute(db);
+      }
       for (const t of [
         'widgets',
         'slug_history',
@@ -122,4 +127,49 @@ export function initialMigration(caps: Capabilities): Migration {
       }
     },
   };
+}
+
+/** The text search configuration site search uses on PostgreSQL (created below). */
+export const TSVECTOR_CONFIG = 'annalist_search';
+
+/**
+ * PostgreSQL's full-text index: English stemming (as FTS5's porter) and, when the `unaccent` extension can be
+ * installed by the database owner (it is a trusted extension in PostgreSQL's contrib), accents folded away (as
+ * FTS5's remove_diacritics). The plain text is kept for ts_headline; the weighted tsvector (A title, B
+ * standfirst, C body) is generated from it, so it can never disagree with the text.
+ */
+async function createTsvectorSearch(db: AnyDb): Promise<void> {
+  const available = await sql<{
+    ok: number;
+  }>`select 1 as ok from pg_available_extensions where name = 'unaccent'`.execute(db);
+  let unaccent = false;
+  if (available.rows.length > 0) {
+    // A failed statement aborts the migration's transaction: try inside a savepoint, so a database user who may
+    // not create extensions still gets search (with accents kept) rather than no migration at all.
+    await sql`savepoint annalist_unaccent`.execute(db);
+    try {
+      await sql`create extension if not exists unaccent`.execute(db);
+      await sql`release savepoint annalist_unaccent`.execute(db);
+      unaccent = true;
+    } catch {
+      await sql`rollback to savepoint annalist_unaccent`.execute(db);
+    }
+  }
+  await sql`create text search configuration ${sql.id(TSVECTOR_CONFIG)} (copy = english)`.execute(db);
+  if (unaccent) {
+    await sql`alter text search configuration ${sql.id(TSVECTOR_CONFIG)}
+      alter mapping for hword, hword_part, word with unaccent, english_stem`.execute(db);
+  }
+  const vector = (column: string, weight: string) =>
+    sql`setweight(to_tsvector(${sql.lit(TSVECTOR_CONFIG)}::regconfig, ${sql.ref(column)}), ${sql.lit(weight)})`;
+  await sql`create table search_posts (
+    post_id integer primary key,
+    title text not null,
+    standfirst text not null,
+    body text not null,
+    document tsvector generated always as (
+      ${vector('title', 'A')} || ${vector('standfirst', 'B')} || ${vector('body', 'C')}
+    ) stored
+  )`.execute(db);
+  await sql`create index search_posts_document on search_posts using gin (document)`.execute(db);
 }

@@ -49,7 +49,10 @@ const counters = new WeakMap<WebContext, { codes: WindowCounter; resets: WindowC
 function countersOf(ctx: WebContext) {
   let c = counters.get(ctx);
   if (!c) {
-    c = { codes: new WindowCounter(CODE_LIMITS.windowMs), resets: new WindowCounter(RESET_LIMITS.windowMs) };
+    c = {
+      codes: new WindowCounter(CODE_LIMITS.windowMs, ctx.limiter, 'code'),
+      resets: new WindowCounter(RESET_LIMITS.windowMs, ctx.limiter, 'reset'),
+    };
     counters.set(ctx, c);
   }
   return c;

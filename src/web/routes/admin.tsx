@@ -7,7 +7,7 @@ import {
   signOut,
 } from '../../modules/accounts/accounts.service.ts';
 import { PASSWORD_MIN_LENGTH } from '../../modules/accounts/password.ts';
-import { SignInThrottle } from '../../modules/accounts/sign-in-throttle.ts';
+import { DEFAULT_THROTTLE_LIMITS, SignInThrottle } from '../../modules/accounts/sign-in-throttle.ts';
 import {
   addBanByHand,
   BAN_KINDS,
@@ -136,7 +136,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: WebContext): void
   const { deps } = ctx;
   const accounts = { db: deps.content.db, clock: deps.content.clock };
   const moderation: ModerationDeps = { ...deps.content, baseUrl: deps.baseUrl };
-  const throttle = new SignInThrottle();
+  const throttle = new SignInThrottle(DEFAULT_THROTTLE_LIMITS, ctx.limiter);
   const secure = deps.baseUrl.startsWith('https:');
 
   const kit = makeAdminKit(ctx);

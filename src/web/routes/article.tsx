@@ -203,7 +203,7 @@ export function registerArticleRoutes(
     try {
       if (!sameOrigin(req, deps.baseUrl))
         throw new AppError('CROSS_ORIGIN_REQUEST', 'This form was sent from another site, so it was not accepted.');
-      if (ctx.postLimit.exceeded(req.ip, now.getTime()))
+      if (await ctx.postLimit.exceeded(req.ip, now.getTime()))
         throw new AppError(
           'RATE_LIMITED',
           'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',

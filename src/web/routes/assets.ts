@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { DEMO_MEDIA_DIR } from '../../modules/demo/demo-media.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { ASSETS } from '../assets.ts';
 import type { WebDeps } from '../web-deps.ts';
@@ -16,7 +17,10 @@ const MEDIA_TYPES: Record<string, string> = {
   '.gif': 'image/gif',
 };
 
-/** Hashed stylesheet and icon from memory; media files from the data folder, never outside it. */
+/**
+ * Hashed stylesheet and icon from memory; media files from the data folder, then from the demo's own drawings
+ * (so every node serves them, whichever seeded the demo), never outside those folders.
+ */
 export function registerAssetRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get('/assets/:file', async (req, reply) => {
     const asset = ASSETS.get((req.params as { file: string }).file);
@@ -35,20 +39,29 @@ export function registerAssetRoutes(app: FastifyInstance, deps: WebDeps): void {
     return reply.redirect(`/assets/${icon?.[0] ?? ''}`, 301);
   });
 
-  const root = resolve(deps.mediaDir);
+  const roots = [resolve(deps.mediaDir), resolve(DEMO_MEDIA_DIR)];
   app.get('/media/*', async (req, reply) => {
     const rel = (req.params as { '*': string })['*'];
     const type = MEDIA_TYPES[extname(rel).toLowerCase()];
-    const file = resolve(root, rel);
-    if (!type || !file.startsWith(root + sep) || rel.includes('\0'))
-      throw new AppError('NOT_FOUND', 'There is no such file.');
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) throw new AppError('NOT_FOUND', 'There is no such file.');
+    if (!type || rel.includes('\0')) throw new AppError('NOT_FOUND', 'There is no such file.');
+    let file: string | undefined;
+    let size = 0;
+    for (const root of roots) {
+      const candidate = resolve(root, rel);
+      if (!candidate.startsWith(root + sep)) throw new AppError('NOT_FOUND', 'There is no such file.');
+      const info = await stat(candidate).catch(() => undefined);
+      if (info?.isFile()) {
+        file = candidate;
+        size = info.size;
+        break;
+      }
+    }
+    if (!file) throw new AppError('NOT_FOUND', 'There is no such file.');
     // Our SVGs are drawings, not documents: no script may run in one even when opened on its own.
     return reply
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
       .header('cache-control', 'public, max-age=3600')
-      .header('content-length', info.size)
+      .header('content-length', size)
       .type(type)
       .send(createReadStream(file));
   });

@@ -285,7 +285,7 @@ ${items.join('\n')}
 
   app.post('/api/v1/posts/:slug/comments', async (req, reply) => {
     const { submission, token } = await apiSubmission(req);
-    if (ctx.postLimit.exceeded(req.ip, deps.content.clock.now().getTime())) {
+    if (await ctx.postLimit.exceeded(req.ip, deps.content.clock.now().getTime())) {
       throw new AppError(
         'RATE_LIMITED',
         'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+
+export const CONTENT_CHANNEL = 'annalist_content';
+const MAX_BACKOFF_MS = 5000;
+
+export type ProblemLog = (message: string, err?: unknown) => void;
+
+/**
+ * The content version across nodes on one PostgreSQL database (the SQLite side reads PRAGMA data_version).
+ * Every node keeps one connection of its own that LISTENs on `annalist_content`; a node that has written says
+ * so with NOTIFY on that same connection, so the notice never queues behind busy pool connections. Each
+ * notice from another node bumps `remote`. A lost connection is re-opened with backoff; once it is back,
+ * `remote` is bumped once, because notices sent meanwhile were missed. While the connection is down nothing
+ * can be heard at all, so the version changes on every call: caches keep nothing until it is back.
+ */
+export class ContentNotices {
+  private readonly node = randomUUID();
+  private client: pg.Client | undefined;
+  private listening = false;
+  private closed = false;
+  private remote = 0;
+  private local = 0;
+  private deaf = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private backoffMs = 100;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly log: ProblemLog,
+  ) {}
+
+  /** Connects and listens; throws if the first connection fails (the caller has just checked the server). */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  version(): string {
+    if (!this.listening && !this.closed) return `${this.remote}.${this.local}.deaf${++this.deaf}`;
+    return `${this.remote}.${this.local}`;
+  }
+
+  /** Fire and forget: a failed notice is logged; the other nodes catch up when their connection comes back. */
+  noteWrite(): void {
+    this.local++;
+    const client = this.client;
+    if (!client || !this.listening) return;
+    client.query('select pg_notify($1, $2)', [CONTENT_CHANNEL, this.node]).catch((err: unknown) => {
+      this.log('could not tell the other nodes about a write (NOTIFY failed)', err);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    this.listening = false;
+    await client?.end().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client(this.config);
+    // An error event without a listener would end the process; a dropped connection is expected and retried.
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client));
+    client.on('notification', (msg) => {
+      if (msg.channel === CONTENT_CHANNEL && msg.payload !== this.node) this.remote++;
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${CONTENT_CHANNEL}`);
+    } catch (err) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    this.listening = true;
+    this.backoffMs = 100;
+  }
+
+  private lost(client: pg.Client, err?: unknown): void {
+    if (client !== this.client || this.closed) return;
+    this.client = undefined;
+    this.listening = false;
+    this.log('lost the PostgreSQL connection that hears other nodes’ writes; reconnecting', err);
+    client.removeAllListeners('end');
+    client.end().catch(() => {});
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    this.retryTimer = setTimeout(() => {
+      this.connect().then(
+        () => {
+          // Notices sent while we were away are lost: assume something changed.
+          this.remote++;
+        },
+        () => this.scheduleRetry(),
+      );
+    }, delay);
+    this.retryTimer.unref();
+  }
+}

@@ -1,0 +1,194 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { type SharedPageLookup, type SharedState, SharedStateOpenError } from '../shared-state.ts';
+import { RedisRateLimiter } from './redis-rate-limiter.ts';
+import { defineScripts, type ScriptedRedis } from './redis-scripts.ts';
+
+export interface SharedStateLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+const KEY_PREFIX = 'annalist:';
+
+/** A page view waits at most this long for Redis (a half-open connection must not hold readers up). */
+const PAGE_WAIT_MS = 250;
+
+/** `p`'s value, or undefined when it takes longer than PAGE_WAIT_MS. */
+async function bounded<T>(p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, PAGE_WAIT_MS, undefined);
+  });
+  try {
+    return await Promise.race([p, slow]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** host:port of a Redis URL, for messages: never the password. */
+export function redisAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return 'the REDIS_URL address';
+  }
+}
+
+/**
+ * Connects to Redis and returns the state this node shares with the others. Unreachable at start is a
+ * SharedStateOpenError (one line naming host:port), so a node never starts half-shared. Once started, ioredis
+ * reconnects on its own; while it is away, limits throw SharedStateUnavailableError, page lookups miss, and when
+ * it is back the node's contentVersion() moves once (it may have missed invalidations).
+ */
+export async function openRedisSharedState(
+  url: string,
+  opts: { log?: SharedStateLog; connectTimeoutMs?: number } = {},
+): Promise<SharedState> {
+  const log = opts.log ?? { info: () => {}, warn: () => {} };
+  const address = redisAddress(url);
+  let started = false;
+  let closing = false;
+  const options = {
+    lazyConnect: true,
+    // A command while disconnected fails at once (the request answers 503 or renders) instead of waiting.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: opts.connectTimeoutMs ?? 3000,
+    commandTimeout: 2000,
+    // No retries before the first connection: a node that cannot reach Redis at start does not start.
+    retryStrategy: (times: number) => (started && !closing ? Math.min(times * 100, 2000) : null),
+  };
+  const cmd: ScriptedRedis = defineScripts(new Redis(url, options));
+  const sub = new Redis(url, { ...options, enableOfflineQueue: true });
+  let lost = false;
+  let lastError: Error | undefined;
+  cmd.on('error', (err: Error) => {
+    // Kept for the start-up message; afterwards the 'close'/'ready' handlers say what matters.
+    lastError = err;
+  });
+  sub.on('error', () => {});
+  const nodeId = randomBytes(8).toString('hex');
+  const channel = `${KEY_PREFIX}content`;
+  const genKey = `${KEY_PREFIX}generation`;
+  const pagePrefix = `${KEY_PREFIX}page:`;
+  let reconnects = 0;
+  let lastGeneration = '0';
+  const remoteListeners: (() => void)[] = [];
+  const pending = new Set<Promise<void>>();
+  const storing = new Set<Promise<void>>();
+
+  const announce = (): Promise<void> => {
+    const p = cmd
+      .annalistAnnounce(genKey, channel, nodeId)
+      .then((g) => {
+        lastGeneration = String(g);
+      })
+      .catch(() => {
+        // Redis is away: the other nodes drop their first-level caches when it is back (see 'ready').
+      })
+      .finally(() => pending.delete(p));
+    pending.add(p);
+    return p;
+  };
+
+  cmd.on('close', () => {
+    if (closing || lost || !started) return;
+    lost = true;
+    log.warn(
+      `Redis at ${address} is unreachable: page views render without the shared cache, rate-limited posts answer 503, reconnecting`,
+    );
+  });
+  cmd.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    reconnects++;
+    log.info(`Redis at ${address} is back: dropping this node's page cache once and moving the shared generation`);
+    // Writes made while Redis was away were never announced: move the generation so nobody serves what is stale.
+    void announce();
+  });
+  sub.on('message', (_channel: string, message: string) => {
+    const [from, gen] = message.split(' ');
+    if (gen) lastGeneration = gen;
+    if (from === nodeId) return;
+    for (const fn of remoteListeners) fn();
+  });
+  let connected = false;
+  try {
+    await Promise.all([cmd.connect(), sub.connect()]);
+    connected = true;
+    // A wrong or missing password shows here, at the first command, not at connect.
+    lastGeneration = (await cmd.get(genKey)) ?? '0';
+    await sub.subscribe(channel);
+  } catch (err) {
+    cmd.disconnect();
+    sub.disconnect();
+    const cause = lastError ?? err;
+    const reason = cause instanceof Error ? cause.message.replace(/\s+/g, ' ').slice(0, 120) : String(cause);
+    const what = connected || /WRONGPASS|NOAUTH|NOPERM/.test(reason) ? 'Redis refused Annalist' : 'cannot reach Redis';
+    throw new SharedStateOpenError(`REDIS_URL: ${what} at ${address} (${reason})`, { cause: err });
+  }
+  started = true;
+
+  const hashOf = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
+
+  return {
+    limiter: new RedisRateLimiter(cmd, KEY_PREFIX),
+    pages: {
+      async lookup(key: string): Promise<SharedPageLookup | undefined> {
+        if (cmd.status !== 'ready') return undefined;
+        try {
+          const found = await bounded(cmd.annalistPageLookupBuffer(genKey, pagePrefix, hashOf(key)));
+          if (!found) return undefined;
+          return { generation: found[0].toString(), value: found[1] ?? undefined };
+        } catch {
+          return undefined;
+        }
+      },
+      store(generation: string, key: string, value: Buffer, ttlMs: number): Promise<void> {
+        if (cmd.status !== 'ready' || ttlMs < 1) return Promise.resolve();
+        const p = cmd
+          .annalistPageStore(genKey, pagePrefix, hashOf(key), generation, value, Math.ceil(ttlMs))
+          .then(() => {})
+          .catch(() => {
+            // The cache is an optimisation: a failed store is a later miss.
+          })
+          .finally(() => storing.delete(p));
+        storing.add(p);
+        return p;
+      },
+      async settled() {
+        await Promise.all([...storing]);
+      },
+    },
+    contentVersion: () => `${lastGeneration}.${reconnects}`,
+    async refresh() {
+      if (cmd.status !== 'ready') return;
+      try {
+        // A slow answer leaves the version as the messages left it.
+        const g = await bounded(cmd.get(genKey));
+        if (g) lastGeneration = g;
+      } catch {
+        // Unreachable: pages are served by what this node knows (the messages, its own database version).
+      }
+    },
+    noteWrite: announce,
+    async settled() {
+      await Promise.all([...pending]);
+    },
+    onRemoteWrite(fn) {
+      remoteListeners.push(fn);
+    },
+    generation: () => lastGeneration,
+    available: () => cmd.status === 'ready',
+    async close() {
+      closing = true;
+      await Promise.all([...pending]);
+      await Promise.allSettled([cmd, sub].map(async (c) => c.quit()));
+      cmd.disconnect();
+      sub.disconnect();
+    },
+  };
+}

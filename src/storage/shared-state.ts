@@ -1,0 +1,85 @@
+/**
+ * State that several app nodes share when REDIS_URL is set (decision 016). The domain and the web layer see only
+ * these small interfaces; src/storage/redis/ implements them with ioredis, and without Redis each node keeps its
+ * own (MemoryRateLimiter, no second-level cache). The database stays the only place an acknowledged write lives.
+ */
+
+/** Attempts per key counted over a sliding window. `now` is milliseconds on the app's clock. */
+export interface RateLimiter {
+  /** Records one attempt on `key`; says how many fall within the window, this one included. */
+  hit(key: string, windowMs: number, now: number): Promise<RateCount>;
+  /** How many attempts on `key` fall within the window, recording nothing. */
+  count(key: string, windowMs: number, now: number): Promise<number>;
+  /** Forgets every attempt on `key`. */
+  reset(key: string): Promise<void>;
+}
+
+export interface RateCount {
+  count: number;
+  /** When the oldest attempt in the window leaves it (0 when none is left). */
+  retryAfterMs: number;
+}
+
+/** A rendered response in the shared (second-level) page cache, found together with the generation it is for. */
+export interface SharedPageLookup {
+  /** The shared content generation every node agrees on (a counter moved by every write). */
+  generation: string;
+  value?: Buffer;
+}
+
+/** Bytes per request key, per shared generation. Lookups never throw: an unreachable store is a miss. */
+export interface SharedPageStore {
+  /** The current shared generation and the entry kept for `key` in it, in one round trip; undefined if unreachable. */
+  lookup(key: string): Promise<SharedPageLookup | undefined>;
+  /** Keeps `value` for `ttlMs` unless the generation has moved on since it was looked up. Never throws. */
+  store(generation: string, key: string, value: Buffer, ttlMs: number): Promise<void>;
+  /** Resolves when every store started so far has finished (tests, shutdown). */
+  settled(): Promise<void>;
+}
+
+/** What an app node shares with the others. */
+export interface SharedState {
+  limiter: RateLimiter;
+  pages: SharedPageStore;
+  /**
+   * Cheap and synchronous, like Storage.contentVersion: the shared generation as last seen (moved by every
+   * node's writes, learnt by message or by refresh()), and a new value when the connection comes back after a
+   * loss (invalidations may have been missed meanwhile).
+   */
+  contentVersion(): string;
+  /**
+   * Reads the shared generation from Redis (one GET, bounded wait, never throws), so a write acknowledged by any
+   * node is seen by this node's next request, before a message about it may have arrived.
+   */
+  refresh(): Promise<void>;
+  /**
+   * Announces a committed write of this node to every node (moves the shared generation and publishes it).
+   * Never throws; the returned promise settles once Redis has it or has failed.
+   */
+  noteWrite(): Promise<void>;
+  /** Resolves when every announcement started so far has settled (so an acknowledged write is announced). */
+  settled(): Promise<void>;
+  /** Called when another node announced a write (e.g. to poke the job worker). */
+  onRemoteWrite(fn: () => void): void;
+  /** The shared generation last seen by this node (for the purge webhook). */
+  generation(): string;
+  available(): boolean;
+  close(): Promise<void>;
+}
+
+/** A shared-state call failed because Redis cannot be reached; the web layer answers SHARED_STATE_UNAVAILABLE. */
+export class SharedStateUnavailableError extends Error {
+  constructor(message = 'Redis cannot be reached', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SharedStateUnavailableError';
+  }
+}
+
+/** REDIS_URL is set but Redis cannot be used at start: one line, and the node does not start. */
+export class SharedStateOpenError extends Error {
+  readonly code = 'REDIS_UNREACHABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SharedStateOpenError';
+  }
+}

@@ -1,0 +1,58 @@
+import type { DatabaseSchema } from './schema.ts';
+
+/**
+ * Every table of the schema, parents before children: a table comes after every table its foreign keys point
+ * at (a self-reference, such as comments.parent_id, is the only exception). Copying in this order fills a
+ * database without breaking a foreign key; emptying in the reverse order removes children first.
+ * The compiler checks that no table of DatabaseSchema is missing; test/storage/tables.test.ts checks the list
+ * and the order against the tables and foreign keys of a migrated database.
+ */
+export const TABLES_IN_DEPENDENCY_ORDER = [
+  'settings',
+  'authors',
+  'categories',
+  'tags',
+  'users',
+  'posts',
+  'post_tags',
+  'post_authors',
+  'post_categories',
+  'slug_history',
+  'post_revisions',
+  'widgets',
+  'menu_items',
+  'taxonomy_history',
+  'sessions',
+  'comments',
+  'commenters',
+  'bans',
+  'reports',
+  'used_form_tokens',
+  'spam_tokens',
+  'outbox',
+  'jobs',
+  'media',
+  'media_files',
+  'sources',
+  'post_citations',
+  'post_corrections',
+  'correction_suggestions',
+] as const satisfies readonly (keyof DatabaseSchema)[];
+
+export type TableName = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];
+
+// A table added to DatabaseSchema but not to the list above fails the typecheck here.
+type Unlisted = Exclude<keyof DatabaseSchema, TableName>;
+const everyTableListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyTableListed;
+
+/**
+ * Tables a database has that are not content: the migrator's bookkeeping and the full-text engine's own tables
+ * (FTS5's search_posts and its shadow tables), which are rebuilt through the SearchIndex instead of copied.
+ * Matched by name prefix.
+ */
+export const NOT_CONTENT_TABLE_PREFIXES = ['kysely_migration', 'search_posts'] as const;
+
+export function isContentTable(name: string): boolean {
+  return !NOT_CONTENT_TABLE_PREFIXES.some((p) => name === p || name.startsWith(`${p}_`));
+}
