@@ -21,15 +21,14 @@ const root = new URL('../..', import.meta.url).pathname;
 const quiet = () => {};
 
 // This file starts (and stops, and restarts) a PostgreSQL cluster of its own and runs the search assertions on
-// both databases itself: the postgres pass of the DIALECTS loop would only repeat it.
-const ownPass = process.env.ANNALIST_TEST_DATABASE !== 'postgres';
+// both databases itself, whichever pass runs it: scripts/test.mjs runs it once (RUN_ONCE), in the first pass.
 
 let cluster: TestPostgres;
 const temps: string[] = [];
 const storages: Storage[] = [];
 
 before(async () => {
-  if (ownPass) cluster = await startPostgres();
+  cluster = await startPostgres();
 });
 after(async () => {
   for (const s of storages) await s.close().catch(() => {});
@@ -88,7 +87,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
   }
 }
 
-describe('opening PostgreSQL', { skip: !ownPass }, () => {
+describe('opening PostgreSQL', () => {
   test('a fresh database is migrated, and opening it again changes nothing', async () => {
     const url = await emptyDatabase();
     const first = await open(url);
@@ -260,7 +259,7 @@ const PAGE = { limit: 10, offset: 0, visibleAt: '2026-01-01T00:00:00.000Z' };
 const marked = (word: string) => `${HIGHLIGHT_START}${word}${HIGHLIGHT_END}`;
 
 for (const backend of ['sqlite', 'postgres'] as const) {
-  describe(`search on ${backend}`, { skip: !ownPass }, () => {
+  describe(`search on ${backend}`, () => {
     let storage: Storage;
     let ids: Record<string, number>;
     before(async () => {
@@ -348,7 +347,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
   });
 }
 
-describe('content version across nodes', { skip: !ownPass }, () => {
+describe('content version across nodes', () => {
   test("a write on node A moves node B's content version; B's own write is not counted twice", async () => {
     const url = await createTestDatabase(cluster.url);
     const a = await open(url);
@@ -367,7 +366,7 @@ describe('content version across nodes', { skip: !ownPass }, () => {
   });
 });
 
-describe('when PostgreSQL goes away', { skip: !ownPass }, () => {
+describe('when PostgreSQL goes away', () => {
   test('pages are a readable 503 (JSON under /api/) and the site recovers on its own when it is back', async () => {
     const url = await createTestDatabase(cluster.url);
     const dir = tempDir();
