@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = (name, fallback) => process.env[name] ?? fallback;
@@ -28,6 +29,11 @@ const PARTS = new Set(env('COMMENTS_PARTS', 'post,pages').split(','));
 const POST_TARGET = 1000; // accepted comments per second
 // The POST run is repeated with each of these numbers of app processes (ANNALIST_WORKERS), side by side.
 const POST_WORKERS = env('COMMENTS_WORKERS', '1,2').split(',').map(Number);
+// With BENCH_PG_ADMIN_URL (a superuser URL of a throwaway PostgreSQL cluster) and BENCH_REDIS_URL (bench/run.sh
+// passes its own), the POST run is repeated on PostgreSQL + Redis with each of these numbers of app nodes.
+const PG_ADMIN_URL = env('BENCH_PG_ADMIN_URL', '');
+const PG_REDIS_URL = env('BENCH_REDIS_URL', '');
+const PG_NODES = env('COMMENTS_PG_NODES', '1,2').split(',').filter(Boolean).map(Number);
 const PAGE_RATIO_TARGET = 3; // the MANY-comment page within 3x the time of the demo page
 // The form route allows 20 posts a minute per client address: each loop moves to a new loopback address
 // (127.x.y.z, all of 127/8 is local on Linux) after this many posts. Flood checks are off in the settings.
@@ -44,6 +50,7 @@ const temps = new Set();
 function cleanup() {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of temps) rmSync(d, { recursive: true, force: true });
+  // PostgreSQL databases made here live in bench/run.sh's throwaway cluster, which it removes as a whole.
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM'])
@@ -66,9 +73,50 @@ function demoFolder(name) {
   // Same row saveModerationSettings writes: key 'moderation', a JSON object of the changed settings.
   db.prepare(
     "insert into settings (key, value) values ('moderation', ?) on conflict(key) do update set value = excluded.value",
-  ).run(JSON.stringify({ holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0, maxLinks: 1000 }));
+  ).run(RELAXED_MODERATION);
   db.close();
   return dir;
+}
+
+const RELAXED_MODERATION = JSON.stringify({
+  holdFirstComment: false,
+  floodSeconds: 0,
+  minFormSeconds: 0,
+  maxLinks: 1000,
+});
+
+/** Runs fn with a client on `url` (PostgreSQL), closing it afterwards. */
+async function withPg(url, fn) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh database in the PG_ADMIN_URL cluster holding the demo site (`annalist demo` with DATABASE_URL), with
+ * the moderation settings relaxed as in demoFolder(); returns its URL and a data folder for the nodes' media.
+ */
+async function pgDemoDatabase(name) {
+  const database = `annalist_bench_${name}_${process.pid}`;
+  await withPg(PG_ADMIN_URL, (c) => c.query(`create database "${database}"`));
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${database}`;
+  const dir = tempDir(name);
+  execFileSync(process.execPath, [join(ROOT, 'bin/annalist.js'), 'demo', '--data-dir', dir], {
+    stdio: 'ignore',
+    env: { ...process.env, DATABASE_URL: url.href },
+  });
+  await withPg(url.href, (c) =>
+    c.query(
+      "insert into settings (key, value) values ('moderation', $1) on conflict (key) do update set value = excluded.value",
+      [RELAXED_MODERATION],
+    ),
+  );
+  return { url: url.href, dir, database };
 }
 
 /** Starts `annalist serve` on the folder; resolves with its URL once it prints it. */
@@ -234,17 +282,19 @@ function nextAddress() {
   return `127.${64 + Math.floor(k / 254 / 256)}.${Math.floor(k / 254) % 256}.${(k % 254) + 1}`;
 }
 
-async function postLoad(base, seconds, runId) {
-  const origin = new URL(base).origin;
+/** POST loops against `bases` (one URL, or several app nodes: loop n posts to bases[n % bases.length]). */
+async function postLoad(bases, seconds, runId) {
+  const targets = [bases].flat().map((b) => new URL(b));
   const deadline = Date.now() + seconds * 1000;
   const accepted = [];
   const perSecond = [];
   const statuses = {};
   let errors = 0;
   const t0 = Date.now();
-  const target = new URL(base);
   const form = `${ARTICLE_PATH}comments`;
   async function loop(n) {
+    const target = targets[n % targets.length];
+    const origin = target.origin;
     let conn;
     let used = POSTS_PER_ADDRESS;
     let cookie;
@@ -298,7 +348,7 @@ async function postLoad(base, seconds, runId) {
     ...stats(accepted),
     statuses,
     errors,
-    perSecond: perSecond.map((x) => x ?? 0),
+    perSecond: Array.from(perSecond, (x) => x ?? 0), // Array.from: map() would skip the holes of seconds without an accept
     elapsed,
   };
 }
@@ -365,6 +415,13 @@ function growDiscussion(dir, total) {
   const n = db.prepare("select count(*) as n from comments where post_id = ? and status = 'approved'").get(post.id).n;
   db.close();
   return n;
+}
+
+const APPROVED_SQL =
+  "select count(*) as n from comments c join posts p on p.id = c.post_id where p.slug = $1 and c.status = 'approved'";
+async function pgApprovedCount(url) {
+  const slug = ARTICLE_PATH.replace(/^\/|\/$/g, '');
+  return withPg(url, async (c) => Number((await c.query(APPROVED_SQL, [slug])).rows[0].n));
 }
 
 function approvedCount(dir) {
@@ -436,21 +493,89 @@ async function postRun(workers) {
   log(
     `POST (${workers}): ${post.accepted} accepted in ${post.elapsed.toFixed(1)} s = ${post.rate.toFixed(0)}/s; ${JSON.stringify(post.statuses)}`,
   );
-  return { workers, ...post, comments_before: before, comments_after_warmup: afterWarmup, stored, serverErrors };
+  return {
+    label: `SQLite, ${workers} process${workers > 1 ? 'es' : ''}`,
+    db: 'sqlite',
+    workers,
+    ...post,
+    comments_before: before,
+    comments_after_warmup: afterWarmup,
+    stored,
+    serverErrors,
+  };
+}
+
+/** One POST run on a fresh PostgreSQL database with the demo, served by `nodes` app nodes sharing one Redis. */
+async function pgPostRun(nodes, index) {
+  const site = await pgDemoDatabase(`c${nodes}n${index}`);
+  const before = await pgApprovedCount(site.url);
+  // Its own Redis database index per run: no page or rate-limit state left over from an earlier run.
+  const redis = new URL(PG_REDIS_URL);
+  redis.pathname = `/${index + 1}`;
+  const servers = [];
+  try {
+    for (let i = 0; i < nodes; i++)
+      servers.push(await serve(site.dir, { DATABASE_URL: site.url, REDIS_URL: redis.href }));
+    const urls = servers.map((s) => s.url);
+    const label = `PostgreSQL + Redis, ${nodes} node${nodes > 1 ? 's' : ''}`;
+    log(
+      `POST (${label}): ${urls.join(' ')}, ${CONNS} loops spread over the nodes, warm-up ${WARMUP} s, then ${DURATION} s`,
+    );
+    if (WARMUP > 0) await postLoad(urls, WARMUP, `pgwarmup${nodes}`);
+    const afterWarmup = await pgApprovedCount(site.url);
+    const post = await postLoad(urls, DURATION, `pgrun${nodes}`);
+    for (const s of servers) await stop(s);
+    const stored = (await pgApprovedCount(site.url)) - afterWarmup;
+    log(
+      `POST (${label}): ${post.accepted} accepted in ${post.elapsed.toFixed(1)} s = ${post.rate.toFixed(0)}/s; ${JSON.stringify(post.statuses)}`,
+    );
+    return {
+      label,
+      db: 'postgres',
+      workers: nodes,
+      ...post,
+      comments_before: before,
+      comments_after_warmup: afterWarmup,
+      stored,
+      serverErrors: servers.flatMap((s) => s.errorLines()),
+    };
+  } finally {
+    for (const s of servers) await stop(s);
+    await withPg(PG_ADMIN_URL, (c) => c.query(`drop database if exists "${site.database}" with (force)`)).catch(
+      () => {},
+    );
+  }
 }
 
 async function runPosts(results) {
   log('preparing the POST runs (demo site, moderation relaxed)');
   const runs = [];
   for (const workers of POST_WORKERS) runs.push(await postRun(workers));
+  if (PG_ADMIN_URL && PG_REDIS_URL) {
+    for (const [i, nodes] of PG_NODES.entries()) runs.push(await pgPostRun(nodes, i));
+  } else
+    log('PostgreSQL POST runs skipped (no BENCH_PG_ADMIN_URL / BENCH_REDIS_URL; bench/run.sh with PG=1 sets them)');
   results.post = runs.map(({ serverErrors, ...r }) => ({ ...r, server_errors: serverErrors.length }));
-  const best = runs.reduce((a, b) => (b.rate > a.rate ? b : a));
   const cell = (f) => runs.map((r) => f(r)).join(' | ');
+  const headline = (db, what) => {
+    const rs = runs.filter((r) => r.db === db);
+    if (rs.length === 0) return [];
+    const best = rs.reduce((a, b) => (b.rate > a.rate ? b : a));
+    return [
+      `**Comment POSTs accepted${what}: ${fmt(best.rate)}/s** with ${best.label} (target ≥ ${POST_TARGET.toLocaleString('en')}/s: ${best.rate >= POST_TARGET ? 'met' : 'NOT met'}); ` +
+        `p50 ${ms(best.p50)} ms, p99 ${ms(best.p99)} ms.`,
+      '',
+    ];
+  };
+  const pgOne = runs.find((r) => r.db === 'postgres' && r.workers === 1);
+  const pgTwo = runs.find((r) => r.db === 'postgres' && r.workers === 2);
   const lines = [
-    `**Comment POSTs accepted: ${fmt(best.rate)}/s** with ${best.workers} app process${best.workers > 1 ? 'es' : ''} (target ≥ ${POST_TARGET.toLocaleString('en')}/s: ${best.rate >= POST_TARGET ? 'met' : 'NOT met'}); ` +
-      `p50 ${ms(best.p50)} ms, p99 ${ms(best.p99)} ms.`,
-    '',
-    `| comment POST to \`${ARTICLE_PATH}comments\` (form, cookie chain, 303), ${CONNS} loops | ${runs.map((r) => `${r.workers} process${r.workers > 1 ? 'es' : ''}`).join(' | ')} |`,
+    ...headline('sqlite', ' (SQLite)'),
+    ...headline('postgres', ' (PostgreSQL + Redis)'),
+    ...(pgOne && pgTwo
+      ? [`PostgreSQL + Redis, 2 nodes ÷ 1 node, accepted/s: ${fmt(pgTwo.rate / pgOne.rate, 2)}×.`, '']
+      : []),
+    `| comment POST to \`${ARTICLE_PATH}comments\` (form, cookie chain, 303), ${CONNS} loops | ${runs.map((r) => r.label).join(' | ')} |`,
     `|---|${runs.map(() => '---:').join('|')}|`,
     `| accepted (303 to #comment-N) within the ${fmt(DURATION, 0)} s | ${cell((r) => r.accepted)} |`,
     `| accepted per second | ${cell((r) => fmt(r.rate))} |`,
@@ -467,7 +592,7 @@ async function runPosts(results) {
   ];
   const warnings = [];
   for (const r of runs) {
-    const who = `POST (${r.workers} process${r.workers > 1 ? 'es' : ''})`;
+    const who = `POST (${r.label})`;
     if (r.errors) warnings.push(`${who}: ${r.errors} socket errors.`);
     if (r.stored < r.accepted) warnings.push(`${who}: only ${r.stored} comments stored for ${r.accepted} accepted.`);
     const refused = Object.entries(r.statuses).filter(([k]) => k !== '303 accepted');

@@ -14,6 +14,7 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 PAUSE=${PAUSE:-1}                       # seconds between wrk runs (after the CPUs are idle again)
 WORDPRESS=${WORDPRESS:-0}
+PG=${PG:-1}                             # 1: add Annalist on PostgreSQL + Redis, one and two app nodes behind nginx
 ANCHORS_DIR=${ANCHORS_DIR:-/work/shared/anchors}
 ANCHORS_WORK=${ANCHORS_WORK:-/var/tmp/bench-anchors}
 ARTICLE_PATH=${ARTICLE_PATH:-/khalkhin-gol-1939/}
@@ -32,6 +33,9 @@ for tool in node nginx wrk curl; do command -v "$tool" >/dev/null || die "$tool 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/annalist-bench.XXXXXX")
 PIDS=()          # Annalist instances and nginx master
 WP_STOP_AFTER=0
+PG_DIR=          # throwaway PostgreSQL cluster (own folder: the postgres user must be able to enter it)
+PG_BIN=
+REDIS_PID=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -40,6 +44,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$p" 2>/dev/null; then log "pid $p did not stop: SIGKILL"; kill -KILL "$p" 2>/dev/null || true; fi
   done
+  stop_pg_redis
   if [[ $WP_STOP_AFTER == 1 ]]; then "$ANCHORS_DIR/services.sh" stop || true; fi
   rm -rf "$TMP"
   exit "$rc"
@@ -51,6 +56,65 @@ trap 'log "terminated"; exit 143' TERM
 # ---------------------------------------------------------------- helpers
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+# as_pg CMD ARGS...: initdb/pg_ctl refuse to run as root; run them as the postgres system user then
+as_pg() { if [[ $EUID == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# start_pg_redis: a throwaway PostgreSQL cluster (as test/support/postgres.ts: temp folder, C collation, trust auth,
+# loopback only, fsync off) with an empty database, and a redis-server without persistence; sets PG_ADMIN_URL,
+# PG_URL (the database the read benchmark's nodes use) and REDIS_URL_BENCH.
+start_pg_redis() {
+  local d port attempt
+  for d in $(command -v initdb | xargs -r dirname) $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -Vr); do
+    [[ -x $d/initdb && -x $d/pg_ctl ]] && { PG_BIN=$d; break; }
+  done
+  [[ -n $PG_BIN ]] || die "PostgreSQL not found (apt-get install -y postgresql), or run with PG=0"
+  command -v redis-server >/dev/null || die "redis-server not found (apt-get install -y redis-server), or run with PG=0"
+  PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/annalist-bench-pg.XXXXXX")
+  [[ $EUID == 0 ]] && chown postgres: "$PG_DIR"
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust --encoding=UTF8 --lc-collate=C \
+    --lc-ctype=C.UTF-8 --lc-messages=C --no-sync >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    if as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -o "-p $port \
+      -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR -c fsync=off -c synchronous_commit=off \
+      -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB" >/dev/null; then
+      PG_ADMIN_URL="postgres://postgres@$HOST:$port/postgres"
+      break
+    fi
+    log "PostgreSQL did not start on port $port (attempt $attempt)"
+  done
+  [[ -n ${PG_ADMIN_URL:-} ]] || { tail -5 "$PG_DIR/postgres.log" >&2; die "could not start PostgreSQL"; }
+  psql -q -X -v ON_ERROR_STOP=1 "$PG_ADMIN_URL" -c 'create database annalist_bench' >/dev/null
+  PG_URL="postgres://postgres@$HOST:$port/annalist_bench"
+  log "postgresql: $PG_ADMIN_URL ($PG_DIR)"
+  mkdir -p "$PG_DIR/redis"
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    redis-server --port "$port" --bind $HOST --save '' --appendonly no --dir "$PG_DIR/redis" \
+      >"$PG_DIR/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 40); do
+      [[ $(redis-cli -h $HOST -p "$port" ping 2>/dev/null) == PONG ]] && break 2
+      kill -0 "$REDIS_PID" 2>/dev/null || break
+      sleep 0.25
+    done
+    kill -KILL "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=
+    log "redis-server did not start on port $port (attempt $attempt)"
+  done
+  [[ -n $REDIS_PID ]] || { tail -5 "$PG_DIR/redis.log" >&2; die "could not start redis-server"; }
+  REDIS_URL_BENCH="redis://$HOST:$port"
+  log "redis: $REDIS_URL_BENCH (pid $REDIS_PID)"
+}
+
+stop_pg_redis() {
+  if [[ -n $REDIS_PID ]]; then kill -KILL "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=; fi
+  if [[ -n $PG_DIR ]]; then
+    # immediate shutdown: the data is thrown away anyway
+    [[ -f $PG_DIR/data/postmaster.pid ]] && { as_pg "$PG_BIN/pg_ctl" stop -m immediate -w -D "$PG_DIR/data" >/dev/null 2>&1 || true; }
+    rm -rf "$PG_DIR"; PG_DIR=
+  fi
 }
 
 # wait_http URL [timeout_s]: 0 once URL answers 200
@@ -97,11 +161,27 @@ start_annalist() {
   ANNALIST_URL=$url
 }
 
+# start_nginx: the static copy on one port; with PG nodes running (PG_NODE1/PG_NODE2 = host:port), also a reverse
+# proxy to both nodes (upstream, round robin, keep-alive connections) and one to the first node alone.
 start_nginx() {
-  local port attempt
+  local port attempt port_one= port_two= upstreams=
   mkdir -p "$TMP/nginx"
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
+    if [[ -n ${PG_NODE1:-} ]]; then
+      port_one=$(free_port); port_two=$(free_port)
+      upstreams=$(cat <<EOF
+  upstream annalist_one { server $PG_NODE1; keepalive 64; }
+  upstream annalist_two { server $PG_NODE1; server $PG_NODE2; keepalive 64; }
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host \$http_host;
+  proxy_buffering on;
+  server { listen $HOST:$port_one; location / { proxy_pass http://annalist_one; } }
+  server { listen $HOST:$port_two; location / { proxy_pass http://annalist_two; } }
+EOF
+)
+    fi
     {
       [[ $EUID == 0 ]] && echo 'user root;'
       cat <<EOF
@@ -126,6 +206,7 @@ http {
     root $TMP/www;
     index index.html;
   }
+$upstreams
 }
 EOF
     } >"$TMP/nginx/nginx.conf"
@@ -133,9 +214,15 @@ EOF
     nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
     local pid=$!
     PIDS+=("$pid")
-    if wait_http "http://$HOST:$port$ARTICLE_PATH" 10; then
+    if wait_http "http://$HOST:$port$ARTICLE_PATH" 10 &&
+      { [[ -z $port_one ]] || { wait_http "http://$HOST:$port_one$ARTICLE_PATH" 10 && wait_http "http://$HOST:$port_two$ARTICLE_PATH" 10; }; }; then
       NGINX_URL="http://$HOST:$port"
-      log "nginx: $NGINX_URL (pid $pid)"
+      if [[ -n $port_one ]]; then
+        PG_ONE_URL="http://$HOST:$port_one"; PG_TWO_URL="http://$HOST:$port_two"
+        log "nginx: $NGINX_URL static, $PG_ONE_URL -> $PG_NODE1, $PG_TWO_URL -> $PG_NODE1 + $PG_NODE2 (pid $pid)"
+      else
+        log "nginx: $NGINX_URL (pid $pid)"
+      fi
       return 0
     fi
     log "nginx did not come up on port $port (attempt $attempt):"; tail -3 "$TMP/nginx/error.log" >&2 || true
@@ -156,6 +243,17 @@ CACHED_URL="$ANNALIST_URL$ARTICLE_PATH"
 start_annalist uncached "$DATA" ANNALIST_PAGE_CACHE=off
 UNCACHED_URL="$ANNALIST_URL$ARTICLE_PATH"
 
+# PostgreSQL + Redis: the first node seeds the demo into the empty database, the second starts on the seeded one.
+# Both share one data folder (demo media); page cache on (the default), shared through Redis.
+PG_NODE1= PG_NODE2=
+if [[ $PG == 1 ]]; then
+  start_pg_redis
+  start_annalist pg-node1 "$TMP/pgnodes" DATABASE_URL="$PG_URL" REDIS_URL="$REDIS_URL_BENCH"
+  PG_NODE1=${ANNALIST_URL#http://}
+  start_annalist pg-node2 "$TMP/pgnodes" DATABASE_URL="$PG_URL" REDIS_URL="$REDIS_URL_BENCH"
+  PG_NODE2=${ANNALIST_URL#http://}
+fi
+
 # the static copy: exactly the bytes Annalist sends (no Accept-Encoding => uncompressed)
 curl -sf --max-time 10 "$CACHED_URL" -o "$TMP/www${ARTICLE_PATH%/}/index.html"
 start_nginx
@@ -163,6 +261,11 @@ STATIC_URL="$NGINX_URL$ARTICLE_PATH"
 
 declare -A URL=([nginx]=$STATIC_URL [cached]=$CACHED_URL [uncached]=$UNCACHED_URL)
 TARGETS=(nginx cached uncached)
+if [[ $PG == 1 ]]; then
+  URL[pgone]="$PG_ONE_URL$ARTICLE_PATH"
+  URL[pgtwo]="$PG_TWO_URL$ARTICLE_PATH"
+  TARGETS+=(pgone pgtwo)
+fi
 
 if [[ $WORDPRESS == 1 ]]; then
   if [[ -f $ANCHORS_WORK/wpclassic-url.txt ]]; then
@@ -175,6 +278,7 @@ if [[ $WORDPRESS == 1 ]]; then
     TARGETS+=(wpclassic)
   else
     log "WORDPRESS=1 but $ANCHORS_WORK/wpclassic-url.txt is missing: run $ANCHORS_DIR/setup-wordpress.sh first. Skipping WordPress."
+    WP_NOTE="not measured: $ANCHORS_WORK/wpclassic-url.txt is missing (run $ANCHORS_DIR/setup-wordpress.sh first)"
   fi
 fi
 
@@ -212,6 +316,8 @@ wait_idle "start"
   echo "profiles: load single"
   echo "targets: ${TARGETS[*]}"
   echo "uncached_check: $uncached_check"
+  [[ -n ${WP_NOTE:-} ]] && echo "wordpress: $WP_NOTE"
+  [[ $PG == 1 ]] && echo "pg_layout: PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') (fsync off) + redis $(redis-server -v | grep -o 'v=[0-9.]*' | cut -d= -f2); nginx upstream -> node1 $PG_NODE1 (pgone), node1 + node2 $PG_NODE2 round robin (pgtwo); page cache on"
   echo "ttfb_ms_cached: $(ttfb "$CACHED_URL")"
   echo "ttfb_ms_uncached: $(ttfb "$UNCACHED_URL")"
   for t in "${TARGETS[@]}"; do
@@ -249,7 +355,7 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # the Annalist instances must still be the ones we started (a crash + nothing listening would show as errors anyway)
-for t in cached uncached; do
+for t in cached uncached ${PG_NODE1:+pgone pgtwo}; do
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${URL[$t]}" || true)
   [[ $code == 200 ]] || log "WARNING: annalist-$t answers HTTP $code after the runs"
 done
@@ -266,8 +372,25 @@ if [[ ${COMMENTS:-1} != 0 ]]; then
   wait_idle "comments"
   log "comment benchmark (COMMENTS=0 skips it)"
   echo >>"$OUT/summary.md"
-  if ! node "$BENCH_DIR/comments.mjs" --out "$OUT" | tee -a "$OUT/summary.md"; then
+  # With PG=1 the comment benchmark also posts to Annalist on this PostgreSQL cluster (a fresh database per run)
+  # and this Redis (its own database index per run), with 1 and 2 app nodes.
+  if ! BENCH_PG_ADMIN_URL=${PG_ADMIN_URL:-} BENCH_REDIS_URL=${REDIS_URL_BENCH:-} \
+    node "$BENCH_DIR/comments.mjs" --out "$OUT" | tee -a "$OUT/summary.md"; then
     log "WARNING: the comment benchmark failed; the read benchmark's summary stands"
+  fi
+fi
+# ---------------------------------------------------------------- large site (optional: LARGE=1)
+# bench/large-site.mjs generates a 100,000-post site in its own temp folder and serves it; several minutes.
+if [[ ${LARGE:-0} == 1 ]]; then
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  PIDS=()
+  wait_idle "large"
+  log "large-site benchmark (LARGE_SIZE=${LARGE_SIZE:-100000} posts, LARGE_COMMENTS=${LARGE_COMMENTS:-2000000} comments)"
+  echo >>"$OUT/summary.md"
+  if ! SIZE=${LARGE_SIZE:-100000} COMMENTS=${LARGE_COMMENTS:-2000000} \
+    node "$BENCH_DIR/large-site.mjs" --out "$OUT" | tee -a "$OUT/summary.md"; then
+    log "WARNING: the large-site benchmark failed; the other summaries stand"
   fi
 fi
 log "raw wrk outputs, machine info and summary in ${OUT#"$ROOT"/}"

@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 const TARGET_RATIO = 0.25; // project goal: Annalist (page cache on) reaches at least 25 % of nginx's req/s
+const TARGET_TWO_NODES = 1.6; // issue 5: two PostgreSQL nodes behind nginx serve at least 1.6x one node
+const TARGET_VS_WORDPRESS = 40; // issue 5: uncached render at least 40x WordPress with its classic theme
 
 const dir = process.argv[2];
 if (!dir) {
@@ -84,6 +86,8 @@ const label = {
   cached: 'Annalist, page cache on',
   uncached: 'Annalist, page cache off (render per request)',
   wpclassic: 'WordPress, classic theme (anchors)',
+  pgone: 'Annalist on PostgreSQL + Redis, 1 node behind nginx, page cache on',
+  pgtwo: 'Annalist on PostgreSQL + Redis, 2 nodes behind nginx, page cache on',
 };
 const num = (x) => {
   if (!Number.isFinite(x)) return 'n/a';
@@ -120,6 +124,39 @@ out.push(
   '',
 );
 
+/** A headline "A ÷ B" in load req/s (median of the per-round ratios) against a target factor. */
+const times = (x) => (Number.isFinite(x) ? `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×` : 'n/a');
+function factorLine(a, b, title, target, note = '') {
+  if (!targets.includes(a) || !targets.includes(b)) return;
+  const rs = perRoundRatio('load', a, b);
+  const m = median(rs.map((r) => r.ratio));
+  const ok = Number.isFinite(m) ? (m >= target ? 'met' : 'NOT met') : 'n/a';
+  out.push(
+    `**${title}, load req/s: ${times(m)}** (target ≥ ${target}×: ${ok}); ` +
+      `per round: ${rs.map((r) => `r${r.round} ${times(r.ratio)}`).join(', ') || 'n/a'}.${note}`,
+    '',
+  );
+}
+factorLine(
+  'pgtwo',
+  'pgone',
+  'Annalist on PostgreSQL + Redis, 2 nodes ÷ 1 node behind nginx',
+  TARGET_TWO_NODES,
+  meta.pg_layout ? ` ${meta.pg_layout}.` : '',
+);
+if (meta.wordpress && !targets.includes('wpclassic'))
+  out.push(
+    `**Annalist uncached render ÷ WordPress classic: n/a** (target ≥ ${TARGET_VS_WORDPRESS}×): WordPress ${meta.wordpress}.`,
+    '',
+  );
+factorLine(
+  'uncached',
+  'wpclassic',
+  'Annalist uncached render ÷ WordPress classic',
+  TARGET_VS_WORDPRESS,
+  " (WordPress serves the anchors' article, a different byte count.)",
+);
+
 out.push(
   '| target | bytes | load req/s | load p50 ms | load p99 ms | single req/s | single p50 ms | single p99 ms | load req/s ÷ nginx |',
 );
@@ -135,15 +172,22 @@ for (const t of targets) {
 out.push('');
 
 out.push('Per round (req/s; p50/p99 ms):', '');
-out.push(`| round | profile | ${targets.join(' | ')} | cached ÷ nginx | uncached ÷ cached |`);
-out.push(`|---|---|${targets.map(() => '---:').join('|')}|---:|---:|`);
+const extra = [
+  ['pgtwo', 'pgone', 'pg 2 nodes ÷ 1 node'],
+  ['uncached', 'wpclassic', 'uncached ÷ WordPress classic'],
+].filter(([a, b]) => targets.includes(a) && targets.includes(b));
+out.push(
+  `| round | profile | ${targets.join(' | ')} | cached ÷ nginx | uncached ÷ cached |${extra.map((e) => ` ${e[2]} |`).join('')}`,
+);
+out.push(`|---|---|${targets.map(() => '---:').join('|')}|---:|---:|${extra.map(() => '---:|').join('')}`);
 for (const prof of profiles) {
   for (const i of roundsOf(prof)) {
     const row = res[prof][i];
     const cells = targets.map((t) => (row[t] ? `${num(row[t].rps)} (${ms(row[t].p50)}/${ms(row[t].p99)})` : '–'));
     const rc = row.cached && row.nginx ? pct(row.cached.rps / row.nginx.rps) : 'n/a';
     const ru = row.uncached && row.cached ? pct(row.uncached.rps / row.cached.rps) : 'n/a';
-    out.push(`| ${i} | ${prof} | ${cells.join(' | ')} | ${rc} | ${ru} |`);
+    const rx = extra.map(([a, b]) => (row[a] && row[b] ? ` ${times(row[a].rps / row[b].rps)} |` : ' n/a |'));
+    out.push(`| ${i} | ${prof} | ${cells.join(' | ')} | ${rc} | ${ru} |${rx.join('')}`);
   }
 }
 out.push('');

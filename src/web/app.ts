@@ -67,6 +67,8 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     now: () => deps.content.clock.now().getTime(),
     nextChange: () => nextScheduledChange(deps.content),
   });
+  // Reads that every page repeats (the category tree and its counts) are kept for the generation.
+  deps.content.memo = (key, fn) => generation.memo(key, fn);
   const cache = deps.pageCache === false ? undefined : new PageCache(generation);
   const sharedPages = cache && shared ? new SharedPages(shared.pages, generation) : undefined;
   let secretPromise: Promise<Buffer> | undefined;

@@ -18,8 +18,17 @@ export const toCategoryRef = (c: Pick<CategoryRow, 'id' | 'slug' | 'path' | 'nam
   name: c.name,
 });
 
-/** The whole category tree with direct and total visible post counts. Categories are few; one pass builds it. */
-export async function loadCategoryTree(deps: Pick<ContentDeps, 'db' | 'clock'>): Promise<CategoryTree> {
+/**
+ * The whole category tree with direct and total visible post counts. Categories are few; one pass builds it.
+ * Counting reads every visible post, so the tree is kept until the content changes (`deps.memo`), except inside
+ * a transaction, which must see its own writes. Callers must not change the tree they get.
+ */
+export function loadCategoryTree(deps: Pick<ContentDeps, 'db' | 'clock' | 'memo'>): Promise<CategoryTree> {
+  if (deps.memo && !deps.db.isTransaction) return deps.memo('category-tree', () => buildCategoryTree(deps));
+  return buildCategoryTree(deps);
+}
+
+async function buildCategoryTree(deps: Pick<ContentDeps, 'db' | 'clock'>): Promise<CategoryTree> {
   const now = deps.clock.now().toISOString();
   const [rows, counts] = await Promise.all([listCategories(deps.db), countVisibleByCategory(deps.db, now)]);
   const byId = new Map<number, Category>();

@@ -9,4 +9,9 @@ export interface ContentDeps {
   search: SearchIndex;
   /** Called after every committed write so caches in this process know at once. */
   noteWrite: () => void;
+  /**
+   * Keeps a read's result until the content changes (any write, in any process, or a scheduled post going
+   * live): the web layer gives its content generation's memo. Absent, nothing is kept.
+   */
+  memo?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 }
