@@ -19,6 +19,9 @@ export interface SearchHit {
 export const HIGHLIGHT_START = '\uE000';
 export const HIGHLIGHT_END = '\uE001';
 
+/** Text as it may be indexed: without the highlight markers, which must never occur in it. */
+export const stripHighlightMarkers = (s: string): string => s.replace(/[\uE000\uE001]/g, '');
+
 export interface SearchPage {
   limit: number;
   offset: number;

@@ -8,10 +8,10 @@ import {
   type SearchHit,
   type SearchIndex,
   type SearchPage,
+  stripHighlightMarkers,
 } from '../search-index.ts';
 
-/** The highlight markers must never occur in indexed text. */
-const clean = (s: string) => s.replace(/[\uE000\uE001]/g, '');
+const clean = stripHighlightMarkers;
 
 const CONFIG = sql.lit(TSVECTOR_CONFIG);
 

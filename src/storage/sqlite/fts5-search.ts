@@ -7,6 +7,7 @@ import {
   type SearchHit,
   type SearchIndex,
   type SearchPage,
+  stripHighlightMarkers,
 } from '../search-index.ts';
 
 /** Quotes each term so FTS5 reads it as a plain string, never as query syntax (NEAR, *, column filters…). */
@@ -15,7 +16,7 @@ function toMatchExpression(terms: string[]): string {
 }
 
 /** The highlight markers must never occur in indexed text. */
-const clean = (s: string) => s.replace(/[\uE000\uE001]/g, '');
+const clean = stripHighlightMarkers;
 
 /** SearchIndex on SQLite FTS5: bm25 ranking with title weighted over standfirst over body. */
 export class Fts5SearchIndex implements SearchIndex {

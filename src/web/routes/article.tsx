@@ -51,7 +51,7 @@ function intParam(raw: unknown): number | null {
 }
 
 /** The signed-in user behind this request's session cookie, if any: they comment without retyping. */
-async function signedInUser(ctx: WebContext, req: FastifyRequest): Promise<CommentFormState['user']> {
+export async function signedInUser(ctx: WebContext, req: FastifyRequest): Promise<CommentFormState['user']> {
   const token = readCookie(req, SESSION_COOKIE);
   if (!token) return null;
   const found = await findSession(ctx.deps.content, token);
@@ -128,7 +128,8 @@ async function sendArticle(
   );
 }
 
-function formString(body: Record<string, unknown>, key: string, max = 20_000): string {
+/** One form value as a string (a repeated field is refused), cut to `max` characters. */
+export function formString(body: Record<string, unknown>, key: string, max = 20_000): string {
   const v = body[key];
   if (v === undefined) return '';
   if (typeof v !== 'string') throw new AppError('BAD_REQUEST', `The field ${key} was sent more than once.`);

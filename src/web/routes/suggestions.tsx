@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findSession } from '../../modules/accounts/accounts.service.ts';
 import type { Article } from '../../modules/content/content.types.ts';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import { articleText } from '../../modules/corrections/anchoring.ts';
@@ -9,8 +8,7 @@ import {
   submitSuggestion,
 } from '../../modules/corrections/submit-suggestion.workflow.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
-import { SESSION_COOKIE } from '../admin-session.ts';
-import { checkFormToken, issueFormToken, readCookie } from '../form-token.ts';
+import { checkFormToken, issueFormToken } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { sendPage } from '../render.tsx';
 import { postUrl } from '../views/format.ts';
@@ -23,17 +21,11 @@ import {
   suggestUrl,
 } from '../views/suggest-correction.tsx';
 import type { WebContext } from '../web-deps.ts';
-import { sameOrigin } from './article.tsx';
+import { formString, sameOrigin, signedInUser } from './article.tsx';
 
 type Fields = Record<string, unknown>;
 
-/** One form or query value as a string (a repeated field is refused), cut to `max` characters. */
-function one(body: Fields, key: string, max: number): string {
-  const v = body[key];
-  if (v === undefined) return '';
-  if (typeof v !== 'string') throw new AppError('BAD_REQUEST', `The field ${key} was sent more than once.`);
-  return v.slice(0, max);
-}
+const one = formString;
 
 /** The reader's values, kept so a refusal never loses their text. */
 function valuesOf(body: Fields): SuggestionFormState['values'] {
@@ -63,13 +55,6 @@ function passageOf(v: SuggestionFormState['values']): PassageInput {
       : null,
     typed: v.quote,
   };
-}
-
-async function signedInUser(ctx: WebContext, req: FastifyRequest) {
-  const token = readCookie(req, SESSION_COOKIE);
-  if (!token) return null;
-  const found = await findSession(ctx.deps.content, token);
-  return found ? { id: found.user.id, name: found.user.name, email: found.user.email } : null;
 }
 
 /** The form page is personal (a form cookie, a signed-in name): never kept in the page cache. */
