@@ -2,7 +2,7 @@
 # npm run bench: the long demo article served by Annalist (page cache on, and page cache off) against the same
 # bytes served as a static file by a private nginx, measured with wrk in alternation; then the comment benchmark
 # (bench/comments.mjs: comment POST throughput, the article with 1,000 comments). See bench/README.md.
-#   ROUNDS=3 DURATION=10s WARMUP=5s npm run bench        COMMENTS=0 npm run bench   # without the comment part
+#   ROUNDS=3 DURATION=10s WARMUP=5s npm run bench        COMMENTS=0 LARGE=0 npm run bench   # without those parts
 # Everything listens on 127.0.0.1 only; everything started here is stopped again at the end (also on error/Ctrl-C).
 set -euo pipefail
 
@@ -13,10 +13,15 @@ WARMUP=${WARMUP:-5s}                    # per target, once, before round 1
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 PAUSE=${PAUSE:-1}                       # seconds between wrk runs (after the CPUs are idle again)
-WORDPRESS=${WORDPRESS:-0}
+ANCHORS_WORK=${ANCHORS_WORK:-/var/tmp/bench-anchors}
+# auto: WordPress (classic theme) is measured when ../shared/anchors/setup-wordpress.sh has set it up; 0 skips, 1 insists
+WORDPRESS=${WORDPRESS:-auto}
+if [[ $WORDPRESS == auto ]]; then
+  if [[ -f $ANCHORS_WORK/wpclassic-url.txt ]]; then WORDPRESS=1; else WORDPRESS=0; WP_NOTE="not measured: WordPress is not set up here (run ../shared/anchors/setup-wordpress.sh as root)"; fi
+fi
+LARGE=${LARGE:-1}                       # 1: the generated site of 100,000 posts (bench/large-site.mjs); 0 skips it
 PG=${PG:-1}                             # 1: add Annalist on PostgreSQL + Redis, one and two app nodes behind nginx
 ANCHORS_DIR=${ANCHORS_DIR:-/work/shared/anchors}
-ANCHORS_WORK=${ANCHORS_WORK:-/var/tmp/bench-anchors}
 ARTICLE_PATH=${ARTICLE_PATH:-/khalkhin-gol-1939/}
 HOST=127.0.0.1
 
@@ -242,6 +247,9 @@ CACHED_URL="$ANNALIST_URL$ARTICLE_PATH"
 # Second process on the same data folder (identical content, read-only use), page cache off: renders every request.
 start_annalist uncached "$DATA" ANNALIST_PAGE_CACHE=off
 UNCACHED_URL="$ANNALIST_URL$ARTICLE_PATH"
+# The same with two processes (ANNALIST_WORKERS=2, decision 012): both cores render, as php-fpm's workers do.
+start_annalist uncached2 "$DATA" ANNALIST_PAGE_CACHE=off ANNALIST_WORKERS=2
+UNCACHED2_URL="$ANNALIST_URL$ARTICLE_PATH"
 
 # PostgreSQL + Redis: the first node seeds the demo into the empty database, the second starts on the seeded one.
 # Both share one data folder (demo media); page cache on (the default), shared through Redis.
@@ -259,8 +267,8 @@ curl -sf --max-time 10 "$CACHED_URL" -o "$TMP/www${ARTICLE_PATH%/}/index.html"
 start_nginx
 STATIC_URL="$NGINX_URL$ARTICLE_PATH"
 
-declare -A URL=([nginx]=$STATIC_URL [cached]=$CACHED_URL [uncached]=$UNCACHED_URL)
-TARGETS=(nginx cached uncached)
+declare -A URL=([nginx]=$STATIC_URL [cached]=$CACHED_URL [uncached]=$UNCACHED_URL [uncached2]=$UNCACHED2_URL)
+TARGETS=(nginx cached uncached uncached2)
 if [[ $PG == 1 ]]; then
   URL[pgone]="$PG_ONE_URL$ARTICLE_PATH"
   URL[pgtwo]="$PG_TWO_URL$ARTICLE_PATH"
@@ -328,7 +336,7 @@ wait_idle "start"
     echo "$size" >"$TMP/bytes-$t"
   done
 } | tee "$OUT/meta.txt"
-for t in cached uncached; do
+for t in cached uncached uncached2; do
   [[ $(cat "$TMP/bytes-$t") == $(cat "$TMP/bytes-nginx") ]] ||
     die "byte counts differ: nginx $(cat "$TMP/bytes-nginx"), annalist-$t $(cat "$TMP/bytes-$t")"
 done
@@ -379,9 +387,9 @@ if [[ ${COMMENTS:-1} != 0 ]]; then
     log "WARNING: the comment benchmark failed; the read benchmark's summary stands"
   fi
 fi
-# ---------------------------------------------------------------- large site (optional: LARGE=1)
+# ---------------------------------------------------------------- large site (LARGE=0 skips it)
 # bench/large-site.mjs generates a 100,000-post site in its own temp folder and serves it; several minutes.
-if [[ ${LARGE:-0} == 1 ]]; then
+if [[ $LARGE == 1 ]]; then
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PIDS=()

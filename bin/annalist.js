@@ -1,6 +1,68 @@
 #!/usr/bin/env node
-// Entry point for `npx annalist` and `npm start`: registers the TypeScript loader, then runs the CLI.
-import { register } from 'tsx/esm/api';
+// Entry point for `npx annalist` and `npm start`. The TypeScript sources in src/ are bundled with esbuild into
+// dist/annalist.mjs (under a second; again whenever a file in src/ is newer than the bundle) and the bundle runs
+// on plain Node: no loader thread, and about 70 MB less memory than compiling each module as it loads
+// (decision 019). Where the bundle cannot be written, the sources run through tsx as before.
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-await import('../src/cli.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const bundle = join(root, 'dist', 'annalist.mjs');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (/\.tsx?$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+async function freshBundle() {
+  let built = 0;
+  try {
+    built = statSync(bundle).mtimeMs;
+  } catch {}
+  if (built > newestSource(src)) return true;
+  try {
+    const { build } = await import('esbuild');
+    mkdirSync(dirname(bundle), { recursive: true });
+    // Written aside and renamed: processes starting together never load a half-written bundle.
+    const result = await build({
+      entryPoints: [join(src, 'cli.ts')],
+      outfile: bundle,
+      write: false,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'linked',
+      logLevel: 'error',
+    });
+    for (const file of result.outputFiles.sort((a, b) => b.path.length - a.path.length)) {
+      const tmp = `${file.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, file.contents);
+      renameSync(tmp, file.path); // the map first, then the bundle that points at it
+    }
+    return true;
+  } catch (err) {
+    process.stderr.write(
+      `annalist: running from the TypeScript sources (the bundle could not be built: ${err.message})\n`,
+    );
+    return false;
+  }
+}
+
+if (await freshBundle()) {
+  // Stack traces in logs point into src/, not into the bundle.
+  process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli.ts');
+}

@@ -111,6 +111,9 @@ async function main(argv: string[]): Promise<void> {
     typeof values['data-dir'] === 'string' ? { dataDir: resolve(values['data-dir']) } : {},
   );
 
+  // Links printed for the owner use ANNALIST_BASE_URL when it is set, else the address actually listened on.
+  const linkBase = (listening: string) => (env.ANNALIST_BASE_URL ? config.baseUrl : listening);
+
   switch (command) {
     case 'help':
       process.stdout.write(HELP);
@@ -119,23 +122,29 @@ async function main(argv: string[]): Promise<void> {
       if (isClusterPrimary(config)) {
         // Every worker needs Redis: refuse here, in one line, rather than let the workers fail one by one.
         if (config.redisUrl) await (await openRedisSharedState(config.redisUrl)).close();
-        const site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl });
-        try {
-          await printOwnerSetupLink(site, config.baseUrl);
-        } finally {
-          await site.storage.close();
-        }
-        await runPrimary(config, async (dir) => {
-          const site = await openSite(dir, { databaseUrl: config.databaseUrl });
-          return { content: site.content, mediaDir: site.mediaDir, close: () => site.storage.close() };
-        });
+        await runPrimary(
+          config,
+          async (dir) => {
+            const site = await openSite(dir, { databaseUrl: config.databaseUrl });
+            return { content: site.content, mediaDir: site.mediaDir, close: () => site.storage.close() };
+          },
+          // The owner setup link, once the workers listen (with PORT=0 only then is the port known).
+          async (url) => {
+            const site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl });
+            try {
+              await printOwnerSetupLink(site, linkBase(url));
+            } finally {
+              await site.storage.close();
+            }
+          },
+        );
         return;
       }
       const { app, url, site } = await startServer(config);
       // A cluster worker: the primary says where the site is, once every worker listens.
       if (!isClusterWorker()) {
         process.stdout.write(`Annalist is serving ${config.dataDir} at ${url}\n`);
-        await printOwnerSetupLink(site, config.baseUrl);
+        await printOwnerSetupLink(site, linkBase(url));
       }
       // Stop accepting, let requests in flight finish, stop the job and mail workers, close the database; a
       // stuck request does not hold the exit for more than 5 seconds.
@@ -200,7 +209,7 @@ async function main(argv: string[]): Promise<void> {
       if (!existsSync(config.dataDir)) fail(`${config.dataDir} does not exist`);
       if (!existsSync(dbFile))
         fail(`${dbFile} does not exist (the folder holds: ${readdirSync(config.dataDir).join(', ') || 'nothing'})`);
-      inspectSqliteFile(dbFile);
+      inspectSqliteFile(dbFile, { full: true });
       process.stdout.write(`${dbFile}: SQLite database, integrity ok, Annalist schema ok.\n`);
       return;
     }

@@ -17,6 +17,8 @@ import type { WriteGate } from './storage/write-gate.ts';
 export async function runPrimary(
   config: Config,
   openSite: (dir: string) => Promise<{ content: ContentDeps; mediaDir: string; close(): Promise<void> }>,
+  /** Called once every worker listens, with the address they share. */
+  onListening?: (url: string) => Promise<void>,
 ): Promise<void> {
   const site = await openSite(config.dataDir);
   try {
@@ -57,9 +59,9 @@ export async function runPrimary(
     if (!announced && listening.size === config.workers) {
       announced = true;
       const host = address.address?.includes(':') ? `[${address.address}]` : (address.address ?? config.host);
-      process.stdout.write(
-        `Annalist is serving ${config.dataDir} at http://${host}:${address.port} with ${config.workers} processes\n`,
-      );
+      const url = `http://${host}:${address.port}`;
+      process.stdout.write(`Annalist is serving ${config.dataDir} at ${url} with ${config.workers} processes\n`);
+      onListening?.(url).catch((err: unknown) => process.stderr.write(`annalist: ${(err as Error).message}\n`));
     }
   });
   cluster.on('exit', (worker, code, signal) => {

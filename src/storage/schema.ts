@@ -43,7 +43,6 @@ export interface PostTable {
   slug: string;
   title: string;
   standfirst: string;
-  body_md: string;
   excerpt: string;
   status: PostStatus;
   published_at: string | null;
@@ -56,9 +55,7 @@ export interface PostTable {
   cover_credit: string | null;
   seo_title: string | null;
   seo_description: string | null;
-  /** Rendered body, ToC and word count, cached at save time; `render_version` says by which renderer. */
-  body_html: string;
-  toc_json: string;
+  /** Word count, kept at save time with the rendered body; `render_version` says by which renderer. */
   word_count: number;
   render_version: number;
   comments_open: ColumnType<number, number | undefined, number>;
@@ -75,6 +72,18 @@ export interface PostTable {
   /** The account that created the post. */
   owner_user_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
+
+/** A post's body, one row per post (kept apart so that lists and counts never read bodies: migration 006). */
+export interface PostBodyTable {
+  post_id: number;
+  body_md: string;
+  /** Rendered body and table of contents, cached at save time (see posts.render_version). */
+  body_html: string;
+  toc_json: string;
+}
+
+/** The body columns as they belong to a post (the repository reads and writes them with the posts row). */
+export type PostBody = Omit<PostBodyTable, 'post_id'>;
 
 export interface PostTagTable {
   post_id: number;
@@ -368,6 +377,7 @@ export interface DatabaseSchema {
   categories: CategoryTable;
   tags: TagTable;
   posts: PostTable;
+  post_bodies: PostBodyTable;
   post_tags: PostTagTable;
   post_authors: PostAuthorTable;
   slug_history: SlugHistoryTable;
@@ -395,9 +405,10 @@ export interface DatabaseSchema {
 }
 
 export type Db = Kysely<DatabaseSchema>;
-export type PostRow = Selectable<PostTable>;
-export type NewPostRow = Insertable<PostTable>;
-export type PostRowUpdate = Updateable<PostTable>;
+/** A post with its body, as the post repository reads and writes it (two tables, one record). */
+export type PostRow = Selectable<PostTable> & PostBody;
+export type NewPostRow = Insertable<PostTable> & PostBody;
+export type PostRowUpdate = Updateable<PostTable> & Partial<PostBody>;
 export type CategoryRow = Selectable<CategoryTable>;
 export type TagRow = Selectable<TagTable>;
 export type AuthorRow = Selectable<AuthorTable>;

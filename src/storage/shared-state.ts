@@ -53,6 +53,13 @@ export interface SharedState {
    */
   refresh(): Promise<void>;
   /**
+   * Whether a page view must refresh() before trusting this node's caches: while this node may miss announcements
+   * (not subscribed yet, or the subscription is down), or when the reader carries the shared generation of a write
+   * of their own (`seen`, see src/web/shared-pages.ts) that this node has not reached yet. Everyone else relies on
+   * the announcements (decision 018). Cheap and synchronous.
+   */
+  mustRefresh(seen: string | undefined): boolean;
+  /**
    * Announces a committed write of this node to every node (moves the shared generation and publishes it).
    * Never throws; the returned promise settles once Redis has it or has failed.
    */

@@ -14,6 +14,7 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'tags',
   'users',
   'posts',
+  'post_bodies',
   'post_tags',
   'post_authors',
   'post_categories',

@@ -5,6 +5,7 @@ import { AppError, isAppError } from '../modules/shared/errors.ts';
 import { getSiteSecret } from '../modules/shared/secret.ts';
 import { isDatabaseUnavailable } from '../storage/database-unavailable.ts';
 import { SharedStateUnavailableError } from '../storage/shared-state.ts';
+import { FastPath } from './fast-path.ts';
 import { FORM_COOKIE, issueFormToken } from './form-token.ts';
 import { ContentGeneration } from './generation.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
@@ -21,7 +22,7 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { registerMediaRoutes } from './routes/media.ts';
 import { registerNotificationRoutes } from './routes/notifications.tsx';
 import { registerReadingRoutes } from './routes/reading.tsx';
-import { SharedPages } from './shared-pages.ts';
+import { SharedPages, seenCookie, seenGeneration } from './shared-pages.ts';
 import { ErrorView } from './views/archive-pages.tsx';
 import type { WebContext, WebDeps } from './web-deps.ts';
 
@@ -42,7 +43,10 @@ const wantsJson = (req: FastifyRequest) => req.url.startsWith('/api/');
  * Builds the whole web application without listening, so tests can call it in-process with inject().
  */
 export function buildApp(deps: WebDeps): FastifyInstance {
+  // Cache hits are answered before Fastify when the app listens (decision 018); inject() always goes through it.
+  const fastPath = new FastPath();
   const app = Fastify({
+    serverFactory: fastPath.serverFactory,
     logger: deps.logger ?? false,
     // Fastify documents a hop count as well; its types list only boolean and addresses.
     trustProxy: (deps.trustProxy ?? false) as boolean | string,
@@ -89,6 +93,23 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     limiter: shared?.limiter,
   };
   const secureCookies = deps.baseUrl.startsWith('https:');
+  if (cache)
+    fastPath.enable({
+      cache,
+      generation,
+      securityHeaders: SECURITY_HEADERS,
+      secret,
+      now: () => deps.content.clock.now(),
+      secureCookies,
+      // Read-your-writes across nodes: a request that must learn the shared generation first awaits Redis.
+      mustRefresh: shared ? (req) => shared.mustRefresh(seenGeneration(req.headers.cookie)) : undefined,
+      log: { error: (obj, msg) => app.log.error(obj, msg) },
+    });
+  // While closing, Fastify answers (its 503 and `connection: close`).
+  app.addHook('preClose', (done) => {
+    fastPath.disable();
+    done();
+  });
 
   // Browser forms post URL-encoded bodies; Fastify parses only JSON by default.
   app.addContentTypeParser(
@@ -146,10 +167,15 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     generation.check();
     // A scheduled post goes live without any write: what was cached before then must end at that moment.
     await generation.ensureExpiry();
-    if (!cache || req.method !== 'GET' || req.headers.authorization || req.headers.cookie?.includes('annalist_session'))
+    if (
+      !cache ||
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      req.headers.authorization ||
+      req.headers.cookie?.includes('annalist_session')
+    )
       return;
-    // Read-your-writes across nodes: learn the shared generation before trusting the first level.
-    await shared?.refresh();
+    // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it.
+    if (shared?.mustRefresh(seenGeneration(req.headers.cookie))) await shared.refresh();
     let hit = cache.get(req.url);
     let level = 'hit';
     if (!hit) {
@@ -164,6 +190,8 @@ export function buildApp(deps: WebDeps): FastifyInstance {
       hit = cache.set(req.url, req.cacheVersion, found.page);
       level = 'shared';
     }
+    // What the fast path needs to answer this entry itself: does its page carry the comment form?
+    hit.formToken = req.routeOptions.url === '/:slug/';
     reply.header('x-cache', level);
     reply.header('etag', hit.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
     if (hit.location) reply.header('location', hit.location);
@@ -175,8 +203,11 @@ export function buildApp(deps: WebDeps): FastifyInstance {
 
   // A write is acknowledged only once the other nodes have been told (when Redis is there to tell them).
   if (shared)
-    app.addHook('onSend', async (req) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') await shared.settled();
+    app.addHook('onSend', async (req, reply) => {
+      if (req.method === 'GET' || req.method === 'HEAD') return;
+      await shared.settled();
+      // The writer's next page views, on any node, wait until that node has reached this generation.
+      reply.header('set-cookie', seenCookie(shared.generation(), secureCookies));
     });
 
   app.setErrorHandler(async (error: FastifyError | AppError, req, reply) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
+import { sourceFile } from '../source-files.ts';
 
 /** A static asset held in memory under a content-hashed name, so it can be cached for a year. */
 export interface Asset {
@@ -12,7 +13,7 @@ export interface Asset {
 }
 
 function load(file: string, contentType: string): { name: string; asset: Asset } {
-  const body = readFileSync(new URL(`./assets/${file}`, import.meta.url));
+  const body = readFileSync(sourceFile(`web/assets/${file}`));
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 10);
   const dot = file.lastIndexOf('.');
   return {
@@ -24,7 +25,7 @@ function load(file: string, contentType: string): { name: string; asset: Asset }
 /** Browser islands are bundled from src/client at start-up (esbuild, ~50 ms): no build step, no stale bundle. */
 function bundle(entry: string): { name: string; asset: Asset } {
   const result = buildSync({
-    entryPoints: [fileURLToPath(new URL(`../client/${entry}`, import.meta.url))],
+    entryPoints: [fileURLToPath(sourceFile(`client/${entry}`))],
     bundle: true,
     minify: true,
     format: 'esm',

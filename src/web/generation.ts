@@ -41,6 +41,11 @@ export class ContentGeneration {
     this.listeners.push(fn);
   }
 
+  /** True until ensureExpiry() has been started in this generation (a request must then wait for it). */
+  get expiryPending(): boolean {
+    return !this.expiryKnown;
+  }
+
   /** Learns, once per generation, when it must end at the latest. */
   async ensureExpiry(): Promise<void> {
     if (this.expiryKnown) return;

@@ -11,6 +11,12 @@ export interface CachedPage {
   location?: string;
   gzip?: Buffer;
   br?: Buffer;
+  /**
+   * Whether the page carries the comment form (its route issues a form-token cookie to readers without one),
+   * learnt by the Fastify path the first time it serves the entry; unknown until then (src/web/fast-path.ts).
+   * Never shared: each node learns it from its own routes.
+   */
+  formToken?: boolean;
 }
 
 export interface PageCacheOptions {

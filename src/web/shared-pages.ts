@@ -54,6 +54,26 @@ export class SharedPages {
   }
 }
 
+/**
+ * Read-your-writes across nodes (decisions 016, 018): a write's response names the shared generation that write
+ * reached in this cookie, and a node that has not reached it yet reads the generation from Redis before it answers
+ * that reader from its caches. Readers without it rely on the announcements (pub/sub), which cost no round trip.
+ */
+export const SEEN_COOKIE = 'annalist_seen';
+const SEEN_MAX_AGE_S = 60;
+
+/** The Set-Cookie value naming `generation` (a counter) as the one this reader must see. */
+export function seenCookie(generation: string, secure: boolean): string {
+  return `${SEEN_COOKIE}=${generation}; Path=/; Max-Age=${SEEN_MAX_AGE_S}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/** The generation a request's Cookie header names in SEEN_COOKIE, when it is a plain counter. */
+export function seenGeneration(cookieHeader: string | undefined): string | undefined {
+  if (!cookieHeader?.includes(`${SEEN_COOKIE}=`)) return undefined;
+  const m = /(?:^|;\s*)annalist_seen=(\d{1,20})(?:;|\s|$)/.exec(cookieHeader);
+  return m?.[1];
+}
+
 interface Header {
   status: number;
   contentType: string;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { findPostById } from '../../src/modules/content/post.repository.ts';
 import { articleText, describeQuote } from '../../src/modules/corrections/anchoring.ts';
 import { startTestSite, TestClock, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
@@ -60,7 +61,11 @@ const latestRevision = async (postId: number) =>
       .executeTakeFirstOrThrow()
   ).n;
 
-const postRow = (id: number) => db().selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const postRow = async (id: number) => {
+  const row = await findPostById(db(), id);
+  assert.ok(row, `post ${id} exists`);
+  return row;
+};
 
 /** A reader's suggestion row, as helper B's intake stores one (anchored on the post's current text). */
 async function suggestion(

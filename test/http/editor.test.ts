@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { findPostById } from '../../src/modules/content/post.repository.ts';
 import { startTestSite, TEST_BASE_URL, TestClock, type TestSite } from '../support/site.ts';
 import { FORM, type Person, staffClient } from '../support/staff-client.ts';
 
@@ -11,7 +12,11 @@ const db = () => t.site.content.db;
 const people = {} as Record<'editor' | 'author' | 'otherAuthor' | 'contributor' | 'moderator', Person>;
 const { person, get, send, formOf } = staffClient(() => t);
 
-const postRow = (id: number) => db().selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const postRow = async (id: number) => {
+  const row = await findPostById(db(), id);
+  assert.ok(row, `post ${id} exists`);
+  return row;
+};
 const idFrom = (location: unknown) => Number(/\/admin\/posts\/(\d+)/.exec(String(location))![1]);
 const revisionCount = async (postId: number) =>
   (await db().selectFrom('post_revisions').select('id').where('post_id', '=', postId).where('number', '>', 0).execute())

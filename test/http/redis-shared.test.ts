@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createConnection, createServer } from 'node:net';
@@ -18,6 +18,7 @@ import { saveModerationSettings } from '../../src/modules/moderation/moderation-
 import { openRedisSharedState } from '../../src/storage/redis/open-redis.ts';
 import type { SharedState } from '../../src/storage/shared-state.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { FastPath } from '../../src/web/fast-path.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { newTestDatabase, TEST_BASE_URL, TEST_DATABASE, TestClock, type TestDatabase } from '../support/site.ts';
 
@@ -142,8 +143,57 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     const posted = await postComment(a, 'Seen from the other node, about the Soviet armour.', '192.0.2.10');
     assert.equal(posted.statusCode, 201, posted.body);
     assert.equal(posted.json().comment.status, 'approved');
-    const after = await b.app.inject({ url: ARTICLE });
+    // The writer's browser carries the generation its write reached to whichever node answers next.
+    const seen = seenPair(posted.headers['set-cookie']);
+    assert.ok(seen, 'the write names the generation its writer must see');
+    const after = await b.app.inject({ url: ARTICLE, headers: { cookie: seen } });
     assert.match(after.body, /Seen from the other node, about the Soviet armour\./);
+  });
+
+  test('cached views ask Redis nothing while the announcements flow; a writer’s next view waits for its write', async () => {
+    await b.app.inject({ url: '/about/' });
+    assert.equal((await b.app.inject({ url: '/about/' })).headers['x-cache'], 'hit');
+    const gets = redisGets();
+    for (let i = 0; i < 5; i++) assert.equal((await b.app.inject({ url: '/about/' })).headers['x-cache'], 'hit');
+    assert.equal(redisGets(), gets, 'no GET of the shared generation per view');
+    // A reader back from a write B has not heard of yet (here: one far ahead) makes B read the generation first.
+    const ahead = `annalist_seen=${Number(b.shared.generation()) + 1000}`;
+    assert.equal(b.shared.mustRefresh(String(Number(b.shared.generation()) + 1000)), true);
+    await b.app.inject({ url: '/about/', headers: { cookie: ahead } });
+    assert.equal(redisGets(), gets + 1, 'one GET for the reader who wrote');
+    // One whose write B has already heard of costs nothing either.
+    await b.app.inject({ url: '/about/', headers: { cookie: `annalist_seen=${b.shared.generation()}` } });
+    assert.equal(redisGets(), gets + 1);
+  });
+
+  test('a listening node answers cached views before Fastify; a writer’s next view there shows the write', async () => {
+    let fast = 0;
+    const tryServe = FastPath.prototype.tryServe;
+    FastPath.prototype.tryServe = function (this: FastPath, req, res) {
+      const served = tryServe.call(this, req, res);
+      if (served) fast++;
+      return served;
+    };
+    try {
+      const base = await b.app.listen({ host: '127.0.0.1', port: 0 });
+      const view = (cookie = 'annalist_form=x') => fetch(`${base}${ARTICLE}`, { headers: { cookie } });
+      for (let i = 0; i < 3; i++) await view();
+      const before = fast;
+      const hit = await view();
+      assert.equal(hit.headers.get('x-cache'), 'hit');
+      assert.equal(fast, before + 1, 'answered by the fast path');
+      const ahead = `annalist_form=x; annalist_seen=${Number(b.shared.generation()) + 1000}`;
+      assert.equal((await view(ahead)).headers.get('x-cache'), 'hit');
+      assert.equal(fast, before + 1, 'a generation B has not reached: Fastify refreshes first');
+      const posted = await postComment(a, 'Posted on A, read through B’s fast path.', '192.0.2.12');
+      assert.equal(posted.statusCode, 201, posted.body);
+      const seen = seenPair(posted.headers['set-cookie']);
+      assert.ok(seen);
+      const after = await view(`annalist_form=x; ${seen}`);
+      assert.match(await after.text(), /Posted on A, read through B’s fast path\./);
+    } finally {
+      FastPath.prototype.tryServe = tryServe;
+    }
   });
 
   test('a write announced by another node starts a new generation even where the database gives no signal', async () => {
@@ -247,6 +297,20 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     assert.equal((await b.app.inject({ url: '/tag/zhukov/?after-restart' })).headers['x-cache'], 'shared');
   });
 });
+
+/** The `annalist_seen=N` pair a write's answer sets. */
+function seenPair(setCookie: string | string[] | undefined): string | undefined {
+  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  return all.find((c) => c.startsWith('annalist_seen='))?.split(';')[0];
+}
+
+/** How many GET commands the test Redis has answered (INFO commandstats). */
+function redisGets(): number {
+  const info = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), 'INFO', 'commandstats'], {
+    encoding: 'utf8',
+  });
+  return Number(/cmdstat_get:calls=(\d+)/.exec(info.stdout)?.[1] ?? 0);
+}
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve) => {

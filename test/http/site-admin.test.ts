@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createUser, startSession } from '../../src/modules/accounts/accounts.service.ts';
+import { insertPost } from '../../src/modules/content/post.repository.ts';
 import { getRevisionsKept } from '../../src/modules/content/revision.repository.ts';
 import { preflightPost } from '../../src/modules/preflight/preflight.service.ts';
 import { getSiteWords } from '../../src/modules/preflight/site-words.ts';
@@ -339,34 +340,30 @@ describe('the dashboard', () => {
     const now = t.clock.now().toISOString();
     const author2 = await signedIn('author');
     const draft = (title: string, owner_user_id: number, body_md = 'Draft text.') =>
-      db
-        .insertInto('posts')
-        .values({
-          type: 'post',
-          slug: title.toLowerCase().replace(/\W+/g, '-'),
-          title,
-          standfirst: '',
-          body_md,
-          excerpt: '',
-          status: 'draft',
-          published_at: null,
-          updated_at: now,
-          created_at: now,
-          primary_category_id: null,
-          cover_src: null,
-          cover_alt: null,
-          cover_caption: null,
-          cover_credit: null,
-          seo_title: null,
-          seo_description: null,
-          body_html: '',
-          toc_json: '[]',
-          word_count: 2,
-          render_version: 0,
-          owner_user_id,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      insertPost(db, {
+        type: 'post',
+        slug: title.toLowerCase().replace(/\W+/g, '-'),
+        title,
+        standfirst: '',
+        body_md,
+        excerpt: '',
+        status: 'draft',
+        published_at: null,
+        updated_at: now,
+        created_at: now,
+        primary_category_id: null,
+        cover_src: null,
+        cover_alt: null,
+        cover_caption: null,
+        cover_credit: null,
+        seo_title: null,
+        seo_description: null,
+        body_html: '',
+        toc_json: '[]',
+        word_count: 2,
+        render_version: 0,
+        owner_user_id,
+      }).then((id) => ({ id }));
     const mine = await draft('Mine about Nomonhan', author2.userId);
     const sloppy = await draft(
       'Sloppy notes on the river',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { renderMarkdown } from '../../src/modules/markdown/render-markdown.ts';
 import { preflightPost } from '../../src/modules/preflight/preflight.service.ts';
@@ -11,7 +12,7 @@ import type { CslItem } from '../../src/modules/sources/sources.types.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
 
 // The sources below are made up for the tests (apart from Coox's book). Their titles read the same in
-// headline case (Chicago) and sentence case (APA): the bundled APA style prints titles as stored.
+// headline case (Chicago) and sentence case (APA): our APA style prints titles as stored.
 const BOOK: CslItem = {
   id: 'coox-1985',
   type: 'book',
@@ -181,7 +182,7 @@ describe('Chicago notes and bibliography (our style file), checked against the M
   });
 });
 
-describe('APA, 7th edition (citation-js’s bundled style)', () => {
+describe('APA, 7th edition (our style file), checked against the Publication Manual', () => {
   test('a book: (Author, year, p. page) and the reference without the place (10.2)', () => {
     const a = apa(BOOK, p('112'));
     assert.equal(a.cite, '(Coox, 1985, p. 112)');
@@ -210,12 +211,12 @@ describe('APA, 7th edition (citation-js’s bundled style)', () => {
   });
 
   test('an archive document: italic title, the collection in parentheses after the archive, the city (10.8)', () => {
-    // APA would give a letter's full date, (1939, August 30); the bundled style gives the year, as for a manuscript.
+    // A dated archival document gives its full date in the reference, the year alone in the text.
     const a = apa(ARCHIVE, {});
     assert.equal(a.cite, '(Orlov, 1939)');
     assert.equal(
       a.entry,
-      'Orlov, I. (1939). <i>Report to Voroshilov</i>. Central Steppe Archive (fond 12, opis 3, delo 45), Ulaanbaatar.',
+      'Orlov, I. (1939, August 30). <i>Report to Voroshilov</i>. Central Steppe Archive (fond 12, opis 3, delo 45), Ulaanbaatar.',
     );
   });
 
@@ -226,6 +227,186 @@ describe('APA, 7th edition (citation-js’s bundled style)', () => {
       a.entry,
       'Hale, N. (2024, May 2). <i>Khalkhin Gol Today</i>. Steppe Notes. https://example.org/khalkhin-gol',
     );
+  });
+});
+
+// More sources, for what APA does with names, missing parts and dates.
+const TEAM: CslItem = {
+  id: 'glantz-2003',
+  type: 'article-journal',
+  author: [
+    { family: 'Glantz', given: 'David M.' },
+    { family: 'House', given: 'Jonathan' },
+    { family: 'Orlov', given: 'Ivan' },
+  ],
+  title: 'Deep operations in the east',
+  'container-title': 'Steppe History Review',
+  volume: '16',
+  page: '1-20',
+  issued: { 'date-parts': [[2003]] },
+  DOI: 'https://doi.org/10.5555/shr.2003.16',
+};
+const PAIR: CslItem = {
+  id: 'coox-sato-1990',
+  type: 'book',
+  author: [
+    { family: 'Coox', given: 'Alvin D.' },
+    { family: 'Sato', given: 'Kenji' },
+  ],
+  title: 'Border Wars',
+  publisher: 'Harbour Press',
+  issued: { 'date-parts': [[1990]] },
+};
+const EDITED: CslItem = {
+  id: 'sato-doe-2001',
+  type: 'book',
+  editor: [
+    { family: 'Sato', given: 'Kenji' },
+    { family: 'Doe', given: 'Jane' },
+  ],
+  title: 'The Steppe Wars',
+  edition: '2',
+  volume: '3',
+  publisher: 'Harbour Press',
+  issued: { 'date-parts': [[2001]] },
+};
+const UNSIGNED: CslItem = {
+  id: 'chronicle-1920',
+  type: 'book',
+  title: 'Chronicle of the Khalkha',
+  publisher: 'Harbour Press',
+  issued: { 'date-parts': [[1920]] },
+};
+const UNDATED_BOOK: CslItem = {
+  id: 'hale-nd',
+  type: 'book',
+  author: [{ family: 'Hale', given: 'Nora' }],
+  title: 'Steppe Horses',
+  publisher: 'Harbour Press',
+};
+const HALE_2010: CslItem = {
+  ...UNDATED_BOOK,
+  id: 'hale-2010',
+  title: 'Steppe Campaigns',
+  issued: { 'date-parts': [[2010]] },
+};
+const HALE_2010B: CslItem = {
+  ...UNDATED_BOOK,
+  id: 'hale-2010b',
+  title: 'Cavalry Raids',
+  issued: { 'date-parts': [[2010]] },
+};
+const BLOG: CslItem = {
+  id: 'markova-2026',
+  type: 'post-weblog',
+  author: [{ family: 'Markova', given: 'Elena' }],
+  title: 'Horses at Nomonhan',
+  'container-title': 'The Steppe Annals',
+  URL: 'https://annalist.test/horses-at-nomonhan/',
+  issued: { 'date-parts': [[2026, 11, 1]] },
+};
+const LETTER: CslItem = {
+  ...ARCHIVE,
+  id: 'zhukov-1939',
+  type: 'letter',
+  author: [{ family: 'Zhukov', given: 'Georgy' }],
+  title: 'Letter to Voroshilov',
+};
+const MORE = [...ALL, TEAM, PAIR, EDITED, UNSIGNED, UNDATED_BOOK, HALE_2010, HALE_2010B, BLOG, LETTER];
+
+function apaMore(item: CslItem, at: { locator?: string; label?: string } = {}) {
+  const r = citationResolver('apa', MORE);
+  return { cite: r.formatCites([[{ key: item.id, ...at }]])[0], entry: r.bibliography([item.id])[0] };
+}
+
+describe('APA, 7th edition: authors, missing parts, dates (our style file)', () => {
+  test('two authors are joined by “&” in both places; three or more are “et al.” in the text (8.17, 9.8)', () => {
+    const pair = apaMore(PAIR, p('5'));
+    assert.equal(pair.cite, '(Coox &#38; Sato, 1990, p. 5)');
+    assert.equal(pair.entry, 'Coox, A. D., &#38; Sato, K. (1990). <i>Border Wars</i>. Harbour Press.');
+    const team = apaMore(TEAM, p('3-4'));
+    assert.equal(team.cite, '(Glantz et al., 2003, pp. 3–4)');
+    // A DOI stored as a link (as BibTeX and CSL-JSON imports bring it) is printed once as https://doi.org/…
+    assert.equal(
+      team.entry,
+      'Glantz, D. M., House, J., &#38; Orlov, I. (2003). Deep operations in the east. <i>Steppe History Review</i>, <i>16</i>, 1–20. https://doi.org/10.5555/shr.2003.16',
+    );
+  });
+
+  test('an edited book is listed under its editors, with edition and volume after the title (10.2)', () => {
+    const a = apaMore(EDITED);
+    assert.equal(a.cite, '(Sato &#38; Doe, 2001)');
+    assert.equal(
+      a.entry,
+      'Sato, K., &#38; Doe, J. (Eds.). (2001). <i>The Steppe Wars</i> (2nd ed., Vol. 3). Harbour Press.',
+    );
+  });
+
+  test('no author: the title takes the author’s place, in the text and the list; “Chapter” spelled out (8.14, 9.12)', () => {
+    const a = apaMore(UNSIGNED, { locator: '3', label: 'chapter' });
+    assert.equal(a.cite, '(<i>Chronicle of the Khalkha</i>, 1920, Chapter 3)');
+    assert.equal(a.entry, '<i>Chronicle of the Khalkha</i>. (1920). Harbour Press.');
+  });
+
+  test('no date: “n.d.”, and a page without a date gets its retrieval date (9.17, 9.16)', () => {
+    const a = apaMore(UNDATED_WEB, { locator: '4', label: 'paragraph' });
+    assert.equal(a.cite, '(<i>Maps of the Khalkha River</i>, n.d., para. 4)');
+    assert.equal(
+      a.entry,
+      '<i>Maps of the Khalkha River</i>. (n.d.). Steppe Notes. Retrieved March 4, 2026, from https://example.org/maps',
+    );
+    assert.equal(apaMore(UNDATED_BOOK).cite, '(Hale, n.d.)');
+  });
+
+  test('a blog post (the site’s own articles): the full date, the title in roman, the blog in italics (10.1)', () => {
+    const a = apaMore(BLOG);
+    assert.equal(a.cite, '(Markova, 2026)');
+    assert.equal(
+      a.entry,
+      'Markova, E. (2026, November 1). Horses at Nomonhan. <i>The Steppe Annals</i>. https://annalist.test/horses-at-nomonhan/',
+    );
+  });
+
+  test('a dated letter in an archive gets its full date (10.8)', () => {
+    const a = apaMore(LETTER, { locator: '12', label: 'folio' });
+    assert.equal(a.cite, '(Zhukov, 1939, fol. 12)');
+    assert.equal(
+      a.entry,
+      'Zhukov, G. (1939, August 30). <i>Letter to Voroshilov</i>. Central Steppe Archive (fond 12, opis 3, delo 45), Ulaanbaatar.',
+    );
+  });
+
+  test('one author’s works: undated first, then by year, then by title, lettered within a year (8.19, 9.47)', () => {
+    const r = citationResolver('apa', MORE);
+    const entries = r.bibliography(['hale-2010', 'hale-2024', 'hale-nd', 'hale-2010b']);
+    assert.deepEqual(
+      entries.map((e) => e.slice(0, e.indexOf(')') + 1)),
+      ['Hale, N. (n.d.)', 'Hale, N. (2010a)', 'Hale, N. (2010b)', 'Hale, N. (2024, May 2)'],
+    );
+    assert.match(entries[1]!, /<i>Cavalry Raids<\/i>/);
+    const [cite] = r.formatCites([
+      [{ key: 'hale-2010' }, { key: 'coox-1985' }, { key: 'hale-2010b' }, { key: 'hale-nd' }],
+    ]);
+    assert.equal(cite, '(Coox, 1985; Hale, n.d., 2010a, 2010b)');
+  });
+
+  test('formatting in both styles keeps citeproc’s heap small (the bundled APA style took some 90 MB)', () => {
+    // In a fresh process, so the engines are built here: the heap after a gc, before and after the first use.
+    const script = `
+      const { formatSource } = await import(${JSON.stringify(new URL('../../src/modules/sources/citation-format.ts', import.meta.url).href)});
+      const book = ${JSON.stringify(BOOK)};
+      const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };
+      const before = heap();
+      formatSource('chicago', book);
+      formatSource('apa', book);
+      console.log(JSON.stringify({ grew: heap() - before }));`;
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
+      { encoding: 'utf8' },
+    );
+    const { grew } = JSON.parse(out) as { grew: number };
+    assert.ok(grew < 20 * 2 ** 20, `the heap grew by ${(grew / 2 ** 20).toFixed(1)} MB`);
   });
 });
 
@@ -444,7 +625,6 @@ describe('the sources library on a real database', () => {
         type: 'post',
         slug: 'cites-orlov',
         title: 'Cites Orlov',
-        body_md: ':cite[orlov-1939]',
         status: 'draft',
         created_at: '2026-01-01T00:00:00Z',
       } as never)

@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readConfig } from '../../src/config.ts';
 import { openSite, startServer } from '../../src/main.ts';
+import { insertPost } from '../../src/modules/content/post.repository.ts';
 import {
   cancelJob,
   claimDueJobs,
@@ -253,34 +254,29 @@ describe('the job worker', () => {
 describe('scheduled publishing', () => {
   /** A scheduled post as the editor stores it (inserted directly: the editor's own save is tested elsewhere). */
   async function scheduledPost(slug: string, publishAt: Date, into: Db = db): Promise<number> {
-    const row = await into
-      .insertInto('posts')
-      .values({
-        type: 'post',
-        slug,
-        title: `Scheduled ${slug}`,
-        standfirst: '',
-        body_md: 'The relief column reached Hailar on the third day.',
-        excerpt: '',
-        status: 'scheduled',
-        published_at: publishAt.toISOString(),
-        updated_at: null,
-        created_at: T0.toISOString(),
-        primary_category_id: null,
-        cover_src: null,
-        cover_alt: null,
-        cover_caption: null,
-        cover_credit: null,
-        seo_title: null,
-        seo_description: null,
-        body_html: '<p>The relief column reached Hailar on the third day.</p>',
-        toc_json: '[]',
-        word_count: 9,
-        render_version: 0,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    return insertPost(into, {
+      type: 'post',
+      slug,
+      title: `Scheduled ${slug}`,
+      standfirst: '',
+      body_md: 'The relief column reached Hailar on the third day.',
+      excerpt: '',
+      status: 'scheduled',
+      published_at: publishAt.toISOString(),
+      updated_at: null,
+      created_at: T0.toISOString(),
+      primary_category_id: null,
+      cover_src: null,
+      cover_alt: null,
+      cover_caption: null,
+      cover_credit: null,
+      seo_title: null,
+      seo_description: null,
+      body_html: '<p>The relief column reached Hailar on the third day.</p>',
+      toc_json: '[]',
+      word_count: 9,
+      render_version: 0,
+    });
   }
   const statusOf = async (id: number) =>
     (await db.selectFrom('posts').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;

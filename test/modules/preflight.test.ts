@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
 import {
   getSiteWords,
   type PreflightInput,
@@ -284,11 +285,8 @@ describe('dates outside the period', () => {
 describe('the demo article', () => {
   test('Khalkhin-Gol on the demo site comes out clean but for one date worth a question', async () => {
     const db = site.site.storage.db;
-    const row = await db
-      .selectFrom('posts')
-      .selectAll()
-      .where('slug', '=', 'khalkhin-gol-1939')
-      .executeTakeFirstOrThrow();
+    const row = await findPostBySlug(db, 'khalkhin-gol-1939');
+    assert.ok(row);
     const report = await preflightPost(deps(), {
       title: row.title,
       standfirst: row.standfirst,

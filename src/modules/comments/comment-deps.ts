@@ -8,4 +8,6 @@ export interface CommentDeps {
   /** Absolute origin, for links in notification mail. */
   baseUrl: string;
   noteWrite: () => void;
+  /** Keeps a read's result until the content changes (see ContentDeps.memo). Absent, nothing is kept. */
+  memo?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 }

@@ -24,9 +24,19 @@ export interface CommentPage {
   pageCount: number;
   /** Top-level threads (thread order) or single comments (oldest/newest). */
   items: CommentView[];
-  /** Every approved comment that is on another page, with that page: so /slug/#comment-N always lands. */
+  /**
+   * Every approved comment that is on another page, with that page, so /slug/#comment-N lands without
+   * JavaScript; empty when there are more than ELSEWHERE_POINTERS of them (they would outweigh the page).
+   */
   elsewhere: { id: number; page: number }[];
 }
+
+/**
+ * Up to this many comments on other pages get a pointer in the page (a permalink lands on "that comment is on
+ * page N" without JavaScript). Past it the pointers would outweigh the page itself (a 6,000-comment thread made
+ * 800 KB of them): the comment island sends such permalinks to /comments/<id>, which redirects to the page.
+ */
+export const ELSEWHERE_POINTERS = 300;
 
 export const COMMENTS_PER_PAGE = 50;
 
@@ -43,12 +53,11 @@ export function parseCommentOrder(raw: unknown): CommentOrder {
  * with an "in reply to" link. Flat orders page through single comments, each saying whom it answers.
  */
 export async function listArticleComments(
-  deps: Pick<CommentDeps, 'db'>,
+  deps: Pick<CommentDeps, 'db' | 'memo'>,
   input: { postId: number; order: CommentOrder; page: number; displayDepth: number; perPage?: number },
 ): Promise<CommentPage> {
   const perPage = input.perPage ?? COMMENTS_PER_PAGE;
-  const rows = await listApprovedComments(deps.db, input.postId);
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const { rows, byId, children, roots } = await approvedOutline(deps, input.postId);
   // Names and bodies are filled in for the shown page only; "in reply to" carries the parent's id until then.
   const view = (r: CommentRow, inReplyTo: CommentView['inReplyTo']): CommentView => ({
     id: r.id,
@@ -64,54 +73,62 @@ export async function listArticleComments(
     return p ? { id: p.id, authorName: '' } : null;
   };
 
-  let units: { views: CommentView[]; ids: number[] }[];
+  // A unit is what a page holds whole: a thread (thread order) or one comment (flat orders). Views are built for
+  // the shown page only: a discussion of thousands of comments costs its outline, not thousands of views.
+  let units: CommentRow[];
+  let unitIds: (r: CommentRow) => number[];
+  let unitViews: (r: CommentRow) => CommentView[];
   if (input.order === 'thread') {
-    const children = new Map<number, CommentRow[]>();
-    const roots: CommentRow[] = [];
-    for (const r of rows) {
-      // A reply whose parent is gone (deleted, or no longer approved) is shown as a thread of its own.
-      if (r.parent_id !== null && byId.has(r.parent_id))
-        children.set(r.parent_id, [...(children.get(r.parent_id) ?? []), r]);
-      else roots.push(r);
-    }
     const maxLevel = Math.max(0, input.displayDepth - 1);
-    const build = (
-      r: CommentRow,
-      level: number,
-      container: CommentView[],
-      ids: number[],
-      inReplyTo: CommentView['inReplyTo'],
-    ) => {
+    const build = (r: CommentRow, level: number, container: CommentView[], inReplyTo: CommentView['inReplyTo']) => {
       const v = view(r, inReplyTo);
       container.push(v);
-      ids.push(r.id);
       for (const c of children.get(r.id) ?? []) {
         // Past the display depth, replies stay at the last level and say whom they answer.
-        if (level < maxLevel) build(c, level + 1, v.replies, ids, null);
-        else build(c, level, container, ids, { id: r.id, authorName: '' });
+        if (level < maxLevel) build(c, level + 1, v.replies, null);
+        else build(c, level, container, { id: r.id, authorName: '' });
       }
     };
-    units = roots.map((r) => {
+    units = roots;
+    unitViews = (r) => {
       const views: CommentView[] = [];
+      build(r, 0, views, null);
+      return views;
+    };
+    unitIds = (r) => {
       const ids: number[] = [];
-      build(r, 0, views, ids, null);
-      return { views, ids };
-    });
+      const walk = (c: CommentRow) => {
+        ids.push(c.id);
+        for (const k of children.get(c.id) ?? []) walk(k);
+      };
+      walk(r);
+      return ids;
+    };
   } else {
-    const ordered = input.order === 'newest' ? [...rows].reverse() : rows;
-    units = ordered.map((r) => ({ views: [view(r, parentRef(r))], ids: [r.id] }));
+    units = input.order === 'newest' ? [...rows].reverse() : rows;
+    unitViews = (r) => [view(r, parentRef(r))];
+    unitIds = (r) => [r.id];
   }
 
   const pageCount = Math.max(1, Math.ceil(units.length / perPage));
   if (input.page > pageCount)
     throw new AppError('INVALID_PAGE_NUMBER', `There are only ${pageCount} pages of comments.`);
   const start = (input.page - 1) * perPage;
+  const shownUnits = units.slice(start, start + perPage);
+  const items = shownUnits.flatMap(unitViews);
+  let shownCount = 0;
+  const countShown = (v: CommentView) => {
+    shownCount++;
+    v.replies.forEach(countShown);
+  };
+  items.forEach(countShown);
+  // Pointers to the comments on other pages, when there are few enough to be worth their bytes.
   const elsewhere: CommentPage['elsewhere'] = [];
-  units.forEach((u, i) => {
-    const page = Math.floor(i / perPage) + 1;
-    if (page !== input.page) for (const id of u.ids) elsewhere.push({ id, page });
-  });
-  const shown = units.slice(start, start + perPage);
+  if (rows.length - shownCount <= ELSEWHERE_POINTERS)
+    units.forEach((u, i) => {
+      const page = Math.floor(i / perPage) + 1;
+      if (page !== input.page) for (const id of unitIds(u)) elsewhere.push({ id, page });
+    });
   // Only the comments on this page, and those they answer, need their authors and bodies: a 1,000-comment
   // thread stays cheap to page through.
   const wanted = new Set<number>();
@@ -120,7 +137,7 @@ export async function listArticleComments(
     if (v.inReplyTo) wanted.add(v.inReplyTo.id);
     v.replies.forEach(collect);
   };
-  for (const u of shown) u.views.forEach(collect);
+  items.forEach(collect);
   const details = await commentDetails(deps.db, [...wanted]);
   const fill = (v: CommentView) => {
     const d = details.get(v.id);
@@ -130,9 +147,49 @@ export async function listArticleComments(
     if (v.inReplyTo) v.inReplyTo.authorName = details.get(v.inReplyTo.id)?.authorName ?? '';
     v.replies.forEach(fill);
   };
-  const items = shown.flatMap((u) => u.views);
   items.forEach(fill);
   return { total: rows.length, order: input.order, page: input.page, pageCount, items, elsewhere };
+}
+
+// Outlines of long discussions kept for the content generation: reading thousands of rows is most of the cost of
+// a page of a busy discussion, and readers page through it. Small discussions are read each time.
+const OUTLINE_KEPT_FROM = 200;
+const OUTLINES_KEPT = 16;
+
+/** An article's approved comments in order, with who answers whom. Read-only once built (it may be shared). */
+interface Outline {
+  rows: CommentRow[];
+  byId: Map<number, CommentRow>;
+  children: Map<number, CommentRow[]>;
+  /** Comments that start a thread, in order; a reply whose parent is gone (deleted, or no longer approved) too. */
+  roots: CommentRow[];
+}
+
+function outlineOf(rows: CommentRow[]): Outline {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const children = new Map<number, CommentRow[]>();
+  const roots: CommentRow[] = [];
+  for (const r of rows) {
+    if (r.parent_id !== null && byId.has(r.parent_id)) {
+      const siblings = children.get(r.parent_id);
+      if (siblings) siblings.push(r);
+      else children.set(r.parent_id, [r]);
+    } else roots.push(r);
+  }
+  return { rows, byId, children, roots };
+}
+
+async function approvedOutline(deps: Pick<CommentDeps, 'db' | 'memo'>, postId: number): Promise<Outline> {
+  if (!deps.memo || deps.db.isTransaction) return outlineOf(await listApprovedComments(deps.db, postId));
+  const kept = await deps.memo('comment-outlines', async () => new Map<number, Outline>());
+  const hit = kept.get(postId);
+  if (hit) return hit;
+  const outline = outlineOf(await listApprovedComments(deps.db, postId));
+  if (outline.rows.length >= OUTLINE_KEPT_FROM) {
+    if (kept.size >= OUTLINES_KEPT) kept.delete(kept.keys().next().value as number);
+    kept.set(postId, outline);
+  }
+  return outline;
 }
 
 /** The page of an article's comments that holds comment `id` in the default order, for redirects after posting. */

@@ -18,19 +18,21 @@ const visible = (now: string) => (eb: ExpressionBuilder<DatabaseSchema, 'posts'>
 function visiblePostsQuery(db: Db, f: VisiblePostFilter) {
   let q = db.selectFrom('posts').where('posts.type', '=', 'post').where(visible(f.now));
   if (f.categoryIds) {
-    // Filed under the category as its primary one, or as one of its other categories (post_categories).
+    // Filed under the category as its primary one, or as one of its other categories (post_categories). The
+    // posts are found from the categories' side (two index ranges), not by testing every post: a category deep
+    // in a large tree holds a small share of the site.
     const ids = f.categoryIds.length ? f.categoryIds : [-1];
-    q = q.where((eb) =>
-      eb.or([
-        eb('posts.primary_category_id', 'in', ids),
-        eb.exists(
+    q = q.where('posts.id', 'in', (eb) =>
+      eb
+        .selectFrom('posts as filed')
+        .select('filed.id')
+        .where('filed.primary_category_id', 'in', ids)
+        .union(
           eb
             .selectFrom('post_categories')
-            .select('post_categories.post_id')
-            .whereRef('post_categories.post_id', '=', 'posts.id')
+            .select('post_categories.post_id as id')
             .where('post_categories.category_id', 'in', ids),
         ),
-      ]),
     );
   }
   if (f.tagId !== undefined) {
@@ -125,8 +127,16 @@ export async function countVisiblePosts(db: Db, f: VisiblePostFilter): Promise<n
   return Number(row?.n ?? 0);
 }
 
+// A post with its body: the posts row joined with its post_bodies row (migration 006).
+const withBody = (db: Db) =>
+  db
+    .selectFrom('posts')
+    .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
+    .selectAll('posts')
+    .select(['post_bodies.body_md', 'post_bodies.body_html', 'post_bodies.toc_json']);
+
 export async function findPostBySlug(db: Db, slug: string): Promise<PostRow | undefined> {
-  return db.selectFrom('posts').selectAll().where('slug', '=', slug).executeTakeFirst();
+  return withBody(db).where('posts.slug', '=', slug).executeTakeFirst();
 }
 
 /** What deciding about a post needs (visibility, comments), without its body: cheap on hot paths. */
@@ -144,7 +154,7 @@ export async function findPostHeaderBySlug(db: Db, slug: string): Promise<PostHe
 }
 
 export async function findPostById(db: Db, id: number): Promise<PostRow | undefined> {
-  return db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
+  return withBody(db).where('posts.id', '=', id).executeTakeFirst();
 }
 
 export async function findPostsByIds(db: Db, ids: number[]): Promise<PostListingRow[]> {
@@ -271,19 +281,34 @@ export async function findPostBodies(
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom('posts')
-    .select(['id', 'body_md', 'body_html', 'toc_json', 'render_version'])
-    .where('id', 'in', ids)
+    .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
+    .select([
+      'posts.id',
+      'post_bodies.body_md',
+      'post_bodies.body_html',
+      'post_bodies.toc_json',
+      'posts.render_version',
+    ])
+    .where('posts.id', 'in', ids)
     .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+/** Inserts a post and its body (callers run it in a transaction when more follows). */
 export async function insertPost(db: Db, row: NewPostRow): Promise<number> {
-  const r = await db.insertInto('posts').values(row).returning('id').executeTakeFirstOrThrow();
+  const { body_md, body_html, toc_json, ...head } = row;
+  const r = await db.insertInto('posts').values(head).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('post_bodies').values({ post_id: r.id, body_md, body_html, toc_json }).execute();
   return r.id;
 }
 
 export async function updatePost(db: Db, id: number, changes: PostRowUpdate): Promise<void> {
-  await db.updateTable('posts').set(changes).where('id', '=', id).execute();
+  const { body_md, body_html, toc_json, ...head } = changes;
+  if (Object.keys(head).length > 0) await db.updateTable('posts').set(head).where('id', '=', id).execute();
+  const body = Object.fromEntries(
+    Object.entries({ body_md, body_html, toc_json }).filter(([, v]) => v !== undefined),
+  ) as Partial<Pick<PostRow, 'body_md' | 'body_html' | 'toc_json'>>;
+  if (Object.keys(body).length > 0) await db.updateTable('post_bodies').set(body).where('post_id', '=', id).execute();
 }
 
 export async function recordOldSlug(db: Db, postId: number, oldSlug: string, at: string): Promise<void> {

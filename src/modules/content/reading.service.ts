@@ -33,7 +33,7 @@ import {
 } from './post.repository.ts';
 import { authorsOfPosts, findAuthorBySlug, findTagBySlug, tagsOfPosts } from './taxonomy.repository.ts';
 
-type ReadDeps = Pick<ContentDeps, 'db' | 'clock'>;
+type ReadDeps = Pick<ContentDeps, 'db' | 'clock' | 'memo'>;
 
 const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
 
@@ -74,12 +74,19 @@ async function listPage(
   tree?: CategoryTree,
 ): Promise<Paged<PostSummary>> {
   const f = { ...filter, now: nowIso(deps) };
-  const [rows, total, t] = await Promise.all([
+  // The count reads every matching post (the whole site for the home page): it is kept until the content
+  // changes, except for monthly archives, whose months come from the address.
+  const count = () => countVisiblePosts(deps.db, f);
+  const total =
+    deps.memo && !deps.db.isTransaction && filter.month === undefined
+      ? deps.memo(`visible-count:${JSON.stringify(filter)}`, count)
+      : count();
+  const [rows, n, t] = await Promise.all([
     listVisiblePosts(deps.db, f, { limit: req.perPage, offset: (req.page - 1) * req.perPage }),
-    countVisiblePosts(deps.db, f),
+    total,
     tree ?? loadCategoryTree(deps),
   ]);
-  return paged(await summarise(deps, rows, t), req, total);
+  return paged(await summarise(deps, rows, t), req, n);
 }
 
 /** The home page: latest posts, newest first. */

@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sourceFile } from '../../source-files.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { recountPostComments } from '../comments/comment.repository.ts';
 import { commentHtml } from '../comments/submit-comment.workflow.ts';
@@ -12,7 +13,7 @@ import { setWidgets } from '../site/widgets.service.ts';
 import { EVIDENCE_SLUG, firstVersion, seedCorrections, seedSources } from './demo-evidence.ts';
 import { parseFrontMatter } from './front-matter.ts';
 
-const CONTENT_DIR = new URL('./content/', import.meta.url);
+const CONTENT_DIR = sourceFile('modules/demo/content/');
 
 /** The demo's category tree: slug path and name, parents before children. */
 const DEMO_CATEGORIES: { path: string; name: string; description: string }[] = [

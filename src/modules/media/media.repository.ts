@@ -71,9 +71,10 @@ export async function findPostsUsingMedia(db: Db, mediaId: number): Promise<{ id
   const pattern = `%/media/${mediaId}-%`;
   return db
     .selectFrom('posts')
-    .select(['id', 'title'])
-    .where((eb) => eb.or([eb('body_md', 'like', pattern), eb('cover_src', 'like', pattern)]))
-    .orderBy('id')
+    .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
+    .select(['posts.id', 'posts.title'])
+    .where((eb) => eb.or([eb('post_bodies.body_md', 'like', pattern), eb('posts.cover_src', 'like', pattern)]))
+    .orderBy('posts.id')
     .limit(20)
     .execute();
 }

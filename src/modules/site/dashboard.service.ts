@@ -161,6 +161,7 @@ async function suggestionCounts(db: Db, user: User): Promise<Dashboard['suggesti
 async function failingChecks(deps: DashboardDeps, own: User | undefined): Promise<FailingPost[]> {
   let q = deps.db
     .selectFrom('posts')
+    .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
     .select([
       'posts.id',
       'posts.type',
@@ -171,7 +172,7 @@ async function failingChecks(deps: DashboardDeps, own: User | undefined): Promis
       'posts.published_at',
       'posts.submitted_at',
       'posts.standfirst',
-      'posts.body_md',
+      'post_bodies.body_md',
       'posts.cover_alt',
       'posts.cover_src',
     ])

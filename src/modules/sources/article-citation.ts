@@ -32,9 +32,20 @@ export function articleCslItem(
   return item;
 }
 
+// Formatting with citeproc costs milliseconds and every uncached article page shows the reference: keep the last
+// few hundred results, keyed by the whole item (so an edited title or byline is a new key).
+const formatted = new Map<string, { chicago: string; apa: string }>();
+const FORMATTED_MAX = 500;
+
 /** The article's reference in each style the site offers, as citeproc HTML. */
 export function articleCitations(item: CslItem): { chicago: string; apa: string } {
-  return { chicago: formatSource('chicago', item).entry, apa: formatSource('apa', item).entry };
+  const key = JSON.stringify(item);
+  const hit = formatted.get(key);
+  if (hit) return hit;
+  const refs = { chicago: formatSource('chicago', item).entry, apa: formatSource('apa', item).entry };
+  if (formatted.size >= FORMATTED_MAX) formatted.delete(formatted.keys().next().value as string);
+  formatted.set(key, refs);
+  return refs;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];

@@ -5,6 +5,7 @@ import { discussionMigration } from './002-discussion.ts';
 import { writingMigration } from './003-writing.ts';
 import { threadCountMigration } from './004-thread-count.ts';
 import { evidenceMigration } from './005-evidence.ts';
+import { postBodiesMigration } from './006-post-bodies.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -19,12 +20,20 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '003-writing': writingMigration(caps),
         '004-thread-count': threadCountMigration(),
         '005-evidence': evidenceMigration(caps),
+        '006-post-bodies': postBodiesMigration(),
       };
     },
   };
 }
 
-export const MIGRATION_NAMES = ['001-initial', '002-discussion', '003-writing', '004-thread-count', '005-evidence'];
+export const MIGRATION_NAMES = [
+  '001-initial',
+  '002-discussion',
+  '003-writing',
+  '004-thread-count',
+  '005-evidence',
+  '006-post-bodies',
+];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now
 export type AnyDb = Kysely<any>;

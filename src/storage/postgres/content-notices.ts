@@ -43,11 +43,33 @@ export class ContentNotices {
   /** Fire and forget: a failed notice is logged; the other nodes catch up when their connection comes back. */
   noteWrite(): void {
     this.local++;
+    this.notify();
+  }
+
+  // One NOTIFY at a time on the listening connection (pg warns about, and will refuse, a query sent while another
+  // runs). Writes made meanwhile are told by one more NOTIFY: the other nodes only need to know that something
+  // changed since, not how many times.
+  private notifying = false;
+  private notifyAgain = false;
+
+  private notify(): void {
     const client = this.client;
     if (!client || !this.listening) return;
-    client.query('select pg_notify($1, $2)', [CONTENT_CHANNEL, this.node]).catch((err: unknown) => {
-      this.log('could not tell the other nodes about a write (NOTIFY failed)', err);
-    });
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    this.notifyAgain = false;
+    client
+      .query('select pg_notify($1, $2)', [CONTENT_CHANNEL, this.node])
+      .catch((err: unknown) => {
+        this.log('could not tell the other nodes about a write (NOTIFY failed)', err);
+      })
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) this.notify();
+      });
   }
 
   async close(): Promise<void> {

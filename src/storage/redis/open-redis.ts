@@ -94,6 +94,27 @@ export async function openRedisSharedState(
     return p;
   };
 
+  // Until the subscription is confirmed (at start, after a loss) announcements may be missed: every page view
+  // then reads the generation itself (mustRefresh).
+  let subscribed = false;
+  sub.on('close', () => {
+    subscribed = false;
+  });
+  /** After a loss: ioredis subscribes again by itself; confirm it, then read what was announced meanwhile. */
+  const confirmSubscription = () => {
+    if (!started || closing || subscribed || sub.status !== 'ready' || cmd.status !== 'ready') return;
+    sub
+      .subscribe(channel)
+      .then(() => cmd.get(genKey))
+      .then((g) => {
+        if (g) lastGeneration = g;
+        subscribed = sub.status === 'ready';
+      })
+      .catch(() => {
+        // Still away: page views keep refreshing; the next 'ready' of either connection tries again.
+      });
+  };
+  sub.on('ready', confirmSubscription);
   cmd.on('close', () => {
     if (closing || lost || !started) return;
     lost = true;
@@ -108,6 +129,7 @@ export async function openRedisSharedState(
     log.info(`Redis at ${address} is back: dropping this node's page cache once and moving the shared generation`);
     // Writes made while Redis was away were never announced: move the generation so nobody serves what is stale.
     void announce();
+    confirmSubscription();
   });
   sub.on('message', (_channel: string, message: string) => {
     const [from, gen] = message.split(' ');
@@ -120,8 +142,11 @@ export async function openRedisSharedState(
     await Promise.all([cmd.connect(), sub.connect()]);
     connected = true;
     // A wrong or missing password shows here, at the first command, not at connect.
-    lastGeneration = (await cmd.get(genKey)) ?? '0';
+    await cmd.get(genKey);
+    // Subscribe first, then read the generation: no announcement falls between the two.
     await sub.subscribe(channel);
+    lastGeneration = (await cmd.get(genKey)) ?? '0';
+    subscribed = true;
   } catch (err) {
     cmd.disconnect();
     sub.disconnect();
@@ -173,6 +198,11 @@ export async function openRedisSharedState(
       } catch {
         // Unreachable: pages are served by what this node knows (the messages, its own database version).
       }
+    },
+    mustRefresh(seen) {
+      if (cmd.status !== 'ready') return false; // refresh() could not ask anyway
+      // A generation this node has not reached (numbers; a counter reset by a Redis restart only costs refreshes).
+      return !subscribed || (seen !== undefined && !(Number(seen) <= Number(lastGeneration)));
     },
     noteWrite: announce,
     async settled() {

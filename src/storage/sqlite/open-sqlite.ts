@@ -12,11 +12,14 @@ import { withStatementCache } from './statement-cache.ts';
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 const OUR_TABLES = ['kysely_migration', 'posts', 'settings'];
 
+/** Databases up to this size are checked in full (`pragma quick_check`) at every start. */
+const QUICK_CHECK_UP_TO = 512 * 1024 * 1024;
+
 /**
  * Checks an existing database file without changing it: header, integrity, and that it is ours. Throws a
  * StorageOpenError with a one-line message naming the file; a missing or empty file passes (it will be created).
  */
-export function inspectSqliteFile(file: string): void {
+export function inspectSqliteFile(file: string, opts: { full?: boolean } = {}): void {
   if (!existsSync(file) || statSync(file).size === 0) return;
   const header = Buffer.alloc(16);
   const fd = openSync(file, 'r');
@@ -34,8 +37,13 @@ export function inspectSqliteFile(file: string): void {
   let probe: SQLite.Database | undefined;
   try {
     probe = new SQLite(file, { readonly: true, fileMustExist: true });
-    const check = probe.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new Error(String(check));
+    // A full pass over the file: a second or so per 500 MB. Past QUICK_CHECK_UP_TO a start reads only the schema
+    // and the migrations (damage found later answers 500s, never a changed file); `annalist check` runs the
+    // full check on any size.
+    if (opts.full || statSync(file).size <= QUICK_CHECK_UP_TO) {
+      const check = probe.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new Error(String(check));
+    }
     const tables = new Set(
       (probe.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map(
         (r) => r.name,
@@ -102,15 +110,29 @@ export async function openSqliteStorage(file: string, options: { readonly?: bool
   }
 
   // PRAGMA data_version changes when another connection (another process) commits; local writes bump `local`.
+  // Reading it takes a read transaction (file locks: several system calls), and every page view asks, cached
+  // ones too: the answer is kept until the event loop's current turn ends. Requests handled in one turn arrived
+  // before it began, so a write another process acknowledged before such a request was sent is still seen.
   const dataVersion = raw.prepare('pragma data_version').pluck();
   let local = 0;
+  let seen: string | undefined;
+  const forget = () => {
+    seen = undefined;
+  };
   return {
     db,
     capabilities: SQLITE_CAPABILITIES,
     search: new Fts5SearchIndex(db),
-    contentVersion: () => `${dataVersion.get() as number}.${local}`,
+    contentVersion: () => {
+      if (seen === undefined) {
+        seen = `${dataVersion.get() as number}.${local}`;
+        setImmediate(forget);
+      }
+      return seen;
+    },
     noteWrite: () => {
       local++;
+      seen = undefined;
     },
     close: () => db.destroy(),
   };

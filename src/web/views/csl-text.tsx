@@ -12,11 +12,20 @@ function convert(node: ElementContent | Root['children'][number]): ComponentChil
   return children;
 }
 
+// The same references appear on every page of an article (and the same sources across articles): parse each once.
+const parsed = new Map<string, Root>();
+const PARSED_MAX = 2000;
+
 /**
  * citeproc's HTML (a formatted reference) as Preact nodes: italics and bold kept, every other tag dropped and all
  * text escaped by Preact, so nothing in a source's fields can become markup on the page.
  */
 export function CslText(props: { html: string }) {
-  const root = fromHtml(props.html, { fragment: true });
+  let root = parsed.get(props.html);
+  if (!root) {
+    root = fromHtml(props.html, { fragment: true });
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(props.html, root);
+  }
   return <>{root.children.map(convert)}</>;
 }

@@ -12,6 +12,8 @@ export function formatDate(iso: string, locale: string, timeZone: string): strin
 }
 
 const monthFormats = new Map<string, Intl.DateTimeFormat>();
+// Intl formatting is slow next to the rest of a page: each month is formatted once.
+const formattedMonths = new Map<string, string>();
 
 export function formatMonth(month: string, locale: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
@@ -20,7 +22,14 @@ export function formatMonth(month: string, locale: string): string {
     f = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' });
     monthFormats.set(locale, f);
   }
-  return f.format(new Date(Date.UTC(y, m - 1, 1)));
+  const key = `${locale}|${month}`;
+  let text = formattedMonths.get(key);
+  if (text === undefined) {
+    text = f.format(new Date(Date.UTC(y, m - 1, 1)));
+    if (formattedMonths.size >= 5000) formattedMonths.delete(formattedMonths.keys().next().value as string);
+    formattedMonths.set(key, text);
+  }
+  return text;
 }
 
 export const categoryUrl = (path: string) => `/category/${path}/`;

@@ -1,3 +1,4 @@
+import { renderToString } from 'preact-render-to-string';
 import type { Category } from '../../modules/content/content.types.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import type { ResolvedWidget } from '../../modules/site/widgets.service.ts';
@@ -94,6 +95,23 @@ export function WidgetArea(props: {
   site: SiteSettings;
 }) {
   if (props.widgets.length === 0) return null;
+  // The areas are the same on every page of a content generation (their widgets come from the generation's
+  // chrome): each area's HTML is rendered once per generation, keyed by its widget list.
+  let html = renderedAreas.get(props.widgets);
+  if (html === undefined) {
+    html = renderToString(<WidgetSections widgets={props.widgets} site={props.site} />);
+    renderedAreas.set(props.widgets, html);
+  }
+  if (props.area === 'sidebar')
+    return (
+      <aside class="widget-area widget-area--sidebar" aria-label="Sidebar" dangerouslySetInnerHTML={{ __html: html }} />
+    );
+  return <div class={`widget-area widget-area--${props.area}`} dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+const renderedAreas = new WeakMap<ResolvedWidget[], string>();
+
+function WidgetSections(props: { widgets: ResolvedWidget[]; site: SiteSettings }) {
   const content = props.widgets.map((w) => (
     <section
       class={`widget widget--${w.type}`}
@@ -105,12 +123,5 @@ export function WidgetArea(props: {
       <WidgetBody w={w} site={props.site} />
     </section>
   ));
-  if (props.area === 'sidebar') {
-    return (
-      <aside class="widget-area widget-area--sidebar" aria-label="Sidebar">
-        {content}
-      </aside>
-    );
-  }
-  return <div class={`widget-area widget-area--${props.area}`}>{content}</div>;
+  return <>{content}</>;
 }

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
+import { savePost } from '../../src/modules/content/post-writer.service.ts';
+import { getSiteSecret } from '../../src/modules/shared/secret.ts';
+import { FastPath } from '../../src/web/fast-path.ts';
+import { checkFormToken } from '../../src/web/form-token.ts';
+import { ContentGeneration } from '../../src/web/generation.ts';
+import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
+
+/**
+ * The fast path (src/web/fast-path.ts) answers page-cache hits of a listening server before Fastify. `inject()`
+ * never reaches it, so each test compares what a real connection gets with what Fastify's own path (inject)
+ * gives for the same hit.
+ */
+let t: TestSite;
+let base: string;
+// Counts answers given by the fast path: a spy on the real object, nothing replaced.
+let fastAnswers = 0;
+const tryServe = FastPath.prototype.tryServe;
+FastPath.prototype.tryServe = function (this: FastPath, req, res) {
+  const served = tryServe.call(this, req, res);
+  if (served) fastAnswers++;
+  return served;
+};
+
+before(async () => {
+  t = await startTestSite();
+  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+});
+after(() => t.close());
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** Whether the fast path gave this answer. */
+  fast: boolean;
+}
+
+function request(path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const before = fastAnswers;
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${path}`, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          fast: fastAnswers > before,
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The same request through Fastify's own path. */
+async function viaFastify(path: string, opts: { method?: 'GET' | 'HEAD'; headers?: Record<string, string> } = {}) {
+  const res = await t.app.inject({ method: opts.method ?? 'GET', url: path, headers: opts.headers });
+  return { status: res.statusCode, headers: res.headers, body: res.rawPayload };
+}
+
+/** Headers that must be equal on both paths: all but those the connection adds, and the token in a form cookie. */
+function comparable(headers: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (k === 'date' || k === 'connection' || k === 'keep-alive' || v === undefined) continue;
+    out[k] = String(v).replace(/annalist_form=[^;]+/, 'annalist_form=TOKEN');
+  }
+  return out;
+}
+
+/** Renders the page, then lets Fastify answer one hit (it learns there whether the page carries the form). */
+async function warm(path: string, headers: Record<string, string> = {}) {
+  const miss = await viaFastify(path, { headers });
+  const hit = await viaFastify(path, { headers });
+  assert.equal(hit.headers['x-cache'], 'hit', `${path} is in the page cache`);
+  return { miss, hit };
+}
+
+const ARTICLE = '/khalkhin-gol-1939/';
+
+describe(`the page cache's fast path (${TEST_DATABASE})`, () => {
+  test('a hit on the fast path carries exactly the headers and body of a hit on the Fastify path', async () => {
+    const { miss, hit } = await warm(ARTICLE);
+    // The very first one may go to Fastify while the fast path loads the site key (for the form cookie).
+    await request(ARTICLE);
+    const fast = await request(ARTICLE);
+    assert.ok(fast.fast, 'answered by the fast path');
+    assert.equal(fast.status, 200);
+    assert.deepEqual(comparable(fast.headers), comparable(hit.headers));
+    assert.deepEqual(fast.body, hit.body);
+    // And the same as the render itself, but for what says it was cached.
+    for (const name of ['content-security-policy', 'x-frame-options', 'content-type', 'etag', 'content-length'])
+      assert.equal(fast.headers[name], miss.headers[name], name);
+    assert.equal(miss.headers['x-cache'], 'miss');
+    assert.equal(fast.headers['x-cache'], 'hit');
+    assert.equal(fast.headers['cache-control'], 'no-cache');
+    assert.equal(fast.headers.vary, 'accept-encoding');
+  });
+
+  test('other page types (home, a feed, a search) are answered the same way', async () => {
+    for (const path of ['/', '/feed/', '/search?q=Zhukov', '/category/russian-history/']) {
+      const { hit } = await warm(path);
+      const fast = await request(path);
+      assert.ok(fast.fast, path);
+      assert.deepEqual(comparable(fast.headers), comparable(hit.headers), path);
+      assert.equal('set-cookie' in fast.headers, false, `${path} carries no comment form`);
+      assert.deepEqual(fast.body, hit.body, path);
+    }
+  });
+
+  test('a matching If-None-Match gets 304 without a body, as on the Fastify path', async () => {
+    const { hit } = await warm('/about/');
+    const headers = { 'if-none-match': String(hit.headers.etag) };
+    const fast = await request('/about/', { headers });
+    const slow = await viaFastify('/about/', { headers });
+    assert.ok(fast.fast);
+    assert.equal(fast.status, 304);
+    assert.equal(fast.body.length, 0);
+    assert.deepEqual(comparable(fast.headers), comparable(slow.headers));
+    const head = await request('/about/', { method: 'HEAD', headers });
+    assert.ok(head.fast);
+    assert.equal(head.status, 304);
+    assert.deepEqual(
+      comparable(head.headers),
+      comparable((await viaFastify('/about/', { method: 'HEAD', headers })).headers),
+    );
+  });
+
+  test('readers that accept br or gzip get the compressed copy, with the same headers', async () => {
+    const { hit } = await warm(ARTICLE);
+    for (const [accept, encoding, decode] of [
+      ['gzip, deflate, br', 'br', brotliDecompressSync],
+      ['gzip', 'gzip', gunzipSync],
+    ] as const) {
+      const headers = { 'accept-encoding': accept, cookie: 'annalist_form=x' };
+      const fast = await request(ARTICLE, { headers });
+      const slow = await viaFastify(ARTICLE, { headers });
+      assert.ok(fast.fast, accept);
+      assert.equal(fast.headers['content-encoding'], encoding);
+      assert.deepEqual(comparable(fast.headers), comparable(slow.headers), accept);
+      assert.deepEqual(decode(fast.body), hit.body);
+    }
+  });
+
+  test('HEAD gets the headers of the GET answer and no body', async () => {
+    const { hit } = await warm('/tag/zhukov/');
+    const fast = await request('/tag/zhukov/', { method: 'HEAD' });
+    const slow = await viaFastify('/tag/zhukov/', { method: 'HEAD' });
+    assert.ok(fast.fast);
+    assert.equal(fast.status, 200);
+    assert.equal(fast.body.length, 0);
+    assert.equal(fast.headers['content-length'], String(hit.body.length));
+    assert.deepEqual(comparable(fast.headers), comparable(slow.headers));
+    assert.deepEqual(comparable(fast.headers), comparable(hit.headers));
+  });
+
+  test('a reader without a form cookie gets a good one on an article page; a reader with one gets none', async () => {
+    await warm(ARTICLE);
+    const fresh = await request(ARTICLE);
+    assert.ok(fresh.fast);
+    const setCookie = fresh.headers['set-cookie']?.[0] ?? '';
+    assert.match(setCookie, /^annalist_form=[^;]+; Path=\/; Max-Age=172800; HttpOnly; SameSite=Strict$/);
+    const secret = await getSiteSecret(t.site.content.db);
+    const cookie = setCookie.split(';')[0] ?? '';
+    const token = checkFormToken({ headers: { cookie } } as never, secret, t.clock.now());
+    assert.ok(token, 'the token is signed with the site key and dated now');
+    const other = await request(ARTICLE);
+    assert.notEqual(other.headers['set-cookie']?.[0], setCookie, 'each reader gets a token of their own');
+    const returning = await request(ARTICLE, { headers: { cookie } });
+    assert.ok(returning.fast);
+    assert.equal(returning.headers['set-cookie'], undefined);
+  });
+
+  test('signed-in staff, an Authorization header and POSTs are left to Fastify', async () => {
+    await warm(ARTICLE);
+    const staff = await request(ARTICLE, { headers: { cookie: 'annalist_session=not-a-real-one' } });
+    assert.equal(staff.fast, false);
+    assert.equal(staff.headers['x-cache'], undefined, 'staff never get the cached page');
+    const authorized = await request(ARTICLE, { headers: { authorization: 'Bearer something' } });
+    assert.equal(authorized.fast, false);
+    const post = await request(`${ARTICLE}comments`, { method: 'POST' });
+    assert.equal(post.fast, false);
+    assert.notEqual(post.status, 200);
+    const notCached = await request('/tag/zhukov/?never-seen');
+    assert.equal(notCached.fast, false);
+    assert.equal(notCached.headers['x-cache'], 'miss');
+  });
+
+  test('a write starts a new generation: the next request is rendered, with the change', async () => {
+    await warm('/lake-khasan-1938/');
+    assert.ok((await request('/lake-khasan-1938/')).fast);
+    const row = await findPostBySlug(t.site.content.db, 'lake-khasan-1938');
+    assert.ok(row);
+    await savePost(t.site.content, {
+      id: row.id,
+      type: row.type,
+      slug: row.slug,
+      title: 'Lake Khasan, 1938: seen through the fast path',
+      standfirst: row.standfirst,
+      bodyMarkdown: row.body_md,
+      status: row.status,
+      publishedAt: row.published_at,
+      categoryPath: 'russian-history/soviet-union',
+    });
+    const next = await request('/lake-khasan-1938/');
+    assert.equal(next.fast, false);
+    assert.equal(next.headers['x-cache'], 'miss');
+    assert.match(next.body.toString(), /seen through the fast path/);
+  });
+
+  test('a fault in the fast path is logged and Fastify answers instead', async () => {
+    await warm('/about/');
+    const descriptor = Object.getOwnPropertyDescriptor(ContentGeneration.prototype, 'expiryPending');
+    assert.ok(descriptor);
+    Object.defineProperty(ContentGeneration.prototype, 'expiryPending', {
+      configurable: true,
+      get() {
+        throw new Error('a fault for the test');
+      },
+    });
+    try {
+      const res = await request('/about/');
+      assert.equal(res.fast, false);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['x-cache'], 'hit');
+    } finally {
+      Object.defineProperty(ContentGeneration.prototype, 'expiryPending', descriptor);
+    }
+    assert.ok((await request('/about/')).fast, 'and the next hit is fast again');
+  });
+});
