@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openSite } from '../../src/main.ts';
+import { MIGRATION_NAMES } from '../../src/storage/migrations/index.ts';
 import { openPostgresStorage } from '../../src/storage/postgres/open-postgres.ts';
 import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../src/storage/search-index.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite/open-sqlite.ts';
@@ -94,18 +95,23 @@ describe('opening PostgreSQL', () => {
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(first.db);
     assert.deepEqual(
       rows.map((r) => r.name),
-      ['001-initial', '002-discussion', '003-writing', '004-thread-count', '005-evidence'],
+      MIGRATION_NAMES,
     );
+    assert.ok(MIGRATION_NAMES.includes('006-post-bodies'));
     const second = await open(url);
     const again = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(second.db);
-    assert.equal(again.rows[0]?.n, 5, 'count(*) comes back as a number, and no migration ran twice');
+    assert.equal(
+      again.rows[0]?.n,
+      MIGRATION_NAMES.length,
+      'count(*) comes back as a number, and no migration ran twice',
+    );
   });
 
   test('two nodes starting at once on an empty database both open it; the migrations run once', async () => {
     const url = await emptyDatabase();
     const [a, b] = await Promise.all([open(url), open(url)]);
     const { rows } = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(a.db);
-    assert.equal(rows[0]?.n, 5);
+    assert.equal(rows[0]?.n, MIGRATION_NAMES.length);
     const posts = await sql<{ n: number }>`select count(*) as n from posts`.execute(b.db);
     assert.equal(posts.rows[0]?.n, 0);
   });
