@@ -139,6 +139,25 @@ export async function findPostBySlug(db: Db, slug: string): Promise<PostRow | un
   return withBody(db).where('posts.slug', '=', slug).executeTakeFirst();
 }
 
+/** A post as readers get it: its stored render but not its Markdown (tens of kilobytes an article page never shows). */
+export type ArticleRow = Omit<PostRow, 'body_md'>;
+
+export async function findArticleBySlug(db: Db, slug: string): Promise<ArticleRow | undefined> {
+  return db
+    .selectFrom('posts')
+    .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
+    .selectAll('posts')
+    .select(['post_bodies.body_html', 'post_bodies.toc_json'])
+    .where('posts.slug', '=', slug)
+    .executeTakeFirst();
+}
+
+/** A post's Markdown alone (an article whose stored render is out of date is rendered again from it). */
+export async function findPostMarkdown(db: Db, id: number): Promise<string> {
+  const row = await db.selectFrom('post_bodies').select('body_md').where('post_id', '=', id).executeTakeFirst();
+  return row?.body_md ?? '';
+}
+
 /** What deciding about a post needs (visibility, comments), without its body: cheap on hot paths. */
 export type PostHeader = Pick<
   PostRow,
@@ -182,15 +201,15 @@ export async function findCurrentSlugFor(db: Db, oldSlug: string): Promise<strin
 /** The neighbours of a post in its primary category, by publication time. */
 export async function findAdjacentPosts(
   db: Db,
-  row: PostRow,
+  row: Pick<PostRow, 'id' | 'primary_category_id' | 'published_at'>,
   now: string,
-): Promise<{ previous?: PostListingRow; next?: PostListingRow }> {
+): Promise<{ previous?: Pick<PostRow, 'slug' | 'title'>; next?: Pick<PostRow, 'slug' | 'title'> }> {
   if (row.primary_category_id === null || row.published_at === null) return {};
   // Primary category only: the index (primary_category_id, published_at) finds each neighbour in one step, where
   // the archive's "primary or other category" condition would scan.
   const base = visiblePostsQuery(db, { now })
     .where('posts.primary_category_id', '=', row.primary_category_id)
-    .select(LISTING_COLUMNS);
+    .select(['posts.slug', 'posts.title']);
   const at = row.published_at;
   const [previous, next] = await Promise.all([
     base
@@ -277,7 +296,7 @@ export async function listVisiblePages(db: Db, now: string): Promise<PostListing
 export async function findPostBodies(
   db: Db,
   ids: number[],
-): Promise<Map<number, Pick<PostRow, 'body_md' | 'body_html' | 'toc_json' | 'render_version'>>> {
+): Promise<Map<number, Pick<PostRow, 'id' | 'body_md' | 'body_html' | 'toc_json' | 'render_version'>>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom('posts')

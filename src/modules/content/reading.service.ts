@@ -22,10 +22,11 @@ import {
 import {
   countVisiblePosts,
   findAdjacentPosts,
+  findArticleBySlug,
   findCurrentSlugFor,
   findNextScheduledTime,
   findPostBodies,
-  findPostBySlug,
+  findPostMarkdown,
   isPostVisible,
   listVisiblePosts,
   type PostListingRow,
@@ -162,7 +163,7 @@ export type ArticleLookup = { kind: 'article'; article: Article } | { kind: 'red
  */
 export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }): Promise<ArticleLookup> {
   const now = nowIso(deps);
-  const row = await findPostBySlug(deps.db, input.slug);
+  const row = await findArticleBySlug(deps.db, input.slug);
   if (!row || !isPostVisible(row, now)) {
     const current = row ? undefined : await findCurrentSlugFor(deps.db, input.slug);
     if (current) return { kind: 'redirect', slug: current };
@@ -197,11 +198,11 @@ export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }):
  */
 async function renderedBody(
   deps: ReadDeps,
-  row: Pick<PostRow, 'body_md' | 'body_html' | 'toc_json' | 'render_version'>,
+  row: Pick<PostRow, 'id' | 'body_html' | 'toc_json' | 'render_version'> & { body_md?: string },
 ): Promise<{ html: string; toc: TocEntry[] }> {
   if (row.render_version === RENDER_VERSION)
     return { html: row.body_html, toc: JSON.parse(row.toc_json) as TocEntry[] };
-  const r = await renderCitedMarkdown(deps.db, row.body_md);
+  const r = await renderCitedMarkdown(deps.db, row.body_md ?? (await findPostMarkdown(deps.db, row.id)));
   return { html: r.html, toc: r.toc };
 }
 
