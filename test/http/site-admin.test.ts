@@ -6,6 +6,7 @@ import { getRevisionsKept } from '../../src/modules/content/revision.repository.
 import { preflightPost } from '../../src/modules/preflight/preflight.service.ts';
 import { getSiteWords } from '../../src/modules/preflight/site-words.ts';
 import type { UserRole } from '../../src/storage/schema.ts';
+import { postRow } from '../support/posts.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 
 // The dashboard, site settings, widget areas and navigation menus, through HTTP, with the page cache on: every
@@ -340,30 +341,18 @@ describe('the dashboard', () => {
     const now = t.clock.now().toISOString();
     const author2 = await signedIn('author');
     const draft = (title: string, owner_user_id: number, body_md = 'Draft text.') =>
-      insertPost(db, {
-        type: 'post',
-        slug: title.toLowerCase().replace(/\W+/g, '-'),
-        title,
-        standfirst: '',
-        body_md,
-        excerpt: '',
-        status: 'draft',
-        published_at: null,
-        updated_at: now,
-        created_at: now,
-        primary_category_id: null,
-        cover_src: null,
-        cover_alt: null,
-        cover_caption: null,
-        cover_credit: null,
-        seo_title: null,
-        seo_description: null,
-        body_html: '',
-        toc_json: '[]',
-        word_count: 2,
-        render_version: 0,
-        owner_user_id,
-      }).then((id) => ({ id }));
+      insertPost(
+        db,
+        postRow({
+          slug: title.toLowerCase().replace(/\W+/g, '-'),
+          title,
+          body_md,
+          updated_at: now,
+          created_at: now,
+          word_count: 2,
+          owner_user_id,
+        }),
+      ).then((id) => ({ id }));
     const mine = await draft('Mine about Nomonhan', author2.userId);
     const sloppy = await draft(
       'Sloppy notes on the river',

@@ -26,6 +26,7 @@ import {
 import { systemClock } from '../../src/modules/shared/clock.ts';
 import type { Db } from '../../src/storage/schema.ts';
 import type { Storage } from '../../src/storage/storage.ts';
+import { postRow } from '../support/posts.ts';
 import { newTestDatabase, startTestSite, TestClock, type TestSite } from '../support/site.ts';
 
 const T0 = new Date('2025-10-01T09:00:00.000Z');
@@ -254,29 +255,19 @@ describe('the job worker', () => {
 describe('scheduled publishing', () => {
   /** A scheduled post as the editor stores it (inserted directly: the editor's own save is tested elsewhere). */
   async function scheduledPost(slug: string, publishAt: Date, into: Db = db): Promise<number> {
-    return insertPost(into, {
-      type: 'post',
-      slug,
-      title: `Scheduled ${slug}`,
-      standfirst: '',
-      body_md: 'The relief column reached Hailar on the third day.',
-      excerpt: '',
-      status: 'scheduled',
-      published_at: publishAt.toISOString(),
-      updated_at: null,
-      created_at: T0.toISOString(),
-      primary_category_id: null,
-      cover_src: null,
-      cover_alt: null,
-      cover_caption: null,
-      cover_credit: null,
-      seo_title: null,
-      seo_description: null,
-      body_html: '<p>The relief column reached Hailar on the third day.</p>',
-      toc_json: '[]',
-      word_count: 9,
-      render_version: 0,
-    });
+    return insertPost(
+      into,
+      postRow({
+        slug,
+        title: `Scheduled ${slug}`,
+        body_md: 'The relief column reached Hailar on the third day.',
+        body_html: '<p>The relief column reached Hailar on the third day.</p>',
+        status: 'scheduled',
+        published_at: publishAt.toISOString(),
+        created_at: T0.toISOString(),
+        word_count: 9,
+      }),
+    );
   }
   const statusOf = async (id: number) =>
     (await db.selectFrom('posts').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { insertPost } from '../../src/modules/content/post.repository.ts';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
 import { HIDDEN_BY_ID } from '../../src/storage/sqlite/fts5-search.ts';
+import { postRow } from '../support/posts.ts';
 import { startTestSite, TestClock, type TestSite } from '../support/site.ts';
 
 // Search leaves out what readers may not see. On SQLite the few hidden posts are left out by id and FTS5 counts
@@ -56,29 +57,16 @@ describe('search finds only what readers may see', () => {
     const now = clock.now().toISOString();
     await t.site.content.db.transaction().execute(async (trx) => {
       for (let i = 0; i <= HIDDEN_BY_ID; i++) {
-        const id = await insertPost(trx, {
-          type: 'post',
-          slug: `tamsag-draft-${i}`,
-          title: `Tamsag draft ${i}`,
-          standfirst: '',
-          excerpt: '',
-          status: 'draft',
-          published_at: null,
-          updated_at: now,
-          created_at: now,
-          primary_category_id: null,
-          cover_src: null,
-          cover_alt: null,
-          cover_caption: null,
-          cover_credit: null,
-          seo_title: null,
-          seo_description: null,
-          word_count: 3,
-          render_version: 0,
-          body_md: `Draft ${word}.`,
-          body_html: `<p>Draft ${word}.</p>`,
-          toc_json: '[]',
-        });
+        const id = await insertPost(
+          trx,
+          postRow({
+            slug: `tamsag-draft-${i}`,
+            title: `Tamsag draft ${i}`,
+            created_at: now,
+            body_md: `Draft ${word}.`,
+            body_html: `<p>Draft ${word}.</p>`,
+          }),
+        );
         await t.site.storage.search.upsert(
           { postId: id, title: `Tamsag draft ${i}`, standfirst: '', body: `Draft ${word}.` },
           trx,
