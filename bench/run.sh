@@ -370,13 +370,17 @@ done
 
 node "$BENCH_DIR/summarize.mjs" "$OUT" | tee "$OUT/summary.md"
 
-# ---------------------------------------------------------------- comments: POST throughput, page with many comments
-# bench/comments.mjs starts its own servers on fresh data folders; COMMENTS=0 skips it.
-if [[ ${COMMENTS:-1} != 0 ]]; then
-  # The read benchmark is done: stop its servers so that the comment benchmark has the CPUs to itself.
+# The read benchmark is done: stop its servers (PostgreSQL and Redis stay up) so that what follows has the CPUs.
+stop_read_servers() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PIDS=()
+}
+
+# ---------------------------------------------------------------- comments: POST throughput, page with many comments
+# bench/comments.mjs starts its own servers on fresh data folders; COMMENTS=0 skips it.
+if [[ ${COMMENTS:-1} != 0 ]]; then
+  stop_read_servers
   wait_idle "comments"
   log "comment benchmark (COMMENTS=0 skips it)"
   echo >>"$OUT/summary.md"
@@ -390,9 +394,7 @@ fi
 # ---------------------------------------------------------------- large site (LARGE=0 skips it)
 # bench/large-site.mjs generates a 100,000-post site in its own temp folder and serves it; several minutes.
 if [[ $LARGE == 1 ]]; then
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  PIDS=()
+  stop_read_servers
   wait_idle "large"
   log "large-site benchmark (LARGE_SIZE=${LARGE_SIZE:-100000} posts, LARGE_COMMENTS=${LARGE_COMMENTS:-2000000} comments)"
   echo >>"$OUT/summary.md"

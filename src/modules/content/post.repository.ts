@@ -127,29 +127,24 @@ export async function countVisiblePosts(db: Db, f: VisiblePostFilter): Promise<n
   return Number(row?.n ?? 0);
 }
 
-// A post with its body: the posts row joined with its post_bodies row (migration 006).
+// A post with its stored render: the posts row joined with its post_bodies row (migration 006); add body_md for
+// the whole record.
 const withBody = (db: Db) =>
   db
     .selectFrom('posts')
     .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
     .selectAll('posts')
-    .select(['post_bodies.body_md', 'post_bodies.body_html', 'post_bodies.toc_json']);
+    .select(['post_bodies.body_html', 'post_bodies.toc_json']);
 
 export async function findPostBySlug(db: Db, slug: string): Promise<PostRow | undefined> {
-  return withBody(db).where('posts.slug', '=', slug).executeTakeFirst();
+  return withBody(db).select('post_bodies.body_md').where('posts.slug', '=', slug).executeTakeFirst();
 }
 
 /** A post as readers get it: its stored render but not its Markdown (tens of kilobytes an article page never shows). */
 export type ArticleRow = Omit<PostRow, 'body_md'>;
 
 export async function findArticleBySlug(db: Db, slug: string): Promise<ArticleRow | undefined> {
-  return db
-    .selectFrom('posts')
-    .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
-    .selectAll('posts')
-    .select(['post_bodies.body_html', 'post_bodies.toc_json'])
-    .where('posts.slug', '=', slug)
-    .executeTakeFirst();
+  return withBody(db).where('posts.slug', '=', slug).executeTakeFirst();
 }
 
 /** A post's Markdown alone (an article whose stored render is out of date is rendered again from it). */
@@ -173,7 +168,7 @@ export async function findPostHeaderBySlug(db: Db, slug: string): Promise<PostHe
 }
 
 export async function findPostById(db: Db, id: number): Promise<PostRow | undefined> {
-  return withBody(db).where('posts.id', '=', id).executeTakeFirst();
+  return withBody(db).select('post_bodies.body_md').where('posts.id', '=', id).executeTakeFirst();
 }
 
 export async function findPostsByIds(db: Db, ids: number[]): Promise<PostListingRow[]> {

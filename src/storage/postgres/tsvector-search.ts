@@ -11,8 +11,6 @@ import {
   stripHighlightMarkers,
 } from '../search-index.ts';
 
-const clean = stripHighlightMarkers;
-
 const CONFIG = sql.lit(TSVECTOR_CONFIG);
 
 /**
@@ -37,7 +35,8 @@ export class TsvectorSearchIndex implements SearchIndex {
 
   async upsert(doc: SearchDocument, within: Db = this.db): Promise<void> {
     await sql`insert into search_posts (post_id, title, standfirst, body)
-      values (${doc.postId}, ${clean(doc.title)}, ${clean(doc.standfirst)}, ${clean(doc.body)})
+      values (${doc.postId}, ${stripHighlightMarkers(doc.title)}, ${stripHighlightMarkers(doc.standfirst)},
+        ${stripHighlightMarkers(doc.body)})
       on conflict (post_id) do update
       set title = excluded.title, standfirst = excluded.standfirst, body = excluded.body`.execute(within);
   }

@@ -25,24 +25,22 @@ import { formString, sameOrigin, signedInUser } from './article.tsx';
 
 type Fields = Record<string, unknown>;
 
-const one = formString;
-
 /** The reader's values, kept so a refusal never loses their text. */
 function valuesOf(body: Fields): SuggestionFormState['values'] {
   return {
-    quote: one(body, 'quote', 4000),
-    exact: one(body, 'exact', 4000),
-    prefix: one(body, 'prefix', 200),
-    suffix: one(body, 'suffix', 200),
-    start: one(body, 'start', 12),
-    end: one(body, 'end', 12),
-    problem: one(body, 'problem', 10_000),
-    proposed: one(body, 'proposed', 10_000),
-    source: one(body, 'source', 4000),
-    name: one(body, 'name', 500),
-    email: one(body, 'email', 500),
-    credit: one(body, 'credit', 10) === '1',
-    notify: one(body, 'notify', 10) === '1',
+    quote: formString(body, 'quote', 4000),
+    exact: formString(body, 'exact', 4000),
+    prefix: formString(body, 'prefix', 200),
+    suffix: formString(body, 'suffix', 200),
+    start: formString(body, 'start', 12),
+    end: formString(body, 'end', 12),
+    problem: formString(body, 'problem', 10_000),
+    proposed: formString(body, 'proposed', 10_000),
+    source: formString(body, 'source', 4000),
+    name: formString(body, 'name', 500),
+    email: formString(body, 'email', 500),
+    credit: formString(body, 'credit', 10) === '1',
+    notify: formString(body, 'notify', 10) === '1',
   };
 }
 
@@ -143,7 +141,7 @@ export function registerSuggestionRoutes(
     const form = emptySuggestionForm();
     form.values = values;
     form.user = user;
-    if (one(body, 'intent', 10) === 'edit') {
+    if (formString(body, 'intent', 10) === 'edit') {
       // "Change what I quoted": back to the text box with what the reader typed (or the chosen passage).
       form.values = {
         ...values,
@@ -182,7 +180,7 @@ export function registerSuggestionRoutes(
           authorEmail: values.email,
           creditOk: values.credit,
           notify: values.notify,
-          honeypot: one(body, 'homepage', 500),
+          honeypot: formString(body, 'homepage', 500),
           ip: req.ip,
           userAgent: String(req.headers['user-agent'] ?? ''),
           formIssuedAt: token.issuedAt,

@@ -275,7 +275,7 @@ function elsewhereHtml(page: CommentPage, pageUrl: (p: number) => string): strin
   for (const e of page.elsewhere) {
     let url = urls.get(e.page);
     if (url === undefined) {
-      url = pageUrl(e.page).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+      url = escapeHtml(pageUrl(e.page));
       urls.set(e.page, url);
     }
     html += `<p id="comment-${e.id}">That comment is on <a href="${url}#comment-${e.id}">comments page ${e.page}</a>.</p>`;
