@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Entry point for `npx annalist` and `npm start`. The TypeScript sources in src/ are bundled with esbuild into
-// dist/annalist.mjs (under a second; again whenever a file in src/ is newer than the bundle) and the bundle runs
-// on plain Node: no loader thread, and about 70 MB less memory than compiling each module as it loads
-// (decision 019). Where the bundle cannot be written, the sources run through tsx as before.
+// dist/annalist.mjs, with the worker threads' entry src/render-worker.ts as dist/render-worker.mjs (under a
+// second; again whenever a file in src/ is newer than the bundles), and the bundle runs on plain Node: no loader
+// thread, and about 70 MB less memory than compiling each module as it loads (decision 019). Where the bundle cannot be written, the sources run through tsx as before.
 import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const bundle = join(root, 'dist', 'annalist.mjs');
+const ENTRIES = { annalist: join(src, 'cli.ts'), 'render-worker': join(src, 'render-worker.ts') };
 
 function newestSource(dir) {
   let newest = 0;
@@ -24,7 +25,7 @@ function newestSource(dir) {
 async function freshBundle() {
   let built = 0;
   try {
-    built = statSync(bundle).mtimeMs;
+    built = Math.min(...Object.keys(ENTRIES).map((name) => statSync(join(root, 'dist', `${name}.mjs`)).mtimeMs));
   } catch {}
   if (built > newestSource(src)) return true;
   try {
@@ -32,8 +33,9 @@ async function freshBundle() {
     mkdirSync(dirname(bundle), { recursive: true });
     // Written aside and renamed: processes starting together never load a half-written bundle.
     const result = await build({
-      entryPoints: [join(src, 'cli.ts')],
-      outfile: bundle,
+      entryPoints: ENTRIES,
+      outdir: dirname(bundle),
+      outExtension: { '.js': '.mjs' },
       write: false,
       bundle: true,
       platform: 'node',
@@ -43,10 +45,12 @@ async function freshBundle() {
       sourcemap: 'linked',
       logLevel: 'error',
     });
-    for (const file of result.outputFiles.sort((a, b) => b.path.length - a.path.length)) {
+    // Maps first, then the bundles that point at them; the main bundle last, as freshness is judged by both.
+    const order = (f) => (f.path.endsWith('.map') ? 0 : f.path === bundle ? 2 : 1);
+    for (const file of result.outputFiles.sort((a, b) => order(a) - order(b))) {
       const tmp = `${file.path}.${process.pid}.tmp`;
       writeFileSync(tmp, file.contents);
-      renameSync(tmp, file.path); // the map first, then the bundle that points at it
+      renameSync(tmp, file.path);
     }
     return true;
   } catch (err) {

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
+import { ensureSystemPackages } from './system-packages.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -29,6 +30,7 @@ const RUN_ONCE = new Set([
   'test/storage/postgres.test.ts',
   'test/storage/tables.test.ts',
   'test/storage/migrate-data.test.ts',
+  'test/storage/backup.test.ts',
   'test/e2e/two-nodes.test.ts',
 ]);
 
@@ -63,6 +65,9 @@ function header(text) {
   console.log(`\n${line}\n  ${text}\n${line}\n`);
 }
 
+// Chromium, Java, xmllint, PostgreSQL and Redis come from Debian: installed here when missing (as root), so a
+// fresh clone needs nothing but `npm ci && npm test`.
+ensureSystemPackages();
 if (only.length === 0) {
   runOrExit('npx', ['tsc', '--noEmit', '-p', '.']);
   runOrExit('npx', ['biome', 'check', '--error-on-warnings', '.']);

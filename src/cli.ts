@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runBackup, runRestore } from './backup-command.ts';
 import { isClusterPrimary, isClusterWorker, runPrimary } from './cluster.ts';
 import { ConfigError, readConfig } from './config.ts';
+import { runImport } from './import-command.ts';
 import { DATABASE_FILE, openSite, type Site, startServer } from './main.ts';
 import { runMigrateData } from './migrate-data-command.ts';
 import { createSignInLink, createUser } from './modules/accounts/accounts.service.ts';
@@ -33,19 +35,33 @@ Commands:
                      First run: annalist user add --role owner you@example.org
   migrate-data       Copy a site from its SQLite data folder into PostgreSQL
                      (--from sqlite:./data --to postgres://…; --replace empties a target that has a site)
+  backup             Write one archive of the site (--data-dir or DATABASE_URL) while it keeps serving:
+                     every table, the media folder and a manifest with checksums; no session, site secret
+                     or password (unless --include-accounts). See docs/backups.md
+  restore FILE       Check a backup in full, then restore it into an empty site (--data-dir or DATABASE_URL)
+                     in one transaction; --force backs up what is there first and replaces it
+  import wordpress FILE.xml
+                     Import a WordPress export (WXR) into the site, in one transaction: bylines,
+                     categories, tags, posts, pages, comments and 301s from the old addresses; a re-run
+                     updates what it imported before. --dry-run reports without changing anything,
+                     --report FILE writes the report as JSON. See docs/moving-in.md
   help               Show this help
 
 Options:
   --data-dir DIR     Data folder (default: $ANNALIST_DATA_DIR or ./data)
   --port N           Port to listen on (default: $PORT or 3000)
   --host ADDR        Address to listen on (default: $HOST or 127.0.0.1)
-  --force            With demo: delete the folder's database and media first
+  --force            With demo: delete the folder's database and media first; with restore: replace a site
   --role ROLE        With user add: owner, admin, editor, moderator, author or contributor
   --email EMAIL      With user add: the address they sign in with (or give it as the last word)
   --name NAME        With user add: the name shown to readers and other users (default: from the email)
   --from sqlite:DIR  With migrate-data: the data folder to copy from (opened read-only)
   --to URL           With migrate-data: the PostgreSQL database to copy into (default: $DATABASE_URL)
   --replace          With migrate-data: empty a target that already holds a site
+  --out FILE         With backup: the archive to write (default: annalist-backup-<time>.tar.gz here)
+  --include-accounts With backup: keep password hashes and second-factor secrets in the archive
+  --dry-run          With import: read and check everything, change nothing, print the report
+  --report FILE      With import: also write the report as JSON to FILE
 
 Environment: PORT, HOST, ANNALIST_DATA_DIR, ANNALIST_BASE_URL, LOG_LEVEL, DATABASE_URL, REDIS_URL,
              ANNALIST_PURGE_WEBHOOK
@@ -95,6 +111,10 @@ async function main(argv: string[]): Promise<void> {
         from: { type: 'string' },
         to: { type: 'string' },
         replace: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        'include-accounts': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        report: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -187,6 +207,36 @@ async function main(argv: string[]): Promise<void> {
         from: typeof values.from === 'string' ? values.from : undefined,
         to: typeof values.to === 'string' ? values.to : env.DATABASE_URL,
         replace: values.replace === true,
+      });
+      return;
+    }
+    case 'backup': {
+      process.exitCode = await runBackup({
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        out: typeof values.out === 'string' ? values.out : undefined,
+        includeAccounts: values['include-accounts'] === true,
+      });
+      return;
+    }
+    case 'restore': {
+      process.exitCode = await runRestore({
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        file: positionals[1],
+        force: values.force === true,
+        baseUrl: config.baseUrl,
+      });
+      return;
+    }
+    case 'import': {
+      process.exitCode = await runImport({
+        platform: positionals[1],
+        file: positionals[2],
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        dryRun: values['dry-run'] === true,
+        report: typeof values.report === 'string' ? values.report : undefined,
       });
       return;
     }

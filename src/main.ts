@@ -9,6 +9,7 @@ import { type JobLog, JobWorker } from './modules/jobs/job-worker.ts';
 import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.job.ts';
 import { createSmtpMailer } from './modules/notifications/mailer.ts';
 import { startOutboxWorker } from './modules/notifications/outbox.ts';
+import { closeBoundedWork } from './modules/shared/bounded-work.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { openPostgresStorage } from './storage/postgres/open-postgres.ts';
 import { openRedisSharedState, type SharedStateLog } from './storage/redis/open-redis.ts';
@@ -83,6 +84,26 @@ export function shareSite(site: Site, shared: SharedState, jobs?: JobWorker): vo
   if (jobs) shared.onRemoteWrite(() => jobs.poke());
 }
 
+/** With ANNALIST_PURGE_WEBHOOK: every committed write tells the CDN in front (at most once a second). */
+function purgeOnWrite(
+  site: Site,
+  url: string,
+  shared: SharedState | undefined,
+  log: () => FastifyInstance['log'],
+): PurgeWebhook {
+  const purge = new PurgeWebhook({
+    url,
+    generation: () => shared?.generation() ?? site.storage.contentVersion(),
+    log: { warn: (obj, msg) => log().warn(obj, msg) },
+  });
+  const noteWrite = site.content.noteWrite;
+  site.content.noteWrite = () => {
+    noteWrite();
+    purge.changed();
+  };
+  return purge;
+}
+
 /** Opens the site (creating the demo on an empty data folder), builds the web app and listens. */
 export async function startServer(config: Config): Promise<{ app: FastifyInstance; site: Site; url: string }> {
   // Redis first: a node that cannot reach it does not start at all, rather than start without sharing.
@@ -101,6 +122,9 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
   const jobs = createJobWorker(site, { error: (obj, msg) => app.log.error(obj, msg) });
   if (shared) shareSite(site, shared, jobs);
+  // Every announcement of a write is wired before the app is built: the web layer's routes take copies of
+  // site.content, and a wrapper installed later would miss them (moderation actions never reached the CDN).
+  const purge = config.purgeWebhook ? purgeOnWrite(site, config.purgeWebhook, shared, () => app.log) : undefined;
   const app = buildApp({
     shared,
     content: site.content,
@@ -115,21 +139,10 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
         : { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
   });
   app.addHook('onClose', () => site.storage.close());
+  app.addHook('onClose', () => closeBoundedWork()); // the worker threads that parse people's text
   sharedLog.to = app.log;
   if (shared) app.addHook('onClose', () => shared.close()); // after the job worker's last write is announced
-  if (config.purgeWebhook) {
-    const purge = new PurgeWebhook({
-      url: config.purgeWebhook,
-      generation: () => shared?.generation() ?? site.storage.contentVersion(),
-      log: app.log,
-    });
-    const noteWrite = site.content.noteWrite;
-    site.content.noteWrite = () => {
-      noteWrite();
-      purge.changed();
-    };
-    app.addHook('onClose', () => purge.flush());
-  }
+  if (purge) app.addHook('onClose', () => purge.flush());
   if (config.smtpUrl) {
     const mailer = createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom });
     const outbox = startOutboxWorker({

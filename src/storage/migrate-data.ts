@@ -1,7 +1,15 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import { MIGRATION_NAMES } from './migrations/index.ts';
 import type { Db } from './schema.ts';
 import type { Storage } from './storage.ts';
+import {
+  MAX_BATCH_BYTES,
+  type Row,
+  resetIdentitySequences,
+  rowBytes,
+  selfReferencingColumns,
+  TableWriter,
+} from './table-copy.ts';
 import { TABLES_IN_DEPENDENCY_ORDER, type TableName } from './tables.ts';
 
 /**
@@ -70,10 +78,6 @@ export interface MigrateDataResult {
   complete: boolean;
 }
 
-const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-// PostgreSQL takes at most 65535 parameters in one statement.
-const MAX_PARAMETERS = 60_000;
-
 /**
  * Copies every table of `source` into `target` in foreign-key order, ids included, one transaction per table;
  * then rebuilds the search index, moves each identity sequence past the highest id, and compares row counts.
@@ -107,12 +111,12 @@ export async function migrateData(input: MigrateDataInput): Promise<MigrateDataR
       .execute();
   });
 
-  const selfReferences = await selfReferencingColumns(target.db);
+  const selfReferences = await selfReferencingColumns(target.db, target.capabilities);
   for (const table of TABLES_IN_DEPENDENCY_ORDER) {
     await copyTable(input, table, selfReferences.get(table) ?? []);
   }
   await rebuildSearchIndex(input);
-  await resetIdentitySequences(target.db);
+  await resetIdentitySequences(target.db, target.capabilities);
 
   const counts: TableCount[] = [];
   for (const table of [...TABLES_IN_DEPENDENCY_ORDER, SEARCH_TABLE] as const) {
@@ -155,36 +159,9 @@ async function countRows(db: Db, table: TableName | typeof SEARCH_TABLE): Promis
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Columns whose foreign key points at their own table (comments.parent_id), from the PostgreSQL catalog. */
-async function selfReferencingColumns(db: Db): Promise<Map<string, string[]>> {
-  const { rows } = await sql<{ table_name: string; column_name: string }>`
-    select cl.relname as table_name, a.attname as column_name
-    from pg_constraint c
-    join pg_class cl on cl.oid = c.conrelid
-    join pg_namespace ns on ns.oid = cl.relnamespace
-    join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
-    where c.contype = 'f' and c.conrelid = c.confrelid and ns.nspname = current_schema()`.execute(db);
-  const byTable = new Map<string, string[]>();
-  for (const r of rows) byTable.set(r.table_name, [...(byTable.get(r.table_name) ?? []), r.column_name]);
-  return byTable;
-}
-
-type Row = Record<string, unknown>;
-
-function rowBytes(row: Row): number {
-  let n = 0;
-  for (const v of Object.values(row)) {
-    if (typeof v === 'string') n += v.length;
-    else if (Buffer.isBuffer(v)) n += v.length;
-    else n += 8;
-  }
-  return n;
-}
-
 /**
- * One table in one transaction: rows read from SQLite by rowid in batches, inserted with their ids. A
- * self-reference may point at a later row (a category moved under a newer one): it is inserted empty and set
- * once every row of the table is in.
+ * One table in one transaction: rows read from SQLite by rowid in batches, inserted with their ids (a
+ * self-reference to a later row is set once the whole table is in: see TableWriter).
  */
 async function copyTable(input: MigrateDataInput, table: TableName, selfRefs: string[]): Promise<void> {
   const { source, target, progress } = input;
@@ -194,7 +171,7 @@ async function copyTable(input: MigrateDataInput, table: TableName, selfRefs: st
   let copied = 0;
   try {
     await target.db.transaction().execute(async (trx) => {
-      const deferred: { id: unknown; column: string; value: unknown }[] = [];
+      const writer = new TableWriter(trx, table, selfRefs);
       let after = -1;
       let limit = batchSize;
       for (;;) {
@@ -206,29 +183,14 @@ async function copyTable(input: MigrateDataInput, table: TableName, selfRefs: st
         for (const row of rows) {
           delete row.__rowid;
           bytes += rowBytes(row);
-          for (const column of selfRefs) {
-            if (row[column] !== null && row[column] !== undefined) {
-              deferred.push({ id: row.id, column, value: row[column] });
-              row[column] = null;
-            }
-          }
         }
-        await insertRows(trx, table, rows);
+        await writer.add(rows);
         copied += rows.length;
         progress?.rowsCopied?.(table, copied);
         // Large rows (image bytes): read fewer at a time so a batch stays around MAX_BATCH_BYTES.
         limit = Math.max(1, Math.min(batchSize, Math.floor((rows.length * MAX_BATCH_BYTES) / Math.max(bytes, 1))));
       }
-      for (const column of selfRefs) {
-        const pairs = deferred.filter((d) => d.column === column);
-        for (let i = 0; i < pairs.length; i += batchSize) {
-          const values = pairs
-            .slice(i, i + batchSize)
-            .map((d) => sql`(cast(${d.id} as integer), cast(${d.value} as integer))`);
-          await sql`update ${sql.table(table)} as t set ${sql.ref(column)} = v.ref
-            from (values ${sql.join(values)}) as v(id, ref) where t.id = v.id`.execute(trx);
-        }
-      }
+      await writer.finish();
     });
   } catch (err) {
     throw new MigrateDataError(
@@ -238,30 +200,6 @@ async function copyTable(input: MigrateDataInput, table: TableName, selfRefs: st
     );
   }
   progress?.tableDone?.(table, copied);
-}
-
-/** Multi-row inserts, split so no statement goes past PostgreSQL's parameter limit or MAX_BATCH_BYTES. */
-async function insertRows(trx: Db, table: TableName, rows: Row[]): Promise<void> {
-  const columns = Object.keys(rows[0] ?? {});
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(columns.length, 1)));
-  let chunk: Row[] = [];
-  let chunkBytes = 0;
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const values: RawBuilder<unknown>[] = chunk.map((r) => sql`(${sql.join(columns.map((c) => r[c]))})`);
-    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${sql.join(values)}`.execute(
-      trx,
-    );
-    chunk = [];
-    chunkBytes = 0;
-  };
-  for (const row of rows) {
-    const size = rowBytes(row);
-    if (chunk.length >= perStatement || (chunk.length > 0 && chunkBytes + size > MAX_BATCH_BYTES)) await flush();
-    chunk.push(row);
-    chunkBytes += size;
-  }
-  await flush();
 }
 
 /**
@@ -287,15 +225,4 @@ async function rebuildSearchIndex(input: MigrateDataInput): Promise<void> {
       after = Number(rows[rows.length - 1]?.post_id);
     }
   });
-}
-
-/** Ids were copied as they were: each identity sequence must hand out max(id) + 1 next, not 1. */
-async function resetIdentitySequences(db: Db): Promise<void> {
-  const { rows } = await sql<{ table_name: string; column_name: string }>`
-    select table_name, column_name from information_schema.columns
-    where table_schema = current_schema() and is_identity = 'YES'`.execute(db);
-  for (const { table_name, column_name } of rows) {
-    await sql`select setval(pg_get_serial_sequence(${table_name}, ${column_name}),
-        coalesce((select max(${sql.ref(column_name)}) from ${sql.table(table_name)}), 0) + 1, false)`.execute(db);
-  }
 }

@@ -371,6 +371,26 @@ export interface CorrectionSuggestionTable {
   created_at: string;
 }
 
+/** Which row an imported thing became, per source site (decision 026): a re-run updates instead of copying. */
+export interface ImportMapTable {
+  /** e.g. "wordpress http://old.example" */
+  source: string;
+  kind: string;
+  old_id: string;
+  new_id: number;
+}
+
+export type ImportRedirectKind = 'post' | 'category' | 'tag' | 'author';
+
+/** An old site's address and what it leads to now (a 301 from the 404 path). */
+export interface ImportRedirectTable {
+  /** Normalised: decoded path with a trailing slash, or "/?p=ID" / "/?page_id=ID". */
+  old_path: string;
+  kind: ImportRedirectKind;
+  target_id: number;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
   settings: SettingTable;
   authors: AuthorTable;
@@ -402,6 +422,8 @@ export interface DatabaseSchema {
   post_citations: PostCitationTable;
   post_corrections: PostCorrectionTable;
   correction_suggestions: CorrectionSuggestionTable;
+  import_map: ImportMapTable;
+  import_redirects: ImportRedirectTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

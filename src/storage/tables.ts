@@ -38,6 +38,8 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'post_citations',
   'post_corrections',
   'correction_suggestions',
+  'import_map',
+  'import_redirects',
 ] as const satisfies readonly (keyof DatabaseSchema)[];
 
 export type TableName = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];

@@ -9,6 +9,7 @@ import { FastPath } from './fast-path.ts';
 import { FORM_COOKIE, issueFormToken } from './form-token.ts';
 import { ContentGeneration } from './generation.ts';
 import { HTTP_ERRORS } from './http-errors.ts';
+import { oldAddressLocation } from './old-addresses.ts';
 import { encodedBody, PageCache } from './page-cache.ts';
 import { PostRateLimit, sharedStateUnavailable } from './rate-limit.ts';
 import { loadChrome, renderDocument } from './render.tsx';
@@ -83,6 +84,8 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     });
     return secretPromise;
   };
+  // An editor's island previews about once a second while the writer types; a reader checks a comment a few times.
+  const PREVIEWS_PER_MINUTE = 90;
   const ctx: WebContext = {
     deps,
     cache,
@@ -90,6 +93,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     generation,
     secret,
     postLimit: new PostRateLimit(deps.commentPostsPerMinute, shared?.limiter),
+    previewLimit: new PostRateLimit(PREVIEWS_PER_MINUTE, shared?.limiter, 'preview'),
     limiter: shared?.limiter,
   };
   const secureCookies = deps.baseUrl.startsWith('https:');
@@ -127,6 +131,17 @@ export function buildApp(deps: WebDeps): FastifyInstance {
 
   async function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): Promise<FastifyReply> {
     const { status, title } = HTTP_ERRORS[err.code];
+    // An address of an imported site's old platform answers 301 with where it leads now (decision 026).
+    if (status === 404 && (req.method === 'GET' || req.method === 'HEAD') && !wantsJson(req)) {
+      const location = await oldAddressLocation(ctx, req.url).catch(() => undefined);
+      if (location)
+        return reply
+          .code(301)
+          .headers(SECURITY_HEADERS)
+          .header('location', location)
+          .type('text/plain; charset=utf-8')
+          .send(`Moved to ${location}`);
+    }
     if (status >= 500) req.log.error({ err, code: err.code }, 'request failed');
     reply.headers(SECURITY_HEADERS).header('cache-control', 'no-store');
     if (err.code === 'DATABASE_UNAVAILABLE') reply.header('retry-after', '30');

@@ -3,14 +3,16 @@ import { MemoryRateLimiter } from '../storage/memory-rate-limiter.ts';
 import { type RateLimiter, SharedStateUnavailableError } from '../storage/shared-state.ts';
 
 /**
- * Per-address limit on reader posts (comments, correction suggestions; form and API alike). Counted in this
- * process by default, or on the shared RateLimiter (REDIS_URL) so posts split across nodes add up. The
- * database-wide flood check in the moderation pipeline applies in every case.
+ * Per-address limit on reader posts (comments, correction suggestions; form and API alike), or on another kind
+ * of costly request (`kind`: previews, keyed by address or by account). Counted in this process by default, or
+ * on the shared RateLimiter (REDIS_URL) so requests split across nodes add up. The database-wide flood check in
+ * the moderation pipeline applies to posts in every case.
  */
 export class PostRateLimit {
   constructor(
     private readonly perMinute = 20,
     private readonly limiter: RateLimiter = new MemoryRateLimiter(),
+    private readonly kind = 'post',
   ) {}
 
   /**
@@ -19,7 +21,7 @@ export class PostRateLimit {
    */
   async exceeded(ip: string, now: number): Promise<boolean> {
     try {
-      return (await this.limiter.hit(`post\n${ip}`, 60_000, now)).count > this.perMinute;
+      return (await this.limiter.hit(`${this.kind}\n${ip}`, 60_000, now)).count > this.perMinute;
     } catch (err) {
       if (err instanceof SharedStateUnavailableError) throw sharedStateUnavailable(err);
       throw err;

@@ -40,6 +40,11 @@ export interface WebContext {
   secret: () => Promise<Buffer>;
   /** Per-address limit on comment posts. */
   postLimit: PostRateLimit;
+  /**
+   * Limit on requests that parse text and store nothing: a reader's comment check (per address) and the
+   * editor's live preview and autosave (per account). Each costs a parse in a worker, so each is counted.
+   */
+  previewLimit: PostRateLimit;
   /** The limiter every node shares (REDIS_URL); undefined: each throttle counts in this process. */
   limiter: RateLimiter | undefined;
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { createUser } from '../../src/modules/accounts/accounts.service.ts';
 import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { moderateComment } from '../../src/modules/moderation/queue.service.ts';
 import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 
 let site: ServedSite;
@@ -120,6 +122,49 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     assert.equal(stored.length, 0, 'nothing was posted');
     await saveModerationSettings(site.site.content, { maxLinks: 2 });
     await page.close();
+  });
+
+  test('a returning commenter is known by their browser after a moderator approved their first comment, not by the email they type', async () => {
+    await saveModerationSettings(site.site.content, { holdFirstComment: true });
+    try {
+      const writer = { name: 'Noor Haddad', email: 'noor@example.net' };
+      const { page, errors } = await open(ARTICLE);
+      await page.getByLabel('Comment', { exact: true }).fill('Did the Japanese 23rd Division keep a war diary?');
+      await fillIdentity(page, writer.name, writer.email);
+      await page.getByRole('button', { name: 'Post comment' }).click();
+      await page.getByRole('status').filter({ hasText: 'awaiting moderation' }).waitFor();
+      const first = await site.site.content.db
+        .selectFrom('comments')
+        .select('id')
+        .where('author_email', '=', writer.email)
+        .executeTakeFirstOrThrow();
+      const moderator = await createUser(site.site.content, {
+        email: 'noor-moderator@example.org',
+        name: 'Moderator',
+        role: 'moderator',
+      });
+      await moderateComment(
+        { ...site.site.content, baseUrl: site.origin },
+        { commentId: first.id, action: 'approve', moderatorId: moderator.id },
+      );
+      // The island's request stored the signed cookie, so the next comment from this browser appears at once.
+      await page.reload();
+      await page.getByLabel('Comment', { exact: true }).fill('Found it: it survives in the Boeicho archive.');
+      await fillIdentity(page, writer.name, writer.email);
+      await page.getByRole('button', { name: 'Post comment' }).click();
+      await page.locator('article.comment', { hasText: 'Boeicho archive' }).waitFor();
+      // Without that cookie, the same name and email typed in wait for a moderator.
+      await browser.context.clearCookies({ name: 'annalist_commenter' });
+      await page.reload();
+      await page.getByLabel('Comment', { exact: true }).fill('Someone else, typing her name and address.');
+      await fillIdentity(page, writer.name, writer.email);
+      await page.getByRole('button', { name: 'Post comment' }).click();
+      await page.getByRole('status').filter({ hasText: 'awaiting moderation' }).waitFor();
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      await saveModerationSettings(site.site.content, { holdFirstComment: false });
+    }
   });
 
   test('a permalink to a comment on a later comments page lands on that comment', async () => {

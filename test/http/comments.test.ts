@@ -5,6 +5,7 @@ import { saveModerationSettings } from '../../src/modules/moderation/moderation-
 import { buildApp } from '../../src/web/app.ts';
 import type { WebDeps } from '../../src/web/web-deps.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
+import { type Person, staffClient } from '../support/staff-client.ts';
 
 let t: TestSite;
 const ARTICLE = '/khalkhin-gol-1939/';
@@ -15,10 +16,14 @@ before(async () => {
 });
 after(() => t.close());
 
-/** A reader's browser: keeps the form cookie between requests, as a real one does. */
+/** A reader's browser: keeps the cookies the site sets (form token, returning-commenter proof), as a real one does. */
 class Reader {
-  cookie = '';
+  private jar = new Map<string, string>();
   constructor(readonly ip = '203.0.113.7') {}
+
+  get cookie(): string {
+    return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
 
   async open(url = ARTICLE) {
     const res = await t.app.inject({
@@ -47,9 +52,26 @@ class Reader {
     return res;
   }
 
+  /** Posts a comment through the JSON API, as the comment island does (same origin, the browser's cookies). */
+  async api(fields: Record<string, unknown>, opts: { cookie?: string } = {}) {
+    const cookie = opts.cookie ?? this.cookie;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/posts/khalkhin-gol-1939/comments',
+      headers: { origin: ORIGIN, 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      payload: JSON.stringify(fields),
+      remoteAddress: this.ip,
+    });
+    this.keep(res.headers['set-cookie']);
+    return res;
+  }
+
   private keep(setCookie: string | string[] | undefined) {
-    const first = Array.isArray(setCookie) ? setCookie[0] : setCookie;
-    if (first?.startsWith('annalist_form=')) this.cookie = first.split(';')[0]!;
+    for (const header of [setCookie ?? []].flat()) {
+      const pair = header.split(';')[0]!;
+      const eq = pair.indexOf('=');
+      if (eq > 0) this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
   }
 }
 
@@ -77,6 +99,42 @@ async function appWith(options: Pick<WebDeps, 'trustProxy' | 'commentPostsPerMin
 
 /** Lets the clock run on so the too-fast and flood checks see a person's pace. */
 const later = (seconds: number) => t.clock.set(new Date(t.clock.now().getTime() + seconds * 1000));
+
+/** The newest comment written under an address. */
+const newestFrom = (email: string) =>
+  t.site.content.db
+    .selectFrom('comments')
+    .selectAll()
+    .where('author_email', '=', email)
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+
+const reasonCodes = (row: { reasons_json: string }) =>
+  (JSON.parse(row.reasons_json) as { code: string }[]).map((r) => r.code);
+
+const staff = staffClient(() => t);
+let moderatorPerson: Person | undefined;
+/** A signed-in moderator (made on first use). */
+const moderator = async () => {
+  moderatorPerson ??= await staff.person('moderator', 'Mira');
+  return moderatorPerson;
+};
+
+/** A moderator approves a held comment from the queue, as the Approve button does. */
+async function approve(commentId: number) {
+  const res = await staff.send(`/admin/moderation/${commentId}/approve`, await moderator(), { back: '' });
+  assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+  assert.equal(
+    (
+      await t.site.content.db
+        .selectFrom('comments')
+        .select('status')
+        .where('id', '=', commentId)
+        .executeTakeFirstOrThrow()
+    ).status,
+    'approved',
+  );
+}
 
 beforeEach(async () => {
   await saveModerationSettings(t.site.content, { holdFirstComment: true, floodSeconds: 15, minFormSeconds: 3 });
@@ -117,20 +175,22 @@ describe('posting without JavaScript', () => {
     assert.match(row.reasons_json, /FIRST_COMMENT/);
   });
 
-  test('an approved commenter posts straight through; the answer is a 303 to the new comment, shown at once', async () => {
+  test('a returning commenter, whose comment from this browser a moderator approved, posts straight through; the answer is a 303 to the new comment, shown at once', async () => {
     const reader = new Reader('203.0.113.8');
     await reader.open();
     later(10);
-    // Margaret Ellery has approved comments in the demo discussion.
-    const email = (
-      await t.site.content.db
-        .selectFrom('comments')
-        .select('author_email')
-        .where('author_name', '=', 'Margaret Ellery')
-        .executeTakeFirstOrThrow()
-    ).author_email;
+    const writer = { name: 'Margit Kovács', email: 'margit@example.net' };
+    const first = await reader.post(comment({ ...writer, body: 'Were the Soviet tank crews volunteers?' }));
+    assert.equal(first.headers.location, `${ARTICLE}?posted=held#respond`);
+    // The browser is handed its signed proof with the comment, out of reach of page scripts.
+    assert.match(
+      [first.headers['set-cookie'] ?? []].flat().join('\n'),
+      /^annalist_commenter=[\w-]+\.[\w-]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/m,
+    );
+    await approve((await newestFrom(writer.email)).id);
+    later(30);
     const res = await reader.post(
-      comment({ name: 'Margaret Ellery', email, body: 'Coming back to add: the *Ha-Go* tanks were outclassed.' }),
+      comment({ ...writer, body: 'Coming back to add: the *Ha-Go* tanks were outclassed.' }),
     );
     assert.equal(res.statusCode, 303);
     const location = res.headers.location as string;
@@ -144,6 +204,8 @@ describe('posting without JavaScript', () => {
   });
 
   test('a reply nests under its parent, and a quote-reply quotes only words that are in the parent', async () => {
+    // A site that holds no stranger's comment, so the reply appears at once.
+    await saveModerationSettings(t.site.content, { holdFirstComment: false });
     const reader = new Reader('203.0.113.9');
     const parent = await t.site.content.db
       .selectFrom('comments')
@@ -152,7 +214,6 @@ describe('posting without JavaScript', () => {
       .where('depth', '=', 0)
       .orderBy('id')
       .executeTakeFirstOrThrow();
-    const email = parent.author_email;
     const form = await reader.open(`${ARTICLE}?replyto=${parent.id}&quote=1`);
     assert.match(form.body, /<h3 id="respond-heading">Reply to [^<]+<\/h3>/);
     assert.match(form.body, /<textarea id="comment-quote" name="quote"/);
@@ -164,11 +225,9 @@ describe('posting without JavaScript', () => {
       .replace(/[*_`[\]]/g, '');
     const ok = await reader.post(
       comment({
-        name: parent.author_name,
-        email,
         parent_id: String(parent.id),
         quote: words,
-        body: 'Answering my own point.',
+        body: 'Answering that point.',
       }),
     );
     assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
@@ -184,8 +243,6 @@ describe('posting without JavaScript', () => {
     later(20);
     const forged = await reader.post(
       comment({
-        name: parent.author_name,
-        email,
         parent_id: String(parent.id),
         quote: 'Words the parent never wrote',
         body: 'Forged quote.',
@@ -287,6 +344,99 @@ describe('posting without JavaScript', () => {
       .where('id', '=', post.id)
       .executeTakeFirstOrThrow();
     assert.deepEqual(counts, recounted, 'the counters kept step with the comments');
+  });
+});
+
+describe('an approved commenter’s identity cannot be borrowed', () => {
+  const ELENA = { name: 'Elena Markova', email: 'elena.markova@example.org' };
+
+  test('her name and email from a browser that has not proved them are held IDENTITY_NOT_CONFIRMED, and moderators see why', async () => {
+    const elena = await t.site.content.db
+      .selectFrom('comments')
+      .select('id')
+      .where('author_email', '=', ELENA.email)
+      .where('status', '=', 'approved')
+      .executeTakeFirstOrThrow();
+    const stranger = new Reader('203.0.113.20');
+    await stranger.open();
+    later(10);
+    // A home-made proof naming her approved comment is not signed by the site, so it proves nothing either.
+    const homeMade = `annalist_commenter=${Buffer.from(`${t.clock.now().getTime()}|${elena.id}|`).toString('base64url')}.${'A'.repeat(32)}`;
+    const res = await stranger.post(
+      comment({ ...ELENA, body: 'My new book is out: [read it here](https://books.example/markova).' }),
+      { cookie: `${stranger.cookie}; ${homeMade}` },
+    );
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `${ARTICLE}?posted=held#respond`);
+    const row = await newestFrom(ELENA.email);
+    assert.equal(row.status, 'held');
+    assert.deepEqual(reasonCodes(row), ['IDENTITY_NOT_CONFIRMED']);
+    assert.doesNotMatch((await stranger.open()).body, /books\.example/, 'nothing appears under her name');
+    const queue = await staff.get('/admin/moderation?reason=IDENTITY_NOT_CONFIRMED', await moderator());
+    assert.equal(queue.statusCode, 200);
+    assert.match(queue.body, /Identity not confirmed \(known email or name\)/);
+    assert.match(queue.body, /title="This email address belongs to an approved commenter, but the browser/);
+    assert.match(queue.body, /books\.example\/markova/);
+  });
+
+  test('a proven regular signing with another regular’s name is held, and approving that comment proves nothing', async () => {
+    const reader = new Reader('203.0.113.23');
+    await reader.open();
+    later(10);
+    const own = { name: 'Tomasz Wrona', email: 'tomasz@example.net' };
+    await reader.post(comment({ ...own, body: 'Which maps did the Soviet staff use at Bain-Tsagan?' }));
+    await approve((await newestFrom(own.email)).id);
+    later(30);
+    // His own address and a browser that proves it, but her name: held, so nothing appears as hers.
+    const borrowed = await reader.post(comment({ ...own, name: 'elena MARKOVA', body: 'I take it all back.' }));
+    assert.equal(borrowed.headers.location, `${ARTICLE}?posted=held#respond`);
+    const row = await newestFrom(own.email);
+    assert.equal(row.status, 'held');
+    assert.deepEqual(reasonCodes(row), ['IDENTITY_NOT_CONFIRMED']);
+    // A moderator lets that text through; the browser gains nothing from it.
+    await approve(row.id);
+    later(30);
+    // His own name still passes straight through from his browser.
+    const again = await reader.post(comment({ ...own, body: 'Back under my own name, with a map reference.' }));
+    assert.match(String(again.headers.location), /#comment-\d+$/);
+  });
+
+  test('opening the confirmation link mailed to the address proves that browser, and only that one', async () => {
+    const writer = { name: 'Inês Duarte', email: 'ines@example.net' };
+    const laptop = new Reader('203.0.113.21');
+    await laptop.open();
+    later(10);
+    await laptop.post({
+      ...comment({ ...writer, body: 'Which archive holds the Japanese after-action reports?' }),
+      notify: '1',
+    });
+    await approve((await newestFrom(writer.email)).id);
+    // Later, on her phone: the address alone is not enough...
+    const phone = new Reader('203.0.113.22');
+    await phone.open();
+    later(30);
+    const unproven = await phone.post(comment({ ...writer, body: 'Found them: the Boeicho archive in Tokyo.' }));
+    assert.equal(unproven.headers.location, `${ARTICLE}?posted=held#respond`);
+    assert.deepEqual(reasonCodes(await newestFrom(writer.email)), ['IDENTITY_NOT_CONFIRMED']);
+    // ...but once the link from her mailbox is opened on the phone, the phone is hers.
+    const mail = await t.site.content.db
+      .selectFrom('outbox')
+      .select('text_body')
+      .where('to_address', '=', writer.email)
+      .where('subject', 'like', 'Confirm%')
+      .executeTakeFirstOrThrow();
+    const link = /\/comments\/confirm\?token=\S+/.exec(mail.text_body)![0];
+    assert.equal((await phone.open(link)).statusCode, 200);
+    later(30);
+    const proven = await phone.post(comment({ ...writer, body: 'And the Soviet side is in RGVA, fond 32113.' }));
+    assert.match(proven.headers.location as string, /#comment-\d+$/);
+    assert.equal((await newestFrom(writer.email)).status, 'approved');
+    // A third browser that never opened the link still waits for a moderator.
+    const other = new Reader('203.0.113.23');
+    await other.open();
+    later(30);
+    const borrowed = await other.post(comment({ ...writer, body: 'Someone else typing her address.' }));
+    assert.equal(borrowed.headers.location, `${ARTICLE}?posted=held#respond`);
   });
 });
 
@@ -505,7 +655,7 @@ describe('reports, feeds and the API', () => {
     }
   });
 
-  test('the JSON API lists comments and creates them through the same checks', async () => {
+  test('the JSON API lists comments and creates them through the same checks, with the cookies the page set', async () => {
     const list = await t.app.inject('/api/v1/posts/khalkhin-gol-1939/comments');
     assert.equal(list.statusCode, 200);
     assert.ok(list.json().comments.length > 10);
@@ -517,15 +667,61 @@ describe('reports, feeds and the API', () => {
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.code, 'COMMENT_INVALID');
     assert.ok(bad.json().error.fields.email);
+    const reader = new Reader('192.0.2.50');
+    await reader.open();
     later(30);
-    const ok = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/posts/khalkhin-gol-1939/comments',
-      payload: { name: 'API Reader', email: 'api@example.net', body: 'Posted through the API.' },
-      remoteAddress: '192.0.2.50',
-    });
+    const ok = await reader.api({ name: 'API Reader', email: 'api@example.net', body: 'Posted through the API.' });
     assert.equal(ok.statusCode, 201, ok.body);
     assert.equal(ok.json().comment.status, 'held');
+    const row = await newestFrom('api@example.net');
+    assert.equal(row.status, 'held');
+    assert.deepEqual(reasonCodes(row), ['FIRST_COMMENT']);
+  });
+
+  test('an API post without the form cookie is answered like any other but filed as spam TOO_FAST, as a form sent back at once', async () => {
+    later(30);
+    const bare = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/posts/khalkhin-gol-1939/comments',
+      payload: { name: 'Script', email: 'script@example.net', body: 'Posted by a script that never opened the page.' },
+      remoteAddress: '192.0.2.51',
+    });
+    assert.equal(bare.statusCode, 201, bare.body);
+    assert.equal(bare.json().comment.status, 'held', 'a robot is not told');
+    const row = await newestFrom('script@example.net');
+    assert.equal(row.status, 'spam');
+    assert.deepEqual(reasonCodes(row), ['TOO_FAST']);
+    // The same as a form token used the moment it was issued.
+    const quick = new Reader('192.0.2.52');
+    await quick.open();
+    const fast = await quick.api({
+      name: 'Quick',
+      email: 'quick-api@example.net',
+      body: 'Sent the instant the page opened.',
+    });
+    assert.equal(fast.json().comment.status, 'held');
+    assert.deepEqual(reasonCodes(await newestFrom('quick-api@example.net')), ['TOO_FAST']);
+  });
+
+  test('the comment island’s API reads and renews the same returning-commenter cookie as the form', async () => {
+    const writer = { name: 'Island Reader', email: 'island@example.net' };
+    const reader = new Reader('192.0.2.53');
+    await reader.open();
+    later(10);
+    const first = await reader.api({ ...writer, body: 'First, through the island.' });
+    assert.equal(first.json().comment.status, 'held');
+    await approve(first.json().comment.id);
+    later(30);
+    const again = await reader.api({ ...writer, body: 'Second, straight through.' });
+    assert.equal(again.statusCode, 201, again.body);
+    assert.equal(again.json().comment.status, 'approved');
+    // Without the cookie, the same name and email wait for a moderator.
+    const other = new Reader('192.0.2.54');
+    await other.open();
+    later(30);
+    const borrowed = await other.api({ ...writer, body: 'Third, from another browser.' });
+    assert.equal(borrowed.json().comment.status, 'held');
+    assert.deepEqual(reasonCodes(await newestFrom(writer.email)), ['IDENTITY_NOT_CONFIRMED']);
   });
 });
 

@@ -489,6 +489,99 @@ describe('bylines', () => {
   });
 });
 
+describe('bylines on every path that keeps a contributor’s text', () => {
+  const CREDIT_REFUSED = 'You can credit yourself; an editor adds other authors.';
+  const bylinesOf = async (postId: number) =>
+    (
+      await db()
+        .selectFrom('post_authors')
+        .innerJoin('authors', 'authors.id', 'post_authors.author_id')
+        .select('authors.slug')
+        .where('post_authors.post_id', '=', postId)
+        .orderBy('post_authors.position')
+        .execute()
+    ).map((r) => r.slug);
+  /** Posts this person created that carry this byline. */
+  const creditedDrafts = async (who: Person, slug: string) =>
+    db()
+      .selectFrom('posts')
+      .innerJoin('post_authors', 'post_authors.post_id', 'posts.id')
+      .innerJoin('authors', 'authors.id', 'post_authors.author_id')
+      .select('posts.id')
+      .where('posts.owner_user_id', '=', who.id)
+      .where('authors.slug', '=', slug)
+      .execute();
+
+  test('a new post’s autosave crediting another author is refused like the save, and review never carries it', async () => {
+    const c = people.contributor;
+    const form = await formOf('/admin/posts/new', c);
+    const typed = { ...form, title: 'Under Elena’s name', body: 'Text.', authors: ['elena-markova'] };
+    const postsBefore = (await db().selectFrom('posts').select('id').execute()).length;
+    const saved = await send('/admin/posts', c, { ...typed, action: 'save' });
+    assert.equal(saved.statusCode, 400);
+    assert.ok(saved.body.includes(CREDIT_REFUSED), 'the save names the byline rule');
+
+    const auto = await send('/admin/posts/autosave', c, typed);
+    assert.equal(auto.statusCode, saved.statusCode, auto.body);
+    assert.ok(auto.body.includes(CREDIT_REFUSED), 'the autosave gives the same reason');
+    assert.match(auto.body, /POST_INVALID/);
+    assert.equal((await db().selectFrom('posts').select('id').execute()).length, postsBefore, 'no draft was made');
+
+    // The island carries on without the byline; sending that draft for review with it is refused too.
+    const kept = await send('/admin/posts/autosave', c, { ...typed, authors: [] });
+    assert.equal(kept.statusCode, 201, kept.body);
+    const { id, version } = kept.json() as { id: number; version: number };
+    const submitted = await send(`/admin/posts/${id}`, c, { ...typed, version: String(version), action: 'submit' });
+    assert.equal(submitted.statusCode, 400);
+    assert.ok(submitted.body.includes(CREDIT_REFUSED));
+    assert.equal((await postRow(id)).submitted_at, null, 'not sent for review');
+    const plain = await send(`/admin/posts/${id}`, c, {
+      ...typed,
+      authors: [],
+      version: String(version),
+      action: 'submit',
+    });
+    assert.equal(plain.statusCode, 303, plain.body);
+    assert.ok((await postRow(id)).submitted_at, 'sent for review without the byline');
+    assert.deepEqual(await bylinesOf(id), []);
+    assert.deepEqual(await creditedDrafts(c, 'elena-markova'), []);
+  });
+
+  test('an autosave of a draft crediting another author is refused and nothing is offered back', async () => {
+    const c = people.contributor;
+    const id = await createDraft(c, { slug: 'connie-autosaves-a-byline', authors: '' });
+    const form = await formOf(`/admin/posts/${id}`, c);
+    const res = await send(`/admin/posts/${id}/autosave`, c, {
+      ...form,
+      body: 'A later paragraph.',
+      authors: ['tom-whitfield'],
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.ok(res.body.includes(CREDIT_REFUSED));
+    assert.doesNotMatch((await get(`/admin/posts/${id}`, c)).body, /Bring them back/);
+    assert.deepEqual(await bylinesOf(id), []);
+  });
+
+  test('restoring a revision does not bring back a byline an editor has since taken off', async () => {
+    const c = people.contributor;
+    const id = await createDraft(c, { slug: 'connie-restores-a-byline', authors: '' });
+    for (const authors of [['tom-whitfield'], []]) {
+      const form = await formOf(`/admin/posts/${id}`, people.editor);
+      const res = await send(`/admin/posts/${id}`, people.editor, { ...form, authors, action: 'save' });
+      assert.equal(res.statusCode, 303, res.body);
+    }
+    assert.deepEqual(await bylinesOf(id), []);
+    const { version } = await postRow(id);
+    const withTom = await send(`/admin/posts/${id}/revisions/2/restore`, c, { version: String(version) });
+    assert.equal(withTom.statusCode, 400);
+    assert.ok(withTom.body.includes(CREDIT_REFUSED));
+    assert.deepEqual(await bylinesOf(id), []);
+    assert.equal((await postRow(id)).version, version, 'nothing was written');
+    const first = await send(`/admin/posts/${id}/revisions/1/restore`, c, { version: String(version) });
+    assert.equal(first.statusCode, 303, 'a revision with an allowed byline restores as before');
+  });
+});
+
 describe('comments on or off', () => {
   test('belong to editors: an author saving or restoring their post leaves them as an editor set them', async () => {
     const id = await createDraft(people.author, { slug: 'comments-stay-closed' });

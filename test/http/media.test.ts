@@ -7,13 +7,18 @@ import sharp from 'sharp';
 import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
 import type { User } from '../../src/modules/accounts/accounts.types.ts';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
+import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
+import { isAppError } from '../../src/modules/shared/errors.ts';
 import type { UserRole } from '../../src/storage/schema.ts';
+import { HTTP_ERRORS } from '../../src/web/http-errors.ts';
 import { axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 const PASSWORD = 'a long uploader passphrase';
+/** The words of an upload that needs none in particular. */
+const TEXT = { alt: '', decorative: false, caption: '', credit: '' };
 const FORM = 'application/x-www-form-urlencoded';
 
 let site: ServedSite;
@@ -157,6 +162,12 @@ async function bombPng(): Promise<Buffer> {
   png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
   return png;
 }
+
+/** A 6300 × 6300 one-bit PNG of about 5 KB: 39.7 megapixels, just under the limit, for almost no bytes. */
+const bilevelPng = () =>
+  sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#fff' } })
+    .png({ palette: true, colours: 2, compressionLevel: 9 })
+    .toBuffer();
 
 const SVG = Buffer.from(
   '<?xml version="1.0" encoding="UTF-8"?>\n<!-- a map -->\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
@@ -378,6 +389,62 @@ describe('uploading an image', () => {
     const res = await upload({ file: { name: 'tiny.png', type: 'image/png', bytes: bomb }, alt: 'Tiny' });
     assert.equal(res.statusCode, 413);
     assert.match(res.body, /30000 × 30000 pixels, more than the 40 megapixels/);
+    assert.deepEqual(await mediaCount(), before);
+  });
+
+  test('a 5 KB PNG of 6300 × 6300 pixels is stored, and /healthz keeps answering meanwhile (typically within 200 ms)', async () => {
+    const png = await bilevelPng();
+    assert.ok(png.length < 6000, `${png.length} bytes`);
+    const file = { name: 'plan.png', type: 'image/png', bytes: png };
+    // Everything but the upload itself first (the token, fetch's first connection), so only the image work overlaps.
+    const csrf = await csrfOf('author');
+    assert.equal((await fetch(`${site.origin}/healthz`)).status, 200);
+    let done = false;
+    const uploaded = upload({ file, alt: 'A blank plan', csrf }).finally(() => {
+      done = true;
+    });
+    // Asked over a real connection, one after another, for as long as the image is being prepared.
+    const waits: number[] = [];
+    while (!done) {
+      const started = performance.now();
+      const res = await fetch(`${site.origin}/healthz`);
+      assert.equal(res.status, 200, await res.text());
+      waits.push(performance.now() - started);
+    }
+    const res = await uploaded;
+    assert.equal(res.statusCode, 303, res.body);
+    assert.ok(waits.length >= 3, `only ${waits.length} health checks while the image was prepared`);
+    // The typical check answers within 200 ms; on a machine shared with other test files one may wait for the CPU,
+    // but never for the image: work on the event loop would hold every check for the whole preparation.
+    const sorted = [...waits].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    assert.ok(median < 200, `median health check ${Math.round(median)} ms`);
+    assert.ok(sorted.at(-1)! < 1_000, `slowest health check ${Math.round(sorted.at(-1)!)} ms`);
+    const media = (await mediaRows()).at(-1)!;
+    assert.equal(media.width, 6300);
+    assert.deepEqual(
+      (await filesOf(media.id)).map((f) => `${f.format} ${f.width}×${f.height}`),
+      ['webp 480×480', 'webp 960×960', 'jpeg 1600×1600', 'webp 1600×1600'],
+    );
+  });
+
+  test('an image that takes longer than the deadline to prepare is refused with the reason, and nothing is stored', async () => {
+    const before = await mediaCount();
+    // A deadline of 1 ms: the first step of the work always outlasts it, so the next one is never started.
+    const deps = { db: db(), clock: site.clock, processingMs: 1 };
+    const bytes = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: '#358' } })
+      .png()
+      .toBuffer();
+    await assert.rejects(
+      ingestImage(deps, { bytes, originalName: 'slow.png', userId: author.id, ...TEXT, alt: 'Slow' }),
+      (err: unknown) => {
+        assert.ok(isAppError(err));
+        assert.equal(err.code, 'MEDIA_TOO_COMPLEX');
+        assert.equal(HTTP_ERRORS[err.code].status, 422);
+        assert.match(err.fields?.file ?? '', /takes too long to prepare/);
+        return true;
+      },
+    );
     assert.deepEqual(await mediaCount(), before);
   });
 

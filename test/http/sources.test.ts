@@ -15,7 +15,7 @@ const SOURCE = {
   key: 'coox-1985a',
   type: 'book',
   authors: 'Coox, Alvin D.',
-  title: 'Nomonhan: Japan against Russia, 1939',
+  title: 'Nomonhan: {Japan} against {Russia}, 1939',
   publisher: 'Stanford University Press',
   place: 'Stanford',
   date: '1985',
@@ -105,6 +105,49 @@ describe('the sources library in the administration', () => {
     assert.match(taken.body, /Another source has this key/);
   });
 
+  test('the form takes a translated, edited book in two volumes in a series; its page shows it in every style', async () => {
+    const form = await get('/admin/sources/new', people.author);
+    for (const label of ['Translators', 'Editors', 'Number of volumes', 'Series', 'Translated title', 'Collection'])
+      assert.match(form.body, new RegExp(`<label for="source-[a-zA-Z]+">${label}</label>`), label);
+    const res = await send('/admin/sources', people.author, {
+      key: 'zhukov-1969',
+      type: 'book',
+      authors: 'Zhukov, Georgi K.',
+      editors: 'Salisbury, Harrison E.',
+      translators: 'Shabad, Theodore',
+      title: "Marshal {Zhukov}'s Greatest Battles",
+      numberOfVolumes: '2',
+      collectionTitle: 'Soviet Memoirs',
+      collectionNumber: '4',
+      publisher: 'Harper & Row',
+      place: 'New York',
+      date: '1969',
+    });
+    assert.equal(res.statusCode, 303, res.body);
+    const page = await publicPage('/sources/zhukov-1969/');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<title>Marshal Zhukov's Greatest Battles · /);
+    const text = page.body.replace(/&#x27;|&#39;/g, "'").replace(/&amp;/g, '&');
+    assert.ok(
+      text.includes(
+        'Georgi K. Zhukov, <i>Marshal Zhukov’s Greatest Battles</i>, ed. Harrison E. Salisbury, trans. Theodore Shabad, Soviet Memoirs 4 (New York: Harper & Row, 1969).',
+      ),
+    );
+    assert.ok(
+      text.includes(
+        'Zhukov, Georgi K. <i>Marshal Zhukov’s Greatest Battles</i>. Edited by Harrison E. Salisbury. Translated by Theodore Shabad. 2 vols. Soviet Memoirs 4. New York: Harper & Row, 1969.',
+      ),
+    );
+    assert.ok(
+      text.includes(
+        'Zhukov, G. K. (1969). <i>Marshal Zhukov’s greatest battles</i> (H. E. Salisbury, Ed.; T. Shabad, Trans.; Vols. 1–2). Harper & Row.',
+      ),
+    );
+    assert.match(text, /<dt>Chicago \(author-date, 17th edition\)<\/dt><dd><p>In the text: \(Zhukov 1969\)<\/p>/);
+    const edit = await get('/admin/sources/edit/zhukov-1969', people.author);
+    assert.match(edit.body, /<textarea id="source-translators" name="translators"[^>]*>Shabad, Theodore<\/textarea>/);
+  });
+
   test('contributors and signed-out visitors cannot reach the library', async () => {
     assert.equal((await get('/admin/sources', people.contributor)).statusCode, 403);
     assert.equal((await send('/admin/sources', people.contributor, { ...SOURCE, key: 'x-1' })).statusCode, 403);
@@ -123,8 +166,11 @@ describe('the sources library in the administration', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.match(res.body, /1 imported, 0 replaced, 2 failed \(BibTeX\)/);
     assert.match(res.body, /<a href="\/admin\/sources\/edit\/ilyina1995">ilyina1995<\/a>/);
-    assert.match(res.body, /<strong>@book\{half\}<\/strong>: BibTeX syntax/);
-    assert.match(res.body, /<strong>@book\{coox-1985a\}<\/strong>: The library already has a source “coox-1985a”/);
+    assert.match(res.body, /<strong>@book\{half\} \(line 3\)<\/strong>: BibTeX syntax/);
+    assert.match(
+      res.body,
+      /<strong>@book\{coox-1985a\} \(line 4\)<\/strong>: The library already has a source “coox-1985a”/,
+    );
     const ris =
       'TY  - ELEC\nAU  - Hale, Nora\nTI  - Khalkhin Gol Today\nUR  - https://example.org/kg\nPY  - 2024\nER  - \n';
     const file = await importRequest(people.author, { file: { name: 'hale.ris', body: ris } });
@@ -225,7 +271,9 @@ describe('cited articles', () => {
     });
     assert.equal(res.statusCode, 303, res.body);
     const page = await publicPage('/cited-published/');
-    assert.match(page.body, /The battle began\.\(Coox, 1990, p\. 112\)/);
+    // Before the sentence's full stop, though the writer typed the cite after it (APA 8.10).
+    assert.match(page.body, /The battle began \(Coox, 1990, p\. 112\)\. It went on\./);
+    assert.match(page.body, /<em>Nomonhan: Japan against Russia, 1939<\/em>/);
     assert.match(page.body, /<h2 id="references">References<\/h2>/);
     // Back to Chicago for the tests below.
     await db().updateTable('settings').set({ value: '"chicago"' }).where('key', '=', 'citationStyle').execute();
@@ -248,7 +296,13 @@ describe('cited articles', () => {
   test('“Cite this article” gives Chicago and APA, and BibTeX and CSL-JSON downloads', async () => {
     const page = await publicPage('/cited-published/');
     assert.match(page.body, /<details class="cite-article"><summary>Cite this article<\/summary>/);
-    assert.match(page.body, /Markova, Elena\. “Article cited-published\.”/);
+    // Chicago sets the title in headline capitals and the site's name in italics, as for a blog (14.208).
+    assert.match(
+      page.body,
+      /Markova, Elena\. “Article Cited-Published\.” <i>The Steppe and the Sea<\/i>, November 1, 2026\./,
+    );
+    assert.match(page.body, /<dt>APA<\/dt><dd>Markova, E\. \(2026, November 1\)\. Article cited-published\./);
+    assert.match(page.body, /<dt>Chicago author-date<\/dt><dd>Markova, Elena\. 2026\. “Article Cited-Published\.”/);
     const bib = await publicPage('/cited-published/cite.bib');
     assert.equal(bib.statusCode, 200);
     assert.equal(bib.headers['content-type'], 'application/x-bibtex; charset=utf-8');

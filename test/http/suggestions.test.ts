@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
-import { findSuggestionById } from '../../src/modules/corrections/suggestion.repository.ts';
+import { findSuggestionById, insertSuggestion } from '../../src/modules/corrections/suggestion.repository.ts';
 import { markSuggestionAccepted, proposedEdit } from '../../src/modules/corrections/suggestion-review.service.ts';
 import { addBan } from '../../src/modules/moderation/bans.repository.ts';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.ts';
@@ -601,6 +601,58 @@ describe('who may do what', () => {
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /aria-current="page">Open <span class="count">\(\d+\)<\/span>/);
     assert.match(res.body, /Waiting for the reader/);
+  });
+});
+
+describe('paging through a long list', () => {
+  test('every suggestion is on exactly one page, and Newer/Older lead to the neighbouring pages', async () => {
+    // 95 more in the trash: four pages of 30. Groups of five share a time, so order falls back on the id.
+    const start = t.clock.now().getTime();
+    for (let i = 0; i < 95; i++)
+      await insertSuggestion(db(), {
+        post_id: postId,
+        revision_number: null,
+        selector_json: '[]',
+        quote: `Paged passage ${i}`,
+        problem: `Paged problem ${i}`,
+        author_name: 'Pager',
+        author_email: 'pager@example.net',
+        user_id: null,
+        status: 'trash',
+        decided_by: null,
+        decided_at: null,
+        comment_id: null,
+        correction_id: null,
+        created_at: new Date(start - Math.floor(i / 5) * 60_000).toISOString(),
+      });
+    const trashed = await db()
+      .selectFrom('correction_suggestions')
+      .select('id')
+      .where('status', '=', 'trash')
+      .execute();
+    const pageCount = Math.ceil(trashed.length / 30);
+    assert.ok(pageCount >= 4);
+
+    const seen: number[] = [];
+    const pagerOf = (html: string, rel: 'prev' | 'next') =>
+      new RegExp(`href="/admin/corrections\\?status=trash&amp;page=(\\d+)" rel="${rel}"`).exec(html)?.[1];
+    for (let page = 1; page <= pageCount; page++) {
+      const res = await staff.get(`/admin/corrections?status=trash&page=${page}`, editor);
+      assert.equal(res.statusCode, 200);
+      const ids = [...res.body.matchAll(/href="\/admin\/corrections\/(\d+)#suggested-passage"/g)].map((m) =>
+        Number(m[1]),
+      );
+      assert.equal(ids.length, page < pageCount ? 30 : trashed.length - 30 * (pageCount - 1), `rows on page ${page}`);
+      seen.push(...ids);
+      assert.equal(pagerOf(res.body, 'prev'), page > 1 ? String(page - 1) : undefined, `Newer on page ${page}`);
+      assert.equal(pagerOf(res.body, 'next'), page < pageCount ? String(page + 1) : undefined, `Older on page ${page}`);
+    }
+    assert.equal(new Set(seen).size, seen.length, 'no suggestion is on two pages');
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      trashed.map((r) => r.id).sort((a, b) => a - b),
+      'every suggestion is on a page',
+    );
   });
 });
 

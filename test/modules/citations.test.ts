@@ -11,13 +11,13 @@ import { createSource, deleteSource, findSourceByKey } from '../../src/modules/s
 import type { CslItem } from '../../src/modules/sources/sources.types.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
 
-// The sources below are made up for the tests (apart from Coox's book). Their titles read the same in
-// headline case (Chicago) and sentence case (APA): our APA style prints titles as stored.
+// The sources below are made up for the tests (apart from Coox's book). Their titles are stored as a writer
+// types them, with {braces} around the proper nouns APA's sentence case must keep (decision 022).
 const BOOK: CslItem = {
   id: 'coox-1985',
   type: 'book',
   author: [{ family: 'Coox', given: 'Alvin D.' }],
-  title: 'Nomonhan: Japan against Russia, 1939',
+  title: 'Nomonhan: {Japan} against {Russia}, 1939',
   'title-short': 'Nomonhan',
   publisher: 'Stanford University Press',
   'publisher-place': 'Stanford',
@@ -27,7 +27,7 @@ const ARTICLE: CslItem = {
   id: 'ilyina-1995',
   type: 'article-journal',
   author: [{ family: 'Ilyina', given: 'Marta' }],
-  title: 'Zhukov at Khalkhin Gol',
+  title: '{Zhukov} at {Khalkhin Gol}',
   'title-short': 'Zhukov',
   'container-title': 'Steppe History Review',
   volume: '8',
@@ -40,7 +40,7 @@ const CHAPTER: CslItem = {
   id: 'berg-2001',
   type: 'chapter',
   author: [{ family: 'Berg', given: 'Tomas' }],
-  title: 'Logistics at Nomonhan',
+  title: 'Logistics at {Nomonhan}',
   'title-short': 'Logistics',
   'container-title': 'Nomonhan, 1939',
   editor: [{ family: 'Sato', given: 'Kenji' }],
@@ -53,7 +53,7 @@ const ARCHIVE: CslItem = {
   id: 'orlov-1939',
   type: 'manuscript',
   author: [{ family: 'Orlov', given: 'Ivan' }],
-  title: 'Report to Voroshilov',
+  title: 'Report to {Voroshilov}',
   archive: 'Central Steppe Archive',
   archive_location: 'fond 12, opis 3, delo 45',
   'archive-place': 'Ulaanbaatar',
@@ -63,7 +63,7 @@ const WEB: CslItem = {
   id: 'hale-2024',
   type: 'webpage',
   author: [{ family: 'Hale', given: 'Nora' }],
-  title: 'Khalkhin Gol Today',
+  title: '{Khalkhin Gol} Today',
   'container-title': 'Steppe Notes',
   URL: 'https://example.org/khalkhin-gol',
   issued: { 'date-parts': [[2024, 5, 2]] },
@@ -72,7 +72,7 @@ const WEB: CslItem = {
 const UNDATED_WEB: CslItem = {
   id: 'steppe-maps',
   type: 'webpage',
-  title: 'Maps of the Khalkha River',
+  title: 'Maps of the {Khalkha River}',
   'container-title': 'Steppe Notes',
   URL: 'https://example.org/maps',
   accessed: { 'date-parts': [[2026, 3, 4]] },
@@ -225,7 +225,7 @@ describe('APA, 7th edition (our style file), checked against the Publication Man
     assert.equal(a.cite, '(Hale, 2024)');
     assert.equal(
       a.entry,
-      'Hale, N. (2024, May 2). <i>Khalkhin Gol Today</i>. Steppe Notes. https://example.org/khalkhin-gol',
+      'Hale, N. (2024, May 2). <i>Khalkhin Gol today</i>. Steppe Notes. https://example.org/khalkhin-gol',
     );
   });
 });
@@ -273,7 +273,7 @@ const EDITED: CslItem = {
 const UNSIGNED: CslItem = {
   id: 'chronicle-1920',
   type: 'book',
-  title: 'Chronicle of the Khalkha',
+  title: 'Chronicle of the {Khalkha}',
   publisher: 'Harbour Press',
   issued: { 'date-parts': [[1920]] },
 };
@@ -300,7 +300,7 @@ const BLOG: CslItem = {
   id: 'markova-2026',
   type: 'post-weblog',
   author: [{ family: 'Markova', given: 'Elena' }],
-  title: 'Horses at Nomonhan',
+  title: 'Horses at {Nomonhan}',
   'container-title': 'The Steppe Annals',
   URL: 'https://annalist.test/horses-at-nomonhan/',
   issued: { 'date-parts': [[2026, 11, 1]] },
@@ -310,7 +310,7 @@ const LETTER: CslItem = {
   id: 'zhukov-1939',
   type: 'letter',
   author: [{ family: 'Zhukov', given: 'Georgy' }],
-  title: 'Letter to Voroshilov',
+  title: 'Letter to {Voroshilov}',
 };
 const MORE = [...ALL, TEAM, PAIR, EDITED, UNSIGNED, UNDATED_BOOK, HALE_2010, HALE_2010B, BLOG, LETTER];
 
@@ -323,7 +323,7 @@ describe('APA, 7th edition: authors, missing parts, dates (our style file)', () 
   test('two authors are joined by “&” in both places; three or more are “et al.” in the text (8.17, 9.8)', () => {
     const pair = apaMore(PAIR, p('5'));
     assert.equal(pair.cite, '(Coox &#38; Sato, 1990, p. 5)');
-    assert.equal(pair.entry, 'Coox, A. D., &#38; Sato, K. (1990). <i>Border Wars</i>. Harbour Press.');
+    assert.equal(pair.entry, 'Coox, A. D., &#38; Sato, K. (1990). <i>Border wars</i>. Harbour Press.');
     const team = apaMore(TEAM, p('3-4'));
     assert.equal(team.cite, '(Glantz et al., 2003, pp. 3–4)');
     // A DOI stored as a link (as BibTeX and CSL-JSON imports bring it) is printed once as https://doi.org/…
@@ -338,7 +338,7 @@ describe('APA, 7th edition: authors, missing parts, dates (our style file)', () 
     assert.equal(a.cite, '(Sato &#38; Doe, 2001)');
     assert.equal(
       a.entry,
-      'Sato, K., &#38; Doe, J. (Eds.). (2001). <i>The Steppe Wars</i> (2nd ed., Vol. 3). Harbour Press.',
+      'Sato, K., &#38; Doe, J. (Eds.). (2001). <i>The steppe wars</i> (2nd ed., Vol. 3). Harbour Press.',
     );
   });
 
@@ -383,7 +383,7 @@ describe('APA, 7th edition: authors, missing parts, dates (our style file)', () 
       entries.map((e) => e.slice(0, e.indexOf(')') + 1)),
       ['Hale, N. (n.d.)', 'Hale, N. (2010a)', 'Hale, N. (2010b)', 'Hale, N. (2024, May 2)'],
     );
-    assert.match(entries[1]!, /<i>Cavalry Raids<\/i>/);
+    assert.match(entries[1]!, /<i>Cavalry raids<\/i>/);
     const [cite] = r.formatCites([
       [{ key: 'hale-2010' }, { key: 'coox-1985' }, { key: 'hale-2010b' }, { key: 'hale-nd' }],
     ]);
@@ -468,15 +468,37 @@ describe('the :cite directive', () => {
     };
     const { html } = renderMarkdown(':cite[evil]', { citations: citationResolver('chicago', [evil]) });
     assert.doesNotMatch(html, /<script|<a href="javascript/);
-    assert.match(html, /<em>A &#x3C;script>alert\(1\)&#x3C;\/script>/);
+    assert.match(html, /<em>A &#x3C;script>alert\(1\)&#x3C;\/script>/i);
   });
 
-  test('in APA the citation stands in the sentence and the list is headed References', () => {
+  test('in APA the citation stands in the sentence, before its full stop, and the list is headed References', () => {
     const { html } = renderMarkdown('The war began in May.:cite[coox-1985]{p=112}', {
       citations: citationResolver('apa', ALL),
     });
-    assert.match(html, /The war began in May\.\(Coox, 1985, p\. 112\)/);
+    assert.match(html, /The war began in May \(Coox, 1985, p\. 112\)\./);
     assert.match(html, /<h2 id="references">References<\/h2>/);
+  });
+
+  test('whichever side of the full stop the cite is typed, APA cites inside the sentence and Chicago numbers after it', () => {
+    const apa = (md: string) => renderMarkdown(md, { citations: citationResolver('apa', ALL) }).html;
+    // The writing guide's way (after the stop) and the other way (before it) read the same.
+    assert.match(
+      apa('Fighting began on 20 August.:cite[coox-1985]{p=112} It rained.'),
+      /<p>Fighting began on 20 August \(Coox, 1985, p\. 112\)\. It rained\.<\/p>/,
+    );
+    assert.match(
+      apa('Fighting began on 20 August :cite[coox-1985]{p=112}. It rained.'),
+      /<p>Fighting began on 20 August \(Coox, 1985, p\. 112\)\. It rained\.<\/p>/,
+    );
+    // A sentence ending on an abbreviation keeps its point.
+    assert.match(
+      apa('Supplies came from the U.S.:cite[coox-1985]'),
+      /<p>Supplies came from the U\.S\. \(Coox, 1985\)\.<\/p>/,
+    );
+    const chicago = (md: string) => renderMarkdown(md, { citations: citationResolver('chicago', ALL) }).html;
+    const number = /20 August\.<sup><a href="#user-content-fn-cite-1"[^>]*>1<\/a><\/sup> It rained\./;
+    assert.match(chicago('Fighting began on 20 August.:cite[coox-1985]{p=112} It rained.'), number);
+    assert.match(chicago('Fighting began on 20 August :cite[coox-1985]{p=112}. It rained.'), number);
   });
 
   test('without a resolver (comments, widgets) a cite stays the text it was', () => {
@@ -510,7 +532,7 @@ describe('the sources library on a real database', () => {
     assert.deepEqual(report.imported, ['coox1985', 'ilyina:1995']);
     assert.deepEqual(
       report.failed.map((f) => f.entry),
-      ['@article{broken-one}', '@misc{untitled}'],
+      ['@article{broken-one} (line 3)', '@misc{untitled} (line 6)'],
     );
     assert.match(report.failed[0]!.reason, /BibTeX syntax/);
     assert.equal(report.failed[1]!.reason, 'The entry has no title.');
@@ -520,7 +542,10 @@ describe('the sources library on a real database', () => {
 
     const again = await importBibliography(deps(), { text: bib });
     assert.deepEqual(again.imported, []);
-    assert.match(again.failed.find((f) => f.entry === '@book{Coox1985}')!.reason, /already has a source “coox1985”/);
+    assert.match(
+      again.failed.find((f) => f.entry === '@book{Coox1985} (line 1)')!.reason,
+      /already has a source “coox1985”/,
+    );
     const replaced = await importBibliography(deps(), { text: bib, replace: true });
     assert.deepEqual(replaced.updated, ['coox1985', 'ilyina:1995']);
   });
@@ -569,7 +594,7 @@ describe('the sources library on a real database', () => {
       { entry: 'item 3', reason: 'Not a CSL-JSON item (an object with type and title).' },
       { entry: 'item 4 (no-type)', reason: 'The entry has no type.' },
     ]);
-    assert.equal((await findSourceByKey(deps(), 'sato_2001'))?.item['title-short'], 'Nomonhan, 1939');
+    assert.equal((await findSourceByKey(deps(), 'sato_2001'))?.title, 'Nomonhan, 1939');
   });
 
   test('text that is no bibliography at all is BIBLIOGRAPHY_UNREADABLE, and nothing is stored', async () => {
@@ -611,7 +636,7 @@ describe('the sources library on a real database', () => {
       key: 'orlov-1939',
       type: 'manuscript',
       authors: 'Orlov, Ivan',
-      title: 'Report to Voroshilov',
+      title: 'Report to {Voroshilov}',
       date: '1939-08-30',
       archive: 'Central Steppe Archive',
       archiveLocation: 'fond 12, opis 3, delo 45',

@@ -19,6 +19,7 @@ import {
   firstComment,
   formTooFast,
   honeypotFilled,
+  identityNotConfirmed,
   moderationWords,
   PHASES,
   profanity,
@@ -57,6 +58,7 @@ function buildContext(overrides: ContextOverrides = {}): ModerationContext {
       honeypot: '',
       formIssuedAt: secondsAgo(120),
       signedIn: false,
+      identityProven: true,
       ...overrides.comment,
     },
     history: {
@@ -64,6 +66,7 @@ function buildContext(overrides: ContextOverrides = {}): ModerationContext {
       lastFromEmail: null,
       duplicate: false,
       approvedFromEmail: 3,
+      nameOfAnother: false,
       ...overrides.history,
     },
     bans: overrides.bans ?? [],
@@ -168,15 +171,25 @@ describe('moderation phases', () => {
     assert.equal(honeypotFilled(buildContext({ comment: { honeypot: '' } })), undefined);
   });
 
-  test('a form sent back faster than minFormSeconds is spam TOO_FAST, unless signed in or the issue time is unknown', () => {
+  test('a form sent back faster than minFormSeconds is spam TOO_FAST, unless signed in', () => {
     const fast = { comment: { formIssuedAt: secondsAgo(1) }, settings: { minFormSeconds: 3 } };
     assertVerdict(formTooFast(buildContext(fast)), 'spam', 'TOO_FAST');
     assert.equal(
       formTooFast(buildContext({ ...fast, comment: { formIssuedAt: secondsAgo(1), signedIn: true } })),
       undefined,
     );
-    assert.equal(formTooFast(buildContext({ comment: { formIssuedAt: null } })), undefined);
     assert.equal(formTooFast(buildContext({ comment: { formIssuedAt: secondsAgo(4) } })), undefined);
+  });
+
+  test('a comment with no form issue time (no form token came with it) is spam TOO_FAST, as one sent back at once', () => {
+    const v = assertVerdict(formTooFast(buildContext({ comment: { formIssuedAt: null } })), 'spam', 'TOO_FAST');
+    assert.match(v.message, /without the form token/);
+    assert.equal(formTooFast(buildContext({ comment: { formIssuedAt: null, signedIn: true } })), undefined);
+    assert.equal(
+      formTooFast(buildContext({ comment: { formIssuedAt: null }, settings: { minFormSeconds: 0 } })),
+      undefined,
+      'a site that turned the too-fast check off checks neither',
+    );
   });
 
   test('each kind of ban is spam with its own code', () => {
@@ -279,6 +292,42 @@ describe('moderation phases', () => {
     );
   });
 
+  test('a name an approved commenter signs from another address is held IDENTITY_NOT_CONFIRMED, with its own reason', () => {
+    const v = assertVerdict(
+      identityNotConfirmed(buildContext({ history: { nameOfAnother: true } })),
+      'hold',
+      'IDENTITY_NOT_CONFIRMED',
+    );
+    assert.match(v.message, /This name belongs to an approved commenter/);
+    assert.equal(
+      identityNotConfirmed(buildContext({ history: { nameOfAnother: true }, comment: { signedIn: true } })),
+      undefined,
+      'signed in',
+    );
+  });
+
+  test("an approved commenter's email from a browser that has not proved it is held IDENTITY_NOT_CONFIRMED", () => {
+    const borrowed = { comment: { identityProven: false }, history: { approvedFromEmail: 1 } };
+    const v = assertVerdict(identityNotConfirmed(buildContext(borrowed)), 'hold', 'IDENTITY_NOT_CONFIRMED');
+    assert.match(v.message, /approved commenter/);
+    assert.equal(identityNotConfirmed(buildContext({ history: { approvedFromEmail: 1 } })), undefined, 'proved');
+    assert.equal(
+      identityNotConfirmed(buildContext({ ...borrowed, comment: { identityProven: false, signedIn: true } })),
+      undefined,
+      'signed in',
+    );
+    assert.equal(
+      identityNotConfirmed(buildContext({ comment: { identityProven: false }, history: { approvedFromEmail: 0 } })),
+      undefined,
+      'a new email is a first comment, not a borrowed identity',
+    );
+    assert.equal(
+      identityNotConfirmed(buildContext({ ...borrowed, settings: { holdFirstComment: false } })),
+      undefined,
+      'a site that does not hold strangers does not hold this either',
+    );
+  });
+
   test('the classifier marks spam SPAM_CLASSIFIER from 0.9, holds from 0.6, and says nothing below or untrained', () => {
     assertVerdict(spamClassifier(buildContext({ spamProbability: 0.95 })), 'spam', 'SPAM_CLASSIFIER');
     assertVerdict(spamClassifier(buildContext({ spamProbability: 0.9 })), 'spam', 'SPAM_CLASSIFIER');
@@ -298,7 +347,7 @@ describe('moderation pipeline', () => {
     const index = (name: string) => names.indexOf(name);
     const rejections = ['commentsClosed', 'commentLength', 'duplicateComment', 'commentFlood'];
     const spam = ['honeypotFilled', 'formTooFast', 'bannedAuthor', 'spamClassifier'];
-    const holds = ['tooManyLinks', 'moderationWords', 'profanity', 'firstComment'];
+    const holds = ['tooManyLinks', 'moderationWords', 'profanity', 'firstComment', 'identityNotConfirmed'];
     assert.deepEqual(names, [...rejections, ...spam, ...holds]);
     assert.ok(Math.max(...rejections.map(index)) < Math.min(...spam.map(index)));
   });
@@ -338,6 +387,20 @@ describe('moderation pipeline', () => {
       ['SPAM_CLASSIFIER', 'TOO_MANY_LINKS', 'MODERATION_WORD', 'PROFANITY', 'FIRST_COMMENT'],
     );
     assert.ok(outcome.reasons.every((r) => r.action === 'hold' && r.phase !== ''));
+  });
+
+  test('a known name and email with a link, from an unproven browser, is held with the identity reason alone', () => {
+    const outcome = runPipeline(
+      saying('Read my new piece at https://elsewhere.example/markova', {
+        comment: { authorName: 'Elena Markova', links: ['https://elsewhere.example/markova'], identityProven: false },
+        history: { approvedFromEmail: 1 },
+      }),
+    );
+    assert.equal(outcome.status, 'held');
+    assert.deepEqual(
+      outcome.reasons.map((r) => [r.phase, r.code]),
+      [['identityNotConfirmed', 'IDENTITY_NOT_CONFIRMED']],
+    );
   });
 
   test('an approve verdict ends the run as approved, unless something already held the comment', () => {

@@ -5,7 +5,6 @@
  * target with a site is refused in one line; a copy killed half-way is completed by the next run.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { COPY_MARKER_KEY } from '../../src/storage/migrate-data.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
+import { type Run, runCommand } from '../support/process.ts';
 import { testPostgresAdminUrl } from '../support/site.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/annalist.js', import.meta.url));
@@ -46,38 +46,11 @@ async function newDatabase(): Promise<string> {
   return url;
 }
 
-interface Run {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `annalist migrate-data`; `killWhen` SIGKILLs it as soon as its stderr matches. */
 function migrate(args: string[], killWhen?: RegExp): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
-    delete env.DATABASE_URL;
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'migrate-data', ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-      if (killWhen?.test(stderr) && child.exitCode === null) child.kill('SIGKILL');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('exit', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr });
-    });
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
+  delete env.DATABASE_URL;
+  return runCommand(process.execPath, [BIN, 'migrate-data', ...args], { env, killWhen });
 }
 
 function appOf(site: Site): FastifyInstance {

@@ -9,6 +9,7 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
+import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
 
 /** What a reader may use in a comment: paragraphs, emphasis, links, block quotes, lists, inline code. */
 const COMMENT_SCHEMA: Schema = {
@@ -169,6 +170,37 @@ export function renderPlainComment(source: string): RenderedComment | undefined 
  */
 export function renderCommentMarkdown(source: string, mentions: Mentions = new Map()): RenderedComment {
   return renderPlainComment(source) ?? parseCommentMarkdown(source, mentions);
+}
+
+/**
+ * How long one comment may take to parse in a worker. A 10,000-character comment with every kind of markup
+ * parses in a few milliseconds; one that needs more was built to be slow.
+ */
+export const COMMENT_RENDER_DEADLINE_MS = 500;
+
+/**
+ * renderCommentMarkdown for text just sent by a reader: plain text takes the shortcut here, anything else is
+ * parsed in a worker thread with a deadline (WorkTooCostly past it), so no comment can stall the server.
+ */
+export async function renderCommentBounded(source: string, mentions: Mentions = new Map()): Promise<RenderedComment> {
+  return (
+    renderPlainComment(source) ??
+    (await runBounded<RenderedComment>('comment', { source, mentions }, COMMENT_RENDER_DEADLINE_MS))
+  );
+}
+
+/**
+ * A stored comment's text rendered again (for a quote, the spam classifier, a suggestion made from it): in a
+ * worker like new text, since it may predate today's checks. Past the budget, its Markdown stands as plain text.
+ */
+export async function renderStoredComment(source: string): Promise<RenderedComment> {
+  try {
+    return await renderCommentBounded(source);
+  } catch (err) {
+    if (!(err instanceof WorkTooCostly)) throw err;
+    const esc = source.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return { html: `<p>${esc}</p>`, text: source, links: [] };
+  }
 }
 
 /** The whole pipeline, for any text (exported for the test that holds the shortcut to it). */

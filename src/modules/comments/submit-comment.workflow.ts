@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { CommentRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { findPostHeaderBySlug, isPostVisible, type PostHeader } from '../content/post.repository.ts';
-import { emphasisMarkProblem } from '../markdown/markdown-limits.ts';
+import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { findMatchingBans } from '../moderation/bans.repository.ts';
 import type {
   ModerationContext,
@@ -14,15 +14,18 @@ import { getModerationSettings } from '../moderation/moderation-settings.ts';
 import { previewWarnings, runPipeline } from '../moderation/pipeline.ts';
 import { spamProbability } from '../moderation/spam-classifier.ts';
 import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../notifications/notifications.service.ts';
+import { WorkTooCostly } from '../shared/bounded-work.ts';
 import { AppError } from '../shared/errors.ts';
+import { getSiteSecret } from '../shared/secret.ts';
 
 /** A comment is short: far fewer emphasis marks than any real one uses keep the parser quick. */
 const COMMENT_EMPHASIS_LIMITS = { paragraph: 300, total: 1_000 };
 
 import { findCommentById } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
-import { type Mentions, renderCommentMarkdown } from './comment-markdown.ts';
+import { type Mentions, type RenderedComment, renderCommentBounded, renderStoredComment } from './comment-markdown.ts';
 import { COMMENTS_PER_PAGE } from './comment-thread.service.ts';
+import { proofCoversEmail, readCommenterProof, withComment, writeCommenterProof } from './returning-commenter.ts';
 
 /** A new comment as a reader (or a signed-in user) sends it. Everything in it is hostile until checked. */
 export interface CommentSubmission {
@@ -42,8 +45,10 @@ export interface CommentSubmission {
   userAgent: string;
   /** When the reader's form token was issued (from the web layer), for the too-fast check. */
   formIssuedAt: Date | null;
-  /** The form token itself: used once, a second use is a replay. Null for API clients. */
+  /** The form token itself: used once, a second use is a replay. Null when none came (see formTooFast). */
   formToken: string | null;
+  /** The browser's signed returning-commenter token, as it sent it (decision 021); null when it sent none. */
+  commenterToken: string | null;
   user: { id: number; name: string; email: string } | null;
 }
 
@@ -55,6 +60,8 @@ export interface SubmittedComment {
   reasons: Verdict[];
   /** The comments page (thread order) of a new approved thread; undefined for replies and held comments. */
   page?: number;
+  /** The browser's returning-commenter token, renewed and naming this comment too: the web layer sends it back. */
+  commenterToken: string;
 }
 
 const EMAIL =
@@ -91,7 +98,7 @@ function checkFields(input: CommentSubmission, settings: ModerationSettings): Ch
   else if (body.length > settings.maxLength * 2)
     fields.body = `A comment can be at most ${settings.maxLength} characters.`;
   else {
-    const marks = emphasisMarkProblem(body, COMMENT_EMPHASIS_LIMITS);
+    const marks = markdownShapeProblem(body, COMMENT_EMPHASIS_LIMITS);
     if (marks) fields.body = marks;
   }
   if (Object.keys(fields).length > 0)
@@ -128,7 +135,7 @@ async function checkQuote(
   if (!quote || !normalise(quote.text)) return null;
   const quoted = await findCommentById(deps.db, quote.commentId);
   const text = normalise(stripControls(quote.text)).slice(0, 2000);
-  const source = quoted ? normalise(renderCommentMarkdown(quoted.body_md).text) : '';
+  const source = quoted ? normalise((await renderStoredComment(quoted.body_md)).text) : '';
   if (!quoted || quoted.post_id !== post.id || quoted.status !== 'approved' || !source.includes(text)) {
     throw new AppError('COMMENT_INVALID', 'The quoted passage must come from a comment on this article.', {
       fields: { quote: 'Quote only words that are in the comment you are replying to.' },
@@ -196,6 +203,23 @@ async function gatherContext(
           .where('status', '=', 'approved')
           .limit(1)
           .as('approved'),
+        // The name signed: approved before from another address, and never from this one (a regular's name).
+        eb
+          .selectFrom('comments')
+          .select('id')
+          .where(sql<string>`lower(author_name)`, '=', sql<string>`lower(${f.name})`)
+          .where('author_email', '!=', f.email)
+          .where('status', '=', 'approved')
+          .limit(1)
+          .as('name_elsewhere'),
+        eb
+          .selectFrom('comments')
+          .select('id')
+          .where(sql<string>`lower(author_name)`, '=', sql<string>`lower(${f.name})`)
+          .where('author_email', '=', f.email)
+          .where('status', '=', 'approved')
+          .limit(1)
+          .as('name_own'),
       ])
       .executeTakeFirstOrThrow(),
     spamProbability(deps.db, `${f.name}\n${f.url ?? ''}\n${text}`),
@@ -206,6 +230,9 @@ async function gatherContext(
     { email: f.email, ip: input.ip, domains, text: `${f.name}\n${text}` },
     now.toISOString(),
   );
+  // Only an approved email's trust needs proving: a stranger's or a signed-in writer's comment costs no query.
+  const identityProven =
+    input.user === null && history.approved !== null && (await browserShowsEmail(deps, input.commenterToken, f.email));
   return {
     now,
     settings,
@@ -221,16 +248,25 @@ async function gatherContext(
       honeypot: input.honeypot,
       formIssuedAt: input.formIssuedAt,
       signedIn: input.user !== null,
+      identityProven,
     },
     history: {
       lastFromIp: input.ip && history.last_ip ? new Date(history.last_ip) : null,
       lastFromEmail: history.last_email ? new Date(history.last_email) : null,
       duplicate: history.duplicate !== null,
       approvedFromEmail: history.approved === null ? 0 : 1,
+      nameOfAnother: history.name_elsewhere !== null && history.name_own === null,
     },
     bans,
     spamProbability: spam,
   };
+}
+
+/** Whether the browser's returning-commenter token shows that `email` is its writer's (decision 021). */
+async function browserShowsEmail(deps: CommentDeps, token: string | null, email: string): Promise<boolean> {
+  if (!token) return false;
+  const secret = await getSiteSecret(deps.db);
+  return proofCoversEmail({ db: deps.db, secret }, readCommenterProof(secret, token, deps.clock.now()), email);
 }
 
 function hostOf(url: string): string {
@@ -243,15 +279,30 @@ function hostOf(url: string): string {
 
 /** The HTML stored for a comment: the checked quote (attributed, linked) and then the writer's own text. */
 export function commentHtml(
-  body: string,
+  rendered: RenderedComment,
   quote: { commentId: number; authorName: string; text: string } | null,
-  mentions: Mentions = new Map(),
-) {
-  const rendered = renderCommentMarkdown(body, mentions);
+): RenderedComment {
   if (!quote) return rendered;
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const quoteHtml = `<blockquote class="comment-quote" cite="#comment-${quote.commentId}"><p>${esc(quote.text)}</p><p class="comment-quote__source">— <a href="#comment-${quote.commentId}">${esc(quote.authorName)}</a></p></blockquote>\n`;
   return { ...rendered, html: quoteHtml + rendered.html };
+}
+
+/**
+ * Renders text a person just wrote in a comment (a reader, or a moderator's edit or reply), bounded: a text
+ * past the parsing budget is refused as a field error on `body`.
+ */
+export async function renderNewComment(body: string, mentions: Mentions = new Map()): Promise<RenderedComment> {
+  try {
+    return await renderCommentBounded(body, mentions);
+  } catch (err) {
+    if (!(err instanceof WorkTooCostly)) throw err;
+    const message = 'This comment took too long to read. Use fewer nested quotes or lists and less markup.';
+    throw new AppError('COMMENT_INVALID', 'Please correct the fields marked below.', {
+      fields: { body: message },
+      cause: err,
+    });
+  }
 }
 
 /** What a writer should know before posting: the reasons their comment would be held or refused. */
@@ -259,7 +310,7 @@ export async function previewComment(deps: CommentDeps, input: CommentSubmission
   const settings = await getModerationSettings(deps);
   const post = await loadPost(deps, input.postSlug);
   const f = checkFields(input, settings);
-  const { text, links } = renderCommentMarkdown(f.body);
+  const { text, links } = await renderNewComment(f.body);
   return previewWarnings(await gatherContext(deps, post, f, text, links, input, settings));
 }
 
@@ -277,9 +328,8 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
   const threadId = parent ? (parent.thread_id ?? parent.id) : null;
   const mentions = await mentionsIn(deps, threadId);
   const rendered = commentHtml(
-    f.body,
+    await renderNewComment(f.body, mentions),
     quote ? { commentId: quote.comment.id, authorName: quote.comment.author_name, text: quote.text } : null,
-    mentions,
   );
   const ctx = await gatherContext(deps, post, f, rendered.text, rendered.links, input, settings);
   const outcome: ModerationOutcome = runPipeline(ctx);
@@ -364,5 +414,21 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
     };
   });
   deps.noteWrite();
-  return { id: stored.id, page: stored.page, postId: post.id, postSlug: post.slug, status, reasons: outcome.reasons };
+  // Every stored comment joins the browser's proof, whatever its status: once approved (now or by a moderator
+  // later) it vouches for its email, and answering spam and held alike tells a robot nothing. Except one held
+  // because its identity was in doubt: moderators judge what it says, not who sent it, so approving it (or
+  // replying to it) must not make this browser a stand-in for that address.
+  const secret = await getSiteSecret(deps.db);
+  const earlier = readCommenterProof(secret, input.commenterToken, deps.clock.now());
+  const doubted = outcome.reasons.some((r) => r.code === 'IDENTITY_NOT_CONFIRMED');
+  const proof = doubted ? earlier : withComment(earlier, stored.id);
+  return {
+    id: stored.id,
+    page: stored.page,
+    postId: post.id,
+    postSlug: post.slug,
+    status,
+    reasons: outcome.reasons,
+    commenterToken: writeCommenterProof(secret, proof, deps.clock.now()),
+  };
 }

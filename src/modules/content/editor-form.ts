@@ -1,5 +1,5 @@
 import type { PostRow, PostType } from '../../storage/schema.ts';
-import { emphasisMarkProblem } from '../markdown/markdown-limits.ts';
+import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { isSafeUrl } from '../markdown/render-markdown.ts';
 import { isSlug, slugify } from '../shared/slug.ts';
 import type { PostInput, RevisionMeta } from './post-writer.service.ts';
@@ -86,12 +86,14 @@ const RESERVED_SLUGS = new Set([
   'corrections',
   'favicon.ico',
   'feed',
+  'healthz',
   'media',
   'notifications',
   'opensearch.xml',
   'robots.txt',
   'search',
   'sitemap.xml',
+  'sources',
   'tag',
 ]);
 
@@ -270,7 +272,7 @@ export function checkPostForm(
   if (!v.body.trim()) fields.body = 'Write the body of the post.';
   else tooLong('body', 'The body');
   if (!fields.body) {
-    const marks = emphasisMarkProblem(v.body);
+    const marks = markdownShapeProblem(v.body);
     if (marks) fields.body = marks;
   }
   tooLong('tags', 'The list of tags');

@@ -25,7 +25,15 @@ import {
   findPostBySlug,
   listPostsForAdmin,
 } from './post.repository.ts';
-import { canEditPost, canPublishPost, isOwnPost, type WorkflowState, workflowState } from './post-policies.ts';
+import {
+  CREDIT_OTHERS_REFUSED,
+  canEditPost,
+  canPublishPost,
+  isOwnPost,
+  mayCredit,
+  type WorkflowState,
+  workflowState,
+} from './post-policies.ts';
 import { editConflict, type PostInput, prerenderCited, writePost } from './post-writer.service.ts';
 import { deleteAutosave, findAutosave, findRevisionByForm, replaceAutosave } from './revision.repository.ts';
 import {
@@ -266,13 +274,9 @@ export async function saveFromEditor(
 
     const { fields, input: checked, publishAt } = checkPostForm(input.values, timeZone);
     await checkAgainstDatabase(tx, input.postId, checked, fields);
-    // Writers who may not edit others' posts credit themselves; other bylines are an editor's to add (those
-    // already on the post stay).
-    if (!fields.authors && !can(user, 'edit_others_posts')) {
-      const current = before ? (await authorsOfPosts(trx, [before.id])).map((a) => a.slug) : [];
-      const own = user.authorId === null ? [] : await authorsOfAuthorId(tx, user.authorId);
-      if ((checked.authorSlugs ?? []).some((slug) => !current.includes(slug) && !own.includes(slug)))
-        fields.authors = 'You can credit yourself; an editor adds other authors.';
+    if (!fields.authors) {
+      const refused = await bylineRefusal(tx, user, before?.id, checked.authorSlugs);
+      if (refused) fields.authors = refused;
     }
 
     // What the button does to the post's place in the workflow, and who may press it.
@@ -381,6 +385,23 @@ async function checkAgainstDatabase(
 }
 
 /**
+ * The byline rule of every path that writes a post or keeps a writer's text (save, autosave, restore): the
+ * message to show when `authorSlugs` names someone this person may not credit (see mayCredit), else undefined.
+ */
+export async function bylineRefusal(
+  deps: ContentDeps,
+  user: User,
+  postId: number | undefined,
+  authorSlugs: readonly string[] | undefined,
+): Promise<string | undefined> {
+  const wanted = authorSlugs ?? [];
+  if (mayCredit(user, wanted, [])) return undefined;
+  const current = postId === undefined ? [] : (await authorsOfPosts(deps.db, [postId])).map((a) => a.slug);
+  const own = user.authorId === null ? [] : await authorsOfAuthorId(deps, user.authorId);
+  return mayCredit(user, wanted, [...current, ...own]) ? undefined : CREDIT_OTHERS_REFUSED;
+}
+
+/**
  * Keeps what a writer has typed as their autosave of the post (one per person per post, replaced each time).
  * The post itself, and what readers see, is not touched.
  */
@@ -394,6 +415,14 @@ export async function autosavePost(
   const savedAt = deps.clock.now().toISOString();
   await inTransaction(deps.db, async (trx) => {
     const { row } = await postForUser({ ...deps, db: trx }, input.user, input.postId);
+    // Refused as a save would refuse it: restoring this autosave must not be a way round the byline rule.
+    const refused = await bylineRefusal(
+      { ...deps, db: trx },
+      input.user,
+      row.id,
+      v.authors.map((a) => a.trim()).filter(Boolean),
+    );
+    if (refused) throw new AppError('POST_INVALID', refused, { fields: { authors: refused } });
     await replaceAutosave(trx, {
       post_id: row.id,
       kind: 'autosave',
@@ -443,7 +472,8 @@ async function freeSlug(deps: ContentDeps, base: string): Promise<string> {
  * form would refuse and typing can leave half-done is worked around rather than refused: no title yet gives
  * "Untitled draft", a slug that is malformed, reserved or taken gives a free one made from the title, and an
  * unknown category or author or an unreadable time is left out. Anything else wrong (a field too long, a bad
- * cover address) refuses the autosave with POST_INVALID, and nothing is written. Readers see nothing: a draft.
+ * cover address, a byline this person may not credit) refuses the autosave with POST_INVALID, and nothing is
+ * written. Readers see nothing: a draft.
  */
 export async function autosaveNewPost(
   deps: ContentDeps,
@@ -458,6 +488,9 @@ export async function autosaveNewPost(
     const tx = { ...deps, db: trx };
     const { fields, input: checked } = checkPostForm(v, timeZone);
     await checkAgainstDatabase(tx, undefined, checked, fields);
+    // An unknown author is typing left half-done (dropped below); crediting someone else is refused, as at save.
+    const credit = fields.authors ? undefined : await bylineRefusal(tx, user, undefined, checked.authorSlugs);
+    if (credit) throw new AppError('POST_INVALID', credit, { fields: { authors: credit } });
     const refused = Object.keys(fields).filter((k) => !LENIENT_FIELDS.has(k) || (k === 'body' && v.body.trim() !== ''));
     if (fields.title && v.title.trim()) refused.push('title');
     if (refused.length > 0)

@@ -39,3 +39,14 @@ export function canEditPost(user: User, own: boolean): boolean {
 export function canPublishPost(user: User, own: boolean): boolean {
   return can(user, 'edit_others_posts') || (own && can(user, 'publish_posts'));
 }
+
+/** Why a byline was refused: the same words wherever a writer's text is kept (save, autosave, restore). */
+export const CREDIT_OTHERS_REFUSED = 'You can credit yourself; an editor adds other authors.';
+
+/**
+ * Name these bylines on a post: anyone with edit_others_posts; everyone else only their own byline and those
+ * the post already carries (an editor put them there), so nobody credits a stranger's name to their draft.
+ */
+export function mayCredit(user: User, wanted: readonly string[], allowed: readonly string[]): boolean {
+  return can(user, 'edit_others_posts') || wanted.every((slug) => allowed.includes(slug));
+}

@@ -1,6 +1,6 @@
 import type { PostStatus, PostType, RevisionKind } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
-import { RENDER_VERSION, renderMarkdown } from '../markdown/render-markdown.ts';
+import { RENDER_VERSION, type RenderedMarkdown } from '../markdown/render-markdown.ts';
 import { AppError } from '../shared/errors.ts';
 import { slugify } from '../shared/slug.ts';
 import { citedKeys, renderCitedMarkdown } from '../sources/cited-markdown.ts';
@@ -72,16 +72,13 @@ export interface SaveOptions {
 
 export interface Prerendered {
   source: string;
-  result: ReturnType<typeof renderMarkdown>;
+  result: RenderedMarkdown;
 }
 
-/** Renders a body ahead of writePost, outside any transaction. Cites stay literal: prefer prerenderCited. */
-export const prerender = (bodyMarkdown: string): Prerendered => ({
-  source: bodyMarkdown,
-  result: renderMarkdown(bodyMarkdown),
-});
-
-/** prerender with the body's `:cite` notes and bibliography (loads the cited sources and the site's style). */
+/**
+ * Renders a body ahead of writePost, outside any transaction, with its `:cite` notes and bibliography (loads the
+ * cited sources and the site's style), in a worker thread with a deadline.
+ */
 export const prerenderCited = async (db: ContentDeps['db'], bodyMarkdown: string): Promise<Prerendered> => ({
   source: bodyMarkdown,
   result: await renderCitedMarkdown(db, bodyMarkdown),

@@ -4,6 +4,7 @@ import { can } from '../accounts/policies.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
 import type { ContentDeps } from './content.deps.ts';
+import { bylineRefusal } from './editor.service.ts';
 import { checkPostForm, type PostFormValues, postFormValuesOfRevision, snapshotOfForm } from './editor-form.ts';
 import { findPostById } from './post.repository.ts';
 import { canEditPost, canPublishPost, isOwnPost, type WorkflowState, workflowState } from './post-policies.ts';
@@ -130,6 +131,9 @@ export async function restoreRevision(
     checked.otherCategoryPaths = (checked.otherCategoryPaths ?? []).filter((p) => paths.has(p));
     const authorSlugs = new Set((await trx.selectFrom('authors').select('slug').execute()).map((a) => a.slug));
     checked.authorSlugs = (checked.authorSlugs ?? []).filter((s) => authorSlugs.has(s));
+    // A byline an editor took off since is not the writer's to bring back by restoring.
+    const refused = await bylineRefusal(tx, input.user, row.id, checked.authorSlugs);
+    if (refused) throw new AppError('POST_INVALID', refused, { fields: { authors: refused } });
     return writePost(
       tx,
       {

@@ -1,7 +1,7 @@
 import type { Db, PostRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { findCommentById } from '../comments/comment.repository.ts';
-import { renderCommentMarkdown } from '../comments/comment-markdown.ts';
+import { renderStoredComment } from '../comments/comment-markdown.ts';
 import { findPostById, findPostBySlug, isPostVisible } from '../content/post.repository.ts';
 import type { ModerationSettings, Verdict } from '../moderation/moderation.types.ts';
 import { getModerationSettings } from '../moderation/moderation-settings.ts';
@@ -273,7 +273,7 @@ export async function commentAsSuggestionDraft(
     throw new AppError('COMMENT_NOT_FOUND', 'There is no such comment on an article.', {
       detail: `comment ${commentId}`,
     });
-  const rendered = renderCommentMarkdown(comment.body_md);
+  const rendered = await renderStoredComment(comment.body_md);
   return {
     commentId: comment.id,
     postId: post.id,

@@ -256,18 +256,22 @@ export const SUGGESTION_TABS = {
 } as const satisfies Record<string, readonly SuggestionStatus[]>;
 export type SuggestionTab = keyof typeof SUGGESTION_TABS;
 
+/**
+ * One page of a tab, newest first: `perPage` rows from `(page - 1) * perPage`, and whether an older page follows
+ * (read as one row more than the page holds; that row is the next page's first, never shown here).
+ */
 export async function listSuggestionsByStatus(
   deps: Pick<ReviewDeps, 'db'>,
   input: { tab: SuggestionTab; page: number; perPage: number },
-): Promise<{ rows: SuggestionListRow[]; counts: Partial<Record<SuggestionStatus, number>> }> {
+): Promise<{ rows: SuggestionListRow[]; hasMore: boolean; counts: Partial<Record<SuggestionStatus, number>> }> {
   const [rows, counts] = await Promise.all([
     listSuggestions(deps.db, SUGGESTION_TABS[input.tab], {
-      limit: input.perPage,
+      limit: input.perPage + 1,
       offset: (input.page - 1) * input.perPage,
     }),
     countSuggestionsByStatus(deps.db),
   ]);
-  return { rows, counts };
+  return { rows: rows.slice(0, input.perPage), hasMore: rows.length > input.perPage, counts };
 }
 
 export interface SuggestionDetail {

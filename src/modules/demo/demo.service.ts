@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sourceFile } from '../../source-files.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { recountPostComments } from '../comments/comment.repository.ts';
+import { renderCommentMarkdown } from '../comments/comment-markdown.ts';
 import { commentHtml } from '../comments/submit-comment.workflow.ts';
 import type { ContentDeps } from '../content/content.deps.ts';
 import { findPostBySlug } from '../content/post.repository.ts';
@@ -71,10 +72,10 @@ async function seedDiscussion(
     const mentions = new Map(
       [...ids.values()].filter((i) => parent && i.thread === parent.thread).map((i) => [i.name, `#comment-${i.id}`]),
     );
+    // The demo's own comments, rendered here in the thread: they are ours, not a reader's.
     const rendered = commentHtml(
-      c.body,
+      renderCommentMarkdown(c.body, mentions),
       quoted && c.quote ? { commentId: quoted.id, authorName: quoted.name, text: c.quote.text } : null,
-      mentions,
     );
     const at = new Date(start + c.hoursAfter * 3_600_000).toISOString();
     const reasons =

@@ -165,10 +165,10 @@ export function remarkCitations(opts: CiteOptions) {
       if (citations.mode === 'note' && !f.inNote) {
         const id = `${prefix}${definitions.length + 1}`;
         replacement.push({ type: 'footnoteReference', identifier: id, label: id } as FootnoteReference);
-        // "a claim :cite[x]" sets the note number against the claim, as a footnote reference is.
-        const before = f.parent.children[f.parent.children.indexOf(f.node as never) - 1];
-        if (before?.type === 'text') before.value = before.value.replace(/[ \t]+$/, '');
+        placeNoteReference(f);
         definitions.push({ type: 'footnoteDefinition', identifier: id, label: id, children: [paragraph(phrasing)] });
+      } else if (citations.mode === 'in-text' && !f.inNote) {
+        replacement.push(...placeInTextCitation(f, phrasing));
       } else {
         replacement.push(...trimFinalStop(phrasing, nextText(f)));
       }
@@ -209,6 +209,53 @@ const paragraph = (children: PhrasingContent[]) => ({ type: 'paragraph' as const
 function replace(f: Found, nodes: PhrasingContent[]): void {
   const i = f.parent.children.indexOf(f.node as never);
   if (i >= 0) f.parent.children.splice(i, 1, ...(nodes as never[]));
+}
+
+const siblingText = (f: Found, offset: 1 | -1) => {
+  const node = f.parent.children[f.parent.children.indexOf(f.node as never) + offset];
+  return node?.type === 'text' ? node : undefined;
+};
+
+// Punctuation a note number follows (Chicago 14.26: after any mark but a dash).
+const NOTE_FOLLOWS = /^[.,;:?!]/;
+
+/**
+ * "a claim :cite[x]." sets the note number against the claim and after its punctuation ("claim.¹"), whichever
+ * side of the full stop the writer typed the cite on, so one text reads right in both kinds of style.
+ */
+function placeNoteReference(f: Found): void {
+  const before = siblingText(f, -1);
+  if (before) before.value = before.value.replace(/[ \t]+$/, '');
+  const after = siblingText(f, 1);
+  const mark = after ? NOTE_FOLLOWS.exec(after.value)?.[0] : undefined;
+  if (!after || !mark || !before || /[.,;:?!]$/.test(before.value)) return;
+  before.value += mark;
+  after.value = after.value.slice(mark.length);
+}
+
+// A sentence that ends on an abbreviation keeps its point before the citation: "in the U.S. (Coox, 1985)."
+const ENDS_ON_ABBREVIATION = /(?:\b\p{L}\.|\b(?:etc|al|vol|no|ed|cf|ca)\.)$/u;
+
+/**
+ * An author-date citation stands inside the sentence, before its full stop (APA 8.10, Chicago 15.23): "battle.
+ * :cite[x]" and "battle :cite[x]." both give "battle (Coox, 1985, p. 112)."
+ */
+function placeInTextCitation(f: Found, phrasing: PhrasingContent[]): PhrasingContent[] {
+  const before = siblingText(f, -1);
+  const after = siblingText(f, 1);
+  const out = trimFinalStop(phrasing, after?.value ?? '');
+  if (!before) return out;
+  const stop = /\.[ \t]*$/.exec(before.value);
+  const trimmed = before.value.replace(/[ \t]+$/, '');
+  if (stop && !ENDS_ON_ABBREVIATION.test(trimmed)) {
+    before.value = trimmed.slice(0, -1);
+    const closing = after && /^[.,;:?!]/.test(after.value) ? [] : [{ type: 'text' as const, value: '.' }];
+    return [{ type: 'text', value: ' ' }, ...out, ...closing];
+  }
+  before.value = trimmed;
+  if (stop && !(after && /^\./.test(after.value)))
+    return [{ type: 'text', value: ' ' }, ...out, { type: 'text', value: '.' }];
+  return [{ type: 'text', value: before.value === '' ? '' : ' ' }, ...out];
 }
 
 function nextText(f: Found): string {

@@ -17,7 +17,7 @@ import { type CitationResolver, moveBibliographyLast, remarkCitations } from './
 export type { CitationResolver, CiteItem } from './cite-directive.ts';
 
 /** Bump when the output of renderMarkdown changes, so stored renders are refreshed on read. */
-export const RENDER_VERSION = 7;
+export const RENDER_VERSION = 8;
 
 export interface TocEntry {
   depth: 2 | 3;

@@ -31,7 +31,8 @@ type FileErrorCode =
   | 'MEDIA_SVG_REFUSED'
   | 'MEDIA_TOO_LARGE'
   | 'MEDIA_TOO_MANY_PIXELS'
-  | 'MEDIA_UNREADABLE';
+  | 'MEDIA_UNREADABLE'
+  | 'MEDIA_TOO_COMPLEX';
 
 /** A problem with the file, shown at the file field (with any problems of the other fields beside it). */
 const fileError = (
@@ -51,6 +52,8 @@ const fileError = (
  * orientation and re-encodes it as WebP at each width of the ladder plus one JPEG (PNG when it has
  * transparency) at the largest. Re-encoding keeps no metadata: EXIF, GPS, XMP and comments are gone.
  * The media row and its files are stored in one transaction. The same file uploaded again gives the same media.
+ * The image work runs on sharp's threads, never the event loop, and within a deadline (MEDIA_LIMITS.processingMs):
+ * an image that takes longer is refused with MEDIA_TOO_COMPLEX and nothing is stored.
  */
 export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Promise<IngestedImage> {
   const { bytes } = input;
@@ -96,7 +99,8 @@ export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Pro
       { detail: `${meta.width}x${meta.height}` },
     );
 
-  const files = await encodeCopies(sharp(bytes, options), meta.width, meta.height, meta.hasAlpha);
+  const deadline = deadlineIn(deps.processingMs ?? MEDIA_LIMITS.processingMs);
+  const files = await encodeCopies(sharp(bytes, options), meta, deadline);
   const now = deps.clock.now().toISOString();
   const id = await inTransaction(deps.db, async (trx) => {
     // Checked again inside the transaction: two uploads of one file at once still make one media.
@@ -168,35 +172,69 @@ interface EncodedCopy {
   bytes: Buffer;
 }
 
-/** WebP at every width of the ladder (smallest first), then the JPEG or PNG fallback at the largest, last. */
-async function encodeCopies(image: Sharp, width: number, height: number, hasAlpha: boolean): Promise<EncodedCopy[]> {
+/** When the image work of one upload must be done by (performance.now() milliseconds), and its length. */
+interface Deadline {
+  at: number;
+  ms: number;
+}
+
+const deadlineIn = (ms: number): Deadline => ({ at: performance.now() + ms, ms });
+
+const tooComplex = (deadline: Deadline, detail: string, cause?: unknown) =>
+  fileError(
+    'MEDIA_TOO_COMPLEX',
+    `This image takes too long to prepare (more than ${Math.max(1, Math.round(deadline.ms / 1000))} s). Save it at a smaller size or in another format and upload it again.`,
+    { detail, cause },
+  );
+
+/**
+ * A pipeline allowed only what is left of the deadline: refused before it starts when nothing is left, and
+ * stopped by sharp itself (its timeout, in whole seconds) when it runs past it.
+ */
+function withinDeadline(image: Sharp, deadline: Deadline): Sharp {
+  const left = deadline.at - performance.now();
+  if (left <= 0) throw tooComplex(deadline, `deadline of ${deadline.ms} ms passed between steps`);
+  return image.timeout({ seconds: Math.ceil(left / 1000) });
+}
+
+/**
+ * WebP at every width of the ladder (smallest first), then the JPEG or PNG fallback at the largest, last. The
+ * original is decoded once, upright and scaled to the largest stored width; every copy is made from those pixels,
+ * so the cost of a huge original (a few KB of PNG can hold 40 megapixels) is paid once, not once per copy.
+ */
+async function encodeCopies(
+  original: Sharp,
+  size: { width: number; height: number; hasAlpha: boolean },
+  deadline: Deadline,
+): Promise<EncodedCopy[]> {
   try {
+    const { width, height } = size;
     const top = topWidthFor(width);
     const topHeight = Math.max(1, Math.round((top * height) / width));
+    const scaled = await withinDeadline(
+      original.resize({ width: top, height: topHeight, fit: 'fill' }).raw(),
+      deadline,
+    ).toBuffer({ resolveWithObject: true });
+    const { channels } = scaled.info;
+    const image = () => sharp(scaled.data, { raw: { width: top, height: topHeight, channels } });
     // A PNG with an alpha channel that is opaque everywhere is a photograph: JPEG suits it better.
-    const transparent = hasAlpha && !(await image.clone().stats()).isOpaque;
+    const transparent = size.hasAlpha && !(await image().stats()).isOpaque;
     const copies: EncodedCopy[] = [];
     for (const w of ladderWidths(top)) {
       const h = w === top ? topHeight : Math.max(1, Math.round((w * height) / width));
-      const { data, info } = await image
-        .clone()
-        .resize({ width: w, height: h, fit: 'fill' })
-        .webp(WEBP)
-        .toBuffer({ resolveWithObject: true });
+      const resized = w === top ? image() : image().resize({ width: w, height: h, fit: 'fill' });
+      const { data, info } = await withinDeadline(resized.webp(WEBP), deadline).toBuffer({ resolveWithObject: true });
       copies.push({ format: 'webp', width: info.width, height: info.height, bytes: data });
     }
-    const fallback = image.clone().resize({ width: top, height: topHeight, fit: 'fill' });
-    const { data, info } = await (transparent
-      ? fallback.png(PNG)
-      : fallback.flatten({ background: '#ffffff' }).jpeg(JPEG)
-    ).toBuffer({
-      resolveWithObject: true,
-    });
+    const fallback = transparent ? image().png(PNG) : image().flatten({ background: '#ffffff' }).jpeg(JPEG);
+    const { data, info } = await withinDeadline(fallback, deadline).toBuffer({ resolveWithObject: true });
     copies.push({ format: transparent ? 'png' : 'jpeg', width: info.width, height: info.height, bytes: data });
     return copies;
   } catch (err) {
     if (isAppError(err)) throw err;
     const message = err instanceof Error ? err.message : String(err);
+    // sharp's own timeout: "timeout: 42% complete".
+    if (/^timeout\b/i.test(message)) throw tooComplex(deadline, message, err);
     if (/pixel limit/i.test(message))
       throw fileError(
         'MEDIA_TOO_MANY_PIXELS',

@@ -6,6 +6,8 @@ import type { StoredFormat } from './media-names.ts';
 export interface MediaDeps {
   db: Db;
   clock: Clock;
+  /** How long one upload's image work may take (default MEDIA_LIMITS.processingMs). */
+  processingMs?: number;
 }
 
 /** One stored copy of an image (a size and a format), without its bytes. */
@@ -51,6 +53,11 @@ export const MEDIA_LIMITS = {
   maxBytes: 15 * 1024 * 1024,
   /** Width × height of the original: larger images (or decompression bombs that claim to be) are refused. */
   maxPixels: 40_000_000,
+  /**
+   * Milliseconds one upload's decoding and re-encoding may take: a 40-megapixel original needs about a second,
+   * so this leaves room for a busy server while no single upload holds sharp's threads for long.
+   */
+  processingMs: 10_000,
   altLength: 1000,
   captionLength: 2000,
   creditLength: 300,

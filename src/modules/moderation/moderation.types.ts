@@ -25,6 +25,7 @@ export const MODERATION_REASON_CODES = [
   'MODERATION_WORD',
   'PROFANITY',
   'FIRST_COMMENT',
+  'IDENTITY_NOT_CONFIRMED',
   'SPAM_CLASSIFIER',
   'REPORTED',
 ] as const;
@@ -43,7 +44,10 @@ export interface ModerationSettings {
   maxLinks: number;
   /** Words or phrases that hold a comment for a person to look at. */
   moderationWords: string[];
-  /** Hold the first comment from an email that has no approved comment yet. */
+  /**
+   * Hold the first comment from an email that has no approved comment yet, and a comment under an approved
+   * commenter's email from a browser that has not proved the address is its writer's (decision 021).
+   */
   holdFirstComment: boolean;
   /** Close comments on articles older than this many days (0: never). */
   closeAfterDays: number;
@@ -88,10 +92,16 @@ export interface ModerationContext {
     ip: string;
     /** Value of the hidden honeypot field: empty from people. */
     honeypot: string;
-    /** When the form was issued to this reader, if known. */
+    /** When the form was issued to this reader; null when no valid form token came with it (robots, scripts). */
     formIssuedAt: Date | null;
-    /** Signed-in users skip the checks meant for strangers (first comment, too fast). */
+    /** Signed-in users skip the checks meant for strangers (first comment, identity, too fast). */
     signedIn: boolean;
+    /**
+     * The browser showed that the email is its writer's (decision 021): its signed returning-commenter token
+     * names an approved comment under this email, or the address was confirmed from it. A typed email proves
+     * nothing.
+     */
+    identityProven: boolean;
   };
   history: {
     /** Latest comment time from the same IP, and from the same email. */
@@ -99,8 +109,10 @@ export interface ModerationContext {
     lastFromEmail: Date | null;
     /** Same body from the same email or IP in the last day. */
     duplicate: boolean;
-    /** Approved comments already written with this email, counted up to one (the rule needs no more). */
+    /** Approved comments already written with this email, counted up to one (the rules need no more). */
     approvedFromEmail: number;
+    /** The name signed is an approved commenter's from another address, and was never approved from this one. */
+    nameOfAnother: boolean;
   };
   /** Active bans that match this comment's email, IP, email domain or link domains, or its words. */
   bans: { kind: 'email' | 'ip' | 'domain' | 'word'; value: string }[];

@@ -98,10 +98,22 @@ export function honeypotFilled(ctx: Pick<ModerationContext, 'comment'>): Verdict
   };
 }
 
-/** Spam when a stranger's form came back sooner after it was issued than anyone could write a comment. */
+/**
+ * Spam when a stranger's form came back sooner after it was issued than anyone could write a comment, or came
+ * without a form token at all: a person's browser got one with the article (the comment island sends it too),
+ * so only a script posts with no issue time. A site with `minFormSeconds` 0 checks neither.
+ */
 export function formTooFast(ctx: Pick<ModerationContext, 'now' | 'comment' | 'settings'>): Verdict | undefined {
   const { formIssuedAt, signedIn } = ctx.comment;
-  if (signedIn || formIssuedAt === null) return undefined;
+  if (signedIn || ctx.settings.minFormSeconds <= 0) return undefined;
+  if (formIssuedAt === null) {
+    return {
+      action: 'spam',
+      code: 'TOO_FAST',
+      message:
+        "The comment came without the form token a reader's browser gets with the article, as comments posted by scripts do.",
+    };
+  }
   const elapsed = ctx.now.getTime() - formIssuedAt.getTime();
   if (elapsed >= ctx.settings.minFormSeconds * 1000) return undefined;
   const seconds = (Math.max(0, elapsed) / 1000).toLocaleString('en-GB', { maximumFractionDigits: 1 });
@@ -255,14 +267,43 @@ export function firstComment(ctx: Pick<ModerationContext, 'comment' | 'history' 
 }
 
 /**
+ * Hold a comment under the email of an approved commenter when the browser has not shown the address is its
+ * writer's (no signed-in account, no returning-commenter token naming an approved comment of theirs, no
+ * confirmation link opened there): anyone can type a known name and email (decision 021). Like the first-comment
+ * hold it is part of "moderators see strangers first", so `holdFirstComment` turns both off.
+ */
+export function identityNotConfirmed(
+  ctx: Pick<ModerationContext, 'comment' | 'history' | 'settings'>,
+): Verdict | undefined {
+  const { signedIn, identityProven } = ctx.comment;
+  if (!ctx.settings.holdFirstComment || signedIn) return undefined;
+  if (ctx.history.approvedFromEmail > 0 && !identityProven)
+    return {
+      action: 'hold',
+      code: 'IDENTITY_NOT_CONFIRMED',
+      message:
+        'This email address belongs to an approved commenter, but the browser this came from has not shown it is theirs (not signed in, no returning-commenter cookie, no confirmation link opened), so a moderator will check who wrote it before it appears.',
+    };
+  if (ctx.history.nameOfAnother)
+    return {
+      action: 'hold',
+      code: 'IDENTITY_NOT_CONFIRMED',
+      message:
+        'This name belongs to an approved commenter who writes from another email address, so a moderator will check who wrote it before it appears under that name.',
+    };
+  return undefined;
+}
+
+/**
  * The order the pipeline runs the rules in, and why:
  * 1. Rejections first (closed, length, duplicate, flood). They are cheap and certain, and they are the only
  *    verdicts the writer is told, so the writer hears the real reason ("comments are closed") rather than being
  *    filed as spam for something else; a rejected comment is not stored, so nothing is lost by stopping there.
  * 2. Spam traps and bans next (honeypot, too fast, bans, then the classifier, which is the least certain). Spam
  *    stops the run, so this must come before the holds: a moderator's queue should not fill with spam.
- * 3. Holds last (links, moderation words, profanity, first comment). They accumulate, so their order only sets
- *    the order moderators read the reasons in: the most specific first, the routine first-comment hold last.
+ * 3. Holds last (links, moderation words, profanity, first comment, identity). They accumulate, so their order
+ *    only sets the order moderators read the reasons in: the most specific first, the routine first-comment hold
+ *    last, and its twin for a known email from an unproven browser (the two never both apply) after it.
  */
 export const PHASES: { name: string; run: Phase }[] = [
   { name: 'commentsClosed', run: commentsClosed },
@@ -277,4 +318,5 @@ export const PHASES: { name: string; run: Phase }[] = [
   { name: 'moderationWords', run: moderationWords },
   { name: 'profanity', run: profanity },
   { name: 'firstComment', run: firstComment },
+  { name: 'identityNotConfirmed', run: identityNotConfirmed },
 ];

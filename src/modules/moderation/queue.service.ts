@@ -2,8 +2,9 @@ import type { CommentRow, CommentStatus, Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { findCommentById, recountPostComments, setCommentStatus } from '../comments/comment.repository.ts';
 import type { Mentions } from '../comments/comment-markdown.ts';
-import { renderCommentMarkdown } from '../comments/comment-markdown.ts';
-import { commentHtml } from '../comments/submit-comment.workflow.ts';
+import { renderStoredComment } from '../comments/comment-markdown.ts';
+import { commentHtml, renderNewComment } from '../comments/submit-comment.workflow.ts';
+import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { onCommentApproved } from '../notifications/notifications.service.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
@@ -156,8 +157,8 @@ export function listQueueArticles(deps: Pick<ModerationDeps, 'db'>): Promise<{ i
 }
 
 /** The words the classifier learns from: the same fields the comment workflow scores. */
-const classifierText = (row: CommentRow) =>
-  `${row.author_name}\n${row.author_url ?? ''}\n${renderCommentMarkdown(row.body_md).text}`;
+const classifierText = async (row: CommentRow) =>
+  `${row.author_name}\n${row.author_url ?? ''}\n${(await renderStoredComment(row.body_md)).text}`;
 
 const commentNotFound = (id: number) =>
   new AppError('COMMENT_NOT_FOUND', 'That comment is not there any more: it may have been deleted.', {
@@ -202,9 +203,9 @@ async function applyAction(
   if (to === row.status) return { id: row.id, from: row.status, to };
   await setCommentStatus(db, row.id, to, now);
   await recountPostComments(db, row.post_id);
-  if (to === 'spam') await trainSpam(db, classifierText(row), true);
+  if (to === 'spam') await trainSpam(db, await classifierText(row), true);
   if (to === 'approved' && (row.status === 'held' || row.status === 'spam'))
-    await trainSpam(db, classifierText(row), false);
+    await trainSpam(db, await classifierText(row), false);
   if (to === 'approved') await onCommentApproved({ db, clock: deps.clock, baseUrl: deps.baseUrl }, row.id);
   return { id: row.id, from: row.status, to };
 }
@@ -248,7 +249,7 @@ async function checkBody(db: Db, body: string): Promise<string> {
     ? 'Write the comment.'
     : text.length > max
       ? `A comment can be at most ${max} characters.`
-      : undefined;
+      : markdownShapeProblem(text);
   if (problem) throw new AppError('COMMENT_INVALID', problem, { fields: { body: problem } });
   return text;
 }
@@ -272,7 +273,7 @@ export async function editComment(deps: ModerationDeps, input: { commentId: numb
       quoted && row.quoted_text
         ? { commentId: quoted.id, authorName: quoted.author_name, text: row.quoted_text }
         : null;
-    const rendered = commentHtml(body, quote, await mentionsIn(trx, row.thread_id));
+    const rendered = commentHtml(await renderNewComment(body, await mentionsIn(trx, row.thread_id)), quote);
     await updateCommentBody(trx, row.id, { body_md: body, body_html: rendered.html, updated_at: isoNow(deps.clock) });
   });
   deps.noteWrite();
@@ -294,7 +295,7 @@ export async function replyAsModerator(
       throw new AppError('BAD_REQUEST', 'Restore or approve this comment before replying to it.');
     if (parent.status === 'held') await applyAction({ ...deps, db: trx }, parent, 'approve');
     const threadId = parent.thread_id ?? parent.id;
-    const rendered = commentHtml(body, null, await mentionsIn(trx, threadId));
+    const rendered = await renderNewComment(body, await mentionsIn(trx, threadId));
     const now = isoNow(deps.clock);
     const newId = await insertModeratorComment(trx, {
       post_id: parent.post_id,

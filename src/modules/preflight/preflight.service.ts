@@ -1,11 +1,12 @@
 import type { Db } from '../../storage/schema.ts';
-import { emphasisMarkProblem } from '../markdown/markdown-limits.ts';
+import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
+import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
 import type { Clock } from '../shared/clock.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
 import { unknownCitedKeys } from '../sources/cited-markdown.ts';
 import { describePeriod, findFullDates, type Period, periodFromText } from './dates.ts';
 import { findLinkProblems, type LinkProblem } from './internal-links.ts';
-import { type ScannedMarkdown, scanMarkdown } from './markdown-scan.ts';
+import type { ScannedMarkdown } from './markdown-scan.ts';
 import { getSiteWords } from './site-words.ts';
 import { checkSpelling, SiteWords, type SpellingSource } from './spelling.ts';
 
@@ -75,15 +76,28 @@ const CHECK_ORDER: PreflightCheck[] = [
 /** Longer bodies cannot be saved (the editor's limit), so they are not checked. */
 const MAX_CHECKED_LENGTH = 400_000;
 
+/** The body read in a worker thread with a deadline (decision 024); undefined when it takes too long. */
+async function scanBounded(input: PreflightInput): Promise<ScannedMarkdown | undefined> {
+  try {
+    return await runBounded<ScannedMarkdown>('scan', { source: input.bodyMarkdown }, SCAN_DEADLINE_MS);
+  } catch (err) {
+    if (err instanceof WorkTooCostly) return undefined;
+    throw err;
+  }
+}
+
+/** As long as an article's render may take: the scan is the same parse without the output. */
+const SCAN_DEADLINE_MS = 5_000;
+
 export async function preflightPost(deps: PreflightDeps, input: PreflightInput): Promise<PreflightReport> {
   // A body the editor would refuse is not parsed here either (the parser's time grows with the square of it).
-  const refused = emphasisMarkProblem(input.bodyMarkdown);
-  if (refused || input.bodyMarkdown.length > MAX_CHECKED_LENGTH)
+  const refused = markdownShapeProblem(input.bodyMarkdown);
+  const scan = refused || input.bodyMarkdown.length > MAX_CHECKED_LENGTH ? undefined : await scanBounded(input);
+  if (!scan)
     return {
       issues: [{ check: 'body', message: refused ?? 'The body is too long to check; shorten it to save it first.' }],
       checkedAt: deps.clock.now().toISOString(),
     };
-  const scan = scanMarkdown(input.bodyMarkdown);
   const [settings, words] = await Promise.all([getSiteSettings(deps), getSiteWords(deps)]);
   const issues = [
     ...(await spellingIssues(input, scan, words, /^en-(?!US)/i.test(settings.locale))),

@@ -7,6 +7,7 @@ import type { Category, PostSummary } from '../content/content.types.ts';
 import { countVisibleByMonth } from '../content/post.repository.ts';
 import { listLatestPosts } from '../content/reading.service.ts';
 import { listTagsWithCounts } from '../content/taxonomy.repository.ts';
+import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { renderMarkdown } from '../markdown/render-markdown.ts';
 import { AppError } from '../shared/errors.ts';
 
@@ -250,6 +251,11 @@ export function validateWidgetForm(form: WidgetForm): WidgetInput {
       fields.markdown = `Keep the text to ${WIDGET_LIMITS.text} characters (it has ${markdown.length}).`;
     else if (HTML_TAG.test(markdown))
       fields.markdown = 'Write Markdown or plain text: HTML tags are not shown to readers, so take them out.';
+    else {
+      // The text is rendered on the main thread with every page of the site: its shape is checked here.
+      const shape = markdownShapeProblem(markdown);
+      if (shape) fields.markdown = shape;
+    }
     config.markdown = markdown;
   }
   if (Object.keys(fields).length > 0) throw invalid(fields);

@@ -1,6 +1,6 @@
 import type { Article } from '../content/content.types.ts';
 import { formatSource } from './citation-format.ts';
-import type { CslItem, CslName } from './sources.types.ts';
+import { CITATION_STYLES, type CitationStyle, type CslItem, type CslName } from './sources.types.ts';
 
 /** A byline name as CSL: the last word is the family name ("Anna K. Petrova" -> Petrova, Anna K.). */
 export function cslNameOf(name: string): CslName {
@@ -34,15 +34,18 @@ export function articleCslItem(
 
 // Formatting with citeproc costs milliseconds and every uncached article page shows the reference: keep the last
 // few hundred results, keyed by the whole item (so an edited title or byline is a new key).
-const formatted = new Map<string, { chicago: string; apa: string }>();
+const formatted = new Map<string, Record<CitationStyle, string>>();
 const FORMATTED_MAX = 500;
 
 /** The article's reference in each style the site offers, as citeproc HTML. */
-export function articleCitations(item: CslItem): { chicago: string; apa: string } {
+export function articleCitations(item: CslItem): Record<CitationStyle, string> {
   const key = JSON.stringify(item);
   const hit = formatted.get(key);
   if (hit) return hit;
-  const refs = { chicago: formatSource('chicago', item).entry, apa: formatSource('apa', item).entry };
+  const refs = Object.fromEntries(CITATION_STYLES.map((s) => [s, formatSource(s, item).entry])) as Record<
+    CitationStyle,
+    string
+  >;
   if (formatted.size >= FORMATTED_MAX) formatted.delete(formatted.keys().next().value as string);
   formatted.set(key, refs);
   return refs;

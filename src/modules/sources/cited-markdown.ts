@@ -1,7 +1,8 @@
 import type { Db } from '../../storage/schema.ts';
 import { citeKeysOf } from '../markdown/cite-directive.ts';
-import { type RenderedMarkdown, renderMarkdown } from '../markdown/render-markdown.ts';
-import { citationResolver } from './citation-format.ts';
+import type { RenderedMarkdown } from '../markdown/render-markdown.ts';
+import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
+import { AppError } from '../shared/errors.ts';
 import { findSourceRowsByKeys } from './source.repository.ts';
 import { isValidKey } from './source-form.ts';
 import { sourceOf } from './sources.service.ts';
@@ -62,11 +63,40 @@ export async function renderCitedMarkdown(
     opts.style ? Promise.resolve(opts.style) : loadCitationStyle(db),
     findSourceRowsByKeys(db, keys),
   ]);
-  const citations = citationResolver(
+  const input: CitedArticleInput = {
+    source: markdown,
     style,
-    rows.map((r) => sourceOf(r).item),
-  );
-  return renderMarkdown(markdown, { citations, flagUnknownCitations: opts.flagUnknown ?? false });
+    items: rows.map((r) => sourceOf(r).item),
+    flagUnknown: opts.flagUnknown ?? false,
+  };
+  try {
+    return await runBounded<RenderedMarkdown>('article', input, ARTICLE_RENDER_DEADLINE_MS);
+  } catch (err) {
+    if (err instanceof WorkTooCostly) throw textTooComplex(err);
+    throw err;
+  }
+}
+
+/**
+ * How long one article body may take to render in a worker. The longest demo article renders in about 50 ms
+ * and a 300 KB one in under a second; a body that needs more was built to be slow.
+ */
+export const ARTICLE_RENDER_DEADLINE_MS = 5_000;
+
+/** What the worker thread gets to render an article body (src/render-worker.ts): plain data only. */
+export interface CitedArticleInput {
+  source: string;
+  style: CitationStyle;
+  items: ReturnType<typeof sourceOf>['item'][];
+  flagUnknown: boolean;
+}
+
+function textTooComplex(err: WorkTooCostly): AppError {
+  const message =
+    err.limit === 'time'
+      ? 'The text took too long to turn into a page. Look for deeply nested lists, quotes or long runs of markup.'
+      : 'The text needed too much memory to turn into a page. Look for long runs of markup.';
+  return new AppError('TEXT_TOO_COMPLEX', message, { fields: { body: message }, cause: err });
 }
 
 /** The keys a body cites that no source has (for the preflight check). */

@@ -17,9 +17,20 @@ export async function findSourceRowByKey(db: Db, key: string): Promise<SourceRow
   return db.selectFrom('sources').select(COLUMNS).where('key', '=', key).executeTakeFirst();
 }
 
+// Rows per statement when many keys or rows go at once: well inside SQLite's and PostgreSQL's parameter limits.
+const BATCH = 500;
+
 export async function findSourceRowsByKeys(db: Db, keys: string[]): Promise<SourceRow[]> {
-  if (keys.length === 0) return [];
-  return db.selectFrom('sources').select(COLUMNS).where('key', 'in', keys).execute();
+  const rows: SourceRow[] = [];
+  for (let at = 0; at < keys.length; at += BATCH)
+    rows.push(
+      ...(await db
+        .selectFrom('sources')
+        .select(COLUMNS)
+        .where('key', 'in', keys.slice(at, at + BATCH))
+        .execute()),
+    );
+  return rows;
 }
 
 function searched(db: Db, q: string | undefined) {
@@ -59,6 +70,15 @@ export async function listAllSourceRows(db: Db): Promise<SourceRow[]> {
 export async function insertSourceRow(db: Db, row: Omit<SourceRow, 'id'>): Promise<number> {
   const r = await db.insertInto('sources').values(row).returning('id').executeTakeFirstOrThrow();
   return Number(r.id);
+}
+
+/** Inserts many rows in a few statements (an import). */
+export async function insertSourceRows(db: Db, rows: Omit<SourceRow, 'id'>[]): Promise<void> {
+  for (let at = 0; at < rows.length; at += BATCH / 5)
+    await db
+      .insertInto('sources')
+      .values(rows.slice(at, at + BATCH / 5))
+      .execute();
 }
 
 export async function updateSourceRow(

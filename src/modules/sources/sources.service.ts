@@ -17,8 +17,8 @@ import {
   type SourceRow,
   updateSourceRow,
 } from './source.repository.ts';
-import { itemFromForm, kindOfType, type SourceForm } from './source-form.ts';
-import type { CitationStyle, CitingArticle, CslItem, Source } from './sources.types.ts';
+import { itemFromForm, kindOfType, plainTitle, type SourceForm } from './source-form.ts';
+import { CITATION_STYLES, type CitationStyle, type CitingArticle, type CslItem, type Source } from './sources.types.ts';
 
 /** What the sources use cases need, built once in main.ts (a subset of the content deps). */
 export interface SourcesDeps {
@@ -89,7 +89,7 @@ function rowValues(key: string, item: CslItem, note: string, now: string) {
   return {
     key,
     kind: kindOfType(item.type),
-    title: item.title ?? key,
+    title: plainTitle(item.title ?? key),
     csl_json: JSON.stringify(item),
     note,
     updated_at: now,
@@ -157,16 +157,29 @@ export async function deleteSource(deps: SourcesDeps, input: { key: string }): P
   deps.noteWrite();
 }
 
-/** A source as readers see it: formatted in the site's style, with every published article citing it. */
+/** A source in one style: its citation (note or in-text) and its bibliography entry, as citeproc HTML. */
+export interface FormattedSource {
+  style: CitationStyle;
+  citation: string;
+  entry: string;
+}
+
+/**
+ * A source as readers see it: formatted in every style, the site's own first, with every published article
+ * citing it.
+ */
 export async function getSourcePage(
   deps: Pick<SourcesDeps, 'db' | 'clock'>,
   input: { key: string; style: CitationStyle },
-): Promise<{ source: Source; entry: string; citedBy: CitingArticle[] }> {
+): Promise<{ source: Source; entry: string; styles: FormattedSource[]; citedBy: CitingArticle[] }> {
   const source = await getSource(deps, input.key);
   const rows = await publishedPostsCitingKey(deps.db, source.key, deps.clock.now().toISOString());
+  const order = [input.style, ...CITATION_STYLES.filter((s) => s !== input.style)];
+  const styles = order.map((style) => ({ style, ...formatSource(style, source.item) }));
   return {
     source,
-    entry: formatSource(input.style, source.item).entry,
+    entry: styles[0]!.entry,
+    styles,
     citedBy: rows.map((r) => ({ slug: r.slug, title: r.title, publishedAt: r.published_at ?? '' })),
   };
 }

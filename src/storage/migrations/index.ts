@@ -6,6 +6,8 @@ import { writingMigration } from './003-writing.ts';
 import { threadCountMigration } from './004-thread-count.ts';
 import { evidenceMigration } from './005-evidence.ts';
 import { postBodiesMigration } from './006-post-bodies.ts';
+import { importMapMigration } from './007-import-map.ts';
+import { commentNamesMigration } from './008-comment-names.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -21,6 +23,8 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '004-thread-count': threadCountMigration(),
         '005-evidence': evidenceMigration(caps),
         '006-post-bodies': postBodiesMigration(),
+        '007-import-map': importMapMigration(),
+        '008-comment-names': commentNamesMigration(),
       };
     },
   };
@@ -33,6 +37,8 @@ export const MIGRATION_NAMES = [
   '004-thread-count',
   '005-evidence',
   '006-post-bodies',
+  '007-import-map',
+  '008-comment-names',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

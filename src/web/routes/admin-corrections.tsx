@@ -87,8 +87,8 @@ export function registerCorrectionAdminRoutes(staff: FastifyInstance, kit: Admin
       const pageRaw = one(q, 'page', 6) ?? '1';
       if (!/^[1-9][0-9]{0,5}$/.test(pageRaw)) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
       const page = Number(pageRaw);
-      const [{ rows, counts }, { site }] = await Promise.all([
-        listSuggestionsByStatus(review, { tab, page, perPage: PER_PAGE + 1 }),
+      const [{ rows, hasMore, counts }, { site }] = await Promise.all([
+        listSuggestionsByStatus(review, { tab, page, perPage: PER_PAGE }),
         loadChrome(kit.ctx),
       ]);
       return kit.page(reply, {
@@ -99,10 +99,10 @@ export function registerCorrectionAdminRoutes(staff: FastifyInstance, kit: Admin
           <SuggestionListView
             tab={tab}
             tabs={tabs}
-            rows={rows.slice(0, PER_PAGE)}
+            rows={rows}
             counts={counts}
             page={page}
-            hasMore={rows.length > PER_PAGE}
+            hasMore={hasMore}
             site={site}
             notice={NOTICES[one(q, 'notice', 20) ?? '']}
           />

@@ -33,7 +33,7 @@ import {
 } from '../../modules/corrections/corrections-log.service.ts';
 import { correctionOnSave, hasCorrectionNote } from '../../modules/corrections/publish-correction.workflow.ts';
 import { proposedEdit } from '../../modules/corrections/suggestion-review.service.ts';
-import { emphasisMarkProblem } from '../../modules/markdown/markdown-limits.ts';
+import { markdownShapeProblem } from '../../modules/markdown/markdown-limits.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { type AdminKit, idParam, one, type Query, seeOther } from '../admin-kit.tsx';
@@ -60,9 +60,16 @@ const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in
 
 /** The body as the public page shows it: the contents list (three or more sections) and the rendered text. */
 async function previewHtml(deps: Parameters<typeof previewBody>[0], markdown: string): Promise<string> {
-  const marks = emphasisMarkProblem(markdown);
-  if (marks) return renderToString(<p class="editor__preview-refused">{marks}</p>);
-  const r = await previewBody(deps, markdown);
+  const refused = (message: string) => renderToString(<p class="editor__preview-refused">{message}</p>);
+  const marks = markdownShapeProblem(markdown);
+  if (marks) return refused(marks);
+  let r: Awaited<ReturnType<typeof previewBody>>;
+  try {
+    r = await previewBody(deps, markdown);
+  } catch (err) {
+    if (isAppError(err) && err.code === 'TEXT_TOO_COMPLEX') return refused(err.publicMessage);
+    throw err;
+  }
   const toc = r.toc.filter((t) => t.depth === 2).length >= 3 ? renderToString(<Toc toc={r.toc} />) : '';
   return toc + r.html;
 }
@@ -74,6 +81,11 @@ async function previewHtml(deps: Parameters<typeof previewBody>[0], markdown: st
  */
 export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): void {
   const deps = kit.ctx.deps.content;
+  /** Live previews and first autosaves parse the body: counted per account, like a reader's comment checks. */
+  const limitPreviews = async (req: FastifyRequest) => {
+    if (await kit.ctx.previewLimit.exceeded(`user:${kit.viewerOf(req).user.id}`, deps.clock.now().getTime()))
+      throw new AppError('RATE_LIMITED', 'The preview is updating too often. Wait a few seconds; your text is kept.');
+  };
 
   staff.register(async (scope) => {
     scope.addHook('preHandler', async (req) => {
@@ -283,6 +295,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       // "Check", and publishing or scheduling before the writer has seen the checks: show them, save nothing.
       const checkFirst = (raw === 'publish' || raw === 'schedule') && form.get('preflightSeen') !== '1';
       if (raw === 'check' || checkFirst) {
+        if (raw === 'check') await limitPreviews(req); // a check parses the body too, and stores nothing
         const issues: PreflightIssue[] = await runPreflight(deps, values, kit.ctx.deps.baseUrl);
         if (raw === 'check' || issues.length > 0)
           return showEditor(req, reply, {
@@ -331,7 +344,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
             errors: { suggestionId: err.publicMessage },
           });
         }
-        if (err.code === 'POST_INVALID' && err.fields) {
+        if ((err.code === 'POST_INVALID' || err.code === 'TEXT_TOO_COMPLEX') && err.fields) {
           req.log.info({ code: err.code, fields: Object.keys(err.fields) }, 'post save refused');
           return showEditor(req, reply, { ...again, status: 400, errors: err.fields });
         }
@@ -361,12 +374,14 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
 
     // The island's live preview: the same pipeline as the public page, as JSON.
     scope.post('/admin/posts/preview', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
+      await limitPreviews(req);
       const body = (formOf(req).get('body') ?? '').replace(/\r\n/g, '\n');
       return reply.type('application/json; charset=utf-8').send({ html: await previewHtml(deps, body) });
     });
 
     // The first autosave of a post never saved creates it as a draft; the island then carries on at its address.
     scope.post('/admin/posts/autosave', { bodyLimit: EDITOR_BODY_LIMIT }, async (req, reply) => {
+      await limitPreviews(req);
       const { id, version, savedAt } = await autosaveNewPost(deps, {
         user: kit.viewerOf(req).user,
         values: postFormValuesFrom(formOf(req)),

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { IMPORT_LIMITS, importBibliography } from '../../modules/sources/bibliography-import.ts';
+import { bibliographyTooLarge } from '../../modules/sources/bibliography-scan.ts';
 import {
   emptySourceForm,
   SOURCE_FORM_FIELDS,
@@ -39,7 +40,10 @@ function formValues(form: URLSearchParams): SourceForm {
 
 const keyParam = (req: FastifyRequest) => String((req.params as { key?: string }).key ?? '').slice(0, 200);
 
-/** Reads the multipart import form: the pasted text, the "replace" box and at most one file of at most 2 MB. */
+/**
+ * Reads the multipart import form: the pasted text, the "replace" box and at most one file. Text or file past the
+ * byte limit is cut short by the parser as it streams in (never buffered whole); `tooLarge` says so.
+ */
 async function readImport(req: FastifyRequest): Promise<{ text: string; replace: boolean; tooLarge: boolean }> {
   let text = '';
   let fileText = '';
@@ -48,6 +52,7 @@ async function readImport(req: FastifyRequest): Promise<{ text: string; replace:
   for await (const part of req.parts()) {
     if (part.type !== 'file') {
       if (part.fieldname === 'text') text = String(part.value ?? '');
+      if (part.fieldname === 'text' && part.valueTruncated) tooLarge = true;
       if (part.fieldname === 'replace') replace = part.value === '1';
       continue;
     }
@@ -198,13 +203,14 @@ export function registerSourceAdminRoutes(staff: FastifyInstance, kit: AdminKit)
           ? await readImport(req)
           : { text: formOf(req).get('text') ?? '', replace: formOf(req).get('replace') === '1', tooLarge: false };
         const typed = input.text.length > 100_000 ? '' : input.text;
-        if (input.tooLarge)
-          return showImport(req, reply, {
-            text: '',
+        const refuse = (err: AppError) =>
+          showImport(req, reply, {
+            text: err.code === 'BIBLIOGRAPHY_TOO_LARGE' ? '' : typed,
             replace: input.replace,
-            error: 'The file is larger than 2 MB; split it and import the parts.',
-            status: 413,
+            error: err.publicMessage,
+            status: HTTP_ERRORS[err.code].status,
           });
+        if (input.tooLarge) return refuse(bibliographyTooLarge());
         if (input.text.trim() === '')
           return showImport(req, reply, {
             text: '',
@@ -220,13 +226,9 @@ export function registerSourceAdminRoutes(staff: FastifyInstance, kit: AdminKit)
             report,
           });
         } catch (err) {
-          if (!isAppError(err) || err.code !== 'BIBLIOGRAPHY_UNREADABLE') throw err;
-          return showImport(req, reply, {
-            text: typed,
-            replace: input.replace,
-            error: err.publicMessage,
-            status: HTTP_ERRORS[err.code].status,
-          });
+          if (!isAppError(err) || (err.code !== 'BIBLIOGRAPHY_UNREADABLE' && err.code !== 'BIBLIOGRAPHY_TOO_LARGE'))
+            throw err;
+          return refuse(err);
         }
       },
     );

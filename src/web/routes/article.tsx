@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findSession } from '../../modules/accounts/accounts.service.ts';
 import { findCommentById } from '../../modules/comments/comment.repository.ts';
-import { renderCommentMarkdown } from '../../modules/comments/comment-markdown.ts';
+import { renderStoredComment } from '../../modules/comments/comment-markdown.ts';
 import {
   listArticleComments,
   pageOfComment,
@@ -22,6 +22,7 @@ import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { SESSION_COOKIE } from '../admin-session.ts';
 import { COMMENTS_SCRIPT_URL, CORRECTIONS_SCRIPT_URL } from '../assets.ts';
+import { commenterToken, setCommenterCookie } from '../commenter-cookie.ts';
 import { checkFormToken, issueFormToken, readCookie } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { sendPage } from '../render.tsx';
@@ -90,7 +91,7 @@ async function sendArticle(
       if (parent && parent.post_id === article.id && parent.status === 'approved') {
         form.replyTo = { id: parent.id, authorName: parent.author_name };
         form.values.parentId = String(parent.id);
-        if (q.quote === '1') form.values.quote = renderCommentMarkdown(parent.body_md).text.replace(/\s+/g, ' ');
+        if (q.quote === '1') form.values.quote = (await renderStoredComment(parent.body_md)).text.replace(/\s+/g, ' ');
       }
     }
     discussion = { page, form, open: commentsOpen(article, settings, deps.content.clock.now()) };
@@ -234,6 +235,7 @@ export function registerArticleRoutes(
         userAgent: String(req.headers['user-agent'] ?? ''),
         formIssuedAt: token.issuedAt,
         formToken: token.token,
+        commenterToken: commenterToken(req),
         user: await signedInUser(ctx, req),
       };
       if (formString(body, 'intent', 10) === 'check') {
@@ -250,6 +252,7 @@ export function registerArticleRoutes(
       }
       const result = await submitComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
       issueFormToken(reply, secret, now, secure);
+      setCommenterCookie(reply, result.commenterToken, secure);
       if (result.status !== 'approved')
         return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
       const page = result.page ?? (await pageOfComment(deps.content, { postId: result.postId, commentId: result.id }));

@@ -14,6 +14,7 @@ import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
+import { commenterToken, setCommenterCookie } from '../commenter-cookie.ts';
 import { checkFormToken, issueFormToken } from '../form-token.ts';
 import { HTTP_ERRORS } from '../http-errors.ts';
 import { sendBody, sendPage } from '../render.tsx';
@@ -270,14 +271,19 @@ ${items.join('\n')}
       notifyReplies: b.notify === true,
       ip: req.ip,
       userAgent: String(req.headers['user-agent'] ?? ''),
+      // Without a form token the issue time is unknown, and the pipeline treats that as too fast (a script's).
       formIssuedAt: token?.issuedAt ?? null,
       formToken: token?.token ?? null,
+      commenterToken: commenterToken(req),
       user: null,
     };
     return { submission, token };
   }
 
   app.post('/api/v1/posts/:slug/comments/preview', async (req, reply) => {
+    if (await ctx.previewLimit.exceeded(req.ip, deps.content.clock.now().getTime())) {
+      throw new AppError('RATE_LIMITED', 'You have checked a lot of comments in the last minute. Wait a little.');
+    }
     const { submission } = await apiSubmission(req);
     const warnings = await previewComment(commentDeps(), submission);
     return reply.send({ warnings: warnings.map((w) => ({ code: w.code, message: w.message })) });
@@ -292,7 +298,9 @@ ${items.join('\n')}
       );
     }
     const result = await submitComment(commentDeps(), submission);
-    if (token) issueFormToken(reply, await ctx.secret(), deps.content.clock.now(), deps.baseUrl.startsWith('https:'));
+    const secure = deps.baseUrl.startsWith('https:');
+    if (token) issueFormToken(reply, await ctx.secret(), deps.content.clock.now(), secure);
+    setCommenterCookie(reply, result.commenterToken, secure);
     return reply.code(201).send({
       comment: {
         id: result.id,

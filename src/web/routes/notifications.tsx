@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tokenWithConfirmedEmail } from '../../modules/comments/returning-commenter.ts';
 import {
   checkUnsubscribeLink,
   confirmEmail,
@@ -8,6 +9,7 @@ import {
   unsubscribe,
 } from '../../modules/notifications/notifications.service.ts';
 import { AppError } from '../../modules/shared/errors.ts';
+import { commenterToken, setCommenterCookie } from '../commenter-cookie.ts';
 import { sendPage } from '../render.tsx';
 import {
   CommentDeletedView,
@@ -60,6 +62,14 @@ export function registerNotificationRoutes(app: FastifyInstance, ctx: WebContext
 
     scope.get('/comments/confirm', async (req, reply) => {
       const { email } = await confirmEmail(deps(), tokenOf(req, reply));
+      // Opening the link shows this browser reads the address's mail: its comments under it are trusted from
+      // now on, as a returning commenter's (decision 021).
+      const renewed = tokenWithConfirmedEmail(
+        { secret: await ctx.secret(), now: content.clock.now() },
+        commenterToken(req),
+        email,
+      );
+      setCommenterCookie(reply, renewed, baseUrl.startsWith('https:'));
       return sendPage(ctx, req, reply, () => ({
         head: { title: 'Address confirmed', path: here(req), noindex: true },
         body: <EmailConfirmedView email={email} />,

@@ -81,6 +81,8 @@ export function openApiDocument(baseUrl: string) {
         },
         post: {
           summary: 'Post a comment: the same checks, moderation pipeline and limits as the form',
+          description:
+            "Made for the article page's own script: send the cookies the page set (annalist_form, and annalist_commenter once the browser has one). Without a form cookie the comment counts as sent too fast, like a form sent back at once; a known email from a browser that has not proved it is held (decision 021).",
           parameters: [slugParameter],
           requestBody: { required: true, content: { 'application/json': { schema: commentBody } } },
           responses: {

@@ -13,6 +13,7 @@ import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
+import { isPlainPermalink, oldAddressLocation } from '../old-addresses.ts';
 import { sendBody, sendPage } from '../render.tsx';
 import {
   CategoryIndexView,
@@ -87,6 +88,15 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
   const perPage = async () => (await getSiteSettings(deps.content)).postsPerPage;
 
   app.get('/', async (req, reply) => {
+    // WordPress's plain links (/?p=12, /?page_id=7) of an imported site lead to the article (decision 026).
+    const moved = isPlainPermalink(req.url) ? await oldAddressLocation(ctx, req.url) : undefined;
+    if (moved)
+      return sendBody(ctx, req, reply, {
+        status: 301,
+        contentType: 'text/plain; charset=utf-8',
+        body: `Moved to ${moved}`,
+        location: moved,
+      });
     const posts = await listLatestPosts(deps.content, { page: pageOf(req), perPage: await perPage() });
     if (posts.page > posts.pageCount) throw notFound(req.url);
     return sendPage(ctx, req, reply, (site) => ({

@@ -5,7 +5,7 @@ import { isSlug } from '../../modules/shared/slug.ts';
 import { getSiteSettings } from '../../modules/site/settings.service.ts';
 import { articleBibtex, articleCslItem } from '../../modules/sources/article-citation.ts';
 import { formatBibliography } from '../../modules/sources/citation-format.ts';
-import { isValidKey } from '../../modules/sources/source-form.ts';
+import { isValidKey, plainTitle } from '../../modules/sources/source-form.ts';
 import { getSourcePage, listAllSources } from '../../modules/sources/sources.service.ts';
 import { sendBody, sendPage } from '../render.tsx';
 import { postUrl } from '../views/format.ts';
@@ -47,7 +47,10 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
     return sendPage(ctx, req, reply, () => ({
       head: { title: 'Sources', path: '/sources/', description: 'The sources this site’s articles cite.' },
       body: (
-        <SourcesIndexView entries={entries} heading={site.citationStyle === 'apa' ? 'References' : 'Bibliography'} />
+        <SourcesIndexView
+          entries={entries}
+          heading={site.citationStyle === 'chicago' ? 'Bibliography' : 'References'}
+        />
       ),
     }));
   });
@@ -56,7 +59,7 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
     const site = await getSiteSettings(deps);
     const page = await getSourcePage(deps, { key: keyParam(req), style: site.citationStyle });
     return sendPage(ctx, req, reply, (s) => ({
-      head: { title: page.source.title, path: sourceUrl(page.source.key) },
+      head: { title: plainTitle(page.source.title), path: sourceUrl(page.source.key) },
       body: <SourcePageView {...page} site={s} />,
     }));
   });

@@ -31,6 +31,7 @@ export const REASON_LABELS: Record<ModerationReasonCode, string> = {
   MODERATION_WORD: 'Watched word',
   PROFANITY: 'Profanity',
   FIRST_COMMENT: 'First comment from this email',
+  IDENTITY_NOT_CONFIRMED: 'Identity not confirmed (known email or name)',
   SPAM_CLASSIFIER: 'Looks like spam',
   REPORTED: 'Reported by readers',
 };

@@ -1,4 +1,4 @@
-import type { ImportReport } from '../../modules/sources/bibliography-import.ts';
+import type { ImportReport } from '../../modules/sources/bibliography-types.ts';
 import { SOURCE_TYPES, type SourceForm } from '../../modules/sources/source-form.ts';
 import type { Source } from '../../modules/sources/sources.types.ts';
 import type { AdminViewer } from './admin-layout.tsx';
@@ -99,37 +99,103 @@ interface FieldSpec {
   rows?: number;
 }
 
+const NAMES_HINT = 'One a line, "Family, Given"; a body without a comma (Soviet General Staff).';
+
+// Every field a kind of source may need, grouped as a reference reads; the hints say which kinds use them.
 const FIELD_GROUPS: { legend: string; fields: FieldSpec[] }[] = [
   {
-    legend: 'Who and what',
+    legend: 'Who',
     fields: [
-      { name: 'authors', label: 'Authors', hint: 'One a line, "Family, Given" (e.g. Coox, Alvin D.).', rows: 3 },
-      { name: 'title', label: 'Title' },
-      { name: 'shortTitle', label: 'Short title', hint: 'For later notes; left empty, the title before any colon.' },
+      { name: 'authors', label: 'Authors', hint: `${NAMES_HINT} E.g. Coox, Alvin D.`, rows: 3 },
       {
-        name: 'containerTitle',
-        label: 'Journal, book or website',
-        hint: 'The journal of an article, the book of a chapter, the site of a web page.',
+        name: 'editors',
+        label: 'Editors',
+        hint: `Of an edited book, or of the book a chapter is in. ${NAMES_HINT}`,
+        rows: 2,
       },
-      { name: 'editors', label: 'Editors', hint: 'Of an edited book: one a line, "Family, Given".', rows: 2 },
+      { name: 'translators', label: 'Translators', hint: NAMES_HINT, rows: 2 },
+      { name: 'recipients', label: 'Recipients', hint: `Of a letter. ${NAMES_HINT}`, rows: 1 },
+      { name: 'interviewers', label: 'Interviewers', hint: `Of an interview. ${NAMES_HINT}`, rows: 1 },
+      { name: 'directors', label: 'Directors', hint: `Of a film. ${NAMES_HINT}`, rows: 1 },
+      {
+        name: 'containerAuthors',
+        label: 'Author of the book',
+        hint: 'For a chapter in a book by one author.',
+        rows: 1,
+      },
+    ],
+  },
+  {
+    legend: 'What',
+    fields: [
+      {
+        name: 'title',
+        label: 'Title',
+        hint: 'As the work gives it. Put {braces} round words whose capitals must stay in APA’s sentence case: {Zhukov} at {Khalkhin Gol}.',
+      },
+      {
+        name: 'shortTitle',
+        label: 'Short title',
+        hint: 'For later notes; left empty, up to four words of the main title (Chicago 14.32).',
+      },
+      {
+        name: 'translatedTitle',
+        label: 'Translated title',
+        hint: 'Of a work in another language, in sentence case: The Nomonhan tank battles.',
+      },
+      { name: 'originalTitle', label: 'Original title', hint: 'Of a translated work, in its own language.' },
+      {
+        name: 'language',
+        label: 'Language',
+        hint: 'Of a work not in English, as a code (ru, ja, de): its title keeps its own capitals.',
+      },
+      {
+        name: 'genre',
+        label: 'Description',
+        hint: 'A thesis’s degree (PhD diss.), a document’s kind (memorandum), a map’s scale, a post’s kind (Tweet).',
+      },
+      { name: 'reviewedTitle', label: 'Title of the work reviewed', hint: 'Of a review.' },
+      { name: 'reviewedAuthors', label: 'Author of the work reviewed', hint: NAMES_HINT, rows: 1 },
     ],
   },
   {
     legend: 'Publication',
     fields: [
-      { name: 'publisher', label: 'Publisher' },
+      {
+        name: 'containerTitle',
+        label: 'Journal, newspaper, book or website',
+        hint: 'The journal or newspaper of an article, the book of a chapter, the site of a web page or post.',
+      },
+      { name: 'edition', label: 'Edition', hint: 'A number (2) or words (rev. ed.).' },
+      {
+        name: 'numberOfVolumes',
+        label: 'Number of volumes',
+        hint: 'Of a work in several volumes: 2 gives “2 vols.” (Chicago) and “Vols. 1–2” (APA).',
+      },
+      { name: 'volume', label: 'Volume', hint: 'Of a journal, or the one volume of a set this source is.' },
+      { name: 'issue', label: 'Issue' },
+      { name: 'section', label: 'Newspaper section', hint: 'e.g. A.' },
+      { name: 'collectionTitle', label: 'Series', hint: 'e.g. Leavenworth Papers.' },
+      { name: 'collectionNumber', label: 'Number in the series', hint: 'e.g. 2.' },
+      { name: 'number', label: 'Report or document number', hint: 'Of a government document or report.' },
+      { name: 'publisher', label: 'Publisher', hint: 'Or the university of a thesis, the studio of a film.' },
       { name: 'place', label: 'Place of publication' },
       { name: 'date', label: 'Date', hint: 'A year (1985), year and month (1939-08) or full date (1939-08-30).' },
-      { name: 'volume', label: 'Volume' },
-      { name: 'issue', label: 'Issue' },
+      {
+        name: 'originalDate',
+        label: 'First published',
+        hint: 'Of a reprint or translation: the year of the original.',
+      },
       { name: 'pages', label: 'Pages', hint: 'Of an article or chapter, e.g. 387-406.' },
+      { name: 'medium', label: 'Medium', hint: 'e.g. DVD, audio recording.' },
     ],
   },
   {
     legend: 'Archive',
     fields: [
       { name: 'archive', label: 'Archive', hint: 'e.g. Russian State Military Archive.' },
-      { name: 'archiveLocation', label: 'Place in the archive', hint: 'Collection, fond, box, folder…' },
+      { name: 'archiveCollection', label: 'Collection', hint: 'e.g. Edward M. House Papers.' },
+      { name: 'archiveLocation', label: 'Place in the archive', hint: 'Fond, opis, delo; box and folder; folio.' },
       { name: 'archivePlace', label: 'City of the archive' },
     ],
   },
@@ -303,6 +369,18 @@ export function ImportView(props: {
                 </li>
               ))}
             </ul>
+          ) : null}
+          {report.warnings.length > 0 ? (
+            <>
+              <h3>Entries imported with a change</h3>
+              <ul>
+                {report.warnings.map((w) => (
+                  <li key={`${w.entry} ${w.message}`}>
+                    <strong>{w.entry}</strong>: {w.message}
+                  </li>
+                ))}
+              </ul>
+            </>
           ) : null}
           {report.failed.length > 0 ? (
             <>

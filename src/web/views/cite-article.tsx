@@ -1,6 +1,8 @@
 import type { Article } from '../../modules/content/content.types.ts';
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
 import { articleCitations, articleCslItem } from '../../modules/sources/article-citation.ts';
+import { CITATION_STYLE_LABELS } from '../../modules/sources/citation-format.ts';
+import { CITATION_STYLES } from '../../modules/sources/sources.types.ts';
 import { CslText } from './csl-text.tsx';
 
 /** "Cite this article": the article itself in several styles, and as BibTeX / CSL-JSON downloads. */
@@ -12,14 +14,14 @@ export function CiteThisArticle(props: { article: Article; site: SiteSettings; b
     <details class="cite-article">
       <summary>Cite this article</summary>
       <dl>
-        <dt>Chicago</dt>
-        <dd>
-          <CslText html={refs.chicago} />
-        </dd>
-        <dt>APA</dt>
-        <dd>
-          <CslText html={refs.apa} />
-        </dd>
+        {CITATION_STYLES.map((style) => (
+          <>
+            <dt>{CITATION_STYLE_LABELS[style]}</dt>
+            <dd>
+              <CslText html={refs[style]} />
+            </dd>
+          </>
+        ))}
       </dl>
       <p>
         Download: <a href={`${base}cite.bib`}>BibTeX</a> · <a href={`${base}cite.json`}>CSL-JSON</a>

@@ -1,5 +1,7 @@
 import type { SiteSettings } from '../../modules/site/settings.service.ts';
-import type { CitingArticle, Source } from '../../modules/sources/sources.types.ts';
+import { CITATION_STYLE_NAMES } from '../../modules/sources/citation-format.ts';
+import type { FormattedSource } from '../../modules/sources/sources.service.ts';
+import type { CitationStyle, CitingArticle, Source } from '../../modules/sources/sources.types.ts';
 import { CslText } from './csl-text.tsx';
 import { formatDate, postUrl } from './format.ts';
 
@@ -29,8 +31,20 @@ export function SourcesIndexView(props: { entries: { key: string; html: string }
   );
 }
 
+const MODE_LABELS: Record<CitationStyle, string> = {
+  chicago: 'First note',
+  apa: 'In the text',
+  'chicago-author-date': 'In the text',
+};
+
 /** One source: its reference, and every published article that cites it, newest first. */
-export function SourcePageView(props: { source: Source; entry: string; citedBy: CitingArticle[]; site: SiteSettings }) {
+export function SourcePageView(props: {
+  source: Source;
+  entry: string;
+  styles: FormattedSource[];
+  citedBy: CitingArticle[];
+  site: SiteSettings;
+}) {
   const { source, citedBy, site } = props;
   return (
     <>
@@ -41,6 +55,22 @@ export function SourcePageView(props: { source: Source; entry: string; citedBy: 
       <p class="source-entry">
         <CslText html={props.entry} />
       </p>
+      <h2>How to cite it</h2>
+      <dl class="source-styles">
+        {props.styles.map((f) => (
+          <>
+            <dt>{CITATION_STYLE_NAMES[f.style]}</dt>
+            <dd>
+              <p>
+                {MODE_LABELS[f.style]}: <CslText html={f.citation} />
+              </p>
+              <p>
+                {f.style === 'chicago' ? 'Bibliography' : 'Reference list'}: <CslText html={f.entry} />
+              </p>
+            </dd>
+          </>
+        ))}
+      </dl>
       <h2>Cited in</h2>
       {citedBy.length === 0 ? (
         <p>No published article cites this source yet.</p>

@@ -1,0 +1,110 @@
+/**
+ * What an import did, kind by kind, with the old id and the reason for everything not imported as it was.
+ * Printed as text at the end of the command and written as JSON with --report.
+ */
+
+export const REPORT_KINDS = ['author', 'category', 'tag', 'post', 'page', 'comment'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+export type Outcome = 'imported' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+
+export interface ReportLine {
+  kind: ReportKind | 'file';
+  oldId: string;
+  /** skipped/failed: not in the site; note: imported, with something to know. */
+  outcome: 'skipped' | 'failed' | 'note';
+  reason: string;
+}
+
+export interface ImportReport {
+  source: string;
+  wxrVersion: string;
+  dryRun: boolean;
+  counts: Record<ReportKind, Record<Outcome, number>>;
+  lines: ReportLine[];
+  /** Shortcode or block name -> old ids of the items that have it. */
+  unknownShortcodes: Record<string, string[]>;
+  unknownBlocks: Record<string, string[]>;
+  /** "item:comment" old ids of replies whose parent was not in the file (shown as top-level comments). */
+  orphanComments: string[];
+  renamedSlugs: { kind: ReportKind; oldId: string; from: string; to: string }[];
+  pingbacksSkipped: number;
+  /** Items of other post types (attachments, menu items, block-theme records), by type. */
+  otherTypesSkipped: Record<string, number>;
+  redirects: number;
+}
+
+export function newReport(dryRun: boolean): ImportReport {
+  const zero = () => ({ imported: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
+  return {
+    source: '',
+    wxrVersion: '',
+    dryRun,
+    counts: {
+      author: zero(),
+      category: zero(),
+      tag: zero(),
+      post: zero(),
+      page: zero(),
+      comment: zero(),
+    },
+    lines: [],
+    unknownShortcodes: {},
+    unknownBlocks: {},
+    orphanComments: [],
+    renamedSlugs: [],
+    pingbacksSkipped: 0,
+    otherTypesSkipped: {},
+    redirects: 0,
+  };
+}
+
+export function count(report: ImportReport, kind: ReportKind, outcome: Outcome): void {
+  report.counts[kind][outcome]++;
+}
+
+export function noteLine(report: ImportReport, line: ReportLine): void {
+  report.lines.push(line);
+}
+
+export function noteNamed(into: Record<string, string[]>, names: string[], oldId: string): void {
+  for (const n of names) {
+    into[n] ??= [];
+    into[n].push(oldId);
+  }
+}
+
+/** The report as a person reads it at the end of the command. */
+export function formatReport(r: ImportReport): string {
+  const out: string[] = [];
+  out.push(`${r.dryRun ? 'Dry run (nothing was changed)' : 'Imported'}: ${r.source} (WXR ${r.wxrVersion})`);
+  out.push('');
+  const columns: Outcome[] = ['imported', 'updated', 'unchanged', 'skipped', 'failed'];
+  out.push(['kind'.padEnd(10), ...columns.map((c) => c.padStart(10))].join(''));
+  for (const kind of REPORT_KINDS)
+    out.push([kind.padEnd(10), ...columns.map((c) => String(r.counts[kind][c]).padStart(10))].join(''));
+  out.push('');
+  out.push(`Old addresses redirected: ${r.redirects}. Pingbacks and trackbacks skipped: ${r.pingbacksSkipped}.`);
+  const others = Object.entries(r.otherTypesSkipped).map(([t, n]) => `${t} ${n}`);
+  if (others.length > 0) out.push(`Items of other types, not imported: ${others.join(', ')}.`);
+  const named = (title: string, m: Record<string, string[]>) => {
+    const names = Object.keys(m);
+    if (names.length === 0) return;
+    out.push(`${title}:`);
+    for (const n of names.sort())
+      out.push(`  ${n} (items ${m[n]?.slice(0, 20).join(', ')}${(m[n]?.length ?? 0) > 20 ? ', …' : ''})`);
+  };
+  named('Unknown shortcodes, left as text', r.unknownShortcodes);
+  named('Unknown blocks, inner HTML kept', r.unknownBlocks);
+  if (r.orphanComments.length > 0)
+    out.push(`Replies whose parent is missing, shown as top-level comments: ${r.orphanComments.join(', ')}`);
+  if (r.renamedSlugs.length > 0) {
+    out.push('Renamed addresses (the old one redirects):');
+    for (const s of r.renamedSlugs) out.push(`  ${s.kind} ${s.oldId}: "${s.from}" -> "${s.to}"`);
+  }
+  if (r.lines.length > 0) {
+    out.push('Details:');
+    for (const l of r.lines)
+      out.push(`  ${l.kind} ${l.oldId}: ${l.outcome === 'note' ? '' : `${l.outcome}, `}${l.reason}`);
+  }
+  return `${out.join('\n')}\n`;
+}

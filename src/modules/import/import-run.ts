@@ -1,0 +1,49 @@
+import type { ImportRedirectKind } from '../../storage/schema.ts';
+import type { ContentDeps } from '../content/content.deps.ts';
+import { upsertRedirect } from './import.repository.ts';
+import type { ImportReport } from './import-report.ts';
+import { normaliseOldAddress } from './old-addresses.ts';
+
+/** What one import keeps while it reads: the transaction, the report, and the ids of what it has placed. */
+export interface ImportRun {
+  /** `db` is the import's one transaction. */
+  deps: ContentDeps;
+  /** The map table's source: "wordpress " + the old site's address. */
+  source: string;
+  report: ImportReport;
+  now: string;
+  timeZone: string;
+  /** Category nicename -> our row. */
+  categories: Map<string, { id: number; path: string }>;
+  /** Category nicename -> its path of nicenames on the old site. */
+  categoryWpPaths: Map<string, string>;
+  categoryByTermId: Map<string, string>;
+  /** Author login -> byline slug. */
+  authorSlugs: Map<string, string>;
+  /** Attachment old id -> its file's address (for galleries of later items). */
+  attachments: Map<string, string>;
+  /** Records that `oldAddress` leads to the row (unless it already is `newPath`). */
+  redirect: (oldAddress: string, kind: ImportRedirectKind, targetId: number, newPath: string) => Promise<void>;
+}
+
+export function newImportRun(deps: ContentDeps, report: ImportReport, timeZone: string): ImportRun {
+  const now = deps.clock.now().toISOString();
+  return {
+    deps,
+    source: '',
+    report,
+    now,
+    timeZone,
+    categories: new Map(),
+    categoryWpPaths: new Map(),
+    categoryByTermId: new Map(),
+    authorSlugs: new Map(),
+    attachments: new Map(),
+    async redirect(oldAddress, kind, targetId, newPath) {
+      const key = normaliseOldAddress(oldAddress);
+      if (!key || key === newPath) return;
+      await upsertRedirect(deps.db, { oldPath: key, kind, targetId, at: now });
+      report.redirects++;
+    },
+  };
+}

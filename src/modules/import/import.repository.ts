@@ -1,0 +1,79 @@
+import type { Insertable } from 'kysely';
+import type { AuthorRow, CommentTable, Db, ImportRedirectKind } from '../../storage/schema.ts';
+
+/** The row an old id of `source` became, if it was imported before. */
+export async function findMapped(db: Db, source: string, kind: string, oldId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('import_map')
+    .select('new_id')
+    .where('source', '=', source)
+    .where('kind', '=', kind)
+    .where('old_id', '=', oldId)
+    .executeTakeFirst();
+  return row?.new_id;
+}
+
+export async function setMapped(db: Db, source: string, kind: string, oldId: string, newId: number): Promise<void> {
+  await db
+    .insertInto('import_map')
+    .values({ source, kind, old_id: oldId, new_id: newId })
+    .onConflict((oc) => oc.columns(['source', 'kind', 'old_id']).doUpdateSet({ new_id: newId }))
+    .execute();
+}
+
+export async function upsertRedirect(
+  db: Db,
+  r: { oldPath: string; kind: ImportRedirectKind; targetId: number; at: string },
+): Promise<void> {
+  await db
+    .insertInto('import_redirects')
+    .values({ old_path: r.oldPath, kind: r.kind, target_id: r.targetId, created_at: r.at })
+    .onConflict((oc) => oc.column('old_path').doUpdateSet({ kind: r.kind, target_id: r.targetId }))
+    .execute();
+}
+
+export async function findRedirect(
+  db: Db,
+  oldPath: string,
+): Promise<{ kind: ImportRedirectKind; target_id: number } | undefined> {
+  return db
+    .selectFrom('import_redirects')
+    .select(['kind', 'target_id'])
+    .where('old_path', '=', oldPath)
+    .executeTakeFirst();
+}
+
+export async function findAuthorById(db: Db, id: number): Promise<AuthorRow | undefined> {
+  return db.selectFrom('authors').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** True while the site has no post or page at all (a fresh data folder). */
+export async function siteHasNoPosts(db: Db): Promise<boolean> {
+  return (await db.selectFrom('posts').select('id').limit(1).executeTakeFirst()) === undefined;
+}
+
+export async function findAuthorSlugById(db: Db, id: number): Promise<string | undefined> {
+  const row = await db.selectFrom('authors').select('slug').where('id', '=', id).executeTakeFirst();
+  return row?.slug;
+}
+
+export type ImportedComment = Omit<Insertable<CommentTable>, 'id'>;
+
+/** Adds an imported comment; a comment that starts a thread is its own thread (thread_id = id). */
+export async function insertImportedComment(db: Db, row: ImportedComment): Promise<number> {
+  const { id } = await db.insertInto('comments').values(row).returning('id').executeTakeFirstOrThrow();
+  if (row.parent_id === null) await db.updateTable('comments').set({ thread_id: id }).where('id', '=', id).execute();
+  return id;
+}
+
+export async function updateImportedComment(db: Db, id: number, row: ImportedComment): Promise<void> {
+  await db
+    .updateTable('comments')
+    .set({ ...row, thread_id: row.parent_id === null ? id : row.thread_id })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function commentExists(db: Db, id: number): Promise<boolean> {
+  return (await db.selectFrom('comments').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}

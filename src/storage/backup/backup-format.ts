@@ -1,0 +1,124 @@
+import type { Row } from '../table-copy.ts';
+import type { TableName } from '../tables.ts';
+
+/**
+ * What an Annalist backup holds (docs/backups.md): a gzip'd ustar archive of
+ *   tables/<table>.jsonl        one JSON object per row, tables in foreign-key order (TABLES_IN_DEPENDENCY_ORDER)
+ *   search/search_posts.jsonl   the full-text index's documents, to rebuild it on either database
+ *   media/<path>                the files of the data folder's media/ folder, byte for byte
+ *   manifest.json               last: versions, row counts, and the SHA-256 of every other member
+ * and, by design, no secret: see LEFT_OUT and scrubRow.
+ */
+
+export const BACKUP_FORMAT = 'annalist-backup';
+/** Bumped when a reader of the old format could misread the new one. */
+export const BACKUP_FORMAT_VERSION = 1;
+export const MANIFEST_NAME = 'manifest.json';
+export const SEARCH_MEMBER = 'search/search_posts.jsonl';
+export const tableMember = (table: string) => `tables/${table}.jsonl`;
+export const MEDIA_PREFIX = 'media/';
+
+export interface ManifestMember {
+  name: string;
+  bytes: number;
+  sha256: string;
+  /** For tables/ and search/ members: the number of rows (lines). */
+  rows?: number;
+  /** For tables/ members: the table. */
+  table?: string;
+}
+
+export interface Manifest {
+  format: typeof BACKUP_FORMAT;
+  formatVersion: number;
+  annalistVersion: string;
+  /** The last migration applied to the database backed up: the schema its rows fit. */
+  schemaVersion: string;
+  /** Every migration applied, oldest first. */
+  migrations: string[];
+  createdAt: string;
+  /** The database it was taken from: 'sqlite' or 'postgresql'. */
+  database: string;
+  /** Password hashes and second-factor secrets are in (annalist backup --include-accounts). */
+  includesAccounts: boolean;
+  /** What was left out on purpose, and why. */
+  leftOut: Record<string, string>;
+  /** Every member but the manifest, in archive order. */
+  members: ManifestMember[];
+}
+
+/**
+ * Tables never written to a backup: they hold credentials or one-time tokens, not the site. Restored, the
+ * site has no session (everyone signs in again) and an empty mail queue.
+ */
+export const TABLES_LEFT_OUT: Partial<Record<TableName, string>> = {
+  sessions: 'sign-in sessions (hashes of session tokens): everyone signs in again after a restore',
+  used_form_tokens:
+    'spent one-time form and link tokens: they only matter while the site secret they were signed with lives',
+  outbox: 'mail not yet sent: it carries one-time links signed with the site secret',
+};
+
+/** Settings rows never written: the site's signing key. A restored site makes a new one on first use. */
+export const SETTINGS_LEFT_OUT: Record<string, string> = {
+  'secret.hmac': "the site's signing key (sign-in, reset, unsubscribe and form links): a new one is made",
+};
+
+/** users columns emptied unless accounts are asked for: with them anyone could test passwords offline. */
+const ACCOUNT_SECRETS = ['password_hash', 'totp_secret', 'totp_enabled_at', 'totp_last_step'] as const;
+
+/** Everything left out, for the manifest. */
+export function leftOutList(includeAccounts: boolean): Record<string, string> {
+  const list: Record<string, string> = { ...TABLES_LEFT_OUT };
+  for (const [key, why] of Object.entries(SETTINGS_LEFT_OUT)) list[`settings:${key}`] = why;
+  if (!includeAccounts)
+    list['users:password_hash,totp_secret'] =
+      'passwords and second factors (annalist backup --include-accounts keeps them): people set a password again';
+  return list;
+}
+
+/**
+ * The row as it may be written to a backup, or undefined when it must not be written at all. The second
+ * factor is removed with the password: a secret left without the other would lock its owner out.
+ */
+export function scrubRow(table: TableName, row: Row, includeAccounts: boolean): Row | undefined {
+  if (table === 'settings' && typeof row.key === 'string' && row.key in SETTINGS_LEFT_OUT) return undefined;
+  if (table === 'users' && !includeAccounts) {
+    for (const column of ACCOUNT_SECRETS) if (column in row) row[column] = null;
+  }
+  return row;
+}
+
+/** One row as a line of JSON: bytes (image files) as {"$bytes": base64}, since no column holds an object. */
+export function encodeRow(row: Row): string {
+  const plain: Row = {};
+  for (const [column, value] of Object.entries(row))
+    plain[column] = Buffer.isBuffer(value) ? { $bytes: value.toString('base64') } : value;
+  return JSON.stringify(plain);
+}
+
+export function decodeRow(line: string): Row {
+  return JSON.parse(line, (_key, value: unknown) =>
+    value && typeof value === 'object' && typeof (value as { $bytes?: unknown }).$bytes === 'string'
+      ? Buffer.from((value as { $bytes: string }).$bytes, 'base64')
+      : value,
+  ) as Row;
+}
+
+export type BackupErrorCode =
+  | 'BACKUP_FAILED'
+  | 'BACKUP_DAMAGED'
+  | 'BACKUP_TOO_NEW'
+  | 'RESTORE_TARGET_NOT_EMPTY'
+  | 'RESTORE_FAILED';
+
+/** A backup or restore that cannot start or cannot finish; the message is one line a person can act on. */
+export class BackupError extends Error {
+  constructor(
+    readonly code: BackupErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BackupError';
+  }
+}

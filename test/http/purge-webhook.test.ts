@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { readConfig } from '../../src/config.ts';
+import { type Site, startServer } from '../../src/main.ts';
+import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
+import { newTestDatabase, TEST_BASE_URL, type TestDatabase } from '../support/site.ts';
+
+// The CDN in front of the site must hear about every write. The moderation queue's actions once went unheard:
+// the admin routes copied the site's write announcement before the purge webhook was wired into it, so a removed
+// abusive comment stayed in the CDN's copy of the article.
+
+const received: unknown[] = [];
+const hook = createServer((req: IncomingMessage, res) => {
+  let text = '';
+  req.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  req.on('end', () => {
+    received.push(JSON.parse(text));
+    res.end('ok');
+  });
+});
+
+let dir: string;
+let database: TestDatabase;
+let app: FastifyInstance;
+let site: Site;
+
+before(async () => {
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  const address = hook.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  dir = mkdtempSync(join(tmpdir(), 'annalist-purge-'));
+  database = await newTestDatabase();
+  const config = readConfig(
+    {},
+    {
+      dataDir: dir,
+      databaseUrl: database.databaseUrl,
+      port: 0,
+      host: '127.0.0.1',
+      baseUrl: TEST_BASE_URL,
+      logLevel: 'silent',
+      workers: 1,
+      purgeWebhook: `http://127.0.0.1:${port}/purge`,
+    },
+  );
+  ({ app, site } = await startServer(config));
+});
+
+after(async () => {
+  await app.close();
+  hook.close();
+  await database.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function signedInModerator(): Promise<{ cookie: string; csrf: string }> {
+  const deps = { db: site.content.db, clock: site.content.clock };
+  const user = await createUser(deps, { email: 'mira@example.org', name: 'Mira', role: 'moderator' });
+  await setPassword(deps, { userId: user.id, password: 'correct horse battery staple' });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/admin/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL },
+    payload: new URLSearchParams({ email: user.email, password: 'correct horse battery staple' }).toString(),
+  });
+  assert.equal(res.statusCode, 303, res.body);
+  const cookie = String(res.headers['set-cookie'])
+    .split(/,(?=\s*annalist_)/)
+    .find((c) => c.trim().startsWith('annalist_session='))!
+    .split(';')[0]!
+    .trim();
+  const page = await app.inject({ method: 'GET', url: '/admin/moderation', headers: { cookie } });
+  return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(page.body)![1]! };
+}
+
+describe('a moderator trashing a comment in the queue', () => {
+  test('tells the purge webhook, so the CDN drops the article with the removed comment', async () => {
+    const { cookie, csrf } = await signedInModerator();
+    const comment = await site.content.db
+      .selectFrom('comments')
+      .select('id')
+      .where('status', '=', 'approved')
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    // Starting, signing in and reading the queue change no content: the hook has heard nothing yet.
+    assert.equal(received.length, 0);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/admin/moderation/${comment.id}/trash`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL, cookie },
+      payload: new URLSearchParams({ csrf, back: '/admin/moderation' }).toString(),
+    });
+    assert.equal(res.statusCode, 303, res.body);
+    await until(() => received.length > 0, 'the purge webhook hears of the trashed comment');
+    assert.equal((received[0] as { paths: string }).paths, 'all');
+  });
+});

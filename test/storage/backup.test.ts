@@ -1,0 +1,478 @@
+/**
+ * `annalist backup` and `annalist restore` in real processes. The demo site on SQLite (with a reader's comment,
+ * an uploaded image, a category moved under a newer one, an owner with a password, a second factor and a
+ * session) is backed up, then restored into a fresh folder and into a fresh PostgreSQL database: every table
+ * row for row, the media folder byte for byte, the search index. The archive holds no secret; damaged, newer
+ * and older archives, a full disk and a target that already holds a site are each checked. Chooses its
+ * databases itself (RUN_ONCE in scripts/test.mjs).
+ */
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import sharp from 'sharp';
+import { openSite, type Site } from '../../src/main.ts';
+import { createUser, setPassword, startSession } from '../../src/modules/accounts/accounts.service.ts';
+import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
+import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
+import { systemClock } from '../../src/modules/shared/clock.ts';
+import { getSiteSecret } from '../../src/modules/shared/secret.ts';
+import { readTar, TAR_END, tarHeader, tarPadding } from '../../src/storage/backup/tar.ts';
+import { SQLITE_CAPABILITIES } from '../../src/storage/capabilities.ts';
+import { migrationProvider } from '../../src/storage/migrations/index.ts';
+import type { DatabaseSchema } from '../../src/storage/schema.ts';
+import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
+import { buildApp } from '../../src/web/app.ts';
+import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
+import { type Run, runCommand } from '../support/process.ts';
+import { testPostgresAdminUrl } from '../support/site.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/annalist.js', import.meta.url));
+const BASE = 'http://annalist.test';
+const ARTICLE = '/khalkhin-gol-1939/';
+const TOTP_SECRET = 'KNOWNTOTPSECRETBASE32AAAAAAAAAAA';
+const root = mkdtempSync(join(tmpdir(), 'annalist-backup-'));
+const sourceDir = join(root, 'source');
+const archive = join(root, 'site.tar.gz');
+const cleanups: (() => Promise<void>)[] = [];
+let admin: string;
+/** What must never be in an archive made without --include-accounts. */
+const secrets = { sessionHash: '', passwordHash: '', siteSecret: '', totp: TOTP_SECRET };
+let ownerEmail: string;
+
+after(async () => {
+  for (const fn of cleanups.reverse()) await fn().catch(() => {});
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Runs `annalist …` in a child process (through `sh -c` when `shell` is given, to set limits first). */
+function annalist(args: string[], env: NodeJS.ProcessEnv = {}, shell?: string): Promise<Run> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
+  if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
+  if (!shell) return runCommand(process.execPath, [BIN, ...args], { env: childEnv });
+  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return runCommand('sh', ['-c', `${shell}; exec ${quoted}`], { env: childEnv });
+}
+
+async function newDatabase(): Promise<string> {
+  const url = await createTestDatabase(admin);
+  cleanups.push(() => dropTestDatabase(admin, url));
+  return url;
+}
+
+async function opened(dir: string, databaseUrl?: string): Promise<Site> {
+  const site = await openSite(dir, databaseUrl ? { databaseUrl } : {});
+  cleanups.push(() => site.storage.close());
+  return site;
+}
+
+type Table = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];
+
+/** Every row of every table as sorted canonical JSON (bytes as base64), for comparing two databases. */
+async function everyRow(site: Site): Promise<Record<Table, string[]>> {
+  const all = {} as Record<Table, string[]>;
+  for (const table of TABLES_IN_DEPENDENCY_ORDER) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(site.storage.db);
+    all[table] = rows.map(canonical).sort();
+  }
+  return all;
+}
+
+function canonical(row: Record<string, unknown>): string {
+  const keys = Object.keys(row).sort();
+  return JSON.stringify(keys.map((k) => [k, Buffer.isBuffer(row[k]) ? (row[k] as Buffer).toString('base64') : row[k]]));
+}
+
+/** The source's rows as a backup without accounts must restore them: secrets gone, nothing else changed. */
+function scrubbed(rows: Record<Table, string[]>): Record<Table, string[]> {
+  const out = { ...rows, sessions: [], used_form_tokens: [], outbox: [] };
+  out.settings = rows.settings.filter((r) => !r.includes('"secret.hmac"'));
+  out.users = rows.users.map((r) => {
+    const pairs = JSON.parse(r) as [string, unknown][];
+    return JSON.stringify(
+      pairs.map(([k, v]) => [
+        k,
+        ['password_hash', 'totp_secret', 'totp_enabled_at', 'totp_last_step'].includes(k) ? null : v,
+      ]),
+    );
+  });
+  return out;
+}
+
+/** The restored site's rows, leaving out the new signing key it made for the owners' links. */
+async function restoredRows(site: Site): Promise<Record<Table, string[]>> {
+  const rows = await everyRow(site);
+  rows.settings = rows.settings.filter((r) => !r.includes('"secret.hmac"'));
+  return rows;
+}
+
+async function searchDocuments(site: Site): Promise<unknown[]> {
+  const key = site.storage.capabilities.fullText === 'fts5' ? 'rowid' : 'post_id';
+  const { rows } = await sql`select ${sql.ref(key)} as id, title, standfirst, body from search_posts
+    order by ${sql.ref(key)}`.execute(site.storage.db);
+  return rows.map((r) => ({ ...(r as object), id: Number((r as { id: unknown }).id) }));
+}
+
+function filesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) out[name] = readFileSync(join(dir, name)).toString('base64');
+  return out;
+}
+
+/** The members of an archive, in order, with their bytes. */
+async function membersOf(file: string): Promise<{ name: string; bytes: Buffer }[]> {
+  const members: { name: string; bytes: Buffer }[] = [];
+  async function* chunks() {
+    yield gunzipSync(readFileSync(file));
+  }
+  for await (const entry of readTar(chunks())) {
+    const parts: Buffer[] = [];
+    for await (const part of entry.body()) parts.push(part);
+    members.push({ name: entry.name, bytes: Buffer.concat(parts) });
+  }
+  return members;
+}
+
+function writeArchive(file: string, members: { name: string; bytes: Buffer }[]): void {
+  const blocks: Buffer[] = [];
+  for (const m of members)
+    blocks.push(tarHeader(m.name, m.bytes.length, new Date()), m.bytes, tarPadding(m.bytes.length));
+  blocks.push(TAR_END);
+  writeFileSync(file, gzipSync(Buffer.concat(blocks)));
+}
+
+before(async () => {
+  admin = await testPostgresAdminUrl();
+  const site = await openSite(sourceDir);
+  try {
+    await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+    await site.storage.db
+      .insertInto('settings')
+      .values({
+        key: 'moderation',
+        value: JSON.stringify({ holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 }),
+      })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: (eb) => eb.ref('excluded.value') }))
+      .execute();
+    site.storage.noteWrite();
+    const app = buildApp({
+      content: site.content,
+      contentVersion: site.storage.contentVersion,
+      baseUrl: BASE,
+      mediaDir: site.mediaDir,
+      logger: false,
+    });
+    const page = await app.inject({ method: 'GET', url: ARTICLE, remoteAddress: '203.0.113.9' });
+    const cookie = String([page.headers['set-cookie']].flat().find((c) => c?.startsWith('annalist_form='))).split(
+      ';',
+    )[0];
+    const posted = await app.inject({
+      method: 'POST',
+      url: `${ARTICLE}comments`,
+      remoteAddress: '203.0.113.9',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE, cookie },
+      payload: new URLSearchParams({
+        name: 'Marta Kowal',
+        email: 'marta@example.org',
+        body: 'A map of the crossing, please.',
+      }).toString(),
+    });
+    assert.equal(posted.statusCode, 303, posted.body.slice(0, 200));
+    await app.close();
+
+    const png = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#8a6' } })
+      .png()
+      .toBuffer();
+    await ingestImage(
+      { db: site.storage.db, clock: site.content.clock },
+      {
+        bytes: png,
+        originalName: 'steppe.png',
+        userId: null,
+        alt: 'A field',
+        decorative: false,
+        caption: '',
+        credit: '',
+      },
+    );
+    // A category moved under one made after it: restored, its parent's row comes after its own.
+    const parent = await site.storage.db
+      .insertInto('categories')
+      .values({
+        parent_id: null,
+        slug: 'pacific-war',
+        path: 'pacific-war',
+        name: 'The Pacific War',
+        description: '',
+        position: 9,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await site.storage.db
+      .updateTable('categories')
+      .set({ parent_id: parent.id, path: 'pacific-war/japan' })
+      .where('path', '=', 'east-asia/japan')
+      .execute();
+
+    const deps = { db: site.storage.db, clock: systemClock };
+    const owner = await createUser(deps, { email: 'owner@example.org', name: 'Olga Owner', role: 'owner' });
+    ownerEmail = owner.email;
+    await setPassword(deps, { userId: owner.id, password: 'correct horse battery staple' });
+    await site.storage.db
+      .updateTable('users')
+      .set({ totp_secret: TOTP_SECRET, totp_enabled_at: '2026-01-01T00:00:00.000Z', totp_last_step: 123 })
+      .where('id', '=', owner.id)
+      .execute();
+    const row = await site.storage.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', owner.id)
+      .executeTakeFirstOrThrow();
+    secrets.passwordHash = String(row.password_hash);
+    secrets.sessionHash = (await startSession(deps, row)).session.tokenHash;
+    secrets.siteSecret = (await getSiteSecret(site.storage.db)).toString('base64url');
+    const tokens = await site.storage.db.selectFrom('used_form_tokens').select('token').execute();
+    assert.ok(tokens.length > 0, 'the comment spent a form token');
+  } finally {
+    await site.storage.close();
+  }
+  const run = await annalist(['backup', '--data-dir', sourceDir, '--out', archive]);
+  assert.equal(run.status, 0, run.stderr);
+});
+
+describe('annalist backup and restore', () => {
+  test('restored into a fresh folder, every table has the same rows (secrets aside) and media the same bytes', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = join(root, 'fresh');
+    const run = await annalist(['restore', archive, '--data-dir', dir]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /Restored site\.tar\.gz into .*: \d+ rows, 2 media files; search index rebuilt/);
+    assert.match(run.stdout, new RegExp(`${ownerEmail}: http://\\S+`), 'the owner gets a link to choose a password');
+    const source = await opened(sourceDir);
+    const copy = await opened(dir);
+    assert.deepEqual(await restoredRows(copy), scrubbed(await everyRow(source)));
+    assert.deepEqual(await searchDocuments(copy), await searchDocuments(source));
+    assert.deepEqual(filesOf(copy.mediaDir), filesOf(source.mediaDir));
+    const image = await copy.storage.db.selectFrom('media_files').select(['name', 'bytes']).orderBy('name').execute();
+    assert.ok(image.length > 0 && image.every((f) => f.bytes.length > 0), 'the uploaded image files are there');
+  });
+
+  test('restored into a fresh PostgreSQL database, every row is the same and new ids follow the restored ones', {
+    timeout: 120_000,
+  }, async () => {
+    const url = await newDatabase();
+    const dir = join(root, 'pg-node');
+    const run = await annalist(['restore', archive, '--data-dir', dir], { DATABASE_URL: url });
+    assert.equal(run.status, 0, run.stderr);
+    const source = await opened(sourceDir);
+    const copy = await opened(dir, url);
+    assert.deepEqual(await restoredRows(copy), scrubbed(await everyRow(source)));
+    assert.deepEqual(await searchDocuments(copy), await searchDocuments(source));
+    assert.deepEqual(filesOf(copy.mediaDir), filesOf(source.mediaDir));
+    const last = await source.storage.db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirstOrThrow();
+    const added = await copy.storage.db
+      .insertInto('comments')
+      .values({
+        post_id: 1,
+        parent_id: null,
+        thread_id: null,
+        author_name: 'N',
+        author_email: 'n@example.org',
+        author_url: null,
+        user_id: null,
+        body_md: 'x',
+        body_html: '<p>x</p>',
+        quoted_comment_id: null,
+        quoted_text: null,
+        status: 'held',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: null,
+        approved_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    assert.equal(added.id, Number(last.id) + 1, 'the identity sequence was moved past the restored ids');
+
+    // And back: a backup of the PostgreSQL site restores into SQLite with the same rows.
+    const again = join(root, 'from-pg.tar.gz');
+    const backup = await annalist(['backup', '--data-dir', dir, '--out', again], { DATABASE_URL: url });
+    assert.equal(backup.status, 0, backup.stderr);
+    const back = join(root, 'back-to-sqlite');
+    assert.equal((await annalist(['restore', again, '--data-dir', back])).status, 0);
+    assert.deepEqual(await restoredRows(await opened(back)), await restoredRows(copy));
+  });
+
+  test('the archive holds no session, password hash, second factor or site secret unless accounts are asked for', {
+    timeout: 60_000,
+  }, async () => {
+    const raw = gunzipSync(readFileSync(archive)).toString('latin1');
+    for (const [what, value] of Object.entries(secrets)) {
+      assert.ok(value.length > 10, what);
+      assert.ok(!raw.includes(value), `the archive does not contain the ${what}`);
+    }
+    const withAccounts = join(root, 'with-accounts.tar.gz');
+    const run = await annalist(['backup', '--data-dir', sourceDir, '--out', withAccounts, '--include-accounts']);
+    assert.equal(run.status, 0, run.stderr);
+    const rawWith = gunzipSync(readFileSync(withAccounts)).toString('latin1');
+    assert.ok(rawWith.includes(secrets.passwordHash), '--include-accounts keeps the password hash');
+    assert.ok(rawWith.includes(secrets.totp), '--include-accounts keeps the second factor');
+    assert.ok(!rawWith.includes(secrets.sessionHash), 'never a session');
+    assert.ok(!rawWith.includes(secrets.siteSecret), 'never the site secret');
+  });
+
+  test('a tampered archive is refused naming the member that fails its checksum, and nothing is restored', {
+    timeout: 60_000,
+  }, async () => {
+    const members = await membersOf(archive);
+    const comments = members.find((m) => m.name === 'tables/comments.jsonl')!;
+    comments.bytes = Buffer.from(comments.bytes.toString().replace('A map of the crossing', 'A map of the crassing'));
+    const tampered = join(root, 'tampered.tar.gz');
+    writeArchive(tampered, members);
+    const dir = join(root, 'not-restored-1');
+    const run = await annalist(['restore', tampered, '--data-dir', dir]);
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /tampered\.tar\.gz is damaged \(tables\/comments\.jsonl fails its SHA-256 check\); nothing was restored/,
+    );
+    assert.equal(existsSync(dir), false, 'the target was not even created');
+  });
+
+  test('a truncated archive is refused naming the member it ends in, and nothing is restored', {
+    timeout: 60_000,
+  }, async () => {
+    const truncated = join(root, 'truncated.tar.gz');
+    writeFileSync(truncated, readFileSync(archive));
+    truncateSync(truncated, Math.floor(readFileSync(archive).length * 0.6));
+    const dir = join(root, 'not-restored-2');
+    const run = await annalist(['restore', truncated, '--data-dir', dir]);
+    assert.equal(run.status, 1);
+    assert.match(
+      run.stderr,
+      /^annalist: \S+truncated\.tar\.gz is damaged \((tables|search|media)\/[\w.-]+: the archive is cut short: truncated\); nothing was restored\n$/,
+    );
+    assert.equal(existsSync(dir), false);
+  });
+
+  test('a backup from a newer Annalist is refused', { timeout: 60_000 }, async () => {
+    const members = await membersOf(archive);
+    const manifest = members.find((m) => m.name === 'manifest.json')!;
+    const parsed = JSON.parse(manifest.bytes.toString());
+    parsed.migrations.push('099-from-the-future');
+    parsed.schemaVersion = '099-from-the-future';
+    manifest.bytes = Buffer.from(JSON.stringify(parsed));
+    const newer = join(root, 'newer.tar.gz');
+    writeArchive(newer, members);
+    const run = await annalist(['restore', newer, '--data-dir', join(root, 'not-restored-3')]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /was written by a newer Annalist .*migration 099-from-the-future is unknown here/);
+  });
+
+  test('restoring over a site needs --force, which backs that site up first and then replaces it', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = join(root, 'occupied');
+    assert.equal((await annalist(['restore', archive, '--data-dir', dir])).status, 0);
+    const site = await openSite(dir);
+    await site.storage.db
+      .updateTable('posts')
+      .set({ title: 'Changed after the restore' })
+      .where('id', '=', 1)
+      .execute();
+    await site.storage.close();
+
+    const refused = await annalist(['restore', archive, '--data-dir', dir]);
+    assert.equal(refused.status, 1);
+    assert.match(
+      refused.stderr,
+      /already holds a site \(9 posts, 1 users, 2 media files\); nothing was restored\. Add --force/,
+    );
+    const forced = await annalist(['restore', archive, '--data-dir', dir, '--force']);
+    assert.equal(forced.status, 0, forced.stderr);
+    const saved = readdirSync(dir).find((f) => f.startsWith('before-restore-'));
+    assert.ok(saved, `the replaced site was backed up (${readdirSync(dir).join(', ')})`);
+    const kept = (await membersOf(join(dir, saved))).find((m) => m.name === 'tables/posts.jsonl')!;
+    assert.ok(kept.bytes.toString().includes('Changed after the restore'), 'the safety backup has the replaced site');
+    const restored = await opened(dir);
+    const post = await restored.storage.db
+      .selectFrom('posts')
+      .select('title')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    assert.notEqual(post.title, 'Changed after the restore');
+    assert.deepEqual(await restoredRows(restored), scrubbed(await everyRow(await opened(sourceDir))));
+  });
+
+  test("a backup of an older Annalist's schema is brought up to date by the migrations on restore", {
+    timeout: 60_000,
+  }, async () => {
+    const oldDir = join(root, 'old-site');
+    mkdirSync(oldDir);
+    const raw = new Database(join(oldDir, 'annalist.db'));
+    raw.pragma('journal_mode = WAL');
+    const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: raw }) });
+    const { error } = await new Migrator({ db, provider: migrationProvider(SQLITE_CAPABILITIES) }).migrateTo(
+      '005-evidence',
+    );
+    assert.equal(error, undefined);
+    // Before migration 006 a post's body lived in its posts row.
+    await sql`insert into posts (id, type, slug, title, standfirst, excerpt, status, published_at, created_at,
+        word_count, render_version, body_md, body_html, toc_json)
+      values (7, 'post', 'old-post', 'An old post', '', '', 'published', '2020-01-01T00:00:00.000Z',
+        '2020-01-01T00:00:00.000Z', 3, 1, 'Three words here', '<p>Three words here</p>', '[]')`.execute(db);
+    await db.destroy();
+    const old = join(root, 'old.tar.gz');
+    const backup = await annalist(['backup', '--data-dir', oldDir, '--out', old]);
+    assert.equal(backup.status, 0, backup.stderr);
+    assert.match(backup.stdout, /schema 005-evidence/);
+
+    const dir = join(root, 'upgraded');
+    const run = await annalist(['restore', old, '--data-dir', dir]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /brought up from schema 005-evidence/);
+    const site = await opened(dir);
+    const body = await site.storage.db.selectFrom('post_bodies').selectAll().executeTakeFirstOrThrow();
+    assert.deepEqual(body, {
+      post_id: 7,
+      body_md: 'Three words here',
+      body_html: '<p>Three words here</p>',
+      toc_json: '[]',
+    });
+  });
+
+  test('a write that fails half-way (the file size limit, as a full disk) leaves no partial file and exits 1', {
+    timeout: 60_000,
+  }, async () => {
+    const folder = join(root, 'full-disk');
+    mkdirSync(folder);
+    await annalist(['help']); // the bundle is built before the limit applies
+    // SIGXFSZ ignored: a write past the limit fails with EFBIG instead of killing the process.
+    const run = await annalist(
+      ['backup', '--data-dir', sourceDir, '--out', join(folder, 'b.tar.gz')],
+      {},
+      "trap '' XFSZ; ulimit -f 64",
+    );
+    assert.equal(run.status, 1, run.stdout);
+    assert.match(run.stderr, /^annalist: writing \S+b\.tar\.gz failed \(.*(EFBIG|too large).*\); nothing was kept\n$/);
+    assert.deepEqual(readdirSync(folder), [], 'no partial archive, no work folder');
+  });
+});

@@ -1,0 +1,43 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** What a finished command printed and how it ended. */
+export interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Collects a started child's output until it exits. `killWhen` SIGKILLs it as soon as its stderr matches (the
+ * crash tests); past `timeoutMs` it is killed too, so a hung command fails its test instead of the whole run.
+ */
+export function finished(child: ChildProcess, opts: { killWhen?: RegExp; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+      if (opts.killWhen?.test(stderr) && child.exitCode === null) child.kill('SIGKILL');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Runs a command to its end (see finished), its output piped. */
+export function runCommand(
+  command: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; killWhen?: RegExp; timeoutMs?: number } = {},
+): Promise<Run> {
+  const child = spawn(command, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return finished(child, opts);
+}
