@@ -66,7 +66,14 @@ async function eventually(page: Page, check: () => Promise<boolean>, what: strin
   }
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+/**
+ * Keeps a picture of the page for people to look at (the story's assertions are elsewhere). Chromium sometimes
+ * cannot capture a very tall page on a busy machine ("Unable to capture screenshot"): then the visible part.
+ */
+const shot = async (page: Page, name: string) => {
+  const path = `${SHOTS}/${name}.png`;
+  await page.screenshot({ path, fullPage: true }).catch(() => page.screenshot({ path }));
+};
 
 test('a writer sets up the site, writes, checks, schedules, sees it publish, edits, restores and adds a widget', async () => {
   const page = await browser.newPage();

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { printable } from '../../src/modules/import/import-report.ts';
 import { convertWordpressBody } from '../../src/modules/import/wp-content.ts';
+import { markdownShapeProblem } from '../../src/modules/markdown/markdown-limits.ts';
 import { renderMarkdown } from '../../src/modules/markdown/render-markdown.ts';
 
 const attachments = new Map([
@@ -76,5 +78,17 @@ describe('WordPress bodies', () => {
     const out = convert('Write [[gallery]] to show the code. The letter [sic] is old.');
     assert.deepEqual(out.unknownShortcodes, []);
     assert.match(renderMarkdown(out.markdown).html, /Write \[gallery\] to show the code\. The letter \[sic\] is old\./);
+  });
+
+  test('HTML nested hundreds of levels deep keeps its words within the nesting limit; thousands are refused', () => {
+    const deep = `${'<ul><li>'.repeat(300)}the innermost words${'</li></ul>'.repeat(300)}`;
+    const out = convert(deep);
+    assert.match(out.markdown, /the innermost words/);
+    assert.equal(markdownShapeProblem(out.markdown), undefined);
+    assert.throws(() => convert(`${'<div>'.repeat(5_000)}x`), { code: 'IMPORT_MALFORMED' });
+  });
+
+  test('the report never sends a terminal escape from the file to the screen', () => {
+    assert.equal(printable('slug \u001b]52;c;Zm9v\u0007 end'), 'slug \\u001b]52;c;Zm9v\\u0007 end');
   });
 });

@@ -7,6 +7,7 @@
  * databases itself (RUN_ONCE in scripts/test.mjs).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -153,6 +154,29 @@ function writeArchive(file: string, members: { name: string; bytes: Buffer }[]):
     blocks.push(tarHeader(m.name, m.bytes.length, new Date()), m.bytes, tarPadding(m.bytes.length));
   blocks.push(TAR_END);
   writeFileSync(file, gzipSync(Buffer.concat(blocks)));
+}
+
+/** Recomputes the manifest's sizes, checksums and row counts, as someone forging an archive would. */
+function resealed(members: { name: string; bytes: Buffer }[]): void {
+  const manifest = members.find((m) => m.name === 'manifest.json')!;
+  const parsed = JSON.parse(manifest.bytes.toString()) as {
+    members: { name: string; bytes: number; sha256: string; rows?: number; table?: string }[];
+  };
+  parsed.members = members
+    .filter((m) => m.name !== 'manifest.json')
+    .map((m) => {
+      const old = parsed.members.find((o) => o.name === m.name);
+      const table = /^tables\/(\w+)\.jsonl$/.exec(m.name)?.[1];
+      const rows = m.bytes.toString().split('\n').filter(Boolean).length;
+      return {
+        ...old,
+        name: m.name,
+        bytes: m.bytes.length,
+        sha256: createHash('sha256').update(m.bytes).digest('hex'),
+        ...(table ? { table, rows } : {}),
+      };
+    });
+  manifest.bytes = Buffer.from(JSON.stringify(parsed));
 }
 
 before(async () => {
@@ -371,6 +395,44 @@ describe('annalist backup and restore', () => {
       /^annalist: \S+truncated\.tar\.gz is damaged \((tables|search|media)\/[\w.-]+: the archive is cut short: truncated\); nothing was restored\n$/,
     );
     assert.equal(existsSync(dir), false);
+  });
+
+  test('an archive made to bring in a signing key, a password or sessions is refused, though its checksums agree', {
+    timeout: 60_000,
+  }, async () => {
+    const forged: Record<string, (members: { name: string; bytes: Buffer }[]) => void> = {
+      'a signing key': (members) => {
+        const settings = members.find((m) => m.name === 'tables/settings.jsonl')!;
+        settings.bytes = Buffer.concat([settings.bytes, Buffer.from('{"key":"secret.hmac","value":"\\"known\\""}\n')]);
+      },
+      'a password hash': (members) => {
+        const users = members.find((m) => m.name === 'tables/users.jsonl')!;
+        users.bytes = Buffer.from(
+          users.bytes.toString().replace('"password_hash":null', '"password_hash":"$argon2id$forged"'),
+        );
+      },
+      sessions: (members) => {
+        const at = members.findIndex((m) => m.name === 'tables/users.jsonl');
+        members.splice(at + 1, 0, { name: 'tables/sessions.jsonl', bytes: Buffer.from('') });
+      },
+    };
+    for (const [what, forge] of Object.entries(forged)) {
+      const members = await membersOf(archive);
+      forge(members);
+      resealed(members);
+      const file = join(root, 'forged.tar.gz');
+      writeArchive(file, members);
+      const dir = join(root, `not-restored-forged-${what.replaceAll(' ', '-')}`);
+      const run = await annalist(['restore', file, '--data-dir', dir]);
+      assert.equal(run.status, 1, `${what}: ${run.stdout}`);
+      assert.match(run.stderr, /no backup (writes|holds)|nothing was restored/, what);
+      if (existsSync(join(dir, 'annalist.db'))) {
+        const site = await openSite(dir);
+        const posts = await site.storage.db.selectFrom('posts').select('id').execute();
+        await site.storage.close();
+        assert.equal(posts.length, 0, `${what}: nothing was restored`);
+      }
+    }
   });
 
   test('a backup from a newer Annalist is refused', { timeout: 60_000 }, async () => {

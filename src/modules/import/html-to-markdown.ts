@@ -1,6 +1,7 @@
 import type { Element, ElementContent, Root, RootContent, Text } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import { toString as hastText } from 'hast-util-to-string';
+import { AppError } from '../shared/errors.ts';
 
 /**
  * HTML (as WordPress stores it, after its paragraph rules and block comments are dealt with) to Annalist's
@@ -10,8 +11,43 @@ import { toString as hastText } from 'hast-util-to-string';
  * still decide what a reader gets, so nothing in the HTML can run.
  */
 export function htmlToMarkdown(html: string): string {
-  const tree = fromHtml(html, { fragment: true });
+  let tree: Root;
+  try {
+    tree = fromHtml(html, { fragment: true });
+  } catch (err) {
+    // The HTML parser's tree builder recurses once per level: thousands of nested elements overflow it.
+    if (!(err instanceof RangeError)) throw err;
+    throw new AppError(
+      'IMPORT_MALFORMED',
+      'A post or comment nests its HTML thousands of levels deep, so nothing was imported.',
+      {
+        detail: err.message,
+      },
+    );
+  }
+  flattenDeep(tree, MAX_HTML_DEPTH);
   return blocksOf(tree.children).join('\n\n').trim();
+}
+
+/**
+ * Elements nested deeper than this keep only their text: the conversion recurses once per level, and the
+ * Markdown it writes must stay within the renderer's nesting limit (decision 024). An export nested a thousand
+ * lists deep is hostile or broken; its words survive, its structure does not.
+ */
+const MAX_HTML_DEPTH = 24;
+
+/** Replaces every element deeper than `max` with its text, walking with a stack of its own (no recursion). */
+function flattenDeep(root: Root, max: number): void {
+  const stack: { node: Root | Element; depth: number }[] = [{ node: root, depth: 0 }];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const { node, depth } = top;
+    node.children = node.children.map((child) => {
+      if (child.type !== 'element') return child;
+      if (depth + 1 > max) return { type: 'text', value: hastText(child) } satisfies Text;
+      stack.push({ node: child, depth: depth + 1 });
+      return child;
+    }) as typeof node.children;
+  }
 }
 
 type Node = RootContent | ElementContent;

@@ -106,5 +106,14 @@ export function formatReport(r: ImportReport): string {
     for (const l of r.lines)
       out.push(`  ${l.kind} ${l.oldId}: ${l.outcome === 'note' ? '' : `${l.outcome}, `}${l.reason}`);
   }
-  return `${out.join('\n')}\n`;
+  // Every value above came from the file: control characters (terminal escape sequences among them) are shown
+  // as visible escapes, never sent to the person's terminal.
+  return `${out.map(printable).join('\n')}\n`;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A line with its control characters written as \uXXXX. */
+export const printable = (line: string): string =>
+  line.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

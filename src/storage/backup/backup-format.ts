@@ -88,6 +88,18 @@ export function scrubRow(table: TableName, row: Row, includeAccounts: boolean): 
   return row;
 }
 
+/**
+ * Whether a row read back from an archive is one a backup could have written (see scrubRow): no signing key,
+ * and no password or second factor unless the backup says it kept accounts. Restore refuses an archive with
+ * any other: its checksums only show it was not damaged, not that nobody made it.
+ */
+export function rowAllowed(table: TableName, row: Row, includesAccounts: boolean): boolean {
+  if (table === 'settings') return !(typeof row.key === 'string' && row.key in SETTINGS_LEFT_OUT);
+  if (table === 'users' && !includesAccounts)
+    return ACCOUNT_SECRETS.every((c) => row[c] === null || row[c] === undefined);
+  return !(table in TABLES_LEFT_OUT);
+}
+
 /** One row as a line of JSON: bytes (image files) as {"$bytes": base64}, since no column holds an object. */
 export function encodeRow(row: Row): string {
   const plain: Row = {};

@@ -14,6 +14,8 @@ import {
   MANIFEST_NAME,
   type Manifest,
   type ManifestMember,
+  TABLES_LEFT_OUT,
+  tableMember,
 } from './backup-format.ts';
 import { readTar, type TarEntry, TarReadError } from './tar.ts';
 
@@ -163,6 +165,13 @@ function checkMembers(file: string, manifest: Manifest, found: Found[]): void {
   }
   const missing = [...listed.keys()][0];
   if (missing !== undefined) throw damaged(file, `${missing} is listed in the manifest but missing`);
+  // A table member is named after its table, and never one a backup leaves out: an archive is checked for
+  // damage by its checksums, but anyone can recompute those, so what it may bring in is checked too.
+  for (const m of manifest.members) {
+    if (!m.table) continue;
+    if (m.name !== tableMember(m.table)) throw damaged(file, `${m.name} claims to hold table ${m.table}`);
+    if (m.table in TABLES_LEFT_OUT) throw damaged(file, `${m.name} holds ${m.table}, which no backup holds`);
+  }
   // Restoring inserts tables as they come: they must come parents first, and be tables this Annalist has.
   const order = manifest.members.flatMap((m) => (m.table ? [m.table] : []));
   let last = -1;

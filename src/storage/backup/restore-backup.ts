@@ -12,7 +12,7 @@ import { Fts5SearchIndex } from '../sqlite/fts5-search.ts';
 import type { Storage } from '../storage.ts';
 import { type Row, resetIdentitySequences, selfReferencingColumns, TableWriter } from '../table-copy.ts';
 import { TABLES_IN_DEPENDENCY_ORDER, type TableName } from '../tables.ts';
-import { BackupError, type Manifest, MEDIA_PREFIX, SEARCH_MEMBER } from './backup-format.ts';
+import { BackupError, type Manifest, MEDIA_PREFIX, rowAllowed, SEARCH_MEMBER } from './backup-format.ts';
 import { archiveEntries, memberRows } from './read-backup.ts';
 import { countTableRows, presentTables, readSearchDocuments, readTable } from './snapshot.ts';
 
@@ -82,7 +82,7 @@ export async function restoreBackup(input: RestoreInput): Promise<RestoreResult>
     const rows = await target.db.transaction().execute(async (trx) => {
       const selfRefs = await selfReferencingColumns(trx, target.capabilities);
       if (input.replace) await emptySite(trx, selfRefs);
-      const load = { trx, search: target.search, selfRefs, advance };
+      const load = { trx, search: target.search, selfRefs, advance, includesAccounts: manifest.includesAccounts };
       let mediaFiles = 0;
       if (scratch) await loadFromDatabase(load, scratch.db);
       const members = new Map(manifest.members.map((m) => [m.name, m]));
@@ -122,6 +122,8 @@ interface Load {
   search: SearchIndex;
   selfRefs: Map<string, string[]>;
   advance(n: number): void;
+  /** From the manifest: whether password hashes and second factors may be in the users rows. */
+  includesAccounts: boolean;
 }
 
 /**
@@ -139,6 +141,12 @@ async function emptySite(trx: Db, selfRefs: Map<string, string[]>): Promise<void
 async function loadTable(load: Load, table: TableName, batches: AsyncIterable<Row[]>): Promise<void> {
   const writer = new TableWriter(load.trx, table, load.selfRefs.get(table) ?? []);
   for await (const rows of batches) {
+    const refused = rows.find((row) => !rowAllowed(table, row, load.includesAccounts));
+    if (refused)
+      throw new BackupError(
+        'BACKUP_DAMAGED',
+        `the backup holds a ${table} row no backup writes (a signing key, a password or a second factor it says it left out); nothing was restored`,
+      );
     await writer.add(rows);
     load.advance(rows.length);
   }
@@ -241,6 +249,7 @@ async function upgradeInScratch(file: string, manifest: Manifest): Promise<{ db:
         search: new Fts5SearchIndex(trx),
         selfRefs: await selfReferencingColumns(trx, SQLITE_CAPABILITIES),
         advance: () => {},
+        includesAccounts: manifest.includesAccounts,
       };
       const members = new Map(manifest.members.map((m) => [m.name, m]));
       for await (const entry of archiveEntries(file)) {
