@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSite } from '../../src/main.ts';
 import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
+import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { archiveEntries, memberLines } from '../../src/storage/backup/read-backup.ts';
 import { postComment } from '../support/http-client.ts';
 import { finished } from '../support/process.ts';
@@ -94,13 +95,7 @@ describe(`backup under comment load (${TEST_DATABASE})`, () => {
     const site = await openSite(dir, { databaseUrl: database.databaseUrl });
     try {
       await seedDemoSite(site.content, { mediaDir: site.mediaDir });
-      await site.storage.db
-        .insertInto('settings')
-        .values({
-          key: 'moderation',
-          value: JSON.stringify({ holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 }),
-        })
-        .execute();
+      await saveModerationSettings(site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
     } finally {
       await site.storage.close();
     }

@@ -30,6 +30,7 @@ import { openSite, type Site } from '../../src/main.ts';
 import { createUser, setPassword, startSession } from '../../src/modules/accounts/accounts.service.ts';
 import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
+import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { systemClock } from '../../src/modules/shared/clock.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import { readTar, TAR_END, tarHeader, tarPadding } from '../../src/storage/backup/tar.ts';
@@ -38,6 +39,7 @@ import { migrationProvider } from '../../src/storage/migrations/index.ts';
 import type { DatabaseSchema } from '../../src/storage/schema.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { moveJapanUnderNewerCategory } from '../support/categories.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
 import { type Run, runCommand } from '../support/process.ts';
 import { testPostgresAdminUrl } from '../support/site.ts';
@@ -184,15 +186,7 @@ before(async () => {
   const site = await openSite(sourceDir);
   try {
     await seedDemoSite(site.content, { mediaDir: site.mediaDir });
-    await site.storage.db
-      .insertInto('settings')
-      .values({
-        key: 'moderation',
-        value: JSON.stringify({ holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 }),
-      })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: (eb) => eb.ref('excluded.value') }))
-      .execute();
-    site.storage.noteWrite();
+    await saveModerationSettings(site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
     const app = buildApp({
       content: site.content,
       contentVersion: site.storage.contentVersion,
@@ -234,23 +228,7 @@ before(async () => {
       },
     );
     // A category moved under one made after it: restored, its parent's row comes after its own.
-    const parent = await site.storage.db
-      .insertInto('categories')
-      .values({
-        parent_id: null,
-        slug: 'pacific-war',
-        path: 'pacific-war',
-        name: 'The Pacific War',
-        description: '',
-        position: 9,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await site.storage.db
-      .updateTable('categories')
-      .set({ parent_id: parent.id, path: 'pacific-war/japan' })
-      .where('path', '=', 'east-asia/japan')
-      .execute();
+    await moveJapanUnderNewerCategory(site.storage.db);
 
     const deps = { db: site.storage.db, clock: systemClock };
     const owner = await createUser(deps, { email: 'owner@example.org', name: 'Olga Owner', role: 'owner' });

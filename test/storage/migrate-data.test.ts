@@ -21,6 +21,7 @@ import { searchPosts } from '../../src/modules/search/search.service.ts';
 import { COPY_MARKER_KEY } from '../../src/storage/migrate-data.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { moveJapanUnderNewerCategory } from '../support/categories.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
 import { type Run, runCommand } from '../support/process.ts';
 import { testPostgresAdminUrl } from '../support/site.ts';
@@ -149,25 +150,8 @@ before(async () => {
     .executeTakeFirstOrThrow();
   uploaded = { id: image.media.id, file: file.name };
   // A category moved under one made after it: its parent's id is higher than its own.
-  const parent = await site.storage.db
-    .insertInto('categories')
-    .values({
-      parent_id: null,
-      slug: 'pacific-war',
-      path: 'pacific-war',
-      name: 'The Pacific War',
-      description: '',
-      position: 9,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const moved = await site.storage.db
-    .updateTable('categories')
-    .set({ parent_id: parent.id, path: 'pacific-war/japan' })
-    .where('path', '=', 'east-asia/japan')
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  assert.ok(moved.id < parent.id);
+  const { parent, moved } = await moveJapanUnderNewerCategory(site.storage.db);
+  assert.ok(moved < parent);
   await close();
 });
 

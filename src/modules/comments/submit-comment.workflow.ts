@@ -203,23 +203,15 @@ async function gatherContext(
           .where('status', '=', 'approved')
           .limit(1)
           .as('approved'),
-        // The name signed: approved before from another address, and never from this one (a regular's name).
+        // Who signed approved comments with this name, this address first: another's only when it never did.
         eb
           .selectFrom('comments')
-          .select('id')
+          .select('author_email')
           .where(sql<string>`lower(author_name)`, '=', sql<string>`lower(${f.name})`)
-          .where('author_email', '!=', f.email)
           .where('status', '=', 'approved')
+          .orderBy(sql`case when author_email = ${f.email} then 0 else 1 end`)
           .limit(1)
-          .as('name_elsewhere'),
-        eb
-          .selectFrom('comments')
-          .select('id')
-          .where(sql<string>`lower(author_name)`, '=', sql<string>`lower(${f.name})`)
-          .where('author_email', '=', f.email)
-          .where('status', '=', 'approved')
-          .limit(1)
-          .as('name_own'),
+          .as('name_signed_by'),
       ])
       .executeTakeFirstOrThrow(),
     spamProbability(deps.db, `${f.name}\n${f.url ?? ''}\n${text}`),
@@ -255,7 +247,7 @@ async function gatherContext(
       lastFromEmail: history.last_email ? new Date(history.last_email) : null,
       duplicate: history.duplicate !== null,
       approvedFromEmail: history.approved === null ? 0 : 1,
-      nameOfAnother: history.name_elsewhere !== null && history.name_own === null,
+      nameOfAnother: history.name_signed_by !== null && history.name_signed_by !== f.email,
     },
     bans,
     spamProbability: spam,
