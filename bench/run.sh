@@ -403,4 +403,8 @@ if [[ $LARGE == 1 ]]; then
     log "WARNING: the large-site benchmark failed; the other summaries stand"
   fi
 fi
+# backup and restore of the large site (bench/backup.mjs generates its own; BACKUP=0 skips it)
+[[ ${BACKUP:-1} != 0 ]] && { wait_idle "backup"; SIZE=${LARGE_SIZE:-100000} COMMENTS=${LARGE_COMMENTS:-2000000} node "$BENCH_DIR/backup.mjs" --out "$OUT" | tee -a "$OUT/summary.md" || log "WARNING: the backup benchmark failed"; }
+# static export rate, demo and a generated site (bench/static-export.mjs; STATIC=0 skips it, STATIC_SIZE posts)
+[[ ${STATIC:-1} != 0 ]] && { wait_idle "static export"; SIZE=${STATIC_SIZE:-2000} node "$BENCH_DIR/static-export.mjs" | tee -a "$OUT/summary.md" || log "WARNING: the static export benchmark failed"; }
 log "raw wrk outputs, machine info and summary in ${OUT#"$ROOT"/}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point for `npx annalist` and `npm start`. The TypeScript sources in src/ are bundled with esbuild into
-// dist/annalist.mjs, with the worker threads' entry src/render-worker.ts as dist/render-worker.mjs (under a
-// second; again whenever a file in src/ is newer than the bundles), and the bundle runs on plain Node: no loader
+// dist/annalist.mjs, with the worker threads' entries src/render-worker.ts and src/restore-worker.ts as
+// dist/render-worker.mjs and dist/restore-worker.mjs (under a second; again whenever a file in src/ is newer
+// than the bundles), and the bundle runs on plain Node: no loader
 // thread, and about 70 MB less memory than compiling each module as it loads (decision 019). Where the bundle cannot be written, the sources run through tsx as before.
 import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,7 +11,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const bundle = join(root, 'dist', 'annalist.mjs');
-const ENTRIES = { annalist: join(src, 'cli.ts'), 'render-worker': join(src, 'render-worker.ts') };
+const ENTRIES = {
+  annalist: join(src, 'cli.ts'),
+  'render-worker': join(src, 'render-worker.ts'),
+  'restore-worker': join(src, 'restore-worker.ts'),
+};
 
 function newestSource(dir) {
   let newest = 0;

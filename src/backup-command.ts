@@ -1,16 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { DATABASE_FILE } from './main.ts';
+import { DATABASE_FILE, openSnapshotSource } from './main.ts';
 import { createSignInLink } from './modules/accounts/accounts.service.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { BackupError, type Manifest } from './storage/backup/backup-format.ts';
-import { verifyBackup } from './storage/backup/read-backup.ts';
-import { restoreBackup, siteState } from './storage/backup/restore-backup.ts';
+import { describePhases, PhaseTimes } from './storage/backup/phase-times.ts';
+import { type OpenedBackup, openBackup, verifyBackup } from './storage/backup/read-backup.ts';
+import { type RestoreResult, restoreBackup, siteState } from './storage/backup/restore-backup.ts';
+import { restoreIntoNewFile } from './storage/backup/restore-new-file.ts';
 import { type BackupProgress, writeBackup } from './storage/backup/write-backup.ts';
+import { MIGRATION_NAMES } from './storage/migrations/index.ts';
 import { describeDatabaseUrl } from './storage/postgres/connection.ts';
 import { openSqliteStorage } from './storage/sqlite/open-sqlite.ts';
 import { type Storage, StorageOpenError } from './storage/storage.ts';
+import { annalistVersion } from './version.ts';
 
 /** Where the site is: its data folder (media/, and annalist.db unless DATABASE_URL names PostgreSQL). */
 export interface SiteLocation {
@@ -22,6 +26,8 @@ export interface BackupCommand extends SiteLocation {
   /** Default: annalist-backup-<time>.tar.gz in the current folder. */
   out: string | undefined;
   includeAccounts: boolean;
+  /** LOG_LEVEL=debug: each step's time (each table's too) on stderr as it ends. */
+  debug?: boolean;
 }
 
 export interface RestoreCommand extends SiteLocation {
@@ -29,15 +35,11 @@ export interface RestoreCommand extends SiteLocation {
   force: boolean;
   /** For the owners' sign-in links printed after a restore without accounts. */
   baseUrl: string;
+  /** LOG_LEVEL=debug: each step's time (each member's too) on stderr as it ends. */
+  debug?: boolean;
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-/** The version in package.json (beside src/ and dist/ alike). */
-function annalistVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
@@ -47,14 +49,10 @@ function siteName(site: SiteLocation): string {
 
 /** Opens the site's database; the SQLite file read-only (a backup never changes the site, nor migrates it). */
 async function openSource(site: SiteLocation): Promise<Storage> {
-  if (site.databaseUrl) {
-    const { openPostgresStorage } = await import('./storage/postgres/open-postgres.ts');
-    return openPostgresStorage(site.databaseUrl, { migrate: false, poolSize: 2 });
-  }
   const file = join(site.dataDir, DATABASE_FILE);
-  if (!existsSync(file))
+  if (!site.databaseUrl && !existsSync(file))
     throw new BackupError('BACKUP_FAILED', `${file} does not exist: --data-dir names the data folder of a site`);
-  return openSqliteStorage(file, { readonly: true });
+  return openSnapshotSource(site);
 }
 
 /** A progress bar on standard output when it is a terminal; nothing otherwise (scripts, cron). */
@@ -81,6 +79,12 @@ function progressBar(label: string): { progress: BackupProgress; stop(): void } 
   };
 }
 
+/** Each step's time on stderr as it ends, at LOG_LEVEL=debug. */
+const stepLog = (command: string, debug: boolean | undefined) =>
+  debug ? (step: string, seconds: number) => say(`${command}: ${step} ${seconds.toFixed(1)} s`) : undefined;
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
 function oneLineFailure(err: unknown): number {
   if (err instanceof BackupError || err instanceof StorageOpenError) {
     say(`annalist: ${err.message}`);
@@ -95,22 +99,26 @@ function oneLineFailure(err: unknown): number {
  */
 export async function runBackup(cmd: BackupCommand): Promise<number> {
   const now = new Date();
+  const began = performance.now();
   const out = resolve(cmd.out ?? `annalist-backup-${stamp(now)}.tar.gz`);
   let source: Storage | undefined;
   const bar = progressBar('backup');
+  const timed = stepLog('backup', cmd.debug);
   try {
     source = await openSource(cmd);
-    const { manifest, bytes } = await writeBackup({
+    const { manifest, bytes, phases } = await writeBackup({
       source,
       mediaDir: join(cmd.dataDir, 'media'),
       out,
       includeAccounts: cmd.includeAccounts,
       annalistVersion: annalistVersion(),
       now,
-      progress: bar.progress,
+      progress: { ...bar.progress, ...(timed ? { timed } : {}) },
     });
     bar.stop();
-    process.stdout.write(`${summary(manifest)}\nBacked up ${siteName(cmd)} to ${out} (${megabytes(bytes)}).\n`);
+    process.stdout.write(
+      `${summary(manifest)}\nBacked up ${siteName(cmd)} to ${out} (${megabytes(bytes)}) in ${seconds(began)} (${describePhases(phases)}).\n`,
+    );
     return 0;
   } catch (err) {
     bar.stop();
@@ -155,56 +163,48 @@ export async function runRestore(cmd: RestoreCommand): Promise<number> {
     say('annalist: restore needs the backup file: annalist restore FILE --data-dir DIR');
     return 1;
   }
+  const began = performance.now();
   const file = resolve(cmd.file);
   let target: { storage: Storage; createdFile?: string } | undefined;
   let restored = false;
   const bar = progressBar('restore');
-  try {
-    const manifest = await verifyBackup(file);
+  const phases = new PhaseTimes(stepLog('restore', cmd.debug));
+  let started = false;
+  const progress = (done: number, total: number) => {
+    if (!started) bar.progress.started?.(total);
+    started = true;
+    bar.progress.advanced?.(done);
+  };
+  const agreed = (manifest: Manifest) =>
     say(
       `${basename(file)}: every checksum and row count agrees (Annalist ${manifest.annalistVersion}, ${manifest.createdAt}).`,
     );
-    target = await openTarget(cmd);
-    const mediaDir = join(cmd.dataDir, 'media');
-    const state = await siteState(target.storage.db, mediaDir);
-    if (!state.empty && !cmd.force)
-      throw new BackupError(
-        'RESTORE_TARGET_NOT_EMPTY',
-        `${siteName(cmd)} already holds a site (${state.posts} posts, ${state.users} users, ${state.mediaFiles} media files); nothing was restored. Add --force to replace it (it is backed up first)`,
-      );
-    if (!state.empty) {
-      const out = join(resolve(cmd.dataDir), `before-restore-${stamp(new Date())}.tar.gz`);
-      await writeBackup({
-        source: target.storage,
-        mediaDir,
-        out,
-        // Made for undoing this restore on this machine: the accounts as they are.
-        includeAccounts: true,
-        annalistVersion: annalistVersion(),
-      });
-      say(`The site that was there is backed up to ${out} (with its accounts).`);
+  try {
+    // Format 2: only the manifest is read here; format 1 (manifest last): the whole archive is checked.
+    const opened = await phases.time('manifest', () => openBackup(file));
+    if (opened.checked) agreed(opened.manifest);
+    let result: RestoreResult;
+    if (intoNewFile(cmd, opened)) {
+      result = await restoreIntoNewSqliteFile(cmd, opened, phases, progress);
+      if (!opened.checked) agreed(opened.manifest);
+      target = { storage: await openSqliteStorage(join(cmd.dataDir, DATABASE_FILE)) };
+    } else {
+      if (!opened.checked) {
+        await phases.time('verify', () => verifyBackup(file));
+        agreed(opened.manifest);
+      }
+      target = await openTarget(cmd);
+      result = await phases.time('load', () => restoreInPlace(cmd, file, opened, target!.storage, progress));
     }
-    let started = false;
-    const result = await restoreBackup({
-      file,
-      manifest,
-      target: target.storage,
-      mediaDir,
-      replace: !state.empty,
-      progress(done, total) {
-        if (!started) bar.progress.started?.(total);
-        started = true;
-        bar.progress.advanced?.(done);
-      },
-    });
     bar.stop();
     restored = true;
     const rows = Object.values(result.rows).reduce((n, r) => n + r, 0);
     process.stdout.write(
       `Restored ${basename(file)} into ${siteName(cmd)}: ${rows} rows, ${result.mediaFiles} media files` +
-        `${result.migrated ? `, brought up from schema ${manifest.schemaVersion}` : ''}; search index rebuilt.\n`,
+        `${result.migrated ? `, brought up from schema ${opened.manifest.schemaVersion}` : ''}; search index rebuilt` +
+        ` in ${seconds(began)} (${describePhases(phases.list())}).\n`,
     );
-    if (!manifest.includesAccounts) await printOwnerLinks(target.storage, cmd.baseUrl);
+    if (!opened.manifest.includesAccounts) await printOwnerLinks(target.storage, cmd.baseUrl);
     return 0;
   } catch (err) {
     bar.stop();
@@ -215,6 +215,72 @@ export async function runRestore(cmd: RestoreCommand): Promise<number> {
     if (!restored && target?.createdFile)
       for (const f of ['', '-wal', '-shm']) rmSync(`${target.createdFile}${f}`, { force: true });
   }
+}
+
+/**
+ * The fast way (restore-new-file.ts): into an SQLite data folder with no database file and no media yet, from
+ * a backup of this Annalist's schema. Anything else (PostgreSQL, --force over a site, an empty database file
+ * a server may have open, an older backup) is restored in one transaction into the opened target.
+ */
+function intoNewFile(cmd: RestoreCommand, opened: OpenedBackup): boolean {
+  if (cmd.databaseUrl || opened.manifest.schemaVersion !== MIGRATION_NAMES.at(-1)) return false;
+  const db = join(cmd.dataDir, DATABASE_FILE);
+  if (['', '-wal', '-shm'].some((f) => existsSync(`${db}${f}`))) return false;
+  const media = join(cmd.dataDir, 'media');
+  return !existsSync(media) || readdirSync(media).length === 0;
+}
+
+async function restoreIntoNewSqliteFile(
+  cmd: RestoreCommand,
+  opened: OpenedBackup,
+  phases: PhaseTimes,
+  progress: (done: number, total: number) => void,
+): Promise<RestoreResult> {
+  // A data folder this run makes goes again if the restore fails: a refused archive leaves nothing behind.
+  const made = mkdirSync(cmd.dataDir, { recursive: true });
+  try {
+    return await restoreIntoNewFile({
+      file: resolve(cmd.file ?? ''),
+      opened,
+      target: join(cmd.dataDir, DATABASE_FILE),
+      mediaDir: join(cmd.dataDir, 'media'),
+      phases,
+      progress,
+    });
+  } catch (err) {
+    if (made) rmSync(made, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Into the opened target: refused when it holds a site, unless --force (which backs that site up first). */
+async function restoreInPlace(
+  cmd: RestoreCommand,
+  file: string,
+  opened: OpenedBackup,
+  storage: Storage,
+  progress: (done: number, total: number) => void,
+): Promise<RestoreResult> {
+  const mediaDir = join(cmd.dataDir, 'media');
+  const state = await siteState(storage.db, mediaDir);
+  if (!state.empty && !cmd.force)
+    throw new BackupError(
+      'RESTORE_TARGET_NOT_EMPTY',
+      `${siteName(cmd)} already holds a site (${state.posts} posts, ${state.users} users, ${state.mediaFiles} media files); nothing was restored. Add --force to replace it (it is backed up first)`,
+    );
+  if (!state.empty) {
+    const out = join(resolve(cmd.dataDir), `before-restore-${stamp(new Date())}.tar.gz`);
+    await writeBackup({
+      source: storage,
+      mediaDir,
+      out,
+      // Made for undoing this restore on this machine: the accounts as they are.
+      includeAccounts: true,
+      annalistVersion: annalistVersion(),
+    });
+    say(`The site that was there is backed up to ${out} (with its accounts).`);
+  }
+  return restoreBackup({ file, manifest: opened.manifest, target: storage, mediaDir, replace: !state.empty, progress });
 }
 
 /** The backup had no passwords: each owner gets a one-time link to choose one. */

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { runBackup, runRestore } from './backup-command.ts';
 import { isClusterPrimary, isClusterWorker, runPrimary } from './cluster.ts';
 import { ConfigError, readConfig } from './config.ts';
+import { runExport } from './export-command.ts';
 import { runImport } from './import-command.ts';
 import { DATABASE_FILE, openSite, type Site, startServer } from './main.ts';
 import { runMigrateData } from './migrate-data-command.ts';
@@ -45,10 +46,33 @@ Commands:
                      categories, tags, posts, pages, comments and 301s from the old addresses; a re-run
                      updates what it imported before. --dry-run reports without changing anything,
                      --report FILE writes the report as JSON. See docs/moving-in.md
+  import ghost FILE.json
+                     Import a Ghost 4, 5 or 6 export, the same way: posts, pages, public tags (the first
+                     one as the primary category), bylines, featured images, SEO fields; members-only
+                     posts as drafts; passwords, keys and settings in the file are ignored
+  import disqus FILE.xml
+                     Import a Disqus export's comments onto the articles their threads belong to (by
+                     identifier, then by address), approved, with their replies; spam and deleted
+                     comments are counted and left out; no mail is sent
+  export wordpress   Write the site as a WordPress export (WXR 1.2) for WordPress's importer: authors,
+                     categories, tags, posts and pages rendered to HTML, comments, images; to standard
+                     output, or --out FILE (never overwritten). Needs ANNALIST_BASE_URL. See docs/export.md
+  export json        Write the whole site as one documented, versioned JSON document (docs/export.md,
+                     schema in docs/export-schema.json): posts with revisions, comments, sources, citations,
+                     corrections, media (--include-media adds the bytes)…; no secret. --out FILE or stdout
+  export static DIR  Write the public site as static files into DIR for nginx or an object store: every
+                     page, archive, feed, image and asset, relative links (--base-url makes them absolute),
+                     no forms, offline search; a re-run rewrites only what changed. See docs/export.md
+  import annalist FILE.json
+                     Import an Annalist JSON export into an EMPTY site (--data-dir or DATABASE_URL), ids
+                     kept, in one transaction; prints one-time sign-in links for the owners. --dry-run
+                     checks and imports everything, then rolls back; --report FILE writes the report as JSON
   help               Show this help
 
 Options:
   --data-dir DIR     Data folder (default: $ANNALIST_DATA_DIR or ./data)
+  --backup-dir DIR   With serve: the folder scheduled backups and "Back up now" write to (default:
+                     $ANNALIST_BACKUP_DIR or <data dir>/backups; never inside media/, never the data folder)
   --port N           Port to listen on (default: $PORT or 3000)
   --host ADDR        Address to listen on (default: $HOST or 127.0.0.1)
   --force            With demo: delete the folder's database and media first; with restore: replace a site
@@ -62,9 +86,14 @@ Options:
   --include-accounts With backup: keep password hashes and second-factor secrets in the archive
   --dry-run          With import: read and check everything, change nothing, print the report
   --report FILE      With import: also write the report as JSON to FILE
+  --out FILE         With export: the file to write (default: standard output)
+  --include-emails   With export: keep commenters' email addresses in the file (left out by default)
+  --include-media    With export json: put every media file's bytes in the document (base64)
+  --base-url URL     With export static: the address the copy is served from (absolute links, feeds)
+  --live-url URL     With export static: the live site, where "Join the discussion" leads
 
 Environment: PORT, HOST, ANNALIST_DATA_DIR, ANNALIST_BASE_URL, LOG_LEVEL, DATABASE_URL, REDIS_URL,
-             ANNALIST_PURGE_WEBHOOK
+             ANNALIST_PURGE_WEBHOOK, ANNALIST_BACKUP_DIR
 `;
 
 /** A name to start with when `user add` is given none: "ada.lovelace@…" gives "Ada Lovelace" (changeable later). */
@@ -102,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
       allowPositionals: true,
       options: {
         'data-dir': { type: 'string' },
+        'backup-dir': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         force: { type: 'boolean', default: false },
@@ -115,6 +145,10 @@ async function main(argv: string[]): Promise<void> {
         'include-accounts': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         report: { type: 'string' },
+        'base-url': { type: 'string' },
+        'live-url': { type: 'string' },
+        'include-emails': { type: 'boolean', default: false },
+        'include-media': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -126,10 +160,10 @@ async function main(argv: string[]): Promise<void> {
   const env = { ...process.env };
   if (typeof values.port === 'string') env.PORT = values.port;
   if (typeof values.host === 'string') env.HOST = values.host;
-  const config = readConfig(
-    env,
-    typeof values['data-dir'] === 'string' ? { dataDir: resolve(values['data-dir']) } : {},
-  );
+  const config = readConfig(env, {
+    ...(typeof values['data-dir'] === 'string' ? { dataDir: resolve(values['data-dir']) } : {}),
+    ...(typeof values['backup-dir'] === 'string' ? { backupDir: values['backup-dir'] } : {}),
+  });
 
   // Links printed for the owner use ANNALIST_BASE_URL when it is set, else the address actually listened on.
   const linkBase = (listening: string) => (env.ANNALIST_BASE_URL ? config.baseUrl : listening);
@@ -216,6 +250,7 @@ async function main(argv: string[]): Promise<void> {
         databaseUrl: config.databaseUrl,
         out: typeof values.out === 'string' ? values.out : undefined,
         includeAccounts: values['include-accounts'] === true,
+        debug: config.logLevel === 'debug',
       });
       return;
     }
@@ -226,6 +261,7 @@ async function main(argv: string[]): Promise<void> {
         file: positionals[1],
         force: values.force === true,
         baseUrl: config.baseUrl,
+        debug: config.logLevel === 'debug',
       });
       return;
     }
@@ -237,6 +273,22 @@ async function main(argv: string[]): Promise<void> {
         databaseUrl: config.databaseUrl,
         dryRun: values['dry-run'] === true,
         report: typeof values.report === 'string' ? values.report : undefined,
+        baseUrl: config.baseUrl,
+      });
+      return;
+    }
+    case 'export': {
+      process.exitCode = await runExport({
+        format: positionals[1],
+        out: typeof values.out === 'string' ? values.out : undefined,
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        baseUrl: env.ANNALIST_BASE_URL ? config.baseUrl : undefined,
+        includeEmails: values['include-emails'] === true,
+        includeMedia: values['include-media'] === true,
+        dir: positionals[2],
+        staticBaseUrl: typeof values['base-url'] === 'string' ? values['base-url'] : undefined,
+        liveUrl: typeof values['live-url'] === 'string' ? values['live-url'] : undefined,
       });
       return;
     }

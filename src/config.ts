@@ -6,6 +6,11 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * Where scheduled backups and "Back up now" write (ANNALIST_BACKUP_DIR or --backup-dir, absolute once read);
+   * undefined: `<data dir>/backups`. The operator's choice: no admin form can change it (docs/backups.md).
+   */
+  backupDir?: string;
   /** Absolute origin used in feeds, sitemaps and canonical links. */
   baseUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
@@ -39,6 +44,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT must be a whole number from 0 to 65535, not "${portText}"`);
   const dataDir = resolve(overrides.dataDir ?? env.ANNALIST_DATA_DIR ?? './data');
+  const backupText = overrides.backupDir ?? (env.ANNALIST_BACKUP_DIR?.trim() || undefined);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (backupText !== undefined && /[\u0000-\u001f\u007f]/.test(backupText))
+    throw new ConfigError('ANNALIST_BACKUP_DIR must be a folder path without control characters');
+  const backupDir = backupText === undefined ? undefined : resolve(backupText);
   const rawBase =
     overrides.baseUrl ?? env.ANNALIST_BASE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let baseUrl: string;
@@ -92,6 +102,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host,
     port,
     dataDir,
+    backupDir,
     baseUrl,
     logLevel,
     pageCache,

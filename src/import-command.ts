@@ -1,36 +1,74 @@
 import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { openSite } from './main.ts';
-import { formatReport } from './modules/import/import-report.ts';
+import { openSite, type Site } from './main.ts';
+import { createSignInLink } from './modules/accounts/accounts.service.ts';
+import { importAnnalistExport } from './modules/import/annalist-import.service.ts';
+import { importDisqus } from './modules/import/disqus-import.service.ts';
+import { GHOST_MAX_BYTES } from './modules/import/ghost-export.ts';
+import { importGhost } from './modules/import/ghost-import.service.ts';
+import { formatReport, type ImportReport } from './modules/import/import-report.ts';
 import { importWordpress } from './modules/import/wordpress-import.service.ts';
 import { isAppError } from './modules/shared/errors.ts';
 
 export interface ImportCommand {
-  /** Only `wordpress` for now. */
+  /** `wordpress` (a WXR file), `ghost` (a Ghost JSON export), `disqus` (a Disqus XML export) or `annalist` (an Annalist JSON export). */
   platform: string | undefined;
   file: string | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
   dryRun: boolean;
   report: string | undefined;
+  /** Start of the owners' sign-in links printed after `import annalist`. */
+  baseUrl?: string;
 }
 
+/** The platforms whose exports `annalist import` reads into a site, each with its file and its import. */
+const PLATFORMS: Record<
+  'wordpress' | 'ghost' | 'disqus',
+  {
+    name: string;
+    file: string;
+    run: (
+      site: Site,
+      a: { open: () => AsyncIterable<string>; dryRun: boolean; onItem: (n: number) => void },
+    ) => Promise<ImportReport>;
+  }
+> = {
+  wordpress: { name: 'WordPress export', file: 'FILE.xml', run: (site, a) => importWordpress(site.content, a) },
+  ghost: { name: 'Ghost export', file: 'FILE.json', run: (site, a) => importGhost(site.content, a) },
+  disqus: { name: 'Disqus export', file: 'FILE.xml', run: (site, a) => importDisqus(site.content, a) },
+};
+
+const isPlatform = (p: string | undefined): p is keyof typeof PLATFORMS =>
+  p !== undefined && Object.hasOwn(PLATFORMS, p);
+
 /**
- * `annalist import wordpress FILE.xml [--dry-run] [--report FILE]`: imports into the site of the data folder
- * (or DATABASE_URL) in one transaction, with a progress bar on a terminal, then prints the report (and writes
- * it as JSON with --report). Resolves to the exit code; a refused file is one line on stderr naming why (and
- * where, for XML that is not well-formed).
+ * `annalist import wordpress|ghost|disqus FILE [--dry-run] [--report FILE]`: imports into the site of the data
+ * folder (or DATABASE_URL) in one transaction, with a progress bar on a terminal, then prints the report (and
+ * writes it as JSON with --report). Resolves to the exit code; a refused file is one line on stderr naming why
+ * (and where, for a file that is not well-formed).
  */
 export async function runImport(cmd: ImportCommand): Promise<number> {
   const say = (line: string) => process.stderr.write(`annalist: ${line}\n`);
-  if (cmd.platform !== 'wordpress') {
-    say(`import knows one platform so far: annalist import wordpress FILE.xml (not "${cmd.platform ?? ''}")`);
+  if (cmd.platform === 'annalist') return runAnnalistImport(cmd);
+  if (!isPlatform(cmd.platform)) {
+    say(
+      `import reads annalist import wordpress FILE.xml, ghost FILE.json, disqus FILE.xml or annalist FILE.json (not "${cmd.platform ?? ''}")`,
+    );
     return 1;
   }
+  const platform = PLATFORMS[cmd.platform];
   const file = cmd.file;
   if (!file || !existsSync(file) || !statSync(file).isFile()) {
     say(
-      `give the WordPress export to import: annalist import wordpress FILE.xml${file ? ` (${file} is not a file)` : ''}`,
+      `give the ${platform.name} to import: annalist import ${cmd.platform} ${platform.file}${file ? ` (${file} is not a file)` : ''}`,
+    );
+    return 1;
+  }
+  // A Ghost export is read whole: one too large for that is refused before it is opened.
+  if (cmd.platform === 'ghost' && statSync(file).size > GHOST_MAX_BYTES) {
+    say(
+      `IMPORT_GHOST_TOO_LARGE: ${file} is larger than ${GHOST_MAX_BYTES / 1024 / 1024} MB: a Ghost export is read whole, and a content export is far smaller. Nothing was imported.`,
     );
     return 1;
   }
@@ -58,7 +96,7 @@ export async function runImport(cmd: ImportCommand): Promise<number> {
       });
       return stream as AsyncIterable<string>;
     };
-    const report = await importWordpress(site.content, {
+    const report = await platform.run(site, {
       open,
       dryRun: cmd.dryRun,
       onItem: (items) => {
@@ -74,6 +112,66 @@ export async function runImport(cmd: ImportCommand): Promise<number> {
     return 0;
   } catch (err) {
     bar?.stop();
+    if (!isAppError(err)) throw err;
+    say(`${err.code}: ${err.publicMessage} Nothing was imported.`);
+    return 1;
+  } finally {
+    await site.storage.close();
+  }
+}
+
+/**
+ * `annalist import annalist FILE.json [--dry-run] [--report FILE]`: an Annalist JSON export into an empty site
+ * (docs/export.md), in one transaction; then a one-time sign-in link for each owner, since no password travels in
+ * an export. A dry run does all of it and rolls back; --report writes the report as JSON. Resolves to the exit
+ * code; a refused file is one line on stderr naming the JSON path at fault.
+ */
+async function runAnnalistImport(cmd: ImportCommand): Promise<number> {
+  const say = (line: string) => process.stderr.write(`annalist: ${line}\n`);
+  const file = cmd.file;
+  if (!file || !existsSync(file) || !statSync(file).isFile()) {
+    say(`give the export to import: annalist import annalist FILE.json${file ? ` (${file} is not a file)` : ''}`);
+    return 1;
+  }
+  const site = await openSite(cmd.dataDir, { databaseUrl: cmd.databaseUrl });
+  try {
+    const report = await importAnnalistExport(
+      {
+        db: site.storage.db,
+        capabilities: site.storage.capabilities,
+        search: site.storage.search,
+        noteWrite: site.content.noteWrite,
+      },
+      {
+        open: () => createReadStream(file, { highWaterMark: 64 * 1024 }),
+        dryRun: cmd.dryRun,
+        onItem: (collection, index) => {
+          if ((index + 1) % 10_000 === 0) say(`read ${index + 1} ${collection}…`);
+        },
+      },
+    );
+    const counts = Object.entries(report.counts).map(([name, n]) => `${n} ${name.replace('_', ' ')}`);
+    process.stdout.write(
+      report.dryRun
+        ? `Dry run (nothing was changed): the import would bring ${counts.join(', ')}.\n`
+        : `Imported ${counts.join(', ')}.\n`,
+    );
+    if (report.mediaFilesWithoutBytes > 0)
+      process.stdout.write(
+        `${report.mediaFilesWithoutBytes} media files came without their bytes (exported without --include-media): upload them again.\n`,
+      );
+    for (const note of report.notes) process.stdout.write(`Left out: ${note}\n`);
+    if (cmd.report) writeFileSync(cmd.report, `${JSON.stringify(report, null, 2)}\n`);
+    if (report.ownerIds.length > 0 && !report.dryRun) {
+      process.stdout.write('No password travels in an export. One-time links for the owners to choose one:\n');
+      const deps = { db: site.storage.db, clock: site.content.clock, baseUrl: cmd.baseUrl ?? 'http://127.0.0.1:3000' };
+      for (const id of report.ownerIds) {
+        const link = await createSignInLink(deps, id);
+        process.stdout.write(`  ${link.url} (until ${link.expiresAt})\n`);
+      }
+    }
+    return 0;
+  } catch (err) {
     if (!isAppError(err)) throw err;
     say(`${err.code}: ${err.publicMessage} Nothing was imported.`);
     return 1;

@@ -1,22 +1,34 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { clusterWriteGate } from './cluster.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
+import type { BackupDeps } from './modules/backups/backup.deps.ts';
+import { BACKUP_LANE, SITE_BACKUP } from './modules/backups/backup.deps.ts';
+import { prepareBackupFolder } from './modules/backups/backup-folder.ts';
+import { ensureBackupBooked } from './modules/backups/backup-schedule.service.ts';
+import { backupJobHandler } from './modules/backups/run-backup.ts';
 import type { ContentDeps } from './modules/content/content.deps.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
+import type { SiteExportDeps } from './modules/export/export.deps.ts';
 import { type JobLog, JobWorker } from './modules/jobs/job-worker.ts';
 import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.job.ts';
 import { createSmtpMailer } from './modules/notifications/mailer.ts';
 import { startOutboxWorker } from './modules/notifications/outbox.ts';
 import { closeBoundedWork } from './modules/shared/bounded-work.ts';
 import { systemClock } from './modules/shared/clock.ts';
+import { withSnapshot } from './storage/backup/snapshot.ts';
+import { writeBackup } from './storage/backup/write-backup.ts';
+import { describeDatabaseUrl } from './storage/postgres/connection.ts';
 import { openPostgresStorage } from './storage/postgres/open-postgres.ts';
 import { openRedisSharedState, type SharedStateLog } from './storage/redis/open-redis.ts';
+import { requireCurrentSchema } from './storage/schema-version.ts';
 import type { SharedState } from './storage/shared-state.ts';
 import { openSqliteStorage } from './storage/sqlite/open-sqlite.ts';
 import type { Storage } from './storage/storage.ts';
 import { setWriteGate } from './storage/write-gate.ts';
+import { annalistVersion } from './version.ts';
 import { buildApp } from './web/app.ts';
 import { PurgeWebhook } from './web/purge-webhook.ts';
 
@@ -26,19 +38,127 @@ export interface Site {
   storage: Storage;
   content: ContentDeps;
   mediaDir: string;
+  /** Scheduled backups and "Back up now" (docs/backups.md): archives of this site into a folder. */
+  backups: BackupDeps;
+  /** The WordPress and JSON downloads of /admin/export (docs/export.md). */
+  exports: SiteExportDeps;
+}
+
+/**
+ * The site's database opened a second time, read-only, for a backup's snapshot: SQLite's one connection (or a
+ * slot of the pool) is not held while the archive is written, so the site keeps serving.
+ */
+export async function openSnapshotSource(site: { dataDir: string; databaseUrl: string | undefined }): Promise<Storage> {
+  if (site.databaseUrl) return openPostgresStorage(site.databaseUrl, { migrate: false, poolSize: 2 });
+  return openSqliteStorage(join(site.dataDir, DATABASE_FILE), { readonly: true });
+}
+
+/**
+ * Backups as the schedule and /admin/backups take them: the site's clock and writes, writeBackup for the file,
+ * into `<data dir>/backups` or the operator's `backupDir` (ANNALIST_BACKUP_DIR, --backup-dir).
+ */
+function backupDeps(
+  content: ContentDeps,
+  location: { dataDir: string; databaseUrl: string | undefined; backupDir: string | undefined },
+): BackupDeps {
+  const mediaDir = join(location.dataDir, 'media');
+  return {
+    db: content.db,
+    // Read through `content`: tests replace its clock, and main.ts wraps its noteWrite to poke the job worker.
+    get clock() {
+      return content.clock;
+    },
+    noteWrite: () => content.noteWrite(),
+    folder: resolve(location.backupDir ?? join(location.dataDir, 'backups')),
+    dataDir: location.dataDir,
+    mediaDir,
+    node: hostname(),
+    async writeArchive(out, signal) {
+      signal?.throwIfAborted();
+      const source = await openSnapshotSource(location);
+      try {
+        const { bytes } = await writeBackup({
+          source,
+          mediaDir,
+          out,
+          includeAccounts: false,
+          annalistVersion: annalistVersion(),
+          now: content.clock.now(),
+          // Stopped between batches once the signal is aborted: writeBackup then removes what it wrote.
+          progress: { advanced: () => signal?.throwIfAborted(), timed: () => signal?.throwIfAborted() },
+        });
+        return { bytes };
+      } finally {
+        await source.close();
+      }
+    },
+  };
+}
+
+/** Exports as /admin/export takes them: each reads its own snapshot on a second, read-only connection. */
+function exportDeps(
+  content: ContentDeps,
+  location: { dataDir: string; databaseUrl: string | undefined },
+): SiteExportDeps {
+  return {
+    db: content.db,
+    // Read through `content`: tests replace its clock.
+    get clock() {
+      return content.clock;
+    },
+    annalistVersion: annalistVersion(),
+    async withSnapshot(fn) {
+      const source = await openSnapshotSource(location);
+      try {
+        return await withSnapshot(source, fn);
+      } finally {
+        await source.close();
+      }
+    },
+  };
+}
+
+/** What openSite opens besides the data folder. */
+export interface OpenSiteOptions {
+  databaseUrl?: string;
+  /** Where scheduled backups go (ANNALIST_BACKUP_DIR, --backup-dir); default `<data dir>/backups`. */
+  backupDir?: string;
+  /**
+   * Only read (the export commands): the database is opened read-only and never migrated; a schema older than
+   * this version's is refused with DATABASE_TOO_OLD. Nothing is created, not even the data folder.
+   */
+  readonly?: boolean;
+}
+
+/** The site's database opened read-only, refused unless its schema is this version's. */
+async function openReadonlyStorage(dataDir: string, databaseUrl: string | undefined): Promise<Storage> {
+  const storage = await openSnapshotSource({ dataDir, databaseUrl });
+  try {
+    await requireCurrentSchema(
+      storage.db,
+      databaseUrl ? `PostgreSQL at ${describeDatabaseUrl(databaseUrl)}` : join(dataDir, DATABASE_FILE),
+    );
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  return storage;
 }
 
 /**
  * Composition root: config -> database -> domain deps. The only place that picks the database: PostgreSQL
  * when a URL is given, else SQLite in the data folder.
  */
-export async function openSite(dataDir: string, opts: { databaseUrl?: string } = {}): Promise<Site> {
-  mkdirSync(dataDir, { recursive: true });
+export async function openSite(dataDir: string, opts: OpenSiteOptions = {}): Promise<Site> {
   let storage: Storage;
-  if (opts.databaseUrl) {
+  if (opts.readonly) {
+    storage = await openReadonlyStorage(dataDir, opts.databaseUrl);
+  } else if (opts.databaseUrl) {
+    mkdirSync(dataDir, { recursive: true });
     // The server arbitrates between processes and nodes: no write gate.
     storage = await openPostgresStorage(opts.databaseUrl);
   } else {
+    mkdirSync(dataDir, { recursive: true });
     storage = await openSqliteStorage(join(dataDir, DATABASE_FILE));
     // A cluster worker takes its turn to write from the primary rather than from SQLite's sleeping busy handler.
     const gate = clusterWriteGate();
@@ -50,19 +170,22 @@ export async function openSite(dataDir: string, opts: { databaseUrl?: string } =
     search: storage.search,
     noteWrite: storage.noteWrite,
   };
-  return { storage, content, mediaDir: join(dataDir, 'media') };
+  const location = { dataDir, databaseUrl: opts.databaseUrl, backupDir: opts.backupDir };
+  const backups = backupDeps(content, location);
+  return { storage, content, mediaDir: join(dataDir, 'media'), backups, exports: exportDeps(content, location) };
 }
 
 /**
- * The durable job worker (scheduled publishing) on the site's clock. Every committed write pokes it, so a new
+ * The durable job worker (scheduled publishing and backups) on the site's clock. Every committed write pokes it, so a new
  * schedule is seen at once: create it before building the app, start() it once listening, stop() it before the
  * database closes.
  */
 export function createJobWorker(site: Site, log?: JobLog): JobWorker {
-  const jobs = new JobWorker({ db: site.storage.db, clock: site.content.clock, log }).register(
-    PUBLISH_POST,
-    publishPostHandler(site.content),
-  );
+  if (log) site.backups.log = log;
+  const jobs = new JobWorker({ db: site.storage.db, clock: site.content.clock, log })
+    .register(PUBLISH_POST, publishPostHandler(site.content))
+    // Backups on a lane of their own: an hour-long backup never holds back a post scheduled meanwhile.
+    .register(SITE_BACKUP, backupJobHandler(site.backups), { lane: BACKUP_LANE });
   const noteWrite = site.content.noteWrite;
   site.content.noteWrite = () => {
     noteWrite();
@@ -114,10 +237,18 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   const shared = config.redisUrl ? await openRedisSharedState(config.redisUrl, { log: sharedLog }) : undefined;
   let site: Site;
   try {
-    site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl });
+    site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl, backupDir: config.backupDir });
   } catch (err) {
     await shared?.close();
     throw err;
+  }
+  try {
+    // A folder the operator chose that cannot be used is told now, in one line, not at the first backup.
+    await prepareBackupFolder(site.backups);
+  } catch (err) {
+    await site.storage.close();
+    await shared?.close();
+    throw new ConfigError(`${(err as Error).message} (ANNALIST_BACKUP_DIR or --backup-dir sets it)`);
   }
   if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
   const jobs = createJobWorker(site, { error: (obj, msg) => app.log.error(obj, msg) });
@@ -131,6 +262,8 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     contentVersion: site.storage.contentVersion,
     baseUrl: config.baseUrl,
     mediaDir: site.mediaDir,
+    backups: site.backups,
+    exports: site.exports,
     pageCache: config.pageCache,
     trustProxy: config.trustProxy,
     logger:
@@ -156,6 +289,11 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   } else app.log.info('SMTP_URL is not set: mail stays queued in the outbox until it is');
   app.addHook('onClose', () => jobs.stop()); // waits for a job in progress, before the database closes
   const address = await app.listen({ host: config.host, port: config.port });
+  // A schedule that is on always has its next run booked. Nothing about it may stop the server: a failure to
+  // book is recorded for the dashboard by ensureBackupBooked, anything else (the database away) is logged.
+  await ensureBackupBooked(site.backups).catch((err: unknown) =>
+    app.log.error({ err }, 'the next scheduled backup could not be booked'),
+  );
   await jobs.start(); // what fell due while the server was down runs now
   return { app, site, url: address };
 }

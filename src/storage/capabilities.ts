@@ -14,6 +14,17 @@ export interface Capabilities {
   rowAddress: 'rowid' | 'ctid';
   /** The statement that opens a read-only transaction seeing one consistent snapshot of every table. */
   snapshot: 'deferred-begin' | 'repeatable-read';
+  /**
+   * Whole tables as JSON lines (backups): SQLite builds them itself (json_object), with no JavaScript object
+   * per row; otherwise rows pass through JavaScript.
+   */
+  jsonLines: 'in-database' | 'in-javascript';
+  /**
+   * A restore of a whole site: SQLite leaves WAL for a rollback journal while it runs (new pages are written
+   * once, into the file, and the journal holds only the few pages that existed before) when no other
+   * connection has the file open, and builds each table's indexes after its rows are in.
+   */
+  bulkLoad: 'rollback-journal' | 'as-is';
 }
 
 export const SQLITE_CAPABILITIES: Capabilities = {
@@ -22,10 +33,14 @@ export const SQLITE_CAPABILITIES: Capabilities = {
   rowAddress: 'rowid',
   // In WAL mode a deferred transaction's first read fixes what it sees; writers go on meanwhile.
   snapshot: 'deferred-begin',
+  jsonLines: 'in-database',
+  bulkLoad: 'rollback-journal',
 };
 export const POSTGRES_CAPABILITIES: Capabilities = {
   fullText: 'tsvector',
   autoIncrement: 'identity',
   rowAddress: 'ctid',
   snapshot: 'repeatable-read',
+  jsonLines: 'in-javascript',
+  bulkLoad: 'as-is',
 };

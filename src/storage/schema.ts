@@ -261,6 +261,25 @@ export interface JobTable {
   created_at: string;
 }
 
+/** One scheduled or "Back up now" run (migration 009): started, then finished with its size or its error. */
+export interface BackupRunTable {
+  id: Generated<number>;
+  trigger: 'schedule' | 'manual';
+  /** Host name of the server that ran it (its archive is on that server's disk); '' in rows from before. */
+  node: ColumnType<string, string | undefined, string>;
+  /** The folder written into, as an absolute path. */
+  folder: string;
+  /** The archive's name in that folder (set when the run starts; the file exists only after success). */
+  file_name: string;
+  started_at: string;
+  finished_at: string | null;
+  bytes: number | null;
+  /** The one-line reason a finished run failed; null when it succeeded (or is still running). */
+  error: string | null;
+  /** When retention removed the file. */
+  removed_at: string | null;
+}
+
 export interface MediaTable {
   id: Generated<number>;
   user_id: number | null;
@@ -424,6 +443,7 @@ export interface DatabaseSchema {
   correction_suggestions: CorrectionSuggestionTable;
   import_map: ImportMapTable;
   import_redirects: ImportRedirectTable;
+  backup_runs: BackupRunTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

@@ -25,6 +25,7 @@ export class StorageOpenError extends Error {
       | 'DATABASE_FOREIGN'
       | 'DATABASE_CORRUPT'
       | 'DATABASE_TOO_NEW'
+      | 'DATABASE_TOO_OLD'
       | 'DATABASE_UNREADABLE'
       | 'DATABASE_UNREACHABLE',
     message: string,

@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Capabilities } from './capabilities.ts';
 import type { Db } from './schema.ts';
 import type { TableName } from './tables.ts';
@@ -27,28 +27,61 @@ export function rowBytes(row: Row): number {
   return n;
 }
 
-/** Multi-row inserts, split so no statement goes past the parameter limit or MAX_BATCH_BYTES. */
+/** Rows per multi-row insert (fewer for wide tables, under the parameter limit). */
+const ROWS_PER_INSERT = 100;
+
+/**
+ * The SQL of an insert of `rows` rows of these columns, compiled by Kysely once (placeholders as the database
+ * wants them) and kept: a restore inserts millions of rows, and compiling each statement anew costs more than
+ * running it.
+ */
+function insertSql(trx: Db, table: TableName, columns: string[], rows: number, cache: Map<string, string>): string {
+  const key = `${table}\0${columns.join('\0')}\0${rows}`;
+  let text = cache.get(key);
+  if (text === undefined) {
+    const row = sql`(${sql.join(columns.map(() => null))})`;
+    text = sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${sql.join(
+      Array.from({ length: rows }, () => row),
+    )}`.compile(trx).sql;
+    cache.set(key, text);
+  }
+  return text;
+}
+
+const compiledInserts = new WeakMap<Db, Map<string, string>>();
+
+/**
+ * Inserts the rows: ROWS_PER_INSERT at a time (one statement text, compiled once), the rest and any chunk past
+ * MAX_BATCH_BYTES (large images) one row at a time.
+ */
 export async function insertRows(trx: Db, table: TableName, rows: Row[]): Promise<void> {
   const columns = Object.keys(rows[0] ?? {});
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(columns.length, 1)));
+  if (columns.length === 0) return;
+  const cache = compiledInserts.get(trx) ?? new Map<string, string>();
+  compiledInserts.set(trx, cache);
+  const perStatement = Math.max(1, Math.min(ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / columns.length)));
+  const run = (chunk: Row[]) =>
+    trx.executeQuery(
+      CompiledQuery.raw(
+        insertSql(trx, table, columns, chunk.length, cache),
+        chunk.flatMap((r) => columns.map((c) => r[c])),
+      ),
+    );
   let chunk: Row[] = [];
   let chunkBytes = 0;
-  const flush = async () => {
-    if (chunk.length === 0) return;
-    const values: RawBuilder<unknown>[] = chunk.map((r) => sql`(${sql.join(columns.map((c) => r[c]))})`);
-    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${sql.join(values)}`.execute(
-      trx,
-    );
-    chunk = [];
-    chunkBytes = 0;
+  const oneByOne = async () => {
+    for (const row of chunk) await run([row]);
   };
   for (const row of rows) {
-    const size = rowBytes(row);
-    if (chunk.length >= perStatement || (chunk.length > 0 && chunkBytes + size > MAX_BATCH_BYTES)) await flush();
     chunk.push(row);
-    chunkBytes += size;
+    chunkBytes += rowBytes(row);
+    if (chunkBytes > MAX_BATCH_BYTES) await oneByOne();
+    else if (chunk.length === perStatement) await run(chunk);
+    else continue;
+    chunk = [];
+    chunkBytes = 0;
   }
-  await flush();
+  await oneByOne();
 }
 
 /** Columns whose foreign key points at their own table (comments.parent_id), from the database's catalog. */

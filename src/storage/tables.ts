@@ -40,6 +40,7 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'correction_suggestions',
   'import_map',
   'import_redirects',
+  'backup_runs',
 ] as const satisfies readonly (keyof DatabaseSchema)[];
 
 export type TableName = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];

@@ -78,7 +78,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
   const sharedPages = cache && shared ? new SharedPages(shared.pages, generation) : undefined;
   let secretPromise: Promise<Buffer> | undefined;
   const secret = () => {
-    secretPromise ??= getSiteSecret(deps.content.db).catch((err: unknown) => {
+    secretPromise ??= (deps.secret ?? (() => getSiteSecret(deps.content.db)))().catch((err: unknown) => {
       secretPromise = undefined;
       throw err;
     });

@@ -46,6 +46,7 @@ const css = load('site.css', 'text/css; charset=utf-8');
 const commentsJs = bundle('comments.ts');
 const editorJs = bundle('editor.ts');
 const correctionsJs = bundle('corrections.ts');
+const staticSearchJs = bundle('static-search.ts');
 const icon = load('favicon.svg', 'image/svg+xml');
 const adminCss = load('admin.css', 'text/css; charset=utf-8');
 
@@ -58,7 +59,10 @@ export const COMMENTS_SCRIPT_URL = `/assets/${commentsJs.name}`;
 export const EDITOR_SCRIPT_URL = `/assets/${editorJs.name}`;
 /** The article's "Suggest a correction" island: a button beside selected text. */
 export const CORRECTIONS_SCRIPT_URL = `/assets/${correctionsJs.name}`;
+/** The search island of a static copy (`annalist export static`): searches a prebuilt index in the browser. */
+export const STATIC_SEARCH_SCRIPT_URL = `/assets/${staticSearchJs.name}`;
 export const ASSETS = new Map<string, Asset>([
+  [staticSearchJs.name, staticSearchJs.asset],
   [commentsJs.name, commentsJs.asset],
   [editorJs.name, editorJs.asset],
   [correctionsJs.name, correctionsJs.asset],

@@ -1,4 +1,6 @@
+import type { BackupDeps } from '../modules/backups/backup.deps.ts';
 import type { ContentDeps } from '../modules/content/content.deps.ts';
+import type { SiteExportDeps } from '../modules/export/export.deps.ts';
 import type { RateLimiter, SharedState } from '../storage/shared-state.ts';
 import type { ContentGeneration } from './generation.ts';
 import type { PageCache } from './page-cache.ts';
@@ -14,6 +16,10 @@ export interface WebDeps {
   baseUrl: string;
   /** Folder of uploaded and demo media, served under /media/. */
   mediaDir: string;
+  /** Scheduled backups (/admin/backups and the dashboard's backup status); absent: no backup pages. */
+  backups?: BackupDeps;
+  /** The WordPress and JSON downloads of /admin/export; absent: no export pages. */
+  exports?: SiteExportDeps;
   /** Cache rendered pages for readers (default true). */
   pageCache?: boolean;
   /** Proxies whose X-Forwarded-For names the reader (see Config.trustProxy); default none. */
@@ -27,6 +33,11 @@ export interface WebDeps {
   shared?: SharedState;
   /** Fastify logger options; false in tests. */
   logger?: boolean | Record<string, unknown>;
+  /**
+   * The site's signing key. Default: the one in the database, made on first use. A site opened read-only (the
+   * static export) passes its own, since it cannot store one.
+   */
+  secret?: () => Promise<Buffer>;
 }
 
 /** What routes share inside one app: its deps, the page cache (absent when turned off) and the generation. */

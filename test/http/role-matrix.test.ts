@@ -30,6 +30,7 @@ const UPLOADERS: readonly UserRole[] = ['owner', 'admin', 'editor', 'author'];
 const MODERATORS: readonly UserRole[] = ['owner', 'admin', 'editor', 'moderator'];
 const EDITORS: readonly UserRole[] = ['owner', 'admin', 'editor'];
 const ADMINS: readonly UserRole[] = ['owner', 'admin'];
+const OWNERS: readonly UserRole[] = ['owner'];
 
 const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   // Before signing in (routes/admin.tsx, routes/admin-account.tsx)
@@ -97,6 +98,15 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/posts/:id/revisions/compare': { who: WRITERS, url: '/admin/posts/999999/revisions/compare?from=1&to=2' },
   'POST /admin/posts/:id/revisions/:number/restore': WRITERS,
   'GET /admin/posts/:id/edit': WRITERS,
+  // Backups (routes/admin-backups.tsx): manage_backups, owners only
+  'GET /admin/backups': OWNERS,
+  'POST /admin/backups/schedule': OWNERS,
+  'POST /admin/backups/run': OWNERS,
+  'GET /admin/backups/files/:name': { who: OWNERS, url: '/admin/backups/files/annalist-backup-20250101-030000.tar.gz' },
+  // Export (routes/admin-export.tsx): export_site, owners and admins
+  'GET /admin/export': ADMINS,
+  'POST /admin/export/wordpress': ADMINS,
+  'POST /admin/export/json': ADMINS,
   // Site (routes/admin-site.tsx): the dashboard for everyone; settings, widgets, menus: manage_site
   'GET /admin/dashboard': EVERYONE,
   'GET /admin/settings': ADMINS,

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Element, Root } from 'hast';
-import { fromHtml } from 'hast-util-from-html';
-import { toString as hastText } from 'hast-util-to-string';
 import type { ImportReport } from '../../src/modules/import/import-report.ts';
 import { importWordpress } from '../../src/modules/import/wordpress-import.service.ts';
 import { AppError } from '../../src/modules/shared/errors.ts';
+import { shownUnder } from '../support/comment-threads.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
 
 const FIXTURES = new URL('../fixtures/import/', import.meta.url);
@@ -39,36 +37,6 @@ async function rowCounts(t: TestSite) {
     tags: await n('tags'),
     authors: await n('authors'),
   };
-}
-
-/** The text of the comment a reply is shown under on the article page (undefined: shown at the top level). */
-function shownUnder(html: string, replyText: string): string | undefined {
-  const tree = fromHtml(html);
-  const parents = new Map<Element, Element | Root>();
-  const walk = (node: Element | Root) => {
-    for (const c of node.children) {
-      if (c.type !== 'element') continue;
-      parents.set(c, node);
-      walk(c);
-    }
-  };
-  walk(tree);
-  const isComment = (e: Element) => e.tagName === 'article' && String(e.properties.className ?? '').includes('comment');
-  const bodyOf = (e: Element) =>
-    hastText(
-      e.children.find(
-        (c): c is Element => c.type === 'element' && String(c.properties.className ?? '').includes('comment__body'),
-      ) ?? e,
-    );
-  const reply = [...parents.keys()].find((e) => isComment(e) && bodyOf(e).includes(replyText));
-  assert.ok(reply, `the comment "${replyText}" is on the page`);
-  // article.comment < li < ol.comment-replies < li (whose first article is the parent comment)
-  const li = parents.get(reply) as Element;
-  const list = parents.get(li) as Element;
-  if (!String(list.properties?.className ?? '').includes('comment-replies')) return undefined;
-  const parentLi = parents.get(list) as Element;
-  const parent = parentLi.children.find((c): c is Element => c.type === 'element' && isComment(c));
-  return parent ? bodyOf(parent).trim() : undefined;
 }
 
 describe('importing a WordPress export', () => {

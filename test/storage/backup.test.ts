@@ -33,6 +33,7 @@ import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { systemClock } from '../../src/modules/shared/clock.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
+import { ARCHIVE_TABLE_ORDER } from '../../src/storage/backup/backup-format.ts';
 import { readTar, TAR_END, tarHeader, tarPadding } from '../../src/storage/backup/tar.ts';
 import { SQLITE_CAPABILITIES } from '../../src/storage/capabilities.ts';
 import { migrationProvider } from '../../src/storage/migrations/index.ts';
@@ -120,6 +121,14 @@ function scrubbed(rows: Record<Table, string[]>): Record<Table, string[]> {
 async function restoredRows(site: Site): Promise<Record<Table, string[]>> {
   const rows = await everyRow(site);
   rows.settings = rows.settings.filter((r) => !r.includes('"secret.hmac"'));
+  return rows;
+}
+
+/** The SQLite file's indexes: name and SQL. */
+async function indexesOf(site: Site): Promise<unknown[]> {
+  const { rows } = await sql`select name, sql from sqlite_master where type = 'index' order by name`.execute(
+    site.storage.db,
+  );
   return rows;
 }
 
@@ -272,6 +281,20 @@ describe('annalist backup and restore', () => {
     assert.deepEqual(filesOf(copy.mediaDir), filesOf(source.mediaDir));
     const image = await copy.storage.db.selectFrom('media_files').select(['name', 'bytes']).orderBy('name').execute();
     assert.ok(image.length > 0 && image.every((f) => f.bytes.length > 0), 'the uploaded image files are there');
+    // Restored into a new file (its indexes dropped while the rows went in, the search index built on a second
+    // thread and copied whole): the same indexes as a site made by this Annalist, a sound file, a sound index.
+    assert.deepEqual(await indexesOf(copy), await indexesOf(source));
+    await sql`insert into search_posts (search_posts) values ('integrity-check')`.execute(copy.storage.db);
+    const { rows } = await sql<{ quick_check: string }>`pragma quick_check`.execute(copy.storage.db);
+    assert.deepEqual(rows, [{ quick_check: 'ok' }]);
+    const page = { limit: 5, offset: 0, visibleAt: new Date().toISOString() };
+    const found = await copy.storage.search.query(['Khalkhin'], page);
+    assert.ok(found.total > 0, 'the restored search index finds an article');
+    assert.deepEqual(
+      readdirSync(dir).sort(),
+      ['annalist.db', 'annalist.db-shm', 'annalist.db-wal', 'media'],
+      'no work file left beside it',
+    );
   });
 
   test('restored into a fresh PostgreSQL database, every row is the same and new ids follow the restored ones', {
@@ -356,7 +379,7 @@ describe('annalist backup and restore', () => {
       run.stderr,
       /tampered\.tar\.gz is damaged \(tables\/comments\.jsonl fails its SHA-256 check\); nothing was restored/,
     );
-    assert.equal(existsSync(dir), false, 'the target was not even created');
+    assert.equal(existsSync(dir), false, 'no target is left behind');
   });
 
   test('a truncated archive is refused naming the member it ends in, and nothing is restored', {
@@ -373,6 +396,42 @@ describe('annalist backup and restore', () => {
       /^annalist: \S+truncated\.tar\.gz is damaged \((tables|search|media)\/[\w.-]+: the archive is cut short: truncated\); nothing was restored\n$/,
     );
     assert.equal(existsSync(dir), false);
+  });
+
+  test('a gzip bomb and a line of 65 MB are refused in one line, leaving no target behind, though their checksums agree', {
+    timeout: 120_000,
+  }, async () => {
+    // A member of zeros compresses about 1,000 to 1: the archive is small, what it asks for is not.
+    const bomb = await membersOf(archive);
+    bomb.splice(-1, 0, { name: 'media/zeros.bin', bytes: Buffer.alloc(200 * 1024 * 1024) });
+    resealed(bomb);
+    const bombFile = join(root, 'bomb.tar.gz');
+    writeArchive(bombFile, bomb);
+    // One comment line of 65 MB: valid JSON, sealed with the right checksum and row count.
+    const long = await membersOf(archive);
+    const comments = long.find((m) => m.name === 'tables/comments.jsonl')!;
+    const huge = JSON.stringify({ id: 999_999, body_md: 'a'.repeat(65 * 1024 * 1024) });
+    comments.bytes = Buffer.concat([comments.bytes, Buffer.from(`${huge}\n`)]);
+    resealed(long);
+    const longFile = join(root, 'long-line.tar.gz');
+    writeArchive(longFile, long);
+    for (const [file, why] of [
+      [
+        bombFile,
+        /bomb\.tar\.gz is damaged \(media\/zeros\.bin: it expands more than 200-fold when decompressed, as no backup does\); nothing was restored/,
+      ],
+      [
+        longFile,
+        /long-line\.tar\.gz.*tables\/comments\.jsonl has a line longer than 64 MB, as no backup writes; nothing was restored/,
+      ],
+    ] as const) {
+      const dir = join(root, `not-restored-${file.length}`);
+      const run = await annalist(['restore', file, '--data-dir', dir]);
+      assert.equal(run.status, 1, run.stdout);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(run.stderr, why);
+      assert.equal(existsSync(dir), false, 'no target is left behind');
+    }
   });
 
   test('an archive made to bring in a signing key, a password or sessions is refused, though its checksums agree', {
@@ -514,5 +573,83 @@ describe('annalist backup and restore', () => {
     assert.equal(run.status, 1, run.stdout);
     assert.match(run.stderr, /^annalist: writing \S+b\.tar\.gz failed \(.*(EFBIG|too large).*\); nothing was kept\n$/);
     assert.deepEqual(readdirSync(folder), [], 'no partial archive, no work folder');
+  });
+
+  test('an archive in format 1 (manifest last, tables in the first order) still restores row for row', {
+    timeout: 120_000,
+  }, async () => {
+    const members = await membersOf(archive);
+    const manifest = members.find((m) => m.name === 'manifest.json')!;
+    const rank = (name: string) => {
+      const table = /^tables\/(\w+)\.jsonl$/.exec(name)?.[1] as Table | undefined;
+      return table ? TABLES_IN_DEPENDENCY_ORDER.indexOf(table) : name.startsWith('search/') ? 1000 : 2000;
+    };
+    const parsed = JSON.parse(manifest.bytes.toString()) as { formatVersion: number; members: { name: string }[] };
+    parsed.formatVersion = 1;
+    parsed.members.sort((a, b) => rank(a.name) - rank(b.name));
+    manifest.bytes = Buffer.from(JSON.stringify(parsed));
+    const rest = members.filter((m) => m !== manifest).sort((a, b) => rank(a.name) - rank(b.name));
+    const file = join(root, 'format-1.tar.gz');
+    writeArchive(file, [...rest, manifest]);
+    const dir = join(root, 'from-format-1');
+    const run = await annalist(['restore', file, '--data-dir', dir]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(await restoredRows(await opened(dir)), scrubbed(await everyRow(await opened(sourceDir))));
+  });
+
+  test('an archive lists every table after the tables its foreign keys point at, the manifest first', async () => {
+    const db = new Database(join(sourceDir, 'annalist.db'), { readonly: true });
+    try {
+      for (const [at, table] of ARCHIVE_TABLE_ORDER.entries()) {
+        const parents = db.prepare('select "table" from pragma_foreign_key_list(?)').pluck().all(table) as Table[];
+        for (const parent of parents)
+          if (parent !== table) assert.ok(ARCHIVE_TABLE_ORDER.indexOf(parent) < at, `${table} comes after ${parent}`);
+      }
+    } finally {
+      db.close();
+    }
+    const names = (await membersOf(archive)).map((m) => m.name);
+    assert.equal(names[0], 'manifest.json');
+    const tables = names.flatMap((n) => /^tables\/(\w+)\.jsonl$/.exec(n)?.[1] ?? []) as Table[];
+    assert.deepEqual(
+      tables,
+      ARCHIVE_TABLE_ORDER.filter((t) => tables.includes(t)),
+    );
+  });
+
+  test('a sealed archive whose rows point at rows it does not hold, or whose lines are not rows, is refused', {
+    timeout: 60_000,
+  }, async () => {
+    const forged = {
+      'a comment on a post the backup does not hold': {
+        forge(members: { name: string; bytes: Buffer }[]) {
+          const comments = members.find((m) => m.name === 'tables/comments.jsonl')!;
+          const first = JSON.parse(comments.bytes.toString().split('\n')[0]!) as Record<string, unknown>;
+          const orphan = { ...first, id: 999_999, post_id: 999_999, parent_id: null, thread_id: null };
+          comments.bytes = Buffer.concat([comments.bytes, Buffer.from(`${JSON.stringify(orphan)}\n`)]);
+        },
+        why: /is damaged \(a comments row, rowid 999999, refers to a posts row the backup does not hold\); nothing was restored/,
+      },
+      'a line that is not a row': {
+        forge(members: { name: string; bytes: Buffer }[]) {
+          const tags = members.find((m) => m.name === 'tables/tags.jsonl')!;
+          tags.bytes = Buffer.concat([tags.bytes, Buffer.from('[1,2,3]\n')]);
+        },
+        why: /is damaged \(tables\/tags\.jsonl: a line is not a JSON object\); nothing was restored/,
+      },
+    };
+    for (const [what, { forge, why }] of Object.entries(forged)) {
+      const members = await membersOf(archive);
+      forge(members);
+      resealed(members);
+      const file = join(root, 'forged-rows.tar.gz');
+      writeArchive(file, members);
+      const dir = join(root, `not-restored-${what.replaceAll(' ', '-')}`);
+      const run = await annalist(['restore', file, '--data-dir', dir]);
+      assert.equal(run.status, 1, `${what}: ${run.stdout}`);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(run.stderr, why, what);
+      assert.equal(existsSync(dir), false, `${what}: no target is left behind`);
+    }
   });
 });

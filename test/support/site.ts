@@ -117,6 +117,8 @@ export async function startTestSite(
     contentVersion: site.storage.contentVersion,
     baseUrl: TEST_BASE_URL,
     mediaDir: site.mediaDir,
+    backups: site.backups,
+    exports: site.exports,
     pageCache: opts.pageCache,
     commentPostsPerMinute: opts.commentPostsPerMinute,
     // ANNALIST_TEST_LOG=error shows what went wrong behind a 500 while debugging a test.

@@ -26,6 +26,12 @@ export const CAPABILITIES = [
   'manage_sources',
   /** Judge readers' correction suggestions: accept (and edit the article), reject, ask for more. */
   'review_corrections',
+  /** The backup schedule, "Back up now" and downloading archives (/admin/backups): owners only. */
+  'manage_backups',
+  /** Download the whole site as a WordPress (WXR) or Annalist JSON file (/admin/export): owners and admins. */
+  'export_site',
+  /** Put readers' email addresses and the email and address bans in an export: owners only, as for backups. */
+  'export_personal_data',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -37,7 +43,8 @@ export type Capability = (typeof CAPABILITIES)[number];
  */
 const GRANTS: Record<UserRole, readonly Capability[]> = {
   owner: CAPABILITIES,
-  admin: CAPABILITIES,
+  // An archive holds every reader's email and address: taking one out of the site is the owners' decision.
+  admin: CAPABILITIES.filter((c) => c !== 'manage_backups' && c !== 'export_personal_data'),
   editor: [
     'moderate_comments',
     'manage_discussion',

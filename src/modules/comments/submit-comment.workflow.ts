@@ -66,6 +66,10 @@ export interface SubmittedComment {
 
 const EMAIL =
   /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+/** Longest passage of another comment a comment may quote (characters). */
+export const COMMENT_QUOTE_MAX = 2000;
+/** A commenter's website as the comment form takes it: an http(s) address without spaces. */
+export const isCommenterUrl = (url: string): boolean => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url);
 const normalise = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
 // Control characters never belong in a name or a comment (tabs and newlines aside), nor do the bidi overrides
 // that can make a name read backwards.
@@ -92,7 +96,7 @@ function checkFields(input: CommentSubmission, settings: ModerationSettings): Ch
     fields.name = `A name can be at most ${settings.maxNameLength} characters.`;
   if (!email) fields.email = 'Give your email address; it is never shown.';
   else if (email.length > 254 || !EMAIL.test(email)) fields.email = 'That is not an email address.';
-  if (url && (url.length > 300 || !/^https?:\/\/[^\s/$.?#][^\s]*$/i.test(url)))
+  if (url && (url.length > 300 || !isCommenterUrl(url)))
     fields.url = 'A website must be an http:// or https:// address.';
   if (!body) fields.body = 'Write your comment.';
   else if (body.length > settings.maxLength * 2)
@@ -134,7 +138,7 @@ async function checkQuote(
 ): Promise<{ comment: CommentRow; text: string } | null> {
   if (!quote || !normalise(quote.text)) return null;
   const quoted = await findCommentById(deps.db, quote.commentId);
-  const text = normalise(stripControls(quote.text)).slice(0, 2000);
+  const text = normalise(stripControls(quote.text)).slice(0, COMMENT_QUOTE_MAX);
   const source = quoted ? normalise((await renderStoredComment(quoted.body_md)).text) : '';
   if (!quoted || quoted.post_id !== post.id || quoted.status !== 'approved' || !source.includes(text)) {
     throw new AppError('COMMENT_INVALID', 'The quoted passage must come from a comment on this article.', {

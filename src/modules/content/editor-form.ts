@@ -72,6 +72,12 @@ export const POST_FIELD_LIMITS = {
   seoDescription: 300,
 } as const;
 
+/**
+ * Characters kept past each limit when the form is read, so a refused value can be shown back (and an autosave,
+ * which keeps the form as typed, may hold them).
+ */
+export const FORM_READ_SLACK = 1000;
+
 /** Bylines a post may carry (the form's slots). */
 export const MAX_AUTHORS = 4;
 
@@ -105,7 +111,8 @@ export function postFormValuesFrom(form: {
   get(k: string): string | null;
   getAll(k: string): string[];
 }): PostFormValues {
-  const text = (k: keyof typeof POST_FIELD_LIMITS) => (form.get(k) ?? '').slice(0, POST_FIELD_LIMITS[k] + 1000);
+  const text = (k: keyof typeof POST_FIELD_LIMITS) =>
+    (form.get(k) ?? '').slice(0, POST_FIELD_LIMITS[k] + FORM_READ_SLACK);
   return {
     title: text('title'),
     slug: text('slug'),

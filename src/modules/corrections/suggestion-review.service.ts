@@ -156,7 +156,8 @@ export async function markSuggestionAccepted(
   });
 }
 
-const NOTE_MAX = 2_000;
+/** Longest reason or question an editor may send a reader (characters). */
+export const SUGGESTION_NOTE_MAX = 2_000;
 
 function checkNote(note: string, field: 'reason' | 'question'): string {
   const text = note.replace(/\r\n?/g, '\n').trim();
@@ -166,9 +167,9 @@ function checkNote(note: string, field: 'reason' | 'question'): string {
       : 'Write your question for the reader.';
   if (!text)
     throw new AppError('SUGGESTION_INVALID', 'Please correct the field marked below.', { fields: { [field]: what } });
-  if (text.length > NOTE_MAX)
+  if (text.length > SUGGESTION_NOTE_MAX)
     throw new AppError('SUGGESTION_INVALID', 'Please correct the field marked below.', {
-      fields: { [field]: `At most ${NOTE_MAX} characters.` },
+      fields: { [field]: `At most ${SUGGESTION_NOTE_MAX} characters.` },
     });
   return text;
 }

@@ -10,7 +10,7 @@ import { AppError } from '../shared/errors.ts';
  * becomes a link to what it showed). The result is ordinary Markdown: the normal renderer and its sanitiser
  * still decide what a reader gets, so nothing in the HTML can run.
  */
-export function htmlToMarkdown(html: string): string {
+export function htmlToMarkdown(html: string, opts: HtmlToMarkdownOptions = {}): string {
   let tree: Root;
   try {
     tree = fromHtml(html, { fragment: true });
@@ -26,7 +26,49 @@ export function htmlToMarkdown(html: string): string {
     );
   }
   flattenDeep(tree, MAX_HTML_DEPTH);
+  if (opts.address) rewriteAddresses(tree, opts.address);
   return blocksOf(tree.children).join('\n\n').trim();
+}
+
+export interface HtmlToMarkdownOptions {
+  /**
+   * Rewrites a link's or an image's address before it is kept (an old site's own addresses made local). For an
+   * image, undefined means its file is not available: a visible placeholder with its alt text takes its place,
+   * never a broken image. For a link, undefined keeps only its words.
+   */
+  address?: (url: string, use: 'link' | 'image') => string | undefined;
+}
+
+/** Applies `address` to every href and src, walking with a stack of its own (no recursion). */
+function rewriteAddresses(root: Root, address: NonNullable<HtmlToMarkdownOptions['address']>): void {
+  const stack: (Root | Element)[] = [root];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    node.children = node.children.map((child) => {
+      if (child.type !== 'element') return child;
+      const href = attr(child, 'href');
+      if (href !== undefined) child.properties.href = address(href, 'link');
+      const src = attr(child, 'src');
+      if (src !== undefined) {
+        const to = address(src, child.tagName === 'img' || child.tagName === 'source' ? 'image' : 'link');
+        if (to === undefined && child.tagName === 'img') return missingImage(child, src);
+        child.properties.src = to;
+      }
+      stack.push(child);
+      return child;
+    }) as typeof node.children;
+  }
+}
+
+/** The words that stand where an image is missing: its alt text, or its file name. */
+function missingImage(img: Element, src: string): Element {
+  const alt = (attr(img, 'alt') ?? '').replace(/\s+/g, ' ').trim();
+  const name = src.split(/[?#]/)[0]?.split('/').pop() ?? '';
+  return {
+    type: 'element',
+    tagName: 'em',
+    properties: {},
+    children: [{ type: 'text', value: `(Image not moved yet: ${alt || name || 'no description'})` }],
+  };
 }
 
 /**
@@ -295,11 +337,25 @@ function figureOf(fig: Element): string[] {
   const img = findElement(fig, 'img');
   const captionEl = fig.children.find((c): c is Element => isElement(c) && c.tagName === 'figcaption');
   const src = img ? attr(img, 'src') : undefined;
-  if (!img || !src || !safeUrl(src) || findElement(fig, 'table') || findElement(fig, 'blockquote'))
+  // A gallery (several images in one figure) keeps every image, each on its own.
+  if (
+    !img ||
+    !src ||
+    !safeUrl(src) ||
+    findElement(fig, 'table') ||
+    findElement(fig, 'blockquote') ||
+    countImages(fig) > 1
+  )
     return blocksOf(fig.children);
   const caption = captionEl ? inlineOf(captionEl.children).replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim() : '';
   const alt = (attr(img, 'alt') ?? '').replace(/\s+/g, ' ').trim();
   return [`::figure[${caption}]{src="${attrValue(src)}" alt="${attrValue(alt)}"}`];
+}
+
+function countImages(el: Element): number {
+  let n = 0;
+  for (const c of el.children) if (isElement(c)) n += c.tagName === 'img' ? 1 : countImages(c);
+  return n;
 }
 
 function findElement(el: Element | Root, tag: string): Element | undefined {

@@ -3,7 +3,7 @@
  * Printed as text at the end of the command and written as JSON with --report.
  */
 
-export const REPORT_KINDS = ['author', 'category', 'tag', 'post', 'page', 'comment'] as const;
+export const REPORT_KINDS = ['author', 'category', 'tag', 'post', 'page', 'thread', 'comment'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export type Outcome = 'imported' | 'updated' | 'unchanged' | 'skipped' | 'failed';
 
@@ -15,8 +15,23 @@ export interface ReportLine {
   reason: string;
 }
 
+/** Where the file came from, and which kinds the printed table shows for it. */
+export type ImportPlatform = 'wordpress' | 'ghost' | 'disqus';
+
+const PLATFORM_KINDS: Record<ImportPlatform, ReportKind[]> = {
+  wordpress: ['author', 'category', 'tag', 'post', 'page', 'comment'],
+  ghost: ['author', 'category', 'tag', 'post', 'page'],
+  disqus: ['thread', 'comment'],
+};
+
+const PLATFORM_NAMES: Record<ImportPlatform, string> = { wordpress: 'WXR', ghost: 'Ghost', disqus: 'Disqus' };
+
 export interface ImportReport {
+  platform: ImportPlatform;
   source: string;
+  /** The version the file declares: WXR's `wxr_version`, Ghost's `meta.version` ('' when it has none). */
+  version: string;
+  /** WordPress only: the WXR version (1.0 when the file has none). */
   wxrVersion: string;
   dryRun: boolean;
   counts: Record<ReportKind, Record<Outcome, number>>;
@@ -31,12 +46,21 @@ export interface ImportReport {
   /** Items of other post types (attachments, menu items, block-theme records), by type. */
   otherTypesSkipped: Record<string, number>;
   redirects: number;
+  /** Images the old site served itself that did not come with the file (Ghost's `content/images`). */
+  missingMedia: { kind: ReportKind; oldId: string; address: string }[];
+  /** Disqus: threads matched to no article, with the comments they hold (not imported). */
+  unmatchedThreads: { oldId: string; link: string; identifier: string; comments: number }[];
+  /** Disqus: comments marked spam or deleted there, counted and left out. */
+  spamSkipped: number;
+  deletedSkipped: number;
 }
 
-export function newReport(dryRun: boolean): ImportReport {
+export function newReport(dryRun: boolean, platform: ImportPlatform = 'wordpress'): ImportReport {
   const zero = () => ({ imported: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
   return {
+    platform,
     source: '',
+    version: '',
     wxrVersion: '',
     dryRun,
     counts: {
@@ -45,6 +69,7 @@ export function newReport(dryRun: boolean): ImportReport {
       tag: zero(),
       post: zero(),
       page: zero(),
+      thread: zero(),
       comment: zero(),
     },
     lines: [],
@@ -55,6 +80,10 @@ export function newReport(dryRun: boolean): ImportReport {
     pingbacksSkipped: 0,
     otherTypesSkipped: {},
     redirects: 0,
+    missingMedia: [],
+    unmatchedThreads: [],
+    spamSkipped: 0,
+    deletedSkipped: 0,
   };
 }
 
@@ -76,14 +105,19 @@ export function noteNamed(into: Record<string, string[]>, names: string[], oldId
 /** The report as a person reads it at the end of the command. */
 export function formatReport(r: ImportReport): string {
   const out: string[] = [];
-  out.push(`${r.dryRun ? 'Dry run (nothing was changed)' : 'Imported'}: ${r.source} (WXR ${r.wxrVersion})`);
+  const from = `${PLATFORM_NAMES[r.platform]}${r.version ? ` ${r.version}` : ''}`;
+  out.push(`${r.dryRun ? 'Dry run (nothing was changed)' : 'Imported'}: ${r.source} (${from})`);
   out.push('');
   const columns: Outcome[] = ['imported', 'updated', 'unchanged', 'skipped', 'failed'];
   out.push(['kind'.padEnd(10), ...columns.map((c) => c.padStart(10))].join(''));
-  for (const kind of REPORT_KINDS)
+  for (const kind of PLATFORM_KINDS[r.platform])
     out.push([kind.padEnd(10), ...columns.map((c) => String(r.counts[kind][c]).padStart(10))].join(''));
   out.push('');
-  out.push(`Old addresses redirected: ${r.redirects}. Pingbacks and trackbacks skipped: ${r.pingbacksSkipped}.`);
+  if (r.platform === 'wordpress')
+    out.push(`Old addresses redirected: ${r.redirects}. Pingbacks and trackbacks skipped: ${r.pingbacksSkipped}.`);
+  if (r.platform === 'ghost') out.push(`Old addresses redirected: ${r.redirects}.`);
+  if (r.platform === 'disqus')
+    out.push(`Spam comments left out: ${r.spamSkipped}. Deleted comments left out: ${r.deletedSkipped}.`);
   const others = Object.entries(r.otherTypesSkipped).map(([t, n]) => `${t} ${n}`);
   if (others.length > 0) out.push(`Items of other types, not imported: ${others.join(', ')}.`);
   const named = (title: string, m: Record<string, string[]>) => {
@@ -97,6 +131,17 @@ export function formatReport(r: ImportReport): string {
   named('Unknown blocks, inner HTML kept', r.unknownBlocks);
   if (r.orphanComments.length > 0)
     out.push(`Replies whose parent is missing, shown as top-level comments: ${r.orphanComments.join(', ')}`);
+  if (r.missingMedia.length > 0) {
+    out.push('Images of the old site not in the file (upload them again):');
+    for (const m of r.missingMedia) out.push(`  ${m.kind} ${m.oldId}: ${m.address}`);
+  }
+  if (r.unmatchedThreads.length > 0) {
+    out.push('Threads matched to no article (their comments were not imported):');
+    for (const t of r.unmatchedThreads)
+      out.push(
+        `  thread ${t.oldId}: ${t.link || '(no link)'}${t.identifier ? ` [id ${t.identifier}]` : ''}, ${t.comments} comment${t.comments === 1 ? '' : 's'}`,
+      );
+  }
   if (r.renamedSlugs.length > 0) {
     out.push('Renamed addresses (the old one redirects):');
     for (const s of r.renamedSlugs) out.push(`  ${s.kind} ${s.oldId}: "${s.from}" -> "${s.to}"`);

@@ -1,7 +1,8 @@
 import type { ImportRedirectKind } from '../../storage/schema.ts';
+import { inTransaction } from '../../storage/transaction.ts';
 import type { ContentDeps } from '../content/content.deps.ts';
 import { upsertRedirect } from './import.repository.ts';
-import type { ImportReport } from './import-report.ts';
+import { type ImportPlatform, type ImportReport, newReport } from './import-report.ts';
 import { normaliseOldAddress } from './old-addresses.ts';
 
 /** What one import keeps while it reads: the transaction, the report, and the ids of what it has placed. */
@@ -46,4 +47,31 @@ export function newImportRun(deps: ContentDeps, report: ImportReport, timeZone: 
       report.redirects++;
     },
   };
+}
+
+class DryRunDone extends Error {}
+
+/**
+ * Runs an import in ONE transaction, so a refusal, a failure or a killed process leaves the site exactly as it
+ * was; a dry run does everything, then rolls back, so its report is exact. `body` may run again (a PostgreSQL
+ * retry after a lost race): it gets a fresh report each time, and must open its file again.
+ */
+export async function inImportTransaction(
+  deps: ContentDeps,
+  opts: { platform: ImportPlatform; dryRun: boolean },
+  body: (deps: ContentDeps, report: ImportReport) => Promise<void>,
+): Promise<ImportReport> {
+  let report = newReport(opts.dryRun, opts.platform);
+  try {
+    await inTransaction(deps.db, async (trx) => {
+      report = newReport(opts.dryRun, opts.platform);
+      await body({ ...deps, db: trx }, report);
+      if (opts.dryRun) throw new DryRunDone();
+    });
+  } catch (err) {
+    if (!(err instanceof DryRunDone)) throw err;
+    return report;
+  }
+  deps.noteWrite();
+  return report;
 }

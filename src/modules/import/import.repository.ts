@@ -77,3 +77,28 @@ export async function updateImportedComment(db: Db, id: number, row: ImportedCom
 export async function commentExists(db: Db, id: number): Promise<boolean> {
   return (await db.selectFrom('comments').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
+
+/** Places an imported comment under its parent once every comment of the file is in (Disqus lists replies anywhere). */
+export async function setImportedCommentParent(
+  db: Db,
+  id: number,
+  p: { parentId: number; threadId: number; depth: number },
+): Promise<void> {
+  await db
+    .updateTable('comments')
+    .set({ parent_id: p.parentId, thread_id: p.threadId, depth: p.depth })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The map's sources whose names start with `prefix` (a word of ours, no `%` or `_`): "wordpress " lists the sites imported from WordPress. */
+export async function listMapSources(db: Db, prefix: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('import_map')
+    .select('source')
+    .distinct()
+    .where('source', 'like', `${prefix}%`)
+    .orderBy('source')
+    .execute();
+  return rows.map((r) => r.source);
+}

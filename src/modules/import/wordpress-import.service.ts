@@ -1,9 +1,8 @@
-import { inTransaction } from '../../storage/transaction.ts';
 import type { ContentDeps } from '../content/content.deps.ts';
 import { getSiteSettings, saveSiteSettings } from '../site/settings.service.ts';
 import { siteHasNoPosts } from './import.repository.ts';
-import { type ImportReport, newReport, noteLine } from './import-report.ts';
-import { type ImportRun, newImportRun } from './import-run.ts';
+import { type ImportReport, noteLine } from './import-report.ts';
+import { type ImportRun, inImportTransaction, newImportRun } from './import-run.ts';
 import { importItem } from './wp-items.ts';
 import { importAuthor, importCategories, importTag } from './wp-taxonomy.ts';
 import type { WxrCategory, WxrChannel, WxrTag } from './wxr.types.ts';
@@ -18,8 +17,6 @@ export interface WordpressImportInput {
   onItem?: (itemsRead: number) => void;
 }
 
-class DryRunDone extends Error {}
-
 /**
  * Imports a WordPress export (WXR) into the site: bylines, the category tree, tags, posts and pages, comments
  * and the old addresses, all in ONE transaction, so a failure, a refusal or a killed process leaves the site
@@ -27,19 +24,9 @@ class DryRunDone extends Error {}
  * and tagline from the export. Returns the report; throws IMPORT_* errors for a file it refuses.
  */
 export async function importWordpress(deps: ContentDeps, input: WordpressImportInput): Promise<ImportReport> {
-  let report = newReport(input.dryRun ?? false);
-  try {
-    await inTransaction(deps.db, async (trx) => {
-      report = newReport(input.dryRun ?? false);
-      await runImport({ ...deps, db: trx }, input, report);
-      if (input.dryRun) throw new DryRunDone();
-    });
-  } catch (err) {
-    if (!(err instanceof DryRunDone)) throw err;
-    return report;
-  }
-  deps.noteWrite();
-  return report;
+  return inImportTransaction(deps, { platform: 'wordpress', dryRun: input.dryRun ?? false }, (trx, report) =>
+    runImport(trx, input, report),
+  );
 }
 
 async function runImport(deps: ContentDeps, input: WordpressImportInput, report: ImportReport): Promise<void> {
@@ -79,6 +66,7 @@ async function startRun(run: ImportRun, channel: WxrChannel, fresh: boolean): Pr
   run.source = `wordpress ${base}`;
   run.report.source = base;
   run.report.wxrVersion = channel.version ?? '1.0';
+  run.report.version = run.report.wxrVersion;
   if (channel.version === undefined)
     noteLine(run.report, {
       kind: 'file',

@@ -1,17 +1,9 @@
 import type { CommentStatus } from '../../storage/schema.ts';
 import { recountPostComments } from '../comments/comment.repository.ts';
-import { renderStoredComment } from '../comments/comment-markdown.ts';
 import { htmlToMarkdown } from './html-to-markdown.ts';
-import {
-  commentExists,
-  findMapped,
-  type ImportedComment,
-  insertImportedComment,
-  setMapped,
-  updateImportedComment,
-} from './import.repository.ts';
-import { count, noteLine } from './import-report.ts';
+import { noteLine } from './import-report.ts';
 import type { ImportRun } from './import-run.ts';
+import { type Placed, placeImportedComment } from './imported-comments.ts';
 import { autop } from './wp-autop.ts';
 import type { WxrComment, WxrItem } from './wxr.types.ts';
 
@@ -22,12 +14,6 @@ const STATUS: Record<string, CommentStatus> = {
   trash: 'trash',
   'post-trashed': 'trash',
 };
-
-interface Placed {
-  id: number;
-  thread: number;
-  depth: number;
-}
 
 /**
  * An item's comments, threaded once all of them are read: comment ids are unique per item, so a reply may come
@@ -96,42 +82,22 @@ async function placeComment(
       reason: 'no approval state in the file: held for moderation',
     });
   }
-  const md = htmlToMarkdown(autop(c.content)) || '(empty comment)';
-  const rendered = await renderStoredComment(md);
   const at = commentDate(c) ?? a.postDate;
-  const row: ImportedComment = {
-    post_id: a.postId,
-    parent_id: parent?.id ?? null,
-    thread_id: parent?.thread ?? null,
-    depth: parent ? parent.depth + 1 : 0,
-    author_name: (c.author.trim() || 'Anonymous').slice(0, 200),
-    author_email: c.email.trim().toLowerCase().slice(0, 320),
-    author_url: /^https?:\/\//i.test(c.url.trim()) ? c.url.trim().slice(0, 500) : null,
-    user_id: null,
-    body_md: md,
-    body_html: rendered.html,
-    quoted_comment_id: null,
-    quoted_text: null,
-    status,
-    reasons_json: JSON.stringify([
-      { phase: 'import', action: status, code: 'IMPORTED', message: `Imported from ${run.source}.` },
-    ]),
-    ip: c.ip.trim().slice(0, 64),
-    created_at: at,
-    approved_at: status === 'approved' ? at : null,
-  };
-  const mapped = await findMapped(run.deps.db, run.source, 'comment', oldId);
-  let id: number;
-  if (mapped !== undefined && (await commentExists(run.deps.db, mapped))) {
-    id = mapped;
-    await updateImportedComment(run.deps.db, id, row);
-    count(run.report, 'comment', 'updated');
-  } else {
-    id = await insertImportedComment(run.deps.db, row);
-    await setMapped(run.deps.db, run.source, 'comment', oldId, id);
-    count(run.report, 'comment', 'imported');
-  }
-  a.placed.set(c.id, { id, thread: parent?.thread ?? id, depth: parent ? parent.depth + 1 : 0 });
+  const placed = await placeImportedComment(run, {
+    oldId,
+    postId: a.postId,
+    parent,
+    values: {
+      authorName: c.author,
+      email: c.email,
+      url: c.url,
+      ip: c.ip,
+      createdAt: at,
+      markdown: htmlToMarkdown(autop(c.content)),
+      status,
+    },
+  });
+  a.placed.set(c.id, placed);
 }
 
 function commentDate(c: WxrComment): string | undefined {

@@ -1,14 +1,11 @@
 import { fromHtml } from 'hast-util-from-html';
 import { toString as hastText } from 'hast-util-to-string';
 import type { PostStatus } from '../../storage/schema.ts';
-import { isReservedSlug } from '../content/editor-form.ts';
-import { findPostById, findPostBySlug } from '../content/post.repository.ts';
-import { type PostInput, writePost } from '../content/post-writer.service.ts';
+import type { PostInput } from '../content/post-writer.service.ts';
 import { zonedLocalToUtc } from '../content/zoned-time.ts';
-import { isAppError } from '../shared/errors.ts';
-import { findMapped, setMapped } from './import.repository.ts';
 import { count, noteLine, noteNamed, type ReportKind } from './import-report.ts';
 import type { ImportRun } from './import-run.ts';
+import { chooseSlug, findImportedPost, writeImportedPost } from './imported-posts.ts';
 import { importComments } from './wp-comments.ts';
 import { convertWordpressBody } from './wp-content.ts';
 import { decodeSlug, importAuthor, importCategory, ownSlug } from './wp-taxonomy.ts';
@@ -83,9 +80,7 @@ export async function importItem(run: ImportRun, item: WxrItem): Promise<void> {
     return;
   }
   if (choice.note) noteLine(run.report, { kind, oldId, outcome: 'note', reason: choice.note });
-  const db = run.deps.db;
-  const mapped = item.id ? await findMapped(db, run.source, type, item.id) : undefined;
-  const before = mapped !== undefined ? await findPostById(db, mapped) : undefined;
+  const before = await findImportedPost(run, type, item.id);
   const body = convertWordpressBody(item.content, { attachmentUrl: (id) => run.attachments.get(id) });
   noteNamed(run.report.unknownShortcodes, body.unknownShortcodes, oldId);
   noteNamed(run.report.unknownBlocks, body.unknownBlocks, oldId);
@@ -113,7 +108,6 @@ export async function importItem(run: ImportRun, item: WxrItem): Promise<void> {
     ? await importAuthor(run, { login: item.creator, email: '', displayName: item.creator })
     : undefined;
   const input: PostInput = {
-    id: before?.id,
     type,
     slug,
     title: title.slice(0, 300),
@@ -130,48 +124,10 @@ export async function importItem(run: ImportRun, item: WxrItem): Promise<void> {
       .filter(Boolean),
     authorSlugs: author ? [author] : [],
   };
-  let postId: number;
-  if (before && unchanged(before, input)) {
-    postId = before.id;
-    count(run.report, kind, 'unchanged');
-  } else {
-    try {
-      postId = (await writePost(run.deps, input, { revision: { kind: 'save', extra: { importedFrom: run.source } } }))
-        .id;
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      count(run.report, kind, 'failed');
-      noteLine(run.report, { kind, oldId, outcome: 'failed', reason: err.publicMessage });
-      return;
-    }
-    count(run.report, kind, before ? 'updated' : 'imported');
-  }
-  if (item.id) await setMapped(db, run.source, type, item.id, postId);
+  const postId = await writeImportedPost(run, { kind, oldId, mapId: item.id, before, input });
+  if (postId === undefined) return;
   await redirectsFor(run, item, { type, postId, wpSlug: decoded, slug, localDate: item.postDate });
   await importComments(run, item, postId, date ?? run.now);
-}
-
-function unchanged(before: NonNullable<Awaited<ReturnType<typeof findPostById>>>, input: PostInput): boolean {
-  return (
-    before.slug === input.slug &&
-    before.title === input.title &&
-    before.body_md === input.bodyMarkdown &&
-    before.excerpt === (input.excerpt ?? '') &&
-    before.status === input.status &&
-    before.published_at === (input.publishedAt ?? null)
-  );
-}
-
-/** The exported slug when it is free and not one of our own addresses; otherwise the first free `-2`, `-3`… */
-async function chooseSlug(run: ImportRun, wanted: string, ownId: number | undefined): Promise<string> {
-  const base = wanted.slice(0, 180).replace(/-+$/, '');
-  const free = async (s: string) => {
-    if (isReservedSlug(s)) return false;
-    const other = await findPostBySlug(run.deps.db, s);
-    return !other || other.id === ownId;
-  };
-  if (await free(base)) return base;
-  for (let n = 2; ; n++) if (await free(`${base}-${n}`)) return `${base}-${n}`;
 }
 
 /** Category paths of an item, the primary first: Yoast's primary category when present, else the first. */

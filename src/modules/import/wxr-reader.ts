@@ -1,7 +1,7 @@
-import { SaxesParser, type SaxesTagNS } from 'saxes';
-import { AppError, isAppError } from '../shared/errors.ts';
-import { AmpersandCheck } from './ampersand-check.ts';
+import type { SaxesTagNS } from 'saxes';
+import { AppError } from '../shared/errors.ts';
 import type { WxrChannel, WxrComment, WxrItem, WxrRecord } from './wxr.types.ts';
+import { StrictXmlStream } from './xml-stream.ts';
 
 /**
  * A streaming reader of WordPress eXtended RSS (WXR 1.0, 1.1, 1.2). The file is fed to a strict,
@@ -56,8 +56,17 @@ export async function readWxr(chunks: AsyncIterable<string>, opts: WxrReadOption
 }
 
 class WxrSaxReader {
-  private readonly parser = new SaxesParser({ xmlns: true, position: true });
-  private readonly ampersands = new AmpersandCheck();
+  // No WordPress export has a DOCTYPE: the stream refuses one before anything past it is read.
+  private readonly xml = new StrictXmlStream(
+    {
+      openTag: (tag) => this.openTag(tag),
+      closeTag: (tag) => this.closeTag(tag),
+      text: (t) => {
+        this.text += t;
+      },
+    },
+    'a WordPress export',
+  );
   private readonly queue: WxrRecord[] = [];
   /** Namespace key of each open element; undefined for a foreign one. */
   private readonly stack: (string | undefined)[] = [];
@@ -73,33 +82,12 @@ class WxrSaxReader {
   private metaKey: string | undefined;
   private term: { domain: string; nicename: string } | undefined;
 
-  constructor() {
-    const p = this.parser;
-    // A DOCTYPE is where internal entities (and their billion-laughs expansions) and external ones live:
-    // no WordPress export has one, so it is refused before anything past it is read.
-    p.on('doctype', () => {
-      throw new AppError('IMPORT_REFUSED', 'The file declares a DOCTYPE, which a WordPress export never has.', {
-        detail: `line ${p.line}`,
-      });
-    });
-    p.on('opentag', (tag) => this.openTag(tag as SaxesTagNS));
-    p.on('closetag', (tag) => this.closeTag(tag as SaxesTagNS));
-    p.on('text', (t) => {
-      this.text += t;
-    });
-    p.on('cdata', (t) => {
-      this.text += t;
-    });
-  }
-
   write(chunk: string): void {
-    this.checkAmpersands(chunk, false);
-    this.guard(() => this.parser.write(chunk));
+    this.xml.write(chunk);
   }
 
   close(): void {
-    this.checkAmpersands('', true);
-    this.guard(() => this.parser.close());
+    this.xml.close();
     if (!this.sawWxr)
       throw new AppError('IMPORT_NOT_WXR', 'This is not a WordPress export: no element is in a WXR namespace.');
     this.sendChannel();
@@ -107,21 +95,6 @@ class WxrSaxReader {
 
   take(): WxrRecord[] {
     return this.queue.splice(0);
-  }
-
-  private checkAmpersands(chunk: string, final: boolean): void {
-    const at = this.ampersands.feed(chunk, final);
-    if (at) throw malformed(at.line, at.column, 'a bare "&" (write it as &amp;)');
-  }
-
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      if (isAppError(err)) throw err;
-      const message = (err as Error).message.replace(/^(?:[^:]*:)?\d+:\d+: /, '');
-      throw malformed(this.parser.line, this.parser.column + 1, message.replace(/\.$/, ''));
-    }
   }
 
   private openTag(tag: SaxesTagNS): void {
@@ -300,15 +273,4 @@ function commentOf(f: Fields): WxrComment {
     approved: f.get('wp:comment_approved'),
     type: s('comment_type'),
   };
-}
-
-/** Line and column count from 1, as editors show them. */
-function malformed(line: number, column: number, what: string): AppError {
-  return new AppError(
-    'IMPORT_MALFORMED',
-    `The file is not well-formed XML at line ${line}, column ${column}: ${what}.`,
-    {
-      detail: `${line}:${column}`,
-    },
-  );
 }

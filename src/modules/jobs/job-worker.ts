@@ -41,24 +41,41 @@ export interface JobWorkerOptions {
 const MIN_IDLE_SLEEP_MS = 1000;
 const POKE_DELAY_MS = 100;
 
+/** The lane of kinds registered without one. */
+const DEFAULT_LANE = 'default';
+
+export interface RegisterOptions {
+  /**
+   * Jobs of one lane run one at a time; lanes run beside each other, each claiming only its own kinds. A long
+   * job (a backup) on a lane of its own never holds back the short ones (scheduled publishing).
+   */
+  lane?: string;
+}
+
+/** One lane's state: its kinds, its timer, and the chain its passes run on one after another. */
+interface Lane {
+  kinds: string[];
+  timer: NodeJS.Timeout | undefined;
+  pokePending: boolean;
+  chain: Promise<unknown>;
+}
+
 /**
  * Runs jobs from the durable table. `start()` first runs everything already due (so what fell due while the
- * server was down happens now), then sleeps on one timer until the earliest pending job (at most `maxSleepMs`).
- * `poke()` re-arms that timer after a job was enqueued in this process. Passes run one at a time in a process;
- * several processes may each run a worker on the same table (claims are atomic, see job.repository.ts).
+ * server was down happens now), then sleeps on one timer per lane until the earliest pending job of the lane (at
+ * most `maxSleepMs`). `poke()` re-arms the timers after a job was enqueued in this process. Within a lane, passes
+ * run one at a time in a process; several processes may each run a worker on the same table (claims are atomic,
+ * see job.repository.ts).
  */
 export class JobWorker {
   readonly workerId: string;
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly lanes = new Map<string, Lane>();
   private readonly leaseMs: number;
   private readonly maxSleepMs: number;
   private readonly batchSize: number;
-  private timer: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
-  private pokePending = false;
-  // Passes run one after another, whether the timer, poke() or runDue() asked.
-  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: JobWorkerOptions) {
     this.workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -68,8 +85,16 @@ export class JobWorker {
   }
 
   /** Registers the handler for one kind of job; the worker claims only kinds it has handlers for. */
-  register(kind: string, handler: JobHandler): this {
+  register(kind: string, handler: JobHandler, options: RegisterOptions = {}): this {
     this.handlers.set(kind, handler);
+    for (const lane of this.lanes.values()) lane.kinds = lane.kinds.filter((k) => k !== kind);
+    const name = options.lane ?? DEFAULT_LANE;
+    let lane = this.lanes.get(name);
+    if (!lane) {
+      lane = { kinds: [], timer: undefined, pokePending: false, chain: Promise.resolve() };
+      this.lanes.set(name, lane);
+    }
+    lane.kinds.push(kind);
     return this;
   }
 
@@ -77,55 +102,68 @@ export class JobWorker {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.serial(() => this.cycle()).catch((err) => this.opts.log?.error({ err }, 'job pass failed'));
+    await Promise.all(
+      this.activeLanes().map((lane) =>
+        this.serial(lane, () => this.cycle(lane)).catch((err) => this.opts.log?.error({ err }, 'job pass failed')),
+      ),
+    );
   }
 
   /**
    * Something was enqueued (or rescheduled) here: look again for the earliest job. Pokes within POKE_DELAY_MS
-   * share one look, so a burst of writes (main.ts pokes on every one) costs two small queries, not one per write.
+   * share one look, so a burst of writes (main.ts pokes on every one) costs two small queries per lane, not one
+   * per write.
    */
   poke(): void {
-    if (!this.started || this.stopped || this.pokePending) return;
-    this.pokePending = true;
-    const timer = setTimeout(() => {
-      this.pokePending = false;
-      this.kick();
-    }, POKE_DELAY_MS);
-    timer.unref();
-  }
-
-  /** Runs every job due now (tests and the CLI use this); resolves with how many were run. */
-  async runDue(): Promise<number> {
-    return this.serial(() => this.runAllDue());
-  }
-
-  /** Stops the timer and waits for the job in progress. Jobs left pending run on the next start. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.chain;
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
-  }
-
-  private kick(): void {
-    if (this.stopped) return;
-    this.serial(() => this.cycle()).catch((err) => this.opts.log?.error({ err }, 'job pass failed'));
-  }
-
-  private async cycle(): Promise<void> {
-    try {
-      await this.runAllDue();
-    } finally {
-      if (!this.stopped) await this.arm().catch(() => this.sleep(this.maxSleepMs));
+    if (!this.started || this.stopped) return;
+    for (const lane of this.activeLanes()) {
+      if (lane.pokePending) continue;
+      lane.pokePending = true;
+      const timer = setTimeout(() => {
+        lane.pokePending = false;
+        this.kick(lane);
+      }, POKE_DELAY_MS);
+      timer.unref();
     }
   }
 
-  private async runAllDue(): Promise<number> {
+  /** Runs every job due now, each lane beside the others (tests and the CLI use this); resolves with how many ran. */
+  async runDue(): Promise<number> {
+    const counts = await Promise.all(this.activeLanes().map((lane) => this.serial(lane, () => this.runAllDue(lane))));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Stops the timers and waits for the jobs in progress. Jobs left pending run on the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    await Promise.all([...this.lanes.values()].map((lane) => lane.chain));
+  }
+
+  private activeLanes(): Lane[] {
+    return [...this.lanes.values()].filter((lane) => lane.kinds.length > 0);
+  }
+
+  private serial<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
+    const run = lane.chain.then(fn);
+    lane.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private kick(lane: Lane): void {
+    if (this.stopped) return;
+    this.serial(lane, () => this.cycle(lane)).catch((err) => this.opts.log?.error({ err }, 'job pass failed'));
+  }
+
+  private async cycle(lane: Lane): Promise<void> {
+    try {
+      await this.runAllDue(lane);
+    } finally {
+      if (!this.stopped) await this.arm(lane).catch(() => this.sleep(lane, this.maxSleepMs));
+    }
+  }
+
+  private async runAllDue(lane: Lane): Promise<number> {
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
@@ -134,7 +172,7 @@ export class JobWorker {
         now: this.opts.clock.now(),
         leaseMs: this.leaseMs,
         limit: this.batchSize,
-        kinds: [...this.handlers.keys()],
+        kinds: lane.kinds,
       });
       if (jobs.length === 0) return total;
       for (const job of jobs) await this.runOne(job);
@@ -163,20 +201,20 @@ export class JobWorker {
     }
   }
 
-  /** One timer, to the earliest pending job (capped), replacing any timer already set. */
-  private async arm(): Promise<void> {
-    const next = await findNextWakeTime(this.opts.db, [...this.handlers.keys()]);
+  /** One timer per lane, to the lane's earliest pending job (capped), replacing any timer already set. */
+  private async arm(lane: Lane): Promise<void> {
+    const next = await findNextWakeTime(this.opts.db, lane.kinds);
     let delay = this.maxSleepMs;
     if (next !== undefined) delay = Math.min(delay, Math.max(0, Date.parse(next) - this.opts.clock.now().getTime()));
     // A pass has just claimed everything it could, so a job still due is leased elsewhere: wait, do not spin.
     if (delay === 0) delay = Math.min(MIN_IDLE_SLEEP_MS, this.maxSleepMs);
-    this.sleep(delay);
+    this.sleep(lane, delay);
   }
 
-  private sleep(ms: number): void {
-    clearTimeout(this.timer);
+  private sleep(lane: Lane, ms: number): void {
+    clearTimeout(lane.timer);
     if (this.stopped) return;
-    this.timer = setTimeout(() => this.kick(), ms);
-    this.timer.unref();
+    lane.timer = setTimeout(() => this.kick(lane), ms);
+    lane.timer.unref();
   }
 }

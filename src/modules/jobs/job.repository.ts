@@ -69,6 +69,73 @@ export async function enqueueJob(db: Db, input: EnqueueJobInput): Promise<number
   return row.id;
 }
 
+/**
+ * Adds the job unless one with the same key is pending (queued or running): one statement, so two requests at
+ * once queue it once. Returns the job's id, or undefined when one was already pending. A finished row with the
+ * key becomes the new pending job.
+ */
+export async function enqueueJobIfIdle(
+  db: Db,
+  input: EnqueueJobInput & { uniqueKey: string },
+): Promise<number | undefined> {
+  const runAt = iso(input.runAt);
+  const payloadJson = JSON.stringify(input.payload ?? {});
+  const row = await db
+    .insertInto('jobs')
+    .values({
+      kind: input.kind,
+      unique_key: input.uniqueKey,
+      payload_json: payloadJson,
+      run_at: runAt,
+      created_at: iso(input.createdAt ?? new Date()),
+    })
+    .onConflict((oc) =>
+      oc
+        .column('unique_key')
+        .doUpdateSet({
+          kind: input.kind,
+          payload_json: payloadJson,
+          run_at: runAt,
+          attempts: 0,
+          last_error: null,
+          done_at: null,
+          locked_until: null,
+          locked_by: null,
+        })
+        .where('jobs.done_at', 'is not', null),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/**
+ * Extends the lease of a job this worker still holds (a long handler calls it now and then, so no other worker
+ * takes the job while it runs). Returns false when the job is no longer this worker's.
+ */
+export async function renewJobLease(db: Db, job: Pick<ClaimedJob, 'id' | 'lockedBy'>, until: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ locked_until: until.toISOString() })
+    .where('id', '=', job.id)
+    .where('locked_by', '=', job.lockedBy)
+    .where('done_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** How many jobs of `kind` a worker holds right now (claimed, lease not run out). */
+export async function countLeasedJobs(db: Db, kind: string, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', kind)
+    .where('done_at', 'is', null)
+    .where('locked_until', '>', now.toISOString())
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Withdraws the pending job with this key; true when there was one. A finished job's row is kept. */
 export async function cancelJob(db: Db, uniqueKey: string): Promise<boolean> {
   const r = await db

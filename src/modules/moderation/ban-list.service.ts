@@ -29,10 +29,14 @@ const toBan = (r: BanRow): Ban => ({
   expiresAt: r.expires_at,
 });
 
-function valueProblem(kind: BanKind, value: string): string | undefined {
+/** Longest banned value and reason (characters). */
+export const BAN_LIMITS = { value: 254, reason: 200 } as const;
+
+/** Why `value` cannot be banned as `kind` (a message for the moderator), or undefined when it can. */
+export function banValueProblem(kind: BanKind, value: string): string | undefined {
   const v = value.trim();
   if (!v) return 'Give the thing to ban.';
-  if (v.length > 254) return 'That is too long to be banned.';
+  if (v.length > BAN_LIMITS.value) return 'That is too long to be banned.';
   if (kind === 'email' && !/^[^\s@]+@[^\s@]+$/.test(v)) return 'That is not an email address.';
   if (kind === 'ip' && isIP(v) === 0) return 'That is not an IP address (IPv4 or IPv6, without a port).';
   if (kind === 'domain' && !/^(?:@|\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?$/i.test(v)) return 'That is not a domain name.';
@@ -55,12 +59,12 @@ export async function addBanByHand(
 ): Promise<Ban> {
   if (!(BAN_KINDS as readonly string[]).includes(input.kind))
     throw new AppError('BAD_REQUEST', 'A ban is on an email, an IP address, a domain or a word.');
-  const problem = valueProblem(input.kind, input.value);
+  const problem = banValueProblem(input.kind, input.value);
   if (problem) throw new AppError('BAD_REQUEST', problem, { fields: { value: problem } });
   const row = await addBan(deps.db, {
     kind: input.kind,
     value: input.value,
-    reason: input.reason.slice(0, 200),
+    reason: input.reason.slice(0, BAN_LIMITS.reason),
     expiresAt: expiryOf(deps, input.days),
     now: isoNow(deps.clock),
   });

@@ -83,6 +83,18 @@ export async function updateDiscussionSettings(
   deps: DiscussionDeps,
   input: DiscussionSettingsInput,
 ): Promise<ModerationSettings> {
+  const next = validateDiscussionSettings(input);
+  const current = await getModerationSettings(deps);
+  const changes: Partial<ModerationSettings> = {};
+  for (const key of Object.keys(next) as (keyof ModerationSettings)[]) {
+    if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) Object.assign(changes, { [key]: next[key] });
+  }
+  if (Object.keys(changes).length > 0) await saveModerationSettings(deps, changes);
+  return next;
+}
+
+/** Checks every discussion setting; all problems at once, by field (BAD_REQUEST), or the settings as stored. */
+export function validateDiscussionSettings(input: DiscussionSettingsInput): ModerationSettings {
   const fields: Record<string, string> = {};
   const numbers: Partial<ModerationSettings> = {};
   for (const [key, limits] of Object.entries(DISCUSSION_NUMBER_LIMITS) as [
@@ -103,14 +115,7 @@ export async function updateDiscussionSettings(
     });
   }
 
-  const next = { ...numbers, moderationWords: words, holdFirstComment: input.holdFirstComment } as ModerationSettings;
-  const current = await getModerationSettings(deps);
-  const changes: Partial<ModerationSettings> = {};
-  for (const key of Object.keys(next) as (keyof ModerationSettings)[]) {
-    if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) Object.assign(changes, { [key]: next[key] });
-  }
-  if (Object.keys(changes).length > 0) await saveModerationSettings(deps, changes);
-  return next;
+  return { ...numbers, moderationWords: words, holdFirstComment: input.holdFirstComment } as ModerationSettings;
 }
 
 /** Switches comments on or off for one article (the site-wide "close after N days" still applies when on). */

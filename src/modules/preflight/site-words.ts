@@ -29,6 +29,16 @@ export async function getSiteWords(deps: { db: Db }): Promise<string[]> {
  * is stored.
  */
 export async function saveSiteWords(deps: { db: Db }, words: string[]): Promise<void> {
+  const value = JSON.stringify(checkSiteWords(words));
+  await deps.db
+    .insertInto('settings')
+    .values({ key: SITE_WORDS_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+/** The word list as it is stored (trimmed, deduplicated, sorted), or SITE_WORDS_INVALID naming the entries at fault. */
+export function checkSiteWords(words: string[]): string[] {
   const clean = [...new Set(words.map((w) => w.trim().replace(/’/g, "'")).filter(Boolean))];
   const bad = clean.filter((w) => w.length > MAX_WORD_LENGTH || !WORD.test(w));
   if (bad.length > 0) {
@@ -41,10 +51,5 @@ export async function saveSiteWords(deps: { db: Db }, words: string[]): Promise<
     throw new AppError('SITE_WORDS_INVALID', message, { fields: { words: message } });
   }
   clean.sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }) || a.localeCompare(b));
-  const value = JSON.stringify(clean);
-  await deps.db
-    .insertInto('settings')
-    .values({ key: SITE_WORDS_KEY, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  return clean;
 }

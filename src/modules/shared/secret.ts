@@ -8,8 +8,8 @@ const SECRET_KEY = 'secret.hmac';
  * and checks the same tokens. Never shown, never sent.
  */
 export async function getSiteSecret(db: Db): Promise<Buffer> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', SECRET_KEY).executeTakeFirst();
-  if (row) return Buffer.from(JSON.parse(row.value) as string, 'base64url');
+  const found = await findSiteSecret(db);
+  if (found) return found;
   const fresh = randomBytes(32).toString('base64url');
   await db
     .insertInto('settings')
@@ -17,6 +17,12 @@ export async function getSiteSecret(db: Db): Promise<Buffer> {
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
   return getSiteSecret(db);
+}
+
+/** The site's signing key when it has one yet, without making one (a site opened read-only). */
+export async function findSiteSecret(db: Db): Promise<Buffer | undefined> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', SECRET_KEY).executeTakeFirst();
+  return row ? Buffer.from(JSON.parse(row.value) as string, 'base64url') : undefined;
 }
 
 /** A token that says `payload` for `purpose`, signed with the site secret: `payload.signature`, URL-safe. */

@@ -11,5 +11,9 @@ export function slugify(name: string): string {
   );
 }
 
+/** What a slug is: lower-case ASCII letters and digits joined by single hyphens (also in the export's schema). */
+export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$';
+const SLUG = new RegExp(SLUG_PATTERN);
+
 /** True for strings that can be a slug as they stand. */
-export const isSlug = (s: string): boolean => /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(s) && s.length <= 200;
+export const isSlug = (s: string): boolean => s.length <= 200 && SLUG.test(s);

@@ -2,6 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { DatabaseSchema, Db, PostStatus, PostType } from '../../storage/schema.ts';
 import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
+import type { BackupStatus } from '../backups/backup-status.service.ts';
 import { countSuggestionsByStatus } from '../corrections/suggestion.repository.ts';
 
 // The dashboard: what needs a writer's or editor's attention, each part shown only to people who can act on it.
@@ -36,6 +37,8 @@ export interface Dashboard {
   suggestions: { open: number | null; held: number } | null;
   /** True when the lists hold everyone's posts, false when only the viewer's own. */
   everyone: boolean;
+  /** Scheduled backups, for people who run the site (owners and admins); null otherwise. */
+  backups: BackupStatus | null;
 }
 
 /** What a post's checks need: the fields preflight reads. */
@@ -52,6 +55,8 @@ export interface DashboardDeps {
   clock: { now(): Date };
   /** The preflight checks (src/modules/preflight), passed in so the dashboard runs whatever checks exist. */
   checkPost: (post: PreflightInput) => Promise<{ issues: { check: string; message: string }[] }>;
+  /** Where backups stand (src/modules/backups), when the site has them. */
+  backupStatus?: () => Promise<BackupStatus>;
 }
 
 export const DASHBOARD_LIMITS = { list: 5, checked: 5, held: 3 } as const;
@@ -147,6 +152,7 @@ export async function loadDashboard(deps: DashboardDeps, user: User): Promise<Da
     held,
     suggestions: await suggestionCounts(deps.db, user),
     everyone,
+    backups: deps.backupStatus && can(user, 'manage_site') ? await deps.backupStatus() : null,
   };
 }
 

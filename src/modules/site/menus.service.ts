@@ -67,8 +67,8 @@ function invalid(fields: Record<string, string>): AppError {
   return new AppError('SETTINGS_INVALID', 'The menu link needs a correction; nothing was saved.', { fields });
 }
 
-/** Adds a link at the end of a menu; the label and address are checked first, every problem at once. */
-export async function addMenuItem(deps: MenuDeps, form: MenuItemForm): Promise<number> {
+/** Checks a menu form: the menu, the label and the address, every problem at once, by field (SETTINGS_INVALID). */
+export function validateMenuItemForm(form: MenuItemForm): { menu: MenuName; label: string; url: string } {
   const fields: Record<string, string> = {};
   const menu = form.menu as MenuName;
   if (!MENU_NAMES.includes(menu)) fields.menu = 'Choose the primary or the footer menu.';
@@ -80,6 +80,12 @@ export async function addMenuItem(deps: MenuDeps, form: MenuItemForm): Promise<n
     fields.url =
       'Give a path on this site starting with / (such as /about/) or an address starting with https:// or http://.';
   if (Object.keys(fields).length > 0) throw invalid(fields);
+  return { menu, label, url: url as string };
+}
+
+/** Adds a link at the end of a menu; the label and address are checked first, every problem at once. */
+export async function addMenuItem(deps: MenuDeps, form: MenuItemForm): Promise<number> {
+  const { menu, label, url } = validateMenuItemForm(form);
   const id = await inTransaction(deps.db, async (trx) => {
     const rows = await trx.selectFrom('menu_items').select('position').where('menu', '=', menu).execute();
     if (rows.length >= MENU_LIMITS.items)
@@ -87,7 +93,7 @@ export async function addMenuItem(deps: MenuDeps, form: MenuItemForm): Promise<n
     const position = rows.reduce((max, r) => Math.max(max, r.position + 1), 0);
     const r = await trx
       .insertInto('menu_items')
-      .values({ menu, label, url: url as string, position })
+      .values({ menu, label, url, position })
       .returning('id')
       .executeTakeFirstOrThrow();
     return r.id;

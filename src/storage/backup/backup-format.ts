@@ -1,22 +1,37 @@
 import type { Row } from '../table-copy.ts';
-import type { TableName } from '../tables.ts';
+import { TABLES_IN_DEPENDENCY_ORDER, type TableName } from '../tables.ts';
 
 /**
  * What an Annalist backup holds (docs/backups.md): a gzip'd ustar archive of
- *   tables/<table>.jsonl        one JSON object per row, tables in foreign-key order (TABLES_IN_DEPENDENCY_ORDER)
+ *   manifest.json               first: versions, row counts, and the SHA-256 of every other member, in order
+ *   tables/<table>.jsonl        one JSON object per row, tables parents first (ARCHIVE_TABLE_ORDER)
  *   search/search_posts.jsonl   the full-text index's documents, to rebuild it on either database
  *   media/<path>                the files of the data folder's media/ folder, byte for byte
- *   manifest.json               last: versions, row counts, and the SHA-256 of every other member
- * and, by design, no secret: see LEFT_OUT and scrubRow.
+ * and, by design, no secret: see LEFT_OUT and scrubRow. Format 1 (decision 025) had the manifest last; format 2
+ * (decision 028) puts it first, so a restore knows every member's checksum before the member arrives and can
+ * check and load the archive in one pass. Both are read.
  */
 
 export const BACKUP_FORMAT = 'annalist-backup';
 /** Bumped when a reader of the old format could misread the new one. */
-export const BACKUP_FORMAT_VERSION = 1;
+export const BACKUP_FORMAT_VERSION = 2;
+/** Up to this format version the manifest is the last member; from the next one on, the first. */
+export const LAST_FORMAT_WITH_MANIFEST_LAST = 1;
 export const MANIFEST_NAME = 'manifest.json';
 export const SEARCH_MEMBER = 'search/search_posts.jsonl';
 export const tableMember = (table: string) => `tables/${table}.jsonl`;
 export const MEDIA_PREFIX = 'media/';
+
+/**
+ * The order of the tables in a format 2 archive: TABLES_IN_DEPENDENCY_ORDER with post_bodies moved last.
+ * Nothing refers to post_bodies, so parents still come before children (test/storage/backup.test.ts checks it
+ * against the foreign keys); and a restore into a new SQLite file builds the other tables' indexes while it
+ * loads the largest table, which has none (restore-new-file.ts). Format 1 followed TABLES_IN_DEPENDENCY_ORDER.
+ */
+export const ARCHIVE_TABLE_ORDER: readonly TableName[] = [
+  ...TABLES_IN_DEPENDENCY_ORDER.filter((t) => t !== 'post_bodies'),
+  'post_bodies',
+];
 
 export interface ManifestMember {
   name: string;
@@ -43,7 +58,7 @@ export interface Manifest {
   includesAccounts: boolean;
   /** What was left out on purpose, and why. */
   leftOut: Record<string, string>;
-  /** Every member but the manifest, in archive order. */
+  /** Every member but the manifest, in archive order (format 2: a member out of this order is refused). */
   members: ManifestMember[];
 }
 
@@ -100,8 +115,19 @@ export function rowAllowed(table: TableName, row: Row, includesAccounts: boolean
   return !(table in TABLES_LEFT_OUT);
 }
 
+/** Restore refuses an archive with a row rowAllowed refuses, though its checksums agree. */
+export const rowRefused = (table: string) =>
+  new BackupError(
+    'BACKUP_DAMAGED',
+    `the backup holds a ${table} row no backup writes (a signing key, a password or a second factor it says it left out); nothing was restored`,
+  );
+
 /** One row as a line of JSON: bytes (image files) as {"$bytes": base64}, since no column holds an object. */
 export function encodeRow(row: Row): string {
+  // Most rows hold no bytes: stringified as they are, without a copy (a backup encodes millions of rows).
+  let bytes = false;
+  for (const column in row) if (Buffer.isBuffer(row[column])) bytes = true;
+  if (!bytes) return JSON.stringify(row);
   const plain: Row = {};
   for (const [column, value] of Object.entries(row))
     plain[column] = Buffer.isBuffer(value) ? { $bytes: value.toString('base64') } : value;
@@ -109,6 +135,8 @@ export function encodeRow(row: Row): string {
 }
 
 export function decodeRow(line: string): Row {
+  // A reviver costs a call per value: only lines that hold bytes need one.
+  if (!line.includes('"$bytes"')) return JSON.parse(line) as Row;
   return JSON.parse(line, (_key, value: unknown) =>
     value && typeof value === 'object' && typeof (value as { $bytes?: unknown }).$bytes === 'string'
       ? Buffer.from((value as { $bytes: string }).$bytes, 'base64')

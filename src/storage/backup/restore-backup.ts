@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { SQLITE_CAPABILITIES } from '../capabilities.ts';
 import { MIGRATION_NAMES, migrationProvider } from '../migrations/index.ts';
 import type { DatabaseSchema, Db } from '../schema.ts';
@@ -12,9 +12,18 @@ import { Fts5SearchIndex } from '../sqlite/fts5-search.ts';
 import type { Storage } from '../storage.ts';
 import { type Row, resetIdentitySequences, selfReferencingColumns, TableWriter } from '../table-copy.ts';
 import { TABLES_IN_DEPENDENCY_ORDER, type TableName } from '../tables.ts';
-import { BackupError, type Manifest, MEDIA_PREFIX, rowAllowed, SEARCH_MEMBER } from './backup-format.ts';
+import {
+  BackupError,
+  MANIFEST_NAME,
+  type Manifest,
+  MEDIA_PREFIX,
+  rowAllowed,
+  rowRefused,
+  SEARCH_MEMBER,
+} from './backup-format.ts';
 import { archiveEntries, memberRows } from './read-backup.ts';
 import { countTableRows, presentTables, readSearchDocuments, readTable } from './snapshot.ts';
+import type { TarEntry } from './tar.ts';
 
 export interface SiteState {
   empty: boolean;
@@ -78,17 +87,32 @@ export async function restoreBackup(input: RestoreInput): Promise<RestoreResult>
   const scratch = migrated ? await upgradeInScratch(input.file, manifest) : undefined;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
+  const journal = await enterBulkLoad(target);
   try {
     const rows = await target.db.transaction().execute(async (trx) => {
       const selfRefs = await selfReferencingColumns(trx, target.capabilities);
       if (input.replace) await emptySite(trx, selfRefs);
-      const load = { trx, search: target.search, selfRefs, advance, includesAccounts: manifest.includesAccounts };
+      const load: Load = {
+        trx,
+        search: target.search,
+        selfRefs,
+        advance,
+        includesAccounts: manifest.includesAccounts,
+        rebuildIndexes: target.capabilities.bulkLoad === 'rollback-journal',
+      };
       let mediaFiles = 0;
       if (scratch) await loadFromDatabase(load, scratch.db);
       const members = new Map(manifest.members.map((m) => [m.name, m]));
       for await (const entry of archiveEntries(input.file)) {
+        if (entry.name === MANIFEST_NAME) continue;
         const member = members.get(entry.name);
-        if (member?.table && !scratch) await loadTable(load, member.table as TableName, memberRows(entry));
+        // The archive was checked in full; a member that is not what was checked means it changed since.
+        if (!member || member.bytes !== entry.size)
+          throw new BackupError(
+            'BACKUP_DAMAGED',
+            `${input.file} changed while it was being restored (${entry.name}); nothing was restored`,
+          );
+        if (member.table && !scratch) await loadMember(load, member.table as TableName, entry);
         else if (entry.name === SEARCH_MEMBER && !scratch) await loadSearch(load, memberRows(entry));
         else if (entry.name.startsWith(MEDIA_PREFIX)) {
           await writeMediaFile(staging, entry.name.slice(MEDIA_PREFIX.length), entry.body());
@@ -100,9 +124,11 @@ export async function restoreBackup(input: RestoreInput): Promise<RestoreResult>
       const counts = await checkCounts(trx, scratch ? await scratchCounts(scratch.db) : manifestCounts(manifest));
       return { counts, mediaFiles };
     });
+    await journal.leave();
     swapMediaFolder(staging, input.mediaDir);
     return { rows: rows.counts, mediaFiles: rows.mediaFiles, migrated };
   } catch (err) {
+    await journal.leave().catch(() => {});
     rmSync(staging, { recursive: true, force: true });
     if (err instanceof BackupError) throw err;
     throw new BackupError(
@@ -117,8 +143,35 @@ export async function restoreBackup(input: RestoreInput): Promise<RestoreResult>
   }
 }
 
+/**
+ * SQLite: a rollback journal (and a larger page cache) for the restore's one transaction, when no other
+ * connection has the file open; WAL again after it. The transaction stays one: the journal holds the pages that
+ * existed before it, so a failure rolls back, and the commit syncs the file before it returns.
+ */
+async function enterBulkLoad(target: Storage): Promise<{ leave(): Promise<void> }> {
+  if (target.capabilities.bulkLoad !== 'rollback-journal') return { leave: async () => {} };
+  const pragma = async (name: string, value?: string) => {
+    const set = value === undefined ? sql`` : sql` = ${sql.raw(value)}`;
+    const { rows } = await sql<Record<string, unknown>>`pragma ${sql.raw(name)}${set}`.execute(target.db);
+    return String(Object.values(rows[0] ?? {})[0]);
+  };
+  const journal = await pragma('journal_mode');
+  const cache = await pragma('cache_size');
+  // Refused (the answer stays "wal") while another connection has the file open: then it stays as it is.
+  await pragma('journal_mode', 'delete');
+  await pragma('cache_size', '-131072');
+  return {
+    async leave() {
+      await pragma('cache_size', cache);
+      await pragma('journal_mode', journal);
+    },
+  };
+}
+
 interface Load {
   trx: Db;
+  /** SQLite: drop a table's indexes before its rows go in and build them after. */
+  rebuildIndexes?: boolean;
   search: SearchIndex;
   selfRefs: Map<string, string[]>;
   advance(n: number): void;
@@ -138,15 +191,31 @@ async function emptySite(trx: Db, selfRefs: Map<string, string[]>): Promise<void
   await sql`delete from search_posts`.execute(trx);
 }
 
+/**
+ * One tables/ member into its table. SQLite: the table's indexes are dropped first and built again once its
+ * rows are in, in the same transaction.
+ */
+async function loadMember(load: Load, table: TableName, entry: TarEntry): Promise<void> {
+  const indexes = load.rebuildIndexes ? await dropIndexes(load.trx, table) : [];
+  await loadTable(load, table, memberRows(entry, 2000));
+  for (const index of indexes) await load.trx.executeQuery(CompiledQuery.raw(index));
+}
+
+/**
+ * Drops a table's own indexes (SQLite, inside the restore's transaction: a rollback brings them back) and
+ * returns the statements that make them again. Indexes behind a constraint (no SQL of their own) stay.
+ */
+async function dropIndexes(trx: Db, table: string): Promise<string[]> {
+  const { rows } = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master
+    where type = 'index' and tbl_name = ${table} and sql is not null`.execute(trx);
+  for (const index of rows) await sql`drop index ${sql.id(index.name)}`.execute(trx);
+  return rows.map((r) => r.sql);
+}
+
 async function loadTable(load: Load, table: TableName, batches: AsyncIterable<Row[]>): Promise<void> {
   const writer = new TableWriter(load.trx, table, load.selfRefs.get(table) ?? []);
   for await (const rows of batches) {
-    const refused = rows.find((row) => !rowAllowed(table, row, load.includesAccounts));
-    if (refused)
-      throw new BackupError(
-        'BACKUP_DAMAGED',
-        `the backup holds a ${table} row no backup writes (a signing key, a password or a second factor it says it left out); nothing was restored`,
-      );
+    if (rows.some((row) => !rowAllowed(table, row, load.includesAccounts))) throw rowRefused(table);
     await writer.add(rows);
     load.advance(rows.length);
   }
@@ -205,7 +274,7 @@ function mediaPath(staging: string, name: string): string {
   return join(staging, clean);
 }
 
-async function writeMediaFile(staging: string, name: string, body: AsyncIterable<Buffer>): Promise<void> {
+export async function writeMediaFile(staging: string, name: string, body: AsyncIterable<Buffer>): Promise<void> {
   const path = mediaPath(staging, name);
   mkdirSync(dirname(path), { recursive: true });
   const file = await open(path, 'wx');
@@ -217,7 +286,7 @@ async function writeMediaFile(staging: string, name: string, body: AsyncIterable
 }
 
 /** The restored files take the media folder's place; what was there (with --force) is removed after. */
-function swapMediaFolder(staging: string, mediaDir: string): void {
+export function swapMediaFolder(staging: string, mediaDir: string): void {
   const old = `${mediaDir}.before-restore-${process.pid}`;
   if (existsSync(mediaDir)) renameSync(mediaDir, old);
   renameSync(staging, mediaDir);
@@ -266,7 +335,7 @@ async function upgradeInScratch(file: string, manifest: Manifest): Promise<{ db:
   }
 }
 
-async function migrationOk(run: Promise<{ error?: unknown }>): Promise<void> {
+export async function migrationOk(run: Promise<{ error?: unknown }>): Promise<void> {
   const { error } = await run;
   if (error)
     throw new BackupError(

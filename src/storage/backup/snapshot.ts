@@ -57,7 +57,12 @@ const START_ADDRESS: Record<Capabilities['rowAddress'], number | string> = { row
  * Every row of `table` in batches of up to `batchRows` (fewer when rows are large, so a batch stays around
  * MAX_BATCH_BYTES). Pages by rowid on SQLite and by ctid on PostgreSQL: both are stable inside the snapshot.
  */
-export async function* readTable(db: Db, caps: Capabilities, table: TableName, batchRows = 500): AsyncGenerator<Row[]> {
+export async function* readTable(
+  db: Db,
+  caps: Capabilities,
+  table: TableName,
+  batchRows = 2000,
+): AsyncGenerator<Row[]> {
   let after = START_ADDRESS[caps.rowAddress];
   let limit = batchRows;
   for (;;) {
@@ -80,7 +85,7 @@ export async function* readTable(db: Db, caps: Capabilities, table: TableName, b
 }
 
 /** The full-text index's documents ({post_id, title, standfirst, body}), in post id order. */
-export async function* readSearchDocuments(db: Db, caps: Capabilities, batchRows = 500): AsyncGenerator<Row[]> {
+export async function* readSearchDocuments(db: Db, caps: Capabilities, batchRows = 2000): AsyncGenerator<Row[]> {
   // FTS5 keeps the post id as the rowid of its virtual table; the tsvector table has a column for it.
   const key = sql.ref(caps.fullText === 'fts5' ? 'rowid' : 'post_id');
   let after = -1;
@@ -91,5 +96,53 @@ export async function* readSearchDocuments(db: Db, caps: Capabilities, batchRows
     after = Number(rows[rows.length - 1]?.post_id);
     for (const row of rows) row.post_id = Number(row.post_id);
     yield rows;
+  }
+}
+
+/** A batch of rows as JSON lines (UTF-8, each line ending in a newline). */
+export interface LineBatch {
+  rows: number;
+  text: Buffer;
+}
+
+/** Double-quotes a name read from the schema itself (pragma_table_info), for SQL built as text. */
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quotedText = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The columns of a table in their declared order, and whether any of them holds bytes. */
+export async function tableColumns(db: Db, table: string): Promise<{ columns: string[]; bytes: boolean }> {
+  const { rows } = await sql<{
+    name: string;
+    type: string;
+  }>`select name, type from pragma_table_info(${table})`.execute(db);
+  return { columns: rows.map((r) => r.name), bytes: rows.some((r) => /blob/i.test(r.type)) };
+}
+
+/**
+ * Every row of an SQLite table as JSON lines that SQLite builds itself (json_object, keys in column order, as
+ * encodeRow writes them), paged by rowid: no JavaScript object per row, which is most of the time a large
+ * table's backup would take otherwise. Not for columns holding bytes (json_object refuses a blob).
+ */
+export async function* readTableLines(
+  db: Db,
+  table: string,
+  columns: string[],
+  batchRows = 5000,
+): AsyncGenerator<LineBatch> {
+  const object = `json_object(${columns.map((c) => `${quotedText(c)}, ${quoted(c)}`).join(', ')})`;
+  const inner = `select rowid as a, ${object} as j from ${quoted(table)} where rowid > `;
+  let after = -1;
+  let limit = batchRows;
+  for (;;) {
+    // No `order by` inside group_concat: it sorts the batch's lines again (most of the statement's time), and a
+    // restore does not depend on the order of the lines; in practice they come in rowid order anyway.
+    const { rows } = await sql<{ n: number; last: number; text: Buffer | null }>`select count(*) as n, max(a) as last,
+        cast(group_concat(j, char(10)) || char(10) as blob) as text
+      from (${sql.raw(inner)}${after} order by rowid limit ${limit})`.execute(db);
+    const batch = rows[0];
+    if (!batch || batch.n === 0 || !batch.text) return;
+    after = batch.last;
+    yield { rows: batch.n, text: batch.text };
+    limit = Math.max(1, Math.min(batchRows, Math.floor((batch.n * MAX_BATCH_BYTES) / Math.max(batch.text.length, 1))));
   }
 }

@@ -157,7 +157,9 @@ export async function* readTar(chunks: AsyncIterable<Buffer>): AsyncGenerator<Ta
     const body = async function* (): AsyncGenerator<Buffer> {
       consumed = true;
       while (left > 0) {
-        const part = await read(Math.min(left, 1024 * 1024), false);
+        // Chunks as large as the inflater hands them over (up to 8 MB): a reader of lines cuts batches out of
+        // them without copying.
+        const part = await read(Math.min(left, 8 * 1024 * 1024), false);
         if (part.length === 0) throw new TarReadError(name, `${name} is cut short: the archive is truncated`);
         left -= part.length;
         yield part;

@@ -8,6 +8,7 @@ import { evidenceMigration } from './005-evidence.ts';
 import { postBodiesMigration } from './006-post-bodies.ts';
 import { importMapMigration } from './007-import-map.ts';
 import { commentNamesMigration } from './008-comment-names.ts';
+import { backupRunsMigration } from './009-backup-runs.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -25,6 +26,7 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '006-post-bodies': postBodiesMigration(),
         '007-import-map': importMapMigration(),
         '008-comment-names': commentNamesMigration(),
+        '009-backup-runs': backupRunsMigration(caps),
       };
     },
   };
@@ -39,6 +41,7 @@ export const MIGRATION_NAMES = [
   '006-post-bodies',
   '007-import-map',
   '008-comment-names',
+  '009-backup-runs',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../modules/accounts/policies.ts';
+import { loadBackupStatus } from '../../modules/backups/backup-status.service.ts';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import { preflightPost } from '../../modules/preflight/preflight.service.ts';
 import { isAppError } from '../../modules/shared/errors.ts';
@@ -63,13 +64,20 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       checkPost: (post) =>
         preflightPost({ db: deps.db, clock: deps.clock, baseUrl: ctx.deps.baseUrl, mediaDir: ctx.deps.mediaDir }, post),
     };
+    const backups = ctx.deps.backups;
+    if (backups) dashboardDeps.backupStatus = () => loadBackupStatus(backups);
     const [dashboard, { site }] = await Promise.all([loadDashboard(dashboardDeps, viewer.user), loadChrome(ctx)]);
     return kit.page(reply, {
       title: 'Dashboard',
       viewer,
       current: 'dashboard',
       body: (
-        <DashboardView dashboard={dashboard} site={site} notice={noticeText(one(req.query as Query, 'notice'), 1)} />
+        <DashboardView
+          dashboard={dashboard}
+          site={site}
+          notice={noticeText(one(req.query as Query, 'notice'), 1)}
+          ownsBackups={can(viewer.user, 'manage_backups')}
+        />
       ),
     });
   });

@@ -50,8 +50,10 @@ import { noticeText } from '../views/admin-layout.tsx';
 import { BansView, QueueView, SignInView, WelcomeView } from '../views/admin-pages.tsx';
 import type { WebContext } from '../web-deps.ts';
 import { registerAccountRoutes, registerSignInStepRoutes } from './admin-account.tsx';
+import { registerBackupAdminRoutes } from './admin-backups.tsx';
 import { registerCorrectionAdminRoutes } from './admin-corrections.tsx';
 import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
+import { registerExportAdminRoutes } from './admin-export.tsx';
 import { registerMediaAdminRoutes } from './admin-media.tsx';
 import { registerPostAdminRoutes } from './admin-posts.tsx';
 import { registerSiteAdminRoutes } from './admin-site.tsx';
@@ -72,6 +74,8 @@ const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => vo
   registerWordListRoutes,
   registerCorrectionAdminRoutes,
   registerSourceAdminRoutes,
+  registerBackupAdminRoutes,
+  registerExportAdminRoutes,
 ];
 
 /** Where signing in lands: the dashboard, which every signed-in person may see. */

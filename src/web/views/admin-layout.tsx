@@ -36,7 +36,9 @@ export type AdminSection =
   | 'discussion'
   | 'words'
   | 'sources'
-  | 'corrections';
+  | 'corrections'
+  | 'backups'
+  | 'export';
 
 /** The navigation, in order; a link shows only to people who hold its capability (none: everyone signed in). */
 export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: string; capability?: Capability }[] = [
@@ -52,6 +54,8 @@ export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: s
   { section: 'taxonomy', href: '/admin/taxonomy', label: 'Categories and tags', capability: 'manage_taxonomy' },
   { section: 'site', href: '/admin/settings', label: 'Site', capability: 'manage_site' },
   { section: 'users', href: '/admin/users', label: 'Users', capability: 'manage_users' },
+  { section: 'backups', href: '/admin/backups', label: 'Backups', capability: 'manage_backups' },
+  { section: 'export', href: '/admin/export', label: 'Export', capability: 'export_site' },
   { section: 'account', href: '/admin/account', label: 'Your account' },
 ];
 

@@ -14,6 +14,7 @@ import {
 import { CITATION_STYLE_NAMES } from '../../modules/sources/citation-format.ts';
 import type { MenuName, WidgetArea as WidgetAreaName } from '../../storage/schema.ts';
 import { type AdminViewer, formatDateTime, Notice } from './admin-layout.tsx';
+import { BackupFailure, BackupSummary } from './backup-status.tsx';
 import { safeHref } from './format.ts';
 import { WidgetArea } from './widgets.tsx';
 
@@ -718,7 +719,12 @@ function PostList(props: {
   );
 }
 
-export function DashboardView(props: { dashboard: Dashboard; site: SiteSettings; notice?: string }) {
+export function DashboardView(props: {
+  dashboard: Dashboard;
+  site: SiteSettings;
+  notice?: string;
+  ownsBackups?: boolean;
+}) {
   const d = props.dashboard;
   const whose = d.everyone ? '' : 'Your ';
   const changed = (p: DashboardPost) => ({ label: 'Last saved', at: p.changedAt });
@@ -726,6 +732,7 @@ export function DashboardView(props: { dashboard: Dashboard; site: SiteSettings;
     <>
       <h1 class="page-title">Dashboard</h1>
       <Notice text={props.notice} />
+      {d.backups ? <BackupFailure status={d.backups} site={props.site} /> : null}
       <div class="dashboard">
         {d.failing ? (
           <section aria-labelledby="dash-failing">
@@ -823,6 +830,17 @@ export function DashboardView(props: { dashboard: Dashboard; site: SiteSettings;
                 <a href="/admin/corrections?status=held">{d.suggestions.held} held for moderation</a>
               </li>
             </ul>
+          </section>
+        ) : null}
+        {d.backups ? (
+          <section aria-labelledby="dash-backups">
+            <h2 id="dash-backups">Backups</h2>
+            <BackupSummary status={d.backups} site={props.site} />
+            {props.ownsBackups ? (
+              <p>
+                <a href="/admin/backups">Backups and their schedule</a>
+              </p>
+            ) : null}
           </section>
         ) : null}
         {!d.drafts && !d.held ? <p>There is nothing here for your account yet.</p> : null}
