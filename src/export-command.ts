@@ -1,14 +1,15 @@
 import { once } from 'node:events';
-import { createWriteStream, existsSync, linkSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, linkSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { runStaticExport } from './export-static.ts';
-import { DATABASE_FILE, openSite } from './main.ts';
+import { DATABASE_FILE, openSite, type Site } from './main.ts';
 import { writeJsonExport } from './modules/export/json-export.ts';
 import { exportWxr, type WxrExportReport } from './modules/export/wxr-export.service.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { withSnapshot } from './storage/backup/snapshot.ts';
 import { StorageOpenError } from './storage/storage.ts';
+import { annalistVersion } from './version.ts';
 
 export interface ExportCommand {
   /** `wordpress`, `json` or `static`. */
@@ -107,8 +108,14 @@ function requireBaseUrl(raw: string | undefined): string {
   }
 }
 
-async function exportWordpress(cmd: ExportCommand): Promise<number> {
-  const baseUrl = requireBaseUrl(cmd.baseUrl);
+/**
+ * Opens the site of `cmd` read-only for one export to `--out` (checked first: never over an existing file) or
+ * standard output, and closes it afterwards.
+ */
+async function withExportSite<T>(
+  cmd: ExportCommand,
+  run: (site: Site, out: string | undefined) => Promise<T>,
+): Promise<T> {
   const out = cmd.out === undefined ? undefined : resolve(cmd.out);
   if (out !== undefined) checkOut(out);
   if (!cmd.databaseUrl && !existsSync(join(cmd.dataDir, DATABASE_FILE)))
@@ -118,6 +125,15 @@ async function exportWordpress(cmd: ExportCommand): Promise<number> {
     );
   const site = await openSite(cmd.dataDir, { databaseUrl: cmd.databaseUrl, readonly: true });
   try {
+    return await run(site, out);
+  } finally {
+    await site.storage.close();
+  }
+}
+
+async function exportWordpress(cmd: ExportCommand): Promise<number> {
+  const baseUrl = requireBaseUrl(cmd.baseUrl);
+  return withExportSite(cmd, async (site, out) => {
     const write = (sink: Writable) =>
       // One snapshot for the whole file: a comment posted meanwhile is wholly in or wholly out.
       withSnapshot(site.storage, (db) =>
@@ -126,9 +142,7 @@ async function exportWordpress(cmd: ExportCommand): Promise<number> {
     const report = out === undefined ? await toStdout(write) : await writeFileAside(out, write);
     summarise(report, out);
     return 0;
-  } finally {
-    await site.storage.close();
-  }
+  });
 }
 
 /**
@@ -136,15 +150,7 @@ async function exportWordpress(cmd: ExportCommand): Promise<number> {
  * while the site keeps serving. No base URL is needed: the document's links are the site's own paths.
  */
 async function exportJson(cmd: ExportCommand): Promise<number> {
-  const out = cmd.out === undefined ? undefined : resolve(cmd.out);
-  if (out !== undefined) checkOut(out);
-  if (!cmd.databaseUrl && !existsSync(join(cmd.dataDir, DATABASE_FILE)))
-    throw new ExportError(
-      'EXPORT_NO_SITE',
-      `${join(cmd.dataDir, DATABASE_FILE)} does not exist: --data-dir names the data folder of a site`,
-    );
-  const site = await openSite(cmd.dataDir, { databaseUrl: cmd.databaseUrl, readonly: true });
-  try {
+  return withExportSite(cmd, async (site, out) => {
     const input = {
       annalistVersion: annalistVersion(),
       exportedAt: systemClock.now().toISOString(),
@@ -161,15 +167,7 @@ async function exportJson(cmd: ExportCommand): Promise<number> {
       }).`,
     );
     return 0;
-  } finally {
-    await site.storage.close();
-  }
-}
-
-/** The version in package.json (beside src/ and dist/ alike). */
-function annalistVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  });
 }
 
 async function toStdout<T>(write: (sink: Writable) => Promise<T>): Promise<T> {

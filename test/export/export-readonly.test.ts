@@ -9,24 +9,20 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import type { Db } from '../../src/storage/schema.ts';
-import { type Run, runCommand } from '../support/process.ts';
+import { type Run, runAnnalist } from '../support/process.ts';
 import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'annalist-export-ro-'));
 const sites: TestSite[] = [];
 
 /** `annalist export …` from the sources on `site`. */
 function annalistExport(site: TestSite, args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ANNALIST_BASE_URL: 'https://steppe.example' };
-  if (site.databaseUrl) env.DATABASE_URL = site.databaseUrl;
-  else delete env.DATABASE_URL;
-  return runCommand(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', ...args, '--data-dir', site.dir], {
-    cwd: ROOT,
-    env,
+  return runAnnalist(['export', ...args, '--data-dir', site.dir], {
+    LOG_LEVEL: 'silent',
+    ANNALIST_BASE_URL: 'https://steppe.example',
+    DATABASE_URL: site.databaseUrl,
   });
 }
 

@@ -24,7 +24,7 @@ import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { moveJapanUnderNewerCategory } from '../support/categories.ts';
-import { type Run, runCommand } from '../support/process.ts';
+import { type Run, runAnnalist } from '../support/process.ts';
 import {
   newTestDatabase,
   startTestSite,
@@ -47,11 +47,10 @@ let source: TestSite;
 
 /** `annalist …` from the sources, on the given data folder and database. */
 function annalist(args: string[], db: { dir: string; env: Record<string, string> }): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...db.env };
-  if (!db.env.DATABASE_URL) delete env.DATABASE_URL;
-  return runCommand(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args, '--data-dir', db.dir], {
-    cwd: ROOT,
-    env,
+  return runAnnalist([...args, '--data-dir', db.dir], {
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: undefined,
+    ...db.env,
   });
 }
 

@@ -22,10 +22,9 @@ import type { WxrItem } from '../../src/modules/import/wxr.types.ts';
 import { readWxr } from '../../src/modules/import/wxr-reader.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import type { Db } from '../../src/storage/schema.ts';
-import { type Run, runCommand } from '../support/process.ts';
+import { type Run, runAnnalist } from '../support/process.ts';
 import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCHEMA = fileURLToPath(new URL('../fixtures/export/wxr-1.2.rng', import.meta.url));
 const BASE = 'https://steppe.example';
 const CDATA_COMMENT = 'Close a section with `]]>` and the parser stops there, unless ]]> is split.';
@@ -275,9 +274,10 @@ describe(`annalist export wordpress (${TEST_DATABASE})`, () => {
 
   describe('the command', () => {
     const annalist = (args: string[], env: Record<string, string | undefined>): Promise<Run> =>
-      runCommand(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', ...args, '--data-dir', source.dir], {
-        cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: source.databaseUrl, ANNALIST_BASE_URL: BASE, ...env },
+      runAnnalist(['export', ...args, '--data-dir', source.dir], {
+        DATABASE_URL: source.databaseUrl,
+        ANNALIST_BASE_URL: BASE,
+        ...env,
       });
 
     test('--out writes the file aside and renames it; the summary and the removed characters are on stderr', async () => {

@@ -546,7 +546,7 @@ describe(`Back up now, the list and downloads (${TEST_DATABASE})`, () => {
     }
   });
 
-  test('owners only: an admin and an editor get the refusal page, and nobody signed in goes to sign in', async () => {
+  test('backups are the owners’ alone: an admin and an editor get the refusal page, and nobody signed in goes to sign in', async () => {
     const folder = useFolder(freshFolder());
     await saveSchedule(owner, { frequency: 'off' });
     await staff.send('/admin/backups/run', owner, {});

@@ -16,7 +16,7 @@ import type { ImportReport } from '../../src/modules/import/import-report.ts';
 import { importWordpress } from '../../src/modules/import/wordpress-import.service.ts';
 import { AppError } from '../../src/modules/shared/errors.ts';
 import { shownUnder } from '../support/comment-threads.ts';
-import { runCommand } from '../support/process.ts';
+import { runAnnalist } from '../support/process.ts';
 import { newTestDatabase, startTestSite, type TestSite } from '../support/site.ts';
 
 const FIXTURES = new URL('../fixtures/import/', import.meta.url);
@@ -253,11 +253,7 @@ describe('annalist import disqus (the command)', () => {
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const annalist = (args: string[]) =>
-    runCommand(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: fileURLToPath(new URL('../../', import.meta.url)),
-      env: { ...process.env, ...db.env },
-    });
+  const annalist = (args: string[]) => runAnnalist(args, db.env);
 
   test('after the WordPress import, prints the report with the unmatched thread and writes it as JSON', async () => {
     const data = join(dir, 'data');

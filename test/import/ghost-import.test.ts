@@ -13,7 +13,7 @@ import { importGhost } from '../../src/modules/import/ghost-import.service.ts';
 import type { ImportReport } from '../../src/modules/import/import-report.ts';
 import { AppError } from '../../src/modules/shared/errors.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
-import { runCommand } from '../support/process.ts';
+import { runAnnalist } from '../support/process.ts';
 import { newTestDatabase, startTestSite, type TestSite } from '../support/site.ts';
 
 const FIXTURES = new URL('../fixtures/import/', import.meta.url);
@@ -158,7 +158,7 @@ describe('importing a Ghost 5 export', () => {
     assert.deepEqual(users, [], 'no sign-in account was made');
   });
 
-  test('drafts, members-only, paid and newsletter-only posts are drafts, out of sight, each reported', async () => {
+  test('drafts, and posts for members, for paid readers or for the newsletter, are drafts, out of sight, each reported', async () => {
     const rows = await t.site.storage.db
       .selectFrom('posts')
       .select(['slug', 'status', 'published_at'])
@@ -366,11 +366,7 @@ describe('annalist import ghost (the command)', () => {
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const annalist = (args: string[]) =>
-    runCommand(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: fileURLToPath(new URL('../../', import.meta.url)),
-      env: { ...process.env, ...db.env },
-    });
+  const annalist = (args: string[]) => runAnnalist(args, db.env);
 
   test('prints the report, writes it as JSON, and refuses a file too large to read whole before opening it', async () => {
     const json = join(dir, 'report.json');

@@ -9,19 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openSite } from '../../src/main.ts';
-import { type Run, runCommand } from '../support/process.ts';
+import { type Run, runAnnalist } from '../support/process.ts';
 import { newTestDatabase, type TestDatabase } from '../support/site.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../fixtures/import/amur-chronicle.wxr.xml', import.meta.url));
 
 /** Runs the command from the sources; `killWhen` SIGKILLs it as soon as its stderr matches. */
 function annalist(args: string[], env: Record<string, string>, killWhen?: RegExp): Promise<Run> {
-  return runCommand(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    killWhen,
-  });
+  return runAnnalist(args, env, { killWhen });
 }
 
 /** A generated export of `n` posts with a comment each (our own filler text). */

@@ -41,3 +41,23 @@ export function runCommand(
   const child = spawn(command, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   return finished(child, opts);
 }
+
+const REPO_ROOT = new URL('../../', import.meta.url).pathname;
+
+/**
+ * Runs `annalist ARGS` from the sources (through tsx), in the repository, with `env` over this process's
+ * environment (a key set to undefined is left out: a DATABASE_URL of the test's own, say).
+ */
+export function runAnnalist(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  opts: { killWhen?: RegExp; timeoutMs?: number } = {},
+): Promise<Run> {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  return runCommand(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    ...opts,
+    cwd: REPO_ROOT,
+    env: merged,
+  });
+}

@@ -5,7 +5,7 @@ import type { AuthorRow, CommentRow, Db, PostRow, TagRow } from '../../storage/s
  * size is written with a bounded amount of it in memory.
  */
 
-export type ExportPostRow = Omit<PostRow, 'toc_json' | 'version' | 'owner_user_id' | 'word_count'>;
+export type ExportPostRow = Omit<PostRow, 'toc_json'>;
 export type ExportCommentRow = Pick<
   CommentRow,
   | 'id'
@@ -95,38 +95,13 @@ export async function mediaExists(db: Db, id: number): Promise<boolean> {
   return (await db.selectFrom('media').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
-/** Posts and pages with their bodies, by id. */
+/** Posts and pages with their bodies (Markdown and stored render), by id. */
 export function pagePosts(db: Db, afterId: number, limit: number): Promise<ExportPostRow[]> {
   return db
     .selectFrom('posts')
     .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
-    .select([
-      'posts.id',
-      'posts.type',
-      'posts.slug',
-      'posts.title',
-      'posts.standfirst',
-      'posts.excerpt',
-      'posts.status',
-      'posts.published_at',
-      'posts.updated_at',
-      'posts.created_at',
-      'posts.primary_category_id',
-      'posts.cover_src',
-      'posts.cover_alt',
-      'posts.cover_caption',
-      'posts.cover_credit',
-      'posts.seo_title',
-      'posts.seo_description',
-      'posts.render_version',
-      'posts.comments_open',
-      'posts.comment_count',
-      'posts.thread_count',
-      'posts.submitted_at',
-      'posts.unpublished_at',
-      'post_bodies.body_md',
-      'post_bodies.body_html',
-    ])
+    .selectAll('posts')
+    .select(['post_bodies.body_md', 'post_bodies.body_html'])
     .where('posts.id', '>', afterId)
     .orderBy('posts.id')
     .limit(limit)

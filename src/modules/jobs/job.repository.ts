@@ -36,6 +36,15 @@ export interface EnqueueJobInput {
 
 const iso = (t: Date | string): string => (typeof t === 'string' ? new Date(t) : t).toISOString();
 
+/** The row a new job is inserted as, and what a row with its key is set to when it becomes this job. */
+function jobRow(input: EnqueueJobInput) {
+  const job = { kind: input.kind, payload_json: JSON.stringify(input.payload ?? {}), run_at: iso(input.runAt) };
+  return {
+    values: { ...job, unique_key: input.uniqueKey ?? null, created_at: iso(input.createdAt ?? new Date()) },
+    fresh: { ...job, attempts: 0, last_error: null, done_at: null },
+  };
+}
+
 /**
  * Adds a job, or, when a job with the same `uniqueKey` exists, makes that row the new pending job (moving its
  * run_at, replacing its payload, forgetting earlier failures). Pass the caller's transaction as `db` so the job
@@ -43,27 +52,11 @@ const iso = (t: Date | string): string => (typeof t === 'string' ? new Date(t) :
  * that worker's lease; the worker then sees run_at moved and leaves the job pending instead of finishing it.
  */
 export async function enqueueJob(db: Db, input: EnqueueJobInput): Promise<number> {
-  const runAt = iso(input.runAt);
-  const payloadJson = JSON.stringify(input.payload ?? {});
+  const { values, fresh } = jobRow(input);
   const row = await db
     .insertInto('jobs')
-    .values({
-      kind: input.kind,
-      unique_key: input.uniqueKey ?? null,
-      payload_json: payloadJson,
-      run_at: runAt,
-      created_at: iso(input.createdAt ?? new Date()),
-    })
-    .onConflict((oc) =>
-      oc.column('unique_key').doUpdateSet({
-        kind: input.kind,
-        payload_json: payloadJson,
-        run_at: runAt,
-        attempts: 0,
-        last_error: null,
-        done_at: null,
-      }),
-    )
+    .values(values)
+    .onConflict((oc) => oc.column('unique_key').doUpdateSet(fresh))
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -78,30 +71,14 @@ export async function enqueueJobIfIdle(
   db: Db,
   input: EnqueueJobInput & { uniqueKey: string },
 ): Promise<number | undefined> {
-  const runAt = iso(input.runAt);
-  const payloadJson = JSON.stringify(input.payload ?? {});
+  const { values, fresh } = jobRow(input);
   const row = await db
     .insertInto('jobs')
-    .values({
-      kind: input.kind,
-      unique_key: input.uniqueKey,
-      payload_json: payloadJson,
-      run_at: runAt,
-      created_at: iso(input.createdAt ?? new Date()),
-    })
+    .values(values)
     .onConflict((oc) =>
       oc
         .column('unique_key')
-        .doUpdateSet({
-          kind: input.kind,
-          payload_json: payloadJson,
-          run_at: runAt,
-          attempts: 0,
-          last_error: null,
-          done_at: null,
-          locked_until: null,
-          locked_by: null,
-        })
+        .doUpdateSet({ ...fresh, locked_until: null, locked_by: null })
         .where('jobs.done_at', 'is not', null),
     )
     .returning('id')

@@ -74,15 +74,23 @@ export interface RestoreResult {
  * past the ids, the counts compared with the manifest. Anything that fails rolls all of it back. The media
  * files are written aside and take the media folder's place only after the commit.
  */
+/** Counts a restore's progress in rows and media files, out of what the manifest holds, for the progress bar. */
+export function progressCounter(
+  manifest: Manifest,
+  progress: ((done: number, total: number) => void) | undefined,
+): (n: number) => void {
+  const total = manifest.members.reduce((n, m) => n + (m.table ? (m.rows ?? 0) : 1), 0);
+  let done = 0;
+  return (n) => {
+    done += n;
+    progress?.(done, total);
+  };
+}
+
 export async function restoreBackup(input: RestoreInput): Promise<RestoreResult> {
   const { manifest, target } = input;
   const staging = `${input.mediaDir}.restoring-${process.pid}`;
-  const total = manifest.members.reduce((n, m) => n + (m.table ? (m.rows ?? 0) : 1), 0);
-  let done = 0;
-  const advance = (n: number) => {
-    done += n;
-    input.progress?.(done, total);
-  };
+  const advance = progressCounter(manifest, input.progress);
   const migrated = manifest.schemaVersion !== MIGRATION_NAMES.at(-1);
   const scratch = migrated ? await upgradeInScratch(input.file, manifest) : undefined;
   rmSync(staging, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import {
 } from './backup-format.ts';
 import type { PhaseTimes } from './phase-times.ts';
 import { type CheckedMember, checkedMembers, memberLineBatches, type OpenedBackup } from './read-backup.ts';
-import { migrationOk, type RestoreResult, swapMediaFolder, writeMediaFile } from './restore-backup.ts';
+import { migrationOk, progressCounter, type RestoreResult, swapMediaFolder, writeMediaFile } from './restore-backup.ts';
 import { RestoreWriter } from './restore-writer.ts';
 
 /**
@@ -62,12 +62,7 @@ export async function restoreIntoNewFile(input: NewFileRestoreInput): Promise<Re
   const { manifest } = input.opened;
   const work = `${input.target}.restoring-${process.pid}`;
   const staging = `${input.mediaDir}.restoring-${process.pid}`;
-  const total = manifest.members.reduce((n, m) => n + (m.table ? (m.rows ?? 0) : 1), 0);
-  let done = 0;
-  const advance = (n: number) => {
-    done += n;
-    input.progress?.(done, total);
-  };
+  const advance = progressCounter(manifest, input.progress);
   removeWorkFiles(work);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
