@@ -8,7 +8,7 @@ import { TEST_BASE_URL } from '../support/site.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 // The site administration in Chromium: an owner configures a sidebar widget and sees it on the public article,
-// and every page of the dashboard, settings, widgets, menus, taxonomy and export passes axe-core.
+// and every page of the dashboard, settings, widgets, menus, taxonomy, export and backups passes axe-core.
 
 const EMAIL = 'owner@example.org';
 const PASSWORD = 'a long owner passphrase for the steppe';
@@ -81,7 +81,7 @@ describe('running the site', () => {
     }
   });
 
-  test('the dashboard, settings, widgets, menus, taxonomy and export pages have no axe violations, forms open and with errors', async () => {
+  test('the dashboard, settings, widgets, menus, taxonomy, export and backups pages have no axe violations, forms open and with errors', async () => {
     const page = await browser.newPage(DESKTOP);
     try {
       await signIn(page);
@@ -107,6 +107,7 @@ describe('running the site', () => {
           '/admin/taxonomy',
           '/admin/words',
           '/admin/export',
+          '/admin/backups',
         ]) {
           const res = await page.goto(site.origin + url);
           assert.equal(res?.status(), 200, url);
