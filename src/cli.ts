@@ -46,6 +46,9 @@ Commands:
                      categories, tags, posts, pages, comments and 301s from the old addresses; a re-run
                      updates what it imported before. --dry-run reports without changing anything,
                      --report FILE writes the report as JSON. See docs/moving-in.md
+                     --uploads DIR: the old site's wp-content/uploads copied here; its images go into the
+                     media library and the articles show them. --author-map FILE: JSON of old logins or
+                     emails -> existing byline slugs (or account emails), credited instead of new bylines
   import ghost FILE.json
                      Import a Ghost 4, 5 or 6 export, the same way: posts, pages, public tags (the first
                      one as the primary category), bylines, featured images, SEO fields; members-only
@@ -54,6 +57,8 @@ Commands:
                      Import a Disqus export's comments onto the articles their threads belong to (by
                      identifier, then by address), approved, with their replies; spam and deleted
                      comments are counted and left out; no mail is sent
+                     (wordpress and disqus: XML that is not well-formed is refused with its line and
+                     column; --repair imports what a tolerant reading recovers and lists every repair)
   export wordpress   Write the site as a WordPress export (WXR 1.2) for WordPress's importer: authors,
                      categories, tags, posts and pages rendered to HTML, comments, images; to standard
                      output, or --out FILE (never overwritten). Needs ANNALIST_BASE_URL. See docs/export.md
@@ -86,6 +91,10 @@ Options:
   --include-accounts With backup: keep password hashes and second-factor secrets in the archive
   --dry-run          With import: read and check everything, change nothing, print the report
   --report FILE      With import: also write the report as JSON to FILE
+  --repair           With import wordpress or disqus: mend a file that is not well-formed XML (a bare &
+                     becomes &amp;, control characters are dropped, HTML entities such as &nbsp; become
+                     characters, a nested CDATA keeps its text) and list each repair in the report; a
+                     DOCTYPE or a file cut short is still refused
   --out FILE         With export: the file to write (default: standard output)
   --include-emails   With export: keep commenters' email addresses in the file (left out by default)
   --include-media    With export json: put every media file's bytes in the document (base64)
@@ -144,7 +153,10 @@ async function main(argv: string[]): Promise<void> {
         out: { type: 'string' },
         'include-accounts': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        repair: { type: 'boolean', default: false },
         report: { type: 'string' },
+        uploads: { type: 'string' },
+        'author-map': { type: 'string' },
         'base-url': { type: 'string' },
         'live-url': { type: 'string' },
         'include-emails': { type: 'boolean', default: false },
@@ -272,7 +284,10 @@ async function main(argv: string[]): Promise<void> {
         dataDir: config.dataDir,
         databaseUrl: config.databaseUrl,
         dryRun: values['dry-run'] === true,
+        repair: values.repair === true,
         report: typeof values.report === 'string' ? values.report : undefined,
+        uploads: typeof values.uploads === 'string' ? values.uploads : undefined,
+        authorMap: typeof values['author-map'] === 'string' ? values['author-map'] : undefined,
         baseUrl: config.baseUrl,
       });
       return;

@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import { readWordpressExtras, type WordpressImportExtras } from './import-wordpress-options.ts';
 import { openSite, type Site } from './main.ts';
 import { createSignInLink } from './modules/accounts/accounts.service.ts';
 import { importAnnalistExport } from './modules/import/annalist-import.service.ts';
@@ -8,6 +9,7 @@ import { GHOST_MAX_BYTES } from './modules/import/ghost-export.ts';
 import { importGhost } from './modules/import/ghost-import.service.ts';
 import { formatReport, type ImportReport } from './modules/import/import-report.ts';
 import { importWordpress } from './modules/import/wordpress-import.service.ts';
+import { repairMayHelp } from './modules/import/xml-stream.ts';
 import { isAppError } from './modules/shared/errors.ts';
 
 export interface ImportCommand {
@@ -18,6 +20,11 @@ export interface ImportCommand {
   databaseUrl: string | undefined;
   dryRun: boolean;
   report: string | undefined;
+  /** wordpress and disqus: import what a tolerant reading of XML that is not well-formed recovers. */
+  repair?: boolean;
+  /** wordpress: `--uploads DIR`, the old site's wp-content/uploads, and `--author-map FILE` (JSON). */
+  uploads?: string;
+  authorMap?: string;
   /** Start of the owners' sign-in links printed after `import annalist`. */
   baseUrl?: string;
 }
@@ -30,7 +37,12 @@ const PLATFORMS: Record<
     file: string;
     run: (
       site: Site,
-      a: { open: () => AsyncIterable<string>; dryRun: boolean; onItem: (n: number) => void },
+      a: {
+        open: () => AsyncIterable<string>;
+        dryRun: boolean;
+        repair: boolean;
+        onItem: (n: number) => void;
+      } & WordpressImportExtras,
     ) => Promise<ImportReport>;
   }
 > = {
@@ -43,13 +55,17 @@ const isPlatform = (p: string | undefined): p is keyof typeof PLATFORMS =>
   p !== undefined && Object.hasOwn(PLATFORMS, p);
 
 /**
- * `annalist import wordpress|ghost|disqus FILE [--dry-run] [--report FILE]`: imports into the site of the data
+ * `annalist import wordpress|ghost|disqus FILE [--dry-run] [--report FILE] [--repair]`: imports into the site of the data
  * folder (or DATABASE_URL) in one transaction, with a progress bar on a terminal, then prints the report (and
  * writes it as JSON with --report). Resolves to the exit code; a refused file is one line on stderr naming why
  * (and where, for a file that is not well-formed).
  */
 export async function runImport(cmd: ImportCommand): Promise<number> {
   const say = (line: string) => process.stderr.write(`annalist: ${line}\n`);
+  if (cmd.repair && (cmd.platform === 'ghost' || cmd.platform === 'annalist')) {
+    say(`--repair mends XML that is not well-formed: it is for wordpress and disqus files, not ${cmd.platform} JSON`);
+    return 1;
+  }
   if (cmd.platform === 'annalist') return runAnnalistImport(cmd);
   if (!isPlatform(cmd.platform)) {
     say(
@@ -70,6 +86,11 @@ export async function runImport(cmd: ImportCommand): Promise<number> {
     say(
       `IMPORT_GHOST_TOO_LARGE: ${file} is larger than ${GHOST_MAX_BYTES / 1024 / 1024} MB: a Ghost export is read whole, and a content export is far smaller. Nothing was imported.`,
     );
+    return 1;
+  }
+  const extras = readWordpressExtras(cmd);
+  if (typeof extras === 'string') {
+    say(extras);
     return 1;
   }
   const site = await openSite(cmd.dataDir, { databaseUrl: cmd.databaseUrl });
@@ -99,6 +120,8 @@ export async function runImport(cmd: ImportCommand): Promise<number> {
     const report = await platform.run(site, {
       open,
       dryRun: cmd.dryRun,
+      repair: cmd.repair ?? false,
+      ...extras,
       onItem: (items) => {
         bar?.update(Math.ceil(bytes / 1024), { items });
         // Without a terminal (a log, a service), a line every thousand items says it is moving.
@@ -113,7 +136,12 @@ export async function runImport(cmd: ImportCommand): Promise<number> {
   } catch (err) {
     bar?.stop();
     if (!isAppError(err)) throw err;
-    say(`${err.code}: ${err.publicMessage} Nothing was imported.`);
+    // A strict refusal says what --repair would do; never for a file cut short, which no repair completes.
+    const hint =
+      !cmd.repair && repairMayHelp(err)
+        ? ' With --repair the import takes what a tolerant reading recovers (bare "&", control characters, nested CDATA) and lists every repair.'
+        : '';
+    say(`${err.code}: ${err.publicMessage}${hint} Nothing was imported.`);
     return 1;
   } finally {
     await site.storage.close();

@@ -12,6 +12,14 @@ import { backupJobHandler } from './modules/backups/run-backup.ts';
 import type { ContentDeps } from './modules/content/content.deps.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
 import type { SiteExportDeps } from './modules/export/export.deps.ts';
+import {
+  type AdminImportDeps,
+  IMPORT_CHECK,
+  IMPORT_EXPIRE,
+  IMPORT_LANE,
+  IMPORT_RUN,
+} from './modules/import/admin-import.deps.ts';
+import { importCheckHandler, importExpireHandler, importRunHandler } from './modules/import/import-jobs.ts';
 import { type JobLog, JobWorker } from './modules/jobs/job-worker.ts';
 import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.job.ts';
 import { createSmtpMailer } from './modules/notifications/mailer.ts';
@@ -42,6 +50,8 @@ export interface Site {
   backups: BackupDeps;
   /** The WordPress and JSON downloads of /admin/export (docs/export.md). */
   exports: SiteExportDeps;
+  /** The WordPress, Ghost and Disqus imports of /admin/import (decision 032). */
+  imports: AdminImportDeps;
 }
 
 /**
@@ -118,6 +128,42 @@ function exportDeps(
   };
 }
 
+/**
+ * Imports as /admin/import runs them: the upload kept in the site's database, the import's transaction on a
+ * connection of its own (decision 032).
+ */
+function importDeps(
+  storage: Storage,
+  content: ContentDeps,
+  location: { dataDir: string; databaseUrl: string | undefined },
+): AdminImportDeps {
+  const writerContent = (db: Storage['db'], search: Storage['search']): ContentDeps => ({
+    db,
+    clock: content.clock,
+    search,
+    noteWrite: () => content.noteWrite(),
+  });
+  return {
+    db: content.db,
+    // Read through `content`: tests replace its clock, and main.ts wraps its noteWrite to poke the job worker.
+    get clock() {
+      return content.clock;
+    },
+    capabilities: storage.capabilities,
+    noteWrite: () => content.noteWrite(),
+    dataDir: location.dataDir,
+    async openWriter() {
+      // PostgreSQL: a connection of the pool. SQLite: a second connection to the file, so the site's own goes on
+      // reading (WAL) while the import holds the write lock; in a cluster it takes its turn at the gate too.
+      if (location.databaseUrl) return { content: writerContent(content.db, content.search), close: async () => {} };
+      const writer = await openSqliteStorage(join(location.dataDir, DATABASE_FILE));
+      const gate = clusterWriteGate();
+      if (gate) setWriteGate(writer.db, gate);
+      return { content: writerContent(writer.db, writer.search), close: () => writer.close() };
+    },
+  };
+}
+
 /** What openSite opens besides the data folder. */
 export interface OpenSiteOptions {
   databaseUrl?: string;
@@ -172,20 +218,34 @@ export async function openSite(dataDir: string, opts: OpenSiteOptions = {}): Pro
   };
   const location = { dataDir, databaseUrl: opts.databaseUrl, backupDir: opts.backupDir };
   const backups = backupDeps(content, location);
-  return { storage, content, mediaDir: join(dataDir, 'media'), backups, exports: exportDeps(content, location) };
+  return {
+    storage,
+    content,
+    mediaDir: join(dataDir, 'media'),
+    backups,
+    exports: exportDeps(content, location),
+    imports: importDeps(storage, content, location),
+  };
 }
 
 /**
- * The durable job worker (scheduled publishing and backups) on the site's clock. Every committed write pokes it, so a new
+ * The durable job worker (scheduled publishing, backups and imports) on the site's clock. Every committed write pokes it, so a new
  * schedule is seen at once: create it before building the app, start() it once listening, stop() it before the
  * database closes.
  */
 export function createJobWorker(site: Site, log?: JobLog): JobWorker {
-  if (log) site.backups.log = log;
+  if (log) {
+    site.backups.log = log;
+    site.imports.log = log;
+  }
   const jobs = new JobWorker({ db: site.storage.db, clock: site.content.clock, log })
     .register(PUBLISH_POST, publishPostHandler(site.content))
     // Backups on a lane of their own: an hour-long backup never holds back a post scheduled meanwhile.
-    .register(SITE_BACKUP, backupJobHandler(site.backups), { lane: BACKUP_LANE });
+    .register(SITE_BACKUP, backupJobHandler(site.backups), { lane: BACKUP_LANE })
+    // Imports likewise: a long import never holds back publishing or a backup.
+    .register(IMPORT_CHECK, importCheckHandler(site.imports), { lane: IMPORT_LANE })
+    .register(IMPORT_RUN, importRunHandler(site.imports), { lane: IMPORT_LANE })
+    .register(IMPORT_EXPIRE, importExpireHandler(site.imports), { lane: IMPORT_LANE });
   const noteWrite = site.content.noteWrite;
   site.content.noteWrite = () => {
     noteWrite();
@@ -264,6 +324,7 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     mediaDir: site.mediaDir,
     backups: site.backups,
     exports: site.exports,
+    imports: site.imports,
     pageCache: config.pageCache,
     trustProxy: config.trustProxy,
     logger:

@@ -25,6 +25,12 @@ export interface Capabilities {
    * connection has the file open, and builds each table's indexes after its rows are in.
    */
   bulkLoad: 'rollback-journal' | 'as-is';
+  /**
+   * Writers beside a long transaction: SQLite has one write lock for the whole file, so while one transaction
+   * writes (an import) every other write waits for it (and better-sqlite3 waits blocking its thread); PostgreSQL
+   * locks rows, so writes to other rows (a job's lease, its progress) go on beside it.
+   */
+  writers: 'one-at-a-time' | 'side-by-side';
 }
 
 export const SQLITE_CAPABILITIES: Capabilities = {
@@ -35,6 +41,7 @@ export const SQLITE_CAPABILITIES: Capabilities = {
   snapshot: 'deferred-begin',
   jsonLines: 'in-database',
   bulkLoad: 'rollback-journal',
+  writers: 'one-at-a-time',
 };
 export const POSTGRES_CAPABILITIES: Capabilities = {
   fullText: 'tsvector',
@@ -43,4 +50,5 @@ export const POSTGRES_CAPABILITIES: Capabilities = {
   snapshot: 'repeatable-read',
   jsonLines: 'in-javascript',
   bulkLoad: 'as-is',
+  writers: 'side-by-side',
 };

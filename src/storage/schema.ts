@@ -280,6 +280,50 @@ export interface BackupRunTable {
   removed_at: string | null;
 }
 
+/** Where an upload of /admin/import stands (migration 010, decision 032). */
+export type ImportUploadStatus =
+  | 'receiving'
+  | 'checking'
+  | 'ready'
+  | 'importing'
+  | 'imported'
+  | 'refused'
+  | 'failed'
+  | 'expired';
+
+/** One export uploaded in the administration, its report and its progress; the file is in import_upload_chunks. */
+export interface ImportUploadTable {
+  id: Generated<number>;
+  platform: 'wordpress' | 'ghost' | 'disqus';
+  /** The name the browser gave, shown on the page only. */
+  file_name: string;
+  /** 'gzip' when the upload was gzip'd (stored inflated), '' otherwise. */
+  compression: string;
+  /** Bytes received, and bytes stored (inflated). */
+  uploaded_bytes: number;
+  bytes: number;
+  chunks: number;
+  status: ImportUploadStatus;
+  /** 'site' while the upload is in flight (unique: one at a time), null otherwise. */
+  active: 'site' | null;
+  /** The dry run's report, then the import's (ImportReport as JSON). */
+  report_json: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  progress_items: number;
+  progress_bytes: number;
+  progress_at: string | null;
+  user_id: number | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface ImportUploadChunkTable {
+  upload_id: number;
+  seq: number;
+  bytes: Buffer;
+}
+
 export interface MediaTable {
   id: Generated<number>;
   user_id: number | null;
@@ -444,6 +488,8 @@ export interface DatabaseSchema {
   import_map: ImportMapTable;
   import_redirects: ImportRedirectTable;
   backup_runs: BackupRunTable;
+  import_uploads: ImportUploadTable;
+  import_upload_chunks: ImportUploadChunkTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

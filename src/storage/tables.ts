@@ -41,6 +41,8 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'import_map',
   'import_redirects',
   'backup_runs',
+  'import_uploads',
+  'import_upload_chunks',
 ] as const satisfies readonly (keyof DatabaseSchema)[];
 
 export type TableName = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];

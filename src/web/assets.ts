@@ -47,6 +47,7 @@ const commentsJs = bundle('comments.ts');
 const editorJs = bundle('editor.ts');
 const correctionsJs = bundle('corrections.ts');
 const staticSearchJs = bundle('static-search.ts');
+const importJs = bundle('import-progress.ts');
 const icon = load('favicon.svg', 'image/svg+xml');
 const adminCss = load('admin.css', 'text/css; charset=utf-8');
 
@@ -61,11 +62,14 @@ export const EDITOR_SCRIPT_URL = `/assets/${editorJs.name}`;
 export const CORRECTIONS_SCRIPT_URL = `/assets/${correctionsJs.name}`;
 /** The search island of a static copy (`annalist export static`): searches a prebuilt index in the browser. */
 export const STATIC_SEARCH_SCRIPT_URL = `/assets/${staticSearchJs.name}`;
+/** /admin/import's progress island: the bar moves while a dry run or an import runs. */
+export const IMPORT_SCRIPT_URL = `/assets/${importJs.name}`;
 export const ASSETS = new Map<string, Asset>([
   [staticSearchJs.name, staticSearchJs.asset],
   [commentsJs.name, commentsJs.asset],
   [editorJs.name, editorJs.asset],
   [correctionsJs.name, correctionsJs.asset],
+  [importJs.name, importJs.asset],
   [css.name, css.asset],
   [icon.name, icon.asset],
   [adminCss.name, adminCss.asset],

@@ -1,6 +1,7 @@
 import type { BackupDeps } from '../modules/backups/backup.deps.ts';
 import type { ContentDeps } from '../modules/content/content.deps.ts';
 import type { SiteExportDeps } from '../modules/export/export.deps.ts';
+import type { AdminImportDeps } from '../modules/import/admin-import.deps.ts';
 import type { RateLimiter, SharedState } from '../storage/shared-state.ts';
 import type { ContentGeneration } from './generation.ts';
 import type { PageCache } from './page-cache.ts';
@@ -20,6 +21,8 @@ export interface WebDeps {
   backups?: BackupDeps;
   /** The WordPress and JSON downloads of /admin/export; absent: no export pages. */
   exports?: SiteExportDeps;
+  /** The WordPress, Ghost and Disqus imports of /admin/import; absent: no import pages. */
+  imports?: AdminImportDeps;
   /** Cache rendered pages for readers (default true). */
   pageCache?: boolean;
   /** Proxies whose X-Forwarded-For names the reader (see Config.trustProxy); default none. */

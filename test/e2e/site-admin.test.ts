@@ -107,6 +107,7 @@ describe('running the site', () => {
           '/admin/taxonomy',
           '/admin/words',
           '/admin/export',
+          '/admin/import',
           '/admin/backups',
         ]) {
           const res = await page.goto(site.origin + url);

@@ -107,6 +107,13 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/export': ADMINS,
   'POST /admin/export/wordpress': ADMINS,
   'POST /admin/export/json': ADMINS,
+  // Import (routes/admin-import.tsx): import_site, owners and admins
+  'GET /admin/import': ADMINS,
+  'POST /admin/import': ADMINS,
+  'GET /admin/import/status': ADMINS,
+  'POST /admin/import/:id/confirm': ADMINS,
+  'POST /admin/import/:id/discard': ADMINS,
+  'GET /admin/import/:id/report.json': ADMINS,
   // Site (routes/admin-site.tsx): the dashboard for everyone; settings, widgets, menus: manage_site
   'GET /admin/dashboard': EVERYONE,
   'GET /admin/settings': ADMINS,

@@ -119,6 +119,7 @@ export async function startTestSite(
     mediaDir: site.mediaDir,
     backups: site.backups,
     exports: site.exports,
+    imports: site.imports,
     pageCache: opts.pageCache,
     commentPostsPerMinute: opts.commentPostsPerMinute,
     // ANNALIST_TEST_LOG=error shows what went wrong behind a 500 while debugging a test.

@@ -32,6 +32,8 @@ export const CAPABILITIES = [
   'export_site',
   /** Put readers' email addresses and the email and address bans in an export: owners only, as for backups. */
   'export_personal_data',
+  /** Import a WordPress, Ghost or Disqus export from /admin/import: owners and admins. */
+  'import_site',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -7,6 +7,7 @@ import { findMapped, listMapSources, setImportedCommentParent, setMapped } from 
 import { count, type ImportReport, noteLine } from './import-report.ts';
 import { type ImportRun, inImportTransaction, newImportRun } from './import-run.ts';
 import { placeImportedComment } from './imported-comments.ts';
+import { noteRepairs } from './xml-repair-log.ts';
 
 export interface DisqusImportInput {
   /** Opens the export as UTF-8 text chunks; called again if the transaction has to be run again. */
@@ -15,6 +16,8 @@ export interface DisqusImportInput {
   dryRun?: boolean;
   /** Called after each comment read with the number read so far. */
   onItem?: (read: number) => void;
+  /** Import what a tolerant reading recovers from XML that is not well-formed (xml-repair.ts), listed in the report. */
+  repair?: boolean;
 }
 
 /** A thread as the import knows it: the article it was matched to (if any) and the comments it holds. */
@@ -59,7 +62,8 @@ async function runDisqusImport(deps: ContentDeps, input: DisqusImportInput, repo
   const early: DisqusPost[] = [];
   const forums = new Set<string>();
   let read = 0;
-  await readDisqus(input.open(), {
+  const repairs = await readDisqus(input.open(), {
+    repair: input.repair ?? false,
     onRecord: async (r) => {
       if (r.kind === 'category') {
         if (r.forum) forums.add(r.forum);
@@ -78,6 +82,7 @@ async function runDisqusImport(deps: ContentDeps, input: DisqusImportInput, repo
   await threadReplies(run, placed);
   for (const postId of touched) await recountPostComments(deps.db, postId);
   reportUnmatched(run, threads);
+  if (repairs) noteRepairs(report, repairs);
   report.source = forums.size > 0 ? [...forums].sort().join(', ') : '(no forum named)';
 }
 

@@ -1,5 +1,6 @@
 import type { SaxesTagNS } from 'saxes';
 import { AppError } from '../shared/errors.ts';
+import type { RepairLog } from './xml-repair-log.ts';
 import { attributeNs, StrictXmlStream } from './xml-stream.ts';
 
 /**
@@ -49,17 +50,26 @@ export type DisqusRecord =
 export interface DisqusReadOptions {
   /** Called for each record in file order; the next chunk is read only once it has resolved. */
   onRecord: (record: DisqusRecord) => Promise<void>;
+  /** Mend what a tolerant reading can (xml-repair.ts) instead of refusing the file. */
+  repair?: boolean;
 }
 
-/** Reads a Disqus export from a stream of UTF-8 text. Throws IMPORT_MALFORMED, IMPORT_REFUSED or IMPORT_NOT_DISQUS. */
-export async function readDisqus(chunks: AsyncIterable<string>, opts: DisqusReadOptions): Promise<void> {
-  const reader = new DisqusSaxReader();
+/**
+ * Reads a Disqus export from a stream of UTF-8 text. Throws IMPORT_MALFORMED, IMPORT_REFUSED or
+ * IMPORT_NOT_DISQUS. Resolves to what `repair` changed (undefined without it).
+ */
+export async function readDisqus(
+  chunks: AsyncIterable<string>,
+  opts: DisqusReadOptions,
+): Promise<RepairLog | undefined> {
+  const reader = new DisqusSaxReader(opts.repair ?? false);
   for await (const chunk of chunks) {
     reader.write(chunk);
     for (const r of reader.take()) await opts.onRecord(r);
   }
   reader.close();
   for (const r of reader.take()) await opts.onRecord(r);
+  return reader.repairs;
 }
 
 interface OpenRecord {
@@ -74,16 +84,7 @@ const notDisqus = (why: string) =>
   new AppError('IMPORT_NOT_DISQUS', `This is not a Disqus export: ${why}.`, { detail: why });
 
 class DisqusSaxReader {
-  private readonly xml = new StrictXmlStream(
-    {
-      openTag: (tag) => this.openTag(tag),
-      closeTag: () => this.closeTag(),
-      text: (t) => {
-        this.text += t;
-      },
-    },
-    'a Disqus export',
-  );
+  private readonly xml: StrictXmlStream;
   private readonly queue: DisqusRecord[] = [];
   /** Local name of each open element in the Disqus namespace; undefined for a foreign one. */
   private readonly stack: (string | undefined)[] = [];
@@ -92,6 +93,24 @@ class DisqusSaxReader {
   private sawRoot = false;
   private started = false;
   private record: OpenRecord | undefined;
+
+  constructor(repair: boolean) {
+    this.xml = new StrictXmlStream(
+      {
+        openTag: (tag) => this.openTag(tag),
+        closeTag: () => this.closeTag(),
+        text: (t) => {
+          this.text += t;
+        },
+      },
+      'a Disqus export',
+      { repair },
+    );
+  }
+
+  get repairs(): RepairLog | undefined {
+    return this.xml.repairs;
+  }
 
   write(chunk: string): void {
     // Disqus mails its export gzipped; the file read as text then starts with gzip's magic bytes.

@@ -26,7 +26,7 @@ export function htmlToMarkdown(html: string, opts: HtmlToMarkdownOptions = {}): 
     );
   }
   flattenDeep(tree, MAX_HTML_DEPTH);
-  if (opts.address) rewriteAddresses(tree, opts.address);
+  if (opts.address) rewriteAddresses(tree, opts.address, opts.imageAlt);
   return blocksOf(tree.children).join('\n\n').trim();
 }
 
@@ -37,10 +37,16 @@ export interface HtmlToMarkdownOptions {
    * never a broken image. For a link, undefined keeps only its words.
    */
   address?: (url: string, use: 'link' | 'image') => string | undefined;
+  /** With `address`: the alt text for an image that has none (the words its library kept for it). */
+  imageAlt?: (url: string) => string | undefined;
 }
 
 /** Applies `address` to every href and src, walking with a stack of its own (no recursion). */
-function rewriteAddresses(root: Root, address: NonNullable<HtmlToMarkdownOptions['address']>): void {
+function rewriteAddresses(
+  root: Root,
+  address: NonNullable<HtmlToMarkdownOptions['address']>,
+  imageAlt: HtmlToMarkdownOptions['imageAlt'],
+): void {
   const stack: (Root | Element)[] = [root];
   for (let node = stack.pop(); node; node = stack.pop()) {
     node.children = node.children.map((child) => {
@@ -49,6 +55,10 @@ function rewriteAddresses(root: Root, address: NonNullable<HtmlToMarkdownOptions
       if (href !== undefined) child.properties.href = address(href, 'link');
       const src = attr(child, 'src');
       if (src !== undefined) {
+        if (child.tagName === 'img' && imageAlt && !attr(child, 'alt')?.trim()) {
+          const alt = imageAlt(src);
+          if (alt) child.properties.alt = alt;
+        }
         const to = address(src, child.tagName === 'img' || child.tagName === 'source' ? 'image' : 'link');
         if (to === undefined && child.tagName === 'img') return missingImage(child, src);
         child.properties.src = to;

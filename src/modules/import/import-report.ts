@@ -3,28 +3,28 @@
  * Printed as text at the end of the command and written as JSON with --report.
  */
 
-export const REPORT_KINDS = ['author', 'category', 'tag', 'post', 'page', 'thread', 'comment'] as const;
+export const REPORT_KINDS = ['author', 'category', 'tag', 'post', 'page', 'thread', 'comment', 'media'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export type Outcome = 'imported' | 'updated' | 'unchanged' | 'skipped' | 'failed';
 
 export interface ReportLine {
   kind: ReportKind | 'file';
   oldId: string;
-  /** skipped/failed: not in the site; note: imported, with something to know. */
-  outcome: 'skipped' | 'failed' | 'note';
+  /** skipped/failed: not in the site; note: imported, with something to know; repaired: --repair mended the file. */
+  outcome: 'skipped' | 'failed' | 'note' | 'repaired';
   reason: string;
 }
 
 /** Where the file came from, and which kinds the printed table shows for it. */
 export type ImportPlatform = 'wordpress' | 'ghost' | 'disqus';
 
-const PLATFORM_KINDS: Record<ImportPlatform, ReportKind[]> = {
-  wordpress: ['author', 'category', 'tag', 'post', 'page', 'comment'],
+export const PLATFORM_KINDS: Record<ImportPlatform, ReportKind[]> = {
+  wordpress: ['author', 'category', 'tag', 'post', 'page', 'comment', 'media'],
   ghost: ['author', 'category', 'tag', 'post', 'page'],
   disqus: ['thread', 'comment'],
 };
 
-const PLATFORM_NAMES: Record<ImportPlatform, string> = { wordpress: 'WXR', ghost: 'Ghost', disqus: 'Disqus' };
+export const PLATFORM_NAMES: Record<ImportPlatform, string> = { wordpress: 'WXR', ghost: 'Ghost', disqus: 'Disqus' };
 
 export interface ImportReport {
   platform: ImportPlatform;
@@ -46,13 +46,20 @@ export interface ImportReport {
   /** Items of other post types (attachments, menu items, block-theme records), by type. */
   otherTypesSkipped: Record<string, number>;
   redirects: number;
-  /** Images the old site served itself that did not come with the file (Ghost's `content/images`). */
+  /**
+   * Images the old site served itself that did not come (Ghost's `content/images`; WordPress files not in the
+   * uploads folder): the item that shows a placeholder instead, and the old address.
+   */
   missingMedia: { kind: ReportKind; oldId: string; address: string }[];
+  /** WordPress: images left at their address on another site (every image, without an uploads folder). */
+  remoteMedia: { kind: ReportKind; oldId: string; address: string }[];
   /** Disqus: threads matched to no article, with the comments they hold (not imported). */
   unmatchedThreads: { oldId: string; link: string; identifier: string; comments: number }[];
   /** Disqus: comments marked spam or deleted there, counted and left out. */
   spamSkipped: number;
   deletedSkipped: number;
+  /** XML read with --repair: how many repairs of each kind (xml-repair-log.ts); their positions are in `lines`. */
+  repairs: Record<string, number>;
 }
 
 export function newReport(dryRun: boolean, platform: ImportPlatform = 'wordpress'): ImportReport {
@@ -71,6 +78,7 @@ export function newReport(dryRun: boolean, platform: ImportPlatform = 'wordpress
       page: zero(),
       thread: zero(),
       comment: zero(),
+      media: zero(),
     },
     lines: [],
     unknownShortcodes: {},
@@ -81,9 +89,11 @@ export function newReport(dryRun: boolean, platform: ImportPlatform = 'wordpress
     otherTypesSkipped: {},
     redirects: 0,
     missingMedia: [],
+    remoteMedia: [],
     unmatchedThreads: [],
     spamSkipped: 0,
     deletedSkipped: 0,
+    repairs: {},
   };
 }
 
@@ -118,6 +128,8 @@ export function formatReport(r: ImportReport): string {
   if (r.platform === 'ghost') out.push(`Old addresses redirected: ${r.redirects}.`);
   if (r.platform === 'disqus')
     out.push(`Spam comments left out: ${r.spamSkipped}. Deleted comments left out: ${r.deletedSkipped}.`);
+  const repairs = Object.entries(r.repairs).map(([kind, n]) => `${kind} ${n}`);
+  if (repairs.length > 0) out.push(`Repaired while reading (--repair; listed under Details): ${repairs.join(', ')}.`);
   const others = Object.entries(r.otherTypesSkipped).map(([t, n]) => `${t} ${n}`);
   if (others.length > 0) out.push(`Items of other types, not imported: ${others.join(', ')}.`);
   const named = (title: string, m: Record<string, string[]>) => {
@@ -132,8 +144,17 @@ export function formatReport(r: ImportReport): string {
   if (r.orphanComments.length > 0)
     out.push(`Replies whose parent is missing, shown as top-level comments: ${r.orphanComments.join(', ')}`);
   if (r.missingMedia.length > 0) {
-    out.push('Images of the old site not in the file (upload them again):');
+    out.push(
+      r.platform === 'wordpress'
+        ? 'Images of the old site whose files did not come, shown as placeholders (upload them again):'
+        : 'Images of the old site not in the file (upload them again):',
+    );
     for (const m of r.missingMedia) out.push(`  ${m.kind} ${m.oldId}: ${m.address}`);
+  }
+  if (r.remoteMedia.length > 0) {
+    out.push('Images left at their old address (this site shows only images it serves: upload them to show them):');
+    for (const m of r.remoteMedia.slice(0, 50)) out.push(`  ${m.kind} ${m.oldId}: ${m.address}`);
+    if (r.remoteMedia.length > 50) out.push(`  … and ${r.remoteMedia.length - 50} more (all of them with --report)`);
   }
   if (r.unmatchedThreads.length > 0) {
     out.push('Threads matched to no article (their comments were not imported):');

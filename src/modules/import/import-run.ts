@@ -21,8 +21,8 @@ export interface ImportRun {
   categoryByTermId: Map<string, string>;
   /** Author login -> byline slug. */
   authorSlugs: Map<string, string>;
-  /** Attachment old id -> its file's address (for galleries of later items). */
-  attachments: Map<string, string>;
+  /** `--author-map`: an old login or email (lower case) -> the existing byline that takes its posts. */
+  authorMap: Map<string, { id: number; slug: string }>;
   /** Records that `oldAddress` leads to the row (unless it already is `newPath`). */
   redirect: (oldAddress: string, kind: ImportRedirectKind, targetId: number, newPath: string) => Promise<void>;
 }
@@ -39,7 +39,7 @@ export function newImportRun(deps: ContentDeps, report: ImportReport, timeZone: 
     categoryWpPaths: new Map(),
     categoryByTermId: new Map(),
     authorSlugs: new Map(),
-    attachments: new Map(),
+    authorMap: new Map(),
     async redirect(oldAddress, kind, targetId, newPath) {
       const key = normaliseOldAddress(oldAddress);
       if (!key || key === newPath) return;

@@ -21,6 +21,48 @@ export async function setMapped(db: Db, source: string, kind: string, oldId: str
     .execute();
 }
 
+/** Rows per statement in the batch queries below: well inside SQLite's limit of bound values. */
+const BATCH = 400;
+
+/** The rows each of `oldIds` of `source` became, for those imported before. */
+export async function findMappedMany(
+  db: Db,
+  source: string,
+  kind: string,
+  oldIds: readonly string[],
+): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (let i = 0; i < oldIds.length; i += BATCH) {
+    const rows = await db
+      .selectFrom('import_map')
+      .select(['old_id', 'new_id'])
+      .where('source', '=', source)
+      .where('kind', '=', kind)
+      .where('old_id', 'in', oldIds.slice(i, i + BATCH))
+      .execute();
+    for (const r of rows) found.set(r.old_id, r.new_id);
+  }
+  return found;
+}
+
+/** setMapped for many old ids at once. */
+export async function setMappedMany(
+  db: Db,
+  source: string,
+  kind: string,
+  pairs: readonly { oldId: string; newId: number }[],
+): Promise<void> {
+  for (let i = 0; i < pairs.length; i += BATCH) {
+    await db
+      .insertInto('import_map')
+      .values(pairs.slice(i, i + BATCH).map((p) => ({ source, kind, old_id: p.oldId, new_id: p.newId })))
+      .onConflict((oc) =>
+        oc.columns(['source', 'kind', 'old_id']).doUpdateSet((eb) => ({ new_id: eb.ref('excluded.new_id') })),
+      )
+      .execute();
+  }
+}
+
 export async function upsertRedirect(
   db: Db,
   r: { oldPath: string; kind: ImportRedirectKind; targetId: number; at: string },
@@ -59,11 +101,26 @@ export async function findAuthorSlugById(db: Db, id: number): Promise<string | u
 
 export type ImportedComment = Omit<Insertable<CommentTable>, 'id'>;
 
-/** Adds an imported comment; a comment that starts a thread is its own thread (thread_id = id). */
-export async function insertImportedComment(db: Db, row: ImportedComment): Promise<number> {
+/**
+ * Adds an imported comment; a comment that starts a thread is its own thread (thread_id = id), set here unless
+ * `threadLater`: then the caller sets it for a whole article at once (fillOwnThreads).
+ */
+export async function insertImportedComment(db: Db, row: ImportedComment, threadLater = false): Promise<number> {
   const { id } = await db.insertInto('comments').values(row).returning('id').executeTakeFirstOrThrow();
-  if (row.parent_id === null) await db.updateTable('comments').set({ thread_id: id }).where('id', '=', id).execute();
+  if (row.parent_id === null && !threadLater)
+    await db.updateTable('comments').set({ thread_id: id }).where('id', '=', id).execute();
   return id;
+}
+
+/** The article's top-level comments inserted with `threadLater` become their own threads. */
+export async function fillOwnThreads(db: Db, postId: number): Promise<void> {
+  await db
+    .updateTable('comments')
+    .set((eb) => ({ thread_id: eb.ref('id') }))
+    .where('post_id', '=', postId)
+    .where('parent_id', 'is', null)
+    .where('thread_id', 'is', null)
+    .execute();
 }
 
 export async function updateImportedComment(db: Db, id: number, row: ImportedComment): Promise<void> {

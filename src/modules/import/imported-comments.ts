@@ -1,5 +1,5 @@
 import type { CommentStatus } from '../../storage/schema.ts';
-import { renderStoredComment } from '../comments/comment-markdown.ts';
+import { type RenderedComment, renderStoredComment } from '../comments/comment-markdown.ts';
 import {
   commentExists,
   findMapped,
@@ -35,14 +35,31 @@ export interface CommentValues {
   status: CommentStatus;
 }
 
+/** The Markdown a comment is stored with: an empty one says so. */
+export const storedCommentMarkdown = (v: Pick<CommentValues, 'markdown'>): string => v.markdown || '(empty comment)';
+
+/** One comment to place; `rendered` and `mapped` may be worked out ahead by a caller placing many. */
+export interface PlaceCommentInput {
+  oldId: string;
+  postId: number;
+  parent: Placed | undefined;
+  values: CommentValues;
+  /** Its Markdown rendered already (started early so the worker threads render while this one writes). */
+  rendered?: Promise<RenderedComment>;
+  /** The id an earlier run gave it (null: none); looked up when left out. */
+  mapped?: number | null;
+  /**
+   * Leaves the map row and a new top-level comment's thread id to the caller, who writes them for many at once
+   * (setMappedMany, fillOwnThreads).
+   */
+  batched?: boolean;
+}
+
 /** Stores one comment under `parent` (undefined: a top-level comment) and resolves to where it is. */
-export async function placeImportedComment(
-  run: ImportRun,
-  a: { oldId: string; postId: number; parent: Placed | undefined; values: CommentValues },
-): Promise<Placed> {
+export async function placeImportedComment(run: ImportRun, a: PlaceCommentInput): Promise<Placed> {
   const { parent, values: v } = a;
-  const md = v.markdown || '(empty comment)';
-  const rendered = await renderStoredComment(md);
+  const md = storedCommentMarkdown(v);
+  const rendered = await (a.rendered ?? renderStoredComment(md));
   const row: ImportedComment = {
     post_id: a.postId,
     parent_id: parent?.id ?? null,
@@ -64,15 +81,16 @@ export async function placeImportedComment(
     created_at: v.createdAt,
     approved_at: v.status === 'approved' ? v.createdAt : null,
   };
-  const mapped = await findMapped(run.deps.db, run.source, 'comment', a.oldId);
+  const mapped =
+    a.mapped === undefined ? await findMapped(run.deps.db, run.source, 'comment', a.oldId) : (a.mapped ?? undefined);
   let id: number;
   if (mapped !== undefined && (await commentExists(run.deps.db, mapped))) {
     id = mapped;
     await updateImportedComment(run.deps.db, id, row);
     count(run.report, 'comment', 'updated');
   } else {
-    id = await insertImportedComment(run.deps.db, row);
-    await setMapped(run.deps.db, run.source, 'comment', a.oldId, id);
+    id = await insertImportedComment(run.deps.db, row, a.batched);
+    if (!a.batched) await setMapped(run.deps.db, run.source, 'comment', a.oldId, id);
     count(run.report, 'comment', 'imported');
   }
   return { id, thread: parent?.thread ?? id, depth: parent ? parent.depth + 1 : 0 };

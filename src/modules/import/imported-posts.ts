@@ -1,6 +1,7 @@
 import { isReservedSlug } from '../content/editor-form.ts';
 import { findPostById, findPostBySlug } from '../content/post.repository.ts';
 import { type PostInput, writePost } from '../content/post-writer.service.ts';
+import { authorsOfPosts } from '../content/taxonomy.repository.ts';
 import { isAppError } from '../shared/errors.ts';
 import { findMapped, setMapped } from './import.repository.ts';
 import { count, noteLine } from './import-report.ts';
@@ -50,6 +51,12 @@ function unchanged(before: StoredPost, input: PostInput): boolean {
   );
 }
 
+/** Whether the post already carries these bylines, in this order (an author map given on a re-run changes them). */
+async function sameBylines(run: ImportRun, postId: number, slugs: string[]): Promise<boolean> {
+  const now = (await authorsOfPosts(run.deps.db, [postId])).map((a) => a.slug);
+  return now.length === slugs.length && now.every((s, i) => s === slugs[i]);
+}
+
 /**
  * Writes the post (`before` is what an earlier run made of it) and maps `oldId` to it. Resolves to its id, or
  * undefined when the post writer refused it (counted as failed and reported with the reason).
@@ -66,7 +73,7 @@ export async function writeImportedPost(
 ): Promise<number | undefined> {
   const { kind, oldId, before, input } = p;
   let postId: number;
-  if (before && unchanged(before, input)) {
+  if (before && unchanged(before, input) && (await sameBylines(run, before.id, input.authorSlugs ?? []))) {
     postId = before.id;
     count(run.report, kind, 'unchanged');
   } else {

@@ -1,4 +1,4 @@
-import { htmlToMarkdown } from './html-to-markdown.ts';
+import { type HtmlToMarkdownOptions, htmlToMarkdown } from './html-to-markdown.ts';
 import { autop, hasBlocks } from './wp-autop.ts';
 
 /**
@@ -14,9 +14,13 @@ export interface ConvertedBody {
   shortcodes: string[];
 }
 
-/** What a shortcode may need from the rest of the export: attachment addresses by old id (galleries). */
-export interface BodyContext {
+/**
+ * What a body may need from the rest of the export: attachment addresses by old id (galleries), with their alt
+ * text and caption when known, and how addresses become this site's (html-to-markdown's `address`, `imageAlt`).
+ */
+export interface BodyContext extends HtmlToMarkdownOptions {
   attachmentUrl: (id: string) => string | undefined;
+  attachmentText?: (id: string) => { alt: string; caption: string } | undefined;
 }
 
 // Core blocks whose saved HTML says everything (layout blocks simply hold other blocks).
@@ -71,7 +75,10 @@ export function convertWordpressBody(content: string, ctx: BodyContext): Convert
   const codes = replaceShortcodes(html, ctx);
   const withParagraphs = blocks ? codes.text : autop(codes.text);
   return {
-    markdown: htmlToMarkdown(withParagraphs.replace(/<!--[\s\S]*?-->/g, '')),
+    markdown: htmlToMarkdown(withParagraphs.replace(/<!--[\s\S]*?-->/g, ''), {
+      address: ctx.address,
+      imageAlt: ctx.imageAlt,
+    }),
     unknownBlocks: [...unknownBlocks],
     unknownShortcodes: codes.unknown,
     shortcodes: codes.mapped,
@@ -130,11 +137,18 @@ function mapShortcode(
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const images = ids
-      .map((id) => ctx.attachmentUrl(id))
-      .filter((u): u is string => u !== undefined)
-      .map((u) => `<li><img src="${escapeHtml(u)}" alt=""></li>`);
-    return images.length > 0 ? `<ul>${images.join('')}</ul>` : '<p><em>(A gallery of the old site.)</em></p>';
+    const images = ids.flatMap((id) => {
+      const url = ctx.attachmentUrl(id);
+      return url === undefined ? [] : [{ url, ...(ctx.attachmentText?.(id) ?? { alt: '', caption: '' }) }];
+    });
+    if (images.length === 0) return '<p><em>(A gallery of the old site.)</em></p>';
+    const img = (i: { url: string; alt: string }) => `<img src="${escapeHtml(i.url)}" alt="${escapeHtml(i.alt)}">`;
+    // Captioned images are figures, one after another, as WordPress showed each caption under its image.
+    if (images.some((i) => i.caption))
+      return images
+        .map((i) => `<figure>${img(i)}${i.caption ? `<figcaption>${escapeHtml(i.caption)}</figcaption>` : ''}</figure>`)
+        .join('');
+    return `<ul>${images.map((i) => `<li>${img(i)}</li>`).join('')}</ul>`;
   }
   if (name === 'audio' || name === 'video') {
     const keys = name === 'audio' ? ['src', 'mp3', 'm4a', 'ogg', 'wav'] : ['src', 'mp4', 'm4v', 'webm', 'ogv'];

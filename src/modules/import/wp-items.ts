@@ -8,6 +8,15 @@ import type { ImportRun } from './import-run.ts';
 import { chooseSlug, findImportedPost, writeImportedPost } from './imported-posts.ts';
 import { importComments } from './wp-comments.ts';
 import { convertWordpressBody } from './wp-content.ts';
+import {
+  addAttachment,
+  altFor,
+  attachmentOf,
+  bodyAddresses,
+  featuredImage,
+  prepareBody,
+  type WpMedia,
+} from './wp-media.ts';
 import { decodeSlug, importAuthor, importCategory, ownSlug } from './wp-taxonomy.ts';
 import type { WxrItem } from './wxr.types.ts';
 
@@ -57,11 +66,16 @@ function statusOf(item: WxrItem): StatusChoice | { skip: string } {
   return { skip: `status "${s}" is not imported` };
 }
 
-/** One post or page: body converted, placed under its categories, tags and byline, its comments and old addresses. */
-export async function importItem(run: ImportRun, item: WxrItem): Promise<void> {
+/**
+ * One post or page: body converted (its images made ours where their files came), placed under its categories,
+ * tags and byline, with its featured image, comments and old addresses. An attachment is remembered for the
+ * items after it (with an uploads folder, the first pass brought them all in already).
+ */
+export async function importItem(run: ImportRun, item: WxrItem, media: WpMedia): Promise<void> {
   const type = item.type === undefined || item.type === '' ? 'post' : item.type;
   if (type === 'attachment') {
-    if (item.id && item.attachmentUrl) run.attachments.set(item.id, item.attachmentUrl);
+    if (media.folder) return;
+    await addAttachment(run, media, item);
     run.report.otherTypesSkipped[type] = (run.report.otherTypesSkipped[type] ?? 0) + 1;
     return;
   }
@@ -81,7 +95,13 @@ export async function importItem(run: ImportRun, item: WxrItem): Promise<void> {
   }
   if (choice.note) noteLine(run.report, { kind, oldId, outcome: 'note', reason: choice.note });
   const before = await findImportedPost(run, type, item.id);
-  const body = convertWordpressBody(item.content, { attachmentUrl: (id) => run.attachments.get(id) });
+  await prepareBody(run, media, item.content);
+  const body = convertWordpressBody(item.content, {
+    attachmentUrl: (id) => attachmentOf(media, id)?.url || undefined,
+    attachmentText: (id) => attachmentOf(media, id),
+    address: bodyAddresses(run, media, { kind, oldId }),
+    imageAlt: (url) => altFor(media, url),
+  });
   noteNamed(run.report.unknownShortcodes, body.unknownShortcodes, oldId);
   noteNamed(run.report.unknownBlocks, body.unknownBlocks, oldId);
   const decoded = decodeSlug(item.name ?? '');
@@ -123,6 +143,7 @@ export async function importItem(run: ImportRun, item: WxrItem): Promise<void> {
       .map((t) => t.name.trim() || decodeSlug(t.nicename))
       .filter(Boolean),
     authorSlugs: author ? [author] : [],
+    cover: featuredImage(run, media, item, { kind, oldId }),
   };
   const postId = await writeImportedPost(run, { kind, oldId, mapId: item.id, before, input });
   if (postId === undefined) return;

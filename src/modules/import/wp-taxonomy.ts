@@ -41,6 +41,8 @@ export async function importAuthor(run: ImportRun, a: WxrAuthor): Promise<string
   }
   const known = run.authorSlugs.get(login);
   if (known) return known;
+  const chosen = run.authorMap.get(login.toLowerCase()) ?? run.authorMap.get(a.email.trim().toLowerCase());
+  if (chosen) return creditExistingByline(run, login, chosen);
   const mapped = await findMapped(db, run.source, 'author', login);
   const slug = ownSlug(decodeSlug(login), a.displayName);
   let id: number | undefined;
@@ -58,6 +60,25 @@ export async function importAuthor(run: ImportRun, a: WxrAuthor): Promise<string
   run.authorSlugs.set(login, finalSlug);
   await run.redirect(`/author/${decodeSlug(login)}/`, 'author', id, `/author/${finalSlug}/`);
   return finalSlug;
+}
+
+/** An author the --author-map gives to an existing byline: nothing new is made; the old address leads there. */
+async function creditExistingByline(
+  run: ImportRun,
+  login: string,
+  byline: { id: number; slug: string },
+): Promise<string> {
+  count(run.report, 'author', 'unchanged');
+  noteLine(run.report, {
+    kind: 'author',
+    oldId: login,
+    outcome: 'note',
+    reason: `credited to the existing byline "${byline.slug}" (author map)`,
+  });
+  await setMapped(run.deps.db, run.source, 'author', login, byline.id);
+  run.authorSlugs.set(login, byline.slug);
+  await run.redirect(`/author/${decodeSlug(login)}/`, 'author', byline.id, `/author/${byline.slug}/`);
+  return byline.slug;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { SaxesTagNS } from 'saxes';
 import { AppError } from '../shared/errors.ts';
 import type { WxrChannel, WxrComment, WxrItem, WxrRecord } from './wxr.types.ts';
+import type { RepairLog } from './xml-repair-log.ts';
 import { StrictXmlStream } from './xml-stream.ts';
 
 /**
@@ -42,31 +43,27 @@ interface Open {
 export interface WxrReadOptions {
   /** Called for each record in file order; the next chunk is read only once it has resolved. */
   onRecord: (record: WxrRecord) => Promise<void>;
+  /** Mend what a tolerant reading can (xml-repair.ts) instead of refusing the file. */
+  repair?: boolean;
 }
 
-/** Reads a WXR export from a stream of UTF-8 text. Throws IMPORT_MALFORMED, IMPORT_REFUSED or IMPORT_NOT_WXR. */
-export async function readWxr(chunks: AsyncIterable<string>, opts: WxrReadOptions): Promise<void> {
-  const reader = new WxrSaxReader();
+/**
+ * Reads a WXR export from a stream of UTF-8 text. Throws IMPORT_MALFORMED, IMPORT_REFUSED or IMPORT_NOT_WXR.
+ * Resolves to what `repair` changed (undefined without it).
+ */
+export async function readWxr(chunks: AsyncIterable<string>, opts: WxrReadOptions): Promise<RepairLog | undefined> {
+  const reader = new WxrSaxReader(opts.repair ?? false);
   for await (const chunk of chunks) {
     reader.write(chunk);
     for (const r of reader.take()) await opts.onRecord(r);
   }
   reader.close();
   for (const r of reader.take()) await opts.onRecord(r);
+  return reader.repairs;
 }
 
 class WxrSaxReader {
-  // No WordPress export has a DOCTYPE: the stream refuses one before anything past it is read.
-  private readonly xml = new StrictXmlStream(
-    {
-      openTag: (tag) => this.openTag(tag),
-      closeTag: (tag) => this.closeTag(tag),
-      text: (t) => {
-        this.text += t;
-      },
-    },
-    'a WordPress export',
-  );
+  private readonly xml: StrictXmlStream;
   private readonly queue: WxrRecord[] = [];
   /** Namespace key of each open element; undefined for a foreign one. */
   private readonly stack: (string | undefined)[] = [];
@@ -81,6 +78,25 @@ class WxrSaxReader {
   private comment: Fields | undefined;
   private metaKey: string | undefined;
   private term: { domain: string; nicename: string } | undefined;
+
+  constructor(repair: boolean) {
+    // No WordPress export has a DOCTYPE: the stream refuses one before anything past it is read.
+    this.xml = new StrictXmlStream(
+      {
+        openTag: (tag) => this.openTag(tag),
+        closeTag: (tag) => this.closeTag(tag),
+        text: (t) => {
+          this.text += t;
+        },
+      },
+      'a WordPress export',
+      { repair },
+    );
+  }
+
+  get repairs(): RepairLog | undefined {
+    return this.xml.repairs;
+  }
 
   write(chunk: string): void {
     this.xml.write(chunk);

@@ -71,6 +71,8 @@ export const TABLES_LEFT_OUT: Partial<Record<TableName, string>> = {
   used_form_tokens:
     'spent one-time form and link tokens: they only matter while the site secret they were signed with lives',
   outbox: 'mail not yet sent: it carries one-time links signed with the site secret',
+  import_uploads: 'exports uploaded in /admin/import and their reports: passing work, deleted once imported',
+  import_upload_chunks: 'the bytes of those uploads (up to 512 MB each): upload the file again after a restore',
 };
 
 /** Settings rows never written: the site's signing key. A restored site makes a new one on first use. */

@@ -9,6 +9,7 @@ import { postBodiesMigration } from './006-post-bodies.ts';
 import { importMapMigration } from './007-import-map.ts';
 import { commentNamesMigration } from './008-comment-names.ts';
 import { backupRunsMigration } from './009-backup-runs.ts';
+import { importUploadsMigration } from './010-import-uploads.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -27,6 +28,7 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '007-import-map': importMapMigration(),
         '008-comment-names': commentNamesMigration(),
         '009-backup-runs': backupRunsMigration(caps),
+        '010-import-uploads': importUploadsMigration(caps),
       };
     },
   };
@@ -42,6 +44,7 @@ export const MIGRATION_NAMES = [
   '007-import-map',
   '008-comment-names',
   '009-backup-runs',
+  '010-import-uploads',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

@@ -54,6 +54,7 @@ import { registerBackupAdminRoutes } from './admin-backups.tsx';
 import { registerCorrectionAdminRoutes } from './admin-corrections.tsx';
 import { registerDiscussionAdminRoutes } from './admin-discussion.tsx';
 import { registerExportAdminRoutes } from './admin-export.tsx';
+import { registerImportAdminRoutes } from './admin-import.tsx';
 import { registerMediaAdminRoutes } from './admin-media.tsx';
 import { registerPostAdminRoutes } from './admin-posts.tsx';
 import { registerSiteAdminRoutes } from './admin-site.tsx';
@@ -76,6 +77,7 @@ const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => vo
   registerSourceAdminRoutes,
   registerBackupAdminRoutes,
   registerExportAdminRoutes,
+  registerImportAdminRoutes,
 ];
 
 /** Where signing in lands: the dashboard, which every signed-in person may see. */

@@ -38,7 +38,8 @@ export type AdminSection =
   | 'sources'
   | 'corrections'
   | 'backups'
-  | 'export';
+  | 'export'
+  | 'import';
 
 /** The navigation, in order; a link shows only to people who hold its capability (none: everyone signed in). */
 export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: string; capability?: Capability }[] = [
@@ -56,6 +57,7 @@ export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: s
   { section: 'users', href: '/admin/users', label: 'Users', capability: 'manage_users' },
   { section: 'backups', href: '/admin/backups', label: 'Backups', capability: 'manage_backups' },
   { section: 'export', href: '/admin/export', label: 'Export', capability: 'export_site' },
+  { section: 'import', href: '/admin/import', label: 'Import', capability: 'import_site' },
   { section: 'account', href: '/admin/account', label: 'Your account' },
 ];
 
