@@ -407,4 +407,7 @@ fi
 [[ ${BACKUP:-1} != 0 ]] && { wait_idle "backup"; SIZE=${LARGE_SIZE:-100000} COMMENTS=${LARGE_COMMENTS:-2000000} node "$BENCH_DIR/backup.mjs" --out "$OUT" | tee -a "$OUT/summary.md" || log "WARNING: the backup benchmark failed"; }
 # static export rate, demo and a generated site (bench/static-export.mjs; STATIC=0 skips it, STATIC_SIZE posts)
 [[ ${STATIC:-1} != 0 ]] && { wait_idle "static export"; SIZE=${STATIC_SIZE:-2000} node "$BENCH_DIR/static-export.mjs" | tee -a "$OUT/summary.md" || log "WARNING: the static export benchmark failed"; }
+# WordPress import rate and peak RSS (bench/wordpress-import.mjs writes its own export; WPIMPORT=0 skips it,
+# WPIMPORT_POSTS / WPIMPORT_COMMENTS size it: 100,000 and 1,000,000 by default, about ten minutes)
+[[ ${WPIMPORT:-1} != 0 ]] && { wait_idle "wordpress import"; POSTS=${WPIMPORT_POSTS:-100000} COMMENTS=${WPIMPORT_COMMENTS:-1000000} node "$BENCH_DIR/wordpress-import.mjs" | tee -a "$OUT/summary.md" || log "WARNING: the WordPress import benchmark failed"; }
 log "raw wrk outputs, machine info and summary in ${OUT#"$ROOT"/}"

@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import { heapTrimmer } from './heap-trim.ts';
 import { readWordpressExtras, type WordpressImportExtras } from './import-wordpress-options.ts';
 import { openSite, type Site } from './main.ts';
 import { createSignInLink } from './modules/accounts/accounts.service.ts';
@@ -11,6 +12,9 @@ import { formatReport, type ImportReport } from './modules/import/import-report.
 import { importWordpress } from './modules/import/wordpress-import.service.ts';
 import { repairMayHelp } from './modules/import/xml-stream.ts';
 import { isAppError } from './modules/shared/errors.ts';
+
+/** Items (posts, pages, attachments) between two full collections of the heap (heap-trim.ts): every few seconds. */
+const HEAP_TRIM_EVERY = 1000;
 
 export interface ImportCommand {
   /** `wordpress` (a WXR file), `ghost` (a Ghost JSON export), `disqus` (a Disqus XML export) or `annalist` (an Annalist JSON export). */
@@ -117,12 +121,15 @@ export async function runImport(cmd: ImportCommand): Promise<number> {
       });
       return stream as AsyncIterable<string>;
     };
+    const trimHeap = heapTrimmer(HEAP_TRIM_EVERY);
+    site.storage.prepareForBulkWrites?.();
     const report = await platform.run(site, {
       open,
       dryRun: cmd.dryRun,
       repair: cmd.repair ?? false,
       ...extras,
       onItem: (items) => {
+        trimHeap();
         bar?.update(Math.ceil(bytes / 1024), { items });
         // Without a terminal (a log, a service), a line every thousand items says it is moving.
         if (!bar && items % 1000 === 0) process.stderr.write(`annalist: read ${items} items…\n`);

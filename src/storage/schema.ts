@@ -71,6 +71,21 @@ export interface PostTable {
   unpublished_at: ColumnType<string | null, string | null | undefined, string | null>;
   /** The account that created the post. */
   owner_user_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 1: an article kept at the top of the home page. */
+  sticky: ColumnType<number, number | undefined, number>;
+  /** A page's parent page (the page tree); null at the top and for articles. */
+  parent_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** A page's place among its siblings, smallest first. */
+  menu_order: ColumnType<number, number | undefined, number>;
+}
+
+/** Post meta a WordPress import brought (plugins' fields), kept as it was for export; never read as code. */
+export interface PostMetaTable {
+  post_id: number;
+  /** The meta's order within its post (WordPress allows the same key twice). */
+  position: number;
+  meta_key: string;
+  meta_value: string;
 }
 
 /** A post's body, one row per post (kept apart so that lists and counts never read bodies: migration 006). */
@@ -475,6 +490,7 @@ export interface DatabaseSchema {
   spam_tokens: SpamTokenTable;
   outbox: OutboxTable;
   post_categories: PostCategoryTable;
+  post_meta: PostMetaTable;
   post_revisions: PostRevisionTable;
   jobs: JobTable;
   media: MediaTable;

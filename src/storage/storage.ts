@@ -15,6 +15,12 @@ export interface Storage {
   /** Tell this process's own caches that it has just written. */
   noteWrite(): void;
   close(): Promise<void>;
+  /**
+   * Before a long import on a command line, which writes far more than the page cache holds in one transaction:
+   * SQLite's page cache for this connection grows from 16 MB to 40 MB (its indexes are written in no order, and a
+   * page missed is read back from the write-ahead log). PostgreSQL has nothing to change.
+   */
+  prepareForBulkWrites?(): void;
 }
 
 /** Raised when a database (file or server) cannot be used; the message is one line a person can act on. */

@@ -18,6 +18,7 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'post_tags',
   'post_authors',
   'post_categories',
+  'post_meta',
   'slug_history',
   'post_revisions',
   'widgets',

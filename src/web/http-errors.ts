@@ -39,6 +39,7 @@ export const HTTP_ERRORS: Record<ErrorCode, { status: number; title: string }> =
   COMMENT_NOT_FOUND: { status: 404, title: 'Comment not found' },
   EDIT_CONFLICT: { status: 409, title: 'Someone else saved this post first' },
   POST_INVALID: { status: 400, title: 'The post needs a correction' },
+  PAGE_PARENT_INVALID: { status: 400, title: 'That parent page cannot be used' },
   REVISION_NOT_FOUND: { status: 404, title: 'Revision not found' },
   SETTINGS_INVALID: { status: 400, title: 'The settings need a correction' },
   TAXONOMY_INVALID: { status: 400, title: 'The category or tag needs a correction' },

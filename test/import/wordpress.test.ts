@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
+import { listPostMeta } from '../../src/modules/content/post-meta.repository.ts';
+import { writeJsonExport } from '../../src/modules/export/json-export.ts';
+import { exportWxr } from '../../src/modules/export/wxr-export.service.ts';
+import { importAnnalistExport } from '../../src/modules/import/annalist-import.service.ts';
 import type { ImportReport } from '../../src/modules/import/import-report.ts';
 import { importWordpress } from '../../src/modules/import/wordpress-import.service.ts';
 import { AppError } from '../../src/modules/shared/errors.ts';
@@ -260,6 +265,11 @@ describe('importing a WordPress export', () => {
       ['/tag/kazaki/', '/tag/cossacks/'],
       ['/author/ivan.k/', '/author/ivan-k/'],
       ['/category/far-east/%D1%81%D0%B8%D0%B1%D0%B8%D1%80%D1%8C/', '/category/far-east/siberia/'],
+      // the old feeds: an article's (its comments), a category's and a tag's, in RSS and Atom
+      ['/2009/08/23/albazin-siege/feed/', '/albazin-siege/comments/feed/'],
+      ['/category/far-east/%D1%81%D0%B8%D0%B1%D0%B8%D1%80%D1%8C/feed/', '/category/far-east/siberia/feed/'],
+      ['/category/far-east/%D1%81%D0%B8%D0%B1%D0%B8%D1%80%D1%8C/feed/atom/', '/category/far-east/siberia/feed/atom/'],
+      ['/tag/kazaki/feed/rss2/', '/tag/cossacks/feed/'],
     ];
     for (const [from, to] of moved) {
       const res = await get(t, from);
@@ -269,6 +279,8 @@ describe('importing a WordPress export', () => {
     assert.match(await page(t, '/tag/cossacks/'), /The Siege of Albazin/);
     assert.match(await page(t, '/author/ivan-k/'), /Ivan Kuznetsov/);
     assert.equal((await get(t, '/2009/08/23/never-existed/')).statusCode, 404);
+    assert.equal((await get(t, '/2009/08/23/never-existed/feed/')).statusCode, 404);
+    assert.match((await get(t, '/albazin-siege/comments/feed/')).body, /<rss/, 'the feed an old one leads to is there');
     assert.equal((await get(t, '/?p=999')).statusCode, 200, 'an unknown ?p= is just the home page');
   });
 
@@ -357,5 +369,119 @@ describe('refusing what cannot be imported', () => {
     assert.ok(report.lines.some((l) => l.kind === 'file' && /read as WXR 1\.0/.test(l.reason)));
     assert.match(await page(t, '/read-by-namespace/'), /Matched by what the prefix means/);
     assert.equal((await get(t, '/wrong-slug-from-a-stranger/')).statusCode, 404);
+  });
+});
+
+describe('importing bylines, search fields and other meta from WordPress plugins, and attachment pages', () => {
+  let t: TestSite;
+  let report: ImportReport;
+  before(async () => {
+    t = await startTestSite({ demo: false });
+    report = await importFile(t, 'amur-authors-seo.wxr.xml');
+  });
+  after(() => t.close());
+
+  test('an article written together (Co-Authors Plus) shows every author once, in order, each with a byline page', async () => {
+    const html = await page(t, '/river-camp/');
+    const byline = /<span class="byline__authors">([\s\S]*?)<\/span>/.exec(html)?.[1] ?? '';
+    assert.match(
+      byline,
+      /^By <a href="\/author\/lena\/"[^>]*>Lena Orlova<\/a> and <a href="\/author\/pyotr-s\/"[^>]*>Pyotr Sazonov<\/a>$/,
+    );
+    assert.match(await page(t, '/author/pyotr-s/'), /The river camp/);
+    const res = await get(t, '/author/cap-pyotr-s/');
+    assert.equal(res.statusCode, 404, 'the plugin prefix is not part of the byline');
+  });
+
+  test("Yoast's and All in One SEO's templates become the page's search title and description", async () => {
+    const camp = await page(t, '/river-camp/');
+    assert.match(camp, /<title>The river camp · Frontier Notebooks<\/title>/, 'the site name is not written twice');
+    assert.match(
+      camp,
+      /<meta name="description" content="Where the survey party wintered in 1854: A camp on a gravel bar\."\/>/,
+    );
+    const letters = await page(t, '/letters-home/');
+    assert.match(letters, /<title>Letters from the Amur, spring 1855 · Frontier Notebooks<\/title>/);
+    assert.match(
+      letters,
+      /<meta name="description" content="Three letters from the survey party, with notes on their #1 question\."\/>/,
+    );
+  });
+
+  test("an image's old page, and its ?attachment_id= address, lead to the article it was uploaded to", async () => {
+    for (const from of ['/2012/04/river-camp/plan-of-the-river-camp/', '/?attachment_id=70']) {
+      const res = await get(t, from);
+      assert.equal(res.statusCode, 301, `${from} is moved`);
+      assert.equal(res.headers.location, '/river-camp/');
+    }
+  });
+  test("other plugins' meta is kept as it came for the export; serialized lengths repaired, objects never decoded", async () => {
+    const chunks: string[] = [];
+    await exportWxr(
+      { db: t.site.storage.db, clock: t.clock },
+      { baseUrl: 'https://notebooks.example', includeEmails: false, write: async (c) => void chunks.push(c) },
+    );
+    const item =
+      /<item>(?:(?!<\/item>)[\s\S])*?<wp:post_name><!\[CDATA\[letters-home\]\]>[\s\S]*?<\/item>/.exec(
+        chunks.join(''),
+      )?.[0] ?? '';
+    const meta = [
+      ...item.matchAll(
+        /<wp:meta_key><!\[CDATA\[([^\]]*)\]\]><\/wp:meta_key>\s*<wp:meta_value><!\[CDATA\[([\s\S]*?)\]\]><\/wp:meta_value>/g,
+      ),
+    ].map((m) => [m[1], m[2]]);
+    assert.deepEqual(
+      meta.filter(([k]) => !k?.startsWith('_yoast')),
+      [
+        ['enclosure', 'https://notebooks.example/audio/letters.mp3\n2048000\naudio/mpeg'],
+        ['letter_places', 'a:2:{i:0;s:15:"Blagoveshchensk";i:1;s:18:"Хабаровск";}'],
+        ['letter_places', 'a:1:{s:4:"year";i:1855;}'],
+        ['viewer_state', 'O:8:"stdClass":1:{s:4:"open";b:1;}'],
+      ],
+    );
+    const notes = report.lines.filter((l) => l.oldId === '52').map((l) => l.reason);
+    assert.ok(
+      notes.some((n) => /"letter_places": 2 string length\(s\) were wrong and are repaired/.test(n)),
+      notes.join('\n'),
+    );
+    assert.ok(notes.some((n) => /"viewer_state" holds a PHP object: kept as text, never decoded/.test(n)));
+    assert.equal(report.metaKept, 4);
+  });
+
+  test('the JSON export carries the kept meta, and import annalist puts it back in order', async () => {
+    const chunks: string[] = [];
+    const exportedAt = '2026-01-01T00:00:00.000Z';
+    const deps = { db: t.site.storage.db, annalistVersion: 'test', exportedAt, baseUrl: 'https://notebooks.example' };
+    await writeJsonExport({ ...deps, includeMediaBytes: false }, { write: async (c: string) => void chunks.push(c) });
+    const copy = await startTestSite({ demo: false });
+    try {
+      const { storage } = copy.site;
+      const into = { db: storage.db, capabilities: storage.capabilities, search: storage.search };
+      await importAnnalistExport(
+        { ...into, noteWrite: copy.site.content.noteWrite },
+        {
+          open: async function* () {
+            yield chunks.join('');
+          },
+        },
+      );
+      const post = await findPostBySlug(storage.db, 'letters-home');
+      const kept = await listPostMeta(storage.db, post?.id ?? 0);
+      assert.deepEqual(
+        kept.map((m) => m.key),
+        ['enclosure', 'letter_places', 'letter_places', 'viewer_state'],
+      );
+      assert.equal(kept[1]?.value, 'a:2:{i:0;s:15:"Blagoveshchensk";i:1;s:18:"Хабаровск";}');
+    } finally {
+      await copy.close();
+    }
+  });
+
+  test('the slugs WordPress remembered for an article (_wp_old_slug) lead to it', async () => {
+    for (const from of ['/letters-from-the-camp/', '/2012/05/10/letters-from-the-camp/']) {
+      const res = await get(t, from);
+      assert.equal(res.statusCode, 301, `${from} is moved`);
+      assert.equal(res.headers.location, '/letters-home/');
+    }
   });
 });

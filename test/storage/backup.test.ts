@@ -238,6 +238,19 @@ before(async () => {
     );
     // A category moved under one made after it: restored, its parent's row comes after its own.
     await moveJapanUnderNewerCategory(site.storage.db);
+    // A page under a page made after it (the page tree, posts.parent_id): the same forward self-reference.
+    const pages = await site.storage.db
+      .selectFrom('posts')
+      .select('id')
+      .where('type', '=', 'page')
+      .orderBy('id')
+      .execute();
+    assert.ok(pages.length >= 2, 'the demo has two pages');
+    await site.storage.db
+      .updateTable('posts')
+      .set({ parent_id: pages.at(-1)!.id, menu_order: 2 })
+      .where('id', '=', pages[0]!.id)
+      .execute();
 
     const deps = { db: site.storage.db, clock: systemClock };
     const owner = await createUser(deps, { email: 'owner@example.org', name: 'Olga Owner', role: 'owner' });

@@ -68,6 +68,9 @@ export async function launchBrowser(opts: { bypassCSP?: boolean } = {}): Promise
     throw err;
   }
   context.setDefaultTimeout(5_000);
+  // A page load waits on the server, which in CI shares two cores with the other database's suite and three
+  // axe sweeps; loads get longer than actions so a busy machine is not taken for a broken page.
+  context.setDefaultNavigationTimeout(20_000);
   return {
     context,
     async newPage(viewport = DESKTOP) {

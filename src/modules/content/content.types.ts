@@ -59,6 +59,8 @@ export interface PostSummary {
   commentCount: number;
   /** Whether the article takes comments at all (the site's closing rules are applied on top). */
   commentsOpen: boolean;
+  /** Set on the home page's list for an article kept at its top (shown as "Pinned"). */
+  pinned?: boolean;
 }
 
 export interface Article extends PostSummary {
@@ -70,6 +72,10 @@ export interface Article extends PostSummary {
   breadcrumb: CategoryRef[];
   previous: PostLink | null;
   next: PostLink | null;
+  /** Pages: the visible ancestor pages, from the top down to the parent (the breadcrumb). */
+  parentPages: PostLink[];
+  /** Pages: the visible child pages, in their order ("In this section"). */
+  childPages: PostLink[];
 }
 
 export const WORDS_PER_MINUTE = 230;

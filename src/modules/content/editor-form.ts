@@ -33,6 +33,12 @@ export interface PostFormValues {
   publishAt: string;
   type: string;
   commentsOpen: boolean;
+  /** Articles: kept at the top of the home page. */
+  sticky: boolean;
+  /** Pages: the parent page's id as text, or '' for none. */
+  parent: string;
+  /** Pages: the place among sibling pages, as typed ('' is 0). */
+  menuOrder: string;
 }
 
 export const EMPTY_FORM: PostFormValues = {
@@ -54,6 +60,9 @@ export const EMPTY_FORM: PostFormValues = {
   publishAt: '',
   type: 'post',
   commentsOpen: true,
+  sticky: false,
+  parent: '',
+  menuOrder: '',
 };
 
 /** Longest accepted value of each text field, in characters. */
@@ -138,6 +147,9 @@ export function postFormValuesFrom(form: {
     publishAt: (form.get('publishAt') ?? '').slice(0, 40),
     type: (form.get('type') ?? 'post').slice(0, 10),
     commentsOpen: form.get('commentsOpen') === '1',
+    sticky: form.get('sticky') === '1',
+    parent: (form.get('parent') ?? '').slice(0, 20),
+    menuOrder: (form.get('menuOrder') ?? '').slice(0, 20),
   };
 }
 
@@ -166,6 +178,9 @@ export function postFormValuesOf(
     publishAt: row.published_at ? utcToZonedLocal(row.published_at, timeZone) : '',
     type: row.type,
     commentsOpen: row.comments_open === 1,
+    sticky: row.sticky === 1,
+    parent: row.parent_id === null ? '' : String(row.parent_id),
+    menuOrder: row.menu_order === 0 ? '' : String(row.menu_order),
   };
 }
 
@@ -195,6 +210,9 @@ export function postFormValuesOfRevision(
     publishAt: meta.publishedAt ? utcToZonedLocal(meta.publishedAt, timeZone) : '',
     type: meta.type ?? 'post',
     commentsOpen: meta.commentsOpen ?? true,
+    sticky: meta.sticky ?? false,
+    parent: typeof meta.parentId === 'number' ? String(meta.parentId) : '',
+    menuOrder: meta.menuOrder ? String(meta.menuOrder) : '',
   };
 }
 
@@ -227,7 +245,10 @@ export const splitTags = (tags: string) => [
 ];
 
 /** A version of the post as text per field, for diffs (stored revisions and what a writer typed alike). */
-export function snapshotOfForm(v: PostFormValues, names: { category: (path: string) => string }): PostSnapshot {
+export function snapshotOfForm(
+  v: PostFormValues,
+  names: { category: (path: string) => string; page?: (id: string) => string },
+): PostSnapshot {
   const cover = v.coverSrc ? [v.coverSrc, v.coverAlt && `alt: ${v.coverAlt}`].filter(Boolean).join(' — ') : '';
   return {
     title: v.title,
@@ -248,6 +269,9 @@ export function snapshotOfForm(v: PostFormValues, names: { category: (path: stri
       'SEO description': v.seoDescription,
       'Publication time': v.publishAt.replace('T', ' '),
       Comments: v.commentsOpen ? 'Open' : 'Closed',
+      'Kept at the top of the home page': v.type === 'page' ? '' : v.sticky ? 'Yes' : 'No',
+      'Parent page': v.type === 'page' && v.parent ? (names.page?.(v.parent) ?? `Page ${v.parent}`) : '',
+      Order: v.type === 'page' ? v.menuOrder.trim() || '0' : '',
     },
   };
 }
@@ -301,6 +325,13 @@ export function checkPostForm(
     if (!publishAt)
       fields.publishAt = `That is not a date and time that exists in ${timeZone}: use the form 2025-09-01 07:30.`;
   }
+  const isPage = v.type === 'page';
+  const parentText = v.parent.trim();
+  if (isPage && parentText && !/^[1-9][0-9]{0,8}$/.test(parentText))
+    fields.parent = 'Choose a parent page from the list.';
+  const orderText = v.menuOrder.trim();
+  if (isPage && orderText && !/^-?[0-9]{1,6}$/.test(orderText))
+    fields.menuOrder = 'The order is a whole number, such as 0, 1 or 10 (smaller numbers come first).';
   const authors = v.authors.map((a) => a.trim()).filter(Boolean);
   if (new Set(authors).size !== authors.length) fields.authors = 'Each author can appear once in the byline.';
   return {
@@ -328,6 +359,10 @@ export function checkPostForm(
       seoTitle: v.seoTitle.trim() || null,
       seoDescription: v.seoDescription.trim() || null,
       commentsOpen: v.commentsOpen,
+      sticky: !isPage && v.sticky,
+      parentId: isPage && !fields.parent && parentText ? Number(parentText) : null,
+      // An article keeps whatever order it has (an import may bring one); only pages show the field.
+      menuOrder: isPage ? (!fields.menuOrder && orderText ? Number(orderText) : 0) : undefined,
     },
   };
 }

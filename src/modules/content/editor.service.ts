@@ -23,6 +23,7 @@ import {
   countPostsForAdmin,
   findPostById,
   findPostBySlug,
+  listAllPages,
   listPostsForAdmin,
 } from './post.repository.ts';
 import {
@@ -88,10 +89,12 @@ export interface AutosaveOffer {
   baseVersion?: number;
 }
 
-/** The choices the form offers: the category tree (paths, indented by depth) and the authors. */
+/** The choices the form offers: the category tree (paths, indented by depth), the authors and the pages. */
 export interface EditorChoices {
   categories: { path: string; name: string; depth: number }[];
   authors: { slug: string; name: string }[];
+  /** The pages a page may be placed under, in tree order (never the page itself nor its sub-pages). */
+  pages: { id: number; title: string; depth: number }[];
   timeZone: string;
 }
 
@@ -112,19 +115,54 @@ async function postForUser(deps: ContentDeps, user: User, postId: number) {
   return { row, own, canPublish: canPublishPost(user, own) };
 }
 
-export async function editorChoices(deps: ContentDeps): Promise<EditorChoices> {
-  const [categories, authors, settings] = await Promise.all([
+export async function editorChoices(deps: ContentDeps, postId?: number): Promise<EditorChoices> {
+  const [categories, authors, settings, pages] = await Promise.all([
     listCategories(deps.db),
     listAuthors(deps.db),
     getSiteSettings(deps),
+    listAllPages(deps.db),
   ]);
   return {
+    pages: pageChoices(pages, postId),
     categories: categories
       .map((c) => ({ path: c.path, name: c.name, depth: c.path.split('/').length - 1 }))
       .sort((a, b) => a.path.localeCompare(b.path)),
     authors: authors.map((a) => ({ slug: a.slug, name: a.name })),
     timeZone: settings.timeZone,
   };
+}
+
+/**
+ * The page tree flattened for a select, parents before their children (already in menu_order, then title),
+ * leaving out `postId` and everything under it. A page whose parent is missing, or part of a loop, is shown at
+ * the top.
+ */
+function pageChoices(
+  pages: { id: number; title: string; parent_id: number | null }[],
+  postId: number | undefined,
+): EditorChoices['pages'] {
+  const ids = new Set(pages.map((p) => p.id));
+  const children = new Map<number | null, typeof pages>();
+  for (const p of pages) {
+    const parent = p.parent_id !== null && ids.has(p.parent_id) && p.parent_id !== p.id ? p.parent_id : null;
+    children.set(parent, [...(children.get(parent) ?? []), p]);
+  }
+  const out: EditorChoices['pages'] = [];
+  const placed = new Set<number>();
+  const walk = (parent: number | null, depth: number, hidden: boolean) => {
+    for (const p of children.get(parent) ?? []) {
+      if (placed.has(p.id)) continue;
+      placed.add(p.id);
+      // The page itself and its sub-pages cannot be its parent.
+      const hide = hidden || p.id === postId;
+      if (!hide) out.push({ id: p.id, title: p.title, depth });
+      walk(p.id, depth + 1, hide);
+    }
+  };
+  walk(null, 0, false);
+  // Pages in a stored loop never hang from the top: offer them too (choosing one is still checked on save).
+  for (const p of pages) if (!placed.has(p.id) && p.id !== postId) out.push({ id: p.id, title: p.title, depth: 0 });
+  return out;
 }
 
 /** Everything the editor shows for an existing post, and this person's newer autosave of it, if any. */
@@ -206,6 +244,9 @@ export async function newPostValues(deps: ContentDeps, user: User): Promise<Post
     publishAt: '',
     type: 'post',
     commentsOpen: true,
+    sticky: false,
+    parent: '',
+    menuOrder: '',
   };
 }
 

@@ -8,10 +8,13 @@ import { setPostCitations } from '../sources/source.repository.ts';
 import type { ContentDeps } from './content.deps.ts';
 import {
   bumpPostVersion,
+  detachChildPages,
+  findPageTreeNode,
   findPostById,
   findPostBySlug,
   forgetOldSlug,
   insertPost,
+  pageAncestorIds,
   recordOldSlug,
   updatePost,
 } from './post.repository.ts';
@@ -50,6 +53,15 @@ export interface PostInput {
   seoDescription?: string | null;
   /** Default: open for a new post, unchanged for an existing one. */
   commentsOpen?: boolean;
+  /** An article kept at the top of the home page. Undefined keeps what is stored (no for a new post); pages never are. */
+  sticky?: boolean;
+  /**
+   * A page's parent page (the page tree): another page, never the page itself nor one of its descendants
+   * (PAGE_PARENT_INVALID). Undefined keeps what is stored (none for a new post); articles have none.
+   */
+  parentId?: number | null;
+  /** A page's place among its siblings, smallest first. Undefined keeps what is stored (0 for a new post). */
+  menuOrder?: number;
   /** Sent for review / taken down after publication. Undefined keeps what is stored (null for a new post). */
   submittedAt?: string | null;
   unpublishedAt?: string | null;
@@ -104,9 +116,22 @@ export interface RevisionMeta {
   seoDescription: string | null;
   publishedAt: string | null;
   commentsOpen: boolean;
+  /** Absent in revisions kept before migration 011. */
+  sticky?: boolean;
+  parentId?: number | null;
+  menuOrder?: number;
 }
 
-export function revisionMetaOf(input: PostInput, publishedAt: string | null, commentsOpen: boolean): RevisionMeta {
+export function revisionMetaOf(
+  input: PostInput,
+  publishedAt: string | null,
+  commentsOpen: boolean,
+  tree: { sticky: boolean; parentId: number | null; menuOrder: number } = {
+    sticky: input.sticky ?? false,
+    parentId: input.parentId ?? null,
+    menuOrder: input.menuOrder ?? 0,
+  },
+): RevisionMeta {
   return {
     type: input.type,
     categoryPath: input.categoryPath ?? null,
@@ -125,6 +150,7 @@ export function revisionMetaOf(input: PostInput, publishedAt: string | null, com
     seoDescription: input.seoDescription ?? null,
     publishedAt,
     commentsOpen,
+    ...tree,
   };
 }
 
@@ -169,6 +195,13 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
     throw editConflict(before.id, opts.expectedVersion, before.version);
   const publishedAt = input.publishedAt ?? (input.status === 'published' ? now : null);
   const commentsOpen = input.commentsOpen ?? (before ? before.comments_open === 1 : true);
+  const isPage = input.type === 'page';
+  const tree = {
+    sticky: !isPage && (input.sticky ?? before?.sticky === 1),
+    parentId: isPage ? (input.parentId !== undefined ? input.parentId : (before?.parent_id ?? null)) : null,
+    menuOrder: input.menuOrder ?? before?.menu_order ?? 0,
+  };
+  if (tree.parentId !== null) await checkPageParent(trx, before?.id, tree.parentId);
   const row = {
     type: input.type,
     slug: input.slug,
@@ -191,6 +224,9 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
     word_count: rendered.wordCount,
     render_version: RENDER_VERSION,
     comments_open: commentsOpen ? 1 : 0,
+    sticky: tree.sticky ? 1 : 0,
+    parent_id: tree.parentId,
+    menu_order: tree.menuOrder,
     submitted_at: input.submittedAt !== undefined ? input.submittedAt : (before?.submitted_at ?? null),
     unpublished_at: input.unpublishedAt !== undefined ? input.unpublishedAt : (before?.unpublished_at ?? null),
   };
@@ -208,6 +244,8 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
     postId = await insertPost(trx, { ...row, created_at: now, owner_user_id: input.ownerUserId ?? null });
     version = 1;
   }
+  // A page that becomes an article leaves the page tree: its child pages move to the top.
+  if (!isPage && before?.type === 'page') await detachChildPages(trx, postId);
   // A slug taken again by its post (or by a new one) no longer redirects.
   await forgetOldSlug(trx, input.slug);
   await setPostCategories(trx, postId, otherIds);
@@ -238,13 +276,34 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
     standfirst: input.standfirst ?? '',
     excerpt: input.excerpt ?? '',
     body_md: input.bodyMarkdown,
-    meta_json: JSON.stringify({ ...revisionMetaOf(input, publishedAt, commentsOpen), ...opts.revision?.extra }),
+    meta_json: JSON.stringify({ ...revisionMetaOf(input, publishedAt, commentsOpen, tree), ...opts.revision?.extra }),
     status: workflowState(row),
     user_id: opts.revision?.userId ?? null,
     created_at: now,
   });
   await pruneRevisions(trx, postId, await getRevisionsKept(trx));
   return { id: postId, version, revision };
+}
+
+/**
+ * The page tree's rule: a page's parent is another page that is neither the page itself nor one of its
+ * descendants (a cycle would leave the pages with no way up to the top). PAGE_PARENT_INVALID otherwise.
+ */
+export async function checkPageParent(db: ContentDeps['db'], postId: number | undefined, parentId: number) {
+  const refuse = (message: string) =>
+    new AppError('PAGE_PARENT_INVALID', message, {
+      detail: `post ${postId ?? 'new'}, parent ${parentId}`,
+      fields: { parent: message },
+    });
+  if (parentId === postId) throw refuse('A page cannot be its own parent: choose another page, or none.');
+  const parent = await findPageTreeNode(db, parentId);
+  if (parent?.type !== 'page') throw refuse('Choose a parent page from the list.');
+  if (postId === undefined) return;
+  const ancestors = await pageAncestorIds(db, parentId);
+  if (ancestors.includes(postId))
+    throw refuse(
+      `“${parent.title}” is under this page already: a page cannot be placed under one of its own sub-pages.`,
+    );
 }
 
 export function editConflict(postId: number, expected: number, actual: number): AppError {

@@ -9,6 +9,11 @@ export interface VisiblePostFilter {
   authorId?: number;
   /** "YYYY-MM" */
   month?: string;
+  /**
+   * Leaves these posts out: the home page's sticky articles, listed first on their own. By id, which every index
+   * holds, so skipping to a later page reads no more rows than before.
+   */
+  exceptIds?: number[];
 }
 
 // Readers see posts that are published, or scheduled with their time come (so a missed schedule needs no job).
@@ -61,6 +66,7 @@ function visiblePostsQuery(db: Db, f: VisiblePostFilter) {
   }
   if (f.month)
     q = q.where('posts.published_at', '>=', `${f.month}-01`).where('posts.published_at', '<', nextMonth(f.month));
+  if (f.exceptIds?.length) q = q.where('posts.id', 'not in', f.exceptIds);
   return q;
 }
 
@@ -104,6 +110,9 @@ const LISTING_COLUMNS = [
   'posts.render_version',
   'posts.comments_open',
   'posts.comment_count',
+  'posts.sticky',
+  'posts.parent_id',
+  'posts.menu_order',
 ] as const;
 
 export async function listVisiblePosts(
@@ -285,6 +294,93 @@ export async function listVisiblePages(db: Db, now: string): Promise<PostListing
     .where(visible(now))
     .orderBy('title')
     .execute();
+}
+
+/**
+ * The articles kept at the top of the home page that are published or scheduled (the caller keeps those whose
+ * time has come), newest first: a few rows, read through the partial index that holds only them.
+ */
+export async function listStickyPosts(db: Db): Promise<PostListingRow[]> {
+  // Only `sticky = 1`, as a literal, in the condition: SQLite then reads the partial index posts_sticky
+  // (migration 012), where a test of type or status would send it to the listing index and every post.
+  const rows = await db
+    .selectFrom('posts')
+    .select(LISTING_COLUMNS)
+    .where(sql<boolean>`posts.sticky = 1`)
+    .orderBy('posts.published_at', 'desc')
+    .orderBy('posts.id', 'desc')
+    .execute();
+  return rows.filter((r) => r.type === 'post' && (r.status === 'published' || r.status === 'scheduled'));
+}
+
+/** What the page tree needs of a post. */
+export type PageTreeNode = Pick<PostRow, 'id' | 'type' | 'slug' | 'title' | 'status' | 'published_at' | 'parent_id'>;
+
+const PAGE_TREE_COLUMNS = ['id', 'type', 'slug', 'title', 'status', 'published_at', 'parent_id'] as const;
+
+export async function findPageTreeNode(db: Db, id: number): Promise<PageTreeNode | undefined> {
+  return db.selectFrom('posts').select(PAGE_TREE_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** A page tree is never this deep; the walk up stops here even if stored rows were to form a loop. */
+const MAX_PAGE_DEPTH = 64;
+
+/** A post's ancestors in the page tree, parent first, up to the top (one indexed read per level). */
+export async function listPageAncestors(db: Db, id: number): Promise<PageTreeNode[]> {
+  const out: PageTreeNode[] = [];
+  const seen = new Set([id]);
+  let node = await findPageTreeNode(db, id);
+  while (node?.parent_id != null && !seen.has(node.parent_id) && out.length < MAX_PAGE_DEPTH) {
+    seen.add(node.parent_id);
+    node = await findPageTreeNode(db, node.parent_id);
+    if (node) out.push(node);
+  }
+  return out;
+}
+
+/** The ids of a post's ancestors in the page tree, parent first. */
+export async function pageAncestorIds(db: Db, id: number): Promise<number[]> {
+  return (await listPageAncestors(db, id)).map((n) => n.id);
+}
+
+/** A page's child pages readers may see, in their order (menu_order, then title). */
+export async function listVisibleChildPages(
+  db: Db,
+  parentId: number,
+  now: string,
+): Promise<Pick<PostRow, 'id' | 'slug' | 'title'>[]> {
+  return db
+    .selectFrom('posts')
+    .select(['posts.id', 'posts.slug', 'posts.title'])
+    .where('posts.parent_id', '=', parentId)
+    .where('posts.type', '=', 'page')
+    .where(visible(now))
+    .orderBy('posts.menu_order')
+    .orderBy('posts.title')
+    .orderBy('posts.id')
+    .execute();
+}
+
+/** Every page (any state), for the editor's "Parent page" choice: id, title and parent. */
+export async function listAllPages(db: Db): Promise<Pick<PostRow, 'id' | 'title' | 'parent_id' | 'menu_order'>[]> {
+  return db
+    .selectFrom('posts')
+    .select(['id', 'title', 'parent_id', 'menu_order'])
+    .where('type', '=', 'page')
+    .orderBy('menu_order')
+    .orderBy('title')
+    .orderBy('id')
+    .execute();
+}
+
+/** Places a page under `parentId` (null: at the top); only the tree changes (imports place pages after every item). */
+export async function setPageParent(db: Db, id: number, parentId: number | null): Promise<void> {
+  await db.updateTable('posts').set({ parent_id: parentId }).where('id', '=', id).execute();
+}
+
+/** Moves a page's child pages to the top of the tree (the page became an article). */
+export async function detachChildPages(db: Db, id: number): Promise<void> {
+  await db.updateTable('posts').set({ parent_id: null }).where('parent_id', '=', id).execute();
 }
 
 /** The stored renders of some posts, for feeds that carry whole articles. */

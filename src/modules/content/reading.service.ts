@@ -28,6 +28,9 @@ import {
   findPostBodies,
   findPostMarkdown,
   isPostVisible,
+  listPageAncestors,
+  listStickyPosts,
+  listVisibleChildPages,
   listVisiblePosts,
   type PostListingRow,
   type VisiblePostFilter,
@@ -73,26 +76,60 @@ async function listPage(
   filter: Omit<VisiblePostFilter, 'now'>,
   req: PageRequest,
   tree?: CategoryTree,
+  slice = { limit: req.perPage, offset: (req.page - 1) * req.perPage },
+  /** The filter whose count is the total, when it is not `filter` (the home page counts its sticky posts too). */
+  total?: Omit<VisiblePostFilter, 'now'>,
 ): Promise<Paged<PostSummary>> {
   const f = { ...filter, now: nowIso(deps) };
-  // The count reads every matching post (the whole site for the home page): it is kept until the content
-  // changes, except for monthly archives, whose months come from the address.
-  const count = () => countVisiblePosts(deps.db, f);
-  const total =
-    deps.memo && !deps.db.isTransaction && filter.month === undefined
-      ? deps.memo(`visible-count:${JSON.stringify(filter)}`, count)
-      : count();
   const [rows, n, t] = await Promise.all([
-    listVisiblePosts(deps.db, f, { limit: req.perPage, offset: (req.page - 1) * req.perPage }),
-    total,
+    slice.limit > 0 ? listVisiblePosts(deps.db, f, slice) : Promise.resolve([]),
+    visibleCount(deps, total ?? filter),
     tree ?? loadCategoryTree(deps),
   ]);
   return paged(await summarise(deps, rows, t), req, n);
 }
 
-/** The home page: latest posts, newest first. */
+/**
+ * How many posts match. The count reads every matching post (the whole site for the home page): it is kept until
+ * the content changes, except for monthly archives, whose months come from the address.
+ */
+function visibleCount(deps: ReadDeps, filter: Omit<VisiblePostFilter, 'now'>): Promise<number> {
+  const count = () => countVisiblePosts(deps.db, { ...filter, now: nowIso(deps) });
+  return deps.memo && !deps.db.isTransaction && filter.month === undefined
+    ? deps.memo(`visible-count:${JSON.stringify(filter)}`, count)
+    : count();
+}
+
+/** The latest posts, newest first (widgets, the API, the sitemap): no article kept at the top. */
 export function listLatestPosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
   return listPage(deps, {}, req);
+}
+
+/**
+ * The home page: the articles kept at its top (newest first, marked `pinned`), then every other article newest
+ * first, as one sequence cut into pages, so page 2 continues where page 1 stopped and nothing shows twice. The
+ * sticky articles are one small query kept until the content changes; the rest is the usual listing without them.
+ */
+export async function listHomePosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
+  const now = nowIso(deps);
+  const load = () => listStickyPosts(deps.db);
+  const candidates = deps.memo && !deps.db.isTransaction ? await deps.memo('sticky-posts', load) : await load();
+  const sticky = candidates.filter((r) => isPostVisible(r, now));
+  if (sticky.length === 0) return listPage(deps, {}, req);
+  const start = (req.page - 1) * req.perPage;
+  const pinned = sticky.slice(start, start + req.perPage);
+  // The rest of the sequence: every article but the sticky ones, counted with them (the home page's usual count).
+  const tree = await loadCategoryTree(deps);
+  const rest = await listPage(
+    deps,
+    { exceptIds: sticky.map((r) => r.id) },
+    req,
+    tree,
+    { limit: req.perPage - pinned.length, offset: Math.max(0, start - sticky.length) },
+    {},
+  );
+  const top = (await summarise(deps, pinned, tree)).map((p) => ({ ...p, pinned: true }));
+  return paged([...top, ...rest.items], req, rest.total);
 }
 
 export interface CategoryArchive {
@@ -170,11 +207,14 @@ export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }):
     throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: input.slug.slice(0, 200) });
   }
   const tree = await loadCategoryTree(deps);
-  const [[summary], adjacent] = await Promise.all([
+  const isPage = row.type === 'page';
+  const [[summary], adjacent, ancestors, children] = await Promise.all([
     summarise(deps, [row], tree),
     row.type === 'post'
       ? findAdjacentPosts(deps.db, row, now)
       : Promise.resolve({} as Awaited<ReturnType<typeof findAdjacentPosts>>),
+    isPage && row.parent_id !== null ? listPageAncestors(deps.db, row.id) : Promise.resolve([]),
+    isPage ? listVisibleChildPages(deps.db, row.id, now) : Promise.resolve([]),
   ]);
   const { html, toc } = await renderedBody(deps, row);
   return {
@@ -188,6 +228,12 @@ export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }):
       breadcrumb: categoryTrail(tree, row.primary_category_id),
       previous: adjacent.previous ? { slug: adjacent.previous.slug, title: adjacent.previous.title } : null,
       next: adjacent.next ? { slug: adjacent.next.slug, title: adjacent.next.title } : null,
+      // A draft or unpublished ancestor is left out of the trail (its address would answer 404).
+      parentPages: ancestors
+        .filter((p) => p.type === 'page' && isPostVisible(p, now))
+        .reverse()
+        .map((p) => ({ slug: p.slug, title: p.title })),
+      childPages: children.map((c) => ({ slug: c.slug, title: c.title })),
     },
   };
 }

@@ -1,14 +1,20 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError, isAppError } from '../shared/errors.ts';
 import { getSiteSettings } from '../site/settings.service.ts';
 import type { ContentDeps } from './content.deps.ts';
 import { bylineRefusal } from './editor.service.ts';
-import { checkPostForm, type PostFormValues, postFormValuesOfRevision, snapshotOfForm } from './editor-form.ts';
-import { findPostById } from './post.repository.ts';
+import {
+  checkPostForm,
+  type PostFormValues,
+  parseMeta,
+  postFormValuesOfRevision,
+  snapshotOfForm,
+} from './editor-form.ts';
+import { findPostById, listAllPages } from './post.repository.ts';
 import { canEditPost, canPublishPost, isOwnPost, type WorkflowState, workflowState } from './post-policies.ts';
-import { writePost } from './post-writer.service.ts';
+import { checkPageParent, writePost } from './post-writer.service.ts';
 import { findRevision, listRevisions, type RevisionListingRow } from './revision.repository.ts';
 import { diffSnapshots, type FieldDiff, type PostSnapshot } from './revision-diff.ts';
 import { authorsOfPosts, listCategories } from './taxonomy.repository.ts';
@@ -83,10 +89,42 @@ export async function compareRevisions(
     findRevision(deps.db, input.postId, input.to),
   ]);
   if (!a || !b) throw new AppError('REVISION_NOT_FOUND', 'There is no such revision of this post.');
-  const name = await categoryNamer(deps);
-  const snap = (r: typeof a) => snapshotOfForm(postFormValuesOfRevision(r, timeZone), { category: name });
+  const [name, page] = await Promise.all([categoryNamer(deps), pageNamer(deps)]);
+  const snap = (r: typeof a) => snapshotOfForm(postFormValuesOfRevision(r, timeZone), { category: name, page });
   const summary = (n: number) => list.revisions.find((r) => r.number === n)!;
   return { post: list.post, from: summary(a.number), to: summary(b.number), changes: diffSnapshots(snap(a), snap(b)) };
+}
+
+/**
+ * The sticky flag and the page tree of a restored revision, where they still make sense: a revision kept before
+ * they existed leaves the post's as they are, and a parent page that is gone or now below the page leaves the
+ * current parent (as deleted categories are left out rather than failing the restore).
+ */
+async function keepTreeWhereRevisionCannotSay(
+  deps: ContentDeps,
+  row: { id: number; parent_id: number | null },
+  metaJson: string,
+  checked: { sticky?: boolean; parentId?: number | null; menuOrder?: number },
+): Promise<void> {
+  if (!('sticky' in parseMeta(metaJson))) {
+    checked.sticky = undefined;
+    checked.parentId = undefined;
+    checked.menuOrder = undefined;
+    return;
+  }
+  if (checked.parentId === undefined || checked.parentId === null) return;
+  try {
+    await checkPageParent(deps.db, row.id, checked.parentId);
+  } catch (err) {
+    if (!isAppError(err) || err.code !== 'PAGE_PARENT_INVALID') throw err;
+    checked.parentId = row.parent_id;
+  }
+}
+
+/** Page titles by id (as text, the form's value), for showing revisions and diffs in words. */
+async function pageNamer(deps: ContentDeps): Promise<(id: string) => string> {
+  const names = new Map((await listAllPages(deps.db)).map((p) => [String(p.id), p.title]));
+  return (id) => names.get(id) ?? `Page ${id}`;
 }
 
 /** What changed between the post as stored now and what a writer typed (shown when their save conflicts). */
@@ -94,8 +132,8 @@ export async function diffAgainstTyped(
   deps: ContentDeps,
   input: { stored: PostFormValues; typed: PostFormValues },
 ): Promise<FieldDiff[]> {
-  const name = await categoryNamer(deps);
-  const snap = (v: PostFormValues): PostSnapshot => snapshotOfForm(v, { category: name });
+  const [name, page] = await Promise.all([categoryNamer(deps), pageNamer(deps)]);
+  const snap = (v: PostFormValues): PostSnapshot => snapshotOfForm(v, { category: name, page });
   return diffSnapshots(snap(input.stored), snap(input.typed));
 }
 
@@ -134,6 +172,7 @@ export async function restoreRevision(
     // A byline an editor took off since is not the writer's to bring back by restoring.
     const refused = await bylineRefusal(tx, input.user, row.id, checked.authorSlugs);
     if (refused) throw new AppError('POST_INVALID', refused, { fields: { authors: refused } });
+    await keepTreeWhereRevisionCannotSay(tx, row, rev.meta_json, checked);
     return writePost(
       tx,
       {

@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { NAME_MAX_LENGTH } from '../accounts/accounts.service.ts';
 import { COMMENT_QUOTE_MAX } from '../comments/submit-comment.workflow.ts';
 import { FORM_READ_SLACK, POST_FIELD_LIMITS } from '../content/editor-form.ts';
+import { POST_META_LIMITS } from '../content/post-meta.repository.ts';
 import { TAXONOMY_LIMITS } from '../content/taxonomy-admin.service.ts';
 import { CORRECTION_NOTE_LIMITS } from '../corrections/corrections-log.service.ts';
 import { SUGGESTION_LIMITS } from '../corrections/submit-suggestion.workflow.ts';
@@ -239,6 +240,16 @@ export const PostSchema = Type.Object(
     submitted_at: OptionalTime('Sent for review.'),
     unpublished_at: OptionalTime('Taken down after publication.'),
     comments_open: Type.Boolean(),
+    // Optional: exports written before the page tree (migration 011) have none of the three.
+    sticky: Type.Optional(Type.Boolean({ description: 'An article kept at the top of the home page.' })),
+    parent_id: Type.Optional(RefId("A page's parent page (another page of the file; never itself nor below it).")),
+    menu_order: Type.Optional(
+      Type.Integer({
+        minimum: -INT32_MAX,
+        maximum: INT32_MAX,
+        description: "A page's place among its sibling pages, smallest first.",
+      }),
+    ),
     version: IdOf('Saves so far (optimistic concurrency).'),
     owner_user_id: RefId('The account that created it.'),
     primary_category_id: RefId('The category of its breadcrumb.'),
@@ -257,6 +268,22 @@ export const PostSchema = Type.Object(
       ),
       Type.Null(),
     ]),
+    plugin_meta: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            key: Type.String({ minLength: 1, maxLength: POST_META_LIMITS.keyLength }),
+            value: Type.String({ maxLength: POST_META_LIMITS.valueLength }),
+          },
+          strict,
+        ),
+        {
+          maxItems: POST_META_LIMITS.perPost,
+          description:
+            "Another platform's post meta an import kept (WordPress plugins' fields), in order, as it came; never run.",
+        },
+      ),
+    ),
     seo: Type.Object(
       {
         title: NullableText('SEO title.', POST_FIELD_LIMITS.seoTitle),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../storage/schema.ts';
+import { listPostMeta } from '../content/post-meta.repository.ts';
 import type { CollectionName, ItemOf } from './export-schema.ts';
 
 /**
@@ -151,12 +152,13 @@ async function idsOf(db: Db, table: 'post_categories' | 'post_tags', column: str
 
 async function postItem(db: Db, r: Row): Promise<ItemOf<'posts'>> {
   const id = num(r.id);
-  const [body, categoryIds, tagIds, authorRows, revisions] = await Promise.all([
+  const [body, categoryIds, tagIds, authorRows, revisions, pluginMeta] = await Promise.all([
     db.selectFrom('post_bodies').select('body_md').where('post_id', '=', id).executeTakeFirst(),
     idsOf(db, 'post_categories', 'category_id', id),
     idsOf(db, 'post_tags', 'tag_id', id),
     db.selectFrom('post_authors').select('author_id').where('post_id', '=', id).orderBy('position').execute(),
     db.selectFrom('post_revisions').selectAll().where('post_id', '=', id).orderBy('number').execute(),
+    listPostMeta(db, id),
   ]);
   return {
     id,
@@ -172,6 +174,9 @@ async function postItem(db: Db, r: Row): Promise<ItemOf<'posts'>> {
     submitted_at: optStr(r.submitted_at),
     unpublished_at: optStr(r.unpublished_at),
     comments_open: num(r.comments_open) === 1,
+    sticky: num(r.sticky) === 1,
+    parent_id: optNum(r.parent_id),
+    menu_order: num(r.menu_order),
     version: num(r.version),
     owner_user_id: optNum(r.owner_user_id),
     primary_category_id: optNum(r.primary_category_id),
@@ -188,6 +193,7 @@ async function postItem(db: Db, r: Row): Promise<ItemOf<'posts'>> {
             credit: optStr(r.cover_credit),
           },
     seo: { title: optStr(r.seo_title), description: optStr(r.seo_description) },
+    ...(pluginMeta.length > 0 ? { plugin_meta: pluginMeta } : {}),
     body_markdown: str(body?.body_md),
     revisions: revisions.map((v) => ({
       id: num(v.id),

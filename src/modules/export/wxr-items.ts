@@ -1,4 +1,5 @@
 import type { CommentStatus, Db } from '../../storage/schema.ts';
+import { listPostMeta } from '../content/post-meta.repository.ts';
 import { currentBodyHtml } from '../corrections/current-body.ts';
 import { absolutise } from '../feeds/feed.service.ts';
 import { slugify } from '../shared/slug.ts';
@@ -71,6 +72,9 @@ function itemHead(
     status: string;
     parent: number;
     type: string;
+    /** A page's place among its siblings; 0 for the rest. */
+    menuOrder?: number;
+    sticky?: boolean;
   },
 ): string {
   const { x } = c;
@@ -93,10 +97,10 @@ function itemHead(
     x.cel('wp:post_name', f.name),
     x.cel('wp:status', f.status),
     x.el('wp:post_parent', f.parent),
-    x.el('wp:menu_order', 0),
+    x.el('wp:menu_order', f.menuOrder ?? 0),
     x.cel('wp:post_type', f.type),
     x.cel('wp:post_password', ''),
-    x.el('wp:is_sticky', 0),
+    x.el('wp:is_sticky', f.sticky ? 1 : 0),
   ];
   return `\t<item>\n${lines.map((l) => `\t\t${l}\n`).join('')}`;
 }
@@ -176,8 +180,11 @@ export async function writePostItem(c: ItemContext, post: ExportPostRow, extras:
     commentsOpen: post.comments_open === 1,
     name: post.slug,
     status,
-    parent: 0,
+    // Every post and page is in the file under its own id, so a page's parent is named by its id.
+    parent: post.type === 'page' ? (post.parent_id ?? 0) : 0,
     type: post.type,
+    menuOrder: post.menu_order,
+    sticky: post.type === 'post' && post.sticky === 1,
   });
   text += categoryLines(c, post, extras);
   if (extras.thumbnailId !== undefined) text += meta(x, '_thumbnail_id', String(extras.thumbnailId));
@@ -185,6 +192,8 @@ export async function writePostItem(c: ItemContext, post: ExportPostRow, extras:
   if (post.seo_description) text += meta(x, '_yoast_wpseo_metadesc', post.seo_description);
   if (post.primary_category_id !== null && c.categories.has(post.primary_category_id))
     text += meta(x, '_yoast_wpseo_primary_category', String(post.primary_category_id));
+  // Other plugins' meta an import brought, given back as it came.
+  for (const m of await listPostMeta(c.db, post.id)) text += meta(x, m.key, m.value);
   await c.push(text);
   await writeComments(c, post.id);
   await c.push('\t</item>\n');

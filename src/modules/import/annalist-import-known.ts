@@ -56,6 +56,8 @@ export class Known {
   /** Category id -> its parent id and a digest of its path (the tree and every path are checked at the end). */
   readonly categoryParent = new Map<number, number | null>();
   readonly categoryPath = new Map<number, string>();
+  /** Page id -> its parent page's id (the page tree is checked for loops once the posts are read). */
+  readonly pageParent = new Map<number, number | null>();
   /** Comment id -> its post, thread and depth (a reply is checked against its parent). */
   readonly comments = new Map<number, { post: number; thread: number; depth: number }>();
   readonly revisionIds = new Set<number>();
@@ -129,6 +131,20 @@ export function checkCategoryTree(k: Known): void {
       if (chain.has(at)) throw invalid(['categories'], `category ${at} is its own ancestor (the parents form a loop)`);
       chain.add(at);
       at = k.categoryParent.get(at);
+    }
+    for (const id of chain) done.add(id);
+  }
+}
+
+/** Every page reaches the top of the page tree: parents that come back to a page are refused. */
+export function checkPageTree(k: Known): void {
+  const done = new Set<number>();
+  for (const start of k.pageParent.keys()) {
+    const chain = new Set<number>();
+    for (let at: number | null | undefined = start; at !== null && at !== undefined && !done.has(at); ) {
+      if (chain.has(at)) throw invalid(['posts'], `page ${at} is its own ancestor (the parent pages form a loop)`);
+      chain.add(at);
+      at = k.pageParent.get(at);
     }
     for (const id of chain) done.add(id);
   }

@@ -137,6 +137,7 @@ function post(k: Known, p: ItemOf<'posts'>, path: Path): Rows {
   p.author_ids.forEach((id, i) => {
     k.ref('authors', id, [...path, 'author_ids', i], 'author');
   });
+  pageTreeOf(k, p, path);
   if (p.status !== 'draft' && p.published_at === null)
     throw invalid([...path, 'published_at'], `a ${p.status} post needs the time it is published`);
   if (p.cover && (!isSafeUrl(p.cover.src) || /\s/.test(p.cover.src)))
@@ -185,6 +186,9 @@ function post(k: Known, p: ItemOf<'posts'>, path: Path): Rows {
         seo_title: p.seo.title,
         seo_description: p.seo.description,
         comments_open: bool(p.comments_open),
+        sticky: bool(p.type === 'post' && (p.sticky ?? false)),
+        parent_id: p.parent_id ?? null,
+        menu_order: p.menu_order ?? 0,
         version: p.version,
         owner_user_id: p.owner_user_id,
       },
@@ -193,7 +197,33 @@ function post(k: Known, p: ItemOf<'posts'>, path: Path): Rows {
     post_tags: distinct(p.tag_ids, 'tag_ids').map((id) => ({ post_id: p.id, tag_id: id })),
     post_authors: distinct(p.author_ids, 'author_ids').map((id, i) => ({ post_id: p.id, author_id: id, position: i })),
     post_revisions: revisions,
+    post_meta: (p.plugin_meta ?? []).map((m, i) => ({
+      post_id: p.id,
+      position: i,
+      meta_key: m.key,
+      meta_value: m.value,
+    })),
   };
+}
+
+/**
+ * A page's parent is a page of the file (it may come later: checked once every post is read); an article has
+ * none. Loops are refused once the posts are complete (checkPageTree), as a category tree's are.
+ */
+function pageTreeOf(k: Known, p: ItemOf<'posts'>, path: Path): void {
+  const parent = p.parent_id ?? null;
+  if (p.type === 'page') k.pageParent.set(p.id, parent);
+  if (parent === null) return;
+  const at = [...path, 'parent_id'];
+  if (p.type !== 'page') throw invalid(at, 'an article has no parent page (only pages form a tree)');
+  if (parent === p.id) throw invalid(at, 'a page cannot be its own parent');
+  k.later(at, 'posts', () =>
+    k.pageParent.has(parent)
+      ? undefined
+      : k.ids.posts.has(parent)
+        ? `post ${parent} is an article, not a page`
+        : `there is no page ${parent}`,
+  );
 }
 
 function comment(k: Known, c: ItemOf<'comments'>, path: Path): Rows {

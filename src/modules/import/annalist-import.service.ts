@@ -33,7 +33,7 @@ import { WorkTooCostly } from '../shared/bounded-work.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
 import { SLUG_PATTERN } from '../shared/slug.ts';
 import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
-import { checkCategoryTree, invalid, Known, type Path, type Rows } from './annalist-import-known.ts';
+import { checkCategoryTree, checkPageTree, invalid, Known, type Path, type Rows } from './annalist-import-known.ts';
 import { ITEM_ROWS } from './annalist-import-rows.ts';
 import { siteSettingRows } from './annalist-import-settings.ts';
 import { type ExportEvent, readExportDocument } from './annalist-json-reader.ts';
@@ -266,6 +266,7 @@ class DocumentImport {
     this.known.checkPending(ev.collection as CollectionName);
     await this.batches.finish();
     if (ev.collection === 'categories') checkCategoryTree(this.known);
+    if (ev.collection === 'posts') checkPageTree(this.known);
     this.counts[ev.collection as CollectionName] = ev.count;
   }
 

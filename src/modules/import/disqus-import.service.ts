@@ -4,7 +4,7 @@ import { type DisqusPost, type DisqusThread, readDisqus } from './disqus-reader.
 import { type ThreadMatcher, threadMatcher } from './disqus-threads.ts';
 import { htmlToMarkdown } from './html-to-markdown.ts';
 import { findMapped, listMapSources, setImportedCommentParent, setMapped } from './import.repository.ts';
-import { count, type ImportReport, noteLine } from './import-report.ts';
+import { addToList, count, type ImportReport, noteLine } from './import-report.ts';
 import { type ImportRun, inImportTransaction, newImportRun } from './import-run.ts';
 import { placeImportedComment } from './imported-comments.ts';
 import { noteRepairs } from './xml-repair-log.ts';
@@ -194,7 +194,7 @@ async function threadReplies(run: ImportRun, placed: Map<string, PlacedComment>)
       const node = placed.get(link) as PlacedComment;
       // The top of the chain: no parent here (or the loop closes on it) — a top-level comment.
       if (!above) {
-        if (node.parentDsqId) run.report.orphanComments.push(link);
+        if (node.parentDsqId) addToList(run.report, 'orphanComments', link);
         above = { top: node.commentId, depth: 0 };
         resolved.set(link, above);
         continue;

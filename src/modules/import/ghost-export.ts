@@ -33,6 +33,8 @@ const GhostPostSchema = Type.Object({
   /** 'post' or 'page' (Ghost 4+); Ghost 3 and before had the `page` flag instead. */
   type: Type.Optional(Text),
   page: Type.Optional(Flag),
+  /** Ghost's "Feature this post": kept at the top of the home page here (true, or 1 in older exports). */
+  featured: Type.Optional(Flag),
   status: Type.Optional(Text),
   visibility: Type.Optional(Text),
   published_at: Type.Optional(Text),

@@ -5,9 +5,9 @@ import { POST_FIELD_LIMITS } from '../content/editor-form.ts';
 import type { PostInput } from '../content/post-writer.service.ts';
 import type { GhostMeta, GhostPost, GhostTag, GhostUser } from './ghost-export.ts';
 import { htmlToMarkdown } from './html-to-markdown.ts';
-import { count, noteLine } from './import-report.ts';
+import { addToList, count, noteLine } from './import-report.ts';
 import type { ImportRun } from './import-run.ts';
-import { chooseSlug, findImportedPost, writeImportedPost } from './imported-posts.ts';
+import { chooseSlug, findImportedPost, fitField, writeImportedPost } from './imported-posts.ts';
 import { decodeSlug, ownSlug } from './wp-taxonomy.ts';
 
 /** The export's tables by Ghost id, as each post needs them. */
@@ -82,7 +82,7 @@ export async function importGhostPost(run: ImportRun, post: GhostPost, index: Gh
   if (post.codeinjection_head?.trim() || post.codeinjection_foot?.trim())
     note('its code injection (scripts or styles for this post) is not imported');
   const before = await findImportedPost(run, kind, id);
-  const missing = (address: string) => run.report.missingMedia.push({ kind, oldId: id, address });
+  const missing = (address: string) => addToList(run.report, 'missingMedia', { kind, oldId: id, address });
   const body = bodyOf(post, missing, note);
   const ghostSlug = decodeSlug(post.slug);
   let title = text(post.title);
@@ -90,15 +90,11 @@ export async function importGhostPost(run: ImportRun, post: GhostPost, index: Gh
     title = ghostSlug.replace(/-/g, ' ') || 'Untitled';
     note(`no title: given "${title}"`);
   }
-  const fit = (field: string, value: string, limit: number) => {
-    if (value.length <= limit) return value;
-    note(`its ${field} was longer than ${limit} characters: cut to fit`);
-    return value.slice(0, limit);
-  };
+  const fit = (field: string, value: string, limit: number) => fitField(note, field, value, limit);
   let wanted = ownSlug(ghostSlug, title);
   if (wanted === 'untitled') wanted = `${kind}-${id}`;
   const slug = await chooseSlug(run, wanted, before?.id);
-  if (slug !== ghostSlug) run.report.renamedSlugs.push({ kind, oldId: id, from: ghostSlug, to: slug });
+  if (slug !== ghostSlug) addToList(run.report, 'renamedSlugs', { kind, oldId: id, from: ghostSlug, to: slug });
   const tags = (index.tagsOf.get(id) ?? [])
     .map((t) => index.tags.get(t))
     .filter((t): t is GhostTag => t !== undefined && !isInternalTag(t));
@@ -119,6 +115,7 @@ export async function importGhostPost(run: ImportRun, post: GhostPost, index: Gh
     tags: tags.map((t) => t.name.trim()).filter(Boolean),
     authorSlugs,
     cover: coverOf(post, meta, { missing, note, fit }),
+    sticky: kind === 'post' && (post.featured === true || post.featured === 1),
     seoTitle: fit('SEO title', text(meta?.meta_title ?? post.meta_title), POST_FIELD_LIMITS.seoTitle) || null,
     seoDescription:
       fit('SEO description', text(meta?.meta_description ?? post.meta_description), POST_FIELD_LIMITS.seoDescription) ||

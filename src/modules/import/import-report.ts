@@ -58,6 +58,10 @@ export interface ImportReport {
   /** Disqus: comments marked spam or deleted there, counted and left out. */
   spamSkipped: number;
   deletedSkipped: number;
+  /** WordPress: other plugins' post meta kept with its post for export (never run). */
+  metaKept: number;
+  /** Per list, the entries past REPORT_LIST_MAX: counted, not listed (absent in reports of older versions). */
+  unlisted?: Partial<Record<ReportList, number>>;
   /** XML read with --repair: how many repairs of each kind (xml-repair-log.ts); their positions are in `lines`. */
   repairs: Record<string, number>;
 }
@@ -88,6 +92,7 @@ export function newReport(dryRun: boolean, platform: ImportPlatform = 'wordpress
     pingbacksSkipped: 0,
     otherTypesSkipped: {},
     redirects: 0,
+    metaKept: 0,
     missingMedia: [],
     remoteMedia: [],
     unmatchedThreads: [],
@@ -101,8 +106,49 @@ export function count(report: ImportReport, kind: ReportKind, outcome: Outcome):
   report.counts[kind][outcome]++;
 }
 
+/**
+ * Entries each list of a report keeps at most, so the report of a file of a million items stays small (it is
+ * held in memory until the end, and kept for the admin page); the entries past it are counted in `unlisted`.
+ */
+export const REPORT_LIST_MAX = 10_000;
+
+/** The report's lists that grow with the file. */
+export type ReportList = 'lines' | 'missingMedia' | 'remoteMedia' | 'orphanComments' | 'renamedSlugs';
+
+const UNLISTED_NAMES: Record<ReportList, string> = {
+  lines: 'details',
+  missingMedia: 'missing images',
+  remoteMedia: 'images left at their old address',
+  orphanComments: 'replies without their parent',
+  renamedSlugs: 'renamed addresses',
+};
+
+/** One sentence on what the lists left out past REPORT_LIST_MAX; '' when nothing was. */
+export function unlistedSummary(r: Pick<ImportReport, 'unlisted'>): string {
+  const unlisted = Object.entries(r.unlisted ?? {}).filter(([, n]) => n > 0);
+  if (unlisted.length === 0) return '';
+  const more = unlisted.map(([list, n]) => `${n} more ${UNLISTED_NAMES[list as ReportList]}`).join(', ');
+  return `Not listed (each list keeps its first ${REPORT_LIST_MAX.toLocaleString('en')}): ${more}.`;
+}
+
+/** Adds an entry to one of the report's lists, or counts it past REPORT_LIST_MAX; true when it was listed. */
+export function addToList<K extends ReportList>(
+  report: ImportReport,
+  list: K,
+  entry: ImportReport[K][number],
+): boolean {
+  const entries = report[list] as ImportReport[K][number][];
+  if (entries.length < REPORT_LIST_MAX) {
+    entries.push(entry);
+    return true;
+  }
+  report.unlisted ??= {};
+  report.unlisted[list] = (report.unlisted[list] ?? 0) + 1;
+  return false;
+}
+
 export function noteLine(report: ImportReport, line: ReportLine): void {
-  report.lines.push(line);
+  addToList(report, 'lines', line);
 }
 
 export function noteNamed(into: Record<string, string[]>, names: string[], oldId: string): void {
@@ -124,7 +170,10 @@ export function formatReport(r: ImportReport): string {
     out.push([kind.padEnd(10), ...columns.map((c) => String(r.counts[kind][c]).padStart(10))].join(''));
   out.push('');
   if (r.platform === 'wordpress')
-    out.push(`Old addresses redirected: ${r.redirects}. Pingbacks and trackbacks skipped: ${r.pingbacksSkipped}.`);
+    out.push(
+      `Old addresses redirected: ${r.redirects}. Pingbacks and trackbacks skipped: ${r.pingbacksSkipped}. ` +
+        `Post meta kept for export: ${r.metaKept}.`,
+    );
   if (r.platform === 'ghost') out.push(`Old addresses redirected: ${r.redirects}.`);
   if (r.platform === 'disqus')
     out.push(`Spam comments left out: ${r.spamSkipped}. Deleted comments left out: ${r.deletedSkipped}.`);
@@ -172,6 +221,8 @@ export function formatReport(r: ImportReport): string {
     for (const l of r.lines)
       out.push(`  ${l.kind} ${l.oldId}: ${l.outcome === 'note' ? '' : `${l.outcome}, `}${l.reason}`);
   }
+  const unlisted = unlistedSummary(r);
+  if (unlisted) out.push(unlisted);
   // Every value above came from the file: control characters (terminal escape sequences among them) are shown
   // as visible escapes, never sent to the person's terminal.
   return `${out.map(printable).join('\n')}\n`;

@@ -23,6 +23,8 @@ export interface ImportRun {
   authorSlugs: Map<string, string>;
   /** `--author-map`: an old login or email (lower case) -> the existing byline that takes its posts. */
   authorMap: Map<string, { id: number; slug: string }>;
+  /** The old site's tagline, for the SEO plugins' templates (`%%sitedesc%%`); WordPress only. */
+  tagline?: string;
   /** Records that `oldAddress` leads to the row (unless it already is `newPath`). */
   redirect: (oldAddress: string, kind: ImportRedirectKind, targetId: number, newPath: string) => Promise<void>;
 }

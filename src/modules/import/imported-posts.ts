@@ -1,6 +1,6 @@
 import { isReservedSlug } from '../content/editor-form.ts';
 import { findPostById, findPostBySlug } from '../content/post.repository.ts';
-import { type PostInput, writePost } from '../content/post-writer.service.ts';
+import { type PostInput, type Prerendered, writePost } from '../content/post-writer.service.ts';
 import { authorsOfPosts } from '../content/taxonomy.repository.ts';
 import { isAppError } from '../shared/errors.ts';
 import { findMapped, setMapped } from './import.repository.ts';
@@ -26,6 +26,13 @@ export async function findImportedPost(
 }
 
 /** The exported slug when it is free and not one of our own addresses; otherwise the first free `-2`, `-3`… */
+/** A field's value within its limit; a longer one is cut and the cut is a line in the report, never silent. */
+export function fitField(note: (reason: string) => void, field: string, value: string, limit: number): string {
+  if (value.length <= limit) return value;
+  note(`its ${field} was longer than ${limit} characters: cut to fit`);
+  return value.slice(0, limit);
+}
+
 export async function chooseSlug(run: ImportRun, wanted: string, ownId: number | undefined): Promise<string> {
   const base = wanted.slice(0, 180).replace(/-+$/, '');
   const free = async (s: string) => {
@@ -47,7 +54,11 @@ function unchanged(before: StoredPost, input: PostInput): boolean {
     before.published_at === (input.publishedAt ?? null) &&
     before.cover_src === (input.cover?.src ?? null) &&
     before.seo_title === (input.seoTitle ?? null) &&
-    before.seo_description === (input.seoDescription ?? null)
+    before.seo_description === (input.seoDescription ?? null) &&
+    // The sticky flag and the page tree, where the importer gives them (undefined keeps what is stored).
+    (input.sticky === undefined || before.sticky === (input.type === 'post' && input.sticky ? 1 : 0)) &&
+    (input.parentId === undefined || before.parent_id === (input.type === 'page' ? input.parentId : null)) &&
+    (input.menuOrder === undefined || before.menu_order === input.menuOrder)
   );
 }
 
@@ -69,6 +80,8 @@ export async function writeImportedPost(
     mapId: string | undefined;
     before: StoredPost | undefined;
     input: PostInput;
+    /** The body rendered ahead (prerenderCited), used when it is still the body being written. */
+    rendered?: Prerendered;
   },
 ): Promise<number | undefined> {
   const { kind, oldId, before, input } = p;
@@ -81,7 +94,7 @@ export async function writeImportedPost(
       const saved = await writePost(
         run.deps,
         { ...input, id: before?.id },
-        { revision: { kind: 'save', extra: { importedFrom: run.source } } },
+        { revision: { kind: 'save', extra: { importedFrom: run.source } }, rendered: p.rendered },
       );
       postId = saved.id;
     } catch (err) {

@@ -6,7 +6,7 @@ import { findAuthorSlugById, findRedirect } from './import.repository.ts';
 /**
  * The old site's addresses (decision 026). Each is stored in one normal form, so that the address a reader
  * follows matches however it was written: the path percent-decoded, with a trailing slash; WordPress's
- * plain links keep their one query parameter (`/?p=12`, `/?page_id=7`).
+ * plain links keep their one query parameter (`/?p=12`, `/?page_id=7`, `/?attachment_id=9`).
  */
 export function normaliseOldAddress(address: string): string | undefined {
   let url: URL;
@@ -15,7 +15,7 @@ export function normaliseOldAddress(address: string): string | undefined {
   } catch {
     return undefined;
   }
-  for (const key of ['p', 'page_id']) {
+  for (const key of ['p', 'page_id', 'attachment_id']) {
     const id = url.searchParams.get(key);
     if (id && /^\d+$/.test(id) && (url.pathname === '/' || url.pathname === '/index.php')) return `/?${key}=${id}`;
   }

@@ -6,8 +6,9 @@ import { siteHasNoPosts } from './import.repository.ts';
 import { type ImportReport, noteLine } from './import-report.ts';
 import { type ImportRun, inImportTransaction, newImportRun } from './import-run.ts';
 import { openUploadsFolder, type UploadsFolder } from './uploads-folder.ts';
-import { importItem } from './wp-items.ts';
-import { addAttachment, newWpMedia, type WpMedia } from './wp-media.ts';
+import { hasWpParent, type PreparedItem, prepareItem, writeItem } from './wp-items.ts';
+import { addAttachment, newWpMedia, redirectAttachmentPages, type WpMedia } from './wp-media.ts';
+import { type PendingPageParent, placeImportedPages } from './wp-page-tree.ts';
 import { importAuthor, importCategories, importTag } from './wp-taxonomy.ts';
 import type { WxrCategory, WxrChannel, WxrTag } from './wxr.types.ts';
 import { readWxr } from './wxr-reader.ts';
@@ -30,6 +31,9 @@ export interface WordpressImportInput {
   /** Old logins or emails -> existing bylines (`--author-map`), checked against the site before anything is read. */
   authorMap?: AuthorMap;
 }
+
+/** Items read ahead of the one being written (their bodies and first comments rendering meanwhile). */
+const ITEMS_AHEAD = 8;
 
 /**
  * Imports a WordPress export (WXR) into the site: bylines, the category tree, tags, posts and pages, comments
@@ -58,6 +62,19 @@ async function runImport(deps: ContentDeps, input: WordpressImportInput, report:
   const tags: WxrTag[] = [];
   let taxonomyDone = false;
   let items = 0;
+  const pageParents: PendingPageParent[] = [];
+  // Items are read (and their renders started) a few ahead of the one being written, so the worker threads
+  // render while the database is written; they are written in file order.
+  const ahead: (PreparedItem | undefined)[] = [];
+  const writeNext = async () => {
+    const p = ahead.shift();
+    if (p) {
+      const postId = await writeItem(run, p);
+      if (postId !== undefined && p.type === 'page' && hasWpParent(p.item))
+        pageParents.push({ postId, oldId: p.oldId, parentOldId: p.item.parent });
+    }
+    input.onItem?.(++items);
+  };
   // Terms are declared before the items; the tree is built once all of them are known (parents by name,
   // whatever their order), just before the first item needs it.
   const placeTaxonomy = async () => {
@@ -77,12 +94,15 @@ async function runImport(deps: ContentDeps, input: WordpressImportInput, report:
       else if (r.kind === 'tag') tags.push(r.tag);
       else {
         await placeTaxonomy();
-        await importItem(run, r.item, media ?? newWpMedia(undefined, ''));
-        input.onItem?.(++items);
+        ahead.push(await prepareItem(run, r.item, media ?? newWpMedia(undefined, '')));
+        if (ahead.length > ITEMS_AHEAD) await writeNext();
       }
     },
   });
+  while (ahead.length > 0) await writeNext();
   await placeTaxonomy();
+  await placeImportedPages(run, pageParents);
+  if (media) await redirectAttachmentPages(run, media);
   if (repairs) noteRepairs(report, repairs);
 }
 
@@ -116,6 +136,7 @@ async function startRun(run: ImportRun, channel: WxrChannel, fresh: boolean): Pr
   run.report.source = base;
   run.report.wxrVersion = channel.version ?? '1.0';
   run.report.version = run.report.wxrVersion;
+  run.tagline = channel.description;
   if (channel.version === undefined)
     noteLine(run.report, {
       kind: 'file',

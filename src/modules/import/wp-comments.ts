@@ -3,7 +3,7 @@ import { recountPostComments } from '../comments/comment.repository.ts';
 import { type RenderedComment, renderStoredComment } from '../comments/comment-markdown.ts';
 import { htmlToMarkdown } from './html-to-markdown.ts';
 import { fillOwnThreads, findMappedMany, setMappedMany } from './import.repository.ts';
-import { noteLine } from './import-report.ts';
+import { addToList, noteLine } from './import-report.ts';
 import type { ImportRun } from './import-run.ts';
 import { type CommentValues, type Placed, placeImportedComment, storedCommentMarkdown } from './imported-comments.ts';
 import { autop } from './wp-autop.ts';
@@ -26,15 +26,16 @@ interface Ordered {
   parentId: string | undefined;
 }
 
-/**
- * An item's comments, threaded once all of them are read: comment ids are unique per item, so a reply may come
- * before its parent in the file. A reply whose parent is missing (or part of a loop) becomes a top-level
- * comment and is reported. Pingbacks and trackbacks are counted and left out. Imported comments are stored as
- * they were moderated on the old site: no moderation pipeline, no mail. Each comment's Markdown is rendered in
- * the worker threads a little ahead of its turn, so rendering and writing run side by side.
- */
-export async function importComments(run: ImportRun, item: WxrItem, postId: number, postDate: string): Promise<void> {
-  if (item.comments.length === 0) return;
+/** An item's comments ordered, their values read and their first renders started: done as the item is read. */
+export interface CommentsAhead {
+  order: (Ordered & { oldId: string; values: CommentValues })[];
+  renders: Promise<RenderedComment>[];
+  renderUpTo: (n: number) => void;
+}
+
+/** Starts an item's comments ahead of their turn (undefined when it has none to place). */
+export function startComments(run: ImportRun, item: WxrItem, postDate: string): CommentsAhead | undefined {
+  if (item.comments.length === 0) return undefined;
   const itemId = item.id ?? `#${item.position}`;
   const comments: WxrComment[] = [];
   for (const c of item.comments) {
@@ -55,6 +56,19 @@ export async function importComments(run: ImportRun, item: WxrItem, postId: numb
     }
   };
   renderUpTo(RENDER_AHEAD);
+  return { order, renders, renderUpTo };
+}
+
+/**
+ * An item's comments, threaded once all of them are read: comment ids are unique per item, so a reply may come
+ * before its parent in the file. A reply whose parent is missing (or part of a loop) becomes a top-level
+ * comment and is reported. Pingbacks and trackbacks are counted and left out. Imported comments are stored as
+ * they were moderated on the old site: no moderation pipeline, no mail. Each comment's Markdown is rendered in
+ * the worker threads a little ahead of its turn, so rendering and writing run side by side.
+ */
+export async function importComments(run: ImportRun, postId: number, ahead: CommentsAhead | undefined): Promise<void> {
+  if (!ahead) return;
+  const { order, renders, renderUpTo } = ahead;
   const mapped = await findMappedMany(
     run.deps.db,
     run.source,
@@ -66,7 +80,7 @@ export async function importComments(run: ImportRun, item: WxrItem, postId: numb
   for (const [i, { c, parentId, oldId, values }] of order.entries()) {
     renderUpTo(i + 1 + RENDER_AHEAD);
     const parent = parentId ? placed.get(parentId) : undefined;
-    if (c.parent && c.parent !== '0' && !parent) run.report.orphanComments.push(oldId);
+    if (c.parent && c.parent !== '0' && !parent) addToList(run.report, 'orphanComments', oldId);
     const at = await placeImportedComment(run, {
       oldId,
       postId,

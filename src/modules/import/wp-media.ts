@@ -1,13 +1,14 @@
 import { fromHtml } from 'hast-util-from-html';
 import { toString as hastText } from 'hast-util-to-string';
 import { POST_FIELD_LIMITS } from '../content/editor-form.ts';
+import { findPostById } from '../content/post.repository.ts';
 import { ingestImage } from '../media/ingest-image.service.ts';
 import { findMediaRowById } from '../media/media.repository.ts';
 import { getMedia } from '../media/media.service.ts';
 import { MEDIA_LIMITS } from '../media/media.types.ts';
 import { isAppError } from '../shared/errors.ts';
 import { findMapped, setMapped } from './import.repository.ts';
-import { count, noteLine, type ReportKind } from './import-report.ts';
+import { addToList, count, noteLine, type ReportKind } from './import-report.ts';
 import type { ImportRun } from './import-run.ts';
 import type { UploadLookup, UploadsFolder } from './uploads-folder.ts';
 import { isImagePath, originalOf, pathsOfAttachment, siteHost, uploadAddress } from './wp-upload-paths.ts';
@@ -29,6 +30,9 @@ export interface ImportedImage {
 
 interface Attachment {
   url: string;
+  /** Its page on the old site (`link`) and the post it was uploaded to, whose page it leads to now. */
+  link: string;
+  parent: string;
   alt: string;
   caption: string;
   /** undefined: its file did not come (missing or refused, reported once). */
@@ -78,6 +82,8 @@ export async function addAttachment(run: ImportRun, media: WpMedia, item: WxrIte
   const paths = [...new Set([attachedFile, fromUrl?.path].filter((p): p is string => !!p))];
   const att: Attachment = {
     url: item.attachmentUrl,
+    link: item.link,
+    parent: item.parent,
     alt: plain(item.meta.get('_wp_attachment_image_alt') ?? '', MEDIA_LIMITS.altLength),
     caption: plain(item.excerpt, MEDIA_LIMITS.captionLength),
     image: undefined,
@@ -220,8 +226,9 @@ export interface MediaUser {
 function noteUse(run: ImportRun, media: WpMedia, who: MediaUser, address: string, list: 'missing' | 'remote'): void {
   const key = `${list} ${who.oldId} ${address}`;
   if (media.reported.has(key)) return;
-  media.reported.add(key);
-  (list === 'missing' ? run.report.missingMedia : run.report.remoteMedia).push({ ...who, address });
+  // Listed once per item; past the report's limit only counted, so nothing here grows with the file.
+  const entry = { kind: who.kind, oldId: who.oldId, address };
+  if (addToList(run.report, list === 'missing' ? 'missingMedia' : 'remoteMedia', entry)) media.reported.add(key);
 }
 
 /**
@@ -281,3 +288,20 @@ export function featuredImage(
 
 /** For galleries: an attachment's address and words. */
 export const attachmentOf = (media: WpMedia, id: string) => media.attachments.get(id);
+
+/**
+ * Attachment pages: the old page of an image uploaded to a post (its `link`, `/?attachment_id=N`) leads to that
+ * post, where the image is shown. Run once every item is in, so a post later in the file than its images counts.
+ */
+export async function redirectAttachmentPages(run: ImportRun, media: WpMedia): Promise<void> {
+  for (const [id, att] of media.attachments) {
+    if (!att.parent || att.parent === '0') continue;
+    const postId =
+      (await findMapped(run.deps.db, run.source, 'post', att.parent)) ??
+      (await findMapped(run.deps.db, run.source, 'page', att.parent));
+    const post = postId === undefined ? undefined : await findPostById(run.deps.db, postId);
+    if (!post) continue;
+    if (att.link) await run.redirect(att.link, 'post', post.id, `/${post.slug}/`);
+    await run.redirect(`/?attachment_id=${id}`, 'post', post.id, `/${post.slug}/`);
+  }
+}

@@ -9,7 +9,7 @@ import {
 } from '../content/taxonomy.repository.ts';
 import { isSlug, slugify } from '../shared/slug.ts';
 import { findAuthorById, findMapped, setMapped } from './import.repository.ts';
-import { count, noteLine } from './import-report.ts';
+import { addToList, count, noteLine } from './import-report.ts';
 import type { ImportRun } from './import-run.ts';
 import type { WxrAuthor, WxrCategory, WxrTag } from './wxr.types.ts';
 
@@ -149,7 +149,8 @@ export async function importCategory(
   let row = mapped !== undefined ? await findCategoryById(db, mapped) : undefined;
   if (!row) {
     const base = ownSlug(c.nice, name);
-    if (base !== c.nice) run.report.renamedSlugs.push({ kind: 'category', oldId: c.nice, from: c.nice, to: base });
+    if (base !== c.nice)
+      addToList(run.report, 'renamedSlugs', { kind: 'category', oldId: c.nice, from: c.nice, to: base });
     const pathOf = (slug: string) => (parent ? `${parent.path}/${slug}` : slug);
     row = await findCategoryByPath(db, pathOf(base));
     if (row) count(run.report, 'category', 'unchanged');

@@ -150,6 +150,7 @@ class WxrSaxReader {
     else if (depth === 4 && key === 'wp:meta_key') this.metaKey = value;
     else if (depth === 4 && key === 'wp:meta_value' && this.metaKey !== undefined) {
       this.item.meta.set(this.metaKey, value);
+      this.item.metaList.push([this.metaKey, value]);
       this.metaKey = undefined;
     }
   }
@@ -239,6 +240,9 @@ class WxrSaxReader {
       'wp:post_type': (v) => (item.type = v),
       'wp:post_password': (v) => (item.password = v),
       'wp:attachment_url': (v) => (item.attachmentUrl = v),
+      'wp:post_parent': (v) => (item.parent = v.trim()),
+      'wp:is_sticky': (v) => (item.sticky = v.trim() === '1'),
+      'wp:menu_order': (v) => (item.menuOrder = wpMenuOrder(v)),
     };
     set[key]?.(value);
   }
@@ -261,8 +265,12 @@ class WxrSaxReader {
       type: undefined,
       password: '',
       attachmentUrl: '',
+      parent: '',
+      sticky: false,
+      menuOrder: 0,
       terms: [],
       meta: new Map(),
+      metaList: [],
       comments: [],
     };
   }
@@ -289,4 +297,10 @@ function commentOf(f: Fields): WxrComment {
     approved: f.get('wp:comment_approved'),
     type: s('comment_type'),
   };
+}
+
+/** `wp:menu_order`: a whole number (WordPress keeps an int); anything else, or out of range, is 0. */
+function wpMenuOrder(v: string): number {
+  const t = v.trim();
+  return /^-?[0-9]{1,9}$/.test(t) ? Number(t) : 0;
 }

@@ -73,8 +73,17 @@ export interface WxrItem {
   password: string;
   /** `wp:attachment_url` of an attachment item. */
   attachmentUrl: string;
+  /** `wp:post_parent`: a page's parent, the post an attachment was uploaded to; '' or '0' for none. */
+  parent: string;
+  /** `wp:is_sticky` is 1: a post kept at the top of the home page. */
+  sticky: boolean;
+  /** `wp:menu_order`: a page's place among its siblings (0 when absent or not a number). */
+  menuOrder: number;
   terms: WxrTerm[];
+  /** Post meta by key (the last value of a key given twice). */
   meta: Map<string, string>;
+  /** Every post meta value in file order, a key given twice included. */
+  metaList: [key: string, value: string][];
   comments: WxrComment[];
 }
 

@@ -10,6 +10,8 @@ import { importMapMigration } from './007-import-map.ts';
 import { commentNamesMigration } from './008-comment-names.ts';
 import { backupRunsMigration } from './009-backup-runs.ts';
 import { importUploadsMigration } from './010-import-uploads.ts';
+import { pagesAndMetaMigration } from './011-pages-and-meta.ts';
+import { stickyIndexMigration } from './012-sticky-index.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -29,6 +31,8 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '008-comment-names': commentNamesMigration(),
         '009-backup-runs': backupRunsMigration(caps),
         '010-import-uploads': importUploadsMigration(caps),
+        '011-pages-and-meta': pagesAndMetaMigration(),
+        '012-sticky-index': stickyIndexMigration(),
       };
     },
   };
@@ -45,6 +49,8 @@ export const MIGRATION_NAMES = [
   '008-comment-names',
   '009-backup-runs',
   '010-import-uploads',
+  '011-pages-and-meta',
+  '012-sticky-index',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

@@ -135,5 +135,8 @@ export async function openSqliteStorage(file: string, options: { readonly?: bool
       seen = undefined;
     },
     close: () => db.destroy(),
+    prepareForBulkWrites: () => {
+      raw.pragma('cache_size = -40960');
+    },
   };
 }

@@ -144,7 +144,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       },
     ) {
       const viewer = kit.viewerOf(req);
-      const [choices, { site }] = await Promise.all([editorChoices(deps), loadChrome(kit.ctx)]);
+      const [choices, { site }] = await Promise.all([editorChoices(deps, o.post?.id), loadChrome(kit.ctx)]);
       let preview = '';
       try {
         preview = await previewHtml(deps, o.values.body);
@@ -344,7 +344,10 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
             errors: { suggestionId: err.publicMessage },
           });
         }
-        if ((err.code === 'POST_INVALID' || err.code === 'TEXT_TOO_COMPLEX') && err.fields) {
+        if (
+          (err.code === 'POST_INVALID' || err.code === 'TEXT_TOO_COMPLEX' || err.code === 'PAGE_PARENT_INVALID') &&
+          err.fields
+        ) {
           req.log.info({ code: err.code, fields: Object.keys(err.fields) }, 'post save refused');
           return showEditor(req, reply, { ...again, status: 400, errors: err.fields });
         }

@@ -5,7 +5,7 @@ import {
   getCategoryArchive,
   getMonthArchive,
   getTagArchive,
-  listLatestPosts,
+  listHomePosts,
 } from '../../modules/content/reading.service.ts';
 import { findMovedCategoryPath, findMovedTagSlug } from '../../modules/content/taxonomy-admin.service.ts';
 import { searchPosts } from '../../modules/search/search.service.ts';
@@ -97,7 +97,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
         body: `Moved to ${moved}`,
         location: moved,
       });
-    const posts = await listLatestPosts(deps.content, { page: pageOf(req), perPage: await perPage() });
+    const posts = await listHomePosts(deps.content, { page: pageOf(req), perPage: await perPage() });
     if (posts.page > posts.pageCount) throw notFound(req.url);
     return sendPage(ctx, req, reply, (site) => ({
       head: {

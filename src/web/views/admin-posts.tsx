@@ -502,6 +502,53 @@ export function PostEditorView(props: EditorViewProps) {
             ))}
           </fieldset>
           <fieldset>
+            <legend>Home page</legend>
+            <p class="field__hint" id={`${id('sticky')}-hint`}>
+              Posts only: listed first on the home page, marked “Pinned”, newest first among them. Archives and feeds
+              stay in date order.
+            </p>
+            <div class="choice">
+              <input
+                type="checkbox"
+                id={id('sticky')}
+                name="sticky"
+                value="1"
+                checked={v.sticky}
+                aria-describedby={`${id('sticky')}-hint`}
+              />
+              <label for={id('sticky')}>Keep at the top of the home page</label>
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Page tree</legend>
+            <p class="field__hint">Pages only. A page keeps its address; its parent shows in its breadcrumb.</p>
+            <Field
+              name="parent"
+              label="Parent page"
+              hint="The page this one is listed under (“In this section”). Not the page itself, nor one of its sub-pages."
+              errors={errors}
+            >
+              {(a) => (
+                <select {...a} name="parent">
+                  <option value="">None (at the top)</option>
+                  {choices.pages.map((p) => (
+                    <option key={p.id} value={String(p.id)} selected={v.parent === String(p.id)}>
+                      {`${'— '.repeat(Math.min(p.depth, 8))}${p.title}`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field
+              name="menuOrder"
+              label="Order"
+              hint="Among the parent’s sub-pages, smaller numbers first (then by title)."
+              errors={errors}
+            >
+              {(a) => <input {...a} name="menuOrder" type="number" step={1} inputMode="numeric" value={v.menuOrder} />}
+            </Field>
+          </fieldset>
+          <fieldset>
             <legend>Categories and tags</legend>
             <Field name="category" label="Primary category" errors={errors}>
               {(a) => (

@@ -74,6 +74,8 @@ export function ArticleView(props: {
     <>
       {isPost ? (
         <Breadcrumb trail={a.breadcrumb.map((c) => ({ name: c.name, href: categoryUrl(c.path) }))} current={a.title} />
+      ) : a.parentPages.length > 0 ? (
+        <Breadcrumb trail={a.parentPages.map((p) => ({ name: p.title, href: postUrl(p.slug) }))} current={a.title} />
       ) : null}
       <article class="article" aria-labelledby="article-title">
         <header class="article__header">
@@ -94,6 +96,18 @@ export function ArticleView(props: {
         ) : null}
         {a.toc.filter((t) => t.depth === 2).length >= 3 ? <Toc toc={a.toc} /> : null}
         <div class="prose" dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
+        {!isPost && a.childPages.length > 0 ? (
+          <nav class="child-pages" aria-labelledby="child-pages-heading">
+            <h2 id="child-pages-heading">In this section</h2>
+            <ul>
+              {a.childPages.map((c) => (
+                <li key={c.slug}>
+                  <a href={postUrl(c.slug)}>{c.title}</a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
         {isPost ? <CorrectionsLog entries={props.corrections} slug={a.slug} site={site} /> : null}
         {isPost && a.tags.length > 0 ? (
           <footer class="article__footer">
@@ -173,7 +187,9 @@ export function articleHead(
   }
   const crumbs = [
     { name: 'Home', item: `${baseUrl}/` },
-    ...a.breadcrumb.map((c) => ({ name: c.name, item: `${baseUrl}${categoryUrl(c.path)}` })),
+    ...(a.type === 'post'
+      ? a.breadcrumb.map((c) => ({ name: c.name, item: `${baseUrl}${categoryUrl(c.path)}` }))
+      : a.parentPages.map((p) => ({ name: p.title, item: `${baseUrl}${postUrl(p.slug)}` }))),
     { name: a.title, item: url },
   ];
   const jsonLd: unknown[] = [
@@ -196,7 +212,7 @@ export function articleHead(
       ...(corrections.length ? { correction: correctionComments(corrections, url) } : {}),
     },
   ];
-  if (a.type === 'post') {
+  if (a.type === 'post' || a.parentPages.length > 0) {
     jsonLd.push({
       '@context': 'https://schema.org',
       '@type': 'BreadcrumbList',

@@ -5,6 +5,7 @@ import {
   PLATFORM_NAMES,
   printable,
   type ReportKind,
+  unlistedSummary,
 } from '../../modules/import/import-report.ts';
 
 // The import report (src/modules/import/import-report.ts) as HTML: the table and the details `annalist import`
@@ -116,6 +117,8 @@ export function ImportReportView(props: { report: ImportReport; id: string; head
           : `Old addresses redirected: ${r.redirects}.${r.platform === 'wordpress' ? ` Pingbacks and trackbacks skipped: ${r.pingbacksSkipped}.` : ''}`}
         {others.length > 0 ? ` Items of other types, not imported: ${t(others.join(', '))}.` : ''}
         {repairs.length > 0 ? ` Repaired while reading: ${t(repairs.join(', '))}.` : ''}
+        {r.metaKept ? ` Post meta kept for export: ${r.metaKept}.` : ''}
+        {unlistedSummary(r) ? ` ${unlistedSummary(r)}` : ''}
       </p>
       <Listed
         level={level}

@@ -48,7 +48,12 @@ export function PostList(props: { posts: PostSummary[]; site: SiteSettings; head
     <ol class="post-list">
       {props.posts.map((p) => (
         <li key={p.id}>
-          <article class="post-card">
+          <article class={p.pinned ? 'post-card post-card--pinned' : 'post-card'}>
+            {p.pinned ? (
+              <p class="post-card__pinned">
+                Pinned<span class="visually-hidden">: kept at the top of the home page</span>
+              </p>
+            ) : null}
             {p.category ? (
               <p class="post-card__kicker">
                 <a href={categoryUrl(p.category.path)}>{p.category.name}</a>
