@@ -86,7 +86,7 @@ function runCliExport(format) {
 
 /** An admin account and a session for it, written before the server starts; its cookie and CSRF token. */
 async function adminSession() {
-  const { csrfTokenFor } = await tsImport('../src/web/admin-session.ts', import.meta.url);
+  const { csrfTokenFor } = await tsImport('../src/web/admin/session.ts', import.meta.url);
   const db = new Database(join(DATA, 'annalist.db'));
   try {
     const now = new Date().toISOString();

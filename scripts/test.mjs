@@ -3,7 +3,8 @@
 // SQLite and once on PostgreSQL (the DIALECTS loop; STYLE habit 7). `npm test -- <files>` runs just those files on
 // both, or on the one ANNALIST_TEST_DATABASE names.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { ensureSystemPackages } from './system-packages.mjs';
@@ -70,7 +71,8 @@ function header(text) {
 ensureSystemPackages();
 if (only.length === 0) {
   runOrExit('npx', ['tsc', '--noEmit', '-p', '.']);
-  runOrExit('npx', ['biome', 'check', '--error-on-warnings', '.']);
+  runOrExit('npx', ['biome', 'check', '--error-on-warnings', '--diagnostic-level=warn', '.']);
+  runOrExit(process.execPath, ['scripts/check-limits.mjs']);
 }
 const files = only.length ? only.map((f) => relative(root, resolve(f))) : testFiles(join(root, 'test')).sort();
 const chosen = process.env.ANNALIST_TEST_DATABASE;
@@ -82,11 +84,21 @@ const dialects = chosen ? [chosen] : ['sqlite', 'postgres'];
 
 const NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
+// The test processes of this run share one seeded demo per database kind (test/support/site.ts), removed at the end.
+const RUN = `${process.pid}-${Date.now().toString(36)}`;
+const removeDemoTemplates = () => {
+  for (const name of readdirSync(tmpdir()))
+    if (name.startsWith(`annalist-demo-template-${RUN}`))
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+};
+
 // One throwaway PostgreSQL cluster for the whole run (each test site gets a database of its own in it); both
-// passes get its URL, for the files that use PostgreSQL whatever the pass. An exit hook in postgres.ts kills it
-// should this script die before stop().
+// passes get its URL, for the files that use PostgreSQL whatever the pass. Started only when the run needs it: a
+// PostgreSQL pass, or a file that uses PostgreSQL in any pass. An exit hook in postgres.ts kills it should this
+// script die before stop().
+const needsPostgres = dialects.includes('postgres') || files.some((f) => RUN_ONCE.has(f));
 const { startPostgres } = await tsImport('../test/support/postgres.ts', import.meta.url);
-const cluster = await startPostgres();
+const cluster = needsPostgres ? await startPostgres() : { url: '', stop: async () => {} };
 const results = [];
 try {
   for (const [i, dialect] of dialects.entries()) {
@@ -96,11 +108,16 @@ try {
     header(`${NAMES[dialect]}: ${passFiles.length} test files${skipped ? ` (${skipped} skipped in this pass)` : ''}`);
     if (passFiles.length === 0) continue;
     const started = Date.now();
-    const status = await runTests(passFiles, { ANNALIST_TEST_DATABASE: dialect, ANNALIST_TEST_PG_URL: cluster.url });
+    const status = await runTests(passFiles, {
+      ANNALIST_TEST_DATABASE: dialect,
+      ANNALIST_TEST_RUN: RUN,
+      ...(cluster.url ? { ANNALIST_TEST_PG_URL: cluster.url } : {}),
+    });
     results.push({ dialect, status, seconds: Math.round((Date.now() - started) / 1000) });
   }
 } finally {
   await cluster.stop();
+  removeDemoTemplates();
 }
 
 header('Summary');

@@ -6,6 +6,7 @@ import { CopyFolder } from './export-static-folder.ts';
 import { DATABASE_FILE, openSite, type Site } from './main.ts';
 import { countVisibleByMonth, listVisiblePages, listVisiblePosts } from './modules/content/post.repository.ts';
 import { listAllTags, listAuthors, listCategories } from './modules/content/taxonomy.repository.ts';
+import { DEMO_MEDIA_DIR } from './modules/demo/demo-media.ts';
 import { readPage, searchEntryOf, writePage } from './modules/export/static-html.ts';
 import {
   diffManifest,
@@ -20,7 +21,7 @@ import { buildSearchIndex, type IndexedArticle, SEARCH_INDEX_FILE } from './modu
 import { findSiteSecret } from './modules/shared/secret.ts';
 import { listAllSources } from './modules/sources/sources.service.ts';
 import { buildApp } from './web/app.ts';
-import { STATIC_SEARCH_SCRIPT_URL } from './web/assets.ts';
+import { STATIC_SEARCH_SCRIPT_URL } from './web/kit/assets.ts';
 
 /**
  * `annalist export static DIR`: the public site as static files, rendered by the real app in process (page cache
@@ -70,6 +71,7 @@ export async function exportStatic(site: Site, opts: StaticExportOptions): Promi
     contentVersion: site.storage.contentVersion,
     baseUrl: renderBase,
     mediaDir: site.mediaDir,
+    demoMediaDir: DEMO_MEDIA_DIR,
     pageCache: false,
     logger: false,
     // The site is open read-only: a site that never served has no signing key yet, and none can be stored. The

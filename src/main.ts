@@ -11,6 +11,7 @@ import { ensureBackupBooked } from './modules/backups/backup-schedule.service.ts
 import { backupJobHandler } from './modules/backups/run-backup.ts';
 import type { ContentDeps } from './modules/content/content.deps.ts';
 import { isDemoNeeded, seedDemoSite } from './modules/demo/demo.service.ts';
+import { DEMO_MEDIA_DIR } from './modules/demo/demo-media.ts';
 import type { SiteExportDeps } from './modules/export/export.deps.ts';
 import {
   type AdminImportDeps,
@@ -22,9 +23,11 @@ import {
 import { importCheckHandler, importExpireHandler, importRunHandler } from './modules/import/import-jobs.ts';
 import { type JobLog, JobWorker } from './modules/jobs/job-worker.ts';
 import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.job.ts';
-import { createSmtpMailer } from './modules/notifications/mailer.ts';
-import { startOutboxWorker } from './modules/notifications/outbox.ts';
+import { createSmtpMailer } from './modules/mail/mailer.ts';
+import { startOutboxWorker } from './modules/mail/outbox.ts';
 import { closeBoundedWork } from './modules/shared/bounded-work.ts';
+import { ChangeNotifier } from './modules/shared/changes.ts';
+import type { Clock } from './modules/shared/clock.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { withSnapshot } from './storage/backup/snapshot.ts';
 import { writeBackup } from './storage/backup/write-backup.ts';
@@ -38,13 +41,16 @@ import type { Storage } from './storage/storage.ts';
 import { setWriteGate } from './storage/write-gate.ts';
 import { annalistVersion } from './version.ts';
 import { buildApp } from './web/app.ts';
-import { PurgeWebhook } from './web/purge-webhook.ts';
+import { PurgeWebhook } from './web/kit/purge-webhook.ts';
 
 export const DATABASE_FILE = 'annalist.db';
 
 export interface Site {
   storage: Storage;
-  content: ContentDeps;
+  /** Frozen: the domain's dependencies, built once here. */
+  content: Readonly<ContentDeps>;
+  /** Every committed write of this process; the page cache, job worker, Redis and purge webhook subscribe. */
+  changes: ChangeNotifier;
   mediaDir: string;
   /** Scheduled backups and "Back up now" (docs/backups.md): archives of this site into a folder. */
   backups: BackupDeps;
@@ -74,11 +80,8 @@ function backupDeps(
   const mediaDir = join(location.dataDir, 'media');
   return {
     db: content.db,
-    // Read through `content`: tests replace its clock, and main.ts wraps its noteWrite to poke the job worker.
-    get clock() {
-      return content.clock;
-    },
-    noteWrite: () => content.noteWrite(),
+    clock: content.clock,
+    noteWrite: content.noteWrite,
     folder: resolve(location.backupDir ?? join(location.dataDir, 'backups')),
     dataDir: location.dataDir,
     mediaDir,
@@ -112,10 +115,7 @@ function exportDeps(
 ): SiteExportDeps {
   return {
     db: content.db,
-    // Read through `content`: tests replace its clock.
-    get clock() {
-      return content.clock;
-    },
+    clock: content.clock,
     annalistVersion: annalistVersion(),
     async withSnapshot(fn) {
       const source = await openSnapshotSource(location);
@@ -137,20 +137,13 @@ function importDeps(
   content: ContentDeps,
   location: { dataDir: string; databaseUrl: string | undefined },
 ): AdminImportDeps {
-  const writerContent = (db: Storage['db'], search: Storage['search']): ContentDeps => ({
-    db,
-    clock: content.clock,
-    search,
-    noteWrite: () => content.noteWrite(),
-  });
+  const writerContent = (db: Storage['db'], search: Storage['search']): ContentDeps =>
+    Object.freeze({ db, clock: content.clock, search, noteWrite: content.noteWrite });
   return {
     db: content.db,
-    // Read through `content`: tests replace its clock, and main.ts wraps its noteWrite to poke the job worker.
-    get clock() {
-      return content.clock;
-    },
+    clock: content.clock,
     capabilities: storage.capabilities,
-    noteWrite: () => content.noteWrite(),
+    noteWrite: content.noteWrite,
     dataDir: location.dataDir,
     async openWriter() {
       // PostgreSQL: a connection of the pool. SQLite: a second connection to the file, so the site's own goes on
@@ -174,6 +167,8 @@ export interface OpenSiteOptions {
    * this version's is refused with DATABASE_TOO_OLD. Nothing is created, not even the data folder.
    */
   readonly?: boolean;
+  /** The site's clock (tests give a test clock); default the system's. */
+  clock?: Clock;
 }
 
 /** The site's database opened read-only, refused unless its schema is this version's. */
@@ -210,17 +205,21 @@ export async function openSite(dataDir: string, opts: OpenSiteOptions = {}): Pro
     const gate = clusterWriteGate();
     if (gate) setWriteGate(storage.db, gate);
   }
-  const content: ContentDeps = {
+  // Every write is announced through one notifier; this process's own caches hear it first.
+  const changes = new ChangeNotifier();
+  changes.subscribe(storage.noteWrite);
+  const content: ContentDeps = Object.freeze({
     db: storage.db,
-    clock: systemClock,
+    clock: opts.clock ?? systemClock,
     search: storage.search,
-    noteWrite: storage.noteWrite,
-  };
+    noteWrite: changes.announce,
+  });
   const location = { dataDir, databaseUrl: opts.databaseUrl, backupDir: opts.backupDir };
   const backups = backupDeps(content, location);
   return {
     storage,
     content,
+    changes,
     mediaDir: join(dataDir, 'media'),
     backups,
     exports: exportDeps(content, location),
@@ -246,11 +245,7 @@ export function createJobWorker(site: Site, log?: JobLog): JobWorker {
     .register(IMPORT_CHECK, importCheckHandler(site.imports), { lane: IMPORT_LANE })
     .register(IMPORT_RUN, importRunHandler(site.imports), { lane: IMPORT_LANE })
     .register(IMPORT_EXPIRE, importExpireHandler(site.imports), { lane: IMPORT_LANE });
-  const noteWrite = site.content.noteWrite;
-  site.content.noteWrite = () => {
-    noteWrite();
-    jobs.poke();
-  };
+  site.changes.subscribe(() => jobs.poke());
   return jobs;
 }
 
@@ -259,11 +254,7 @@ export function createJobWorker(site: Site, log?: JobLog): JobWorker {
  * start a new generation), and their announcements poke this node's job worker. Call before the app serves.
  */
 export function shareSite(site: Site, shared: SharedState, jobs?: JobWorker): void {
-  const noteWrite = site.content.noteWrite;
-  site.content.noteWrite = () => {
-    noteWrite();
-    void shared.noteWrite();
-  };
+  site.changes.subscribe(() => void shared.noteWrite());
   if (jobs) shared.onRemoteWrite(() => jobs.poke());
 }
 
@@ -279,11 +270,7 @@ function purgeOnWrite(
     generation: () => shared?.generation() ?? site.storage.contentVersion(),
     log: { warn: (obj, msg) => log().warn(obj, msg) },
   });
-  const noteWrite = site.content.noteWrite;
-  site.content.noteWrite = () => {
-    noteWrite();
-    purge.changed();
-  };
+  site.changes.subscribe(() => purge.changed());
   return purge;
 }
 
@@ -313,8 +300,6 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
   const jobs = createJobWorker(site, { error: (obj, msg) => app.log.error(obj, msg) });
   if (shared) shareSite(site, shared, jobs);
-  // Every announcement of a write is wired before the app is built: the web layer's routes take copies of
-  // site.content, and a wrapper installed later would miss them (moderation actions never reached the CDN).
   const purge = config.purgeWebhook ? purgeOnWrite(site, config.purgeWebhook, shared, () => app.log) : undefined;
   const app = buildApp({
     shared,
@@ -322,6 +307,7 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     contentVersion: site.storage.contentVersion,
     baseUrl: config.baseUrl,
     mediaDir: site.mediaDir,
+    demoMediaDir: DEMO_MEDIA_DIR,
     backups: site.backups,
     exports: site.exports,
     imports: site.imports,

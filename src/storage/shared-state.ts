@@ -55,7 +55,7 @@ export interface SharedState {
   /**
    * Whether a page view must refresh() before trusting this node's caches: while this node may miss announcements
    * (not subscribed yet, or the subscription is down), or when the reader carries the shared generation of a write
-   * of their own (`seen`, see src/web/shared-pages.ts) that this node has not reached yet. Everyone else relies on
+   * of their own (`seen`, see src/web/kit/shared-pages.ts) that this node has not reached yet. Everyone else relies on
    * the announcements (decision 018). Cheap and synchronous.
    */
   mustRefresh(seen: string | undefined): boolean;

@@ -5,27 +5,27 @@ import { AppError, isAppError } from '../modules/shared/errors.ts';
 import { getSiteSecret } from '../modules/shared/secret.ts';
 import { isDatabaseUnavailable } from '../storage/database-unavailable.ts';
 import { SharedStateUnavailableError } from '../storage/shared-state.ts';
-import { FastPath } from './fast-path.ts';
-import { FORM_COOKIE, issueFormToken } from './form-token.ts';
-import { ContentGeneration } from './generation.ts';
-import { HTTP_ERRORS } from './http-errors.ts';
-import { oldAddressLocation } from './old-addresses.ts';
-import { encodedBody, PageCache } from './page-cache.ts';
-import { PostRateLimit, sharedStateUnavailable } from './rate-limit.ts';
-import { loadChrome, renderDocument } from './render.tsx';
-import { registerAdminRoutes } from './routes/admin.tsx';
-import { registerApiRoutes } from './routes/api.ts';
-import { registerAssetRoutes } from './routes/assets.ts';
-import { registerCommentRoutes } from './routes/comments.tsx';
-import { registerCorrectionRoutes } from './routes/corrections.tsx';
-import { registerFeedRoutes } from './routes/feeds.ts';
-import { registerHealthRoutes } from './routes/health.ts';
-import { registerMediaRoutes } from './routes/media.ts';
-import { registerNotificationRoutes } from './routes/notifications.tsx';
-import { registerReadingRoutes } from './routes/reading.tsx';
-import { SharedPages, seenCookie, seenGeneration } from './shared-pages.ts';
-import { ErrorView } from './views/archive-pages.tsx';
-import type { WebContext, WebDeps } from './web-deps.ts';
+import { adminArea } from './admin/area.ts';
+import { apiArea } from './api/area.ts';
+import { discussionArea } from './discussion/area.ts';
+import { evidenceArea } from './evidence/area.ts';
+import { feedsArea } from './feeds/area.ts';
+import { filesArea } from './files/area.ts';
+import { hasCookie, SESSION_COOKIE } from './kit/cookies.ts';
+import { FastPath } from './kit/fast-path.ts';
+import { FORM_COOKIE, issueFormToken } from './kit/form-token.ts';
+import { ContentGeneration } from './kit/generation.ts';
+import { HTTP_ERRORS } from './kit/http-errors.ts';
+import { encodedBody, PageCache } from './kit/page-cache.ts';
+import { PostRateLimit, sharedStateUnavailable } from './kit/rate-limit.ts';
+import { loadChrome, renderDocument } from './kit/render.tsx';
+import { SharedPages, seenCookie, seenGeneration } from './kit/shared-pages.ts';
+import './kit/route-config.ts';
+import { validationFailure } from './kit/validation.ts';
+import type { WebContext, WebDeps } from './kit/web-deps.ts';
+import { ErrorView } from './reader/archive.views.tsx';
+import { readerArea } from './reader/area.ts';
+import { oldAddressLocation } from './reader/old-addresses.ts';
 
 // Strict by default: no inline script or style, nothing from other origins.
 const SECURITY_HEADERS = {
@@ -43,16 +43,18 @@ const wantsJson = (req: FastifyRequest) => req.url.startsWith('/api/');
 /**
  * Builds the whole web application without listening, so tests can call it in-process with inject().
  */
-export function buildApp(deps: WebDeps): FastifyInstance {
+export function buildApp(input: WebDeps): FastifyInstance {
   // Cache hits are answered before Fastify when the app listens (decision 018); inject() always goes through it.
   const fastPath = new FastPath();
   const app = Fastify({
     serverFactory: fastPath.serverFactory,
-    logger: deps.logger ?? false,
+    logger: input.logger ?? false,
     // Fastify documents a hop count as well; its types list only boolean and addresses.
-    trustProxy: (deps.trustProxy ?? false) as boolean | string,
+    trustProxy: (input.trustProxy ?? false) as boolean | string,
     routerOptions: { maxParamLength: 300, ignoreDuplicateSlashes: false },
     bodyLimit: 1024 * 1024,
+    // Schemas refuse what they do not list (no silent removal), and report every field at fault at once.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
     // A malformed URL (bad percent-encoding, invalid UTF-8) gets our readable 400 page, not Fastify's default.
     frameworkErrors: (error, req, reply) => {
       const code = error.code === 'FST_ERR_BAD_URL' ? 'INVALID_URL_ENCODING' : 'BAD_REQUEST';
@@ -65,15 +67,22 @@ export function buildApp(deps: WebDeps): FastifyInstance {
       );
     },
   });
-  const { shared } = deps;
+  const { shared } = input;
   const generation = new ContentGeneration({
     // With shared state, a write announced by another node (or Redis coming back) also starts a new generation.
-    version: shared ? () => `${deps.contentVersion()}|${shared.contentVersion()}` : deps.contentVersion,
-    now: () => deps.content.clock.now().getTime(),
-    nextChange: () => nextScheduledChange(deps.content),
+    version: shared ? () => `${input.contentVersion()}|${shared.contentVersion()}` : input.contentVersion,
+    now: () => input.content.clock.now().getTime(),
+    nextChange: () => nextScheduledChange(input.content),
   });
-  // Reads that every page repeats (the category tree and its counts) are kept for the generation.
-  deps.content.memo = (key, fn) => generation.memo(key, fn);
+  // The input is never changed: the routes get a frozen copy whose content keeps, for the generation, the reads
+  // that every page repeats (the category tree and its counts).
+  const deps: WebDeps = Object.freeze({
+    ...input,
+    content: Object.freeze({
+      ...input.content,
+      memo: <T>(key: string, fn: () => Promise<T>) => generation.memo(key, fn),
+    }),
+  });
   const cache = deps.pageCache === false ? undefined : new PageCache(generation);
   const sharedPages = cache && shared ? new SharedPages(shared.pages, generation) : undefined;
   let secretPromise: Promise<Buffer> | undefined;
@@ -159,7 +168,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
       html = renderDocument(
         chrome,
         { title, path, noindex: true },
-        ErrorView({ status, title, message: err.publicMessage, code: err.code, suggestions }),
+        ErrorView({ status, title, message: err.publicMessage, code: err.code, suggestions, fields: err.fields }),
       );
     } catch (chromeErr) {
       // The database itself may be what failed: fall back to a page that needs nothing from it.
@@ -171,12 +180,10 @@ export function buildApp(deps: WebDeps): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
-    // Article pages carry the comment form: give the reader a form token once (see form-token.ts).
-    if (
-      req.method === 'GET' &&
-      req.routeOptions.url === '/:slug/' &&
-      !req.headers.cookie?.includes(`${FORM_COOKIE}=`)
-    ) {
+    // What the route declares (kit/route-config.ts): whether its page carries the comment form (then a reader
+    // without a form token gets one: kit/form-token.ts), whether its answers are cached.
+    const route = req.routeOptions.config;
+    if (req.method === 'GET' && route.formToken && !hasCookie(req.headers.cookie, FORM_COOKIE)) {
       issueFormToken(reply, await secret(), deps.content.clock.now(), secureCookies);
     }
     generation.check();
@@ -184,9 +191,10 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     await generation.ensureExpiry();
     if (
       !cache ||
+      route.cache !== 'public' ||
       (req.method !== 'GET' && req.method !== 'HEAD') ||
       req.headers.authorization ||
-      req.headers.cookie?.includes('annalist_session')
+      hasCookie(req.headers.cookie, SESSION_COOKIE)
     )
       return;
     // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it.
@@ -206,7 +214,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
       level = 'shared';
     }
     // What the fast path needs to answer this entry itself: does its page carry the comment form?
-    hit.formToken = req.routeOptions.url === '/:slug/';
+    hit.formToken = route.formToken === true;
     reply.header('x-cache', level);
     reply.header('etag', hit.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
     if (hit.location) reply.header('location', hit.location);
@@ -240,12 +248,7 @@ export function buildApp(deps: WebDeps): FastifyInstance {
           },
         ),
       );
-    if ('validation' in error && error.validation)
-      return sendError(
-        req,
-        reply,
-        new AppError('INVALID_QUERY', 'Some of the values in the address are not valid.', { cause: error }),
-      );
+    if ('validation' in error && error.validation) return sendError(req, reply, validationFailure(error));
     if ('statusCode' in error && error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       const code =
         error.statusCode === 405 ? 'METHOD_NOT_ALLOWED' : error.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
@@ -272,15 +275,8 @@ export function buildApp(deps: WebDeps): FastifyInstance {
     ),
   );
 
-  registerAssetRoutes(app, deps);
-  registerMediaRoutes(app, ctx);
-  registerHealthRoutes(app, ctx);
-  registerFeedRoutes(app, ctx);
-  registerApiRoutes(app, ctx);
-  registerNotificationRoutes(app, ctx);
-  registerCommentRoutes(app, ctx);
-  registerAdminRoutes(app, ctx);
-  registerCorrectionRoutes(app, ctx);
-  registerReadingRoutes(app, ctx);
+  // One plugin per area, each holding its routes, views and schemas.
+  for (const area of [filesArea, apiArea, feedsArea, discussionArea, adminArea, evidenceArea, readerArea])
+    void app.register(area, { ctx });
   return app;
 }

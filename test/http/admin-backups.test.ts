@@ -29,7 +29,7 @@ import { savePost } from '../../src/modules/content/post-writer.service.ts';
 import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
 import { JobWorker } from '../../src/modules/jobs/job-worker.ts';
 import { schedulePublish } from '../../src/modules/jobs/publish-post.job.ts';
-import { saveSiteSettings } from '../../src/modules/site/settings.service.ts';
+import { saveSiteSettings } from '../../src/modules/settings/settings.service.ts';
 import { verifyBackup } from '../../src/storage/backup/read-backup.ts';
 import { newTestDatabase, startTestSite, TEST_DATABASE, TestClock, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';

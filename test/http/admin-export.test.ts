@@ -15,8 +15,8 @@ import { claimExportLease, releaseExportLease } from '../../src/modules/export/e
 import type { WxrItem } from '../../src/modules/import/wxr.types.ts';
 import { readWxr } from '../../src/modules/import/wxr-reader.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
+import { saveSiteSettings } from '../../src/modules/settings/settings.service.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
-import { saveSiteSettings } from '../../src/modules/site/settings.service.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, TestClock, type TestSite } from '../support/site.ts';
 import { FORM, type Person, staffClient } from '../support/staff-client.ts';

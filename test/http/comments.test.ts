@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { buildApp } from '../../src/web/app.ts';
-import type { WebDeps } from '../../src/web/web-deps.ts';
+import type { WebDeps } from '../../src/web/kit/web-deps.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
 

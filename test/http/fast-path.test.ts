@@ -5,13 +5,13 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
-import { FastPath } from '../../src/web/fast-path.ts';
-import { checkFormToken } from '../../src/web/form-token.ts';
-import { ContentGeneration } from '../../src/web/generation.ts';
+import { FastPath } from '../../src/web/kit/fast-path.ts';
+import { checkFormToken } from '../../src/web/kit/form-token.ts';
+import { ContentGeneration } from '../../src/web/kit/generation.ts';
 import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
 
 /**
- * The fast path (src/web/fast-path.ts) answers page-cache hits of a listening server before Fastify. `inject()`
+ * The fast path (src/web/kit/fast-path.ts) answers page-cache hits of a listening server before Fastify. `inject()`
  * never reaches it, so each test compares what a real connection gets with what Fastify's own path (inject)
  * gives for the same hit.
  */

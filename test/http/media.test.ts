@@ -10,7 +10,7 @@ import { savePost } from '../../src/modules/content/post-writer.service.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import { isAppError } from '../../src/modules/shared/errors.ts';
 import type { UserRole } from '../../src/storage/schema.ts';
-import { HTTP_ERRORS } from '../../src/web/http-errors.ts';
+import { HTTP_ERRORS } from '../../src/web/kit/http-errors.ts';
 import { axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';

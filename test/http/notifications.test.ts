@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
-import { createSmtpMailer } from '../../src/modules/notifications/mailer.ts';
+import { createSmtpMailer } from '../../src/modules/mail/mailer.ts';
+import { type OutboxWorker, queueMail, startOutboxWorker } from '../../src/modules/mail/outbox.ts';
 import {
   type NotificationDeps,
   onCommentApproved,
   onCommentHeld,
   requestEmailConfirmation,
 } from '../../src/modules/notifications/notifications.service.ts';
-import { type OutboxWorker, queueMail, startOutboxWorker } from '../../src/modules/notifications/outbox.ts';
 import type { CommentStatus, Db } from '../../src/storage/schema.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 import { TestSmtp } from '../support/smtp.ts';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
-import { saveSiteSettings } from '../../src/modules/site/settings.service.ts';
+import { saveSiteSettings } from '../../src/modules/settings/settings.service.ts';
 import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
 
 let t: TestSite;
@@ -90,7 +90,7 @@ describe('the page cache never serves stale content', () => {
     // listening connection a moment later, asynchronously, so allow it that moment.
     const script = `
       const { openSite } = await import(${JSON.stringify(new URL('../../src/main.ts', import.meta.url).href)});
-      const { saveSiteSettings } = await import(${JSON.stringify(new URL('../../src/modules/site/settings.service.ts', import.meta.url).href)});
+      const { saveSiteSettings } = await import(${JSON.stringify(new URL('../../src/modules/settings/settings.service.ts', import.meta.url).href)});
       const site = await openSite(${JSON.stringify(t.dir)}, { databaseUrl: ${JSON.stringify(t.databaseUrl)} });
       await saveSiteSettings(site.content, { title: 'Retitled elsewhere' });
       await site.storage.close();`;

@@ -68,9 +68,9 @@ async function until(check: () => boolean, what: string, ms = 5_000): Promise<vo
   }
 }
 
-async function signedInModerator(): Promise<{ cookie: string; csrf: string }> {
+async function signedInModerator(email = 'mira@example.org'): Promise<{ cookie: string; csrf: string }> {
   const deps = { db: site.content.db, clock: site.content.clock };
-  const user = await createUser(deps, { email: 'mira@example.org', name: 'Mira', role: 'moderator' });
+  const user = await createUser(deps, { email, name: 'Mira', role: 'moderator' });
   await setPassword(deps, { userId: user.id, password: 'correct horse battery staple' });
   const res = await app.inject({
     method: 'POST',
@@ -108,5 +108,39 @@ describe('a moderator trashing a comment in the queue', () => {
     assert.equal(res.statusCode, 303, res.body);
     await until(() => received.length > 0, 'the purge webhook hears of the trashed comment');
     assert.equal((received[0] as { paths: string }).paths, 'all');
+  });
+});
+
+describe('the wiring, built once', () => {
+  test('a listener subscribed after the app is built hears the queue actions; buildApp never changes its input', async () => {
+    const { cookie, csrf } = await signedInModerator('noor@example.org');
+    let heard = 0;
+    const stop = site.changes.subscribe(() => {
+      heard += 1;
+    });
+    try {
+      const comment = await site.content.db
+        .selectFrom('comments')
+        .select('id')
+        .where('status', '=', 'approved')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      const res = await app.inject({
+        method: 'POST',
+        url: `/admin/moderation/${comment.id}/trash`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL, cookie },
+        payload: new URLSearchParams({ csrf, back: '/admin/moderation' }).toString(),
+      });
+      assert.equal(res.statusCode, 303, res.body);
+      assert.ok(heard >= 1, 'the listener added late heard the trashed comment');
+    } finally {
+      stop();
+    }
+    // The composition root's dependencies are frozen, and the app's own cache of repeated reads lives on its copy.
+    assert.ok(Object.isFrozen(site.content));
+    assert.equal(site.content.memo, undefined);
+    assert.throws(() => {
+      (site.content as { noteWrite: () => void }).noteWrite = () => {};
+    }, TypeError);
   });
 });

@@ -269,7 +269,9 @@ describe('bad input gets a readable answer, never a stack trace', () => {
   test('the JSON API answers errors as JSON with a stable code', async () => {
     const res = await get('/api/v1/posts?page=-1');
     assert.equal(res.statusCode, 400);
-    assert.deepEqual(Object.keys(res.json().error).sort(), ['code', 'message']);
+    // A schema failure names the field at fault (issue 15).
+    assert.deepEqual(Object.keys(res.json().error).sort(), ['code', 'fields', 'message']);
+    assert.ok(res.json().error.fields.page);
     const missing = await get('/api/v1/posts/no-such-post');
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().error.code, 'POST_NOT_FOUND');

@@ -18,7 +18,7 @@ import { saveModerationSettings } from '../../src/modules/moderation/moderation-
 import { openRedisSharedState } from '../../src/storage/redis/open-redis.ts';
 import type { SharedState } from '../../src/storage/shared-state.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { FastPath } from '../../src/web/fast-path.ts';
+import { FastPath } from '../../src/web/kit/fast-path.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { newTestDatabase, TEST_BASE_URL, TEST_DATABASE, TestClock, type TestDatabase } from '../support/site.ts';
 
@@ -39,8 +39,7 @@ let a: Node;
 let b: Node;
 
 async function startNode(opts: { jobs?: boolean } = {}): Promise<Node> {
-  const site = await openSite(dir, { databaseUrl: database.databaseUrl });
-  site.content.clock = clock;
+  const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock });
   const shared = await openRedisSharedState(redis.url);
   const jobs = opts.jobs ? createJobWorker(site) : undefined;
   shareSite(site, shared, jobs);
@@ -198,8 +197,7 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
 
   test('a write announced by another node starts a new generation even where the database gives no signal', async () => {
     // A node whose database never says that another process wrote: only Redis can tell it.
-    const site = await openSite(dir, { databaseUrl: database.databaseUrl });
-    site.content.clock = clock;
+    const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock });
     const shared = await openRedisSharedState(redis.url);
     const deaf = buildApp({
       content: site.content,

@@ -5,7 +5,7 @@ import { createUser } from '../../src/modules/accounts/accounts.service.ts';
 import { USER_ROLES, type User } from '../../src/modules/accounts/accounts.types.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import type { UserRole } from '../../src/storage/schema.ts';
-import { csrfTokenFor } from '../../src/web/admin-session.ts';
+import { csrfTokenFor } from '../../src/web/admin/session.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 

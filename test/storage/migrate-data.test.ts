@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import sharp from 'sharp';
 import { openSite, type Site } from '../../src/main.ts';
 import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
+import { DEMO_MEDIA_DIR } from '../../src/modules/demo/demo-media.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import { searchPosts } from '../../src/modules/search/search.service.ts';
 import { COPY_MARKER_KEY } from '../../src/storage/migrate-data.ts';
@@ -60,6 +61,7 @@ function appOf(site: Site): FastifyInstance {
     contentVersion: site.storage.contentVersion,
     baseUrl: BASE,
     mediaDir: site.mediaDir,
+    demoMediaDir: DEMO_MEDIA_DIR,
     logger: false,
   });
 }

@@ -263,14 +263,44 @@ async function ensureTemplate(client: pg.Client, adminUrl: string): Promise<stri
   return TEMPLATE;
 }
 
-/** A fresh database (migrated, no content) in the cluster of `adminUrl`; returns its URL. */
-export async function createTestDatabase(adminUrl: string): Promise<string> {
+/**
+ * A fresh database in the cluster of `adminUrl`; returns its URL. Migrated and empty, or a copy of `template`
+ * (a database name from `buildTemplateDatabase`).
+ */
+export async function createTestDatabase(adminUrl: string, template?: string): Promise<string> {
   const name = `annalist_test_${process.pid}_${randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, async (client) => {
-    const template = await ensureTemplate(client, adminUrl);
-    await client.query(template ? `create database "${name}" template ${template}` : `create database "${name}"`);
+    const from = template ?? (await ensureTemplate(client, adminUrl));
+    await client.query(from ? `create database "${name}" template "${from}"` : `create database "${name}"`);
   });
   return databaseUrl(adminUrl, name);
+}
+
+/**
+ * A template database named `name`, made once per cluster by whichever process comes first: `fill` writes it (given
+ * its URL) under a private name, which is then renamed, so no process copies a half-made template. Returns `name`.
+ */
+export async function buildTemplateDatabase(
+  adminUrl: string,
+  name: string,
+  fill: (url: string) => Promise<void>,
+): Promise<string> {
+  const exists = () =>
+    withAdmin(adminUrl, async (c) =>
+      Boolean((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount),
+    );
+  if (await exists()) return name;
+  const building = await createTestDatabase(adminUrl);
+  const buildingName = new URL(building).pathname.slice(1);
+  try {
+    await fill(building);
+    await withAdmin(adminUrl, (c) => c.query(`alter database "${buildingName}" rename to "${name}"`));
+  } catch (error) {
+    await dropTestDatabase(adminUrl, building);
+    if (await exists()) return name; // another process renamed its copy first
+    throw error;
+  }
+  return name;
 }
 
 /** Drops a database made by createTestDatabase, closing any connection still open to it. */

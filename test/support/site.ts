@@ -1,13 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createJobWorker, openSite, type Site } from '../../src/main.ts';
 import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
+import { DEMO_MEDIA_DIR } from '../../src/modules/demo/demo-media.ts';
 import type { JobWorker } from '../../src/modules/jobs/job-worker.ts';
 import type { Clock } from '../../src/modules/shared/clock.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { createTestDatabase, dropTestDatabase, startPostgres, type TestPostgres } from './postgres.ts';
+import {
+  buildTemplateDatabase,
+  createTestDatabase,
+  dropTestDatabase,
+  startPostgres,
+  type TestPostgres,
+} from './postgres.ts';
 
 /**
  * A clock tests can move. It stands still unless run() set it going: then it keeps time from that moment, as a
@@ -79,12 +86,65 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated, empty database on TEST_DATABASE for one test site or one `annalist` process. */
-export async function newTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database on TEST_DATABASE for one test site or one `annalist` process: migrated and empty, or a copy of
+ * a PostgreSQL template database (the seeded demo's).
+ */
+export async function newTestDatabase(template?: string): Promise<TestDatabase> {
   if (TEST_DATABASE === 'sqlite') return { databaseUrl: undefined, env: {}, async drop() {} };
   const admin = await testPostgresAdminUrl();
-  const databaseUrl = await createTestDatabase(admin);
+  const databaseUrl = await createTestDatabase(admin, template);
   return { databaseUrl, env: { DATABASE_URL: databaseUrl }, drop: () => dropTestDatabase(admin, databaseUrl) };
+}
+
+/**
+ * The demo site seeded once and copied for every test site that wants it as seeded (most do): seeding renders
+ * every article and comment, a copy is a file copy (issue 15: per-file start-up). One folder per test run
+ * (ANNALIST_TEST_RUN, set by scripts/test.mjs; else per process): the SQLite file and the media, or, on
+ * PostgreSQL, the media beside a template database. Made under a private name and renamed, so concurrent test
+ * processes never copy a half-made one.
+ */
+let demoTemplate: Promise<{ dir: string; database?: string }> | undefined;
+
+const DEMO_TEMPLATE_DIR = join(
+  tmpdir(),
+  `annalist-demo-template-${process.env.ANNALIST_TEST_RUN ?? `p${process.pid}`}`,
+);
+if (!process.env.ANNALIST_TEST_RUN)
+  process.on('exit', () => rmSync(DEMO_TEMPLATE_DIR, { recursive: true, force: true }));
+
+async function seedInto(dir: string, databaseUrl: string | undefined): Promise<void> {
+  const site = await openSite(dir, { databaseUrl, clock: new TestClock() });
+  try {
+    await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+  } finally {
+    await site.storage.close();
+  }
+}
+
+/** Seeds the demo into a private folder (and `databaseUrl`), then renames the folder to `dir`. */
+async function seedAndRename(dir: string, databaseUrl: string | undefined): Promise<void> {
+  const building = mkdtempSync(`${dir}-building-`);
+  await seedInto(building, databaseUrl);
+  try {
+    renameSync(building, dir);
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(dir)) throw err; // another process renamed its copy first: use that one
+  }
+}
+
+async function buildDemoTemplate(): Promise<{ dir: string; database?: string }> {
+  const dir = `${DEMO_TEMPLATE_DIR}-${TEST_DATABASE}`;
+  if (TEST_DATABASE === 'postgres') {
+    // The rows in a template database, the media in the folder (renamed before the database is).
+    const database = await buildTemplateDatabase(await testPostgresAdminUrl(), 'annalist_demo_template', (url) =>
+      seedAndRename(dir, url),
+    );
+    return { dir, database };
+  }
+  if (!existsSync(dir)) await seedAndRename(dir, undefined);
+  return { dir };
 }
 
 /**
@@ -97,13 +157,17 @@ export async function startTestSite(
   opts: { demo?: boolean; pageCache?: boolean; clock?: TestClock; commentPostsPerMinute?: number; jobs?: boolean } = {},
 ): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'annalist-test-'));
-  const database = await newTestDatabase();
+  // A site on its own clock seeds at that clock's time; the others copy the seeded demo.
+  const copyDemo = opts.demo !== false && !opts.clock;
+  if (copyDemo) demoTemplate ??= buildDemoTemplate();
+  const template = copyDemo ? await demoTemplate : undefined;
+  if (template) cpSync(template.dir, dir, { recursive: true });
+  const database = await newTestDatabase(template?.database);
   const clock = opts.clock ?? new TestClock();
   let site: Site | undefined;
   try {
-    site = await openSite(dir, { databaseUrl: database.databaseUrl });
-    site.content.clock = clock;
-    if (opts.demo !== false) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+    site = await openSite(dir, { databaseUrl: database.databaseUrl, clock });
+    if (opts.demo !== false && !template) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
   } catch (err) {
     // Leave nothing behind: no open pool on the database, no database, no folder.
     await site?.storage.close().catch(() => {});
@@ -117,6 +181,7 @@ export async function startTestSite(
     contentVersion: site.storage.contentVersion,
     baseUrl: TEST_BASE_URL,
     mediaDir: site.mediaDir,
+    demoMediaDir: DEMO_MEDIA_DIR,
     backups: site.backups,
     exports: site.exports,
     imports: site.imports,

@@ -1,7 +1,7 @@
 import { inTransaction } from '../../storage/transaction.ts';
-import { queueMail } from '../notifications/outbox.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { AppError } from '../shared/errors.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import { normaliseEmail, toUser } from './accounts.service.ts';
 import type { AccountsDeps, AttemptCounter, SignInLinkDeps, User } from './accounts.types.ts';
 import { hashPassword, passwordProblem } from './password.ts';

@@ -1,7 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import type { UserRow } from '../../storage/schema.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { AppError } from '../shared/errors.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import { startSession } from './accounts.service.ts';
 import type { SecondFactorDeps, SignedIn } from './accounts.types.ts';
 import { isCurrentPassword } from './own-account.service.ts';

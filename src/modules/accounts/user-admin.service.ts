@@ -1,59 +1,34 @@
-import type { UserRole, UserRow } from '../../storage/schema.ts';
+import type { Db, UserRole, UserRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
-import { findAuthorBySlug, insertAuthor, listAuthors } from '../content/taxonomy.repository.ts';
-import { queueMail } from '../notifications/outbox.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
-import { slugify } from '../shared/slug.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import { createSignInLink, createUser, SIGN_IN_LINK_HOURS, toUser } from './accounts.service.ts';
 import { type SignInLinkDeps, USER_ROLES, type User } from './accounts.types.ts';
 import { checkUserChange, type UserChange } from './policies.ts';
 import { deleteUserSessions } from './session.repository.ts';
-import { countActiveOwners, deleteUser, findUserById, listUserRows, updateUser } from './user.repository.ts';
+import { countActiveOwners, deleteUser, findUserById, updateUser } from './user.repository.ts';
 
-/** The users admin: the people who can sign in, their roles and bylines. Every change passes checkUserChange. */
+/**
+ * The users admin: the people who can sign in and their roles (their bylines: content/bylines.service.ts). Every
+ * change passes checkUserChange.
+ */
 
-/** A byline an account can write under. */
-export interface Byline {
-  id: number;
-  name: string;
-  slug: string;
-}
-
-/** An account as the users admin lists it: with the name of its byline. */
-export type ListedUser = User & { bylineName: string | null };
-
-export async function listUsers(deps: SignInLinkDeps): Promise<ListedUser[]> {
-  const [rows, bylines] = await Promise.all([listUserRows(deps.db), listAuthors(deps.db)]);
-  const names = new Map(bylines.map((a) => [a.id, a.name]));
-  return rows.map((r) => ({
-    ...toUser(r),
-    bylineName: r.author_id === null ? null : (names.get(r.author_id) ?? null),
-  }));
-}
-
-export async function listBylines(deps: SignInLinkDeps): Promise<Byline[]> {
-  return (await listAuthors(deps.db)).map((a) => ({ id: a.id, name: a.name, slug: a.slug }));
-}
-
-/** One account, or USER_NOT_FOUND. */
-export async function getUser(deps: SignInLinkDeps, userId: number): Promise<ListedUser> {
-  const found = (await listUsers(deps)).find((u) => u.id === userId);
-  if (!found) throw notFound(userId);
-  return found;
-}
-
-const notFound = (id: number) =>
+/** USER_NOT_FOUND for an account that is not there (removed meanwhile, or a made-up id). */
+export const userNotFound = (id: number) =>
   new AppError('USER_NOT_FOUND', 'There is no such user. They may have been removed.', { detail: `user ${id}` });
 
 const isRole = (role: string): role is UserRole => (USER_ROLES as readonly string[]).includes(role);
 
-/** Reads the target in the transaction and applies the escalation rules to it. */
-async function guarded(deps: SignInLinkDeps, actor: User, targetId: number, change: UserChange, trx = deps.db) {
-  const target = await findUserById(trx, targetId);
-  if (!target) throw notFound(targetId);
-  checkUserChange(actor, toUser(target), change, await countActiveOwners(trx));
+/** The account a change targets, read in the transaction, after the escalation rules (checkUserChange) pass. */
+export async function loadGuardedTarget(
+  trx: Db,
+  input: { actor: User; userId: number; change: UserChange },
+): Promise<UserRow> {
+  const target = await findUserById(trx, input.userId);
+  if (!target) throw userNotFound(input.userId);
+  checkUserChange(input.actor, toUser(target), input.change, await countActiveOwners(trx));
   return target;
 }
 
@@ -101,7 +76,7 @@ export async function changeRole(
   const role = input.role;
   if (!isRole(role)) throw new AppError('BAD_REQUEST', `Choose one of the roles: ${USER_ROLES.join(', ')}.`);
   await inTransaction(deps.db, async (trx) => {
-    await guarded(deps, input.actor, input.userId, { kind: 'role', role }, trx);
+    await loadGuardedTarget(trx, { actor: input.actor, userId: input.userId, change: { kind: 'role', role } });
     await updateUser(trx, input.userId, { role });
   });
 }
@@ -115,7 +90,11 @@ export async function setUserDisabled(
   input: { actor: User; userId: number; disabled: boolean },
 ): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    const target = await guarded(deps, input.actor, input.userId, { kind: input.disabled ? 'disable' : 'enable' }, trx);
+    const target = await loadGuardedTarget(trx, {
+      actor: input.actor,
+      userId: input.userId,
+      change: { kind: input.disabled ? 'disable' : 'enable' },
+    });
     if (input.disabled === (target.disabled_at !== null)) return;
     await updateUser(trx, input.userId, { disabled_at: input.disabled ? isoNow(deps.clock) : null });
     if (input.disabled) await deleteUserSessions(trx, input.userId);
@@ -129,7 +108,7 @@ export async function setUserDisabled(
  */
 export async function resetSecondFactor(deps: SignInLinkDeps, input: { actor: User; userId: number }): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    await guarded(deps, input.actor, input.userId, { kind: 'second-factor' }, trx);
+    await loadGuardedTarget(trx, { actor: input.actor, userId: input.userId, change: { kind: 'second-factor' } });
     await updateUser(trx, input.userId, { totp_secret: null, totp_enabled_at: null, totp_last_step: null });
     await deleteUserSessions(trx, input.userId);
   });
@@ -138,50 +117,12 @@ export async function resetSecondFactor(deps: SignInLinkDeps, input: { actor: Us
 /** Removes an account for good; its sessions go with it, and its posts and comments stay, without it. */
 export async function removeUser(deps: SignInLinkDeps, input: { actor: User; userId: number }): Promise<User> {
   return inTransaction(deps.db, async (trx) => {
-    const target = await guarded(deps, input.actor, input.userId, { kind: 'remove' }, trx);
+    const target = await loadGuardedTarget(trx, {
+      actor: input.actor,
+      userId: input.userId,
+      change: { kind: 'remove' },
+    });
     await deleteUser(trx, input.userId);
     return toUser(target);
-  });
-}
-
-/**
- * Ties an account to the byline it writes under: an existing one (`authorId`), a new one named after the
- * person (`authorId: 'new'`; reuses a byline whose slug that name gives), or none (`null`).
- */
-export async function linkByline(
-  deps: SignInLinkDeps,
-  input: { actor: User; userId: number; authorId: number | 'new' | null },
-): Promise<void> {
-  await inTransaction(deps.db, async (trx) => {
-    const target = await guarded(deps, input.actor, input.userId, { kind: 'byline' }, trx);
-    const authorId = input.authorId === 'new' ? await bylineFor(deps, trx, target) : input.authorId;
-    if (authorId !== null && !(await listAuthors(trx)).some((a) => a.id === authorId))
-      throw new AppError('BAD_REQUEST', 'Choose one of the bylines in the list.', {
-        fields: { author: 'Choose one of the bylines in the list.' },
-      });
-    await updateUser(trx, input.userId, { author_id: authorId });
-  });
-}
-
-/**
- * A byline for the person: one of their name that no other account writes under, else a new one (with -2, -3…
- * on its address). Sharing someone's byline would let this account open and edit that person's posts.
- */
-async function bylineFor(deps: SignInLinkDeps, trx: SignInLinkDeps['db'], target: UserRow): Promise<number> {
-  const base = slugify(target.name) || `author-${target.id}`;
-  for (let n = 1; n < 100; n++) {
-    const slug = n === 1 ? base : `${base}-${n}`;
-    const existing = await findAuthorBySlug(trx, slug);
-    if (!existing) return insertAuthor(trx, { slug, name: target.name, bio: '', created_at: isoNow(deps.clock) });
-    const holder = await trx
-      .selectFrom('users')
-      .select('id')
-      .where('author_id', '=', existing.id)
-      .where('id', '!=', target.id)
-      .executeTakeFirst();
-    if (!holder) return existing.id;
-  }
-  throw new AppError('BAD_REQUEST', 'Choose one of the bylines in the list.', {
-    fields: { author: 'Choose one of the bylines in the list.' },
   });
 }

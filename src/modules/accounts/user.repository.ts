@@ -70,6 +70,17 @@ export async function claimTotpStep(db: Db, id: number, step: number): Promise<b
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** Whether an account other than `exceptUserId` writes under this byline. */
+export async function isBylineHeldByOther(db: Db, authorId: number, exceptUserId: number): Promise<boolean> {
+  const holder = await db
+    .selectFrom('users')
+    .select('id')
+    .where('author_id', '=', authorId)
+    .where('id', '!=', exceptUserId)
+    .executeTakeFirst();
+  return holder !== undefined;
+}
+
 export async function deleteUser(db: Db, id: number): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
 }

@@ -1,7 +1,7 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import { cancelJob, enqueueJob, findJobByKey } from '../jobs/job.repository.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { AppError } from '../shared/errors.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import { type BackupDeps, SCHEDULED_BACKUP_KEY, SITE_BACKUP } from './backup.deps.ts';
 import { insertFailedBackupRun, oneLine } from './backup-run.repository.ts';
 import {

@@ -4,9 +4,9 @@ import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
 import { schedulePublish, unschedulePublish } from '../jobs/publish-post.job.ts';
 import type { TocEntry } from '../markdown/render-markdown.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { AppError } from '../shared/errors.ts';
 import { slugify } from '../shared/slug.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
 import type { ContentDeps } from './content.deps.ts';
 import {

@@ -1,8 +1,8 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import type { ContentDeps } from './content.deps.ts';
 import { bylineRefusal } from './editor.service.ts';
 import {

@@ -1,5 +1,5 @@
 import { xml } from '../feeds/feed.service.ts';
-import type { SiteSettings } from '../site/settings.service.ts';
+import type { SiteSettings } from '../settings/settings.service.ts';
 import type { SiteCorrectionEntry } from './corrections-log.types.ts';
 
 /** Where the site-wide log and its feed live. */

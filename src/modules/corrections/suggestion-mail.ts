@@ -1,7 +1,7 @@
 import type { Db } from '../../storage/schema.ts';
-import { queueMail } from '../notifications/outbox.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import type { Clock } from '../shared/clock.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import { isConfirmedAddress, type SuggestionRow } from './suggestion.repository.ts';
 
 export type SuggesterNews = 'accepted' | 'rejected' | 'needs_info';

@@ -18,6 +18,9 @@ import {
   type SuggestionRow,
   UNDECIDED_STATUSES,
 } from './suggestion.repository.ts';
+
+export type { SuggestionListRow } from './suggestion.repository.ts';
+
 import { queueSuggesterMail } from './suggestion-mail.ts';
 
 /** What the review use cases need (built in main.ts; `db` may be a caller's transaction). */

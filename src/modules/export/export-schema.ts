@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { NAME_MAX_LENGTH } from '../accounts/accounts.service.ts';
-import { COMMENT_QUOTE_MAX } from '../comments/submit-comment.workflow.ts';
+import { COMMENT_QUOTE_MAX } from '../comments/new-comment.ts';
 import { FORM_READ_SLACK, POST_FIELD_LIMITS } from '../content/editor-form.ts';
 import { POST_META_LIMITS } from '../content/post-meta.repository.ts';
 import { TAXONOMY_LIMITS } from '../content/taxonomy-admin.service.ts';
@@ -11,9 +11,9 @@ import { MEDIA_LIMITS } from '../media/media.types.ts';
 import { WIDTH_LADDER } from '../media/media-names.ts';
 import { BAN_LIMITS } from '../moderation/ban-list.service.ts';
 import { DISCUSSION_NUMBER_LIMITS } from '../moderation/discussion-settings.service.ts';
+import { SETTINGS_LIMITS } from '../settings/settings.service.ts';
 import { SLUG_PATTERN } from '../shared/slug.ts';
 import { MENU_LIMITS } from '../site/menus.service.ts';
-import { SETTINGS_LIMITS } from '../site/settings.service.ts';
 import { WIDGET_LIMITS } from '../site/widgets.service.ts';
 import { IMPORT_LIMITS } from '../sources/bibliography-scan.ts';
 import { KEY_MAX } from '../sources/source-form.ts';

@@ -1,5 +1,5 @@
 import type { Db } from '../../storage/schema.ts';
-import { getSiteSettings, type SiteSettings } from '../site/settings.service.ts';
+import { getSiteSettings, type SiteSettings } from '../settings/settings.service.ts';
 import {
   COLLECTION_NAMES,
   type CollectionName,

@@ -2,8 +2,8 @@ import type { AuthorRow, Db, TagRow } from '../../storage/schema.ts';
 import { authorsOfPosts, tagsOfPosts } from '../content/taxonomy.repository.ts';
 import { listMediaFileRows } from '../media/media.repository.ts';
 import { parseStoredFileName } from '../media/media-names.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import type { Clock } from '../shared/clock.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import {
   type ExportCategoryRow,
   type ExportMediaRow,

@@ -1,4 +1,5 @@
 import { utcToZonedLocal } from '../content/zoned-time.ts';
+import { escapeMarkup } from '../shared/escape.ts';
 
 /**
  * The small pieces of XML a WXR file is made of, written the way WordPress's own exporter writes them, and a
@@ -8,7 +9,6 @@ import { utcToZonedLocal } from '../content/zoned-time.ts';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: this lists the control characters XML 1.0 allows
 const NOT_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /** Where characters were dropped, for the report on standard error. */
 export interface Scrubbed {
@@ -42,7 +42,7 @@ export class XmlScrubber {
 
   /** Text escaped for an element or a double-quoted attribute. */
   text(value: string): string {
-    return this.clean(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+    return escapeMarkup(this.clean(value));
   }
 
   /** A CDATA section as WordPress's wxr_cdata() writes it: every `]]>` split across two sections. */

@@ -1,5 +1,6 @@
 import type { PostSummary } from '../content/content.types.ts';
-import type { SiteSettings } from '../site/settings.service.ts';
+import type { SiteSettings } from '../settings/settings.service.ts';
+import { escapeMarkup } from '../shared/escape.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
 
@@ -89,8 +90,7 @@ interface FeedHead {
 // forbids are dropped rather than written.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: this lists the control characters XML allows
 const INVALID_XML = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-export const xml = (s: string): string => s.replace(INVALID_XML, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+export const xml = (s: string): string => escapeMarkup(s.replace(INVALID_XML, ''));
 const rfc822 = (iso: string) => new Date(iso).toUTCString();
 
 function rss(h: FeedHead, items: FeedItem[]): string {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BanKind } from '../../storage/schema.ts';
 import { personFieldProblems } from '../accounts/accounts.service.ts';
-import { isCommenterUrl } from '../comments/submit-comment.workflow.ts';
+import { isCommenterUrl } from '../comments/new-comment.ts';
 import { isReservedSlug } from '../content/editor-form.ts';
 import type { CollectionName, ItemOf } from '../export/export-schema.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';

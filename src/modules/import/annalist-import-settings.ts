@@ -4,9 +4,9 @@ import { isPrivateSetting, isServerSetting, SITE_FIELD_KEYS } from '../export/js
 import { type DiscussionSettingsInput, validateDiscussionSettings } from '../moderation/discussion-settings.service.ts';
 import { DEFAULT_MODERATION } from '../moderation/moderation.types.ts';
 import { checkSiteWords, SITE_WORDS_KEY } from '../preflight/site-words.ts';
+import { type SiteSettings, type SiteSettingsForm, validateSiteSettings } from '../settings/settings.service.ts';
 import { isAppError } from '../shared/errors.ts';
 import { MENU_LIMITS, validateMenuItemForm } from '../site/menus.service.ts';
-import { type SiteSettings, type SiteSettingsForm, validateSiteSettings } from '../site/settings.service.ts';
 import { validateWidgetForm, WIDGET_LIMITS, WIDGET_TYPE_INFO, type WidgetType } from '../site/widgets.service.ts';
 import { invalid, type Known, type Path, type Rows } from './annalist-import-known.ts';
 

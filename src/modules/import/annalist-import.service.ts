@@ -13,7 +13,7 @@ import {
   renderCommentBounded,
   renderStoredComment,
 } from '../comments/comment-markdown.ts';
-import { commentHtml } from '../comments/submit-comment.workflow.ts';
+import { commentHtml } from '../comments/new-comment.ts';
 import {
   COLLECTION_NAMES,
   COLLECTIONS,

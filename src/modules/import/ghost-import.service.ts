@@ -1,5 +1,5 @@
 import type { ContentDeps } from '../content/content.deps.ts';
-import { getSiteSettings, saveSiteSettings } from '../site/settings.service.ts';
+import { getSiteSettings, saveSiteSettings } from '../settings/settings.service.ts';
 import { type GhostExport, type GhostTag, readGhostExport } from './ghost-export.ts';
 import { type GhostIndex, importGhostPost, isInternalTag } from './ghost-posts.ts';
 import { siteHasNoPosts } from './import.repository.ts';

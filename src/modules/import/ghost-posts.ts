@@ -3,6 +3,7 @@ import { toString as hastText } from 'hast-util-to-string';
 import type { PostStatus } from '../../storage/schema.ts';
 import { POST_FIELD_LIMITS } from '../content/editor-form.ts';
 import type { PostInput } from '../content/post-writer.service.ts';
+import { escapeMarkup } from '../shared/escape.ts';
 import type { GhostMeta, GhostPost, GhostTag, GhostUser } from './ghost-export.ts';
 import { htmlToMarkdown } from './html-to-markdown.ts';
 import { addToList, count, noteLine } from './import-report.ts';
@@ -136,11 +137,10 @@ function bodyOf(post: GhostPost, missing: (address: string) => void, note: (reas
   if (!post.html?.trim()) {
     if (!post.plaintext?.trim()) return '';
     note('no HTML in the export: the body is made from its plain text');
-    const escapeHtml = (s: string) => s.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
     return htmlToMarkdown(
       post.plaintext
         .split(/\n{2,}/)
-        .map((p) => `<p>${escapeHtml(p)}</p>`)
+        .map((p) => `<p>${escapeMarkup(p)}</p>`)
         .join(''),
     );
   }

@@ -1,6 +1,6 @@
 import type { ContentDeps } from '../content/content.deps.ts';
 import { MEDIA_LIMITS } from '../media/media.types.ts';
-import { getSiteSettings, saveSiteSettings } from '../site/settings.service.ts';
+import { getSiteSettings, saveSiteSettings } from '../settings/settings.service.ts';
 import { type AuthorMap, applyAuthorMap } from './author-map.ts';
 import { siteHasNoPosts } from './import.repository.ts';
 import { type ImportReport, noteLine } from './import-report.ts';

@@ -1,3 +1,4 @@
+import { escapeMarkup } from '../shared/escape.ts';
 import { type HtmlToMarkdownOptions, htmlToMarkdown } from './html-to-markdown.ts';
 import { autop, hasBlocks } from './wp-autop.ts';
 
@@ -94,9 +95,6 @@ function attributesOf(raw: string): Map<string, string> {
   return out;
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 function replaceShortcodes(text: string, ctx: BodyContext): { text: string; unknown: string[]; mapped: string[] } {
   const unknown = new Set<string>();
   const mapped: string[] = [];
@@ -142,11 +140,13 @@ function mapShortcode(
       return url === undefined ? [] : [{ url, ...(ctx.attachmentText?.(id) ?? { alt: '', caption: '' }) }];
     });
     if (images.length === 0) return '<p><em>(A gallery of the old site.)</em></p>';
-    const img = (i: { url: string; alt: string }) => `<img src="${escapeHtml(i.url)}" alt="${escapeHtml(i.alt)}">`;
+    const img = (i: { url: string; alt: string }) => `<img src="${escapeMarkup(i.url)}" alt="${escapeMarkup(i.alt)}">`;
     // Captioned images are figures, one after another, as WordPress showed each caption under its image.
     if (images.some((i) => i.caption))
       return images
-        .map((i) => `<figure>${img(i)}${i.caption ? `<figcaption>${escapeHtml(i.caption)}</figcaption>` : ''}</figure>`)
+        .map(
+          (i) => `<figure>${img(i)}${i.caption ? `<figcaption>${escapeMarkup(i.caption)}</figcaption>` : ''}</figure>`,
+        )
         .join('');
     return `<ul>${images.map((i) => `<li>${img(i)}</li>`).join('')}</ul>`;
   }
@@ -155,11 +155,11 @@ function mapShortcode(
     const src = keys.map((k) => attrs.get(k)).find(Boolean);
     if (!src) return '';
     const label = `${name === 'audio' ? 'Audio' : 'Video'}: ${src.split('/').pop() ?? src}`;
-    return `<p><a href="${escapeHtml(src)}">${escapeHtml(label)}</a></p>`;
+    return `<p><a href="${escapeMarkup(src)}">${escapeMarkup(label)}</a></p>`;
   }
   if (name === 'embed') {
     const url = (inner ?? attrs.get('src') ?? '').trim();
-    return url ? `<p><a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>` : '';
+    return url ? `<p><a href="${escapeMarkup(url)}">${escapeMarkup(url)}</a></p>` : '';
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { parseFragment } from 'parse5';
+import { escapeMarkup } from '../shared/escape.ts';
 import type { RepairKind } from './xml-repair-log.ts';
 
 /**
@@ -26,14 +27,13 @@ export function mendReference(
   const codes = [...char].map((c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`);
   return {
     // The character may be one XML must escape (`&LT;` is "<"), and may land in an attribute value.
-    replacement: [...char].map((c) => ESCAPES[c] ?? c).join(''),
+    replacement: escapeMarkup(char),
     kind: 'html-entity',
     what: `HTML entity "${whole}" written as ${codes.join(' ')}`,
   };
 }
 
 const PREDEFINED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /** XML 1.0's Char production. */
 function isXmlChar(cp: number): boolean {

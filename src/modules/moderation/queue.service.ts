@@ -3,7 +3,7 @@ import { inTransaction } from '../../storage/transaction.ts';
 import { findCommentById, recountPostComments, setCommentStatus } from '../comments/comment.repository.ts';
 import type { Mentions } from '../comments/comment-markdown.ts';
 import { renderStoredComment } from '../comments/comment-markdown.ts';
-import { commentHtml, renderNewComment } from '../comments/submit-comment.workflow.ts';
+import { commentHtml, renderNewComment } from '../comments/new-comment.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { onCommentApproved } from '../notifications/notifications.service.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';

@@ -2,11 +2,11 @@ import type { CommentRow, Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { findCommentById, recountPostComments, setCommentStatus } from '../comments/comment.repository.ts';
 import { findPostById } from '../content/post.repository.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSecret, signToken, verifyToken } from '../shared/secret.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
-import { queueMail } from './outbox.ts';
 
 /** What the notification use cases need. `db` may be the caller's transaction: mail then commits with it. */
 export interface NotificationDeps {

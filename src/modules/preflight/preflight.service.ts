@@ -1,8 +1,8 @@
 import type { Db } from '../../storage/schema.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
+import { getSiteSettings } from '../settings/settings.service.ts';
 import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
 import type { Clock } from '../shared/clock.ts';
-import { getSiteSettings } from '../site/settings.service.ts';
 import { unknownCitedKeys } from '../sources/cited-markdown.ts';
 import { describePeriod, findFullDates, type Period, periodFromText } from './dates.ts';
 import { findLinkProblems, type LinkProblem } from './internal-links.ts';

@@ -1,6 +1,6 @@
 /**
  * Every error Annalist shows a person has a stable code. HTTP status lives only in the web layer
- * (src/web/http-errors.ts), in a table keyed by these codes: a new code without a status fails the typecheck.
+ * (src/web/kit/http-errors.ts), in a table keyed by these codes: a new code without a status fails the typecheck.
  * docs/errors.md explains each one.
  */
 export const ERROR_CODES = [
@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'ARCHIVE_NOT_FOUND',
   'INVALID_PAGE_NUMBER',
   'INVALID_QUERY',
+  'INVALID_FORM',
   'SEARCH_QUERY_TOO_LONG',
   'INVALID_URL_ENCODING',
   'BAD_REQUEST',

@@ -1,6 +1,6 @@
-import type { Article } from '../content/content.types.ts';
+import { CITATION_STYLES, type CitationStyle } from '../settings/citation-styles.ts';
 import { formatSource } from './citation-format.ts';
-import { CITATION_STYLES, type CitationStyle, type CslItem, type CslName } from './sources.types.ts';
+import type { CslItem, CslName } from './sources.types.ts';
 
 /** A byline name as CSL: the last word is the family name ("Anna K. Petrova" -> Petrova, Anna K.). */
 export function cslNameOf(name: string): CslName {
@@ -14,12 +14,16 @@ const dateParts = (iso: string) => {
   return { 'date-parts': [[y!, m!, d!]] };
 };
 
+/** What "Cite this article" reads of an article (content's `Article` has it; sources sits below content). */
+export interface CitableArticle {
+  slug: string;
+  title: string;
+  authors: { name: string }[];
+  publishedAt: string | null;
+}
+
 /** The article itself as a CSL-JSON item (a blog post of the site), for "Cite this article". */
-export function articleCslItem(
-  article: Pick<Article, 'slug' | 'title' | 'authors' | 'publishedAt' | 'updatedAt'>,
-  site: { title: string },
-  baseUrl: string,
-): CslItem {
+export function articleCslItem(article: CitableArticle, site: { title: string }, baseUrl: string): CslItem {
   const item: CslItem = {
     id: article.slug,
     type: 'post-weblog',

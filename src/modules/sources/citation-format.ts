@@ -3,8 +3,9 @@ import { plugins } from '@citation-js/core';
 import { sourceFile } from '../../source-files.ts';
 import '@citation-js/plugin-csl';
 import type { CitationResolver, CiteItem } from '../markdown/render-markdown.ts';
+import type { CitationStyle } from '../settings/citation-styles.ts';
 import { prepareItem } from './prepare-item.ts';
-import type { CitationStyle, CslItem } from './sources.types.ts';
+import type { CslItem } from './sources.types.ts';
 
 // Our own styles (decisions 013 and 022), registered with citation-js under names of our own. APA is ours too:
 // the APA style citation-js bundles compiles into some 90 MB of citeproc heap, ours into about 1 MB.

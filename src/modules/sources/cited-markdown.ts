@@ -1,14 +1,14 @@
 import type { Db } from '../../storage/schema.ts';
 import { citeKeysOf } from '../markdown/cite-directive.ts';
 import type { RenderedMarkdown } from '../markdown/render-markdown.ts';
+import { type CitationStyle, isCitationStyle } from '../settings/citation-styles.ts';
 import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
 import { AppError } from '../shared/errors.ts';
 import { findSourceRowsByKeys } from './source.repository.ts';
 import { isValidKey } from './source-form.ts';
 import { sourceOf } from './sources.service.ts';
-import { type CitationStyle, isCitationStyle } from './sources.types.ts';
 
-/** The site setting that chooses the style (read here directly so this module does not depend on site/). */
+/** The site setting that chooses the style (its one row read directly: every article render asks for it). */
 export const CITATION_STYLE_SETTING = 'citationStyle';
 export const DEFAULT_CITATION_STYLE: CitationStyle = 'chicago';
 

@@ -1,5 +1,6 @@
+import type { CitationStyle } from '../settings/citation-styles.ts';
 import { legacyShortTitleOf, shortTitleOf } from './source-form.ts';
-import type { CitationStyle, CslItem } from './sources.types.ts';
+import type { CslItem } from './sources.types.ts';
 
 // What a stored item needs before a style formats it (decision 022). Titles are stored as typed, with {braces}
 // around words whose capitals must stay: Chicago's headline capitals leave those words alone (citeproc's nocase

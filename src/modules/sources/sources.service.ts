@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { CITATION_STYLES, type CitationStyle } from '../settings/citation-styles.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { formatSource } from './citation-format.ts';
@@ -18,7 +19,7 @@ import {
   updateSourceRow,
 } from './source.repository.ts';
 import { itemFromForm, kindOfType, plainTitle, type SourceForm } from './source-form.ts';
-import { CITATION_STYLES, type CitationStyle, type CitingArticle, type CslItem, type Source } from './sources.types.ts';
+import type { CitingArticle, CslItem, Source } from './sources.types.ts';
 
 /** What the sources use cases need, built once in main.ts (a subset of the content deps). */
 export interface SourcesDeps {

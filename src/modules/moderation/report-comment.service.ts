@@ -1,0 +1,55 @@
+import { inTransaction } from '../../storage/transaction.ts';
+import { findCommentById, recountPostComments } from '../comments/comment.repository.ts';
+import type { CommentDeps } from '../comments/comment-deps.ts';
+import { AppError } from '../shared/errors.ts';
+import { getModerationSettings } from './moderation-settings.ts';
+
+export const REPORT_REASONS = ['abuse', 'spam', 'off-topic', 'misinformation', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+
+/**
+ * A reader reports a comment. One report per reader (by address) per comment; when enough different readers
+ * have reported an approved comment it is held for a moderator (reason REPORTED) until they decide.
+ */
+export async function reportComment(
+  deps: CommentDeps,
+  input: { commentId: number; reporter: string; reason: ReportReason; note: string },
+): Promise<{ held: boolean }> {
+  const comment = await findCommentById(deps.db, input.commentId);
+  if (comment?.status !== 'approved') throw new AppError('NOT_FOUND', 'That comment is not there to report.');
+  const settings = await getModerationSettings(deps);
+  const now = deps.clock.now().toISOString();
+  const held = await inTransaction(deps.db, async (trx) => {
+    await trx
+      .insertInto('reports')
+      .values({
+        comment_id: comment.id,
+        reporter: input.reporter,
+        reason: `${input.reason}: ${input.note}`.slice(0, 1000),
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['comment_id', 'reporter']).doNothing())
+      .execute();
+    const row = await trx
+      .selectFrom('reports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('comment_id', '=', comment.id)
+      .executeTakeFirst();
+    const count = Number(row?.n ?? 0);
+    await trx.updateTable('comments').set({ report_count: count }).where('id', '=', comment.id).execute();
+    if (count < settings.reportThreshold) return false;
+    const reasons = [
+      ...(JSON.parse(comment.reasons_json) as unknown[]),
+      { phase: 'reports', action: 'hold', code: 'REPORTED', message: `Reported by ${count} readers.` },
+    ];
+    await trx
+      .updateTable('comments')
+      .set({ status: 'held', reasons_json: JSON.stringify(reasons), updated_at: now })
+      .where('id', '=', comment.id)
+      .execute();
+    await recountPostComments(trx, comment.post_id);
+    return true;
+  });
+  if (held) deps.noteWrite();
+  return { held };
+}

@@ -1,0 +1,662 @@
+import type { ComponentChildren } from 'preact';
+import { can } from '../../../modules/accounts/policies.ts';
+import type { EditorChoices, EditorNotice, EditorPost } from '../../../modules/content/editor.service.ts';
+import { MAX_AUTHORS, POST_FIELD_LIMITS, type PostFormValues } from '../../../modules/content/editor-form.ts';
+import type { WorkflowState } from '../../../modules/content/post-policies.ts';
+import type { FieldDiff } from '../../../modules/content/revision-diff.ts';
+import type { AdminPostRow } from '../../../modules/content/site-index.service.ts';
+import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
+import { CorrectionNoteFieldset, type CorrectionNoteState } from '../../evidence/correction-note.views.tsx';
+import { EDITOR_SCRIPT_URL } from '../../kit/assets.ts';
+import { CsrfField, Field, type FieldControl } from '../../ui/form.tsx';
+import { postUrl } from '../../ui/format.ts';
+import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
+import { DiffList, stateLabel } from './revisions.views.tsx';
+
+// The posts list and the post editor. The editor is a plain form (it works without JavaScript); the editor
+// island adds the live preview, autosave and the distraction-free toggle.
+
+/** One finding of the preflight checks (src/modules/preflight): they warn, never block. */
+export interface PreflightIssue {
+  check: string;
+  message: string;
+  excerpt?: string;
+  line?: number;
+  suggestions?: string[];
+}
+
+const NOTICES: Record<EditorNotice | 'discarded', string> = {
+  created: 'The post is saved as a draft.',
+  saved: 'Your changes are saved.',
+  submitted: 'The post is sent for review: an editor can now publish or schedule it.',
+  published: 'The post is published.',
+  scheduled: 'The post is scheduled and will be published at the time you chose.',
+  unpublished: 'The post is unpublished: readers no longer see it.',
+  unscheduled: 'The post is no longer scheduled; it is a draft again.',
+  discarded: 'The automatically kept changes were discarded.',
+};
+export const editorNoticeText = (key: string | undefined) =>
+  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key as EditorNotice] : undefined;
+
+// ---- The list ----
+
+export interface PostsListQuery {
+  state?: WorkflowState;
+  type?: 'post' | 'page';
+  mine: boolean;
+  page: number;
+}
+
+export function PostsListView(props: {
+  posts: (AdminPostRow & { state: WorkflowState; authors: string[] })[];
+  total: number;
+  pageCount: number;
+  query: PostsListQuery;
+  canSeeOthers: boolean;
+  site: SiteSettings;
+}) {
+  const { query: q, site } = props;
+  const pageHref = (n: number) => {
+    const u = new URLSearchParams();
+    if (q.state) u.set('state', q.state);
+    if (q.type) u.set('type', q.type);
+    if (q.mine) u.set('mine', '1');
+    if (n > 1) u.set('page', String(n));
+    const s = u.toString();
+    return `/admin/posts${s ? `?${s}` : ''}`;
+  };
+  return (
+    <>
+      <h1 class="page-title">Posts</h1>
+      <p>
+        <a class="button-link" href="/admin/posts/new">
+          Write a new post
+        </a>
+      </p>
+      <form class="posts-filter" method="get" action="/admin/posts">
+        <div>
+          <label for="filter-state">State</label>
+          <select id="filter-state" name="state">
+            <option value="">Any</option>
+            {(['draft', 'review', 'scheduled', 'published', 'unpublished'] as const).map((s) => (
+              <option key={s} value={s} selected={q.state === s}>
+                {stateLabel(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="filter-type">Type</label>
+          <select id="filter-type" name="type">
+            <option value="">Posts and pages</option>
+            <option value="post" selected={q.type === 'post'}>
+              Posts
+            </option>
+            <option value="page" selected={q.type === 'page'}>
+              Pages
+            </option>
+          </select>
+        </div>
+        {props.canSeeOthers ? (
+          <div class="choice">
+            <input type="checkbox" id="filter-mine" name="mine" value="1" checked={q.mine} />
+            <label for="filter-mine">Only mine</label>
+          </div>
+        ) : null}
+        <button type="submit" class="secondary">
+          Show
+        </button>
+      </form>
+      <p role="status">
+        {props.total.toLocaleString('en-GB')} {props.total === 1 ? 'post' : 'posts'}
+        {props.canSeeOthers ? '' : ' of yours'}
+      </p>
+      {props.posts.length === 0 ? (
+        <p class="empty">Nothing here yet.</p>
+      ) : (
+        <table class="admin-table posts-table">
+          <caption class="visually-hidden">Posts, most recently changed first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Title</th>
+              <th scope="col">State</th>
+              <th scope="col">Authors</th>
+              <th scope="col">Changed</th>
+              <th scope="col">
+                <span class="visually-hidden">More</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.posts.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <a href={`/admin/posts/${p.id}`}>{p.title || 'Untitled'}</a>
+                  {p.type === 'page' ? <span class="hint">Page</span> : null}
+                </td>
+                <td>
+                  {stateLabel(p.state)}
+                  {p.state === 'scheduled' && p.published_at ? (
+                    <span class="hint">
+                      for <time dateTime={p.published_at}>{formatDateTime(p.published_at, site)}</time>
+                    </span>
+                  ) : null}
+                </td>
+                <td>{p.authors.join(', ')}</td>
+                <td>
+                  <time dateTime={p.updated_at ?? p.created_at}>
+                    {formatDateTime(p.updated_at ?? p.created_at, site)}
+                  </time>
+                </td>
+                <td>
+                  <a href={`/admin/posts/${p.id}/revisions`}>
+                    Revisions<span class="visually-hidden"> of {p.title}</span>
+                  </a>
+                  {p.state === 'published' ? (
+                    <>
+                      {' · '}
+                      <a href={postUrl(p.slug)}>
+                        View<span class="visually-hidden"> {p.title}</span>
+                      </a>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {props.pageCount > 1 ? (
+        <nav class="pager" aria-label="Pages of posts">
+          {q.page > 1 ? <a href={pageHref(q.page - 1)}>Newer</a> : null}
+          <span>
+            Page {q.page} of {props.pageCount}
+          </span>
+          {q.page < props.pageCount ? <a href={pageHref(q.page + 1)}>Older</a> : null}
+        </nav>
+      ) : null}
+    </>
+  );
+}
+
+// ---- The editor ----
+
+const id = (k: string) => `post-${k}`;
+
+/** An editor field: its id from its name (`post-<name>`), its error from the form's errors. */
+function PostField(props: {
+  name: string;
+  label: string;
+  hint?: string;
+  errors: Record<string, string>;
+  children: (a: { id: string } & FieldControl) => ComponentChildren;
+}) {
+  const fieldId = id(props.name);
+  return (
+    <Field id={fieldId} label={props.label} hint={props.hint} error={props.errors[props.name]}>
+      {(a11y) => props.children({ id: fieldId, ...a11y })}
+    </Field>
+  );
+}
+
+function FieldsetError(props: { name: string; errors: Record<string, string> }) {
+  const e = props.errors[props.name];
+  return e ? (
+    <p class="field__error" id={`${id(props.name)}-error`}>
+      {e}
+    </p>
+  ) : null;
+}
+
+export interface EditorViewProps {
+  /** Absent for a new post. */
+  post?: EditorPost;
+  values: PostFormValues;
+  errors: Record<string, string>;
+  choices: EditorChoices;
+  formId: string;
+  /** The version the form carries (after a conflict: the stored one, so saving again is a deliberate choice). */
+  version?: number;
+  viewer: AdminViewer;
+  site: SiteSettings;
+  notice?: string;
+  /** Preview of the body (rendered by the public pipeline), shown until the island takes over. */
+  previewHtml: string;
+  autosave?: { savedAt: string; restored: boolean };
+  conflict?: FieldDiff[];
+  preflight?: { issues: PreflightIssue[]; beforePublishing: 'publish' | 'schedule' | null };
+  /** What may be done here: contributors never publish. */
+  canPublish: boolean;
+  /** The correction or update note (shown for published or unpublished posts, or when accepting a suggestion). */
+  correction?: CorrectionNoteState;
+}
+
+function Buttons(props: { state: WorkflowState | 'new'; canPublish: boolean }) {
+  const { state, canPublish } = props;
+  const live = state === 'published' || state === 'scheduled';
+  return (
+    <div class="editor-buttons">
+      <button type="submit" name="action" value="save">
+        {state === 'published' ? 'Update' : live ? 'Save changes' : 'Save draft'}
+      </button>
+      <button type="submit" name="action" value="check" class="secondary">
+        Check
+      </button>
+      {!live && state !== 'review' ? (
+        <button type="submit" name="action" value="submit" class="secondary">
+          Send for review
+        </button>
+      ) : null}
+      {canPublish && state !== 'published' ? (
+        <button type="submit" name="action" value="publish" class="secondary">
+          {state === 'scheduled' ? 'Publish now' : 'Publish'}
+        </button>
+      ) : null}
+      {canPublish && !live ? (
+        <button type="submit" name="action" value="schedule" class="secondary">
+          Schedule
+        </button>
+      ) : null}
+      {canPublish && live ? (
+        <button type="submit" name="action" value="unpublish" class="danger">
+          {state === 'published' ? 'Unpublish' : 'Unschedule'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function PreflightPanel(props: { preflight: NonNullable<EditorViewProps['preflight']> }) {
+  const { issues, beforePublishing } = props.preflight;
+  return (
+    <section id="preflight" class="preflight" aria-labelledby="preflight-heading" tabIndex={-1}>
+      <h2 id="preflight-heading">Checks</h2>
+      {issues.length === 0 ? (
+        <p>The checks found nothing to look at.</p>
+      ) : (
+        <>
+          <p>
+            {issues.length === 1 ? 'One thing' : `${issues.length} things`} worth a look. Checks warn; they never stop
+            you.
+          </p>
+          <ol class="preflight__issues">
+            {issues.map((i, n) => (
+              <li key={n}>
+                <strong>{i.message}</strong>
+                {i.line !== undefined ? <span class="hint">Line {i.line}</span> : null}
+                {i.excerpt ? <q class="preflight__excerpt">{i.excerpt}</q> : null}
+                {i.suggestions?.length ? <span class="hint">Perhaps: {i.suggestions.join(', ')}</span> : null}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+      {beforePublishing ? (
+        <>
+          <input type="hidden" name="preflightSeen" value="1" />
+          <p>
+            <button type="submit" name="action" value={beforePublishing}>
+              {beforePublishing === 'publish' ? 'Publish anyway' : 'Schedule anyway'}
+            </button>
+          </p>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export function PostEditorView(props: EditorViewProps) {
+  const { post, values: v, errors, choices, site } = props;
+  const state: WorkflowState | 'new' = post ? post.state : 'new';
+  const action = post ? `/admin/posts/${post.id}` : '/admin/posts';
+  const errorKeys = Object.keys(errors);
+  const title = post ? `Edit “${post.values.title || 'Untitled'}”` : 'New post';
+  const authorSlots = Math.max(MAX_AUTHORS, v.authors.length);
+  return (
+    <>
+      <h1 class="page-title">{title}</h1>
+      <Notice text={props.notice} />
+      {errorKeys.length > 0 ? (
+        <div class="admin-alert" role="alert">
+          <p>Some fields need a correction; nothing was saved.</p>
+          <ul>
+            {errorKeys.map((k) => (
+              <li key={k}>
+                <a href={`#${id(k)}`}>{errors[k]}</a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {props.conflict ? (
+        <section class="editor-conflict" aria-labelledby="conflict-heading">
+          <div class="admin-alert" role="alert">
+            <h2 id="conflict-heading">Someone else saved this post while you were writing</h2>
+            <p>
+              Nothing of yours was lost, and nothing was saved yet: your text is still in the form below. Here is what
+              saving your version would change in theirs. Merge what you want to keep, then save again.
+            </p>
+          </div>
+          <DiffList changes={props.conflict} headingLevel={3} />
+        </section>
+      ) : null}
+      {props.preflight?.beforePublishing && props.preflight.issues.length > 0 ? (
+        <div class="admin-alert" role="alert">
+          <p>
+            Before {props.preflight.beforePublishing === 'publish' ? 'publishing' : 'scheduling'}: the checks found
+            something worth a look. <a href="#preflight">See the checks</a>, or go ahead anyway from there.
+          </p>
+        </div>
+      ) : null}
+      {props.autosave && post ? (
+        <div class="admin-notice autosave-offer">
+          {props.autosave.restored ? (
+            <p>
+              The form shows the changes kept automatically at{' '}
+              <time dateTime={props.autosave.savedAt}>{formatDateTime(props.autosave.savedAt, site)}</time>. They are
+              not saved until you save. <a href={`/admin/posts/${post.id}`}>Show the saved version instead</a>.
+            </p>
+          ) : (
+            <>
+              <p>
+                You have changes kept automatically at{' '}
+                <time dateTime={props.autosave.savedAt}>{formatDateTime(props.autosave.savedAt, site)}</time>, newer
+                than the saved post.
+              </p>
+              <p>
+                <a href={`/admin/posts/${post.id}?autosave=restore`}>Bring them back</a>
+              </p>
+              <form method="post" action={`/admin/posts/${post.id}/autosave/discard`}>
+                <CsrfField csrf={props.viewer.csrf} />
+                <button type="submit" class="secondary">
+                  Discard them
+                </button>
+              </form>
+            </>
+          )}
+        </div>
+      ) : null}
+      {post ? (
+        <p class="editor-links">
+          {stateLabel(post.state)}
+          {post.publishedAt && post.state !== 'draft' && post.state !== 'review' ? (
+            <>
+              {post.state === 'scheduled' ? ', to be published ' : ', '}
+              <time dateTime={post.publishedAt}>{formatDateTime(post.publishedAt, site)}</time>
+            </>
+          ) : null}
+          {' · '}
+          <a href={`/admin/posts/${post.id}/revisions`}>Revisions</a>
+          {post.state === 'published' ? (
+            <>
+              {' · '}
+              <a href={postUrl(post.slug)}>View the post</a>
+            </>
+          ) : null}
+        </p>
+      ) : null}
+      <p class="editor-tools">
+        <button type="button" class="secondary editor-focus-toggle" aria-pressed="false" hidden>
+          Distraction-free mode
+        </button>
+      </p>
+      <form
+        class="editor"
+        method="post"
+        action={action}
+        data-preview-url="/admin/posts/preview"
+        data-autosave-url={post ? `/admin/posts/${post.id}/autosave` : undefined}
+        data-autosave-new-url={post ? undefined : '/admin/posts/autosave'}
+      >
+        <CsrfField csrf={props.viewer.csrf} />
+        <input type="hidden" name="formId" value={props.formId} />
+        {props.version !== undefined ? <input type="hidden" name="version" value={String(props.version)} /> : null}
+        <div class="editor__main">
+          <PostField name="title" label="Title" errors={errors}>
+            {(a) => (
+              <input {...a} name="title" type="text" required maxLength={POST_FIELD_LIMITS.title} value={v.title} />
+            )}
+          </PostField>
+          <div class="editor__side-field">
+            <PostField
+              name="slug"
+              label="Slug"
+              hint="The post's address: lower-case letters, digits and hyphens. Empty: made from the title. When you change it, the old address keeps working."
+              errors={errors}
+            >
+              {(a) => <input {...a} name="slug" type="text" spellcheck={false} autoComplete="off" value={v.slug} />}
+            </PostField>
+            <PostField
+              name="standfirst"
+              label="Standfirst"
+              hint="One or two sentences under the title."
+              errors={errors}
+            >
+              {(a) => <textarea {...a} name="standfirst" rows={2} value={v.standfirst} />}
+            </PostField>
+          </div>
+          <div class="editor__write">
+            <PostField
+              name="body"
+              label="Body (Markdown)"
+              hint="Footnotes: [^1] and [^1]: note. Figures: ::figure[Caption]{src=/media/… alt=“…” credit=“…”}. Tables as in GitHub."
+              errors={errors}
+            >
+              {(a) => <textarea {...a} name="body" rows={24} class="editor__body" value={v.body} />}
+            </PostField>
+            <section class="editor__preview" aria-labelledby="preview-heading">
+              <h2 id="preview-heading">Preview</h2>
+              <p class="hint editor__preview-status" role="status" />
+              {/* Rendered on our server by the public page's sanitising pipeline. */}
+              <div class="prose editor__preview-body" dangerouslySetInnerHTML={{ __html: props.previewHtml }} />
+            </section>
+          </div>
+        </div>
+        <div class="editor__side">
+          {post &&
+          props.correction &&
+          (post.state === 'published' || post.state === 'unpublished' || props.correction.suggestion) ? (
+            <CorrectionNoteFieldset state={props.correction} errors={errors} />
+          ) : null}
+          <fieldset>
+            <legend>Publishing</legend>
+            <PostField
+              name="publishAt"
+              label={`Publication time (${choices.timeZone})`}
+              hint="Needed to schedule. Empty when publishing: now."
+              errors={errors}
+            >
+              {(a) => <input {...a} name="publishAt" type="datetime-local" value={v.publishAt} />}
+            </PostField>
+            <Buttons state={state} canPublish={props.canPublish} />
+            <p class="hint editor__autosave-status" role="status" />
+            {props.preflight ? <PreflightPanel preflight={props.preflight} /> : null}
+          </fieldset>
+          <fieldset aria-describedby={errors.type ? `${id('type')}-error` : undefined}>
+            <legend>Type</legend>
+            <FieldsetError name="type" errors={errors} />
+            {(['post', 'page'] as const).map((t) => (
+              <div class="choice" key={t}>
+                <input
+                  type="radio"
+                  id={id(t === 'post' ? 'type' : 'type-page')}
+                  name="type"
+                  value={t}
+                  checked={v.type === t}
+                />
+                <label for={id(t === 'post' ? 'type' : 'type-page')}>
+                  {t === 'post' ? 'Post (dated, in categories and feeds)' : 'Page (such as About)'}
+                </label>
+              </div>
+            ))}
+          </fieldset>
+          <fieldset>
+            <legend>Home page</legend>
+            <p class="field__hint" id={`${id('sticky')}-hint`}>
+              Posts only: listed first on the home page, marked “Pinned”, newest first among them. Archives and feeds
+              stay in date order.
+            </p>
+            <div class="choice">
+              <input
+                type="checkbox"
+                id={id('sticky')}
+                name="sticky"
+                value="1"
+                checked={v.sticky}
+                aria-describedby={`${id('sticky')}-hint`}
+              />
+              <label for={id('sticky')}>Keep at the top of the home page</label>
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Page tree</legend>
+            <p class="field__hint">Pages only. A page keeps its address; its parent shows in its breadcrumb.</p>
+            <PostField
+              name="parent"
+              label="Parent page"
+              hint="The page this one is listed under (“In this section”). Not the page itself, nor one of its sub-pages."
+              errors={errors}
+            >
+              {(a) => (
+                <select {...a} name="parent">
+                  <option value="">None (at the top)</option>
+                  {choices.pages.map((p) => (
+                    <option key={p.id} value={String(p.id)} selected={v.parent === String(p.id)}>
+                      {`${'— '.repeat(Math.min(p.depth, 8))}${p.title}`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </PostField>
+            <PostField
+              name="menuOrder"
+              label="Order"
+              hint="Among the parent’s sub-pages, smaller numbers first (then by title)."
+              errors={errors}
+            >
+              {(a) => <input {...a} name="menuOrder" type="number" step={1} inputMode="numeric" value={v.menuOrder} />}
+            </PostField>
+          </fieldset>
+          <fieldset>
+            <legend>Categories and tags</legend>
+            <PostField name="category" label="Primary category" errors={errors}>
+              {(a) => (
+                <select {...a} name="category">
+                  <option value="">None</option>
+                  {choices.categories.map((c) => (
+                    <option key={c.path} value={c.path} selected={v.category === c.path}>
+                      {`${'— '.repeat(c.depth)}${c.name}`}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </PostField>
+            <fieldset
+              class="editor__others"
+              aria-describedby={errors.otherCategories ? `${id('otherCategories')}-error` : undefined}
+            >
+              <legend>Also filed under</legend>
+              <FieldsetError name="otherCategories" errors={errors} />
+              {choices.categories.map((c, i) => (
+                <div class={`choice choice--depth-${Math.min(c.depth, 3)}`} key={c.path}>
+                  <input
+                    type="checkbox"
+                    id={i === 0 ? id('otherCategories') : id(`other-${i}`)}
+                    name="otherCategories"
+                    value={c.path}
+                    checked={v.otherCategories.includes(c.path)}
+                  />
+                  <label for={i === 0 ? id('otherCategories') : id(`other-${i}`)}>{c.name}</label>
+                </div>
+              ))}
+            </fieldset>
+            <PostField name="tags" label="Tags" hint="Separated by commas; new tags are created." errors={errors}>
+              {(a) => <input {...a} name="tags" type="text" value={v.tags} />}
+            </PostField>
+          </fieldset>
+          <fieldset aria-describedby={errors.authors ? `${id('authors')}-error` : undefined}>
+            <legend>Authors, in byline order</legend>
+            <FieldsetError name="authors" errors={errors} />
+            {Array.from({ length: authorSlots }, (_, i) => {
+              const fid = i === 0 ? id('authors') : id(`authors-${i + 1}`);
+              return (
+                <div class="field" key={i}>
+                  <label for={fid}>{i === 0 ? 'First author' : `Author ${i + 1}`}</label>
+                  <select id={fid} name="authors">
+                    <option value="">None</option>
+                    {choices.authors.map((a) => (
+                      <option key={a.slug} value={a.slug} selected={v.authors[i] === a.slug}>
+                        {a.name}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              );
+            })}
+          </fieldset>
+          <fieldset>
+            <legend>Cover image</legend>
+            <PostField
+              name="coverSrc"
+              label="Image address"
+              hint="From the media library, such as /media/12-960w.webp."
+              errors={errors}
+            >
+              {(a) => <input {...a} name="coverSrc" type="text" spellcheck={false} value={v.coverSrc} />}
+            </PostField>
+            <PostField
+              name="coverAlt"
+              label="Alternative text"
+              hint="What the image shows, for people who cannot see it."
+              errors={errors}
+            >
+              {(a) => <input {...a} name="coverAlt" type="text" value={v.coverAlt} />}
+            </PostField>
+            <PostField name="coverCaption" label="Caption" errors={errors}>
+              {(a) => <input {...a} name="coverCaption" type="text" value={v.coverCaption} />}
+            </PostField>
+            <PostField name="coverCredit" label="Credit" errors={errors}>
+              {(a) => <input {...a} name="coverCredit" type="text" value={v.coverCredit} />}
+            </PostField>
+          </fieldset>
+          <fieldset>
+            <legend>Summary and search engines</legend>
+            <PostField
+              name="excerpt"
+              label="Excerpt"
+              hint="Shown in lists and feeds; empty: the standfirst."
+              errors={errors}
+            >
+              {(a) => <textarea {...a} name="excerpt" rows={3} value={v.excerpt} />}
+            </PostField>
+            <PostField name="seoTitle" label="Title for search engines" hint="Empty: the title." errors={errors}>
+              {(a) => <input {...a} name="seoTitle" type="text" value={v.seoTitle} />}
+            </PostField>
+            <PostField
+              name="seoDescription"
+              label="Description for search engines"
+              hint="Empty: the standfirst."
+              errors={errors}
+            >
+              {(a) => <textarea {...a} name="seoDescription" rows={2} value={v.seoDescription} />}
+            </PostField>
+          </fieldset>
+          <fieldset>
+            <legend>Discussion</legend>
+            {can(props.viewer.user, 'manage_discussion') ? (
+              <div class="choice">
+                <input type="checkbox" id={id('commentsOpen')} name="commentsOpen" value="1" checked={v.commentsOpen} />
+                <label for={id('commentsOpen')}>Readers may comment</label>
+              </div>
+            ) : (
+              <p class="field__hint">
+                {v.commentsOpen ? 'Readers may comment.' : 'Comments are closed.'} Editors open and close discussions.
+              </p>
+            )}
+          </fieldset>
+        </div>
+      </form>
+      <script type="module" src={EDITOR_SCRIPT_URL} />
+    </>
+  );
+}

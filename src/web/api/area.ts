@@ -1,0 +1,6 @@
+import { webArea } from '../kit/area.ts';
+import { registerApiRoutes } from './api.routes.ts';
+import { registerHealthRoutes } from './health.routes.ts';
+
+/** The read-only JSON API (with its OpenAPI document) and the load balancer's health check. */
+export const apiArea = webArea(registerApiRoutes, registerHealthRoutes);

@@ -1,0 +1,342 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findComment, listRecentComments } from '../../modules/comments/comment-lookup.service.ts';
+import { listArticleComments, pageOfComment } from '../../modules/comments/comment-thread.service.ts';
+import { findVisibleArticle } from '../../modules/content/site-index.service.ts';
+import { xml } from '../../modules/feeds/feed.service.ts';
+import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
+import { REPORT_REASONS, type ReportReason, reportComment } from '../../modules/moderation/report-comment.service.ts';
+import {
+  type CommentSubmission,
+  previewComment,
+  submitComment,
+} from '../../modules/moderation/submit-comment.workflow.ts';
+import { getSiteSettings } from '../../modules/settings/settings.service.ts';
+import { AppError, isAppError } from '../../modules/shared/errors.ts';
+import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { isSlug } from '../../modules/shared/slug.ts';
+import { SlugParams as ApiSlugParams } from '../api/api.schemas.ts';
+import { checkFormToken, issueFormToken } from '../kit/form-token.ts';
+import { HTTP_ERRORS } from '../kit/http-errors.ts';
+import { checkReaderPost } from '../kit/reader-post.ts';
+import { sendBody, sendPage } from '../kit/render.tsx';
+import { cached } from '../kit/route-config.ts';
+import { sameOrigin } from '../kit/same-origin.ts';
+import type { WebContext } from '../kit/web-deps.ts';
+import { SlugParams } from '../reader/reader.schemas.ts';
+import { commenterToken, setCommenterCookie } from './commenter-cookie.ts';
+import {
+  CommentIdParams,
+  CommentJsonBody,
+  CommentListQuery,
+  REPORT_NOTE_MAX,
+  ReportForm,
+} from './discussion.schemas.ts';
+
+const REASON_LABELS: Record<ReportReason, string> = {
+  abuse: 'Abusive or hateful',
+  spam: 'Spam or advertising',
+  'off-topic': 'Off topic',
+  misinformation: 'Deliberately misleading',
+  other: 'Something else',
+};
+
+interface ReportState {
+  done: boolean;
+  error: string | null;
+  /** What the reader chose and wrote, shown again after a refusal. */
+  reason?: ReportReason;
+  note?: string;
+  noteError?: string;
+}
+
+function ReportView(props: { id: number; author: string; slug: string } & ReportState) {
+  const chosen = props.reason ?? REPORT_REASONS[0];
+  return (
+    <section class="report-page" aria-labelledby="report-title">
+      <h1 id="report-title" class="page-title">
+        Report a comment
+      </h1>
+      {props.done ? (
+        <p role="status">
+          Thank you. A moderator will look at the comment by {props.author}.{' '}
+          <a href={`/${props.slug}/#comment-${props.id}`}>Back to the discussion</a>.
+        </p>
+      ) : (
+        <form method="post" action={`/comments/${props.id}/report`} class="comment-form">
+          <p>
+            You are reporting <a href={`/${props.slug}/#comment-${props.id}`}>the comment by {props.author}</a>. Reports
+            are read by people, and enough of them hide a comment until a moderator has looked at it.
+          </p>
+          {props.error ? (
+            <div class="form-alert" role="alert">
+              <p>{props.error}</p>
+            </div>
+          ) : null}
+          <fieldset class="field">
+            <legend>What is wrong with it?</legend>
+            {REPORT_REASONS.map((r) => (
+              <p key={r}>
+                <input type="radio" name="reason" id={`reason-${r}`} value={r} checked={r === chosen} />{' '}
+                <label for={`reason-${r}`}>{REASON_LABELS[r]}</label>
+              </p>
+            ))}
+          </fieldset>
+          <div class="field">
+            <label for="report-note">Anything a moderator should know (optional)</label>
+            {props.noteError ? (
+              <p id="report-note-error" class="field__error">
+                {props.noteError}
+              </p>
+            ) : null}
+            <textarea
+              id="report-note"
+              name="note"
+              rows={3}
+              maxLength={REPORT_NOTE_MAX}
+              aria-describedby={props.noteError ? 'report-note-error' : undefined}
+              aria-invalid={props.noteError ? 'true' : undefined}
+            >
+              {props.note ?? ''}
+            </textarea>
+          </div>
+          <p>
+            <button type="submit">Send report</button>
+          </p>
+        </form>
+      )}
+    </section>
+  );
+}
+
+interface CommentJson {
+  id: number;
+  parent_id: number | null;
+  author: { name: string; url: string | null };
+  html: string;
+  created_at: string;
+  url: string;
+}
+
+/** Reports, comment feeds and the comments part of the JSON API. */
+export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const commentDeps = () => ({ ...deps.content, baseUrl: deps.baseUrl });
+
+  async function approvedComment(req: { params: Static<typeof CommentIdParams> }) {
+    const raw = req.params.id;
+    const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : Number.NaN;
+    const c = Number.isNaN(id) ? undefined : await findComment(deps.content, id);
+    const post = c
+      ? await deps.content.db.selectFrom('posts').select('slug').where('id', '=', c.post_id).executeTakeFirst()
+      : undefined;
+    if (c?.status !== 'approved' || !post) throw new AppError('NOT_FOUND', 'That comment is not there.');
+    return { c, slug: post.slug };
+  }
+
+  type Reported = Awaited<ReturnType<typeof approvedComment>>;
+  const reportPage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    { c, slug }: Reported,
+    state: ReportState,
+    status = 200,
+  ) => {
+    return sendPage(
+      ctx,
+      req,
+      reply,
+      () => ({
+        head: { title: 'Report a comment', path: `/comments/${c.id}/report`, noindex: true },
+        body: <ReportView id={c.id} author={c.author_name} slug={slug} {...state} />,
+      }),
+      status,
+    );
+  };
+
+  // A comment's permalink that works without JavaScript wherever the comment sits: to its comments page.
+  const byId = { schema: { params: CommentIdParams } };
+  r.get('/comments/:id', byId, async (req, reply) => {
+    const { c, slug } = await approvedComment(req);
+    const page = await pageOfComment(deps.content, { postId: c.post_id, commentId: c.id });
+    return reply
+      .code(303)
+      .header('cache-control', 'no-store')
+      .header('location', `/${slug}/${page > 1 ? `?cpage=${page}` : ''}#comment-${c.id}`)
+      .send();
+  });
+
+  r.get('/comments/:id/report', byId, async (req, reply) =>
+    reportPage(req, reply, await approvedComment(req), { done: false, error: null }),
+  );
+  r.post('/comments/:id/report', { schema: { params: CommentIdParams, body: ReportForm } }, async (req, reply) => {
+    const reported = await approvedComment(req);
+    const { c } = reported;
+    const reason = REPORT_REASONS.find((x) => x === req.body.reason) ?? 'other';
+    const note = req.body.note ?? '';
+    const kept = { reason, note };
+    if (note.length > REPORT_NOTE_MAX) {
+      const noteError = `A note can be at most ${REPORT_NOTE_MAX.toLocaleString('en-GB')} characters.`;
+      const state = { done: false, error: 'Please shorten your note; it is kept below.', noteError, ...kept };
+      return reportPage(req, reply, reported, state, HTTP_ERRORS.INVALID_FORM.status);
+    }
+    try {
+      await checkReaderPost(ctx, req, deps.content.clock.now(), {
+        tokenMissing: 'Your browser did not send back the form cookie. Allow cookies for this site and try again.',
+      });
+      await reportComment(commentDeps(), { commentId: c.id, reporter: req.ip, reason, note });
+      return reportPage(req, reply, reported, { done: true, error: null });
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      const state = { done: false, error: err.publicMessage, ...kept };
+      return reportPage(req, reply, reported, state, HTTP_ERRORS[err.code].status);
+    }
+  });
+
+  // Comment feeds (RSS 2.0): the whole site's, and one article's.
+  const commentsFeed = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    post: { id: number; slug: string; title: string } | null,
+  ) => {
+    const site = await getSiteSettings(deps.content);
+    const rows = await listRecentComments(deps.content, {
+      postId: post?.id,
+      limit: 50,
+      now: deps.content.clock.now().toISOString(),
+    });
+    const link = post ? `${deps.baseUrl}/${post.slug}/#comments` : `${deps.baseUrl}/`;
+    const self = post ? `${deps.baseUrl}/${post.slug}/comments/feed/` : `${deps.baseUrl}/comments/feed/`;
+    const items = rows.map((r) => {
+      const url = `${deps.baseUrl}/${r.post_slug}/#comment-${r.id}`;
+      return `    <item>
+      <title>${xml(`${r.author_name} on ${r.post_title}`)}</title>
+      <link>${xml(url)}</link>
+      <guid isPermaLink="true">${xml(url)}</guid>
+      <dc:creator>${xml(r.author_name)}</dc:creator>
+      <pubDate>${new Date(r.created_at).toUTCString()}</pubDate>
+      <description>${xml(r.body_html.replace(/href="#/g, `href="${deps.baseUrl}/${r.post_slug}/#`))}</description>
+    </item>`;
+    });
+    const body = `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel>
+    <title>${xml(post ? `Comments on ${post.title} · ${site.title}` : `Comments · ${site.title}`)}</title>
+    <link>${xml(link)}</link>
+    <description>${xml(post ? `The discussion under ${post.title}` : `The latest comments on ${site.title}`)}</description>
+    <language>${xml(site.locale)}</language>
+    <atom:link href="${xml(self)}" rel="self" type="application/rss+xml"/>
+${items.join('\n')}
+  </channel>
+</rss>
+`;
+    return sendBody(ctx, req, reply, { status: 200, contentType: 'application/rss+xml; charset=utf-8', body });
+  };
+
+  async function visiblePost(slug: string) {
+    const post = isSlug(slug) ? await findVisibleArticle(deps.content, slug) : undefined;
+    if (!post) {
+      throw new AppError('POST_NOT_FOUND', 'There is no article at this address.');
+    }
+    return post;
+  }
+
+  app.get('/comments/feed/', cached(), (req, reply) => commentsFeed(req, reply, null));
+  r.get('/:slug/comments/feed/', cached({ schema: { params: SlugParams } }), async (req, reply) =>
+    commentsFeed(req, reply, await visiblePost(req.params.slug)),
+  );
+
+  // JSON API: list and create. Creating goes through the same checks, pipeline and limits as the form.
+  const apiList = { schema: { params: ApiSlugParams, querystring: CommentListQuery } };
+  r.get('/api/v1/posts/:slug/comments', cached(apiList), async (req, reply) => {
+    const post = await visiblePost(req.params.slug);
+    const q = req.query;
+    const settings = await getModerationSettings(deps.content);
+    const page = await listArticleComments(deps.content, {
+      postId: post.id,
+      order: 'oldest',
+      page: parsePageNumber(q.page),
+      displayDepth: settings.displayDepth,
+      perPage: 100,
+    });
+    const comments: CommentJson[] = page.items.map((c) => ({
+      id: c.id,
+      parent_id: c.inReplyTo?.id ?? null,
+      author: { name: c.authorName, url: c.authorUrl },
+      html: c.html,
+      created_at: c.createdAt,
+      url: `${deps.baseUrl}/${post.slug}/#comment-${c.id}`,
+    }));
+    return sendBody(ctx, req, reply, {
+      status: 200,
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify({ comments, page: page.page, total: page.total, total_pages: page.pageCount }),
+    });
+  });
+
+  /** Reads a JSON comment body into a submission; the same checks as the form follow in the workflow. */
+  /** Reads a JSON comment body (validated by CommentJsonBody) into a submission; the workflow checks the rest. */
+  async function apiSubmission(
+    req: FastifyRequest & { params: Static<typeof SlugParams>; body: Static<typeof CommentJsonBody> },
+  ) {
+    const { slug } = req.params;
+    if (!sameOrigin(req, deps.baseUrl))
+      throw new AppError('CROSS_ORIGIN_REQUEST', 'Comments cannot be posted from another site.');
+    const b = req.body;
+    const str = (k: 'name' | 'email' | 'url' | 'body' | 'quote' | 'homepage'): string => b[k] ?? '';
+    const parentId = b.parent_id ?? null;
+    const token = checkFormToken(req, await ctx.secret(), deps.content.clock.now());
+    const submission: CommentSubmission = {
+      postSlug: slug,
+      parentId,
+      quote: parentId !== null && str('quote') ? { commentId: parentId, text: str('quote') } : null,
+      authorName: str('name'),
+      authorEmail: str('email'),
+      authorUrl: str('url'),
+      body: str('body'),
+      honeypot: str('homepage'),
+      notifyReplies: b.notify === true,
+      ip: req.ip,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      // Without a form token the issue time is unknown, and the pipeline treats that as too fast (a script's).
+      formIssuedAt: token?.issuedAt ?? null,
+      formToken: token?.token ?? null,
+      commenterToken: commenterToken(req),
+      user: null,
+    };
+    return { submission, token };
+  }
+
+  const apiPost = { schema: { params: ApiSlugParams, body: CommentJsonBody } };
+  r.post('/api/v1/posts/:slug/comments/preview', apiPost, async (req, reply) => {
+    if (await ctx.previewLimit.exceeded(req.ip, deps.content.clock.now().getTime())) {
+      throw new AppError('RATE_LIMITED', 'You have checked a lot of comments in the last minute. Wait a little.');
+    }
+    const { submission } = await apiSubmission(req);
+    const warnings = await previewComment(commentDeps(), submission);
+    return reply.send({ warnings: warnings.map((w) => ({ code: w.code, message: w.message })) });
+  });
+
+  r.post('/api/v1/posts/:slug/comments', apiPost, async (req, reply) => {
+    const { submission, token } = await apiSubmission(req);
+    if (await ctx.postLimit.exceeded(req.ip, deps.content.clock.now().getTime())) {
+      throw new AppError(
+        'RATE_LIMITED',
+        'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',
+      );
+    }
+    const result = await submitComment(commentDeps(), submission);
+    const secure = deps.baseUrl.startsWith('https:');
+    if (token) issueFormToken(reply, await ctx.secret(), deps.content.clock.now(), secure);
+    setCommenterCookie(reply, result.commenterToken, secure);
+    return reply.code(201).send({
+      comment: {
+        id: result.id,
+        status: result.status === 'spam' ? 'held' : result.status,
+        url: result.status === 'approved' ? `${deps.baseUrl}/${result.postSlug}/#comment-${result.id}` : null,
+      },
+    });
+  });
+}

@@ -1,0 +1,286 @@
+import type { CommentOrder, CommentPage, CommentView } from '../../modules/comments/comment-thread.service.ts';
+import type { SiteSettings } from '../../modules/settings/settings.service.ts';
+import { escapeMarkup } from '../../modules/shared/escape.ts';
+import { HoneypotField, TextareaField, TextField } from '../ui/form.tsx';
+import { safeHref } from '../ui/format.ts';
+
+/** What the comment form shows: the values a writer typed, and what went wrong with them. */
+export interface CommentFormState {
+  values: { name: string; email: string; url: string; body: string; quote: string; parentId: string; notify: boolean };
+  errors: Record<string, string>;
+  /** A message for the whole form (role="alert"). */
+  message: string | null;
+  replyTo: { id: number; authorName: string } | null;
+  /** Warnings shown before posting: why the comment may be held. */
+  warnings: string[];
+  /** A signed-in user comments under their account's name, without the name and email fields. */
+  user: { id: number; name: string; email: string } | null;
+}
+
+export const emptyCommentForm = (): CommentFormState => ({
+  values: { name: '', email: '', url: '', body: '', quote: '', parentId: '', notify: false },
+  errors: {},
+  message: null,
+  replyTo: null,
+  warnings: [],
+  user: null,
+});
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+// Intl formatting is slow next to the rest of a comment: each time stamp is formatted once.
+const formattedTimes = new Map<string, string>();
+function formatDateTime(iso: string, site: SiteSettings): string {
+  const key = `${site.locale}|${site.timeZone}`;
+  let f = timeFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(site.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: site.timeZone });
+    timeFormats.set(key, f);
+  }
+  const stamp = `${key}|${iso}`;
+  let text = formattedTimes.get(stamp);
+  if (text === undefined) {
+    text = f.format(new Date(iso));
+    if (formattedTimes.size >= 5000) formattedTimes.delete(formattedTimes.keys().next().value as string);
+    formattedTimes.set(stamp, text);
+  }
+  return text;
+}
+
+const ORDER_LABELS: Record<CommentOrder, string> = {
+  thread: 'Threads',
+  oldest: 'Oldest first',
+  newest: 'Newest first',
+};
+
+/**
+ * The comments of a page as HTML. Built as strings, not Preact components: a page holds up to fifty threads and
+ * their markup was a third of an uncached article render. Every value from a reader goes through escapeMarkup (names,
+ * addresses); bodies are the comment renderer's sanitised HTML; ids and dates are ours.
+ */
+function commentsHtml(items: CommentView[], slug: string, site: SiteSettings, open: boolean): string {
+  const base = `/${escapeMarkup(slug)}/`;
+  let html = '';
+  for (const c of items) {
+    const name = escapeMarkup(c.authorName);
+    const author = c.authorUrl
+      ? `<a href="${escapeMarkup(safeHref(c.authorUrl))}" rel="nofollow ugc noopener noreferrer">${name}</a>`
+      : name;
+    const inReplyTo = c.inReplyTo
+      ? `<p class="comment__in-reply-to">In reply to <a href="${base}#comment-${c.inReplyTo.id}">${escapeMarkup(c.inReplyTo.authorName)}</a></p>`
+      : '';
+    const answer = open
+      ? `<a href="${base}?replyto=${c.id}#respond" data-reply="${c.id}">Reply<span class="visually-hidden"> to ${name}</span></a><a href="${base}?replyto=${c.id}&amp;quote=1#respond" data-quote="${c.id}">Quote<span class="visually-hidden"> ${name}</span></a>`
+      : '';
+    const replies =
+      c.replies.length > 0 ? `<ol class="comment-replies">${commentsHtml(c.replies, slug, site, open)}</ol>` : '';
+    html += `<li><article class="comment" id="comment-${c.id}" aria-labelledby="comment-${c.id}-author"><header class="comment__header"><span class="comment__author" id="comment-${c.id}-author">${author}</span> <a class="comment__permalink" href="${base}#comment-${c.id}"><time datetime="${escapeMarkup(c.createdAt)}">${escapeMarkup(formatDateTime(c.createdAt, site))}</time></a></header>${inReplyTo}<div class="comment__body">${c.html}</div><footer class="comment__actions">${answer}<a href="/comments/${c.id}/report" rel="nofollow">Report<span class="visually-hidden"> comment by ${name}</span></a></footer></article>${replies}</li>`;
+  }
+  return html;
+}
+
+/** One of the writer's details: a labelled input whose error, when there is one, is tied to it. */
+function InputField(props: {
+  name: 'name' | 'email' | 'url';
+  label: string;
+  type: 'text' | 'email' | 'url';
+  value: string;
+  error: string | undefined;
+  maxLength: number;
+  required?: boolean;
+}) {
+  return <TextField id={`comment-${props.name}`} autoComplete={props.name} {...props} />;
+}
+
+export function CommentForm(props: { slug: string; form: CommentFormState }) {
+  const { form } = props;
+  const v = form.values;
+  const e = form.errors;
+  const errorList = Object.entries(e);
+  return (
+    <form
+      id="respond"
+      class="comment-form"
+      method="post"
+      action={`/${props.slug}/comments`}
+      aria-labelledby="respond-heading"
+    >
+      <h3 id="respond-heading">{form.replyTo ? `Reply to ${form.replyTo.authorName}` : 'Leave a comment'}</h3>
+      {form.message || errorList.length > 0 ? (
+        <div
+          class={
+            errorList.length === 0 && form.warnings.length === 0 && form.message?.startsWith('Nothing')
+              ? 'comment-notice'
+              : 'form-alert'
+          }
+          role="alert"
+        >
+          {form.message ? <p>{form.message}</p> : null}
+          {errorList.length > 0 ? (
+            <ul>
+              {errorList.map(([field, message]) => (
+                <li key={field}>
+                  <a href={`#comment-${field}`}>{message}</a>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+      {form.warnings.length > 0 ? (
+        <div class="form-warning" role="status">
+          <p>Your comment may be held for a moderator to read first, because:</p>
+          <ul>
+            {form.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {form.replyTo ? (
+        <p class="comment-form__replying">
+          Replying to <a href={`/${props.slug}/#comment-${form.replyTo.id}`}>{form.replyTo.authorName}</a> ·{' '}
+          <a href={`/${props.slug}/#respond`}>Cancel reply</a>
+        </p>
+      ) : null}
+      <input type="hidden" name="parent_id" value={v.parentId} />
+      {form.replyTo && (v.quote || e.quote) ? (
+        <TextareaField
+          id="comment-quote"
+          name="quote"
+          label="Quoted passage"
+          hint="Trim it to the words you are answering."
+          error={e.quote}
+          value={v.quote}
+          rows={3}
+        />
+      ) : null}
+      <TextareaField
+        id="comment-body"
+        name="body"
+        label="Comment"
+        hint="You can use *emphasis*, **bold**, [links](https://example.org), > quotes, lists and `code`. HTML is shown as text."
+        error={e.body}
+        value={v.body}
+        rows={8}
+        required
+      />
+      {form.user ? (
+        <p class="comment-form__user">
+          Commenting as <strong>{form.user.name}</strong>.
+        </p>
+      ) : (
+        <div class="comment-form__who">
+          <InputField name="name" label="Name" type="text" value={v.name} error={e.name} maxLength={80} required />
+          <InputField
+            name="email"
+            label="Email (never shown)"
+            type="email"
+            value={v.email}
+            error={e.email}
+            maxLength={254}
+            required
+          />
+          <InputField name="url" label="Website (optional)" type="url" value={v.url} error={e.url} maxLength={300} />
+        </div>
+      )}
+      <HoneypotField id="comment-hp" />
+      <p class="comment-form__notify">
+        <input id="comment-notify" name="notify" type="checkbox" value="1" checked={v.notify} />{' '}
+        <label for="comment-notify">Email me when someone replies (we ask you to confirm your address first)</label>
+      </p>
+      <p class="comment-form__buttons">
+        <button type="submit">Post comment</button>{' '}
+        <button type="submit" name="intent" value="check" class="button--secondary">
+          Check before posting
+        </button>
+      </p>
+    </form>
+  );
+}
+
+/** Pointers for permalinks to comments on other pages; `pageUrl` is built from a checked slug and numbers. */
+function elsewhereHtml(page: CommentPage, pageUrl: (p: number) => string): string {
+  const urls = new Map<number, string>();
+  let html = '';
+  for (const e of page.elsewhere) {
+    let url = urls.get(e.page);
+    if (url === undefined) {
+      url = escapeMarkup(pageUrl(e.page));
+      urls.set(e.page, url);
+    }
+    html += `<p id="comment-${e.id}">That comment is on <a href="${url}#comment-${e.id}">comments page ${e.page}</a>.</p>`;
+  }
+  return html;
+}
+
+/** The discussion under an article: threads, order switch, pages, and the form. */
+export function CommentsSection(props: {
+  slug: string;
+  page: CommentPage;
+  open: boolean;
+  form: CommentFormState;
+  notice: 'held' | null;
+  site: SiteSettings;
+}) {
+  const { page, slug } = props;
+  const base = `/${slug}/`;
+  const link = (order: CommentOrder, p = 1) => {
+    const q = new URLSearchParams();
+    if (order !== 'thread') q.set('corder', order);
+    if (p > 1) q.set('cpage', String(p));
+    const s = q.toString();
+    return `${base}${s ? `?${s}` : ''}#comments`;
+  };
+  return (
+    <section id="comments" class="comments" aria-labelledby="comments-heading">
+      <h2 id="comments-heading">
+        {page.total === 0 ? 'Comments' : page.total === 1 ? '1 comment' : `${page.total} comments`}
+      </h2>
+      {props.notice === 'held' ? (
+        <p class="comment-notice" role="status">
+          Thank you. Your comment is awaiting moderation and will appear once a moderator has read it.
+        </p>
+      ) : null}
+      {page.total > 1 ? (
+        <nav class="comment-order" aria-label="Order of comments">
+          <ul>
+            {(['thread', 'oldest', 'newest'] as const).map((o) => (
+              <li key={o}>
+                <a href={link(o)} aria-current={o === page.order ? 'true' : undefined}>
+                  {ORDER_LABELS[o]}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
+      {page.total === 0 ? <p class="empty">No comments yet.</p> : null}
+      <ol
+        class="comment-list"
+        dangerouslySetInnerHTML={{ __html: commentsHtml(page.items, slug, props.site, props.open) }}
+      />
+      {page.pageCount > 1 ? (
+        <nav class="pagination" aria-label="Pages of comments">
+          {page.page > 1 ? <a href={link(page.order, page.page - 1)}>← Earlier comments</a> : <span />}
+          <span class="pagination__status">
+            Comments page {page.page} of {page.pageCount}
+          </span>
+          {page.page < page.pageCount ? <a href={link(page.order, page.page + 1)}>Later comments →</a> : <span />}
+        </nav>
+      ) : null}
+      {page.elsewhere.length > 0 ? (
+        // Targets for permalinks to comments on other pages: each shows only when its #comment-N is the target.
+        // Built as a string: a long thread has hundreds of these, and they hold only numbers and the slug.
+        <div
+          class="comments-elsewhere"
+          dangerouslySetInnerHTML={{ __html: elsewhereHtml(page, (p) => link(page.order, p).replace('#comments', '')) }}
+        />
+      ) : null}
+      {props.open ? (
+        <CommentForm slug={slug} form={props.form} />
+      ) : (
+        <p class="comments-closed">Comments are closed on this article.</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { getArticleBySlug } from '../../modules/content/reading.service.ts';
+import { getSiteSettings } from '../../modules/settings/settings.service.ts';
+import { AppError } from '../../modules/shared/errors.ts';
+import { isSlug } from '../../modules/shared/slug.ts';
+import { articleBibtex, articleCslItem } from '../../modules/sources/article-citation.ts';
+import { formatBibliography } from '../../modules/sources/citation-format.ts';
+import { isValidKey, plainTitle } from '../../modules/sources/source-form.ts';
+import { getSourcePage, listAllSources } from '../../modules/sources/sources.service.ts';
+import { sendBody, sendPage } from '../kit/render.tsx';
+import { cached } from '../kit/route-config.ts';
+import type { WebContext } from '../kit/web-deps.ts';
+import { SlugParams } from '../reader/reader.schemas.ts';
+import { postUrl } from '../ui/format.ts';
+import { SourceKeyParams } from './evidence.schemas.ts';
+import { SourcePageView, SourcesIndexView, sourceUrl } from './sources.views.tsx';
+
+const notFound = (url: string) =>
+  new AppError('SOURCE_NOT_FOUND', 'There is no source at this address.', { detail: url.slice(0, 200) });
+
+function keyParam(req: Pick<FastifyRequest, 'url'> & { params: { key: string } }): string {
+  const { key } = req.params;
+  if (!isValidKey(key)) throw notFound(req.url);
+  return key;
+}
+
+/**
+ * Readers' pages of the sources library: /sources/ (every source, as a bibliography in the site's style) and
+ * /sources/<key>/ (one source and the published articles citing it); and each article's own reference as
+ * /<slug>/cite.bib and /<slug>/cite.json ("Cite this article"). All cacheable: any write moves the generation.
+ */
+export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const deps = ctx.deps.content;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/sources', cached(), async (req, reply) =>
+    sendBody(ctx, req, reply, {
+      status: 301,
+      contentType: 'text/plain; charset=utf-8',
+      body: 'Moved to /sources/',
+      location: '/sources/',
+    }),
+  );
+
+  app.get('/sources/', cached(), async (req, reply) => {
+    const [sources, site] = await Promise.all([listAllSources(deps), getSiteSettings(deps)]);
+    const entries = formatBibliography(
+      site.citationStyle,
+      sources.map((s) => s.item),
+    );
+    return sendPage(ctx, req, reply, () => ({
+      head: { title: 'Sources', path: '/sources/', description: 'The sources this site’s articles cite.' },
+      body: (
+        <SourcesIndexView
+          entries={entries}
+          heading={site.citationStyle === 'chicago' ? 'Bibliography' : 'References'}
+        />
+      ),
+    }));
+  });
+
+  r.get('/sources/:key/', cached({ schema: { params: SourceKeyParams } }), async (req, reply) => {
+    const site = await getSiteSettings(deps);
+    const page = await getSourcePage(deps, { key: keyParam(req), style: site.citationStyle });
+    return sendPage(ctx, req, reply, (s) => ({
+      head: { title: plainTitle(page.source.title), path: sourceUrl(page.source.key) },
+      body: <SourcePageView {...page} site={s} />,
+    }));
+  });
+
+  const citedArticle = async (req: { params: { slug: string } }) => {
+    const { slug } = req.params;
+    if (!isSlug(slug)) throw new AppError('POST_NOT_FOUND', 'There is no article at this address.');
+    const found = await getArticleBySlug(deps, { slug });
+    const site = await getSiteSettings(deps);
+    if (found.kind === 'redirect') return { redirect: postUrl(found.slug) };
+    return { item: articleCslItem(found.article, site, ctx.deps.baseUrl) };
+  };
+
+  const cited = { schema: { params: SlugParams } };
+  r.get('/:slug/cite.bib', cached(cited), async (req, reply) => {
+    const r = await citedArticle(req);
+    if (r.redirect) return reply.code(301).header('location', `${r.redirect}cite.bib`).send();
+    return sendBody(ctx, req, reply, {
+      status: 200,
+      contentType: 'application/x-bibtex; charset=utf-8',
+      body: articleBibtex(r.item!),
+    });
+  });
+
+  r.get('/:slug/cite.json', cached(cited), async (req, reply) => {
+    const r = await citedArticle(req);
+    if (r.redirect) return reply.code(301).header('location', `${r.redirect}cite.json`).send();
+    return sendBody(ctx, req, reply, {
+      status: 200,
+      contentType: 'application/vnd.citationstyles.csl+json; charset=utf-8',
+      body: `${JSON.stringify([r.item], null, 2)}\n`,
+    });
+  });
+}

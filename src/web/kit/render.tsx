@@ -1,0 +1,91 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import { listPublishedPages } from '../../modules/content/site-index.service.ts';
+import { getSiteSettings, type SiteSettings } from '../../modules/settings/settings.service.ts';
+import { loadMenus } from '../../modules/site/menus.service.ts';
+import { loadWidgetAreas } from '../../modules/site/widgets.service.ts';
+import { type Head, Layout, type PageChrome } from '../ui/layout.tsx';
+import { STYLESHEET_URL } from './assets.ts';
+import type { WebContext } from './web-deps.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Content version read when the request began; set only for requests whose response may be cached. */
+    cacheVersion?: string;
+    /** The shared generation read when the request began, when the response may go to the shared cache. */
+    sharedGeneration?: string;
+  }
+}
+
+/** Site settings, widget areas and navigation: what every reader page shows around its content. */
+export function loadChrome(ctx: WebContext): Promise<PageChrome> {
+  const { deps } = ctx;
+  return ctx.generation.memo('chrome', async () => {
+    const now = deps.content.clock.now().toISOString();
+    const [site, widgets, pages, menus] = await Promise.all([
+      getSiteSettings(deps.content),
+      loadWidgetAreas(deps.content),
+      listPublishedPages(deps.content, now),
+      loadMenus(deps.content),
+    ]);
+    return {
+      site,
+      widgets,
+      menus,
+      pages: pages.map((p) => ({ slug: p.slug, title: p.title })),
+      baseUrl: deps.baseUrl,
+      stylesheet: STYLESHEET_URL,
+    };
+  });
+}
+
+export function renderDocument(chrome: PageChrome, head: Head, body: VNode): string {
+  return `<!DOCTYPE html>${renderToString(
+    <Layout chrome={chrome} head={head}>
+      {body}
+    </Layout>,
+  )}`;
+}
+
+export type PageRenderer = (site: SiteSettings) => { head: Head; body: VNode };
+
+/** Sends a response and, for a cacheable request, keeps it for the next reader. */
+export function sendBody(
+  { cache, sharedPages }: WebContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  res: { status: number; contentType: string; body: string | Buffer; location?: string },
+): FastifyReply {
+  const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
+  if (cache && req.cacheVersion !== undefined && (res.status === 200 || res.status === 301)) {
+    const entry = cache.set(req.url, req.cacheVersion, {
+      status: res.status,
+      contentType: res.contentType,
+      body,
+      location: res.location,
+    });
+    reply.header('etag', entry.etag);
+    if (sharedPages && req.sharedGeneration !== undefined)
+      sharedPages.save(req.sharedGeneration, req.cacheVersion, req.url, entry);
+  }
+  if (res.location) reply.header('location', res.location);
+  return reply.code(res.status).type(res.contentType).send(body);
+}
+
+/** Renders a reader page in the site's layout and sends it. */
+export async function sendPage(
+  ctx: WebContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  render: PageRenderer,
+  status = 200,
+): Promise<FastifyReply> {
+  const chrome = await loadChrome(ctx);
+  const { head, body } = render(chrome.site);
+  return sendBody(ctx, req, reply, {
+    status,
+    contentType: 'text/html; charset=utf-8',
+    body: renderDocument(chrome, head, body),
+  });
+}

@@ -1,0 +1,121 @@
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { SharedPageStore } from '../../storage/shared-state.ts';
+import { readCookie } from './cookies.ts';
+import type { ContentGeneration } from './generation.ts';
+import type { CachedPage } from './page-cache.ts';
+
+export interface SharedPagesOptions {
+  /** How long an entry lives at most (default 10 minutes); never past the end of the generation. */
+  ttlMs?: number;
+  /** Larger pages are not shared (default 1 MiB uncompressed). */
+  maxEntryBytes?: number;
+}
+
+/**
+ * The second level of the page cache (decision 016): a page rendered on one node is kept in Redis, with its
+ * compressed bodies and ETag, under the shared generation every node agrees on, so the other nodes serve it
+ * without rendering. The in-memory PageCache stays the first level. A miss or an unreachable Redis only means
+ * rendering; nothing here ever fails a request.
+ */
+export class SharedPages {
+  private readonly ttlMs: number;
+  private readonly maxEntryBytes: number;
+
+  constructor(
+    private readonly store: SharedPageStore,
+    private readonly generation: ContentGeneration,
+    opts: SharedPagesOptions = {},
+  ) {
+    this.ttlMs = opts.ttlMs ?? 10 * 60_000;
+    this.maxEntryBytes = opts.maxEntryBytes ?? 1024 * 1024;
+  }
+
+  /** The shared generation and, when another node rendered it in that generation, the page. */
+  async lookup(key: string): Promise<{ generation: string; page?: Omit<CachedPage, 'etag'> } | undefined> {
+    const found = await this.store.lookup(key);
+    if (!found) return undefined;
+    return { generation: found.generation, page: found.value ? decodeSharedPage(found.value) : undefined };
+  }
+
+  /**
+   * Shares a page rendered in `sharedGeneration` (looked up when the request began) while the local version is
+   * still `localVersion`. Compresses here, once for every node (the first-level entry keeps the encodings too,
+   * so the compressed answers that follow cost nothing); the store itself does not hold up the response.
+   */
+  save(sharedGeneration: string, localVersion: string, key: string, page: CachedPage): void {
+    if (page.body.length > this.maxEntryBytes || localVersion !== this.generation.check()) return;
+    // A scheduled post going live ends the generation: what was rendered before must not outlive that moment.
+    const ttl = Math.min(this.ttlMs, this.generation.msLeft());
+    if (ttl < 1) return;
+    if (page.body.length >= 1024) {
+      page.gzip ??= gzipSync(page.body, { level: 6 });
+      page.br ??= brotliCompressSync(page.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
+    }
+    void this.store.store(sharedGeneration, key, encodeSharedPage(page), ttl);
+  }
+}
+
+/**
+ * Read-your-writes across nodes (decisions 016, 018): a write's response names the shared generation that write
+ * reached in this cookie, and a node that has not reached it yet reads the generation from Redis before it answers
+ * that reader from its caches. Readers without it rely on the announcements (pub/sub), which cost no round trip.
+ */
+export const SEEN_COOKIE = 'annalist_seen';
+const SEEN_MAX_AGE_S = 60;
+
+/** The Set-Cookie value naming `generation` (a counter) as the one this reader must see. */
+export function seenCookie(generation: string, secure: boolean): string {
+  return `${SEEN_COOKIE}=${generation}; Path=/; Max-Age=${SEEN_MAX_AGE_S}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/** The generation a request's Cookie header names in SEEN_COOKIE, when it is a plain counter. */
+export function seenGeneration(cookieHeader: string | undefined): string | undefined {
+  const value = readCookie(cookieHeader, SEEN_COOKIE);
+  return value !== undefined && /^\d{1,20}$/.test(value) ? value : undefined;
+}
+
+interface Header {
+  status: number;
+  contentType: string;
+  location?: string;
+  body: number;
+  gzip: number;
+  br: number;
+}
+
+/** [4-byte header length][JSON header][body][gzip][br] */
+export function encodeSharedPage(page: Omit<CachedPage, 'etag'>): Buffer {
+  const header: Header = {
+    status: page.status,
+    contentType: page.contentType,
+    location: page.location,
+    body: page.body.length,
+    gzip: page.gzip?.length ?? 0,
+    br: page.br?.length ?? 0,
+  };
+  const json = Buffer.from(JSON.stringify(header));
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(json.length);
+  return Buffer.concat([size, json, page.body, page.gzip ?? Buffer.alloc(0), page.br ?? Buffer.alloc(0)]);
+}
+
+/** The page, or undefined when the bytes are not one (another version's format, a truncated value). */
+export function decodeSharedPage(buf: Buffer): Omit<CachedPage, 'etag'> | undefined {
+  try {
+    const size = buf.readUInt32BE(0);
+    const h = JSON.parse(buf.subarray(4, 4 + size).toString('utf8')) as Header;
+    let at = 4 + size;
+    const take = (n: number) => {
+      const part = buf.subarray(at, at + n);
+      at += n;
+      return part;
+    };
+    const body = take(h.body);
+    const gzip = h.gzip ? take(h.gzip) : undefined;
+    const br = h.br ? take(h.br) : undefined;
+    if (at !== buf.length || typeof h.status !== 'number' || typeof h.contentType !== 'string') return undefined;
+    return { status: h.status, contentType: h.contentType, location: h.location, body, gzip, br };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,246 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findSession } from '../../modules/accounts/accounts.service.ts';
+import { findComment } from '../../modules/comments/comment-lookup.service.ts';
+import { renderStoredComment } from '../../modules/comments/comment-markdown.ts';
+import {
+  listArticleComments,
+  pageOfComment,
+  parseCommentOrder,
+} from '../../modules/comments/comment-thread.service.ts';
+import type { Article } from '../../modules/content/content.types.ts';
+import { getArticleBySlug } from '../../modules/content/reading.service.ts';
+import { findPostHeader } from '../../modules/content/site-index.service.ts';
+import { listArticleCorrections } from '../../modules/corrections/corrections-log.service.ts';
+import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
+import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
+import {
+  type CommentSubmission,
+  previewComment,
+  submitComment,
+} from '../../modules/moderation/submit-comment.workflow.ts';
+import { AppError, isAppError } from '../../modules/shared/errors.ts';
+import { parsePageNumber } from '../../modules/shared/paging.ts';
+import { commenterToken, setCommenterCookie } from '../discussion/commenter-cookie.ts';
+import { type CommentFormState, CommentsSection, emptyCommentForm } from '../discussion/comments.views.tsx';
+import { CommentForm } from '../discussion/discussion.schemas.ts';
+import { redirect, slugParam } from '../kit/addresses.ts';
+import { COMMENTS_SCRIPT_URL, CORRECTIONS_SCRIPT_URL } from '../kit/assets.ts';
+import { readCookie, SESSION_COOKIE } from '../kit/cookies.ts';
+import { issueFormToken } from '../kit/form-token.ts';
+import { HTTP_ERRORS } from '../kit/http-errors.ts';
+import { checkReaderPost } from '../kit/reader-post.ts';
+import { sendPage } from '../kit/render.tsx';
+import { cached } from '../kit/route-config.ts';
+import type { WebContext } from '../kit/web-deps.ts';
+import { postUrl } from '../ui/format.ts';
+import { ArticleView, articleHead } from './article.views.tsx';
+import { ArticleQuery, SlugParams } from './reader.schemas.ts';
+
+type Query = Static<typeof ArticleQuery>;
+
+/** Whether an article takes comments now: its own switch, then the site's "close after N days". */
+export function commentsOpen(
+  article: Pick<Article, 'commentsOpen' | 'publishedAt'>,
+  settings: ModerationSettings,
+  now: Date,
+): boolean {
+  if (!article.commentsOpen) return false;
+  if (settings.closeAfterDays <= 0) return true;
+  return now.getTime() - new Date(article.publishedAt).getTime() < settings.closeAfterDays * 86_400_000;
+}
+
+/** The signed-in user behind this request's session cookie, if any: they comment without retyping. */
+export async function signedInUser(ctx: WebContext, req: FastifyRequest): Promise<CommentFormState['user']> {
+  const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+  if (!token) return null;
+  const found = await findSession(ctx.deps.content, token);
+  return found ? { id: found.user.id, name: found.user.name, email: found.user.email } : null;
+}
+
+/** Renders the article page with its discussion; the form shows `form` (a writer's values and errors after a failed post). */
+async function sendArticle(
+  ctx: WebContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  article: Article,
+  opts: { form?: CommentFormState; status?: number; query: Query },
+) {
+  const { deps } = ctx;
+  const q = opts.query;
+  let discussion: {
+    page: Awaited<ReturnType<typeof listArticleComments>>;
+    form: CommentFormState;
+    open: boolean;
+  } | null = null;
+  if (article.type === 'post') {
+    const settings = await getModerationSettings(deps.content);
+    const order = parseCommentOrder(q.corder);
+    const page = await listArticleComments(deps.content, {
+      postId: article.id,
+      order,
+      page: q.cpage === undefined ? 1 : parsePageNumber(q.cpage),
+      displayDepth: settings.displayDepth,
+    });
+    const form = opts.form ?? emptyCommentForm();
+    form.user ??= await signedInUser(ctx, req);
+    const replyToId = opts.form || !q.replyto ? null : Number(q.replyto);
+    if (replyToId !== null) {
+      const parent = await findComment(deps.content, replyToId);
+      if (parent && parent.post_id === article.id && parent.status === 'approved') {
+        form.replyTo = { id: parent.id, authorName: parent.author_name };
+        form.values.parentId = String(parent.id);
+        if (q.quote === '1') form.values.quote = (await renderStoredComment(parent.body_md)).text.replace(/\s+/g, ' ');
+      }
+    }
+    discussion = { page, form, open: commentsOpen(article, settings, deps.content.clock.now()) };
+  }
+  const corrections = article.type === 'post' ? await listArticleCorrections(deps.content, article.id) : [];
+  return sendPage(
+    ctx,
+    req,
+    reply,
+    (site) => ({
+      head: {
+        ...articleHead(article, site, deps.baseUrl, corrections),
+        scripts: [
+          ...(discussion?.open ? [COMMENTS_SCRIPT_URL] : []),
+          ...(article.type === 'post' ? [CORRECTIONS_SCRIPT_URL] : []),
+        ],
+      },
+      body: (
+        <>
+          <ArticleView article={article} site={site} baseUrl={deps.baseUrl} corrections={corrections} />
+          {discussion ? (
+            <CommentsSection
+              slug={article.slug}
+              page={discussion.page}
+              open={discussion.open}
+              form={discussion.form}
+              notice={q.posted === 'held' ? 'held' : null}
+              site={site}
+            />
+          ) : null}
+        </>
+      ),
+    }),
+    opts.status ?? 200,
+  );
+}
+
+/** The writer's values, whole (never cut), so that a failed post never loses their text. */
+function formFromBody(body: Static<typeof CommentForm>): CommentFormState['values'] {
+  return {
+    name: body.name ?? '',
+    email: body.email ?? '',
+    url: body.url ?? '',
+    body: body.body,
+    quote: body.quote ?? '',
+    parentId: body.parent_id ?? '',
+    notify: body.notify === '1',
+  };
+}
+
+/** The article page (GET) and posting a comment to it without JavaScript (POST, then 303). */
+export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get(
+    '/:slug/',
+    cached({ schema: { params: SlugParams, querystring: ArticleQuery } }, { formToken: true }),
+    async (req, reply) => {
+      const slug = slugParam(req);
+      const found = await getArticleBySlug(deps.content, { slug });
+      if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
+      return sendArticle(ctx, req, reply, found.article, { query: req.query });
+    },
+  );
+
+  r.post('/:slug/comments', { schema: { params: SlugParams, body: CommentForm } }, async (req, reply) => {
+    const slug = slugParam(req);
+    // The whole article is loaded only to show the form again; posting needs just the post's id.
+    const post = await findPostHeader(deps.content, slug);
+    if (!post) {
+      const found = await getArticleBySlug(deps.content, { slug });
+      if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
+    }
+    const article = async () => {
+      const found = await getArticleBySlug(deps.content, { slug });
+      if (found.kind === 'redirect') throw new AppError('POST_NOT_FOUND', 'There is no article at this address.');
+      return found.article;
+    };
+    const body = req.body;
+    const values = formFromBody(body);
+    const now = deps.content.clock.now();
+    const secret = await ctx.secret();
+    const secure = deps.baseUrl.startsWith('https:');
+    try {
+      const token = await checkReaderPost(ctx, req, now, {
+        rateLimited: 'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',
+        tokenMissing:
+          'Your browser did not send back the form cookie. Allow cookies for this site, then send your comment again; your text is kept below.',
+      });
+      const parentId = values.parentId ? Number(values.parentId) : null;
+      if (parentId !== null && !Number.isSafeInteger(parentId))
+        throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article.');
+      const submission: CommentSubmission = {
+        postSlug: slug,
+        post,
+        parentId,
+        quote: parentId !== null && values.quote ? { commentId: parentId, text: values.quote } : null,
+        authorName: values.name,
+        authorEmail: values.email,
+        authorUrl: values.url,
+        body: values.body,
+        honeypot: body.homepage ?? '',
+        notifyReplies: values.notify,
+        ip: req.ip,
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        formIssuedAt: token.issuedAt,
+        formToken: token.token,
+        commenterToken: commenterToken(req),
+        user: await signedInUser(ctx, req),
+      };
+      if (body.intent === 'check') {
+        // "Check first": say why the comment may be held, store nothing, and keep the form as it was.
+        const warnings = await previewComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
+        const form = emptyCommentForm();
+        form.values = values;
+        form.warnings = warnings.map((w) => w.message);
+        form.message =
+          warnings.length === 0 ? 'Nothing in your comment would hold it back. Post it when you are ready.' : null;
+        const parent = parentId === null ? undefined : await findComment(deps.content, parentId);
+        if (parent && parent.post_id === post?.id) form.replyTo = { id: parent.id, authorName: parent.author_name };
+        return sendArticle(ctx, req, reply, await article(), { form, query: {} });
+      }
+      const result = await submitComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
+      issueFormToken(reply, secret, now, secure);
+      setCommenterCookie(reply, result.commenterToken, secure);
+      if (result.status !== 'approved')
+        return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
+      const page = result.page ?? (await pageOfComment(deps.content, { postId: result.postId, commentId: result.id }));
+      return reply
+        .code(303)
+        .header('location', `/${slug}/${page > 1 ? `?cpage=${page}` : ''}#comment-${result.id}`)
+        .send();
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      // Every refusal re-shows the article with the writer's text and the reason; nothing was stored.
+      issueFormToken(reply, secret, now, secure);
+      const form = emptyCommentForm();
+      form.values = values;
+      form.message = err.publicMessage;
+      form.errors = err.fields ?? {};
+      const parent =
+        values.parentId && /^\d{1,10}$/.test(values.parentId)
+          ? await findComment(deps.content, Number(values.parentId))
+          : undefined;
+      if (parent && parent.post_id === post?.id && parent.status === 'approved')
+        form.replyTo = { id: parent.id, authorName: parent.author_name };
+      else form.values.parentId = '';
+      return sendArticle(ctx, req, reply, await article(), { form, status: HTTP_ERRORS[err.code].status, query: {} });
+    }
+  });
+}

@@ -1,0 +1,113 @@
+import type { PostSummary } from '../../modules/content/content.types.ts';
+import type { SiteSettings } from '../../modules/settings/settings.service.ts';
+import type { Paged } from '../../modules/shared/paging.ts';
+import { authorUrl, categoryUrl, formatDate, postUrl } from './format.ts';
+
+// A no-break space before the dot keeps it at the end of a line, never starting the next one.
+const SEPARATOR = '\u00a0· ';
+
+export function Byline(props: { post: PostSummary; site: SiteSettings; withUpdated?: boolean }) {
+  const { post, site } = props;
+  return (
+    <p class="byline">
+      {post.authors.length > 0 ? (
+        <>
+          <span class="byline__authors">
+            By{' '}
+            {post.authors.map((a, i) => (
+              <>
+                {i > 0 ? (i === post.authors.length - 1 ? ' and ' : ', ') : null}
+                <a href={authorUrl(a.slug)} rel="author">
+                  {a.name}
+                </a>
+              </>
+            ))}
+          </span>
+          <span aria-hidden="true">{SEPARATOR}</span>
+        </>
+      ) : null}
+      <time datetime={post.publishedAt}>{formatDate(post.publishedAt, site.locale, site.timeZone)}</time>
+      {props.withUpdated && post.updatedAt ? (
+        <>
+          <span aria-hidden="true">{SEPARATOR}</span>
+          <span class="byline__updated">
+            Updated <time datetime={post.updatedAt}>{formatDate(post.updatedAt, site.locale, site.timeZone)}</time>
+          </span>
+        </>
+      ) : null}
+      <span aria-hidden="true">{SEPARATOR}</span>
+      <span>{post.readingMinutes} min read</span>
+    </p>
+  );
+}
+
+export function PostList(props: { posts: PostSummary[]; site: SiteSettings; headingLevel?: 2 | 3 }) {
+  const H = props.headingLevel === 3 ? 'h3' : 'h2';
+  if (props.posts.length === 0) return <p class="empty">Nothing has been published here yet.</p>;
+  return (
+    <ol class="post-list">
+      {props.posts.map((p) => (
+        <li key={p.id}>
+          <article class={p.pinned ? 'post-card post-card--pinned' : 'post-card'}>
+            {p.pinned ? (
+              <p class="post-card__pinned">
+                Pinned<span class="visually-hidden">: kept at the top of the home page</span>
+              </p>
+            ) : null}
+            {p.category ? (
+              <p class="post-card__kicker">
+                <a href={categoryUrl(p.category.path)}>{p.category.name}</a>
+              </p>
+            ) : null}
+            <H class="post-card__title">
+              <a href={postUrl(p.slug)}>{p.title}</a>
+            </H>
+            {p.standfirst || p.excerpt ? <p class="post-card__standfirst">{p.excerpt || p.standfirst}</p> : null}
+            <Byline post={p} site={props.site} />
+            {p.commentCount > 0 ? (
+              <p class="post-card__comments">
+                <a href={`${postUrl(p.slug)}#comments`}>
+                  {p.commentCount === 1 ? '1 comment' : `${p.commentCount} comments`}
+                  <span class="visually-hidden"> on {p.title}</span>
+                </a>
+              </p>
+            ) : null}
+          </article>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** Previous/next page links for any paged list; `base` is the list's own path. */
+export function Pagination(props: { paged: Paged<unknown>; base: string; query?: Record<string, string> }) {
+  const { page, pageCount } = props.paged;
+  if (pageCount <= 1) return null;
+  const href = (n: number) => {
+    const params = new URLSearchParams(props.query ?? {});
+    if (n > 1) params.set('page', String(n));
+    const qs = params.toString();
+    return qs ? `${props.base}?${qs}` : props.base;
+  };
+  return (
+    <nav class="pagination" aria-label="Pages">
+      {page > 1 ? (
+        <a href={href(page - 1)} rel="prev">
+          ← Newer
+        </a>
+      ) : (
+        <span />
+      )}
+      <span class="pagination__status">
+        Page {page} of {pageCount}
+      </span>
+      {page < pageCount ? (
+        <a href={href(page + 1)} rel="next">
+          Older →
+        </a>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}
