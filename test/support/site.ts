@@ -238,4 +238,5 @@ export const DEMO_PAGE_TYPES: Record<string, string> = {
   'not found': '/no-such-article/',
   'not found, with suggestions': '/zhukov-moscow-1941/',
   'bad request': '/?page=abc',
+  'bad request, each field named': '/khalkhin-gol-1939/?corder=newest&corder=oldest&replyto=x',
 };

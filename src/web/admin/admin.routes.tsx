@@ -35,7 +35,7 @@ import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
 import { loadChrome } from '../kit/render.tsx';
-import { CsrfField, Form, Many, Params, PublicQuery, StrictQuery, Text } from '../kit/schemas.ts';
+import { CsrfField, Form, Many, OneOf, Params, PublicQuery, StrictQuery, Text, typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { registerAccountRoutes, registerSignInStepRoutes } from './account/routes.tsx';
 import { SignInCodeView } from './account/views.tsx';
@@ -47,7 +47,6 @@ import { registerExportAdminRoutes } from './export/routes.tsx';
 import { registerImportAdminRoutes } from './import/routes.tsx';
 import {
   type AdminKit,
-  Choice,
   FORM_TEXT_MAX,
   IdParams,
   idParam,
@@ -58,7 +57,6 @@ import {
   type Query,
   requireForScope,
   seeOther,
-  typed,
 } from './kit.tsx';
 import { noticeText } from './layout.tsx';
 import { registerMediaAdminRoutes } from './media/routes.tsx';
@@ -124,19 +122,19 @@ const Back = Optional(Text(1000));
 const BulkForm = Form({
   ...CsrfField,
   back: Back,
-  action: Choice(MODERATION_ACTIONS),
+  action: OneOf(MODERATION_ACTIONS),
   ids: Optional(Many(Text(12), 200)),
 });
 const CommentTextForm = Form({ ...CsrfField, back: Back, body: Text(FORM_TEXT_MAX) });
 const Days = Optional(Text(10));
 const BanReason = Optional(Text(BAN_LIMITS.reason));
-const BanAuthorForm = Form({ ...CsrfField, back: Back, kind: Choice(['email', 'ip']), days: Days, reason: BanReason });
+const BanAuthorForm = Form({ ...CsrfField, back: Back, kind: OneOf(['email', 'ip']), days: Days, reason: BanReason });
 const ActionParams = Params({ id: Text(30), action: Text(30) });
 const BackForm = Form({ ...CsrfField, back: Back });
 const BanForm = Form({
   ...CsrfField,
   back: Back,
-  kind: Choice(BAN_KINDS),
+  kind: OneOf(BAN_KINDS),
   value: Text(1000),
   days: Days,
   reason: BanReason,

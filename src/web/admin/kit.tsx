@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
@@ -6,7 +5,7 @@ import type { AccountsDeps, SignedIn } from '../../modules/accounts/accounts.typ
 import { type Capability, can } from '../../modules/accounts/policies.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { loadChrome } from '../kit/render.tsx';
-import { OneOf, Params, StrictQuery, Text } from '../kit/schemas.ts';
+import { Params, StrictQuery, Text } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { type AdminSection, type AdminViewer, renderAdminPage } from './layout.tsx';
 
@@ -122,16 +121,11 @@ export const queryText = (req: { query: unknown }, name: string): string | undef
 export const noticeOf = (req: { query: unknown }): string | undefined => queryText(req, 'notice') || undefined;
 
 /** A route scope whose handlers read params, query and body typed from their TypeBox schemas. */
-export const typed = (scope: FastifyInstance) => scope.withTypeProvider<TypeBoxTypeProvider>();
-
 /**
  * Params of an address with a numeric `:id`. Only its length is a schema matter: `idParam` reads the digits and
  * answers 404 for anything else, as an address that names nothing (not a 400).
  */
 export const IdParams = Params({ id: Text(30) });
-
-/** `OneOf` typed as the union of its words, so a handler reads `'approve' | 'spam' …` rather than a string. */
-export const Choice = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>(OneOf(values));
 
 /**
  * The ceiling of a free-text form field a person types (a comment, a note): the form parser's body limit. The

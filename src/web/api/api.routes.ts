@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loadCategoryTree } from '../../modules/content/category.service.ts';
 import type { Category, PostSummary } from '../../modules/content/content.types.ts';
@@ -15,6 +14,7 @@ import { AppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { sendBody } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { NoQuery, PostsQuery, SearchQuery, SlugParams } from './api.schemas.ts';
 import { openApiDocument } from './openapi.ts';
@@ -51,7 +51,7 @@ const categoryJson = (c: Category): unknown => ({
 /** The read-only JSON API under /api/v1/, described by /api/v1/openapi.json. */
 export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
   const noQuery = { schema: { querystring: NoQuery } };
   const json = (req: FastifyRequest, reply: FastifyReply, data: unknown) =>
     sendBody(ctx, req, reply, {

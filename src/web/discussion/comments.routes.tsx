@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findComment, listRecentComments } from '../../modules/comments/comment-lookup.service.ts';
@@ -23,6 +22,7 @@ import { checkReaderPost } from '../kit/reader-post.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { sameOrigin } from '../kit/same-origin.ts';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { SlugParams } from '../reader/reader.schemas.ts';
 import { commenterToken, setCommenterCookie } from './commenter-cookie.ts';
@@ -122,7 +122,7 @@ interface CommentJson {
 /** Reports, comment feeds and the comments part of the JSON API. */
 export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
   const commentDeps = () => ({ ...deps.content, baseUrl: deps.baseUrl });
 
   async function approvedComment(req: { params: Static<typeof CommentIdParams> }) {

@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tokenWithConfirmedEmail } from '../../modules/comments/returning-commenter.ts';
@@ -12,6 +11,7 @@ import {
 } from '../../modules/notifications/notifications.service.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { sendPage } from '../kit/render.tsx';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { commenterToken, setCommenterCookie } from './commenter-cookie.ts';
 import { MailLinkQuery } from './discussion.schemas.ts';
@@ -57,7 +57,7 @@ export function registerNotificationRoutes(app: FastifyInstance, ctx: WebContext
   // The body of a one-click POST is not read (a mail provider sends List-Unsubscribe=One-Click, or nothing): only
   // the query has a schema.
   void app.register(async (plain) => {
-    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const scope = typed(plain);
     const link = { schema: { querystring: MailLinkQuery } };
     for (const type of FORM_TYPES) {
       if (!scope.hasContentTypeParser(type))

@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   buildCorrectionsFeed,
@@ -17,6 +16,7 @@ import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { PagedQuery, SlugParams } from '../reader/reader.schemas.ts';
 import { revisionsUrl, revisionUrl } from './corrections-log.views.tsx';
@@ -75,7 +75,7 @@ function moved(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, locati
  */
 export function registerCorrectionRoutes(app: FastifyInstance, ctx: WebContext): void {
   const deps = ctx.deps.content;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
 
   app.get('/corrections', cached(), (req, reply) => moved(ctx, req, reply, CORRECTIONS_PATH));
   r.get(CORRECTIONS_PATH, cached({ schema: { querystring: PagedQuery } }), async (req, reply) => {

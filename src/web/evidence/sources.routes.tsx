@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
@@ -10,6 +9,7 @@ import { isValidKey, plainTitle } from '../../modules/sources/source-form.ts';
 import { getSourcePage, listAllSources } from '../../modules/sources/sources.service.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { SlugParams } from '../reader/reader.schemas.ts';
 import { postUrl } from '../ui/format.ts';
@@ -32,7 +32,7 @@ function keyParam(req: Pick<FastifyRequest, 'url'> & { params: { key: string } }
  */
 export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): void {
   const deps = ctx.deps.content;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
 
   app.get('/sources', cached(), async (req, reply) =>
     sendBody(ctx, req, reply, {

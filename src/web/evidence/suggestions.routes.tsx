@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Article } from '../../modules/content/content.types.ts';
@@ -15,6 +14,7 @@ import { checkFormToken, issueFormToken } from '../kit/form-token.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
 import { checkReaderPost } from '../kit/reader-post.ts';
 import { sendPage } from '../kit/render.tsx';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { signedInUser } from '../reader/article.routes.tsx';
 import { SlugParams } from '../reader/reader.schemas.ts';
@@ -89,7 +89,7 @@ function sendForm(
  */
 export function registerSuggestionRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
   const secure = deps.baseUrl.startsWith('https:');
 
   /** The article a suggestion is for (posts only), or a redirect to its new address. */

@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { listLatestArticles, listLatestPosts } from '../../modules/content/reading.service.ts';
 import { listPublishedPages, listSiteTaxonomy } from '../../modules/content/site-index.service.ts';
@@ -9,6 +8,7 @@ import { isAppError } from '../../modules/shared/errors.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { sendBody } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { SlugParams } from '../reader/reader.schemas.ts';
 
@@ -48,7 +48,7 @@ export async function sendFeed(
 /** Feeds, sitemap, robots.txt and the OpenSearch description. */
 export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
   app.get('/feed/', cached(), (req, reply) => sendFeed(ctx, req, reply, {}, 'rss', '/'));
   app.get('/feed/atom/', cached(), (req, reply) => sendFeed(ctx, req, reply, {}, 'atom', '/'));
   app.get('/feed.json', cached(), (req, reply) => sendFeed(ctx, req, reply, {}, 'json', '/'));

@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../modules/shared/errors.ts';
 import { ASSETS } from '../kit/assets.ts';
-import { Params, Text } from '../kit/schemas.ts';
+import { Params, Text, typed } from '../kit/schemas.ts';
 import type { WebDeps } from '../kit/web-deps.ts';
 import { RestParams } from '../reader/reader.schemas.ts';
 
@@ -24,7 +23,7 @@ const MEDIA_TYPES: Record<string, string> = {
  * (`deps.demoMediaDir`: every node serves them, whichever seeded the demo), never outside those folders.
  */
 export function registerAssetRoutes(app: FastifyInstance, deps: WebDeps): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
   r.get('/assets/:file', { schema: { params: Params({ file: Text(300) }) } }, async (req, reply) => {
     const asset = ASSETS.get(req.params.file);
     if (!asset) throw new AppError('NOT_FOUND', 'There is no such file.');

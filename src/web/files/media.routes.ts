@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { readMediaFile } from '../../modules/media/media.service.ts';
 import { STORED_NAME_SOURCE } from '../../modules/media/media-names.ts';
 import { AppError } from '../../modules/shared/errors.ts';
-import { Params, Text } from '../kit/schemas.ts';
+import { Params, Text, typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 
 /**
@@ -15,7 +14,7 @@ import type { WebContext } from '../kit/web-deps.ts';
  */
 export function registerMediaRoutes(app: FastifyInstance, ctx: WebContext): void {
   const deps = ctx.deps.content;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
   const schema = { params: Params({ name: Text(300) }) };
   r.get(`/media/:name(^${STORED_NAME_SOURCE}$)`, { schema }, async (req, reply) => {
     const { name } = req.params;

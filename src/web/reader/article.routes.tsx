@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findSession } from '../../modules/accounts/accounts.service.ts';
@@ -33,6 +32,7 @@ import { HTTP_ERRORS } from '../kit/http-errors.ts';
 import { checkReaderPost } from '../kit/reader-post.ts';
 import { sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { postUrl } from '../ui/format.ts';
 import { ArticleView, articleHead } from './article.views.tsx';
@@ -145,7 +145,7 @@ function formFromBody(body: Static<typeof CommentForm>): CommentFormState['value
 /** The article page (GET) and posting a comment to it without JavaScript (POST, then 303). */
 export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
 
   r.get(
     '/:slug/',

@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { loadCategoryTree } from '../../modules/content/category.service.ts';
 import {
@@ -18,6 +17,7 @@ import { sendFeed } from '../feeds/feeds.routes.ts';
 import { notFound, redirect, slugParam } from '../kit/addresses.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
+import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { authorUrl, categoryUrl, monthUrl, postUrl, tagUrl } from '../ui/format.ts';
 import {
@@ -52,7 +52,7 @@ async function movedOr404(
 /** The pages a reader sees, from home to article; each route reads its input, calls one use case, renders. */
 export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const r = typed(app);
   const paged = { schema: { querystring: PagedQuery } };
   const slugged = { schema: { params: SlugParams, querystring: PagedQuery } };
   const perPage = async () => (await getSiteSettings(deps.content)).postsPerPage;

@@ -28,10 +28,10 @@ import {
 import { type AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { CsrfField, Form, StrictQuery, Text } from '../../kit/schemas.ts';
+import { CsrfField, Form, StrictQuery, Text, typed } from '../../kit/schemas.ts';
 import type { WebContext } from '../../kit/web-deps.ts';
 import type { FieldErrors } from '../../ui/form.tsx';
-import { type AdminKit, NoticeQuery, type SignedInViewer, seeOther, typed } from '../kit.tsx';
+import { type AdminKit, NoticeQuery, type SignedInViewer, seeOther } from '../kit.tsx';
 import { checkOrigin, clearedSessionCookie, sessionCookie } from '../session.ts';
 import {
   type AccountFormState,

@@ -12,9 +12,9 @@ import {
 import { AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { CsrfField, Form, Params, Text } from '../../kit/schemas.ts';
+import { CsrfField, Form, Params, Text, typed } from '../../kit/schemas.ts';
 import type { FormErrors } from '../../ui/form.tsx';
-import { type AdminKit, NoticeQuery, noticeOf, requireForScope, seeOther, typed } from '../kit.tsx';
+import { type AdminKit, NoticeQuery, noticeOf, requireForScope, seeOther } from '../kit.tsx';
 import { BackupsView, backupNoticeText } from './views.tsx';
 
 const PAGE = '/admin/backups';

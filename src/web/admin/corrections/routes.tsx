@@ -20,18 +20,8 @@ import { AppError, isAppError } from '../../../modules/shared/errors.ts';
 import type { SuggestionStatus } from '../../../storage/schema.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { CsrfField, Form, StrictQuery, Text } from '../../kit/schemas.ts';
-import {
-  type AdminKit,
-  Choice,
-  FORM_TEXT_MAX,
-  IdParams,
-  idParam,
-  noticeOf,
-  type SignedInViewer,
-  seeOther,
-  typed,
-} from '../kit.tsx';
+import { CsrfField, Form, OneOf, StrictQuery, Text, typed } from '../../kit/schemas.ts';
+import { type AdminKit, FORM_TEXT_MAX, IdParams, idParam, noticeOf, type SignedInViewer, seeOther } from '../kit.tsx';
 import { formOf } from '../session.ts';
 import {
   CORRECTIONS_PAGE,
@@ -67,7 +57,7 @@ const ListQuery = StrictQuery({
 });
 const DetailQuery = StrictQuery({ notice: Optional(Text(20)) });
 const DecisionForm = (field: 'reason' | 'question') => Form({ ...CsrfField, [field]: Typed });
-const ModerateForm = Form({ ...CsrfField, action: Choice(['approve', 'spam', 'trash']) });
+const ModerateForm = Form({ ...CsrfField, action: OneOf(['approve', 'spam', 'trash']) });
 const FromCommentQuery = StrictQuery({ comment: Optional(Text(300)) });
 /** The passage's hidden fields are ours (the selectors the page found); the rest is typed. */
 const FromCommentFormSchema = Form({

@@ -13,9 +13,9 @@ import { getModerationSettings } from '../../../modules/moderation/moderation-se
 import { AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { Checkbox, CsrfField, Form, Text } from '../../kit/schemas.ts';
+import { Checkbox, CsrfField, Form, Text, typed } from '../../kit/schemas.ts';
 import type { WebContext } from '../../kit/web-deps.ts';
-import { IdParams, idParam, NoticeQuery, typed } from '../kit.tsx';
+import { IdParams, idParam, NoticeQuery } from '../kit.tsx';
 import { type AdminViewer, renderAdminPage } from '../layout.tsx';
 import { type DiscussionFormValues, DiscussionSettingsView, discussionNoticeText, formValuesOf } from './views.tsx';
 

@@ -12,8 +12,8 @@ import { AppError } from '../../../modules/shared/errors.ts';
 import { startDownload } from '../../kit/download-stream.ts';
 import { PostRateLimit } from '../../kit/rate-limit.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { Checkbox, CsrfField, Form, StrictQuery } from '../../kit/schemas.ts';
-import { type AdminKit, requireForScope, typed } from '../kit.tsx';
+import { Checkbox, CsrfField, Form, StrictQuery, typed } from '../../kit/schemas.ts';
+import { type AdminKit, requireForScope } from '../kit.tsx';
 import { formOf } from '../session.ts';
 import { ExportView } from './views.tsx';
 

@@ -15,7 +15,7 @@ import { AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { PostRateLimit } from '../../kit/rate-limit.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { CsrfField, Form, StrictQuery, Text } from '../../kit/schemas.ts';
+import { CsrfField, Form, StrictQuery, Text, typed } from '../../kit/schemas.ts';
 import {
   type AdminKit,
   IdParams,
@@ -25,7 +25,6 @@ import {
   plainFormBody,
   requireForScope,
   seeOther,
-  typed,
   UploadQuery,
 } from '../kit.tsx';
 import { ImportView, importNoticeText } from './views.tsx';

@@ -14,7 +14,7 @@ import { MEDIA_LIMITS, type Media, type MediaDeps } from '../../../modules/media
 import { AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../../modules/shared/paging.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
-import { Checkbox, CsrfField, Form, StrictQuery, Text } from '../../kit/schemas.ts';
+import { Checkbox, CsrfField, Form, StrictQuery, Text, typed } from '../../kit/schemas.ts';
 import {
   type AdminKit,
   FORM_TEXT_MAX,
@@ -25,7 +25,6 @@ import {
   plainFormBody,
   requireForScope,
   seeOther,
-  typed,
   UploadQuery,
 } from '../kit.tsx';
 import { formOf } from '../session.ts';

@@ -20,7 +20,7 @@ import {
 import { updateSettingsAndCitations } from '../../../modules/sources/citation-style.workflow.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { CsrfField, Form, OneOf, Text } from '../../kit/schemas.ts';
+import { CsrfField, Form, OneOf, Text, typed as typedRoutes } from '../../kit/schemas.ts';
 import type { FormErrors } from '../../ui/form.tsx';
 import {
   type AdminKit,
@@ -31,7 +31,6 @@ import {
   noticeOf,
   requireForScope,
   seeOther,
-  typed as typedRoutes,
 } from '../kit.tsx';
 import { noticeText } from '../layout.tsx';
 import { formOf } from '../session.ts';

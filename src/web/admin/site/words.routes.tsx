@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { getSiteWords, saveSiteWords } from '../../../modules/preflight/site-words.ts';
 import { isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
-import { Form, Text } from '../../kit/schemas.ts';
+import { Form, Text, typed } from '../../kit/schemas.ts';
 import { CsrfField, ErrorSummary, Field } from '../../ui/form.tsx';
-import { type AdminKit, NoticeQuery, requireForScope, seeOther, typed } from '../kit.tsx';
+import { type AdminKit, NoticeQuery, requireForScope, seeOther } from '../kit.tsx';
 import { Notice } from '../layout.tsx';
 
 const PAGE = '/admin/words';

@@ -20,7 +20,7 @@ import {
   updateSource,
 } from '../../../modules/sources/sources.service.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
-import { Checkbox, CsrfField, Form, Params, StrictQuery, Text } from '../../kit/schemas.ts';
+import { Checkbox, CsrfField, Form, Params, StrictQuery, Text, typed } from '../../kit/schemas.ts';
 import {
   type AdminKit,
   FORM_TEXT_MAX,
@@ -29,7 +29,6 @@ import {
   plainFormBody,
   requireForScope,
   seeOther,
-  typed,
   UploadQuery,
 } from '../kit.tsx';
 import { formOf } from '../session.ts';

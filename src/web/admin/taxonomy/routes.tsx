@@ -12,7 +12,7 @@ import {
 } from '../../../modules/content/taxonomy-admin.service.ts';
 import { AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
-import { CsrfField, Form, Text } from '../../kit/schemas.ts';
+import { CsrfField, Form, Text, typed as typedRoutes } from '../../kit/schemas.ts';
 import {
   type AdminKit,
   FORM_TEXT_MAX,
@@ -22,7 +22,6 @@ import {
   noticeOf,
   requireForScope,
   seeOther,
-  typed as typedRoutes,
 } from '../kit.tsx';
 import { type TaxonomyErrors, TaxonomyView, taxonomyNoticeText } from './views.tsx';
 

@@ -11,9 +11,9 @@ import { getUser, linkByline, listBylines, listUsers } from '../../../modules/co
 import { type AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
-import { CsrfField, Form, Text } from '../../kit/schemas.ts';
+import { CsrfField, Form, Text, typed } from '../../kit/schemas.ts';
 import type { FieldErrors } from '../../ui/form.tsx';
-import { type AdminKit, IdParams, idParam, NoticeQuery, noticeOf, requireForScope, seeOther, typed } from '../kit.tsx';
+import { type AdminKit, IdParams, idParam, NoticeQuery, noticeOf, requireForScope, seeOther } from '../kit.tsx';
 import { type AddUserValues, UsersView, UserView, userNoticeText } from './views.tsx';
 
 /** Refusals the users pages show on the page itself, with their status; anything else is the error page. */
