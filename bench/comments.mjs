@@ -306,7 +306,8 @@ async function postLoad(bases, seconds, runId) {
       }
       try {
         await conn.ready;
-        if (!cookie) cookie = formCookieOf(await conn.request('GET', ARTICLE_PATH, {}));
+        // A form token as the comment island asks for one (POST /form-token); each answer then brings the next.
+        if (!cookie) cookie = formCookieOf(await conn.request('POST', '/form-token', { origin }));
         const body = new URLSearchParams({
           name: `Bench Reader ${n}`,
           email: `bench-${runId}-${n}@example.org`,

@@ -112,8 +112,15 @@ async function postUntilDead(base, round, onAck = () => {}) {
       }
       const marker = `kill9-r${round}-l${n}-${i}`;
       try {
+        // A form token as the comment island asks for one (POST /form-token); each answer then brings the next.
         if (!cookie)
-          cookie = formCookieOf(await request(agent, new URL(ARTICLE_PATH, base), { localAddress: address }));
+          cookie = formCookieOf(
+            await request(agent, new URL('/form-token', base), {
+              method: 'POST',
+              headers: { origin },
+              localAddress: address,
+            }),
+          );
         const body = new URLSearchParams({
           name: `Durability Reader ${n}`,
           email: `kill9-${n}@example.org`,

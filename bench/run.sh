@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run bench: the long demo article served by Annalist (page cache on, and page cache off) against the same
-# bytes served as a static file by a private nginx, measured with wrk in alternation; then the comment benchmark
-# (bench/comments.mjs: comment POST throughput, the article with 1,000 comments). See bench/README.md.
+# bytes served as a static file by a private nginx, measured with wrk in alternation; then the sitemap walks
+# (bench/sitemap.mjs: reads while readers comment, uncached before/after, through nginx proxy_cache) and the comment
+# benchmark (bench/comments.mjs: comment POST throughput, the article with 1,000 comments). See bench/README.md.
 #   ROUNDS=3 DURATION=10s WARMUP=5s npm run bench        COMMENTS=0 LARGE=0 npm run bench   # without those parts
 # Everything listens on 127.0.0.1 only; everything started here is stopped again at the end (also on error/Ctrl-C).
 set -euo pipefail
@@ -376,6 +377,20 @@ stop_read_servers() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PIDS=()
 }
+
+# ---------------------------------------------------------------- sitemap walks (issue 14)
+# bench/sitemap.mjs starts its own servers: reads of every sitemap page while readers comment (SITEMAP=0 skips),
+# the uncached rate of this tree against BASE_REF (BASELINE=0 skips), and through nginx proxy_cache (PROXY_CACHE=0).
+if [[ ${SITEMAP:-1} != 0 || ${BASELINE:-1} != 0 || ${PROXY_CACHE:-1} != 0 ]]; then
+  stop_read_servers
+  wait_idle "sitemap"
+  log "sitemap benchmarks (SITEMAP=0, BASELINE=0, PROXY_CACHE=0 skip their parts)"
+  echo >>"$OUT/summary.md"
+  if ! ROUNDS=$ROUNDS DURATION=$DURATION THREADS=$THREADS CONNS=$CONNS PAUSE=$PAUSE \
+    node "$BENCH_DIR/sitemap.mjs" --out "$OUT" | tee -a "$OUT/summary.md"; then
+    log "WARNING: the sitemap benchmarks failed; the read benchmark's summary stands"
+  fi
+fi
 
 # ---------------------------------------------------------------- comments: POST throughput, page with many comments
 # bench/comments.mjs starts its own servers on fresh data folders; COMMENTS=0 skips it.

@@ -23,6 +23,9 @@ const SQLITE_ONLY = new Set([
   // kill -9 of `annalist serve` (bench/kill9.mjs), checked by reading the SQLite file and its quick_check. On
   // PostgreSQL, acknowledged comments surviving kill -9 of a node is checked by test/e2e/two-nodes.test.ts.
   'test/e2e/durability.test.ts',
+  // nginx proxy_cache (docs/deploy.md) in front of two processes on one SQLite folder: what it shows is the
+  // proxy's, the same on either database, so it runs once.
+  'test/e2e/nginx-cache.test.ts',
 ]);
 
 // Files that choose their databases themselves (both kinds side by side, or PostgreSQL alone, using
@@ -33,6 +36,9 @@ const RUN_ONCE = new Set([
   'test/storage/migrate-data.test.ts',
   'test/storage/backup.test.ts',
   'test/e2e/two-nodes.test.ts',
+  // The keyed page cache and the SQLite change log on their own: no site, nothing of PostgreSQL.
+  'test/http/page-cache-keys.test.ts',
+  'test/storage/change-log.test.ts',
 ]);
 
 function runOrExit(cmd, args) {

@@ -33,6 +33,16 @@ export interface Config {
   redisUrl?: string;
   /** Told (POST, JSON) after content changes so a CDN in front can purge (ANNALIST_PURGE_WEBHOOK, http(s)). */
   purgeWebhook?: string;
+  /**
+   * How long a cached page whose content changed may still be served while one request renders it again
+   * (ANNALIST_STALE_MAX, seconds, default 1; 0: never). Never after a removal, never to the writer.
+   */
+  staleMaxMs: number;
+  /**
+   * How long a CDN or proxy in front may keep a page (s-maxage; ANNALIST_CDN_MAX_AGE, seconds): default 1, or 3600
+   * with ANNALIST_PURGE_WEBHOOK (the CDN is then told what changed).
+   */
+  cdnMaxAgeS: number;
 }
 
 export class ConfigError extends Error {}
@@ -98,6 +108,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(
       'ANNALIST_PURGE_WEBHOOK must be an http:// or https:// URL such as https://cdn.example/purge',
     );
+  const staleMaxMs = overrides.staleMaxMs ?? seconds(env.ANNALIST_STALE_MAX, 'ANNALIST_STALE_MAX', 1, 60) * 1000;
+  const cdnMaxAgeS =
+    overrides.cdnMaxAgeS ??
+    Math.round(seconds(env.ANNALIST_CDN_MAX_AGE, 'ANNALIST_CDN_MAX_AGE', purgeWebhook ? 3600 : 1, 31_536_000));
   return {
     host,
     port,
@@ -113,7 +127,21 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl,
     redisUrl,
     purgeWebhook,
+    staleMaxMs,
+    cdnMaxAgeS,
   };
+}
+
+/** A number of seconds from 0 to `max` (decimals allowed), `fallback` when unset. */
+function seconds(text: string | undefined, name: string, fallback: number, max: number): number {
+  const t = text?.trim();
+  if (t === undefined || t === '') return fallback;
+  const n = Number(t);
+  if (!/^\d+(\.\d+)?$/.test(t) || !(n <= max))
+    throw new ConfigError(
+      `${name} must be a number of seconds from 0 to ${max}, such as 1 or 0.5, not "${t.slice(0, 40)}"`,
+    );
+  return n;
 }
 
 function isUrlOf(text: string, protocols: string[]): boolean {

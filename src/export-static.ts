@@ -69,6 +69,7 @@ export async function exportStatic(site: Site, opts: StaticExportOptions): Promi
   const app = buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,
+    changes: site.changes,
     baseUrl: renderBase,
     mediaDir: site.mediaDir,
     demoMediaDir: DEMO_MEDIA_DIR,

@@ -26,7 +26,7 @@ import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.jo
 import { createSmtpMailer } from './modules/mail/mailer.ts';
 import { startOutboxWorker } from './modules/mail/outbox.ts';
 import { closeBoundedWork } from './modules/shared/bounded-work.ts';
-import { ChangeNotifier } from './modules/shared/changes.ts';
+import { ChangeNotifier, decodeChange, encodeChange } from './modules/shared/changes.ts';
 import type { Clock } from './modules/shared/clock.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { withSnapshot } from './storage/backup/snapshot.ts';
@@ -41,7 +41,6 @@ import type { Storage } from './storage/storage.ts';
 import { setWriteGate } from './storage/write-gate.ts';
 import { annalistVersion } from './version.ts';
 import { buildApp } from './web/app.ts';
-import { PurgeWebhook } from './web/kit/purge-webhook.ts';
 
 export const DATABASE_FILE = 'annalist.db';
 
@@ -207,7 +206,11 @@ export async function openSite(dataDir: string, opts: OpenSiteOptions = {}): Pro
   }
   // Every write is announced through one notifier; this process's own caches hear it first.
   const changes = new ChangeNotifier();
-  changes.subscribe(storage.noteWrite);
+  // This process's changes go to the others on the same database; theirs come back through changes.poll().
+  changes.subscribe((change) => {
+    if (change.origin !== 'remote') storage.noteWrite(encodeChange(change));
+  });
+  changes.addRemoteSource(() => storage.remoteChanges().map(decodeChange));
   const content: ContentDeps = Object.freeze({
     db: storage.db,
     clock: opts.clock ?? systemClock,
@@ -254,24 +257,13 @@ export function createJobWorker(site: Site, log?: JobLog): JobWorker {
  * start a new generation), and their announcements poke this node's job worker. Call before the app serves.
  */
 export function shareSite(site: Site, shared: SharedState, jobs?: JobWorker): void {
-  site.changes.subscribe(() => void shared.noteWrite());
-  if (jobs) shared.onRemoteWrite(() => jobs.poke());
-}
-
-/** With ANNALIST_PURGE_WEBHOOK: every committed write tells the CDN in front (at most once a second). */
-function purgeOnWrite(
-  site: Site,
-  url: string,
-  shared: SharedState | undefined,
-  log: () => FastifyInstance['log'],
-): PurgeWebhook {
-  const purge = new PurgeWebhook({
-    url,
-    generation: () => shared?.generation() ?? site.storage.contentVersion(),
-    log: { warn: (obj, msg) => log().warn(obj, msg) },
+  site.changes.subscribe((change) => {
+    // A write readers do not see (a draft saved) need not move the shared generation.
+    const unseen = change.keys !== 'all' && change.keys.length === 0;
+    if (change.origin !== 'remote' && !unseen) void shared.noteWrite(encodeChange(change));
   });
-  site.changes.subscribe(() => purge.changed());
-  return purge;
+  site.changes.addRemoteSource(() => shared.remoteChanges().map(decodeChange));
+  if (jobs) shared.onRemoteWrite(() => jobs.poke());
 }
 
 /** Opens the site (creating the demo on an empty data folder), builds the web app and listens. */
@@ -300,11 +292,14 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
   const jobs = createJobWorker(site, { error: (obj, msg) => app.log.error(obj, msg) });
   if (shared) shareSite(site, shared, jobs);
-  const purge = config.purgeWebhook ? purgeOnWrite(site, config.purgeWebhook, shared, () => app.log) : undefined;
   const app = buildApp({
     shared,
     content: site.content,
     contentVersion: site.storage.contentVersion,
+    changes: site.changes,
+    staleMaxMs: config.staleMaxMs,
+    cdnMaxAgeS: config.cdnMaxAgeS,
+    purgeWebhook: config.purgeWebhook,
     baseUrl: config.baseUrl,
     mediaDir: site.mediaDir,
     demoMediaDir: DEMO_MEDIA_DIR,
@@ -322,7 +317,6 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   app.addHook('onClose', () => closeBoundedWork()); // the worker threads that parse people's text
   sharedLog.to = app.log;
   if (shared) app.addHook('onClose', () => shared.close()); // after the job worker's last write is announced
-  if (purge) app.addHook('onClose', () => purge.flush());
   if (config.smtpUrl) {
     const mailer = createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom });
     const outbox = startOutboxWorker({

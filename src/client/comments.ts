@@ -1,7 +1,8 @@
 /**
  * Comment island: the discussion works without it (form POST, then 303). With it, replying and quoting happen
  * in place, a comment is posted without leaving the page, and a failed post keeps every word the reader wrote
- * (also across an accidental reload, in sessionStorage).
+ * (also across an accidental reload, in sessionStorage). The form token (an HttpOnly cookie) is asked for when
+ * the reader starts writing: cached pages never set it (decision 035).
  */
 
 interface ApiError {
@@ -28,6 +29,30 @@ if (form && section) {
   const bodyOf = () => currentForm()?.querySelector<HTMLTextAreaElement>('textarea[name="body"]') ?? null;
   const body = bodyOf();
   let lastSelection: { commentId: string; text: string } | null = null;
+
+  // One form token per page view, asked for on the first focus or keystroke in the form, so its age tells the
+  // server's too-fast check how long the reader wrote; again after a day (it lasts two) or after a refusal.
+  const DAY_MS = 86_400_000;
+  let token: { request: Promise<boolean>; at: number } | null = null;
+  function askForToken(): Promise<boolean> {
+    if (!token || Date.now() - token.at > DAY_MS) {
+      const request = fetch('/form-token', { method: 'POST', credentials: 'same-origin' }).then(
+        (res) => res.ok,
+        () => false,
+      );
+      const asked = { request, at: Date.now() };
+      token = asked;
+      void request.then((ok) => {
+        if (!ok && token === asked) token = null;
+      });
+    }
+    return token.request;
+  }
+  const startWriting = (event: Event) => {
+    if ((event.target as Element).closest('form#respond')) void askForToken();
+  };
+  section.addEventListener('focusin', startWriting);
+  section.addEventListener('input', startWriting);
 
   // Keep a draft while typing, and bring it back after a reload.
   if (body) {
@@ -128,6 +153,10 @@ if (form && section) {
     const button = form.querySelector<HTMLButtonElement>('button[type="submit"]');
     if (button) button.disabled = true;
     try {
+      if (!checking && !(await askForToken())) {
+        status('alert', 'Your comment could not be sent just now. Your text is kept; try again in a moment.');
+        return;
+      }
       const res = await fetch(`/api/v1/posts/${slug}/comments${checking ? '/preview' : ''}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -155,6 +184,11 @@ if (form && section) {
         return;
       }
       if (!res.ok || !json.comment) {
+        // A used token (the same comment sent twice): a new one at once, aging while the reader reads this.
+        if (json.error?.code === 'FORM_TOKEN_REPLAYED') {
+          token = null;
+          void askForToken();
+        }
         status(
           'alert',
           json.error?.message ?? 'Your comment could not be posted. Your text is kept; try again.',
@@ -171,8 +205,9 @@ if (form && section) {
         );
         return;
       }
-      // Show the discussion as it now stands, without leaving the page.
-      const page = await fetch(window.location.pathname, { credentials: 'same-origin' });
+      // Show the discussion as it now stands, without leaving the page: asked of the server, never taken from
+      // the browser's cache (a page may be kept there a moment: stale-while-revalidate).
+      const page = await fetch(window.location.pathname, { credentials: 'same-origin', cache: 'no-cache' });
       const doc = new DOMParser().parseFromString(await page.text(), 'text/html');
       const fresh = doc.querySelector('#comments');
       if (fresh) {

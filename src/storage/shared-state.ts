@@ -60,10 +60,16 @@ export interface SharedState {
    */
   mustRefresh(seen: string | undefined): boolean;
   /**
-   * Announces a committed write of this node to every node (moves the shared generation and publishes it).
-   * Never throws; the returned promise settles once Redis has it or has failed.
+   * Announces a committed write of this node to every node (moves the shared generation and publishes it with
+   * `change`, encoded as for Storage.noteWrite). Never throws; the returned promise settles once Redis has it or has
+   * failed.
    */
-  noteWrite(): Promise<void>;
+  noteWrite(change?: string): Promise<void>;
+  /**
+   * Synchronous: the encoded changes other nodes announced since the last call (`*` for a message missed or a
+   * subscription lost meanwhile). Every call drains them.
+   */
+  remoteChanges(): string[];
   /** Resolves when every announcement started so far has settled (so an acknowledged write is announced). */
   settled(): Promise<void>;
   /** Called when another node announced a write (e.g. to poke the job worker). */

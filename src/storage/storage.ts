@@ -12,8 +12,17 @@ export interface Storage {
   search: SearchIndex;
   /** Cheap, synchronous: called on every cached page view. */
   contentVersion(): string;
-  /** Tell this process's own caches that it has just written. */
-  noteWrite(): void;
+  /**
+   * This process has just committed a write; `change` says what it changed, encoded by the domain
+   * (src/modules/shared/changes.ts encodeChange: keys separated by spaces, `*` for everything). The storage passes it
+   * on to the other processes or nodes on the same database, whose remoteChanges() return it.
+   */
+  noteWrite(change: string): void;
+  /**
+   * Synchronous and cheap: the encoded changes other processes or nodes announced since the last call, `*` when
+   * one may have been missed (a commit without its announcement, a lost connection). Every call drains them.
+   */
+  remoteChanges(): string[];
   close(): Promise<void>;
   /**
    * Before a long import on a command line, which writes far more than the page cache holds in one transaction:

@@ -55,10 +55,11 @@ void everyTableListed;
 
 /**
  * Tables a database has that are not content: the migrator's bookkeeping and the full-text engine's own tables
- * (FTS5's search_posts and its shadow tables), which are rebuilt through the SearchIndex instead of copied.
+ * (FTS5's search_posts and its shadow tables), which are rebuilt through the SearchIndex instead of copied, and
+ * SQLite's change_log (how processes tell each other what changed: src/storage/sqlite/change-log.ts).
  * Matched by name prefix.
  */
-export const NOT_CONTENT_TABLE_PREFIXES = ['kysely_migration', 'search_posts'] as const;
+export const NOT_CONTENT_TABLE_PREFIXES = ['kysely_migration', 'search_posts', 'change_log'] as const;
 
 export function isContentTable(name: string): boolean {
   return !NOT_CONTENT_TABLE_PREFIXES.some((p) => name === p || name.startsWith(`${p}_`));

@@ -11,15 +11,13 @@ import { discussionArea } from './discussion/area.ts';
 import { evidenceArea } from './evidence/area.ts';
 import { feedsArea } from './feeds/area.ts';
 import { filesArea } from './files/area.ts';
-import { hasCookie, SESSION_COOKIE } from './kit/cookies.ts';
 import { FastPath } from './kit/fast-path.ts';
-import { FORM_COOKIE, issueFormToken } from './kit/form-token.ts';
 import { ContentGeneration } from './kit/generation.ts';
 import { HTTP_ERRORS } from './kit/http-errors.ts';
-import { encodedBody, PageCache } from './kit/page-cache.ts';
+import { PagePipeline, pagePipeline, purgeOnChange } from './kit/page-pipeline.ts';
 import { PostRateLimit, sharedStateUnavailable } from './kit/rate-limit.ts';
 import { loadChrome, renderDocument } from './kit/render.tsx';
-import { SharedPages, seenCookie, seenGeneration } from './kit/shared-pages.ts';
+import { seenCookie, seenGeneration } from './kit/shared-pages.ts';
 import './kit/route-config.ts';
 import { validationFailure } from './kit/validation.ts';
 import type { WebContext, WebDeps } from './kit/web-deps.ts';
@@ -83,8 +81,7 @@ export function buildApp(input: WebDeps): FastifyInstance {
       memo: <T>(key: string, fn: () => Promise<T>) => generation.memo(key, fn),
     }),
   });
-  const cache = deps.pageCache === false ? undefined : new PageCache(generation);
-  const sharedPages = cache && shared ? new SharedPages(shared.pages, generation) : undefined;
+  const pages = deps.pageCache === false ? undefined : pagePipeline(deps, generation);
   let secretPromise: Promise<Buffer> | undefined;
   const secret = () => {
     secretPromise ??= (deps.secret ?? (() => getSiteSecret(deps.content.db)))().catch((err: unknown) => {
@@ -97,8 +94,7 @@ export function buildApp(input: WebDeps): FastifyInstance {
   const PREVIEWS_PER_MINUTE = 90;
   const ctx: WebContext = {
     deps,
-    cache,
-    sharedPages,
+    pages,
     generation,
     secret,
     postLimit: new PostRateLimit(deps.commentPostsPerMinute, shared?.limiter),
@@ -106,18 +102,25 @@ export function buildApp(input: WebDeps): FastifyInstance {
     limiter: shared?.limiter,
   };
   const secureCookies = deps.baseUrl.startsWith('https:');
-  if (cache)
+  if (pages) {
     fastPath.enable({
-      cache,
+      pages,
       generation,
+      poll: deps.changes.poll,
       securityHeaders: SECURITY_HEADERS,
-      secret,
-      now: () => deps.content.clock.now(),
-      secureCookies,
       // Read-your-writes across nodes: a request that must learn the shared generation first awaits Redis.
       mustRefresh: shared ? (req) => shared.mustRefresh(seenGeneration(req.headers.cookie)) : undefined,
       log: { error: (obj, msg) => app.log.error(obj, msg) },
     });
+    // Every change, this process's and (through poll) the others', reaches the CDN in front, then the cache.
+    const purge = deps.purgeWebhook ? purgeOnChange(deps, pages, app) : undefined;
+    const unsubscribe = deps.changes.subscribe((change) => pages.apply(change));
+    // Before the routes and the database close: the last batch of changes still reaches the CDN.
+    app.addHook('preClose', async () => {
+      unsubscribe();
+      await purge?.();
+    });
+  }
   // While closing, Fastify answers (its 503 and `connection: close`).
   app.addHook('preClose', (done) => {
     fastPath.disable();
@@ -180,58 +183,29 @@ export function buildApp(input: WebDeps): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
-    // What the route declares (kit/route-config.ts): whether its page carries the comment form (then a reader
-    // without a form token gets one: kit/form-token.ts), whether its answers are cached.
-    const route = req.routeOptions.config;
-    if (req.method === 'GET' && route.formToken && !hasCookie(req.headers.cookie, FORM_COOKIE)) {
-      issueFormToken(reply, await secret(), deps.content.clock.now(), secureCookies);
-    }
+    // Changes other processes and nodes made reach the caches before anything is read (cheap, synchronous).
+    deps.changes.poll();
+    if (req.method !== 'GET' && req.method !== 'HEAD') req.changesAtStart = pages?.cache.version;
     generation.check();
     // A scheduled post goes live without any write: what was cached before then must end at that moment.
     await generation.ensureExpiry();
-    if (
-      !cache ||
-      route.cache !== 'public' ||
-      (req.method !== 'GET' && req.method !== 'HEAD') ||
-      req.headers.authorization ||
-      hasCookie(req.headers.cookie, SESSION_COOKIE)
-    )
-      return;
-    // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it.
-    if (shared?.mustRefresh(seenGeneration(req.headers.cookie))) await shared.refresh();
-    let hit = cache.get(req.url);
-    let level = 'hit';
-    if (!hit) {
-      req.cacheVersion = generation.check();
-      // The second level: another node may have rendered this page in the generation every node agrees on.
-      const found = await sharedPages?.lookup(req.url);
-      if (!found?.page) {
-        req.sharedGeneration = found?.generation;
-        reply.header('x-cache', 'miss');
-        return;
-      }
-      hit = cache.set(req.url, req.cacheVersion, found.page);
-      level = 'shared';
-    }
-    // What the fast path needs to answer this entry itself: does its page carry the comment form?
-    hit.formToken = route.formToken === true;
-    reply.header('x-cache', level);
-    reply.header('etag', hit.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding');
-    if (hit.location) reply.header('location', hit.location);
-    if (req.headers['if-none-match'] === hit.etag) return reply.code(304).send();
-    const { body, encoding } = encodedBody(hit, req.headers['accept-encoding']);
-    if (encoding) reply.header('content-encoding', encoding);
-    return reply.code(hit.status).type(hit.contentType).send(body);
+    // What the route declares (kit/route-config.ts): whether its answers are cached. No page sets the form-token
+    // cookie: a reader gets it when they start writing (POST /form-token, decision 035).
+    if (pages && PagePipeline.eligible(req)) return pages.answer(req, reply);
   });
+  // The request that renders a page lets the others waiting for it go once its answer is sent (or abandoned).
+  app.addHook('onResponse', async (req) => req.releaseFlight?.());
+  app.addHook('onRequestAbort', async (req) => req.releaseFlight?.());
 
-  // A write is acknowledged only once the other nodes have been told (when Redis is there to tell them).
-  if (shared)
-    app.addHook('onSend', async (req, reply) => {
-      if (req.method === 'GET' || req.method === 'HEAD') return;
-      await shared.settled();
-      // The writer's next page views, on any node, wait until that node has reached this generation.
-      reply.header('set-cookie', seenCookie(shared.generation(), secureCookies));
-    });
+  // A write is acknowledged only once the other nodes have been told (when Redis is there to tell them). The
+  // writer's next page views are never a stale copy, and on any node wait until it has reached this generation.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return;
+    await shared?.settled();
+    // Only a request that changed what readers see (the cache heard a change meanwhile) marks its sender a writer.
+    const wrote = pages ? pages.cache.version !== req.changesAtStart : shared !== undefined;
+    if (wrote) reply.header('set-cookie', seenCookie(shared?.generation() ?? '0', secureCookies));
+  });
 
   app.setErrorHandler(async (error: FastifyError | AppError, req, reply) => {
     if (isAppError(error)) return sendError(req, reply, error);

@@ -39,11 +39,17 @@ async function fillIdentity(page: Page, name: string, email: string) {
 
 describe('a reader with JavaScript takes part in the discussion', () => {
   test('posts a comment and sees it appear in place, without leaving the page', async () => {
+    await browser.context.clearCookies({ name: 'annalist_form' });
     const { page, errors } = await open(ARTICLE);
     const urlBefore = page.url();
+    const hasToken = async () => (await browser.context.cookies()).some((c) => c.name === 'annalist_form');
+    assert.equal(await hasToken(), false, 'the article page sets no cookie');
+    const asked = page.waitForResponse((r) => r.url().endsWith('/form-token') && r.request().method() === 'POST');
     await page
       .getByLabel('Comment', { exact: true })
       .fill('The Soviet logistics over 700 km of dirt road deserve a whole article of their own.');
+    assert.equal((await asked).status(), 204, 'the island asks for a form token when the reader starts writing');
+    assert.equal(await hasToken(), true);
     await fillIdentity(page, 'Tomás Herrera', 'tomas@example.net');
     let navigated = false;
     page.on('framenavigated', (f) => {
@@ -250,5 +256,36 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     await page.locator(`article#comment-${target}`).waitFor();
     assert.ok(await page.locator(`article#comment-${target}`).isVisible());
     await page.close();
+  });
+});
+
+describe('a reader without JavaScript takes part in the discussion', () => {
+  test('posts a first comment through “Confirm your comment”, which keeps every word; the next goes straight in', async () => {
+    const noScript = await launchBrowser({ javaScriptEnabled: false });
+    try {
+      const page = await noScript.newPage();
+      // An article of its own: the tests above leave Khalkhin-Gol's discussion hundreds of threads long.
+      await page.goto(`${site.origin}/tsushima-1905/`);
+      const words = 'Without scripts the form still works:\nthis comment is confirmed once, then posted.';
+      await page.getByLabel('Comment', { exact: true }).fill(words);
+      await fillIdentity(page, 'Sükhbaatar Dorj', 'dorj@example.net');
+      await page.getByRole('button', { name: 'Post comment' }).click();
+      await page.getByRole('heading', { name: 'Confirm your comment', level: 1 }).waitFor();
+      assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), words, 'every word kept');
+      assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Sükhbaatar Dorj');
+      const form = page.getByRole('form', { name: 'Your comment' });
+      assert.deepEqual(await form.getByRole('button').allTextContents(), ['Send comment'], 'one button');
+      await page.getByRole('button', { name: 'Send comment' }).click();
+      await page.locator('article.comment', { hasText: 'confirmed once, then posted' }).waitFor();
+      assert.match(page.url(), /#comment-\d+$/);
+      // The answer brought the next token: a second comment from this browser needs no confirming.
+      await page.getByLabel('Comment', { exact: true }).fill('And a second thought, posted at once.');
+      await fillIdentity(page, 'Sükhbaatar Dorj', 'dorj@example.net');
+      await page.getByRole('button', { name: 'Post comment' }).click();
+      await page.locator('article.comment', { hasText: 'a second thought, posted at once' }).waitFor();
+      assert.match(page.url(), /#comment-\d+$/);
+    } finally {
+      await noScript.close();
+    }
   });
 });

@@ -20,6 +20,7 @@ import { renderCommentMarkdown } from '../../src/modules/comments/comment-markdo
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { SESSION_COOKIE } from '../../src/web/admin/session.ts';
 import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
+import { injectFormToken } from '../support/form-token.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
 
 const SLUG = 'khalkhin-gol-1939';
@@ -310,17 +311,9 @@ interface Res {
   headers: Record<string, string | string[] | number | undefined>;
 }
 
-/** A reader's form cookie, as a browser gets it from the article page. */
-async function formCookie(ip: string): Promise<string> {
-  const res = await site.app.inject({ method: 'GET', url: ARTICLE, remoteAddress: ip });
-  const set = [res.headers['set-cookie']].flat().find((c) => c?.startsWith('annalist_form='));
-  assert.ok(set, 'the article page sets the form cookie');
-  return set.split(';')[0]!;
-}
-
 async function postForm(url: string, fields: Record<string, string>): Promise<Res> {
   const ip = nextIp();
-  const cookie = await formCookie(ip);
+  const cookie = await injectFormToken(site.app, { remoteAddress: ip });
   return site.app.inject({
     method: 'POST',
     url,

@@ -92,6 +92,7 @@ function appOn(site: Site): FastifyInstance {
   return buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,
+    changes: site.changes,
     baseUrl: TEST_BASE_URL,
     mediaDir: site.mediaDir,
     pageCache: false,

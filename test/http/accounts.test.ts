@@ -137,6 +137,7 @@ describe('first run', () => {
       const app = buildApp({
         content: site.content,
         contentVersion: site.storage.contentVersion,
+        changes: site.changes,
         baseUrl: TEST_BASE_URL,
         mediaDir: site.mediaDir,
         logger: false,

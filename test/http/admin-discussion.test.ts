@@ -4,6 +4,7 @@ import { createUser, setPassword } from '../../src/modules/accounts/accounts.ser
 import type { User } from '../../src/modules/accounts/accounts.types.ts';
 import { DEFAULT_MODERATION, type ModerationSettings } from '../../src/modules/moderation/moderation.types.ts';
 import { getModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { injectFormToken } from '../support/form-token.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 
 const ARTICLE = 'khalkhin-gol-1939';
@@ -93,20 +94,16 @@ function settingsForm(csrf: string, changes: Record<string, string> = {}): Recor
 const storedSettings = async () =>
   (await db().selectFrom('settings').select('value').where('key', '=', 'moderation').executeTakeFirst())?.value;
 
-/** A reader's browser: GET the article for the form cookie, then POST a comment with it, as a browser does. */
+/** A reader's browser: a form token when writing starts (POST /form-token), then the comment with it. */
 async function readerPosts(slug: string, body: string) {
   const ip = '203.0.113.40';
-  const page = await t.app.inject({ method: 'GET', url: `/${slug}/`, remoteAddress: ip });
-  const formCookie = [page.headers['set-cookie']]
-    .flat()
-    .find((c) => String(c).startsWith('annalist_form='))
-    ?.split(';')[0];
+  const formCookie = await injectFormToken(t.app, { remoteAddress: ip });
   t.clock.set(new Date(t.clock.now().getTime() + 30_000)); // a person's pace: past the too-fast check
   return t.app.inject({
     method: 'POST',
     url: `/${slug}/comments`,
     remoteAddress: ip,
-    headers: { 'content-type': FORM, origin: TEST_BASE_URL, ...(formCookie ? { cookie: formCookie } : {}) },
+    headers: { 'content-type': FORM, origin: TEST_BASE_URL, cookie: formCookie },
     payload: encode({ name: 'Rhoda Reader', email: 'rhoda@example.net', url: '', body }),
   });
 }

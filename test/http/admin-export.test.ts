@@ -165,6 +165,7 @@ before(async () => {
   served = buildApp({
     content: t.site.content,
     contentVersion: t.site.storage.contentVersion,
+    changes: t.site.changes,
     baseUrl: TEST_BASE_URL,
     mediaDir: t.site.mediaDir,
     exports: t.site.exports,
@@ -375,6 +376,7 @@ describe(`who may export, and how (${TEST_DATABASE})`, () => {
     const local = buildApp({
       content: t.site.content,
       contentVersion: t.site.storage.contentVersion,
+      changes: t.site.changes,
       baseUrl: 'http://127.0.0.1:3000',
       mediaDir: t.site.mediaDir,
       exports: t.site.exports,

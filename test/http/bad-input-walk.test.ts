@@ -186,7 +186,13 @@ const owner: Who = {
 const reader: Who = {
   label: 'reader',
   async headers() {
-    const res = await t.app.inject({ method: 'GET', url: `/${samples.byName.slug}/` });
+    // As the comment island asks for it when the reader starts writing (decision 035).
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/form-token',
+      headers: { origin: TEST_BASE_URL },
+      remoteAddress: `2001:db8::${(nextAddress++).toString(16)}`,
+    });
     const cookies = [res.headers['set-cookie'] ?? []].flat().map((c) => String(c).split(';')[0]!);
     return { cookie: cookies.find((c) => c.startsWith(`${FORM_COOKIE}=`)) };
   },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { markdownShapeProblem, nestingProblem } from '../../src/modules/markdown/markdown-limits.ts';
 import { runBounded, WorkTooCostly } from '../../src/modules/shared/bounded-work.ts';
+import { injectFormToken } from '../support/form-token.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
 
@@ -70,8 +71,7 @@ describe('a reader text built to make the parser slow', () => {
   }
 
   test('sent through the no-JavaScript comment form, comes back as the form with the reason by the field', async () => {
-    const page = await t.app.inject({ method: 'GET', url: '/khalkhin-gol-1939/', remoteAddress: '198.51.100.2' });
-    const cookie = String(page.headers['set-cookie']).split(';')[0]!;
+    const cookie = await injectFormToken(t.app, { remoteAddress: '198.51.100.2' });
     const res = await t.app.inject({
       method: 'POST',
       url: '/khalkhin-gol-1939/comments',

@@ -4,6 +4,7 @@ import { recountPostComments } from '../../src/modules/comments/comment.reposito
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { buildApp } from '../../src/web/app.ts';
 import type { WebDeps } from '../../src/web/kit/web-deps.ts';
+import { injectFormToken } from '../support/form-token.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
 
@@ -52,6 +53,19 @@ class Reader {
     return res;
   }
 
+  /** Starts writing in the comment form: the island asks for a form token then (POST /form-token, decision 035). */
+  async startWriting() {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/form-token',
+      headers: { origin: ORIGIN, ...(this.cookie ? { cookie: this.cookie } : {}) },
+      remoteAddress: this.ip,
+    });
+    assert.equal(res.statusCode, 204, res.body);
+    this.keep(res.headers['set-cookie']);
+    return res;
+  }
+
   /** Posts a comment through the JSON API, as the comment island does (same origin, the browser's cookies). */
   async api(fields: Record<string, unknown>, opts: { cookie?: string } = {}) {
     const cookie = opts.cookie ?? this.cookie;
@@ -88,6 +102,7 @@ async function appWith(options: Pick<WebDeps, 'trustProxy' | 'commentPostsPerMin
   const app = buildApp({
     content: t.site.content,
     contentVersion: t.site.storage.contentVersion,
+    changes: t.site.changes,
     baseUrl: ORIGIN,
     mediaDir: t.site.mediaDir,
     logger: false,
@@ -156,7 +171,7 @@ describe('posting without JavaScript', () => {
 
   test('a first comment from a new address is held, and the writer is told so', async () => {
     const reader = new Reader();
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const res = await reader.post(
       comment({ email: 'newcomer@example.net', body: 'Where did the Soviet pontoon bridges come from?' }),
@@ -177,7 +192,7 @@ describe('posting without JavaScript', () => {
 
   test('a returning commenter, whose comment from this browser a moderator approved, posts straight through; the answer is a 303 to the new comment, shown at once', async () => {
     const reader = new Reader('203.0.113.8');
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const writer = { name: 'Margit Kovács', email: 'margit@example.net' };
     const first = await reader.post(comment({ ...writer, body: 'Were the Soviet tank crews volunteers?' }));
@@ -217,6 +232,7 @@ describe('posting without JavaScript', () => {
     const form = await reader.open(`${ARTICLE}?replyto=${parent.id}&quote=1`);
     assert.match(form.body, /<h3 id="respond-heading">Reply to [^<]+<\/h3>/);
     assert.match(form.body, /<textarea id="comment-quote" name="quote"/);
+    await reader.startWriting();
     later(10);
     const words = parent.body_md
       .split(/\s+/)
@@ -309,7 +325,7 @@ describe('posting without JavaScript', () => {
     }
     await recountPostComments(db, post.id);
     const reader = new Reader('203.0.113.60');
-    await reader.open();
+    await reader.startWriting();
     later(5);
     const thread = await reader.post(comment({ email: 'pagefinder@example.net', body: 'A new thread at the end.' }));
     assert.equal(thread.statusCode, 303);
@@ -358,7 +374,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
       .where('status', '=', 'approved')
       .executeTakeFirstOrThrow();
     const stranger = new Reader('203.0.113.20');
-    await stranger.open();
+    await stranger.startWriting();
     later(10);
     // A home-made proof naming her approved comment is not signed by the site, so it proves nothing either.
     const homeMade = `annalist_commenter=${Buffer.from(`${t.clock.now().getTime()}|${elena.id}|`).toString('base64url')}.${'A'.repeat(32)}`;
@@ -381,7 +397,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
 
   test('a proven regular signing with another regular’s name is held, and approving that comment proves nothing', async () => {
     const reader = new Reader('203.0.113.23');
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const own = { name: 'Tomasz Wrona', email: 'tomasz@example.net' };
     await reader.post(comment({ ...own, body: 'Which maps did the Soviet staff use at Bain-Tsagan?' }));
@@ -404,7 +420,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
   test('opening the confirmation link mailed to the address proves that browser, and only that one', async () => {
     const writer = { name: 'Inês Duarte', email: 'ines@example.net' };
     const laptop = new Reader('203.0.113.21');
-    await laptop.open();
+    await laptop.startWriting();
     later(10);
     await laptop.post({
       ...comment({ ...writer, body: 'Which archive holds the Japanese after-action reports?' }),
@@ -413,7 +429,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
     await approve((await newestFrom(writer.email)).id);
     // Later, on her phone: the address alone is not enough...
     const phone = new Reader('203.0.113.22');
-    await phone.open();
+    await phone.startWriting();
     later(30);
     const unproven = await phone.post(comment({ ...writer, body: 'Found them: the Boeicho archive in Tokyo.' }));
     assert.equal(unproven.headers.location, `${ARTICLE}?posted=held#respond`);
@@ -433,7 +449,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
     assert.equal((await newestFrom(writer.email)).status, 'approved');
     // A third browser that never opened the link still waits for a moderator.
     const other = new Reader('203.0.113.23');
-    await other.open();
+    await other.startWriting();
     later(30);
     const borrowed = await other.post(comment({ ...writer, body: 'Someone else typing her address.' }));
     assert.equal(borrowed.headers.location, `${ARTICLE}?posted=held#respond`);
@@ -453,7 +469,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
 
   test('empty, over-long and malformed fields are named, with the writer’s text kept', async () => {
     const reader = new Reader('198.51.100.1');
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const before = await count();
     const res = await reader.post({
@@ -471,25 +487,25 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     assert.equal(await count(), before);
   });
 
-  test('a post without the form cookie, or from another site, is refused', async () => {
+  test('a post from another site is refused; one without a valid form token waits on the confirm page', async () => {
     const reader = new Reader('198.51.100.2');
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const before = await count();
-    const noCookie = await reader.post(comment(), { cookie: '' });
-    assert.equal(noCookie.statusCode, 403);
-    assert.match(noCookie.body, /FORM_TOKEN_MISSING|did not send back the form cookie/);
-    const forged = await reader.post(comment(), { cookie: 'annalist_form=forged.token' });
-    assert.equal(forged.statusCode, 403);
     const crossSite = await reader.post(comment(), { origin: 'https://evil.example' });
     assert.equal(crossSite.statusCode, 403);
     assert.match(crossSite.body, /sent from another site/);
-    assert.equal(await count(), before);
+    for (const cookie of ['', 'annalist_form=forged.token']) {
+      const res = await reader.post(comment(), { cookie });
+      assert.equal(res.statusCode, 200, cookie);
+      assert.match(res.body, /<h1 id="confirm-title" class="page-title">Confirm your comment<\/h1>/);
+    }
+    assert.equal(await count(), before, 'nothing is stored before the writer confirms');
   });
 
   test('a replayed form token is refused the second time', async () => {
     const reader = new Reader('198.51.100.3');
-    await reader.open();
+    await reader.startWriting();
     const token = reader.cookie;
     later(10);
     const first = await reader.post(comment({ email: 'replay@example.net', body: 'First sending of this comment.' }), {
@@ -507,7 +523,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
 
   test('a reply to a comment on another article, or to a comment no longer shown, is refused', async () => {
     const reader = new Reader('198.51.100.4');
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const held = await t.site.content.db
       .selectFrom('comments')
@@ -544,7 +560,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
         ).n,
       );
     const first = new Reader('203.0.113.71');
-    await first.open();
+    await first.startWriting();
     later(5);
     assert.equal((await first.post(comment({ email: 'twice@example.net', body: text }))).statusCode, 303);
     later(5);
@@ -556,7 +572,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     const sameIp = await first.post(comment({ email: 'other@example.net', body: text }));
     assert.match(sameIp.body, /already posted this comment/);
     const elsewhere = new Reader('203.0.113.72');
-    await elsewhere.open();
+    await elsewhere.startWriting();
     later(5);
     assert.match((await elsewhere.post(comment({ email: 'twice@example.net', body: text }))).body, /already posted/);
     // A text that only starts the same way is not a duplicate.
@@ -570,7 +586,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
 
   test('a comment built to make the Markdown parser slow is refused with a reason, quickly', async () => {
     const reader = new Reader('203.0.113.73');
-    await reader.open();
+    await reader.startWriting();
     later(5);
     const started = Date.now();
     const res = await reader.post(comment({ email: 'marks@example.net', body: '*a_'.repeat(1500) }));
@@ -581,7 +597,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
 
   test('posting too fast after opening the page is treated as a robot’s', async () => {
     const reader = new Reader('198.51.100.5');
-    await reader.open();
+    await reader.startWriting();
     const res = await reader.post(
       comment({ email: 'quick@example.net', body: 'Posted the same second the page opened.' }),
     );
@@ -606,6 +622,7 @@ describe('bad input gets a clear answer and nothing is stored', () => {
     const page = await reader.open('/lake-khasan-1938/');
     assert.match(page.body, /Comments are closed on this article/);
     assert.doesNotMatch(page.body, /<form id="respond"/);
+    await reader.startWriting();
     later(10);
     const res = await reader.post(comment(), { url: '/lake-khasan-1938/comments' });
     assert.equal(res.statusCode, 422);
@@ -625,9 +642,10 @@ describe('reports, feeds and the API', () => {
       .executeTakeFirstOrThrow();
     for (const ip of ['192.0.2.10', '192.0.2.11']) {
       const reader = new Reader(ip);
-      await reader.open();
+      // The report form is a page of its own, never cached: it brings the form token.
       const page = await reader.open(`/comments/${target.id}/report`);
       assert.match(page.body, /What is wrong with it\?/);
+      assert.equal(page.headers['cache-control'], 'no-store');
       const res = await reader.post({ reason: 'abuse', note: 'Rude.' }, { url: `/comments/${target.id}/report` });
       assert.equal(res.statusCode, 200);
       assert.match(res.body, /Thank you/);
@@ -668,7 +686,7 @@ describe('reports, feeds and the API', () => {
     assert.equal(bad.json().error.code, 'COMMENT_INVALID');
     assert.ok(bad.json().error.fields.email);
     const reader = new Reader('192.0.2.50');
-    await reader.open();
+    await reader.startWriting();
     later(30);
     const ok = await reader.api({ name: 'API Reader', email: 'api@example.net', body: 'Posted through the API.' });
     assert.equal(ok.statusCode, 201, ok.body);
@@ -693,7 +711,7 @@ describe('reports, feeds and the API', () => {
     assert.deepEqual(reasonCodes(row), ['TOO_FAST']);
     // The same as a form token used the moment it was issued.
     const quick = new Reader('192.0.2.52');
-    await quick.open();
+    await quick.startWriting();
     const fast = await quick.api({
       name: 'Quick',
       email: 'quick-api@example.net',
@@ -706,7 +724,7 @@ describe('reports, feeds and the API', () => {
   test('the comment island’s API reads and renews the same returning-commenter cookie as the form', async () => {
     const writer = { name: 'Island Reader', email: 'island@example.net' };
     const reader = new Reader('192.0.2.53');
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const first = await reader.api({ ...writer, body: 'First, through the island.' });
     assert.equal(first.json().comment.status, 'held');
@@ -717,7 +735,7 @@ describe('reports, feeds and the API', () => {
     assert.equal(again.json().comment.status, 'approved');
     // Without the cookie, the same name and email wait for a moderator.
     const other = new Reader('192.0.2.54');
-    await other.open();
+    await other.startWriting();
     later(30);
     const borrowed = await other.api({ ...writer, body: 'Third, from another browser.' });
     assert.equal(borrowed.json().comment.status, 'held');
@@ -740,7 +758,7 @@ describe('signed-in users', () => {
       { email: 'editor@example.org', password: 'a long and careful passphrase', ip: '192.0.2.99' },
     );
     const reader = new Reader('192.0.2.99');
-    await reader.open();
+    await reader.startWriting();
     const session = `annalist_session=${token}`;
     const page = await t.app.inject({ url: ARTICLE, headers: { cookie: `${reader.cookie}; ${session}` } });
     assert.match(page.body, /Commenting as <strong>Elena Markova \(editor\)<\/strong>/);
@@ -763,12 +781,7 @@ describe('signed-in users', () => {
 describe('behind a reverse proxy', () => {
   test('with ANNALIST_TRUST_PROXY the reader’s own address (X-Forwarded-For) is the one limited and recorded', async () => {
     const app = await appWith({ trustProxy: 'loopback' });
-    const page = await app.inject({
-      url: ARTICLE,
-      remoteAddress: '127.0.0.1',
-      headers: { 'x-forwarded-for': '198.51.100.77' },
-    });
-    const cookie = (page.headers['set-cookie'] as string).split(';')[0]!;
+    const cookie = await injectFormToken(app, { remoteAddress: '127.0.0.1', origin: ORIGIN });
     later(10);
     const res = await app.inject({
       method: 'POST',
@@ -799,9 +812,9 @@ describe('per-address limit', () => {
   test('an address that posts too often in a minute is told to wait, on the form and the API alike', async () => {
     const app = await appWith({ commentPostsPerMinute: 2 });
     const statuses: number[] = [];
+    // The first token from /form-token, then the fresh one each answer brings, as a browser keeps them.
+    let cookie = await injectFormToken(app, { remoteAddress: '198.51.100.200', origin: ORIGIN });
     for (let i = 0; i < 3; i++) {
-      const page = await app.inject({ url: ARTICLE, remoteAddress: '198.51.100.200' });
-      const cookie = (page.headers['set-cookie'] as string).split(';')[0]!;
       later(16); // past the flood check, inside the minute
       const res = await app.inject({
         method: 'POST',
@@ -813,6 +826,7 @@ describe('per-address limit', () => {
         ).toString(),
       });
       statuses.push(res.statusCode);
+      cookie = String([res.headers['set-cookie']].flat().find((c) => c?.startsWith('annalist_form='))).split(';')[0]!;
       if (i === 2) assert.match(res.body, /Wait a little/);
     }
     assert.deepEqual(statuses, [303, 303, 429]);
@@ -831,7 +845,7 @@ describe('per-address limit', () => {
 describe('check before posting', () => {
   test('says why a comment would be held, keeps the text and stores nothing', async () => {
     const reader = new Reader('198.51.100.31');
-    await reader.open();
+    await reader.startWriting();
     later(10);
     const count = async () =>
       Number(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HTTP_ERRORS } from '../../src/web/kit/http-errors.ts';
+import { injectFormToken } from '../support/form-token.ts';
 import { parsePage } from '../support/page.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 import { FORM } from '../support/staff-client.ts';
@@ -54,8 +55,12 @@ function postJson(url: string, payload: unknown) {
   });
 }
 
-/** The form cookie an article page gives a new reader. */
-async function formCookie(path: string): Promise<string> {
+/**
+ * A new reader's form cookie: asked for when they start writing a comment (POST /form-token), or given by a form
+ * page of its own (`path`: the suggestion form).
+ */
+async function formCookie(path?: string): Promise<string> {
+  if (!path) return injectFormToken(t.app);
   const res = await t.app.inject({ method: 'GET', url: path });
   const set = res.headers['set-cookie'];
   const first = (Array.isArray(set) ? set : [set ?? '']).find((c) => c.startsWith('annalist_form='));
@@ -116,7 +121,7 @@ describe('the comment form refuses what it does not send', () => {
   });
 
   test('a long comment sent with CRLF line breaks is shown again whole when refused', async () => {
-    const cookie = await formCookie(`/${slug}/`);
+    const cookie = await formCookie();
     later();
     // 2,000 lines of CRLF: 24,000 characters as sent, past the old 20,000-character cut, and over the site's limit.
     const text = `${'abcdefghij\r\n'.repeat(2000)}THE-END-OF-MY-COMMENT`;
@@ -135,7 +140,7 @@ describe('the comment form refuses what it does not send', () => {
 
 describe('a quoted passage is never shortened', () => {
   test('a quote past the limit is refused, naming the limit, with the comment kept', async () => {
-    const cookie = await formCookie(`/${slug}/`);
+    const cookie = await formCookie();
     later();
     const res = await postForm(
       `/${slug}/comments`,
@@ -226,7 +231,7 @@ describe('reporting a comment', () => {
   });
 
   test('a note over the limit is refused with the note kept whole', async () => {
-    const cookie = await formCookie(`/${slug}/`);
+    const cookie = await formCookie();
     const note = `${'n'.repeat(1500)}END-OF-NOTE`;
     const res = await postForm(
       `/comments/${commentId}/report`,

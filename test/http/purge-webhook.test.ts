@@ -93,10 +93,15 @@ describe('a moderator trashing a comment in the queue', () => {
     const { cookie, csrf } = await signedInModerator();
     const comment = await site.content.db
       .selectFrom('comments')
-      .select('id')
-      .where('status', '=', 'approved')
-      .orderBy('id')
+      .innerJoin('posts', 'posts.id', 'comments.post_id')
+      .select(['comments.id', 'comments.post_id', 'posts.slug'])
+      .where('comments.status', '=', 'approved')
+      .orderBy('comments.id')
       .executeTakeFirstOrThrow();
+    // A reader has the article (so this node keeps it), and another article.
+    const article = `/${comment.slug}/`;
+    assert.equal((await app.inject({ url: article })).statusCode, 200);
+    assert.equal((await app.inject({ url: '/sources/' })).statusCode, 200);
     // Starting, signing in and reading the queue change no content: the hook has heard nothing yet.
     assert.equal(received.length, 0);
     const res = await app.inject({
@@ -107,7 +112,11 @@ describe('a moderator trashing a comment in the queue', () => {
     });
     assert.equal(res.statusCode, 303, res.body);
     await until(() => received.length > 0, 'the purge webhook hears of the trashed comment');
-    assert.equal((received[0] as { paths: string }).paths, 'all');
+    // Exactly what changed: the article's discussion and the site's comment lists, with the article's path.
+    const purge = received[0] as { keys: string[]; paths: string[]; removal: boolean };
+    assert.deepEqual(purge.keys.sort(), ['*', 'comments', `post:${comment.post_id}:comments`]);
+    assert.equal(purge.removal, true);
+    assert.ok(purge.paths.includes(article), `the article's path is named: ${purge.paths.join(' ')}`);
   });
 });
 

@@ -15,6 +15,7 @@ import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
 import type { JobWorker } from '../../src/modules/jobs/job-worker.ts';
 import { schedulePublish } from '../../src/modules/jobs/publish-post.job.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { ChangeNotifier, decodeChange } from '../../src/modules/shared/changes.ts';
 import { openRedisSharedState } from '../../src/storage/redis/open-redis.ts';
 import type { SharedState } from '../../src/storage/shared-state.ts';
 import { buildApp } from '../../src/web/app.ts';
@@ -46,6 +47,7 @@ async function startNode(opts: { jobs?: boolean } = {}): Promise<Node> {
   const app = buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,
+    changes: site.changes,
     baseUrl: TEST_BASE_URL,
     mediaDir: site.mediaDir,
     commentPostsPerMinute: 4,
@@ -199,9 +201,13 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     // A node whose database never says that another process wrote: only Redis can tell it.
     const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock });
     const shared = await openRedisSharedState(redis.url);
+    // It hears nothing from its database either: only what Redis carries.
+    const changes = new ChangeNotifier();
+    changes.addRemoteSource(() => shared.remoteChanges().map(decodeChange));
     const deaf = buildApp({
       content: site.content,
       contentVersion: () => 'never-moves',
+      changes,
       baseUrl: TEST_BASE_URL,
       mediaDir: site.mediaDir,
       shared,
@@ -438,9 +444,15 @@ describe('`annalist serve` with REDIS_URL and ANNALIST_PURGE_WEBHOOK', () => {
       const [purge] = received;
       assert.ok(purge);
       assert.equal(purge.type, 'application/json');
-      const body = purge.body as { paths: unknown; generation: unknown };
-      assert.deepEqual(Object.keys(body).sort(), ['generation', 'paths']);
-      assert.equal(body.paths, 'all');
+      // The keys the comment changed, and the paths of the pages this node keeps that show them.
+      const body = purge.body as { keys: string[]; paths: string[]; removal: boolean; generation: unknown };
+      assert.deepEqual(Object.keys(body).sort(), ['generation', 'keys', 'paths', 'removal']);
+      assert.ok(
+        body.keys.includes('comments') && body.keys.some((k) => /^post:\d+:comments$/.test(k)),
+        body.keys.join(' '),
+      );
+      assert.ok(Array.isArray(body.paths));
+      assert.equal(body.removal, false);
       assert.equal(typeof body.generation, 'string');
     } finally {
       child.kill('SIGTERM');

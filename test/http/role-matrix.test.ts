@@ -187,6 +187,7 @@ before(async () => {
   const fresh = buildApp({
     content: t.site.content,
     contentVersion: t.site.storage.contentVersion,
+    changes: t.site.changes,
     baseUrl: TEST_BASE_URL,
     mediaDir: t.site.mediaDir,
     logger: false,

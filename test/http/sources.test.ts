@@ -278,6 +278,8 @@ describe('cited articles', () => {
     // Back to Chicago for the tests below.
     await db().updateTable('settings').set({ value: '"chicago"' }).where('key', '=', 'citationStyle').execute();
     await db().updateTable('posts').set({ render_version: 0 }).execute();
+    // Written past the services, so announced here as every write is: what readers' pages keep is read again.
+    t.site.content.noteWrite();
   });
 
   test('feeds and the JSON API carry the notes', async () => {

@@ -333,14 +333,29 @@ describe('sending a suggestion', () => {
     assert.equal((await latestSuggestion())?.status, 'spam');
   });
 
-  test('no form cookie, another site’s origin, or a replayed form: refused, text kept', async () => {
+  test('no form cookie: a confirm page with the text kept, then sent; another site’s origin or a replayed form: refused', async () => {
     const reader = new Reader();
     await reader.open();
     later();
-    const noCookie = await reader.send(suggestion({ problem: 'No cookie here.' }), { cookie: '' });
-    assert.equal(noCookie.statusCode, 403);
-    assert.match(noCookie.body, /did not send back the form cookie/);
+    const before = await latestSuggestion();
+    const noCookie = await reader.send(suggestion({ email: 'unsent@example.net', problem: 'No cookie here.' }), {
+      cookie: '',
+    });
+    assert.equal(noCookie.statusCode, 200);
+    assert.equal(noCookie.headers['cache-control'], 'no-store');
+    assert.match(noCookie.body, /<h1 id="suggest-title" class="page-title">Confirm your suggestion<\/h1>/);
     assert.match(noCookie.body, />No cookie here.<\/textarea>/);
+    assert.match(noCookie.body, /<button type="submit" class="button" name="intent" value="confirm">/);
+    assert.equal((await latestSuggestion())?.id, before?.id, 'nothing stored before it is confirmed');
+    later();
+    // The confirm page brought a token (the reader keeps it), and its button sends the same fields again.
+    const confirmed = await reader.send(
+      suggestion({ email: 'unsent@example.net', problem: 'No cookie here.', intent: 'confirm' }),
+    );
+    assert.equal(confirmed.statusCode, 303, confirmed.body.slice(0, 300));
+    assert.equal((await latestSuggestion())?.author_email, 'unsent@example.net');
+    const refused = await reader.send(suggestion({ problem: 'Still no cookie.', intent: 'confirm' }), { cookie: '' });
+    assert.match(refused.body, /Allow cookies for this site/, 'a browser that refuses the cookie is told so');
     const crossSite = await reader.send(suggestion(), { origin: 'https://evil.example' });
     assert.equal(crossSite.statusCode, 403);
     assert.match(crossSite.body, /sent from another site/);
@@ -730,6 +745,7 @@ test('every suggestion page is valid HTML (Nu HTML Checker), errors and all', as
     name: 'did you mean',
     html: (await reader.send(suggestion({ quote: 'the Japanese force numbred about 30.000 men' }))).body,
   });
+  pages.push({ name: 'confirm without a form token', html: (await reader.send(suggestion(), { cookie: '' })).body });
   pages.push({
     name: 'thanks',
     html: (await t.app.inject({ method: 'GET', url: `/${SLUG}/corrections/sent?held=1&confirm=1` })).body,

@@ -571,6 +571,7 @@ describe(`annalist import annalist: what imports, and how (${TEST_DATABASE})`, (
     const app = buildApp({
       content: fresh.site.content,
       contentVersion: fresh.site.storage.contentVersion,
+      changes: fresh.site.changes,
       baseUrl: TEST_BASE_URL,
       mediaDir: fresh.site.mediaDir,
       pageCache: false,

@@ -41,6 +41,7 @@ import type { DatabaseSchema } from '../../src/storage/schema.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { moveJapanUnderNewerCategory } from '../support/categories.ts';
+import { injectFormToken } from '../support/form-token.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
 import { type Run, runCommand } from '../support/process.ts';
 import { testPostgresAdminUrl } from '../support/site.ts';
@@ -199,14 +200,12 @@ before(async () => {
     const app = buildApp({
       content: site.content,
       contentVersion: site.storage.contentVersion,
+      changes: site.changes,
       baseUrl: BASE,
       mediaDir: site.mediaDir,
       logger: false,
     });
-    const page = await app.inject({ method: 'GET', url: ARTICLE, remoteAddress: '203.0.113.9' });
-    const cookie = String([page.headers['set-cookie']].flat().find((c) => c?.startsWith('annalist_form='))).split(
-      ';',
-    )[0];
+    const cookie = await injectFormToken(app, { remoteAddress: '203.0.113.9', origin: BASE });
     const posted = await app.inject({
       method: 'POST',
       url: `${ARTICLE}comments`,

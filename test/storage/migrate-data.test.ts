@@ -23,6 +23,7 @@ import { COPY_MARKER_KEY } from '../../src/storage/migrate-data.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { moveJapanUnderNewerCategory } from '../support/categories.ts';
+import { injectFormToken } from '../support/form-token.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
 import { type Run, runCommand } from '../support/process.ts';
 import { testPostgresAdminUrl } from '../support/site.ts';
@@ -59,6 +60,7 @@ function appOf(site: Site): FastifyInstance {
   return buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,
+    changes: site.changes,
     baseUrl: BASE,
     mediaDir: site.mediaDir,
     demoMediaDir: DEMO_MEDIA_DIR,
@@ -81,14 +83,9 @@ async function openServed(dir: string, databaseUrl?: string) {
   return { site, app, close };
 }
 
-/** A reader's comment through the real form (form cookie, then the post); resolves to its id. */
+/** A reader's comment through the real form (form token, then the post); resolves to its id. */
 async function postComment(app: FastifyInstance, body: string): Promise<number> {
-  const page = await app.inject({ method: 'GET', url: ARTICLE, remoteAddress: '203.0.113.9' });
-  const setCookie = page.headers['set-cookie'];
-  const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie ?? ''])
-    .find((c) => c.startsWith('annalist_form='))
-    ?.split(';')[0];
-  assert.ok(cookie, 'the article page sets the form cookie');
+  const cookie = await injectFormToken(app, { remoteAddress: '203.0.113.9', origin: BASE });
   const res = await app.inject({
     method: 'POST',
     url: `${ARTICLE}comments`,
@@ -127,7 +124,7 @@ before(async () => {
     })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value: (eb) => eb.ref('excluded.value') }))
     .execute();
-  site.storage.noteWrite();
+  site.content.noteWrite();
   readerCommentId = await postComment(app, 'The river crossing at Bayan Tsagan deserves a map of its own.');
   const png = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#8a6' } })
     .png()

@@ -360,14 +360,18 @@ describe('content version across nodes', () => {
     const b = await open(url);
     const before = b.contentVersion();
     assert.equal(b.contentVersion(), before, 'stable while nothing is written');
-    a.noteWrite();
+    a.noteWrite('post:7 posts');
     await waitFor("B to hear A's write", () => b.contentVersion() !== before, 5000);
+    assert.deepEqual(b.remoteChanges(), ['post:7 posts'], 'B hears what A changed');
+    assert.deepEqual(b.remoteChanges(), [], 'once');
     const heard = b.contentVersion();
-    b.noteWrite();
+    b.noteWrite('!post:7:comments comments');
     const afterOwn = b.contentVersion();
     assert.notEqual(afterOwn, heard, 'its own write moves B at once');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(b.contentVersion(), afterOwn, 'and its own notice coming back does not move it again');
+    assert.deepEqual(b.remoteChanges(), [], 'nor is it heard as another node’s change');
+    await waitFor("A to hear B's removal", () => a.remoteChanges().includes('!post:7:comments comments'), 5000);
     await waitFor("A to hear B's write", () => a.contentVersion().split('.')[0] === '1');
   });
 });
@@ -381,6 +385,7 @@ describe('when PostgreSQL goes away', () => {
     const app = buildApp({
       content: site.content,
       contentVersion: site.storage.contentVersion,
+      changes: site.changes,
       baseUrl: 'http://annalist.test',
       mediaDir: site.mediaDir,
       pageCache: false,

@@ -48,8 +48,11 @@ export interface TestBrowser {
  * Headless Chromium with a fresh profile in a temporary folder, removed on close. Playwright refuses a
  * --user-data-dir argument, so the profile is given to launchPersistentContext instead.
  * `bypassCSP` is for tests that inject their own script (axe); reader tests keep the site's real policy.
+ * `javaScriptEnabled: false`: a reader whose browser runs no script (the forms without islands).
  */
-export async function launchBrowser(opts: { bypassCSP?: boolean } = {}): Promise<TestBrowser> {
+export async function launchBrowser(
+  opts: { bypassCSP?: boolean; javaScriptEnabled?: boolean } = {},
+): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'annalist-chromium-'));
   let context: BrowserContext;
   try {
@@ -59,6 +62,7 @@ export async function launchBrowser(opts: { bypassCSP?: boolean } = {}): Promise
       args: CHROMIUM_ARGS,
       viewport: DESKTOP,
       bypassCSP: opts.bypassCSP ?? false,
+      javaScriptEnabled: opts.javaScriptEnabled ?? true,
       reducedMotion: 'reduce',
       colorScheme: 'light',
       locale: 'en-GB',

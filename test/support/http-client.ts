@@ -42,12 +42,27 @@ export function get(url: string, opts: { headers?: Record<string, string>; local
   return send(url, { method: 'GET', ...opts });
 }
 
-/** The `annalist_form=…` pair of the form-token cookie an article page sets. */
+/** The `annalist_form=…` pair of a form-token cookie an answer sets (POST /form-token, a post's answer). */
 export const formCookie = (h: http.IncomingHttpHeaders): string | undefined =>
   (h['set-cookie'] ?? []).find((c) => c.startsWith('annalist_form='))?.split(';')[0];
 
 /**
- * Posts a comment as a reader does: the article page (for the form cookie), then the form. Resolves to the new
+ * A reader's form token, asked for as the comment island does when the reader starts writing (POST /form-token,
+ * decision 035): the `annalist_form=…` pair to send back as a cookie.
+ */
+export async function formToken(base: string, opts: { localAddress?: string; origin?: string } = {}): Promise<string> {
+  const res = await send(`${base}/form-token`, {
+    method: 'POST',
+    localAddress: opts.localAddress,
+    headers: { origin: opts.origin ?? base },
+  });
+  const cookie = formCookie(res.headers);
+  if (res.status !== 204 || !cookie) throw new Error(`${base}/form-token gave no form token (status ${res.status})`);
+  return cookie;
+}
+
+/**
+ * Posts a comment as a reader does: a form token (POST /form-token), then the form. Resolves to the new
  * comment's id and the address that shows it when the site acknowledged it (303 to /<slug>/?cpage=P#comment-N),
  * else an undefined id with the answer's status.
  */
@@ -55,13 +70,10 @@ export async function postComment(
   base: string,
   article: string,
   comment: { name: string; email: string; body: string },
-  /** pageBase: where the article page (and the form cookie) comes from, when not `base` (another node). */
+  /** pageBase: where the form token comes from, when not `base` (another node). */
   opts: { localAddress?: string; origin?: string; pageBase?: string } = {},
 ): Promise<{ id: number | undefined; status: number; location: string }> {
-  const pageBase = opts.pageBase ?? base;
-  const page = await get(`${pageBase}${article}`, { localAddress: opts.localAddress });
-  const cookie = formCookie(page.headers);
-  if (!cookie) throw new Error(`${pageBase}${article} set no form cookie (status ${page.status})`);
+  const cookie = await formToken(opts.pageBase ?? base, { localAddress: opts.localAddress, origin: opts.origin });
   const res = await send(`${base}${article}comments`, {
     method: 'POST',
     localAddress: opts.localAddress,

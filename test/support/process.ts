@@ -61,3 +61,37 @@ export function runAnnalist(
     env: merged,
   });
 }
+
+const BIN = new URL('../../bin/annalist.js', import.meta.url).pathname;
+
+/**
+ * `annalist serve` (the published entry point) on a free loopback port, with `env` over this process's environment;
+ * `started` receives the child at once (to be stopped by the caller even if it never listens). Resolves with its
+ * address once it says it listens; rejects if it exits first or takes over a minute.
+ */
+export function serveAnnalist(env: Record<string, string>, started: (child: ChildProcess) => void): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`annalist serve did not start: ${out}`)), 60_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d;
+      const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`annalist serve exited (${code ?? signal}): ${out}`));
+    });
+  });
+}

@@ -179,6 +179,7 @@ export async function startTestSite(
   const app = buildApp({
     content: site.content,
     contentVersion: site.storage.contentVersion,
+    changes: site.changes,
     baseUrl: TEST_BASE_URL,
     mediaDir: site.mediaDir,
     demoMediaDir: DEMO_MEDIA_DIR,

@@ -63,8 +63,11 @@ export function staffClient(site: () => TestSite) {
     });
   }
 
-  /** The editor's form as the page renders it, as fields to send back (like a browser would). */
-  async function formOf(url: string, who: Person): Promise<Record<string, string | string[]>> {
+  /**
+   * The editor's form as the page renders it, as fields to send back (like a browser would); with `action`, the
+   * form of the page that posts there instead (settings, a source).
+   */
+  async function formOf(url: string, who: Person, action?: string): Promise<Record<string, string | string[]>> {
     const res = await get(url, who);
     assert.equal(res.statusCode, 200, res.body);
     const html = res.body;
@@ -81,10 +84,9 @@ export function staffClient(site: () => TestSite) {
         .replace(/&gt;/g, '>')
         .replace(/&#39;/g, "'")
         .replace(/&amp;/g, '&');
-    const form = html.slice(
-      html.indexOf('<form class="editor"'),
-      html.indexOf('</form>', html.indexOf('<form class="editor"')),
-    );
+    const start = action === undefined ? html.indexOf('<form class="editor"') : html.search(formPosting(action));
+    assert.ok(start >= 0, `${url} has the form ${action ?? 'of the editor'}`);
+    const form = html.slice(start, html.indexOf('</form>', start));
     for (const m of form.matchAll(/<input([^>]*)>/g)) {
       const attrs = m[1]!;
       const name = /name="([^"]+)"/.exec(attrs)?.[1];
@@ -107,3 +109,7 @@ export function staffClient(site: () => TestSite) {
 
   return { person, get, send, formOf };
 }
+
+/** The opening tag of a form that posts to `action`. */
+const formPosting = (action: string) =>
+  new RegExp(`<form[^>]*\\baction="${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`);

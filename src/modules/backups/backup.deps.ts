@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/schema.ts';
+import type { Change } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 
 /**
@@ -9,7 +10,7 @@ export interface BackupDeps {
   db: Db;
   clock: Clock;
   /** Called after the schedule or a "Back up now" request is stored: pokes the job worker. */
-  noteWrite: () => void;
+  noteWrite: (change?: Change) => void;
   /**
    * Where archives go, as an absolute path: `<data dir>/backups`, or ANNALIST_BACKUP_DIR / `--backup-dir`. Set
    * by the operator only; the admin pages show it and cannot change it (backup-folder.ts checks it on each use).

@@ -1,4 +1,5 @@
 import { AppError } from '../shared/errors.ts';
+import { keptForGeneration } from '../shared/generation-memo.ts';
 import { type CommentOutline as CommentRow, commentDetails, listApprovedComments } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 
@@ -52,9 +53,32 @@ export function parseCommentOrder(raw: unknown): CommentOrder {
  * thread is never split across pages); replies nest up to `displayDepth`, deeper ones sit at the last level
  * with an "in reply to" link. Flat orders page through single comments, each saying whom it answers.
  */
-export async function listArticleComments(
+export function listArticleComments(
   deps: Pick<CommentDeps, 'db' | 'memo'>,
-  input: { postId: number; order: CommentOrder; page: number; displayDepth: number; perPage?: number },
+  input: CommentPageRequest,
+): Promise<CommentPage> {
+  // Kept for the content generation (any comment approved, edited or removed starts a new one): every reader of
+  // the article reads the same page. Read-only once built, as the outline.
+  const key = `${input.postId}|${input.order}|${input.page}|${input.displayDepth}|${input.perPage ?? ''}`;
+  return keptForGeneration(deps, { area: 'comment-pages', key, max: PAGES_KEPT }, () =>
+    readArticleComments(deps, input),
+  );
+}
+
+/** Which page of an article's discussion, in which order, nested how deep. */
+export interface CommentPageRequest {
+  postId: number;
+  order: CommentOrder;
+  page: number;
+  displayDepth: number;
+  perPage?: number;
+}
+
+const PAGES_KEPT = 32;
+
+async function readArticleComments(
+  deps: Pick<CommentDeps, 'db' | 'memo'>,
+  input: CommentPageRequest,
 ): Promise<CommentPage> {
   const perPage = input.perPage ?? COMMENTS_PER_PAGE;
   const { rows, byId, children, roots } = await approvedOutline(deps, input.postId);

@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import type { SearchIndex } from '../../storage/search-index.ts';
+import type { Change } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 
 /** What the content use cases need, built once in main.ts. */
@@ -7,8 +8,8 @@ export interface ContentDeps {
   db: Db;
   clock: Clock;
   search: SearchIndex;
-  /** Called after every committed write so caches in this process know at once. */
-  noteWrite: () => void;
+  /** Called after every committed write (naming what changed: shared/changes.ts) so caches know at once. */
+  noteWrite: (change?: Change) => void;
   /**
    * Keeps a read's result until the content changes (any write, in any process, or a scheduled post going
    * live): the web layer gives its content generation's memo. Absent, nothing is kept.

@@ -35,6 +35,8 @@ export interface Author extends AuthorRef {
 }
 
 export interface PostLink {
+  /** Absent where the link was made from something other than the post itself (a revision, an import). */
+  id?: number;
   slug: string;
   title: string;
 }

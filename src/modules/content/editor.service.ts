@@ -398,9 +398,9 @@ export async function saveFromEditor(
     else if (before?.status === 'scheduled') await unschedulePublish(trx, saved.id);
     await deleteAutosave(trx, saved.id, user.id);
     await input.withinSave?.(tx, { id: saved.id, revision: saved.revision, published: post.status === 'published' });
-    return { id: saved.id, notice, replayed: false };
+    return { id: saved.id, notice, replayed: false, change: saved.change };
   });
-  if (!result.replayed) deps.noteWrite();
+  if (!result.replayed) deps.noteWrite(result.change);
   return result;
 }
 
@@ -552,7 +552,7 @@ export async function autosaveNewPost(
     };
     return writePost(tx, post, { revision: { kind: 'save', userId: user.id, extra: { autosaved: true } } });
   });
-  deps.noteWrite();
+  deps.noteWrite(saved.change);
   return { id: saved.id, version: saved.version, savedAt };
 }
 

@@ -1,6 +1,7 @@
-import type { PostStatus, PostType, RevisionKind } from '../../storage/schema.ts';
+import type { PostRow, PostStatus, PostType, RevisionKind } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { RENDER_VERSION, type RenderedMarkdown } from '../markdown/render-markdown.ts';
+import { type Change, EVERYTHING, postChange } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { slugify } from '../shared/slug.ts';
 import { citedKeys, renderCitedMarkdown } from '../sources/cited-markdown.ts';
@@ -14,6 +15,7 @@ import {
   findPostBySlug,
   forgetOldSlug,
   insertPost,
+  isPostVisible,
   pageAncestorIds,
   recordOldSlug,
   updatePost,
@@ -102,6 +104,8 @@ export interface SavedPost {
   version: number;
   /** The number of the revision this save kept. */
   revision: number;
+  /** What readers see differently once it commits (for deps.noteWrite). */
+  change: Change;
 }
 
 /** The fields of a revision beyond title, slug, standfirst, excerpt and body: what meta_json holds. */
@@ -162,13 +166,13 @@ export function revisionMetaOf(
 export async function savePost(deps: ContentDeps, input: PostInput, opts: SaveOptions = {}): Promise<SavedPost> {
   const rendered = opts.rendered ?? (await prerenderCited(deps.db, input.bodyMarkdown));
   const saved = await inTransaction(deps.db, (trx) => writePost({ ...deps, db: trx }, input, { ...opts, rendered }));
-  deps.noteWrite();
+  deps.noteWrite(saved.change);
   return saved;
 }
 
 /**
  * savePost inside the caller's transaction (`deps.db` is it), for use cases that do more in the same
- * transaction. The caller calls deps.noteWrite() once it has committed.
+ * transaction. The caller calls deps.noteWrite(saved.change) once it has committed.
  */
 export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveOptions = {}): Promise<SavedPost> {
   const trx = deps.db;
@@ -282,7 +286,28 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
     created_at: now,
   });
   await pruneRevisions(trx, postId, await getRevisionsKept(trx));
-  return { id: postId, version, revision };
+  return { id: postId, version, revision, change: readersSee(before, { ...row, id: postId }, now) };
+}
+
+type Shown = Pick<PostRow, 'id' | 'type' | 'status' | 'published_at' | 'slug' | 'primary_category_id'>;
+
+/**
+ * What a save changes for readers: nothing while the post stays unseen (a draft, a post scheduled for later:
+ * its going live is a change of its own); its page and every list while it stays visible; and, when it appears,
+ * disappears, or moves (date, address, category), which articles neighbour which. A page (the navigation and the
+ * page tree show pages everywhere) changes everything.
+ */
+function readersSee(before: Shown | undefined, after: Shown, now: string): Change {
+  if (after.type === 'page' || before?.type === 'page') return EVERYTHING;
+  const wasShown = before !== undefined && isPostVisible(before, now);
+  const isShown = isPostVisible(after, now);
+  if (!wasShown && !isShown) return { keys: [] };
+  const moved =
+    wasShown !== isShown ||
+    before?.slug !== after.slug ||
+    before?.published_at !== after.published_at ||
+    before?.primary_category_id !== after.primary_category_id;
+  return postChange([after.id], { order: moved, removal: wasShown && !isShown });
 }
 
 /**

@@ -207,13 +207,13 @@ export async function findAdjacentPosts(
   db: Db,
   row: Pick<PostRow, 'id' | 'primary_category_id' | 'published_at'>,
   now: string,
-): Promise<{ previous?: Pick<PostRow, 'slug' | 'title'>; next?: Pick<PostRow, 'slug' | 'title'> }> {
+): Promise<{ previous?: Pick<PostRow, 'id' | 'slug' | 'title'>; next?: Pick<PostRow, 'id' | 'slug' | 'title'> }> {
   if (row.primary_category_id === null || row.published_at === null) return {};
   // Primary category only: the index (primary_category_id, published_at) finds each neighbour in one step, where
   // the archive's "primary or other category" condition would scan.
   const base = visiblePostsQuery(db, { now })
     .where('posts.primary_category_id', '=', row.primary_category_id)
-    .select(['posts.slug', 'posts.title']);
+    .select(['posts.id', 'posts.slug', 'posts.title']);
   const at = row.published_at;
   const [previous, next] = await Promise.all([
     base

@@ -1,6 +1,7 @@
 import type { PostRow } from '../../storage/schema.ts';
 import { RENDER_VERSION, type TocEntry } from '../markdown/render-markdown.ts';
 import { AppError } from '../shared/errors.ts';
+import { keptForGeneration } from '../shared/generation-memo.ts';
 import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
 import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
 import {
@@ -41,6 +42,12 @@ type ReadDeps = Pick<ContentDeps, 'db' | 'clock' | 'memo'>;
 
 const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
 
+// What a reader's page reads is kept for the content generation (every write, and a scheduled post going live,
+// start a new one), so a page rendered again reads nothing twice. Bounded, as a crawler may ask for every page.
+const ARTICLES_KEPT = 64;
+const LISTINGS_KEPT = 256;
+const LOOKUPS_KEPT = 512;
+
 /** Turns rows into summaries with authors, tags and category, in two queries for the whole list. */
 async function summarise(deps: ReadDeps, rows: PostListingRow[], tree: CategoryTree): Promise<PostSummary[]> {
   const ids = rows.map((r) => r.id);
@@ -71,7 +78,7 @@ async function summarise(deps: ReadDeps, rows: PostListingRow[], tree: CategoryT
   });
 }
 
-async function listPage(
+function listPage(
   deps: ReadDeps,
   filter: Omit<VisiblePostFilter, 'now'>,
   req: PageRequest,
@@ -80,6 +87,23 @@ async function listPage(
   /** The filter whose count is the total, when it is not `filter` (the home page counts its sticky posts too). */
   total?: Omit<VisiblePostFilter, 'now'>,
 ): Promise<Paged<PostSummary>> {
+  const key = JSON.stringify([filter, req.page, req.perPage, slice, total]);
+  return keptForGeneration(deps, { area: 'listings', key, max: LISTINGS_KEPT }, () =>
+    readListPage(deps, { filter, req, tree, slice, total }),
+  );
+}
+
+async function readListPage(
+  deps: ReadDeps,
+  input: {
+    filter: Omit<VisiblePostFilter, 'now'>;
+    req: PageRequest;
+    tree: CategoryTree | undefined;
+    slice: { limit: number; offset: number };
+    total: Omit<VisiblePostFilter, 'now'> | undefined;
+  },
+): Promise<Paged<PostSummary>> {
+  const { filter, req, tree, slice, total } = input;
   const f = { ...filter, now: nowIso(deps) };
   const [rows, n, t] = await Promise.all([
     slice.limit > 0 ? listVisiblePosts(deps.db, f, slice) : Promise.resolve([]),
@@ -110,7 +134,13 @@ export function listLatestPosts(deps: ReadDeps, req: PageRequest): Promise<Paged
  * first, as one sequence cut into pages, so page 2 continues where page 1 stopped and nothing shows twice. The
  * sticky articles are one small query kept until the content changes; the rest is the usual listing without them.
  */
-export async function listHomePosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
+export function listHomePosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
+  return keptForGeneration(deps, { area: 'home', key: `${req.page}|${req.perPage}`, max: LISTINGS_KEPT }, () =>
+    readHomePosts(deps, req),
+  );
+}
+
+async function readHomePosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
   const now = nowIso(deps);
   const load = () => listStickyPosts(deps.db);
   const candidates = deps.memo && !deps.db.isTransaction ? await deps.memo('sticky-posts', load) : await load();
@@ -153,7 +183,9 @@ export async function getTagArchive(
   deps: ReadDeps,
   input: { slug: string; page: PageRequest },
 ): Promise<{ tag: TagRef; posts: Paged<PostSummary> }> {
-  const tag = await findTagBySlug(deps.db, input.slug);
+  const tag = await keptForGeneration(deps, { area: 'lookups', key: `tag:${input.slug}`, max: LOOKUPS_KEPT }, () =>
+    findTagBySlug(deps.db, input.slug),
+  );
   if (!tag) throw new AppError('TAG_NOT_FOUND', 'There is no such tag.', { detail: input.slug.slice(0, 200) });
   return {
     tag: { id: tag.id, slug: tag.slug, name: tag.name },
@@ -165,7 +197,9 @@ export async function getAuthorArchive(
   deps: ReadDeps,
   input: { slug: string; page: PageRequest },
 ): Promise<{ author: Author; posts: Paged<PostSummary> }> {
-  const a = await findAuthorBySlug(deps.db, input.slug);
+  const a = await keptForGeneration(deps, { area: 'lookups', key: `author:${input.slug}`, max: LOOKUPS_KEPT }, () =>
+    findAuthorBySlug(deps.db, input.slug),
+  );
   if (!a) throw new AppError('AUTHOR_NOT_FOUND', 'There is no such author.', { detail: input.slug.slice(0, 200) });
   return {
     author: { id: a.id, slug: a.slug, name: a.name, bio: a.bio },
@@ -198,13 +232,19 @@ export type ArticleLookup = { kind: 'article'; article: Article } | { kind: 'red
  * An article or static page by its slug, as a reader may see it. An old slug answers with the post's
  * current slug so the web layer can redirect permanently.
  */
-export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }): Promise<ArticleLookup> {
+export function getArticleBySlug(deps: ReadDeps, input: { slug: string }): Promise<ArticleLookup> {
+  return keptForGeneration(deps, { area: 'articles', key: input.slug, max: ARTICLES_KEPT }, () =>
+    readArticleBySlug(deps, input.slug),
+  );
+}
+
+async function readArticleBySlug(deps: ReadDeps, slug: string): Promise<ArticleLookup> {
   const now = nowIso(deps);
-  const row = await findArticleBySlug(deps.db, input.slug);
+  const row = await findArticleBySlug(deps.db, slug);
   if (!row || !isPostVisible(row, now)) {
-    const current = row ? undefined : await findCurrentSlugFor(deps.db, input.slug);
+    const current = row ? undefined : await findCurrentSlugFor(deps.db, slug);
     if (current) return { kind: 'redirect', slug: current };
-    throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: input.slug.slice(0, 200) });
+    throw new AppError('POST_NOT_FOUND', 'There is no article at this address.', { detail: slug.slice(0, 200) });
   }
   const tree = await loadCategoryTree(deps);
   const isPage = row.type === 'page';
@@ -226,8 +266,10 @@ export async function getArticleBySlug(deps: ReadDeps, input: { slug: string }):
       seoTitle: row.seo_title,
       seoDescription: row.seo_description,
       breadcrumb: categoryTrail(tree, row.primary_category_id),
-      previous: adjacent.previous ? { slug: adjacent.previous.slug, title: adjacent.previous.title } : null,
-      next: adjacent.next ? { slug: adjacent.next.slug, title: adjacent.next.title } : null,
+      previous: adjacent.previous
+        ? { id: adjacent.previous.id, slug: adjacent.previous.slug, title: adjacent.previous.title }
+        : null,
+      next: adjacent.next ? { id: adjacent.next.id, slug: adjacent.next.slug, title: adjacent.next.title } : null,
       // A draft or unpublished ancestor is left out of the trail (its address would answer 404).
       parentPages: ancestors
         .filter((p) => p.type === 'page' && isPostVisible(p, now))

@@ -192,6 +192,6 @@ export async function restoreRevision(
       },
     );
   });
-  deps.noteWrite();
+  deps.noteWrite(saved.change);
   return { revision: saved.revision };
 }

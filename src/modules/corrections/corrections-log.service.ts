@@ -1,6 +1,7 @@
 import type { CorrectionKind, Db } from '../../storage/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
+import { type GenerationMemo, keptForGeneration } from '../shared/generation-memo.ts';
 import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
 import {
   type CorrectionRow,
@@ -146,12 +147,28 @@ const entryOf = (r: CorrectionRow): CorrectionLogEntry => ({
 });
 
 /** An article's log, newest first (the caller has already decided the article may be read). */
-export async function listArticleCorrections(deps: { db: Db }, postId: number): Promise<CorrectionLogEntry[]> {
-  return (await listCorrectionsOfPost(deps.db, postId)).map(entryOf);
+export function listArticleCorrections(
+  deps: { db: Db; memo?: GenerationMemo },
+  postId: number,
+): Promise<CorrectionLogEntry[]> {
+  // Every view of the article shows its log: kept for the content generation (a correction starts a new one).
+  return keptForGeneration(deps, { area: 'article-corrections', key: String(postId), max: 256 }, async () =>
+    (await listCorrectionsOfPost(deps.db, postId)).map(entryOf),
+  );
 }
 
 /** One page of the site-wide log (/corrections/): entries of published articles only, newest first. */
-export async function listSiteCorrectionsPage(
+export function listSiteCorrectionsPage(
+  deps: { db: Db; clock: Clock; memo?: GenerationMemo },
+  page: PageRequest,
+): Promise<Paged<SiteCorrectionEntry>> {
+  // The log's pages and its feed: kept for the content generation (a correction, or an article published or
+  // unpublished, starts a new one).
+  const key = `${page.page}|${page.perPage}`;
+  return keptForGeneration(deps, { area: 'site-corrections', key, max: 64 }, () => readSiteCorrectionsPage(deps, page));
+}
+
+async function readSiteCorrectionsPage(
   deps: { db: Db; clock: Clock },
   page: PageRequest,
 ): Promise<Paged<SiteCorrectionEntry>> {

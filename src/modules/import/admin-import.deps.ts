@@ -1,6 +1,7 @@
 import type { Capabilities } from '../../storage/capabilities.ts';
 import type { Db } from '../../storage/schema.ts';
 import type { ContentDeps } from '../content/content.deps.ts';
+import type { Change } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 
 /**
@@ -14,7 +15,7 @@ export interface AdminImportDeps {
   clock: Clock;
   capabilities: Capabilities;
   /** Called after an upload or a confirmation is stored (pokes the job worker) and after an import commits. */
-  noteWrite: () => void;
+  noteWrite: (change?: Change) => void;
   /**
    * The content deps an import writes with, on a connection of its own: on SQLite a second connection to the
    * file (the site's own goes on answering reads while the import holds the write lock); on PostgreSQL the

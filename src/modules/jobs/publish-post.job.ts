@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { type Change, postChange } from '../shared/changes.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import type { ClaimedJob } from './job.repository.ts';
 import { cancelJob, enqueueJob } from './job.repository.ts';
@@ -35,7 +36,7 @@ function postIdOf(job: ClaimedJob): number {
  * rescheduled to that time. Readers already see a scheduled post once its time has passed (post.repository's
  * `visible`); this makes the stored status, and what is built from it, agree.
  */
-export function publishPostHandler(deps: { db: Db; clock: Clock; noteWrite: () => void }): JobHandler {
+export function publishPostHandler(deps: { db: Db; clock: Clock; noteWrite: (change?: Change) => void }): JobHandler {
   return async (job) => {
     const postId = postIdOf(job);
     const now = isoNow(deps.clock);
@@ -58,6 +59,7 @@ export function publishPostHandler(deps: { db: Db; clock: Clock; noteWrite: () =
         await schedulePublish(trx, postId, post.published_at);
       return false;
     });
-    if (published) deps.noteWrite();
+    // A scheduled post going live: its page, every list, and its neighbours' previous/next links.
+    if (published) deps.noteWrite(postChange([postId], { order: true }));
   };
 }

@@ -84,7 +84,8 @@ export async function updateDiscussionSettings(
   input: DiscussionSettingsInput,
 ): Promise<ModerationSettings> {
   const next = validateDiscussionSettings(input);
-  const current = await getModerationSettings(deps);
+  // Compared with what is stored now, never with a copy kept for readers' pages.
+  const current = await getModerationSettings({ db: deps.db });
   const changes: Partial<ModerationSettings> = {};
   for (const key of Object.keys(next) as (keyof ModerationSettings)[]) {
     if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) Object.assign(changes, { [key]: next[key] });

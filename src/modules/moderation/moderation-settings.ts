@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import type { GenerationMemo } from '../shared/generation-memo.ts';
 import { DEFAULT_MODERATION, type ModerationSettings } from './moderation.types.ts';
 
 /** The settings row holding the moderation settings, as one JSON object. */
@@ -38,9 +39,15 @@ async function readStored(db: Db): Promise<Partial<ModerationSettings>> {
   }
 }
 
-/** The moderation settings: what is stored, where well-typed, over DEFAULT_MODERATION. */
-export async function getModerationSettings(deps: { db: Db }): Promise<ModerationSettings> {
-  return { ...DEFAULT_MODERATION, ...(await readStored(deps.db)) };
+/**
+ * The moderation settings: what is stored, where well-typed, over DEFAULT_MODERATION. Every article page asks:
+ * with `deps.memo` (outside a transaction) they are read once per content generation (saving them starts a new
+ * one); each caller gets its own copy.
+ */
+export async function getModerationSettings(deps: { db: Db; memo?: GenerationMemo }): Promise<ModerationSettings> {
+  const read = async () => ({ ...DEFAULT_MODERATION, ...(await readStored(deps.db)) });
+  if (!deps.memo || deps.db.isTransaction) return read();
+  return { ...(await deps.memo('moderation-settings', read)) };
 }
 
 /**

@@ -100,8 +100,8 @@ export function honeypotFilled(ctx: Pick<ModerationContext, 'comment'>): Verdict
 
 /**
  * Spam when a stranger's form came back sooner after it was issued than anyone could write a comment, or came
- * without a form token at all: a person's browser got one with the article (the comment island sends it too),
- * so only a script posts with no issue time. A site with `minFormSeconds` 0 checks neither.
+ * without a form token at all: a person's browser gets one when they start writing (decision 035), so only a
+ * script posts with no issue time. A site with `minFormSeconds` 0 checks neither.
  */
 export function formTooFast(ctx: Pick<ModerationContext, 'now' | 'comment' | 'settings'>): Verdict | undefined {
   const { formIssuedAt, signedIn } = ctx.comment;
@@ -111,7 +111,7 @@ export function formTooFast(ctx: Pick<ModerationContext, 'now' | 'comment' | 'se
       action: 'spam',
       code: 'TOO_FAST',
       message:
-        "The comment came without the form token a reader's browser gets with the article, as comments posted by scripts do.",
+        "The comment came without the form token a reader's browser gets when they start writing, as comments posted by scripts do.",
     };
   }
   const elapsed = ctx.now.getTime() - formIssuedAt.getTime();

@@ -6,6 +6,7 @@ import { renderStoredComment } from '../comments/comment-markdown.ts';
 import { commentHtml, renderNewComment } from '../comments/new-comment.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { onCommentApproved } from '../notifications/notifications.service.ts';
+import { type Change, commentChange } from '../shared/changes.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { type Paged, paged } from '../shared/paging.ts';
@@ -30,7 +31,7 @@ export interface ModerationDeps {
   /** Absolute origin, for links in the mail an approval may send. */
   baseUrl: string;
   /** Called after every committed change, so page caches drop what readers saw before. */
-  noteWrite: () => void;
+  noteWrite: (change?: Change) => void;
 }
 
 export const QUEUE_STATUSES = ['held', 'spam', 'trash'] as const;
@@ -210,17 +211,24 @@ async function applyAction(
   return { id: row.id, from: row.status, to };
 }
 
+/** Whether readers lose sight of the comment (caches must drop it at once, not a moment later). */
+function takesAway(result: ModerationResult): boolean {
+  return result.from === 'approved' && result.to !== 'approved';
+}
+
 /** Approves, marks as spam, trashes, restores or deletes one comment, in one transaction. */
 export async function moderateComment(
   deps: ModerationDeps,
   input: { commentId: number; action: ModerationAction; moderatorId: number },
 ): Promise<ModerationResult> {
+  let postId = 0;
   const result = await inTransaction(deps.db, async (trx) => {
     const row = await findCommentById(trx, input.commentId);
     if (!row) throw commentNotFound(input.commentId);
+    postId = row.post_id;
     return applyAction({ ...deps, db: trx }, row, input.action);
   });
-  deps.noteWrite();
+  deps.noteWrite(commentChange(postId, takesAway(result)));
   return result;
 }
 
@@ -232,12 +240,17 @@ export async function bulkModerate(
   const ids = [...new Set(input.ids)];
   if (ids.length === 0) throw new AppError('BAD_REQUEST', 'Select at least one comment.');
   if (ids.length > BULK_LIMIT) throw new AppError('BAD_REQUEST', `Select at most ${BULK_LIMIT} comments at once.`);
+  const posts: number[] = [];
+  let removal = false;
   const done = await inTransaction(deps.db, async (trx) => {
     const rows = await findCommentsByIds(trx, ids);
-    for (const row of rows) await applyAction({ ...deps, db: trx }, row, input.action);
+    for (const row of rows) {
+      removal = takesAway(await applyAction({ ...deps, db: trx }, row, input.action)) || removal;
+      posts.push(row.post_id);
+    }
     return rows.length;
   });
-  deps.noteWrite();
+  deps.noteWrite(commentChange(posts, removal));
   return { done, missing: ids.length - done };
 }
 
@@ -265,7 +278,8 @@ async function mentionsIn(db: Db, threadId: number | null): Promise<Mentions> {
 /** Corrects a comment's text, re-rendered exactly as the comment workflow renders it (quote and mentions included). */
 export async function editComment(deps: ModerationDeps, input: { commentId: number; body: string }): Promise<void> {
   const body = await checkBody(deps.db, input.body);
-  await inTransaction(deps.db, async (trx) => {
+  // An edit may take away what readers saw (abuse cut from a comment): caches drop it at once.
+  const postId = await inTransaction(deps.db, async (trx) => {
     const row = await findCommentById(trx, input.commentId);
     if (!row) throw commentNotFound(input.commentId);
     const quoted = row.quoted_comment_id === null ? undefined : await findCommentById(trx, row.quoted_comment_id);
@@ -275,8 +289,9 @@ export async function editComment(deps: ModerationDeps, input: { commentId: numb
         : null;
     const rendered = commentHtml(await renderNewComment(body, await mentionsIn(trx, row.thread_id)), quote);
     await updateCommentBody(trx, row.id, { body_md: body, body_html: rendered.html, updated_at: isoNow(deps.clock) });
+    return row.post_id;
   });
-  deps.noteWrite();
+  deps.noteWrite(commentChange(postId, true));
 }
 
 /**
@@ -288,9 +303,11 @@ export async function replyAsModerator(
   input: { commentId: number; body: string; moderator: { id: number; name: string; email: string } },
 ): Promise<{ id: number }> {
   const body = await checkBody(deps.db, input.body);
+  let postId = 0;
   const id = await inTransaction(deps.db, async (trx) => {
     const parent = await findCommentById(trx, input.commentId);
     if (!parent) throw commentNotFound(input.commentId);
+    postId = parent.post_id;
     if (parent.status === 'spam' || parent.status === 'trash')
       throw new AppError('BAD_REQUEST', 'Restore or approve this comment before replying to it.');
     if (parent.status === 'held') await applyAction({ ...deps, db: trx }, parent, 'approve');
@@ -319,6 +336,6 @@ export async function replyAsModerator(
     await onCommentApproved({ db: trx, clock: deps.clock, baseUrl: deps.baseUrl }, newId);
     return newId;
   });
-  deps.noteWrite();
+  deps.noteWrite(commentChange(postId));
   return { id };
 }

@@ -1,6 +1,7 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import { findCommentById, recountPostComments } from '../comments/comment.repository.ts';
 import type { CommentDeps } from '../comments/comment-deps.ts';
+import { commentChange } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { getModerationSettings } from './moderation-settings.ts';
 
@@ -50,6 +51,7 @@ export async function reportComment(
     await recountPostComments(trx, comment.post_id);
     return true;
   });
-  if (held) deps.noteWrite();
+  // Held: readers no longer see it, at once.
+  if (held) deps.noteWrite(commentChange(comment.post_id, true));
   return { held };
 }

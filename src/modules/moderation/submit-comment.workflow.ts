@@ -15,6 +15,7 @@ import {
 import { findPostHeaderBySlug, isPostVisible, type PostHeader } from '../content/post.repository.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../notifications/notifications.service.ts';
+import { commentChange } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSecret } from '../shared/secret.ts';
 import { findMatchingBans } from './bans.repository.ts';
@@ -388,7 +389,7 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
       page: parent === null && threads !== undefined ? Math.max(1, Math.ceil(threads / COMMENTS_PER_PAGE)) : undefined,
     };
   });
-  deps.noteWrite();
+  deps.noteWrite(commentChange(post.id));
   // Every stored comment joins the browser's proof, whatever its status: once approved (now or by a moderator
   // later) it vouches for its email, and answering spam and held alike tells a robot nothing. Except one held
   // because its identity was in doubt: moderators judge what it says, not who sent it, so approving it (or

@@ -4,6 +4,7 @@ import { findCommentById, recountPostComments, setCommentStatus } from '../comme
 import { findPostById } from '../content/post.repository.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
+import { type Change, commentChange } from '../shared/changes.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSecret, signToken, verifyToken } from '../shared/secret.ts';
@@ -15,7 +16,7 @@ export interface NotificationDeps {
   /** Absolute origin for links in mail, without a trailing slash. */
   baseUrl: string;
   /** Called after a committed write that readers can see (deleting one's comment), so caches drop it. */
-  noteWrite?: () => void;
+  noteWrite?: (change?: Change) => void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -314,12 +315,13 @@ export async function previewOwnCommentDeletion(deps: NotificationDeps, token: s
 export async function deleteOwnComment(deps: NotificationDeps, token: string): Promise<OwnComment> {
   const own = await previewOwnCommentDeletion(deps, token);
   if (own.gone) return own;
-  await inTransaction(deps.db, async (db) => {
+  const postId = await inTransaction(deps.db, async (db) => {
     const comment = await findCommentById(db, own.commentId);
-    if (!comment || comment.status === 'trash' || comment.status === 'spam') return;
+    if (!comment || comment.status === 'trash' || comment.status === 'spam') return undefined;
     await setCommentStatus(db, comment.id, 'trash', isoNow(deps.clock));
     await recountPostComments(db, comment.post_id);
+    return comment.post_id;
   });
-  deps.noteWrite?.();
+  if (postId !== undefined) deps.noteWrite?.(commentChange(postId, true));
   return { ...own, gone: true };
 }

@@ -98,7 +98,8 @@ export async function openPostgresStorage(url: string, opts: PostgresOptions = {
     capabilities: POSTGRES_CAPABILITIES,
     search: new TsvectorSearchIndex(db),
     contentVersion: () => notices.version(),
-    noteWrite: () => notices.noteWrite(),
+    noteWrite: (change) => notices.noteWrite(change),
+    remoteChanges: () => notices.remoteChanges(),
     close: async () => {
       await notices.close();
       await db.destroy();

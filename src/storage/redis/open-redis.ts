@@ -10,6 +10,9 @@ export interface SharedStateLog {
 }
 
 const KEY_PREFIX = 'annalist:';
+const EVERYTHING = '*';
+/** Heard changes kept until the next remoteChanges(); past this, they collapse into "everything". */
+const MAX_HEARD = 1000;
 
 /** A page view waits at most this long for Redis (a half-open connection must not hold readers up). */
 const PAGE_WAIT_MS = 250;
@@ -80,9 +83,39 @@ export async function openRedisSharedState(
   const pending = new Set<Promise<void>>();
   const storing = new Set<Promise<void>>();
 
-  const announce = (): Promise<void> => {
+  // What other nodes announced, for remoteChanges(); `heard` is the generation of the last message, so a gap
+  // (a message missed) or a generation learnt by refresh() that no message has brought yet is "everything".
+  let changes: string[] = [];
+  let heard = 0;
+  const hear = (change: string) => {
+    changes = changes.length >= MAX_HEARD ? [EVERYTHING] : [...changes, change];
+  };
+  const heardUpTo: { generation: number; resolve: () => void }[] = [];
+  const onHeard = (generation: number) => {
+    if (heard > 0 && generation > heard + 1) hear(EVERYTHING);
+    heard = Math.max(heard, generation);
+    for (const w of heardUpTo.filter((x) => x.generation <= heard)) w.resolve();
+  };
+  /** Waits (bounded) until the messages up to `generation` have arrived; else everything may have changed. */
+  const catchUp = async (generation: number) => {
+    if (heard >= generation) return;
+    const waiter = { generation, resolve: () => {} };
+    const arrived = await bounded(
+      new Promise<true>((resolve) => {
+        waiter.resolve = () => resolve(true);
+        heardUpTo.push(waiter);
+      }),
+    );
+    heardUpTo.splice(heardUpTo.indexOf(waiter), 1);
+    if (!arrived) {
+      hear(EVERYTHING);
+      heard = Math.max(heard, generation);
+    }
+  };
+
+  const announce = (change = EVERYTHING): Promise<void> => {
     const p = cmd
-      .annalistAnnounce(genKey, channel, nodeId)
+      .annalistAnnounce(genKey, channel, nodeId, change)
       .then((g) => {
         lastGeneration = String(g);
       })
@@ -108,6 +141,9 @@ export async function openRedisSharedState(
       .then(() => cmd.get(genKey))
       .then((g) => {
         if (g) lastGeneration = g;
+        // Messages sent while unsubscribed are lost.
+        hear(EVERYTHING);
+        heard = Math.max(heard, Number(g) || 0);
         subscribed = sub.status === 'ready';
       })
       .catch(() => {
@@ -132,8 +168,10 @@ export async function openRedisSharedState(
     confirmSubscription();
   });
   sub.on('message', (_channel: string, message: string) => {
-    const [from, gen] = message.split(' ');
+    const [from, gen, ...rest] = message.split(' ');
     if (gen) lastGeneration = gen;
+    if (from !== nodeId) hear(rest.length > 0 ? rest.join(' ') : EVERYTHING);
+    onHeard(Number(gen) || 0);
     if (from === nodeId) return;
     for (const fn of remoteListeners) fn();
   });
@@ -146,6 +184,7 @@ export async function openRedisSharedState(
     // Subscribe first, then read the generation: no announcement falls between the two.
     await sub.subscribe(channel);
     lastGeneration = (await cmd.get(genKey)) ?? '0';
+    heard = Number(lastGeneration) || 0;
     subscribed = true;
   } catch (err) {
     cmd.disconnect();
@@ -194,7 +233,11 @@ export async function openRedisSharedState(
       try {
         // A slow answer leaves the version as the messages left it.
         const g = await bounded(cmd.get(genKey));
-        if (g) lastGeneration = g;
+        if (g) {
+          lastGeneration = g;
+          // What the writes up to there changed comes by message, usually at once.
+          await catchUp(Number(g) || 0);
+        }
       } catch {
         // Unreachable: pages are served by what this node knows (the messages, its own database version).
       }
@@ -205,6 +248,12 @@ export async function openRedisSharedState(
       return !subscribed || (seen !== undefined && !(Number(seen) <= Number(lastGeneration)));
     },
     noteWrite: announce,
+    remoteChanges() {
+      if (changes.length === 0) return [];
+      const taken = changes;
+      changes = [];
+      return taken;
+    },
     async settled() {
       await Promise.all([...pending]);
     },

@@ -39,12 +39,15 @@ if g ~= ARGV[3] then return 0 end
 redis.call('SET', ARGV[1] .. g .. ':' .. ARGV[2], ARGV[4], 'PX', ARGV[5])
 return 1`,
   },
-  /** KEYS: generation counter. ARGV: channel, this node's id. Moves the generation and tells every node. */
+  /**
+   * KEYS: generation counter. ARGV: channel, this node's id, the change (see Storage.noteWrite). Moves the
+   * generation and tells every node, in that order, so the messages carry consecutive generations.
+   */
   annalistAnnounce: {
     numberOfKeys: 1,
     lua: `
 local g = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. g)
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. g .. ' ' .. ARGV[3])
 return g`,
   },
 } as const;
@@ -68,7 +71,7 @@ export interface ScriptedRedis extends Redis {
     value: Buffer,
     ttlMs: number,
   ): Promise<number>;
-  annalistAnnounce(genKey: string, channel: string, nodeId: string): Promise<number>;
+  annalistAnnounce(genKey: string, channel: string, nodeId: string, change: string): Promise<number>;
 }
 
 export function defineScripts(redis: Redis): ScriptedRedis {

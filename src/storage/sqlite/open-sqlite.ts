@@ -5,6 +5,7 @@ import { SQLITE_CAPABILITIES } from '../capabilities.ts';
 import { MIGRATION_NAMES, migrationProvider } from '../migrations/index.ts';
 import type { DatabaseSchema } from '../schema.ts';
 import { type Storage, StorageOpenError } from '../storage.ts';
+import { SqliteChangeLog } from './change-log.ts';
 import { Fts5SearchIndex } from './fts5-search.ts';
 import { ImmediateSqliteDialect } from './immediate-dialect.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -114,6 +115,8 @@ export async function openSqliteStorage(file: string, options: { readonly?: bool
   // ones too: the answer is kept until the event loop's current turn ends. Requests handled in one turn arrived
   // before it began, so a write another process acknowledged before such a request was sent is still seen.
   const dataVersion = raw.prepare('pragma data_version').pluck();
+  // A read-only opening (the static copy) writes nothing and serves no other process.
+  const changeLog = options.readonly ? undefined : new SqliteChangeLog(raw);
   let local = 0;
   let seen: string | undefined;
   const forget = () => {
@@ -130,10 +133,12 @@ export async function openSqliteStorage(file: string, options: { readonly?: bool
       }
       return seen;
     },
-    noteWrite: () => {
+    noteWrite: (change) => {
       local++;
       seen = undefined;
+      changeLog?.record(change);
     },
+    remoteChanges: () => changeLog?.take() ?? [],
     close: () => db.destroy(),
     prepareForBulkWrites: () => {
       raw.pragma('cache_size = -40960');

@@ -75,7 +75,7 @@ export function openApiDocument(baseUrl: string) {
         post: {
           summary: 'Post a comment: the same checks, moderation pipeline and limits as the form',
           description:
-            "Made for the article page's own script: send the cookies the page set (annalist_form, and annalist_commenter once the browser has one). Without a form cookie the comment counts as sent too fast, like a form sent back at once; a known email from a browser that has not proved it is held (decision 021).",
+            "Made for the article page's own script: send the form cookie POST /form-token sets when the reader starts writing (annalist_form; no page sets it, decision 035), and annalist_commenter once the browser has one. Without a form cookie the comment counts as sent too fast, like a form sent back at once; a known email from a browser that has not proved it is held (decision 021).",
           parameters: [slugParameter],
           requestBody: { required: true, content: { 'application/json': { schema: commentBody } } },
           responses: {

@@ -12,19 +12,22 @@ import {
   submitComment,
 } from '../../modules/moderation/submit-comment.workflow.ts';
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
+import { changeKeys } from '../../modules/shared/changes.ts';
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { SlugParams as ApiSlugParams } from '../api/api.schemas.ts';
 import { checkFormToken, issueFormToken } from '../kit/form-token.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
-import { checkReaderPost } from '../kit/reader-post.ts';
+import { dependsOn } from '../kit/page-pipeline.ts';
+import { checkReaderPost, issueShownBackToken } from '../kit/reader-post.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { sameOrigin } from '../kit/same-origin.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { SlugParams } from '../reader/reader.schemas.ts';
+import { TextareaField } from '../ui/form.tsx';
 import { commenterToken, setCommenterCookie } from './commenter-cookie.ts';
 import {
   CommentIdParams,
@@ -45,18 +48,32 @@ const REASON_LABELS: Record<ReportReason, string> = {
 interface ReportState {
   done: boolean;
   error: string | null;
+  /**
+   * The report came without a form token and waits for the reader to send it again (decision 035); `again`:
+   * this page's own form came back without it too.
+   */
+  confirm?: 'first' | 'again';
   /** What the reader chose and wrote, shown again after a refusal. */
   reason?: ReportReason;
   note?: string;
   noteError?: string;
 }
 
+const CONFIRM_REPORT =
+  'Your report is not sent yet: your browser had no form token from this site. Check it, then send it.';
+const CONFIRM_AGAIN =
+  'Your browser did not send this site’s form cookie back, so your report is still not sent. Allow cookies for this site, then send it.';
+
+/** A report that came without a form token, shown again to be confirmed (decision 035). */
+const confirmState = (again: boolean): ReportState =>
+  again ? { done: false, error: CONFIRM_AGAIN, confirm: 'again' } : { done: false, error: null, confirm: 'first' };
+
 function ReportView(props: { id: number; author: string; slug: string } & ReportState) {
   const chosen = props.reason ?? REPORT_REASONS[0];
   return (
     <section class="report-page" aria-labelledby="report-title">
       <h1 id="report-title" class="page-title">
-        Report a comment
+        {props.confirm ? 'Confirm your report' : 'Report a comment'}
       </h1>
       {props.done ? (
         <p role="status">
@@ -69,6 +86,7 @@ function ReportView(props: { id: number; author: string; slug: string } & Report
             You are reporting <a href={`/${props.slug}/#comment-${props.id}`}>the comment by {props.author}</a>. Reports
             are read by people, and enough of them hide a comment until a moderator has looked at it.
           </p>
+          {props.confirm === 'first' ? <p>{CONFIRM_REPORT}</p> : null}
           {props.error ? (
             <div class="form-alert" role="alert">
               <p>{props.error}</p>
@@ -83,26 +101,19 @@ function ReportView(props: { id: number; author: string; slug: string } & Report
               </p>
             ))}
           </fieldset>
-          <div class="field">
-            <label for="report-note">Anything a moderator should know (optional)</label>
-            {props.noteError ? (
-              <p id="report-note-error" class="field__error">
-                {props.noteError}
-              </p>
-            ) : null}
-            <textarea
-              id="report-note"
-              name="note"
-              rows={3}
-              maxLength={REPORT_NOTE_MAX}
-              aria-describedby={props.noteError ? 'report-note-error' : undefined}
-              aria-invalid={props.noteError ? 'true' : undefined}
-            >
-              {props.note ?? ''}
-            </textarea>
-          </div>
+          <TextareaField
+            id="report-note"
+            name="note"
+            label="Anything a moderator should know (optional)"
+            error={props.noteError}
+            value={props.note ?? ''}
+            rows={3}
+            maxLength={REPORT_NOTE_MAX}
+          />
           <p>
-            <button type="submit">Send report</button>
+            <button type="submit" name="intent" value={props.confirm ? 'confirm' : undefined}>
+              Send report
+            </button>
           </p>
         </form>
       )}
@@ -124,6 +135,7 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
   const { deps } = ctx;
   const r = typed(app);
   const commentDeps = () => ({ ...deps.content, baseUrl: deps.baseUrl });
+  const secure = deps.baseUrl.startsWith('https:');
 
   async function approvedComment(req: { params: Static<typeof CommentIdParams> }) {
     const raw = req.params.id;
@@ -168,9 +180,14 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
       .send();
   });
 
-  r.get('/comments/:id/report', byId, async (req, reply) =>
-    reportPage(req, reply, await approvedComment(req), { done: false, error: null }),
-  );
+  // The report form is a page of its own, never cached: it brings the reader a form token if they have none.
+  r.get('/comments/:id/report', byId, async (req, reply) => {
+    const reported = await approvedComment(req);
+    const now = deps.content.clock.now();
+    reply.header('cache-control', 'no-store');
+    if (!checkFormToken(req, await ctx.secret(), now)) issueFormToken(reply, await ctx.secret(), now, secure);
+    return reportPage(req, reply, reported, { done: false, error: null });
+  });
   r.post('/comments/:id/report', { schema: { params: CommentIdParams, body: ReportForm } }, async (req, reply) => {
     const reported = await approvedComment(req);
     const { c } = reported;
@@ -183,9 +200,13 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
       return reportPage(req, reply, reported, state, HTTP_ERRORS.INVALID_FORM.status);
     }
     try {
-      await checkReaderPost(ctx, req, deps.content.clock.now(), {
-        tokenMissing: 'Your browser did not send back the form cookie. Allow cookies for this site and try again.',
-      });
+      const now = deps.content.clock.now();
+      if (!(await checkReaderPost(ctx, req, now, {}))) {
+        // No token: nothing is sent until the reader confirms, with the fresh one this answer brings.
+        await issueShownBackToken(ctx, reply, now);
+        reply.header('cache-control', 'no-store');
+        return reportPage(req, reply, reported, { ...confirmState(req.body.intent === 'confirm'), ...kept });
+      }
       await reportComment(commentDeps(), { commentId: c.id, reporter: req.ip, reason, note });
       return reportPage(req, reply, reported, { done: true, error: null });
     } catch (err) {
@@ -243,15 +264,21 @@ ${items.join('\n')}
     return post;
   }
 
-  app.get('/comments/feed/', cached(), (req, reply) => commentsFeed(req, reply, null));
-  r.get('/:slug/comments/feed/', cached({ schema: { params: SlugParams } }), async (req, reply) =>
-    commentsFeed(req, reply, await visiblePost(req.params.slug)),
-  );
+  app.get('/comments/feed/', cached(), (req, reply) => {
+    dependsOn(req, changeKeys.comments);
+    return commentsFeed(req, reply, null);
+  });
+  r.get('/:slug/comments/feed/', cached({ schema: { params: SlugParams } }), async (req, reply) => {
+    const post = await visiblePost(req.params.slug);
+    dependsOn(req, changeKeys.post(post.id), changeKeys.postComments(post.id), changeKeys.postsOrder);
+    return commentsFeed(req, reply, post);
+  });
 
   // JSON API: list and create. Creating goes through the same checks, pipeline and limits as the form.
   const apiList = { schema: { params: ApiSlugParams, querystring: CommentListQuery } };
   r.get('/api/v1/posts/:slug/comments', cached(apiList), async (req, reply) => {
     const post = await visiblePost(req.params.slug);
+    dependsOn(req, changeKeys.post(post.id), changeKeys.postComments(post.id), changeKeys.postsOrder);
     const q = req.query;
     const settings = await getModerationSettings(deps.content);
     const page = await listArticleComments(deps.content, {
@@ -328,7 +355,6 @@ ${items.join('\n')}
       );
     }
     const result = await submitComment(commentDeps(), submission);
-    const secure = deps.baseUrl.startsWith('https:');
     if (token) issueFormToken(reply, await ctx.secret(), deps.content.clock.now(), secure);
     setCommenterCookie(reply, result.commenterToken, secure);
     return reply.code(201).send({

@@ -3,6 +3,7 @@ import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import { escapeMarkup } from '../../modules/shared/escape.ts';
 import { HoneypotField, TextareaField, TextField } from '../ui/form.tsx';
 import { safeHref } from '../ui/format.ts';
+import { joined, keptFor } from '../ui/rendered-html.ts';
 
 /** What the comment form shows: the values a writer typed, and what went wrong with them. */
 export interface CommentFormState {
@@ -78,6 +79,10 @@ function commentsHtml(items: CommentView[], slug: string, site: SiteSettings, op
   return html;
 }
 
+// A page of comments is read once per content generation (comment-thread.service.ts): its HTML is built once too.
+const keptCommentsHtml = (page: CommentPage, slug: string, site: SiteSettings, open: boolean) =>
+  keptFor(page, [slug, site, open], () => joined(commentsHtml(page.items, slug, site, open)));
+
 /** One of the writer's details: a labelled input whose error, when there is one, is tied to it. */
 function InputField(props: {
   name: 'name' | 'email' | 'url';
@@ -91,11 +96,16 @@ function InputField(props: {
   return <TextField id={`comment-${props.name}`} autoComplete={props.name} {...props} />;
 }
 
-export function CommentForm(props: { slug: string; form: CommentFormState }) {
+/**
+ * The comment form under an article, or (`confirm`) on the confirm page of a post that came without a form
+ * token (decision 035): the same fields with the writer's text, and one button that sends it.
+ */
+export function CommentForm(props: { slug: string; form: CommentFormState; confirm?: boolean }) {
   const { form } = props;
   const v = form.values;
   const e = form.errors;
   const errorList = Object.entries(e);
+  const heading = form.replyTo ? `Reply to ${form.replyTo.authorName}` : 'Leave a comment';
   return (
     <form
       id="respond"
@@ -104,7 +114,11 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
       action={`/${props.slug}/comments`}
       aria-labelledby="respond-heading"
     >
-      <h3 id="respond-heading">{form.replyTo ? `Reply to ${form.replyTo.authorName}` : 'Leave a comment'}</h3>
+      {props.confirm ? (
+        <h2 id="respond-heading">{form.replyTo ? heading : 'Your comment'}</h2>
+      ) : (
+        <h3 id="respond-heading">{heading}</h3>
+      )}
       {form.message || errorList.length > 0 ? (
         <div
           class={
@@ -188,13 +202,48 @@ export function CommentForm(props: { slug: string; form: CommentFormState }) {
         <input id="comment-notify" name="notify" type="checkbox" value="1" checked={v.notify} />{' '}
         <label for="comment-notify">Email me when someone replies (we ask you to confirm your address first)</label>
       </p>
-      <p class="comment-form__buttons">
-        <button type="submit">Post comment</button>{' '}
-        <button type="submit" name="intent" value="check" class="button--secondary">
-          Check before posting
-        </button>
-      </p>
+      {props.confirm ? (
+        <p class="comment-form__buttons">
+          <button type="submit" name="intent" value="confirm">
+            Send comment
+          </button>
+        </p>
+      ) : (
+        <p class="comment-form__buttons">
+          <button type="submit">Post comment</button>{' '}
+          <button type="submit" name="intent" value="check" class="button--secondary">
+            Check before posting
+          </button>
+        </p>
+      )}
     </form>
+  );
+}
+
+/**
+ * The page a comment posted without a form token gets (decision 035): nothing is stored yet; the writer's text
+ * is shown back whole in the form, and the answer brings a fresh token, so pressing the one button posts it.
+ * `again`: the confirm page's own form came back without the token, so the browser refuses the cookie.
+ */
+export function ConfirmCommentPage(props: {
+  article: { slug: string; title: string };
+  form: CommentFormState;
+  again: boolean;
+}) {
+  const { article } = props;
+  return (
+    <section class="confirm-page" aria-labelledby="confirm-title">
+      <h1 id="confirm-title" class="page-title">
+        Confirm your comment
+      </h1>
+      <p>
+        Your comment on <a href={`/${article.slug}/`}>{article.title}</a> is not posted yet.{' '}
+        {props.again
+          ? null
+          : 'Your browser had no form token from this site, which it gets when you start writing with JavaScript on. Read your comment over, then send it.'}
+      </p>
+      <CommentForm slug={article.slug} form={props.form} confirm />
+    </section>
   );
 }
 
@@ -257,7 +306,7 @@ export function CommentsSection(props: {
       {page.total === 0 ? <p class="empty">No comments yet.</p> : null}
       <ol
         class="comment-list"
-        dangerouslySetInnerHTML={{ __html: commentsHtml(page.items, slug, props.site, props.open) }}
+        dangerouslySetInnerHTML={{ __html: keptCommentsHtml(page, slug, props.site, props.open) }}
       />
       {page.pageCount > 1 ? (
         <nav class="pagination" aria-label="Pages of comments">

@@ -22,7 +22,8 @@ export const CommentForm = Form({
   parent_id: Type.Optional(Text(20)),
   homepage: Type.Optional(Text(ADDRESS_MAX)),
   notify: Checkbox,
-  intent: Type.Optional(OneOf(['check'])),
+  /** "Check before posting", or the one button of the confirm page (discussion/confirm-comment.tsx). */
+  intent: Type.Optional(OneOf(['check', 'confirm'])),
 });
 
 const Nullable = <T extends ReturnType<typeof Text>>(s: T) => Type.Optional(Type.Union([s, Type.Null()]));
@@ -53,7 +54,12 @@ export const REPORT_NOTE_MAX = 900;
 export const ReportForm = Form({
   reason: Type.Optional(OneOf(REPORT_REASONS)),
   note: Type.Optional(Text(20_000)),
+  /** The button of a report sent again after it came without a form token (decision 035). */
+  intent: Type.Optional(OneOf(['confirm'])),
 });
+
+/** `POST /form-token` reads nothing: no body (the comment island sends none), or an empty form. */
+export const NoBody = Type.Union([Type.Null(), Form({})]);
 
 /** `/comments/:id`: anything but a comment number is a 404, as before. */
 export const CommentIdParams = Params({ id: Text(300) });

@@ -11,9 +11,11 @@ import {
   revisionForReaders,
 } from '../../modules/corrections/reader-revisions.service.ts';
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
+import { changeKeys } from '../../modules/shared/changes.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
+import { dependsOn } from '../kit/page-pipeline.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
@@ -22,7 +24,7 @@ import { PagedQuery, SlugParams } from '../reader/reader.schemas.ts';
 import { revisionsUrl, revisionUrl } from './corrections-log.views.tsx';
 import { RevisionListQuery, RevisionParams } from './evidence.schemas.ts';
 import {
-  CorrectionsPageView,
+  KeptCorrectionsPageView,
   RevisionAsItWasView,
   RevisionDiffView,
   RevisionListView,
@@ -82,6 +84,7 @@ export function registerCorrectionRoutes(app: FastifyInstance, ctx: WebContext):
     const page = parsePageNumber(req.query.page);
     const entries = await listSiteCorrectionsPage(deps, { page, perPage: CORRECTIONS_PER_PAGE });
     if (page > entries.pageCount) throw notFound(req.url);
+    dependsOn(req, changeKeys.corrections);
     return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: 'Corrections and updates',
@@ -89,7 +92,7 @@ export function registerCorrectionRoutes(app: FastifyInstance, ctx: WebContext):
         path: page > 1 ? `${CORRECTIONS_PATH}?page=${page}` : CORRECTIONS_PATH,
         alternates: [FEED_ALTERNATE],
       },
-      body: <CorrectionsPageView entries={entries} site={site} />,
+      body: <KeptCorrectionsPageView entries={entries} site={site} />,
     }));
   });
 
@@ -98,6 +101,7 @@ export function registerCorrectionRoutes(app: FastifyInstance, ctx: WebContext):
       getSiteSettings(deps),
       listSiteCorrectionsPage(deps, { page: 1, perPage: FEED_SIZE }),
     ]);
+    dependsOn(req, changeKeys.corrections);
     return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/atom+xml; charset=utf-8',

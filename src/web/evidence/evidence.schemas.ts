@@ -32,7 +32,8 @@ export const SuggestionForm = Form({
   homepage: Type.Optional(Text(4_000)),
   credit: Checkbox,
   notify: Checkbox,
-  intent: Type.Optional(OneOf(['edit'])),
+  /** "Change what I quoted", or sending again after a post without a form token (decision 035). */
+  intent: Type.Optional(OneOf(['edit', 'confirm'])),
 });
 
 /** The thank-you page after a suggestion. */

@@ -11,6 +11,7 @@ import { DiffList } from '../admin/posts/revisions.views.tsx';
 import { Toc } from '../reader/article.views.tsx';
 import { formatDate, postUrl } from '../ui/format.ts';
 import { Pagination } from '../ui/lists.tsx';
+import { keptView } from '../ui/rendered-html.ts';
 import { CorrectionDetails, KIND_LABEL, revisionsUrl, revisionUrl } from './corrections-log.views.tsx';
 
 // Readers' pages about an article's history and the site's corrections: the list of published versions, one
@@ -195,7 +196,13 @@ export function RevisionDiffView(props: {
   );
 }
 
-export function CorrectionsPageView(props: { entries: Paged<SiteCorrectionEntry>; site: SiteSettings }) {
+type CorrectionsPageProps = { entries: Paged<SiteCorrectionEntry>; site: SiteSettings };
+
+/** The log's page, rendered once for the page of entries read in this content generation and reused as HTML. */
+export const KeptCorrectionsPageView = (props: CorrectionsPageProps) =>
+  keptView(props.entries, ['corrections', props.site], () => <CorrectionsPageView {...props} />);
+
+export function CorrectionsPageView(props: CorrectionsPageProps) {
   const { entries, site } = props;
   return (
     <section class="corrections-page" aria-labelledby="corrections-title">

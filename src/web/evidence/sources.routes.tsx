@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
+import { changeKeys } from '../../modules/shared/changes.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { articleBibtex, articleCslItem } from '../../modules/sources/article-citation.ts';
 import { formatBibliography } from '../../modules/sources/citation-format.ts';
 import { isValidKey, plainTitle } from '../../modules/sources/source-form.ts';
 import { getSourcePage, listAllSources } from '../../modules/sources/sources.service.ts';
+import { dependsOn } from '../kit/page-pipeline.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
@@ -45,6 +47,8 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
 
   app.get('/sources/', cached(), async (req, reply) => {
     const [sources, site] = await Promise.all([listAllSources(deps), getSiteSettings(deps)]);
+    // Sources are written with changes of everything (their text is on every article citing them).
+    dependsOn(req);
     const entries = formatBibliography(
       site.citationStyle,
       sources.map((s) => s.item),
@@ -63,6 +67,8 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
   r.get('/sources/:key/', cached({ schema: { params: SourceKeyParams } }), async (req, reply) => {
     const site = await getSiteSettings(deps);
     const page = await getSourcePage(deps, { key: keyParam(req), style: site.citationStyle });
+    // It lists the articles citing the source.
+    dependsOn(req, changeKeys.posts);
     return sendPage(ctx, req, reply, (s) => ({
       head: { title: plainTitle(page.source.title), path: sourceUrl(page.source.key) },
       body: <SourcePageView {...page} site={s} />,
@@ -75,13 +81,14 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
     const found = await getArticleBySlug(deps, { slug });
     const site = await getSiteSettings(deps);
     if (found.kind === 'redirect') return { redirect: postUrl(found.slug) };
-    return { item: articleCslItem(found.article, site, ctx.deps.baseUrl) };
+    return { item: articleCslItem(found.article, site, ctx.deps.baseUrl), id: found.article.id };
   };
 
   const cited = { schema: { params: SlugParams } };
   r.get('/:slug/cite.bib', cached(cited), async (req, reply) => {
     const r = await citedArticle(req);
     if (r.redirect) return reply.code(301).header('location', `${r.redirect}cite.bib`).send();
+    dependsOn(req, changeKeys.post(r.id!));
     return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/x-bibtex; charset=utf-8',
@@ -92,6 +99,7 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
   r.get('/:slug/cite.json', cached(cited), async (req, reply) => {
     const r = await citedArticle(req);
     if (r.redirect) return reply.code(301).header('location', `${r.redirect}cite.json`).send();
+    dependsOn(req, changeKeys.post(r.id!));
     return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/vnd.citationstyles.csl+json; charset=utf-8',

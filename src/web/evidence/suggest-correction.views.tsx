@@ -39,6 +39,11 @@ export interface SuggestionFormState {
   message: string | null;
   /** The typed passage was not found verbatim; this one is close ("Did you mean …?"). */
   confirming: boolean;
+  /**
+   * The form came without a form token and waits for the reader to send it again (decision 035); `again`: it
+   * was this confirm page's own form that came back without one.
+   */
+  confirmSend: 'first' | 'again' | null;
   user: { name: string } | null;
 }
 
@@ -61,6 +66,7 @@ export const emptySuggestionForm = (): SuggestionFormState => ({
   errors: {},
   message: null,
   confirming: false,
+  confirmSend: null,
   user: null,
 });
 
@@ -86,6 +92,42 @@ function Input(props: {
   return <TextField {...props} required autoComplete={props.name} />;
 }
 
+/** The passage chosen by the selection island (or the closest one to what was typed), kept in hidden fields. */
+function ChosenPassage(props: { form: SuggestionFormState }) {
+  const { form } = props;
+  const v = form.values;
+  return (
+    <fieldset class="suggest-form__passage">
+      <legend>{form.confirming ? 'Did you mean this passage?' : 'The passage you chose'}</legend>
+      <blockquote class="suggest-form__quote" id="suggest-quote">
+        <p>{v.exact}</p>
+      </blockquote>
+      <input type="hidden" name="exact" value={v.exact} />
+      <input type="hidden" name="prefix" value={v.prefix} />
+      <input type="hidden" name="suffix" value={v.suffix} />
+      <input type="hidden" name="start" value={v.start} />
+      <input type="hidden" name="end" value={v.end} />
+      <input type="hidden" name="quote" value={v.quote} />
+      {form.confirming ? (
+        <p class="suggest-form__confirm-note">
+          The words you typed are not exactly in the article; this is the closest passage. Send the form to confirm it,
+          or{' '}
+          <button type="submit" name="intent" value="edit" class="button--link">
+            change what you quoted
+          </button>
+          .
+        </p>
+      ) : (
+        <p>
+          <button type="submit" name="intent" value="edit" class="button--link">
+            Quote another passage
+          </button>
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
 /** The form page: works without JavaScript (the passage typed or pasted), or opened by the selection button. */
 export function SuggestCorrectionPage(props: { article: { slug: string; title: string }; form: SuggestionFormState }) {
   const { form, article } = props;
@@ -96,12 +138,17 @@ export function SuggestCorrectionPage(props: { article: { slug: string; title: s
   return (
     <section class="suggest-page" aria-labelledby="suggest-title">
       <h1 id="suggest-title" class="page-title">
-        Suggest a correction
+        {form.confirmSend ? 'Confirm your suggestion' : 'Suggest a correction'}
       </h1>
       <p class="suggest-page__to">
         To <a href={postUrl(article.slug)}>{article.title}</a>. The editors read every suggestion and check it against
         the sources; accepted corrections are listed under the article.
       </p>
+      {form.confirmSend === 'first' ? (
+        <p>
+          Your suggestion is not sent yet: your browser had no form token from this site. Read it over, then send it.
+        </p>
+      ) : null}
       <form method="post" action={suggestUrl(article.slug)} class="suggest-form" novalidate>
         {form.message || errorKeys.length > 0 ? (
           <div class="form-alert" role="alert">
@@ -118,34 +165,7 @@ export function SuggestCorrectionPage(props: { article: { slug: string; title: s
           </div>
         ) : null}
         {chosen ? (
-          <fieldset class="suggest-form__passage">
-            <legend>{form.confirming ? 'Did you mean this passage?' : 'The passage you chose'}</legend>
-            <blockquote class="suggest-form__quote" id="suggest-quote">
-              <p>{v.exact}</p>
-            </blockquote>
-            <input type="hidden" name="exact" value={v.exact} />
-            <input type="hidden" name="prefix" value={v.prefix} />
-            <input type="hidden" name="suffix" value={v.suffix} />
-            <input type="hidden" name="start" value={v.start} />
-            <input type="hidden" name="end" value={v.end} />
-            <input type="hidden" name="quote" value={v.quote} />
-            {form.confirming ? (
-              <p class="suggest-form__confirm-note">
-                The words you typed are not exactly in the article; this is the closest passage. Send the form to
-                confirm it, or{' '}
-                <button type="submit" name="intent" value="edit" class="button--link">
-                  change what you quoted
-                </button>
-                .
-              </p>
-            ) : (
-              <p>
-                <button type="submit" name="intent" value="edit" class="button--link">
-                  Quote another passage
-                </button>
-              </p>
-            )}
-          </fieldset>
+          <ChosenPassage form={form} />
         ) : (
           <TextareaField
             id="suggest-quote"
@@ -226,7 +246,7 @@ export function SuggestCorrectionPage(props: { article: { slug: string; title: s
           <label for="suggest-notify">Tell me what happens by email (we ask you to confirm your address first)</label>
         </p>
         <p class="suggest-form__buttons">
-          <button type="submit" class="button">
+          <button type="submit" class="button" name="intent" value={form.confirmSend ? 'confirm' : undefined}>
             {form.confirming ? 'Yes, send the suggestion' : 'Send the suggestion'}
           </button>
         </p>

@@ -12,7 +12,7 @@ import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { redirect, type SlugRequest, slugParam } from '../kit/addresses.ts';
 import { checkFormToken, issueFormToken } from '../kit/form-token.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
-import { checkReaderPost } from '../kit/reader-post.ts';
+import { checkReaderPost, issueShownBackToken } from '../kit/reader-post.ts';
 import { sendPage } from '../kit/render.tsx';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
@@ -60,6 +60,9 @@ function passageOf(v: SuggestionFormState['values']): PassageInput {
     typed: v.quote,
   };
 }
+
+const CONFIRM_AGAIN =
+  'Your browser did not send this site’s form cookie back, so your suggestion is still not sent. Allow cookies for this site, then send it; your text is kept below.';
 
 /** The form page is personal (a form cookie, a signed-in name): never kept in the page cache. */
 function sendForm(
@@ -160,9 +163,14 @@ export function registerSuggestionRoutes(app: FastifyInstance, ctx: WebContext):
     try {
       const token = await checkReaderPost(ctx, req, now, {
         rateLimited: 'You have sent a lot in the last minute. Wait a little, then send this again.',
-        tokenMissing:
-          'Your browser did not send back the form cookie. Allow cookies for this site, then send the form again; your text is kept below.',
       });
+      if (!token) {
+        // Nothing is sent until the reader confirms, with the fresh token this answer brings (decision 035).
+        await issueShownBackToken(ctx, reply, now);
+        form.confirmSend = body.intent === 'confirm' ? 'again' : 'first';
+        if (form.confirmSend === 'again') form.message = CONFIRM_AGAIN;
+        return sendForm(ctx, req, reply, article, form);
+      }
       const result = await submitSuggestion(
         { db: deps.content.db, clock: deps.content.clock, baseUrl: deps.baseUrl },
         {
@@ -208,7 +216,7 @@ export function registerSuggestionRoutes(app: FastifyInstance, ctx: WebContext):
         .send();
     } catch (err) {
       if (!isAppError(err)) throw err;
-      issueFormToken(reply, secret, now, secure);
+      await issueShownBackToken(ctx, reply, now);
       form.message = err.publicMessage;
       form.errors = err.fields ?? {};
       return sendForm(ctx, req, reply, article, form, HTTP_ERRORS[err.code].status);

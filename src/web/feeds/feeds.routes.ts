@@ -6,6 +6,7 @@ import { buildFeed, type FeedFormat, xml } from '../../modules/feeds/feed.servic
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
 import { isAppError } from '../../modules/shared/errors.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
+import { dependsOn, dependsOnList } from '../kit/page-pipeline.ts';
 import { sendBody } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
@@ -33,6 +34,7 @@ export async function sendFeed(
     getSiteSettings(deps.content),
     listLatestArticles(deps.content, filter, FEED_SIZE),
   ]);
+  dependsOnList(req, []);
   const body = buildFeed({
     site,
     baseUrl: deps.baseUrl,
@@ -79,16 +81,19 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
     });
   }
 
-  app.get('/robots.txt', cached(), async (req, reply) =>
-    sendBody(ctx, req, reply, {
+  app.get('/robots.txt', cached(), async (req, reply) => {
+    // Built from nothing that a write changes but the settings (which change everything).
+    dependsOn(req);
+    return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'text/plain; charset=utf-8',
       body: `User-agent: *\nDisallow: /search\nDisallow: /api/\n\nSitemap: ${deps.baseUrl}/sitemap.xml\n`,
-    }),
-  );
+    });
+  });
 
   app.get('/opensearch.xml', cached(), async (req, reply) => {
     const site = await getSiteSettings(deps.content);
+    dependsOn(req);
     return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/opensearchdescription+xml; charset=utf-8',
@@ -103,6 +108,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
       listPublishedPages(deps.content, now),
       listSiteTaxonomy(deps.content),
     ]);
+    dependsOnList(req, []);
     const url = (path: string, lastmod?: string) =>
       `<url><loc>${xml(deps.baseUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod}</lastmod>` : ''}</url>`;
     const newest = posts.items[0]?.updatedAt ?? posts.items[0]?.publishedAt;

@@ -1,22 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { hasCookie, SESSION_COOKIE } from './cookies.ts';
-import { FORM_COOKIE, formTokenCookie } from './form-token.ts';
 import type { ContentGeneration } from './generation.ts';
-import { encodedBody, type PageCache } from './page-cache.ts';
+import type { PagePipeline } from './page-pipeline.ts';
+import { SEEN_COOKIE } from './shared-pages.ts';
 
 // Each cached body (plain, gzip or br) with the headers it is sent with, as the flat list writeHead takes.
 const headerLists = new WeakMap<Buffer, { full: string[]; notModified: string[] }>();
+const staleHeaderLists = new WeakMap<Buffer, { full: string[]; notModified: string[] }>();
 
 /** What the fast path needs from the app; buildApp() makes it from the same objects its onRequest hook uses. */
 export interface FastPathDeps {
-  cache: PageCache;
+  pages: PagePipeline;
   generation: ContentGeneration;
+  /** Brings in the changes other processes made (Site.changes.poll): synchronous. */
+  poll: () => void;
   /** The headers every answer carries (CSP and the rest), exactly as the onRequest hook sets them. */
   securityHeaders: Readonly<Record<string, string>>;
-  /** The site's signing key, for the form-token cookie. */
-  secret: () => Promise<Buffer>;
-  now: () => Date;
-  secureCookies: boolean;
   /**
    * True when the request must first learn the shared generation from Redis (an await): the fast path then
    * leaves it to Fastify. Absent without Redis.
@@ -37,15 +36,14 @@ interface ServerTimeouts {
 /**
  * Answers first-level page-cache hits before Fastify sees the request (decision 018): the same status and
  * headers as the onRequest hook in app.ts gives for a hit (security headers, x-cache, ETag, Cache-Control, Vary,
- * Location, Content-Encoding, the form-token cookie, 304, HEAD), without Fastify's request and reply objects,
- * hooks and header merging. Anything else goes to Fastify unchanged: other methods, signed-in staff, a URL not
- * in the cache, a generation that must first be checked asynchronously (the next scheduled post, Redis), an entry
- * the Fastify path has not yet served once (it learns whether the page carries the comment form), and any throw.
+ * Location, Content-Encoding, 304, HEAD; never a Set-Cookie: decision 035), without Fastify's request and reply
+ * objects, hooks and header merging; a stale page within its bound when no render is due yet (decision 036).
+ * Anything else goes to Fastify unchanged: other methods, signed-in staff, a URL not in the cache, a render due or
+ * under way for a writer, widget areas that must first be reloaded, a generation that must first be checked
+ * asynchronously (the next scheduled post, Redis), and any throw.
  */
 export class FastPath {
   private deps: FastPathDeps | undefined;
-  private key: Buffer | undefined;
-  private keyLoading = false;
 
   /** For Fastify's `serverFactory` option: an http.Server that tries the fast path, then Fastify's handler. */
   readonly serverFactory = (
@@ -92,35 +90,38 @@ export class FastPath {
     if ((method !== 'GET' && method !== 'HEAD') || headers.authorization) return false;
     const cookie = headers.cookie;
     if (hasCookie(cookie, SESSION_COOKIE) || d.mustRefresh?.(req)) return false;
-    // get() checks the generation (one read of the content version): a new one has dropped every entry.
-    const hit = d.cache.get(req.url ?? '/');
+    // Changes made elsewhere first, then the generation (a scheduled post going live is a change too).
+    d.poll();
+    d.generation.check();
     // A generation must first learn when it ends (a database read): Fastify's hook awaits that.
-    if (hit?.formToken === undefined || d.generation.expiryPending) return false;
-    const { body, encoding } = encodedBody(hit, headers['accept-encoding']);
-    // The headers of a hit depend only on the entry and its encoding: built once, kept with the entry.
-    let fixed = headerLists.get(body);
+    if (d.generation.expiryPending) return false;
+    // A fresh page, or a stale one within its bound that no render is due for yet (never to a writer); a render, a
+    // wait for one, or widget areas that must first be reloaded are Fastify's.
+    const url = req.url ?? '/';
+    const now = d.pages.now();
+    const staleOk = !hasCookie(cookie, SEEN_COOKIE);
+    const found = d.pages.cache.lookup(url, now, d.pages.areasFor(now, staleOk), staleOk);
+    if (!found || (!found.fresh && !d.pages.mayServeStale(url, found))) return false;
+    if (!found.fresh) d.pages.cache.countStale();
+    const hit = found.page;
+    const { body, encoding } = d.pages.cache.encoded(url, hit, headers['accept-encoding']);
+    // The headers of a hit depend only on the entry, its encoding and its freshness: built once, kept with the body.
+    const lists = found.fresh ? headerLists : staleHeaderLists;
+    let fixed = lists.get(body);
     if (!fixed) {
       const out: Record<string, string> = { ...d.securityHeaders };
-      out['x-cache'] = 'hit';
-      out.etag = hit.etag;
-      out['cache-control'] = 'no-cache';
-      out.vary = 'accept-encoding';
+      out['x-cache'] = found.fresh ? 'hit' : 'stale';
+      Object.assign(out, d.pages.headersFor(hit, !found.fresh));
       if (hit.location) out.location = hit.location;
       const notModified = Object.entries(out).flat();
       if (encoding) out['content-encoding'] = encoding;
       out['content-type'] = hit.contentType;
       out['content-length'] = String(body.length);
       fixed = { full: Object.entries(out).flat(), notModified };
-      headerLists.set(body, fixed);
+      lists.set(body, fixed);
     }
     const notModified = headers['if-none-match'] === hit.etag;
     let list = notModified ? fixed.notModified : fixed.full;
-    // Article pages give a reader without one a form token, as the onRequest hook does (GET only).
-    if (hit.formToken && method === 'GET' && !hasCookie(cookie, FORM_COOKIE)) {
-      const key = this.signingKey(d);
-      if (!key) return false;
-      list = [...list, 'set-cookie', formTokenCookie(key, d.now(), d.secureCookies)];
-    }
     if (notModified) {
       if (method === 'HEAD') list = [...list, 'content-length', '0'];
       res.writeHead(304, list);
@@ -131,21 +132,5 @@ export class FastPath {
     if (method === 'HEAD') res.end();
     else res.end(body);
     return true;
-  }
-
-  /** The signing key once loaded; until then undefined (that request goes to Fastify) and loading starts. */
-  private signingKey(d: FastPathDeps): Buffer | undefined {
-    if (!this.key && !this.keyLoading) {
-      this.keyLoading = true;
-      d.secret().then(
-        (key) => {
-          this.key = key;
-        },
-        () => {
-          this.keyLoading = false;
-        },
-      );
-    }
-    return this.key;
   }
 }

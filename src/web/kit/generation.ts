@@ -1,14 +1,15 @@
 /**
- * One generation of content: everything cached in the web layer (pages, and data every page shows such as
- * the widget areas) belongs to the generation it was made in. A new generation starts when the content
- * version moves (any write, in any process) or when a scheduled post goes live, and everything is dropped.
+ * One generation of content: the data every page repeats (the chrome, the category tree and its counts) is kept
+ * for the generation it was read in. A new generation starts when the content version moves (any write, in any
+ * process) or when a scheduled post goes live. Rendered pages are not kept per generation but by key
+ * (page-cache.ts); the second-level cache in Redis still is (shared-pages.ts).
  */
 export class ContentGeneration {
   private current = '';
   private expiresAt = Number.POSITIVE_INFINITY;
   private expiryKnown = false;
   private readonly memos = new Map<string, Promise<unknown>>();
-  private readonly listeners: (() => void)[] = [];
+  private readonly expiryListeners: (() => void)[] = [];
 
   constructor(
     private readonly opts: {
@@ -22,12 +23,13 @@ export class ContentGeneration {
   /** The current version; starts a new generation first when the old one has ended. */
   check(): string {
     const v = this.opts.version();
-    if (v !== this.current || this.opts.now() >= this.expiresAt) {
+    const expired = this.opts.now() >= this.expiresAt;
+    if (v !== this.current || expired) {
       this.current = v;
       this.expiresAt = Number.POSITIVE_INFINITY;
       this.expiryKnown = false;
       this.memos.clear();
-      for (const fn of this.listeners) fn();
+      if (expired) for (const fn of this.expiryListeners) fn();
     }
     return v;
   }
@@ -37,8 +39,9 @@ export class ContentGeneration {
     return this.expiresAt - this.opts.now();
   }
 
-  onNewGeneration(fn: () => void): void {
-    this.listeners.push(fn);
+  /** Hears a generation ending at its time (a scheduled post going live), not by a write. */
+  onExpiry(fn: () => void): void {
+    this.expiryListeners.push(fn);
   }
 
   /** True until ensureExpiry() has been started in this generation (a request must then wait for it). */

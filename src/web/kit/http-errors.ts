@@ -18,7 +18,6 @@ export const HTTP_ERRORS: Record<ErrorCode, { status: number; title: string }> =
   COMMENT_INVALID: { status: 400, title: 'Your comment needs a correction' },
   COMMENT_REJECTED: { status: 422, title: 'Your comment was not posted' },
   PARENT_NOT_FOUND: { status: 400, title: 'That comment is not there any more' },
-  FORM_TOKEN_MISSING: { status: 403, title: 'The form could not be checked' },
   FORM_TOKEN_REPLAYED: { status: 409, title: 'This form was already sent' },
   CROSS_ORIGIN_REQUEST: { status: 403, title: 'Sent from another site' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },

@@ -1,6 +1,7 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import { AppError } from '../../modules/shared/errors.ts';
-import { checkFormToken } from './form-token.ts';
+import { checkFormToken, type FormToken, issueFormToken, shownBackIssueTime } from './form-token.ts';
 import { sameOrigin } from './same-origin.ts';
 import type { WebContext } from './web-deps.ts';
 
@@ -8,27 +9,35 @@ import type { WebContext } from './web-deps.ts';
 export interface ReaderPostWords {
   /** When the per-address limit on posts applies: what to say past it. Absent: no limit is counted. */
   rateLimited?: string;
-  /** What to say when the browser sent no valid form token back. */
-  tokenMissing: string;
 }
 
 const CROSS_ORIGIN = 'This form was sent from another site, so it was not accepted.';
 
 /**
  * The checks every reader's form post passes, in one order (issue 15): sent from this site (kit/same-origin.ts),
- * within the per-address limit on posts, carrying one of our form tokens. Throws the AppError the route shows
- * above the reader's kept text; returns the token (used once by the workflow, its age for the too-fast check).
+ * within the per-address limit on posts, then the form token. Throws the AppError the route shows above the
+ * reader's kept text; returns the token (used once by the workflow, its age for the too-fast check), or
+ * undefined when the post came without a valid one: the route then shows its confirm page (decision 035).
  */
 export async function checkReaderPost(
   ctx: WebContext,
   req: FastifyRequest,
   now: Date,
   words: ReaderPostWords,
-): Promise<{ token: string; issuedAt: Date }> {
+): Promise<FormToken | undefined> {
   if (!sameOrigin(req, ctx.deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', CROSS_ORIGIN);
   if (words.rateLimited !== undefined && (await ctx.postLimit.exceeded(req.ip, now.getTime())))
     throw new AppError('RATE_LIMITED', words.rateLimited);
-  const token = checkFormToken(req, await ctx.secret(), now);
-  if (!token) throw new AppError('FORM_TOKEN_MISSING', words.tokenMissing);
-  return token;
+  return checkFormToken(req, await ctx.secret(), now);
+}
+
+/**
+ * Gives the reader a fresh form token with an answer that shows their own text back to be sent again (a confirm
+ * page, "Check before posting", a refused post), dated so that the too-fast check asks only for the moment it
+ * takes to press the button: see `shownBackIssueTime`.
+ */
+export async function issueShownBackToken(ctx: WebContext, reply: FastifyReply, now: Date): Promise<void> {
+  const { minFormSeconds } = await getModerationSettings(ctx.deps.content);
+  const secure = ctx.deps.baseUrl.startsWith('https:');
+  issueFormToken(reply, await ctx.secret(), shownBackIssueTime(now, minFormSeconds), secure);
 }

@@ -7,19 +7,11 @@ import { loadMenus } from '../../modules/site/menus.service.ts';
 import { loadWidgetAreas } from '../../modules/site/widgets.service.ts';
 import { type Head, Layout, type PageChrome } from '../ui/layout.tsx';
 import { STYLESHEET_URL } from './assets.ts';
+import { fragmentMarker } from './fragments.ts';
 import type { WebContext } from './web-deps.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Content version read when the request began; set only for requests whose response may be cached. */
-    cacheVersion?: string;
-    /** The shared generation read when the request began, when the response may go to the shared cache. */
-    sharedGeneration?: string;
-  }
-}
-
 /** Site settings, widget areas and navigation: what every reader page shows around its content. */
-export function loadChrome(ctx: WebContext): Promise<PageChrome> {
+export function loadChrome(ctx: Pick<WebContext, 'deps' | 'generation'>): Promise<PageChrome> {
   const { deps } = ctx;
   return ctx.generation.memo('chrome', async () => {
     const now = deps.content.clock.now().toISOString();
@@ -50,25 +42,18 @@ export function renderDocument(chrome: PageChrome, head: Head, body: VNode): str
 
 export type PageRenderer = (site: SiteSettings) => { head: Head; body: VNode };
 
-/** Sends a response and, for a cacheable request, keeps it for the next reader. */
-export function sendBody(
-  { cache, sharedPages }: WebContext,
+/** Sends a response and, for a cacheable request, keeps it for the next reader (kit/page-pipeline.ts). */
+export async function sendBody(
+  ctx: WebContext,
   req: FastifyRequest,
   reply: FastifyReply,
   res: { status: number; contentType: string; body: string | Buffer; location?: string },
-): FastifyReply {
-  const body = typeof res.body === 'string' ? Buffer.from(res.body) : res.body;
-  if (cache && req.cacheVersion !== undefined && (res.status === 200 || res.status === 301)) {
-    const entry = cache.set(req.url, req.cacheVersion, {
-      status: res.status,
-      contentType: res.contentType,
-      body,
-      location: res.location,
-    });
-    reply.header('etag', entry.etag);
-    if (sharedPages && req.sharedGeneration !== undefined)
-      sharedPages.save(req.sharedGeneration, req.cacheVersion, req.url, entry);
-  }
+): Promise<FastifyReply> {
+  const body = ctx.pages
+    ? await ctx.pages.keep(req, reply, res)
+    : typeof res.body === 'string'
+      ? Buffer.from(res.body)
+      : res.body;
   if (res.location) reply.header('location', res.location);
   return reply.code(res.status).type(res.contentType).send(body);
 }
@@ -83,9 +68,11 @@ export async function sendPage(
 ): Promise<FastifyReply> {
   const chrome = await loadChrome(ctx);
   const { head, body } = render(chrome.site);
+  // With the page cache, widget areas are left as markers, filled with their current HTML when served.
+  const framed = ctx.pages ? { ...chrome, fragmentMarker } : chrome;
   return sendBody(ctx, req, reply, {
     status,
     contentType: 'text/html; charset=utf-8',
-    body: renderDocument(chrome, head, body),
+    body: renderDocument(framed, head, body),
   });
 }

@@ -1,8 +1,9 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { SharedPageStore } from '../../storage/shared-state.ts';
 import { readCookie } from './cookies.ts';
+import type { FragmentArea } from './fragments.ts';
 import type { ContentGeneration } from './generation.ts';
-import type { CachedPage } from './page-cache.ts';
+import type { RenderedPage } from './page-cache.ts';
 
 export interface SharedPagesOptions {
   /** How long an entry lives at most (default 10 minutes); never past the end of the generation. */
@@ -31,7 +32,7 @@ export class SharedPages {
   }
 
   /** The shared generation and, when another node rendered it in that generation, the page. */
-  async lookup(key: string): Promise<{ generation: string; page?: Omit<CachedPage, 'etag'> } | undefined> {
+  async lookup(key: string): Promise<{ generation: string; page?: RenderedPage } | undefined> {
     const found = await this.store.lookup(key);
     if (!found) return undefined;
     return { generation: found.generation, page: found.value ? decodeSharedPage(found.value) : undefined };
@@ -39,15 +40,15 @@ export class SharedPages {
 
   /**
    * Shares a page rendered in `sharedGeneration` (looked up when the request began) while the local version is
-   * still `localVersion`. Compresses here, once for every node (the first-level entry keeps the encodings too,
-   * so the compressed answers that follow cost nothing); the store itself does not hold up the response.
+   * still `localVersion`. A whole page is compressed here, once for every node; a page in pieces is shared in
+   * pieces. The store itself does not hold up the response.
    */
-  save(sharedGeneration: string, localVersion: string, key: string, page: CachedPage): void {
+  save(sharedGeneration: string, localVersion: string, key: string, page: RenderedPage): void {
     if (page.body.length > this.maxEntryBytes || localVersion !== this.generation.check()) return;
     // A scheduled post going live ends the generation: what was rendered before must not outlive that moment.
     const ttl = Math.min(this.ttlMs, this.generation.msLeft());
     if (ttl < 1) return;
-    if (page.body.length >= 1024) {
+    if (!page.pieces && page.body.length >= 1024) {
       page.gzip ??= gzipSync(page.body, { level: 6 });
       page.br ??= brotliCompressSync(page.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
     }
@@ -81,26 +82,40 @@ interface Header {
   body: number;
   gzip: number;
   br: number;
+  /** What the page is built from (PageCache keys). */
+  keys: string[];
+  /** A page in pieces (kit/fragments.ts): the parts' lengths and the areas between them; the body is then empty. */
+  parts?: number[];
+  slots?: FragmentArea[];
 }
 
-/** [4-byte header length][JSON header][body][gzip][br] */
-export function encodeSharedPage(page: Omit<CachedPage, 'etag'>): Buffer {
+/**
+ * [4-byte header length][JSON header][body][gzip][br][parts…]. A page in pieces is shared in pieces (each node
+ * stitches its own widget areas in), so its compressed copies are not shared.
+ */
+export function encodeSharedPage(page: RenderedPage): Buffer {
   const header: Header = {
     status: page.status,
     contentType: page.contentType,
     location: page.location,
-    body: page.body.length,
-    gzip: page.gzip?.length ?? 0,
-    br: page.br?.length ?? 0,
+    body: page.pieces ? 0 : page.body.length,
+    gzip: page.pieces ? 0 : (page.gzip?.length ?? 0),
+    br: page.pieces ? 0 : (page.br?.length ?? 0),
+    keys: [...page.keys],
+    parts: page.pieces?.parts.map((p) => p.length),
+    slots: page.pieces?.slots,
   };
   const json = Buffer.from(JSON.stringify(header));
   const size = Buffer.alloc(4);
   size.writeUInt32BE(json.length);
-  return Buffer.concat([size, json, page.body, page.gzip ?? Buffer.alloc(0), page.br ?? Buffer.alloc(0)]);
+  const whole = page.pieces ? [] : [page.body, page.gzip ?? EMPTY, page.br ?? EMPTY];
+  return Buffer.concat([size, json, ...whole, ...(page.pieces?.parts ?? [])]);
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** The page, or undefined when the bytes are not one (another version's format, a truncated value). */
-export function decodeSharedPage(buf: Buffer): Omit<CachedPage, 'etag'> | undefined {
+export function decodeSharedPage(buf: Buffer): RenderedPage | undefined {
   try {
     const size = buf.readUInt32BE(0);
     const h = JSON.parse(buf.subarray(4, 4 + size).toString('utf8')) as Header;
@@ -113,8 +128,11 @@ export function decodeSharedPage(buf: Buffer): Omit<CachedPage, 'etag'> | undefi
     const body = take(h.body);
     const gzip = h.gzip ? take(h.gzip) : undefined;
     const br = h.br ? take(h.br) : undefined;
+    const parts = h.parts?.map((n) => take(n));
     if (at !== buf.length || typeof h.status !== 'number' || typeof h.contentType !== 'string') return undefined;
-    return { status: h.status, contentType: h.contentType, location: h.location, body, gzip, br };
+    if (!Array.isArray(h.keys) || (parts && parts.length !== (h.slots?.length ?? -1) + 1)) return undefined;
+    const pieces = parts && h.slots ? { parts, slots: h.slots } : undefined;
+    return { status: h.status, contentType: h.contentType, location: h.location, body, gzip, br, keys: h.keys, pieces };
   } catch {
     return undefined;
   }

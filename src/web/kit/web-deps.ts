@@ -2,11 +2,11 @@ import type { BackupDeps } from '../../modules/backups/backup.deps.ts';
 import type { ContentDeps } from '../../modules/content/content.deps.ts';
 import type { SiteExportDeps } from '../../modules/export/export.deps.ts';
 import type { AdminImportDeps } from '../../modules/import/admin-import.deps.ts';
+import type { ChangeStream } from '../../modules/shared/changes.ts';
 import type { RateLimiter, SharedState } from '../../storage/shared-state.ts';
 import type { ContentGeneration } from './generation.ts';
-import type { PageCache } from './page-cache.ts';
+import type { PagePipeline } from './page-pipeline.ts';
 import type { PostRateLimit } from './rate-limit.ts';
-import type { SharedPages } from './shared-pages.ts';
 
 /** What the web layer is built from; main.ts makes it, tests make their own. */
 export interface WebDeps {
@@ -14,6 +14,17 @@ export interface WebDeps {
   content: Readonly<ContentDeps>;
   /** See Storage.contentVersion: moves on every write in any process. */
   contentVersion: () => string;
+  /**
+   * What writes changed, this process's and, through poll(), other processes' and nodes' (Site.changes): the page
+   * cache drops exactly what depends on each change.
+   */
+  changes: ChangeStream;
+  /** How long a page whose keys changed may be served while it is rendered again (ANNALIST_STALE_MAX); default 0. */
+  staleMaxMs?: number;
+  /** s-maxage for a CDN or proxy in front, in seconds (ANNALIST_CDN_MAX_AGE); default 1. */
+  cdnMaxAgeS?: number;
+  /** Where to tell a CDN what changed (ANNALIST_PURGE_WEBHOOK); absent: nobody is told. */
+  purgeWebhook?: string;
   /** Absolute origin used in feeds, sitemaps, canonical links and OpenGraph, without a trailing slash. */
   baseUrl: string;
   /** Folder of uploaded and demo media, served under /media/. */
@@ -52,9 +63,8 @@ export interface WebDeps {
 /** What routes share inside one app: its deps, the page cache (absent when turned off) and the generation. */
 export interface WebContext {
   deps: Readonly<WebDeps>;
-  cache: PageCache | undefined;
-  /** The second level of the page cache, shared by every node (REDIS_URL); absent without Redis or cache. */
-  sharedPages?: SharedPages;
+  /** The page cache and its request pipeline; absent when the cache is turned off. */
+  pages: PagePipeline | undefined;
   generation: ContentGeneration;
   /** The site's signing key (loaded once). */
   secret: () => Promise<Buffer>;

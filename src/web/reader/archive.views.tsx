@@ -4,10 +4,43 @@ import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import type { Paged } from '../../modules/shared/paging.ts';
 import { categoryUrl, formatMonth, postUrl } from '../ui/format.ts';
 import { Byline, Pagination, PostList } from '../ui/lists.tsx';
+import { keptView } from '../ui/rendered-html.ts';
 import { CategoryList, SearchForm } from '../ui/widgets.tsx';
 import { Breadcrumb } from './article.views.tsx';
 
-export function HomeView(props: { posts: Paged<PostSummary>; site: SiteSettings }) {
+// Each list is read once per content generation (reading.service.ts), as are the settings and the category tree:
+// the views below are rendered once for those objects, then reused as HTML by the next readers of the list.
+
+type HomeViewProps = { posts: Paged<PostSummary>; site: SiteSettings };
+type CategoryViewProps = {
+  category: Category;
+  trail: { name: string; path: string }[];
+  posts: Paged<PostSummary>;
+  site: SiteSettings;
+};
+type SimpleArchiveViewProps = {
+  kind: string;
+  title: string;
+  intro?: string;
+  posts: Paged<PostSummary>;
+  base: string;
+  site: SiteSettings;
+};
+
+export const KeptHomeView = (props: HomeViewProps) =>
+  keptView(props.posts, ['home', props.site], () => <HomeView {...props} />);
+
+export const KeptCategoryView = (props: CategoryViewProps) =>
+  keptView(props.posts, ['category', props.category, props.trail.map((c) => c.path).join(' '), props.site], () => (
+    <CategoryView {...props} />
+  ));
+
+export const KeptArchiveView = (props: SimpleArchiveViewProps) =>
+  keptView(props.posts, ['archive', props.kind, props.title, props.intro, props.base, props.site], () => (
+    <SimpleArchiveView {...props} />
+  ));
+
+export function HomeView(props: HomeViewProps) {
   return (
     <>
       <h1 class={props.posts.page === 1 ? 'visually-hidden' : 'page-title'}>
@@ -19,12 +52,7 @@ export function HomeView(props: { posts: Paged<PostSummary>; site: SiteSettings 
   );
 }
 
-export function CategoryView(props: {
-  category: Category;
-  trail: { name: string; path: string }[];
-  posts: Paged<PostSummary>;
-  site: SiteSettings;
-}) {
+export function CategoryView(props: CategoryViewProps) {
   const { category: c } = props;
   return (
     <>
@@ -75,14 +103,7 @@ export function CategoryIndexView(props: { categories: Category[] }) {
   );
 }
 
-export function SimpleArchiveView(props: {
-  kind: string;
-  title: string;
-  intro?: string;
-  posts: Paged<PostSummary>;
-  base: string;
-  site: SiteSettings;
-}) {
+export function SimpleArchiveView(props: SimpleArchiveViewProps) {
   return (
     <>
       <header class="archive-header">

@@ -12,6 +12,7 @@ import type { Article } from '../../modules/content/content.types.ts';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import { findPostHeader } from '../../modules/content/site-index.service.ts';
 import { listArticleCorrections } from '../../modules/corrections/corrections-log.service.ts';
+import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import {
@@ -23,22 +24,27 @@ import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { commenterToken, setCommenterCookie } from '../discussion/commenter-cookie.ts';
 import { type CommentFormState, CommentsSection, emptyCommentForm } from '../discussion/comments.views.tsx';
+import { sendCommentConfirm } from '../discussion/confirm-comment.tsx';
 import { CommentForm } from '../discussion/discussion.schemas.ts';
 import { redirect, slugParam } from '../kit/addresses.ts';
 import { COMMENTS_SCRIPT_URL, CORRECTIONS_SCRIPT_URL } from '../kit/assets.ts';
 import { readCookie, SESSION_COOKIE } from '../kit/cookies.ts';
 import { issueFormToken } from '../kit/form-token.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
-import { checkReaderPost } from '../kit/reader-post.ts';
+import { dependsOnArticle, keepUntil } from '../kit/page-pipeline.ts';
+import { checkReaderPost, issueShownBackToken } from '../kit/reader-post.ts';
 import { sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { postUrl } from '../ui/format.ts';
-import { ArticleView, articleHead } from './article.views.tsx';
+import { KeptArticleView, keptArticleHead } from './article.views.tsx';
 import { ArticleQuery, SlugParams } from './reader.schemas.ts';
 
 type Query = Static<typeof ArticleQuery>;
+
+/** A static page's log: always this one, so its view, kept for the page (article.views.tsx), is found again. */
+const NO_CORRECTIONS: CorrectionLogEntry[] = Object.freeze([]) as unknown as CorrectionLogEntry[];
 
 /** Whether an article takes comments now: its own switch, then the site's "close after N days". */
 export function commentsOpen(
@@ -95,15 +101,18 @@ async function sendArticle(
       }
     }
     discussion = { page, form, open: commentsOpen(article, settings, deps.content.clock.now()) };
+    // A page showing the comment form must not be served once the discussion closes by itself.
+    if (discussion.open && settings.closeAfterDays > 0)
+      keepUntil(req, new Date(article.publishedAt).getTime() + settings.closeAfterDays * 86_400_000);
   }
-  const corrections = article.type === 'post' ? await listArticleCorrections(deps.content, article.id) : [];
+  const corrections = article.type === 'post' ? await listArticleCorrections(deps.content, article.id) : NO_CORRECTIONS;
   return sendPage(
     ctx,
     req,
     reply,
     (site) => ({
       head: {
-        ...articleHead(article, site, deps.baseUrl, corrections),
+        ...keptArticleHead(article, site, deps.baseUrl, corrections),
         scripts: [
           ...(discussion?.open ? [COMMENTS_SCRIPT_URL] : []),
           ...(article.type === 'post' ? [CORRECTIONS_SCRIPT_URL] : []),
@@ -111,7 +120,7 @@ async function sendArticle(
       },
       body: (
         <>
-          <ArticleView article={article} site={site} baseUrl={deps.baseUrl} corrections={corrections} />
+          <KeptArticleView article={article} site={site} baseUrl={deps.baseUrl} corrections={corrections} />
           {discussion ? (
             <CommentsSection
               slug={article.slug}
@@ -142,21 +151,37 @@ function formFromBody(body: Static<typeof CommentForm>): CommentFormState['value
   };
 }
 
+/** The form shown again with the writer's values, replying to the same comment if it is still shown there. */
+async function keptForm(
+  ctx: WebContext,
+  values: CommentFormState['values'],
+  postId: number | undefined,
+): Promise<CommentFormState> {
+  const form = emptyCommentForm();
+  form.values = values;
+  const parent =
+    values.parentId && /^\d{1,10}$/.test(values.parentId)
+      ? await findComment(ctx.deps.content, Number(values.parentId))
+      : undefined;
+  if (parent && parent.post_id === postId && parent.status === 'approved')
+    form.replyTo = { id: parent.id, authorName: parent.author_name };
+  else form.values.parentId = '';
+  return form;
+}
+
 /** The article page (GET) and posting a comment to it without JavaScript (POST, then 303). */
 export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
   const r = typed(app);
 
-  r.get(
-    '/:slug/',
-    cached({ schema: { params: SlugParams, querystring: ArticleQuery } }, { formToken: true }),
-    async (req, reply) => {
-      const slug = slugParam(req);
-      const found = await getArticleBySlug(deps.content, { slug });
-      if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
-      return sendArticle(ctx, req, reply, found.article, { query: req.query });
-    },
-  );
+  r.get('/:slug/', cached({ schema: { params: SlugParams, querystring: ArticleQuery } }), async (req, reply) => {
+    const slug = slugParam(req);
+    const found = await getArticleBySlug(deps.content, { slug });
+    if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
+    const { article } = found;
+    dependsOnArticle(req, article.id, [article.previous?.id, article.next?.id]);
+    return sendArticle(ctx, req, reply, article, { query: req.query });
+  });
 
   r.post('/:slug/comments', { schema: { params: SlugParams, body: CommentForm } }, async (req, reply) => {
     const slug = slugParam(req);
@@ -174,14 +199,22 @@ export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): vo
     const body = req.body;
     const values = formFromBody(body);
     const now = deps.content.clock.now();
-    const secret = await ctx.secret();
     const secure = deps.baseUrl.startsWith('https:');
     try {
       const token = await checkReaderPost(ctx, req, now, {
         rateLimited: 'You have sent a lot of comments in the last minute. Wait a little, then send this one again.',
-        tokenMissing:
-          'Your browser did not send back the form cookie. Allow cookies for this site, then send your comment again; your text is kept below.',
       });
+      // Without a token (none yet, JavaScript off, or expired) the comment waits for the writer to confirm it;
+      // "Check before posting" stores nothing and needs none.
+      if (!token && body.intent !== 'check') {
+        const form = await keptForm(ctx, values, post?.id);
+        form.user = await signedInUser(ctx, req);
+        return sendCommentConfirm(ctx, req, reply, {
+          article: await article(),
+          form,
+          again: body.intent === 'confirm',
+        });
+      }
       const parentId = values.parentId ? Number(values.parentId) : null;
       if (parentId !== null && !Number.isSafeInteger(parentId))
         throw new AppError('PARENT_NOT_FOUND', 'The comment you replied to is not on this article.');
@@ -198,8 +231,8 @@ export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): vo
         notifyReplies: values.notify,
         ip: req.ip,
         userAgent: String(req.headers['user-agent'] ?? ''),
-        formIssuedAt: token.issuedAt,
-        formToken: token.token,
+        formIssuedAt: token?.issuedAt ?? null,
+        formToken: token?.token ?? null,
         commenterToken: commenterToken(req),
         user: await signedInUser(ctx, req),
       };
@@ -213,10 +246,12 @@ export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): vo
           warnings.length === 0 ? 'Nothing in your comment would hold it back. Post it when you are ready.' : null;
         const parent = parentId === null ? undefined : await findComment(deps.content, parentId);
         if (parent && parent.post_id === post?.id) form.replyTo = { id: parent.id, authorName: parent.author_name };
+        // The form comes back with the writer's text: a token for sending it, if they had none.
+        if (!token) await issueShownBackToken(ctx, reply, now);
         return sendArticle(ctx, req, reply, await article(), { form, query: {} });
       }
       const result = await submitComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
-      issueFormToken(reply, secret, now, secure);
+      issueFormToken(reply, await ctx.secret(), now, secure);
       setCommenterCookie(reply, result.commenterToken, secure);
       if (result.status !== 'approved')
         return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
@@ -227,19 +262,12 @@ export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): vo
         .send();
     } catch (err) {
       if (!isAppError(err)) throw err;
-      // Every refusal re-shows the article with the writer's text and the reason; nothing was stored.
-      issueFormToken(reply, secret, now, secure);
-      const form = emptyCommentForm();
-      form.values = values;
+      // Every refusal re-shows the article with the writer's text and the reason; nothing was stored. The fresh
+      // token comes with their text shown back (kit/form-token.ts: shownBackIssueTime).
+      await issueShownBackToken(ctx, reply, now);
+      const form = await keptForm(ctx, values, post?.id);
       form.message = err.publicMessage;
       form.errors = err.fields ?? {};
-      const parent =
-        values.parentId && /^\d{1,10}$/.test(values.parentId)
-          ? await findComment(deps.content, Number(values.parentId))
-          : undefined;
-      if (parent && parent.post_id === post?.id && parent.status === 'approved')
-        form.replyTo = { id: parent.id, authorName: parent.author_name };
-      else form.values.parentId = '';
       return sendArticle(ctx, req, reply, await article(), { form, status: HTTP_ERRORS[err.code].status, query: {} });
     }
   });

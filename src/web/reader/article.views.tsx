@@ -1,3 +1,4 @@
+import type { VNode } from 'preact';
 import type { Article } from '../../modules/content/content.types.ts';
 import { modifiedAt } from '../../modules/corrections/corrections-log.service.ts';
 import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
@@ -8,6 +9,7 @@ import { SuggestCorrectionLink } from '../evidence/suggest-correction.views.tsx'
 import { categoryUrl, postUrl, safeHref, tagUrl } from '../ui/format.ts';
 import type { Head } from '../ui/layout.tsx';
 import { Byline } from '../ui/lists.tsx';
+import { keptFor, keptView } from '../ui/rendered-html.ts';
 import { CiteThisArticle } from './cite-article.views.tsx';
 
 export function Breadcrumb(props: { trail: { name: string; href: string }[]; current: string }) {
@@ -61,13 +63,23 @@ export function Toc(props: { toc: TocEntry[] }) {
   );
 }
 
-export function ArticleView(props: {
+export interface ArticleViewProps {
   article: Article;
   site: SiteSettings;
   baseUrl: string;
   /** The article's public corrections log, newest first. */
   corrections: CorrectionLogEntry[];
-}) {
+}
+
+/**
+ * ArticleView, rendered once for the objects of this content generation (the article, the settings and the log
+ * are each read once per generation: reading.service.ts, the chrome, corrections-log.service.ts) and reused.
+ */
+export function KeptArticleView(props: ArticleViewProps): VNode {
+  return keptView(props.article, [props.site, props.corrections, props.baseUrl], () => <ArticleView {...props} />);
+}
+
+export function ArticleView(props: ArticleViewProps) {
   const { article: a, site } = props;
   const isPost = a.type === 'post';
   return (
@@ -152,6 +164,16 @@ export function ArticleView(props: {
       ) : null}
     </>
   );
+}
+
+/** articleHead, built once for the objects of this content generation (as KeptArticleView); never change it. */
+export function keptArticleHead(
+  a: Article,
+  site: SiteSettings,
+  baseUrl: string,
+  corrections: CorrectionLogEntry[],
+): Head {
+  return keptFor(a, ['head', site, baseUrl, corrections], () => articleHead(a, site, baseUrl, corrections));
 }
 
 /**

@@ -9,24 +9,24 @@ import {
 } from '../../modules/content/reading.service.ts';
 import { findMovedCategoryPath, findMovedTagSlug } from '../../modules/content/taxonomy-admin.service.ts';
 import { searchPosts } from '../../modules/search/search.service.ts';
-import { getSiteSettings } from '../../modules/settings/settings.service.ts';
 import { isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { sendFeed } from '../feeds/feeds.routes.ts';
 import { notFound, redirect, slugParam } from '../kit/addresses.ts';
-import { sendBody, sendPage } from '../kit/render.tsx';
+import { dependsOnList } from '../kit/page-pipeline.ts';
+import { loadChrome, sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { authorUrl, categoryUrl, monthUrl, postUrl, tagUrl } from '../ui/format.ts';
 import {
   CategoryIndexView,
-  CategoryView,
-  HomeView,
+  KeptArchiveView,
+  KeptCategoryView,
+  KeptHomeView,
   monthTitle,
   SearchView,
-  SimpleArchiveView,
 } from './archive.views.tsx';
 import { isPlainPermalink, oldAddressLocation } from './old-addresses.ts';
 import { MonthParams, PagedQuery, RestParams, SearchPageQuery, SlugParams } from './reader.schemas.ts';
@@ -55,7 +55,8 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
   const r = typed(app);
   const paged = { schema: { querystring: PagedQuery } };
   const slugged = { schema: { params: SlugParams, querystring: PagedQuery } };
-  const perPage = async () => (await getSiteSettings(deps.content)).postsPerPage;
+  // The settings the page is rendered with (read once per content generation).
+  const perPage = async () => (await loadChrome(ctx)).site.postsPerPage;
 
   r.get('/', cached(paged), async (req, reply) => {
     // WordPress's plain links (/?p=12, /?page_id=7) of an imported site lead to the article (decision 026).
@@ -69,6 +70,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
       });
     const posts = await listHomePosts(deps.content, { page: pageOf(req), perPage: await perPage() });
     if (posts.page > posts.pageCount) throw notFound(req.url);
+    dependsOnList(req, posts.items);
     return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: site.title,
@@ -76,7 +78,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
         path: posts.page > 1 ? `/?page=${posts.page}` : '/',
         openGraph: { 'og:type': 'website', 'og:title': site.title, 'og:description': site.description },
       },
-      body: <HomeView posts={posts} site={site} />,
+      body: <KeptHomeView posts={posts} site={site} />,
     }));
   });
 
@@ -84,6 +86,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     const q = req.query.q?.trim() ?? '';
     const page = pageOf(req);
     const results = q ? await searchPosts(deps.content, { q, page: { page, perPage: await perPage() } }) : null;
+    dependsOnList(req, []);
     return sendPage(ctx, req, reply, (site) => ({
       head: { title: q ? `Search: ${q}` : 'Search', path: '/search', noindex: true },
       body: <SearchView q={q} results={results} site={site} />,
@@ -95,6 +98,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     const rest = req.params['*'];
     if (rest === '') {
       const tree = await loadCategoryTree(deps.content);
+      dependsOnList(req, []);
       return sendPage(ctx, req, reply, () => ({
         head: {
           title: 'Categories',
@@ -128,6 +132,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
       return moved(err);
     }
     const base = categoryUrl(path);
+    dependsOnList(req, archive.posts.items);
     return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: archive.category.name,
@@ -140,7 +145,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
           json: `${base}feed.json`,
         },
       },
-      body: <CategoryView category={archive.category} trail={archive.trail} posts={archive.posts} site={site} />,
+      body: <KeptCategoryView category={archive.category} trail={archive.trail} posts={archive.posts} site={site} />,
     }));
   });
 
@@ -159,13 +164,14 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     }
     const { tag, posts } = archive;
     const base = tagUrl(slug);
+    dependsOnList(req, posts.items);
     return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: `Tagged ${tag.name}`,
         path: base,
         feeds: { title: tag.name, rss: `${base}feed/`, atom: `${base}feed/atom/`, json: `${base}feed.json` },
       },
-      body: <SimpleArchiveView kind="Tag" title={tag.name} posts={posts} base={base} site={site} />,
+      body: <KeptArchiveView kind="Tag" title={tag.name} posts={posts} base={base} site={site} />,
     }));
   });
 
@@ -176,10 +182,11 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
       slug,
       page: { page: pageOf(req), perPage: await perPage() },
     });
+    dependsOnList(req, posts.items);
     return sendPage(ctx, req, reply, (site) => ({
       head: { title: author.name, description: author.bio, path: authorUrl(slug) },
       body: (
-        <SimpleArchiveView
+        <KeptArchiveView
           kind="Author"
           title={author.name}
           intro={author.bio}
@@ -205,10 +212,11 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
       month,
       page: { page: pageOf(req), perPage: await perPage() },
     });
+    dependsOnList(req, archive.posts.items);
     return sendPage(ctx, req, reply, (site) => ({
       head: { title: monthTitle(archive.month, site), path: monthUrl(archive.month) },
       body: (
-        <SimpleArchiveView
+        <KeptArchiveView
           kind="Monthly archive"
           title={monthTitle(archive.month, site)}
           posts={archive.posts}

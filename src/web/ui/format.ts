@@ -1,14 +1,22 @@
 /** Formatting helpers shared by the views; they never build HTML. */
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
+// Intl formatting is slow next to the rest of a page, and every list shows the same dates: each is formatted once.
+const formattedDates = new Map<string, string>();
 
 export function formatDate(iso: string, locale: string, timeZone: string): string {
   const key = `${locale}|${timeZone}`;
+  const stamp = `${key}|${iso}`;
+  let text = formattedDates.get(stamp);
+  if (text !== undefined) return text;
   let f = dateFormats.get(key);
   if (!f) {
     f = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
     dateFormats.set(key, f);
   }
-  return f.format(new Date(iso));
+  text = f.format(new Date(iso));
+  if (formattedDates.size >= 5000) formattedDates.delete(formattedDates.keys().next().value as string);
+  formattedDates.set(stamp, text);
+  return text;
 }
 
 const monthFormats = new Map<string, Intl.DateTimeFormat>();

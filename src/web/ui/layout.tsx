@@ -9,6 +9,11 @@ import { WidgetArea } from './widgets.tsx';
 export interface PageChrome {
   site: SiteSettings;
   widgets: WidgetAreas;
+  /**
+   * Set when the page is to be kept in the cache: each widget area is rendered as this marker, replaced when the
+   * page is served by the area's current HTML (src/web/kit/fragments.ts), so a new comment changes no cached page.
+   */
+  fragmentMarker?: (area: 'header' | 'sidebar' | 'footer') => string;
   /** Navigation menus set in the administration; an empty primary menu means the default navigation. */
   menus: Menus;
   pages: { slug: string; title: string }[];
@@ -154,18 +159,35 @@ export function Layout(props: { chrome: PageChrome; head: Head; children: Compon
                 </ul>
               )}
             </nav>
-            <WidgetArea area="header" widgets={chrome.widgets.header} site={site} />
+            <WidgetArea
+              area="header"
+              widgets={chrome.widgets.header}
+              site={site}
+              marker={chrome.fragmentMarker?.('header')}
+            />
           </div>
         </header>
         <div class={hasSidebar ? 'layout layout--sidebar' : 'layout'}>
           <main id="main" tabIndex={-1}>
             {props.children}
           </main>
-          {hasSidebar ? <WidgetArea area="sidebar" widgets={chrome.widgets.sidebar} site={site} /> : null}
+          {hasSidebar ? (
+            <WidgetArea
+              area="sidebar"
+              widgets={chrome.widgets.sidebar}
+              site={site}
+              marker={chrome.fragmentMarker?.('sidebar')}
+            />
+          ) : null}
         </div>
         <footer class="site-footer">
           <div class="site-footer__inner">
-            <WidgetArea area="footer" widgets={chrome.widgets.footer} site={site} />
+            <WidgetArea
+              area="footer"
+              widgets={chrome.widgets.footer}
+              site={site}
+              marker={chrome.fragmentMarker?.('footer')}
+            />
             {chrome.menus.footer.length > 0 ? (
               <nav class="site-nav site-footer-nav" aria-label="Footer">
                 <MenuLinks items={chrome.menus.footer} path={head.path} />

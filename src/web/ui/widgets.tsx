@@ -93,15 +93,11 @@ export function WidgetArea(props: {
   area: 'header' | 'sidebar' | 'footer';
   widgets: ResolvedWidget[];
   site: SiteSettings;
+  /** In a page kept in the cache, the area's contents are a fragment stitched in when served (kit/fragments.ts). */
+  marker?: string;
 }) {
   if (props.widgets.length === 0) return null;
-  // The areas are the same on every page of a content generation (their widgets come from the generation's
-  // chrome): each area's HTML is rendered once per generation, keyed by its widget list.
-  let html = renderedAreas.get(props.widgets);
-  if (html === undefined) {
-    html = renderToString(<WidgetSections widgets={props.widgets} site={props.site} />);
-    renderedAreas.set(props.widgets, html);
-  }
+  const html = props.marker ?? widgetAreaHtml(props.widgets, props.site);
   if (props.area === 'sidebar')
     return (
       <aside class="widget-area widget-area--sidebar" aria-label="Sidebar" dangerouslySetInnerHTML={{ __html: html }} />
@@ -110,6 +106,19 @@ export function WidgetArea(props: {
 }
 
 const renderedAreas = new WeakMap<ResolvedWidget[], string>();
+
+/**
+ * The inside of a widget area. The areas are the same on every page of a content generation (their widgets come
+ * from the generation's chrome): each area's HTML is rendered once, keyed by its widget list.
+ */
+export function widgetAreaHtml(widgets: ResolvedWidget[], site: SiteSettings): string {
+  let html = renderedAreas.get(widgets);
+  if (html === undefined) {
+    html = renderToString(<WidgetSections widgets={widgets} site={site} />);
+    renderedAreas.set(widgets, html);
+  }
+  return html;
+}
 
 function WidgetSections(props: { widgets: ResolvedWidget[]; site: SiteSettings }) {
   const content = props.widgets.map((w) => (

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// Readers commenting at a steady rate, as browsers do, for bench/sitemap.mjs (see bench/README.md):
+//   node bench/comment-poster.mjs --base http://127.0.0.1:PORT --article /lake-khasan-1938/ --rate 5 --seconds 10
+// Each comment is one reader on fresh connections from a loopback address of its own (127.96.x.y: the form takes
+// 20 posts a minute per address): the article page; the form token from that page's cookie if it sets one, else
+// from `POST /form-token` (the comment form's script, when cached pages set no cookie); the form POST; and the
+// article again after the 303, with the cookies the 303 set (the writer sees their own comment). Comments start
+// on a fixed schedule (comment i at i / rate seconds), whether or not the earlier ones have been answered.
+// Stops after --seconds, or on SIGTERM/SIGINT, waits for the comments in flight (5 s at most), and prints one
+// line of JSON: attempts, accepted (303 to #comment-N), statuses, errors, latency of the accepted POSTs.
+import http from 'node:http';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+};
+const BASE = new URL(arg('base', 'http://127.0.0.1:3000'));
+const ARTICLE = arg('article', '/lake-khasan-1938/');
+const RATE = Number(arg('rate', '5'));
+const SECONDS = Number(arg('seconds', '10'));
+const RUN = arg('run', String(process.pid));
+if (!(RATE > 0) || !(SECONDS > 0)) {
+  console.error('usage: node bench/comment-poster.mjs --base URL --article PATH --rate N --seconds S');
+  process.exit(2);
+}
+
+let addressSeq = 0;
+/** A fresh loopback source address (127.96.0.1 onwards; never .0 or .255). */
+function nextAddress() {
+  const k = addressSeq++;
+  return `127.${96 + Math.floor(k / 254 / 256)}.${Math.floor(k / 254) % 256}.${(k % 254) + 1}`;
+}
+
+/** One request on a connection of its own; resolves with status, headers and the time it took. */
+function request(path, { method = 'GET', headers = {}, body, localAddress }) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = http.request(
+      { host: BASE.hostname, port: BASE.port, path, method, headers, localAddress, agent: false, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.end(body);
+  });
+}
+
+/** The `name=value` pairs of an answer's Set-Cookie headers. */
+const cookiesOf = (res) => [res.headers['set-cookie'] ?? []].flat().map((c) => c.split(';')[0]);
+const formCookie = (res) => cookiesOf(res).find((c) => c.startsWith('annalist_form='));
+
+const result = { attempted: 0, accepted: 0, statuses: {}, errors: {}, tokenFrom: { page: 0, 'form-token': 0 } };
+const latencies = [];
+const count = (table, key) => {
+  table[key] = (table[key] ?? 0) + 1;
+};
+
+/** One reader: read the article, get a form token, post, read the article again. */
+async function comment(i) {
+  const localAddress = nextAddress();
+  const origin = BASE.origin;
+  const page = await request(ARTICLE, { localAddress });
+  let cookie = formCookie(page);
+  if (cookie) result.tokenFrom.page++;
+  else {
+    const token = await request('/form-token', {
+      method: 'POST',
+      headers: { origin, 'content-length': '0' },
+      localAddress,
+    });
+    cookie = formCookie(token);
+    if (!cookie) throw new Error(`POST /form-token answered ${token.status} without a form cookie`);
+    result.tokenFrom['form-token']++;
+  }
+  const body = new URLSearchParams({
+    name: `Bench Reader ${i % 50}`,
+    email: `sitemap-${RUN}-${i % 50}@example.org`,
+    url: '',
+    body: `Sitemap benchmark comment ${RUN}-${i}: the supply lines in the second section deserve a map.`,
+    parent_id: '',
+    homepage: '',
+  }).toString();
+  const res = await request(`${ARTICLE}comments`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'content-length': String(Buffer.byteLength(body)),
+      origin,
+      cookie,
+    },
+    body,
+    localAddress,
+  });
+  const location = String(res.headers.location ?? '');
+  const ok = res.status === 303 && location.includes('#comment-');
+  count(result.statuses, ok ? '303 accepted' : res.status === 303 ? `303 ${location}` : String(res.status));
+  if (!ok) return;
+  result.accepted++;
+  latencies.push(res.ms);
+  // The browser follows the redirect with what the 303 set (read-your-writes: annalist_seen).
+  const after = cookiesOf(res).join('; ');
+  await request(location.split('#')[0], { headers: after ? { cookie: after } : {}, localAddress });
+}
+
+const inFlight = new Set();
+let stopping = false;
+const t0 = Date.now();
+
+function schedule(i) {
+  if (stopping || Date.now() - t0 >= SECONDS * 1000) return finish();
+  result.attempted++;
+  const p = comment(i)
+    .catch((err) => count(result.errors, String(err.message).slice(0, 120)))
+    .finally(() => inFlight.delete(p));
+  inFlight.add(p);
+  const next = t0 + ((i + 1) * 1000) / RATE;
+  setTimeout(() => schedule(i + 1), Math.max(0, next - Date.now()));
+}
+
+let finished = false;
+async function finish() {
+  if (finished) return;
+  finished = true;
+  stopping = true;
+  const elapsed = (Date.now() - t0) / 1000;
+  await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 5000))]);
+  const sorted = latencies.sort((a, b) => a - b);
+  const pct = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : null);
+  const out = { rate: RATE, seconds: elapsed, ...result, acceptedPerSecond: result.accepted / elapsed };
+  out.postP50Ms = pct(0.5);
+  out.postP99Ms = pct(0.99);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, finish);
+schedule(0);

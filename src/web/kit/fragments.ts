@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { type Change, changeKeys } from '../../modules/shared/changes.ts';
+import type { PageChrome } from '../ui/layout.tsx';
+import { widgetAreaHtml } from '../ui/widgets.tsx';
+
+export const FRAGMENT_AREAS = ['header', 'sidebar', 'footer'] as const;
+export type FragmentArea = (typeof FRAGMENT_AREAS)[number];
+
+// Unguessable, so nothing a reader or writer types can pose as a marker (and their text is escaped anyway).
+const NONCE = randomBytes(12).toString('base64url');
+const MARKER_START = `<!--annalist-fragment:${NONCE}:`;
+const MARKER_END = '-->';
+
+/** What stands for an area's contents in a page kept in the cache. */
+export function fragmentMarker(area: FragmentArea): string {
+  return `${MARKER_START}${area}${MARKER_END}`;
+}
+
+/** A page kept in pieces: `parts[0] slot[0] parts[1] … parts[n]`, each slot an area filled in when served. */
+export interface PagePieces {
+  parts: Buffer[];
+  slots: FragmentArea[];
+}
+
+/** The page cut at its markers; undefined when it has none (feeds, JSON, pages without widgets). */
+export function splitPieces(html: string): PagePieces | undefined {
+  let at = html.indexOf(MARKER_START);
+  if (at < 0) return undefined;
+  const parts: Buffer[] = [];
+  const slots: FragmentArea[] = [];
+  let from = 0;
+  while (at >= 0) {
+    const end = html.indexOf(MARKER_END, at + MARKER_START.length);
+    const area = html.slice(at + MARKER_START.length, end) as FragmentArea;
+    parts.push(Buffer.from(html.slice(from, at)));
+    slots.push(area);
+    from = end + MARKER_END.length;
+    at = html.indexOf(MARKER_START, from);
+  }
+  parts.push(Buffer.from(html.slice(from)));
+  return { parts, slots };
+}
+
+/** The keys whose changes can change a widget area (recent comments, recent articles, the category counts). */
+const FRAGMENT_KEYS = new Set<string>([changeKeys.comments, changeKeys.posts, changeKeys.postsOrder]);
+
+/** One area's current HTML and a number that moves whenever that HTML changes. */
+export interface Fragment {
+  html: Buffer;
+  version: number;
+}
+
+/**
+ * The widget areas' current HTML, shared by every cached page (issue 14): a change that touches them (a comment,
+ * an article published) makes them dirty; the next request that needs them reloads them once (one read of the
+ * chrome, one render of each area), and each cached page is stitched again from its pieces, without rendering.
+ * An area whose HTML did not change keeps its version, so the pages showing it keep their ETag.
+ */
+export class Fragments {
+  private current = new Map<FragmentArea, Fragment>();
+  private dirty = true;
+  private loading: Promise<void> | undefined;
+  private versions = 0;
+  /** Moves with every change that touches the areas: a load that began before it does not count as current. */
+  private changes = 0;
+  private loadedAt = -1;
+  /** When the areas became dirty, and whether by a change that may not be shown late (a removal, everything). */
+  private dirtySince = 0;
+  private mustReload = true;
+
+  constructor(private readonly load: () => Promise<PageChrome>) {}
+
+  /** The areas, when they are current; undefined when they must first be reloaded (await refresh()). */
+  get ready(): ReadonlyMap<FragmentArea, Fragment> | undefined {
+    return this.dirty ? undefined : this.current;
+  }
+
+  /** Hears a change: the areas are reloaded before they are next used, if the change can touch them. */
+  changed(change: Change, now: number): void {
+    if (change.keys === 'all' || change.keys.some((k) => FRAGMENT_KEYS.has(k))) {
+      if (!this.dirty) this.dirtySince = now;
+      this.dirty = true;
+      if (change.keys === 'all' || change.removal) this.mustReload = true;
+      this.changes++;
+      this.loading = undefined;
+    }
+  }
+
+  /**
+   * The areas to stitch in now: current ones, or, for at most `staleMaxMs` after a change that added something
+   * (a new comment in "Recent comments"), the previous ones while a reload runs in the background. Undefined
+   * when they must first be reloaded (after a removal, past the bound): await refresh().
+   */
+  usable(now: number, staleMaxMs: number): ReadonlyMap<FragmentArea, Fragment> | undefined {
+    if (!this.dirty) return this.current;
+    if (this.mustReload || now - this.dirtySince > staleMaxMs) return undefined;
+    this.refresh().catch(() => {
+      // The next request that needs the areas tries again, and shows the error if it persists.
+    });
+    return this.current;
+  }
+
+  /** Reloads the areas once however many requests ask at the same time. */
+  refresh(): Promise<ReadonlyMap<FragmentArea, Fragment>> {
+    this.loading ??= this.reload().catch((err: unknown) => {
+      this.loading = undefined;
+      throw err;
+    });
+    return this.loading.then(() => this.current);
+  }
+
+  private async reload(): Promise<void> {
+    // A change heard while loading makes this load's result old: it is shown, but reloaded before the next use.
+    const changesAtStart = this.changes;
+    const chrome = await this.load();
+    const next = new Map<FragmentArea, Fragment>();
+    for (const area of FRAGMENT_AREAS) {
+      const html = Buffer.from(widgetAreaHtml(chrome.widgets[area], chrome.site));
+      const old = this.current.get(area);
+      next.set(area, old?.html.equals(html) ? old : { html, version: ++this.versions });
+    }
+    // Two loads may overlap (a change between them): the one that began later wins.
+    if (changesAtStart < this.loadedAt) return;
+    this.loadedAt = changesAtStart;
+    this.current = next;
+    if (this.changes === changesAtStart) {
+      this.dirty = false;
+      this.mustReload = false;
+    }
+  }
+}
+
+/** The page with each slot filled by its area's current HTML. */
+export function assemble(pieces: PagePieces, areas: ReadonlyMap<FragmentArea, Fragment>): Buffer {
+  const chunks: Buffer[] = [];
+  pieces.slots.forEach((area, i) => {
+    chunks.push(pieces.parts[i] as Buffer, areas.get(area)?.html ?? EMPTY);
+  });
+  chunks.push(pieces.parts[pieces.parts.length - 1] as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The versions of the areas a page shows, as one string (part of its ETag). */
+export function fragmentVersions(pieces: PagePieces, areas: ReadonlyMap<FragmentArea, Fragment>): string {
+  return pieces.slots.map((area) => areas.get(area)?.version ?? 0).join('-');
+}
+
+const EMPTY = Buffer.alloc(0);

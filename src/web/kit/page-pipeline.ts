@@ -1,0 +1,290 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Change, changeKeys, postChange } from '../../modules/shared/changes.ts';
+import type { SharedState } from '../../storage/shared-state.ts';
+import { hasCookie, SESSION_COOKIE } from './cookies.ts';
+import { Fragments, splitPieces } from './fragments.ts';
+import type { ContentGeneration } from './generation.ts';
+import { ANY_CHANGE, buildPage, type CachedPage, type Found, PageCache, type RenderedPage } from './page-cache.ts';
+import { PurgeWebhook } from './purge-webhook.ts';
+import { loadChrome } from './render.tsx';
+import { SEEN_COOKIE, SharedPages, seenGeneration } from './shared-pages.ts';
+import type { WebDeps } from './web-deps.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set for a request whose answer may be kept: the page cache's version when it began (see PageCache.set). */
+    cacheVersion?: number;
+    /** The content generation when it began, for the second level (Redis). */
+    cacheGeneration?: string;
+    /** The shared generation read when the request began, when the response may go to the shared cache. */
+    sharedGeneration?: string;
+    /** What the page is built from (dependsOn()); absent: anything. */
+    cacheKeys?: Set<string>;
+    /** For a write: the page cache's version when it began (its answer marks a writer if a change came since). */
+    changesAtStart?: number;
+    /** When the page changes by itself (keepUntil()). */
+    cacheUntil?: number;
+    /** Ends this request's turn to render its page (single flight), once its answer is sent. */
+    releaseFlight?: () => void;
+  }
+}
+
+/** The page changes by itself at `at` (milliseconds on the site's clock): it is not served from then on. */
+export function keepUntil(req: FastifyRequest, at: number): void {
+  req.cacheUntil = Math.min(req.cacheUntil ?? Number.POSITIVE_INFINITY, at);
+}
+
+/** A route says what its page shows: a change to any of these keys drops the page (src/modules/shared/changes.ts). */
+export function dependsOn(req: FastifyRequest, ...keys: string[]): void {
+  req.cacheKeys ??= new Set();
+  for (const key of keys) req.cacheKeys.add(key);
+}
+
+/**
+ * A page listing articles: any change to articles (titles, excerpts, which are published), and the discussions of
+ * those it shows (their comment counts) — a comment elsewhere leaves it alone.
+ */
+export function dependsOnList(req: FastifyRequest, posts: readonly { id: number }[]): void {
+  dependsOn(req, changeKeys.posts, ...posts.map((p) => changeKeys.postComments(p.id)));
+}
+
+/**
+ * An article's page: its own text, its discussion, the articles it links to as previous and next, and which
+ * articles come before and after it.
+ */
+export function dependsOnArticle(req: FastifyRequest, id: number, neighbours: readonly (number | undefined)[]): void {
+  dependsOn(req, changeKeys.post(id), changeKeys.postComments(id), changeKeys.postsOrder);
+  for (const n of neighbours) if (n !== undefined) dependsOn(req, changeKeys.post(n));
+}
+
+/** Misses for a page being rendered wait this long at most for that render before rendering it themselves. */
+const FLIGHT_WAIT_MS = 5000;
+
+export interface PipelineOptions {
+  cache: PageCache;
+  fragments: Fragments;
+  generation: ContentGeneration;
+  sharedPages?: SharedPages;
+  shared?: SharedState;
+  /** How long a CDN or proxy in front may keep a page (s-maxage), in seconds. */
+  cdnMaxAgeS: number;
+  now: () => number;
+}
+
+/**
+ * The page cache's request pipeline (issue 14): which requests it answers, single flight for misses, stale pages
+ * within the bound while one request renders, the headers a CDN needs, and keeping what was rendered.
+ */
+export class PagePipeline {
+  private readonly flights = new Map<string, Promise<void>>();
+  readonly cache: PageCache;
+  readonly fragments: Fragments;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.cache = opts.cache;
+    this.fragments = opts.fragments;
+    // A scheduled post going live is a change like any other: the lists and every previous/next link.
+    opts.generation.onExpiry(() => this.apply(postChange([], { order: true })));
+  }
+
+  /** Milliseconds on the site's clock. */
+  now(): number {
+    return this.opts.now();
+  }
+
+  /** Hears one change (from this process's writes or, through poll(), from others'). */
+  apply(change: Change): void {
+    const now = this.opts.now();
+    this.cache.apply(change, now);
+    this.fragments.changed(change, now);
+  }
+
+  /** Whether this request may be answered from, and kept in, the cache (anonymous GET/HEAD of a cached route). */
+  static eligible(req: FastifyRequest): boolean {
+    return (
+      req.routeOptions.config.cache === 'public' &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !req.headers.authorization &&
+      !hasCookie(req.headers.cookie, SESSION_COOKIE)
+    );
+  }
+
+  /** Answers from the cache, or sets the request up to render (and keep) its page. */
+  async answer(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const { shared } = this.opts;
+    // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it.
+    if (shared?.mustRefresh(seenGeneration(req.headers.cookie))) await shared.refresh();
+    // A writer (the cookie every write's answer sets) never gets a page older than their write.
+    const staleOk = !hasCookie(req.headers.cookie, SEEN_COOKIE);
+    const url = req.url;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const now = this.opts.now();
+      const areas = this.areasFor(now, staleOk) ?? (await this.fragments.refresh());
+      const found = this.cache.lookup(url, now, areas, staleOk);
+      if (found?.fresh) return this.send(req, reply, found.page, 'hit');
+      if (found && this.mayServeStale(url, found)) {
+        this.cache.countStale();
+        return this.send(req, reply, found.page, 'stale');
+      }
+      const flight = this.flights.get(url);
+      if (!flight || attempt > 0) break;
+      await waitBounded(flight);
+    }
+    return this.renderHere(req, reply);
+  }
+
+  /** The widget areas to stitch in for a reader (the writer never gets them late); undefined: reload first. */
+  areasFor(now: number, staleOk: boolean) {
+    return this.fragments.usable(now, staleOk ? this.cache.staleMaxMs : 0);
+  }
+
+  /**
+   * Whether a stale page within its bound is served as it is: while another request renders it, and, for the first
+   * half of the bound, without any render, so a burst of changes (comments arriving every few milliseconds) costs a
+   * page at most two renders per bound rather than one per change.
+   */
+  mayServeStale(url: string, found: Found): boolean {
+    return !found.expired && (this.flights.has(url) || found.staleFor < this.cache.staleMaxMs / 2);
+  }
+
+  /** This request renders the page (others asking meanwhile wait for it, or get the stale copy). */
+  private async renderHere(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const url = req.url;
+    if (!this.flights.has(url)) {
+      let release = () => {};
+      this.flights.set(
+        url,
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      );
+      req.releaseFlight = () => {
+        req.releaseFlight = undefined;
+        this.flights.delete(url);
+        release();
+      };
+    }
+    this.cache.countMiss();
+    req.cacheVersion = this.cache.version;
+    req.cacheGeneration = this.opts.generation.check();
+    // The second level: another node may have rendered this page in the generation every node agrees on.
+    const found = await this.opts.sharedPages?.lookup(url);
+    if (!found?.page) {
+      req.sharedGeneration = found?.generation;
+      reply.header('x-cache', 'miss');
+      return undefined;
+    }
+    const areas = found.page.pieces ? (this.fragments.ready ?? (await this.fragments.refresh())) : undefined;
+    const page = this.cache.set(url, req.cacheVersion, found.page, areas);
+    req.cacheVersion = undefined;
+    return this.send(req, reply, page, 'shared');
+  }
+
+  /** Sends a kept page (304 when the reader has it). */
+  private send(req: FastifyRequest, reply: FastifyReply, page: CachedPage, level: string): FastifyReply {
+    reply.headers(this.headersFor(page, level === 'stale')).header('x-cache', level);
+    if (page.location) reply.header('location', page.location);
+    if (req.headers['if-none-match'] === page.etag) return reply.code(304).send();
+    const { body, encoding } = this.cache.encoded(req.url, page, req.headers['accept-encoding']);
+    if (encoding) reply.header('content-encoding', encoding);
+    return reply.code(page.status).type(page.contentType).send(body);
+  }
+
+  /** The headers of a cached page: validators, and what a CDN or proxy in front may do with it. */
+  headersFor(page: CachedPage, stale = false): Record<string, string> {
+    const headers: Record<string, string> = {
+      etag: page.etag,
+      // A stale copy must not be kept by a proxy in front for another s-maxage: it may revalidate at once.
+      'cache-control': stale
+        ? 'public, max-age=0, s-maxage=0'
+        : `public, max-age=0, s-maxage=${this.opts.cdnMaxAgeS}, stale-while-revalidate=${Math.max(1, Math.ceil(this.cache.staleMaxMs / 1000))}`,
+      vary: 'accept-encoding',
+    };
+    // The keys a CDN purges by (a page built from nothing that changes, such as robots.txt, has none).
+    if (page.keys.length > 0) {
+      headers['surrogate-key'] = page.keys.join(' ');
+      headers['cache-tag'] = page.keys.join(',');
+    }
+    return headers;
+  }
+
+  /**
+   * Keeps what a request set up by answer() rendered, stitched with the current widget areas; returns what to send.
+   * Any other request gets its page stitched at once.
+   */
+  async keep(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    res: { status: number; contentType: string; body: string | Buffer; location?: string },
+  ): Promise<Buffer> {
+    const text = typeof res.body === 'string' ? res.body : undefined;
+    const pieces = text === undefined ? undefined : splitPieces(text);
+    const areas = pieces ? (this.fragments.ready ?? (await this.fragments.refresh())) : undefined;
+    const keepable = req.cacheVersion !== undefined && (res.status === 200 || res.status === 301);
+    const rendered: RenderedPage = {
+      status: res.status,
+      contentType: res.contentType,
+      body: pieces ? Buffer.alloc(0) : Buffer.isBuffer(res.body) ? res.body : Buffer.from(res.body),
+      location: res.location,
+      pieces,
+      keys: req.cacheKeys ? [...req.cacheKeys] : [ANY_CHANGE],
+      expiresAt: req.cacheUntil,
+    };
+    if (!keepable) return buildPage(rendered, areas).page.body;
+    const page = this.cache.set(req.url, req.cacheVersion as number, rendered, areas);
+    reply.headers(this.headersFor(page));
+    const { sharedPages } = this.opts;
+    if (sharedPages && req.sharedGeneration !== undefined && req.cacheGeneration !== undefined)
+      sharedPages.save(req.sharedGeneration, req.cacheGeneration, req.url, { ...page, pieces });
+    return page.body;
+  }
+}
+
+function waitBounded(flight: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    flight,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FLIGHT_WAIT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The page cache, its widget-area fragments and its pipeline, as WebDeps asks (Redis: the second level too). */
+export function pagePipeline(deps: WebDeps, generation: ContentGeneration): PagePipeline {
+  return new PagePipeline({
+    cache: new PageCache({ staleMaxMs: deps.staleMaxMs ?? 0 }),
+    fragments: new Fragments(() => loadChrome({ deps, generation })),
+    generation,
+    sharedPages: deps.shared ? new SharedPages(deps.shared.pages, generation) : undefined,
+    shared: deps.shared,
+    cdnMaxAgeS: deps.cdnMaxAgeS ?? 1,
+    now: () => deps.content.clock.now().getTime(),
+  });
+}
+
+/**
+ * Tells the CDN in front (ANNALIST_PURGE_WEBHOOK) what this node's writes changed, with the paths of its cached
+ * pages that depend on them; subscribed before the cache hears the change, so those pages are still listed.
+ * Returns what to await on close (the last batch).
+ */
+export function purgeOnChange(
+  deps: WebDeps,
+  pages: PagePipeline,
+  log: { log: { warn(obj: object, msg: string): void } },
+): () => Promise<void> {
+  const { shared } = deps;
+  const purge = new PurgeWebhook({
+    url: deps.purgeWebhook as string,
+    generation: () => shared?.generation() ?? deps.contentVersion(),
+    pathsFor: (keys) => pages.cache.urlsFor(keys),
+    log: { warn: (obj, msg) => log.log.warn(obj, msg) },
+  });
+  const unsubscribe = deps.changes.subscribe((change) => {
+    if (change.origin !== 'remote') purge.changed(change);
+  });
+  return async () => {
+    unsubscribe();
+    await purge.flush();
+  };
+}

@@ -1,0 +1,626 @@
+/**
+ * Exactly which cached pages each kind of write re-renders (issue 14). A set of pages is read until every one is
+ * a cache hit; one write is made as staff or a reader would make it; then every page of the set is read again and
+ * must be re-rendered (`miss`) or still a `hit` as the write's keys say, and each must equal what an app without a
+ * page cache renders now: no page of the set is ever stale, and a page answered from the cache whose bytes
+ * changed (its widget areas stitched again) has a new ETag.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
+import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
+import { savePost } from '../../src/modules/content/post-writer.service.ts';
+import { articleText, describeQuote } from '../../src/modules/corrections/anchoring.ts';
+import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
+import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { buildApp } from '../../src/web/app.ts';
+import type { WebDeps } from '../../src/web/kit/web-deps.ts';
+import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
+import { type Person, staffClient } from '../support/staff-client.ts';
+
+const A = 'khalkhin-gol-1939';
+const B = 'tsushima-1905';
+
+/** The pages watched: two articles in different categories, A's neighbour, A's lists, the feeds and the rest. */
+const PAGES = {
+  'article A': `/${A}/`,
+  'article B': `/${B}/`,
+  "A's neighbour": '/lake-khasan-1938/',
+  home: '/',
+  "A's category": '/category/russian-history/soviet-union/',
+  "A's tag": '/tag/zhukov/',
+  "A's author": '/author/elena-markova/',
+  "A's month": '/2025/08/',
+  search: '/search?q=Zhukov',
+  feed: '/feed/',
+  'comments feed': '/comments/feed/',
+  "A's comments feed": `/${A}/comments/feed/`,
+  "B's comments feed": `/${B}/comments/feed/`,
+  sitemap: '/sitemap.xml',
+  corrections: '/corrections/',
+  sources: '/sources/',
+  'robots.txt': '/robots.txt',
+} as const;
+type PageName = keyof typeof PAGES;
+const NAMES = Object.keys(PAGES) as PageName[];
+const except = (...names: PageName[]) => NAMES.filter((n) => !names.includes(n));
+
+/** A comment on A: its page, every list that counts its comments, and the comment feeds. */
+const COMMENT_ON_A: PageName[] = [
+  'article A',
+  'home',
+  "A's category",
+  "A's tag",
+  "A's author",
+  "A's month",
+  'comments feed',
+  "A's comments feed",
+];
+/**
+ * A's text or title: everything that shows A or lists articles; B and its feed keep theirs, and so do the pages
+ * built from nothing an article changes (robots.txt; the sources list, whose edits change everything).
+ */
+const TEXT_OF_A = except('article B', "B's comments feed", 'robots.txt', 'sources');
+/** Which articles readers see, or in which order: every previous/next link as well. */
+const ORDER = except('robots.txt', 'sources');
+
+let t: TestSite;
+/** The same site without a page cache: what every page must be, now. */
+let fresh: FastifyInstance;
+const staff = staffClient(() => t);
+const people = {} as Record<'editor' | 'moderator' | 'owner', Person>;
+let mediaId = 0;
+let nextIp = 1;
+
+before(async () => {
+  t = await startTestSite();
+  fresh = await appWith({ pageCache: false });
+  // A reader's comment is published at once, as a site with relaxed moderation does.
+  await relaxModeration();
+  people.editor = await staff.person('editor', 'Edith');
+  people.moderator = await staff.person('moderator', 'Mira');
+  people.owner = await staff.person('owner', 'Olga');
+  const png = await sharp({ create: { width: 240, height: 160, channels: 3, background: '#7a6' } })
+    .png()
+    .toBuffer();
+  const image = await ingestImage(t.site.content, {
+    bytes: png,
+    originalName: 'steppe.png',
+    userId: people.owner.id,
+    alt: 'Steppe grass',
+    decorative: false,
+    caption: '',
+    credit: '',
+  });
+  mediaId = image.media.id;
+});
+after(async () => {
+  await fresh?.close();
+  await t?.close();
+});
+
+/** Another app on the test site, with web options the shared one does not have. */
+async function appWith(options: Pick<WebDeps, 'pageCache' | 'staleMaxMs'>): Promise<FastifyInstance> {
+  const app = buildApp({
+    content: t.site.content,
+    contentVersion: t.site.storage.contentVersion,
+    changes: t.site.changes,
+    baseUrl: TEST_BASE_URL,
+    mediaDir: t.site.mediaDir,
+    logger: false,
+    ...options,
+  });
+  await app.ready();
+  return app;
+}
+
+const relaxModeration = () =>
+  saveModerationSettings(t.site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
+
+const read = (app: FastifyInstance, url: string, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'GET', url, headers });
+
+/** A reader's comment on `slug` through the JSON API (a new address each time); its id. */
+async function comment(slug: string, body: string, name = 'Oyuun Batsaikhan'): Promise<number> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/posts/${slug}/comments`,
+    payload: { name, email: `${name.split(' ')[0]!.toLowerCase()}@example.net`, body },
+    remoteAddress: `198.51.100.${nextIp++}`,
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  return (res.json() as { comment: { id: number } }).comment.id;
+}
+
+/** A moderator's button in the queue (approve, trash …), as the queue's form sends it. */
+async function moderate(id: number, action: string) {
+  const res = await staff.send(`/admin/moderation/${id}/${action}`, people.moderator, { back: '' });
+  assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+}
+
+/** Sends a staff form and expects the 303 of a saved form. */
+async function submit(url: string, who: Person, fields: Record<string, string | string[]>) {
+  const res = await staff.send(url, who, fields);
+  assert.equal(res.statusCode, 303, `${url}: ${res.body.slice(0, 600)}`);
+  return res;
+}
+
+/** The editor's form of post `id` sent back with `fields` changed. */
+async function editPost(id: number, fields: Record<string, string>, query = '') {
+  const form = await staff.formOf(`/admin/posts/${id}${query}`, people.editor);
+  return submit(`/admin/posts/${id}`, people.editor, { ...form, action: 'save', ...fields });
+}
+
+async function postId(slug: string): Promise<number> {
+  const row = await findPostBySlug(t.site.content.db, slug);
+  assert.ok(row, slug);
+  return row.id;
+}
+
+/** An article in A's category, published now or an hour from now, by a service (before the pages are read). */
+async function publishedPost(slug: string, title: string, status: 'published' | 'scheduled' = 'published') {
+  const at = status === 'scheduled' ? new Date(t.clock.now().getTime() + 3_600_000) : t.clock.now();
+  await savePost(t.site.content, {
+    type: 'post',
+    slug,
+    title,
+    bodyMarkdown: `${title}: a short note for the cache tests.`,
+    status,
+    publishedAt: at.toISOString(),
+    categoryPath: 'russian-history/soviet-union',
+  });
+  return at;
+}
+
+interface Seen {
+  cache: string;
+  body: string;
+  etag: string;
+}
+
+/** Every page of the set, as a reader gets it now. */
+async function readAll(): Promise<Record<PageName, Seen>> {
+  const out = {} as Record<PageName, Seen>;
+  for (const name of NAMES) {
+    const res = await read(t.app, PAGES[name]);
+    assert.equal(res.statusCode, 200, `${name} (${PAGES[name]}): ${res.body.slice(0, 300)}`);
+    out[name] = { cache: String(res.headers['x-cache']), body: res.body, etag: String(res.headers.etag) };
+  }
+  return out;
+}
+
+/** Reads every page until it is cached: each one's second view is a hit. */
+async function warm(): Promise<Record<PageName, Seen>> {
+  await readAll();
+  const warmed = await readAll();
+  const missed = NAMES.filter((n) => warmed[n].cache !== 'hit');
+  assert.deepEqual(missed, [], 'every page is cached before the write');
+  return warmed;
+}
+
+/** Where two versions of a page part: a little of each from the first difference. */
+function difference(served: string, current: string): string {
+  let at = 0;
+  while (at < served.length && served[at] === current[at]) at++;
+  const from = Math.max(0, at - 80);
+  return `served …${served.slice(from, at + 120)}… but now …${current.slice(from, at + 120)}…`;
+}
+
+interface Write {
+  name: string;
+  /** What must exist before the pages are read (a held comment, a scheduled post …). */
+  prepare?: () => Promise<void>;
+  /** The write itself, after every page is cached. */
+  write: () => Promise<void>;
+  /** The pages it re-renders; every other page of the set stays a hit. */
+  rerenders: readonly PageName[];
+  /** That the write is there to see (the pages' bodies after it). */
+  shows?: (pages: Record<PageName, string>) => void;
+}
+
+const marks = { comment: 'The steppe favoured the side with lorries.', trashed: 'A remark the moderators take away.' };
+let held = 0;
+let trashed = 0;
+let scheduledAt = new Date(0);
+let suggestionId = 0;
+
+const WRITES: Write[] = [
+  {
+    name: 'a comment posted on A (published at once)',
+    write: async () => {
+      await comment(A, marks.comment);
+    },
+    rerenders: COMMENT_ON_A,
+    shows: (p) => {
+      for (const name of ['article A', 'comments feed', "A's comments feed"] as const)
+        assert.ok(p[name].includes(marks.comment), `${name} shows the comment`);
+      assert.match(p['article B'], /Oyuun Batsaikhan/, "B's sidebar lists it among the recent comments");
+    },
+  },
+  {
+    name: 'a held comment on A approved from the queue',
+    prepare: async () => {
+      await saveModerationSettings(t.site.content, { holdFirstComment: true, floodSeconds: 0, minFormSeconds: 0 });
+      held = await comment(A, 'Held first, then approved: the Japanese lorries were too few.', 'Batbayar Dorj');
+      await relaxModeration();
+    },
+    write: () => moderate(held, 'approve'),
+    rerenders: COMMENT_ON_A,
+    shows: (p) => assert.match(p['article A'], /Held first, then approved/),
+  },
+  {
+    name: 'a comment on A trashed',
+    prepare: async () => {
+      trashed = await comment(A, marks.trashed, 'Khulan Erdene');
+    },
+    write: () => moderate(trashed, 'trash'),
+    rerenders: COMMENT_ON_A,
+    shows: (p) => {
+      for (const name of NAMES) assert.ok(!p[name].includes(marks.trashed), `${name} no longer shows it`);
+    },
+  },
+  {
+    name: "A's title edited",
+    write: async () => {
+      await editPost(await postId(A), { title: 'Khalkhin-Gol, 1939: the steppe war' });
+    },
+    rerenders: TEXT_OF_A,
+    shows: (p) => {
+      for (const name of ['article A', "A's neighbour", 'home', "A's category", 'feed'] as const)
+        assert.match(p[name], /Khalkhin-Gol, 1939: the steppe war/, name);
+    },
+  },
+  {
+    name: 'an article published',
+    write: async () => {
+      const form = await staff.formOf('/admin/posts/new', people.editor);
+      await submit('/admin/posts', people.editor, {
+        ...form,
+        title: 'The Tamsag salient',
+        slug: 'tamsag-salient',
+        body: 'The ground east of the river, held by the Japanese until August.',
+        category: 'russian-history/soviet-union',
+        action: 'publish',
+        preflightSeen: '1',
+      });
+    },
+    rerenders: ORDER,
+    shows: (p) => {
+      for (const name of ['home', "A's category", 'feed', 'sitemap'] as const)
+        assert.match(p[name], /tamsag-salient/, name);
+    },
+  },
+  {
+    name: 'an article unpublished',
+    prepare: async () => {
+      await publishedPost('after-nomonhan', 'After Nomonhan');
+    },
+    write: async () => {
+      await editPost(await postId('after-nomonhan'), { action: 'unpublish' });
+    },
+    rerenders: ORDER,
+    shows: (p) => {
+      for (const name of NAMES) assert.doesNotMatch(p[name], /after-nomonhan|After Nomonhan/, name);
+    },
+  },
+  {
+    name: 'a scheduled article going live (the clock, no write)',
+    prepare: async () => {
+      const at = await publishedPost('august-offensive', 'The August offensive', 'scheduled');
+      scheduledAt = at;
+    },
+    write: async () => {
+      t.clock.set(new Date(scheduledAt.getTime() + 1000));
+    },
+    rerenders: ORDER,
+    shows: (p) => {
+      for (const name of ['home', "A's category", 'feed', 'sitemap'] as const)
+        assert.match(p[name], /august-offensive/, name);
+    },
+  },
+  {
+    name: "a reader's correction to A accepted",
+    prepare: async () => {
+      suggestionId = await suggestion(A, 'a forty-two-year-old corps commander', 'a forty-two-year-old komkor');
+    },
+    write: async () => {
+      await editPost(await postId(A), {}, `?suggestion=${suggestionId}`);
+    },
+    rerenders: TEXT_OF_A,
+    shows: (p) => {
+      assert.match(p['article A'], /a forty-two-year-old komkor/);
+      assert.match(p.corrections, /Zhukov was a komkor, a corps commander/);
+    },
+  },
+  {
+    name: 'the site settings saved',
+    write: async () => {
+      const form = await staff.formOf('/admin/settings', people.owner, '/admin/settings');
+      await submit('/admin/settings', people.owner, { ...form, tagline: 'Wars at the edges of empires' });
+    },
+    rerenders: NAMES,
+    shows: (p) => assert.match(p.home, /Wars at the edges of empires/),
+  },
+  {
+    name: 'a widget edited',
+    write: async () => {
+      await submit('/admin/widgets/7', people.owner, {
+        area: 'footer',
+        type: 'text',
+        title: 'About this site',
+        count: '',
+        markdown: 'Notes on the wars of the Russian Far East.',
+      });
+    },
+    rerenders: NAMES,
+    shows: (p) => assert.match(p['article B'], /Notes on the wars of the Russian Far East\./),
+  },
+  {
+    name: 'a menu item added',
+    write: async () => {
+      await submit('/admin/menus', people.owner, { menu: 'primary', label: 'Bibliography', url: '/sources/' });
+    },
+    rerenders: NAMES,
+    shows: (p) => assert.match(p['article B'], />Bibliography</),
+  },
+  {
+    name: 'a tag renamed',
+    write: async () => {
+      await submit(`/admin/taxonomy/tags/${await tagId('zhukov')}`, people.editor, {
+        name: 'Georgy Zhukov',
+        slug: 'zhukov',
+      });
+    },
+    rerenders: NAMES,
+    shows: (p) => {
+      for (const name of ['article A', "A's tag"] as const) assert.match(p[name], /Georgy Zhukov/, name);
+    },
+  },
+  {
+    name: 'a tag merged into another',
+    write: async () => {
+      await submit(`/admin/taxonomy/tags/${await tagId('1939')}/merge`, people.editor, {
+        into: String(await tagId('khalkhin-gol')),
+      });
+    },
+    rerenders: NAMES,
+    shows: (p) => assert.doesNotMatch(p['article A'], /href="\/tag\/1939\/"/),
+  },
+  {
+    // The library's words are copied into what uses an image (a cover keeps its own alt text): no page shows them.
+    name: "an image's alt text edited in the media library",
+    write: async () => {
+      await submit(`/admin/media/${mediaId}`, people.owner, { alt: 'Knee-high steppe grass', caption: '', credit: '' });
+      const row = await t.site.content.db
+        .selectFrom('media')
+        .select('alt')
+        .where('id', '=', mediaId)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.alt, 'Knee-high steppe grass');
+    },
+    rerenders: [],
+  },
+  {
+    name: 'a source edited',
+    write: async () => {
+      const url = '/admin/sources/edit/coox-1985';
+      const form = await staff.formOf(url, people.owner, url);
+      await submit(url, people.owner, { ...form, title: 'Nomonhan: Japan against Russia, 1939 (two volumes)' });
+    },
+    rerenders: NAMES,
+    shows: (p) => assert.match(p.sources, /\(two volumes\)/i),
+  },
+  {
+    name: 'a page (not an article) edited',
+    write: async () => {
+      await editPost(await postId('about'), { title: 'About the Annalist demo' });
+    },
+    rerenders: NAMES,
+  },
+  {
+    name: 'a draft saved',
+    write: async () => {
+      const form = await staff.formOf('/admin/posts/new', people.editor);
+      await submit('/admin/posts', people.editor, {
+        ...form,
+        title: 'Draft: the Japanese withdrawal',
+        slug: 'japanese-withdrawal',
+        body: 'Not ready for readers.',
+        action: 'save',
+      });
+    },
+    rerenders: [],
+  },
+];
+
+async function tagId(slug: string): Promise<number> {
+  const row = await t.site.content.db.selectFrom('tags').select('id').where('slug', '=', slug).executeTakeFirst();
+  assert.ok(row, `tag ${slug}`);
+  return row.id;
+}
+
+/** A reader's open suggestion on `slug`, anchored on its text as the suggestion form stores one. */
+async function suggestion(slug: string, quote: string, proposed: string): Promise<number> {
+  const post = await findPostBySlug(t.site.content.db, slug);
+  assert.ok(post);
+  const text = articleText(post.body_html);
+  const start = text.indexOf(quote);
+  assert.ok(start >= 0, `"${quote}" is in ${slug}`);
+  const row = await t.site.content.db
+    .insertInto('correction_suggestions')
+    .values({
+      post_id: post.id,
+      revision_number: null,
+      selector_json: JSON.stringify(describeQuote(text, start, start + quote.length)),
+      quote,
+      problem: 'Zhukov was a komkor, a corps commander, in 1939.',
+      proposed,
+      source_text: 'Coox, Nomonhan (1985)',
+      author_name: 'Ada Reader',
+      author_email: 'ada@example.org',
+      credit_ok: 1,
+      status: 'open',
+      created_at: t.clock.now().toISOString(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+describe(`which cached pages each write re-renders (${TEST_DATABASE}, no stale bound)`, () => {
+  for (const w of WRITES) {
+    const n = w.rerenders.length;
+    const outcome =
+      n === NAMES.length
+        ? 'every watched page re-rendered'
+        : n === 0
+          ? 'every watched page still a hit'
+          : `${n} of ${NAMES.length} pages re-rendered, the others still hits`;
+    test(`${w.name}: ${outcome}, none stale`, async () => {
+      await w.prepare?.();
+      const warmed = await warm();
+      await w.write();
+      const now = await readAll();
+      const rerendered = NAMES.filter((n) => now[n].cache !== 'hit');
+      assert.deepEqual(rerendered, [...w.rerenders], `re-rendered after ${w.name}`);
+      for (const name of rerendered) assert.equal(now[name].cache, 'miss', `${name}: rendered, not served stale`);
+      for (const name of NAMES) {
+        const current = await read(fresh, PAGES[name]);
+        const shown = now[name].body;
+        assert.ok(shown === current.body, `${name} is not what the site shows now: ${difference(shown, current.body)}`);
+        if (now[name].body !== warmed[name].body)
+          assert.notEqual(now[name].etag, warmed[name].etag, `${name} changed, so its ETag did`);
+      }
+      w.shows?.(Object.fromEntries(NAMES.map((n) => [n, now[n].body])) as Record<PageName, string>);
+    });
+  }
+});
+
+/** The page cache's counters from /metrics. */
+async function metrics(app: FastifyInstance): Promise<Record<string, number>> {
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.equal(res.statusCode, 200, res.body);
+  return Object.fromEntries(
+    [...res.body.matchAll(/^(annalist_page_cache_\w+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+}
+
+describe('a page whose keys changed, read by several readers at once', () => {
+  let lenient: FastifyInstance;
+  const ARTICLE = `/${A}/`;
+  before(async () => {
+    lenient = await appWith({ staleMaxMs: 60_000 });
+  });
+  after(() => lenient?.close());
+
+  /** Reads A on `app` until it is a current hit (a writer's view renders a stale copy again at once). */
+  async function cached(app: FastifyInstance) {
+    await read(app, ARTICLE, { cookie: 'annalist_seen=0' });
+    assert.equal((await read(app, ARTICLE)).headers['x-cache'], 'hit');
+  }
+
+  /** Moves the site's clock on (the bound is measured on it). */
+  const later = (seconds: number) => t.clock.set(new Date(t.clock.now().getTime() + seconds * 1000));
+
+  const views = (app: FastifyInstance, cookies: (string | undefined)[]) =>
+    Promise.all(cookies.map((cookie) => read(app, ARTICLE, cookie ? { cookie } : {})));
+
+  test('within the stale bound readers get the old page, marked stale, while one request renders it', async () => {
+    await cached(lenient);
+    const text = 'Read stale for a moment, then current.';
+    await comment(A, text, 'Tsetseg Ganbold');
+    // Early in the bound the copy is served as it is (a burst of comments costs a page few renders) …
+    const early = await read(lenient, ARTICLE);
+    assert.equal(early.headers['x-cache'], 'stale');
+    assert.ok(!early.body.includes(text), 'the stale copy is the page from before the comment');
+    assert.match(String(early.headers['cache-control']), /s-maxage=0\b/, 'a proxy in front may not keep it');
+    // … later in it, one reader renders the page while the others still get the copy.
+    later(31);
+    const answers = await views(lenient, [undefined, undefined]);
+    assert.deepEqual(answers.map((r) => r.headers['x-cache']).sort(), ['miss', 'stale']);
+    const stale = answers.find((r) => r.headers['x-cache'] === 'stale')!;
+    const rendered = answers.find((r) => r.headers['x-cache'] === 'miss')!;
+    assert.ok(!stale.body.includes(text));
+    assert.ok(rendered.body.includes(text));
+    const next = await read(lenient, ARTICLE);
+    assert.equal(next.headers['x-cache'], 'hit');
+    assert.ok(next.body.includes(text), 'the render is kept: the stale copy is gone');
+  });
+
+  test('a reader back from a write (annalist_seen) gets the current page, never the stale one', async () => {
+    await cached(lenient);
+    const text = 'The writer sees their own comment at once.';
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/posts/${A}/comments`,
+      payload: { name: 'Tsetseg Ganbold', email: 'tsetseg@example.net', body: text },
+      remoteAddress: `198.51.100.${nextIp++}`,
+    });
+    assert.equal(posted.statusCode, 201, posted.body);
+    const seen = [posted.headers['set-cookie'] ?? []]
+      .flat()
+      .find((c) => c.startsWith('annalist_seen='))
+      ?.split(';')[0];
+    assert.ok(seen, 'the answer to a write sets annalist_seen');
+    const [reader, writer, another] = await views(lenient, [undefined, seen, undefined]);
+    assert.ok(writer!.body.includes(text), 'the writer gets the page with their comment');
+    assert.notEqual(writer!.headers['x-cache'], 'stale');
+    // The other readers get either the copy from before the comment, marked stale, or the page with it.
+    for (const r of [reader!, another!])
+      assert.equal(r.body.includes(text), r.headers['x-cache'] !== 'stale', String(r.headers['x-cache']));
+    assert.ok([reader!, another!].some((r) => r.headers['x-cache'] === 'stale'));
+  });
+
+  test('after a comment is trashed nobody gets the page that showed it', async () => {
+    const text = 'A comment the moderators will take away.';
+    const id = await comment(A, text, 'Tsetseg Ganbold');
+    await cached(lenient);
+    assert.ok((await read(lenient, ARTICLE)).body.includes(text));
+    await moderate(id, 'trash');
+    const answers = await views(lenient, [undefined, undefined, undefined, undefined]);
+    for (const r of answers) {
+      assert.notEqual(r.headers['x-cache'], 'stale');
+      assert.ok(!r.body.includes(text), 'the trashed comment is on no answer');
+    }
+  });
+
+  test('past the bound a stale page is not served, even while a render is in flight', async () => {
+    await cached(lenient);
+    await comment(A, 'Posted, and then a minute passes.', 'Tsetseg Ganbold');
+    later(61);
+    const answers = await views(lenient, [undefined, undefined, undefined]);
+    for (const r of answers) {
+      assert.notEqual(r.headers['x-cache'], 'stale');
+      assert.match(r.body, /Posted, and then a minute passes\./);
+    }
+  });
+
+  test('concurrent misses of one page render it once; the others wait for that render', async () => {
+    await cached(t.app);
+    const text = 'Six readers at once, one render.';
+    await comment(A, text, 'Tsetseg Ganbold');
+    const before = await metrics(t.app);
+    const answers = await views(
+      t.app,
+      Array.from({ length: 6 }, () => undefined),
+    );
+    const after = await metrics(t.app);
+    assert.equal(after.annalist_page_cache_misses_total! - before.annalist_page_cache_misses_total!, 1);
+    assert.deepEqual(answers.map((r) => r.headers['x-cache']).sort(), ['hit', 'hit', 'hit', 'hit', 'hit', 'miss']);
+    for (const r of answers) assert.ok(r.body.includes(text));
+  });
+
+  test('/metrics gives the counters to this machine and is not found from elsewhere', async () => {
+    const local = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
+    assert.equal(local.statusCode, 200);
+    assert.match(String(local.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    for (const counter of ['hits', 'misses', 'stale', 'evictions'])
+      assert.match(local.body, new RegExp(`^# TYPE annalist_page_cache_${counter}_total counter$`, 'm'));
+    const counts = await metrics(lenient);
+    assert.ok(counts.annalist_page_cache_stale_total! >= 2, 'the stale copies served above are counted');
+    const outside = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9' });
+    assert.equal(outside.statusCode, 404);
+    assert.doesNotMatch(outside.body, /annalist_page_cache/);
+  });
+});
