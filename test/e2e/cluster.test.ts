@@ -57,6 +57,8 @@ describe('several app processes on one SQLite database', () => {
         ...process.env,
         ANNALIST_DATA_DIR: dir,
         ANNALIST_WORKERS: '2',
+        // Every acknowledged comment must show on the very next view, by any reader: no stale bound (decision 036).
+        ANNALIST_STALE_MAX: '0',
         HOST: '127.0.0.1',
         PORT: '0',
         LOG_LEVEL: 'error',
@@ -146,14 +148,17 @@ describe('several app processes on one SQLite database', () => {
 
     // The newest comment shows on every page view, whichever process answers it.
     const newest = acked.at(-1)!;
-    for (let i = 0; i < 4; i++) {
-      const page = await get(`${base}${ARTICLE}?cpage=2`);
-      const first = await get(`${base}${ARTICLE}`);
-      assert.ok(
-        page.body.includes(`id="comment-${newest.id}"`) || first.body.includes(`id="comment-${newest.id}"`),
-        `comment #${newest.id} is on the article's pages (view ${i + 1})`,
-      );
-    }
+    // How many comments the load posted depends on the machine's speed: look through the discussion's pages.
+    const onSomePage = async () => {
+      for (let n = 1; n <= 40; n++) {
+        const page = await get(`${base}${ARTICLE}${n > 1 ? `?cpage=${n}` : ''}`);
+        if (page.status !== 200) return false;
+        if (page.body.includes(`id="comment-${newest.id}"`)) return true;
+      }
+      return false;
+    };
+    for (let i = 0; i < 4; i++)
+      assert.ok(await onSomePage(), `comment #${newest.id} is on the article's pages (view ${i + 1})`);
 
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.once('exit', (c, s) => resolve(c ?? s)));

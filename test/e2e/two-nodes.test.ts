@@ -48,6 +48,8 @@ function serve(name: string, env: Record<string, string>): Promise<{ child: Chil
       ...env,
       ANNALIST_DATA_DIR: join(root, name),
       ANNALIST_WORKERS: '1',
+      // Every acknowledged comment must show on the very next view, by any reader: no stale bound (decision 036).
+      ANNALIST_STALE_MAX: '0',
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'error',
