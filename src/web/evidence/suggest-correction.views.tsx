@@ -246,7 +246,12 @@ export function SuggestCorrectionPage(props: { article: { slug: string; title: s
           <label for="suggest-notify">Tell me what happens by email (we ask you to confirm your address first)</label>
         </p>
         <p class="suggest-form__buttons">
-          <button type="submit" class="button" name="intent" value={form.confirmSend ? 'confirm' : undefined}>
+          <button
+            type="submit"
+            class="button"
+            name={form.confirmSend ? 'intent' : undefined}
+            value={form.confirmSend ? 'confirm' : undefined}
+          >
             {form.confirming ? 'Yes, send the suggestion' : 'Send the suggestion'}
           </button>
         </p>
