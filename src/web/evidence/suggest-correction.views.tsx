@@ -246,12 +246,7 @@ export function SuggestCorrectionPage(props: { article: { slug: string; title: s
           <label for="suggest-notify">Tell me what happens by email (we ask you to confirm your address first)</label>
         </p>
         <p class="suggest-form__buttons">
-          <button
-            type="submit"
-            class="button"
-            name={form.confirmSend ? 'intent' : undefined}
-            value={form.confirmSend ? 'confirm' : undefined}
-          >
+          <button type="submit" class="button" {...(form.confirmSend ? CONFIRM : {})}>
             {form.confirming ? 'Yes, send the suggestion' : 'Send the suggestion'}
           </button>
         </p>
@@ -293,3 +288,6 @@ export function SuggestionSentPage(props: {
     </section>
   );
 }
+
+/** The send button of a confirmation names its intent; a plain send names none (an empty one is refused). */
+const CONFIRM = { name: 'intent', value: 'confirm' } as const;
