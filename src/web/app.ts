@@ -70,15 +70,18 @@ export function buildApp(input: WebDeps): FastifyInstance {
     // With shared state, a write announced by another node (or Redis coming back) also starts a new generation.
     version: shared ? () => `${input.contentVersion()}|${shared.contentVersion()}` : input.contentVersion,
     now: () => input.content.clock.now().getTime(),
-    nextChange: () => nextScheduledChange(input.content),
+    nextChange: (after) => nextScheduledChange(input.content, after),
+    poll: input.changes.poll,
   });
-  // The input is never changed: the routes get a frozen copy whose content keeps, for the generation, the reads
-  // that every page repeats (the category tree and its counts).
+  // Kept reads are dropped by what each change names, this process's and (through poll) the others'.
+  const forgetChanged = input.changes.subscribe((change) => generation.apply(change));
+  // The input is never changed: the routes get a frozen copy whose content keeps the reads that every page
+  // repeats (the category tree and its counts, lists, articles) until a write changes what they were built from.
   const deps: WebDeps = Object.freeze({
     ...input,
     content: Object.freeze({
       ...input.content,
-      memo: <T>(key: string, fn: () => Promise<T>) => generation.memo(key, fn),
+      memo: <T>(key: string, fn: () => Promise<T>, dependsOn: readonly string[]) => generation.memo(key, fn, dependsOn),
     }),
   });
   const pages = deps.pageCache === false ? undefined : pagePipeline(deps, generation);
@@ -124,6 +127,7 @@ export function buildApp(input: WebDeps): FastifyInstance {
   // While closing, Fastify answers (its 503 and `connection: close`).
   app.addHook('preClose', (done) => {
     fastPath.disable();
+    forgetChanged();
     done();
   });
 

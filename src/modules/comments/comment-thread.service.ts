@@ -1,3 +1,4 @@
+import { changeKeys } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { keptForGeneration } from '../shared/generation-memo.ts';
 import { type CommentOutline as CommentRow, commentDetails, listApprovedComments } from './comment.repository.ts';
@@ -57,11 +58,13 @@ export function listArticleComments(
   deps: Pick<CommentDeps, 'db' | 'memo'>,
   input: CommentPageRequest,
 ): Promise<CommentPage> {
-  // Kept for the content generation (any comment approved, edited or removed starts a new one): every reader of
-  // the article reads the same page. Read-only once built, as the outline.
+  // Kept until a comment is approved, edited or removed anywhere (`comments`): every reader of the article reads
+  // the same page. Read-only once built, as the outline.
   const key = `${input.postId}|${input.order}|${input.page}|${input.displayDepth}|${input.perPage ?? ''}`;
-  return keptForGeneration(deps, { area: 'comment-pages', key, max: PAGES_KEPT }, () =>
-    readArticleComments(deps, input),
+  return keptForGeneration(
+    deps,
+    { area: 'comment-pages', key, max: PAGES_KEPT, dependsOn: [changeKeys.comments] },
+    () => readArticleComments(deps, input),
   );
 }
 
@@ -205,7 +208,7 @@ function outlineOf(rows: CommentRow[]): Outline {
 
 async function approvedOutline(deps: Pick<CommentDeps, 'db' | 'memo'>, postId: number): Promise<Outline> {
   if (!deps.memo || deps.db.isTransaction) return outlineOf(await listApprovedComments(deps.db, postId));
-  const kept = await deps.memo('comment-outlines', async () => new Map<number, Outline>());
+  const kept = await deps.memo('comment-outlines', async () => new Map<number, Outline>(), [changeKeys.comments]);
   const hit = kept.get(postId);
   if (hit) return hit;
   const outline = outlineOf(await listApprovedComments(deps.db, postId));

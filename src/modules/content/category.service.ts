@@ -1,4 +1,5 @@
 import type { CategoryRow } from '../../storage/schema.ts';
+import { changeKeys } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import type { ContentDeps } from './content.deps.ts';
 import type { Category, CategoryRef } from './content.types.ts';
@@ -20,11 +21,12 @@ export const toCategoryRef = (c: Pick<CategoryRow, 'id' | 'slug' | 'path' | 'nam
 
 /**
  * The whole category tree with direct and total visible post counts. Categories are few; one pass builds it.
- * Counting reads every visible post, so the tree is kept until the content changes (`deps.memo`), except inside
+ * Counting reads every visible post, so the tree is kept until a post changes (`deps.memo`), except inside
  * a transaction, which must see its own writes. Callers must not change the tree they get.
  */
 export function loadCategoryTree(deps: Pick<ContentDeps, 'db' | 'clock' | 'memo'>): Promise<CategoryTree> {
-  if (deps.memo && !deps.db.isTransaction) return deps.memo('category-tree', () => buildCategoryTree(deps));
+  if (deps.memo && !deps.db.isTransaction)
+    return deps.memo('category-tree', () => buildCategoryTree(deps), [changeKeys.posts]);
   return buildCategoryTree(deps);
 }
 

@@ -1,5 +1,6 @@
 import type { PostRow } from '../../storage/schema.ts';
 import { RENDER_VERSION, type TocEntry } from '../markdown/render-markdown.ts';
+import { changeKeys } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { keptForGeneration } from '../shared/generation-memo.ts';
 import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
@@ -47,6 +48,8 @@ const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
 const ARTICLES_KEPT = 64;
 const LISTINGS_KEPT = 256;
 const LOOKUPS_KEPT = 512;
+/** Articles and lists show comment counts: kept until a post or a discussion changes. */
+const LISTED = [changeKeys.posts, changeKeys.comments];
 
 /** Turns rows into summaries with authors, tags and category, in two queries for the whole list. */
 async function summarise(deps: ReadDeps, rows: PostListingRow[], tree: CategoryTree): Promise<PostSummary[]> {
@@ -88,7 +91,7 @@ function listPage(
   total?: Omit<VisiblePostFilter, 'now'>,
 ): Promise<Paged<PostSummary>> {
   const key = JSON.stringify([filter, req.page, req.perPage, slice, total]);
-  return keptForGeneration(deps, { area: 'listings', key, max: LISTINGS_KEPT }, () =>
+  return keptForGeneration(deps, { area: 'listings', key, max: LISTINGS_KEPT, dependsOn: LISTED }, () =>
     readListPage(deps, { filter, req, tree, slice, total }),
   );
 }
@@ -120,7 +123,7 @@ async function readListPage(
 function visibleCount(deps: ReadDeps, filter: Omit<VisiblePostFilter, 'now'>): Promise<number> {
   const count = () => countVisiblePosts(deps.db, { ...filter, now: nowIso(deps) });
   return deps.memo && !deps.db.isTransaction && filter.month === undefined
-    ? deps.memo(`visible-count:${JSON.stringify(filter)}`, count)
+    ? deps.memo(`visible-count:${JSON.stringify(filter)}`, count, [changeKeys.posts])
     : count();
 }
 
@@ -135,15 +138,18 @@ export function listLatestPosts(deps: ReadDeps, req: PageRequest): Promise<Paged
  * sticky articles are one small query kept until the content changes; the rest is the usual listing without them.
  */
 export function listHomePosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
-  return keptForGeneration(deps, { area: 'home', key: `${req.page}|${req.perPage}`, max: LISTINGS_KEPT }, () =>
-    readHomePosts(deps, req),
+  return keptForGeneration(
+    deps,
+    { area: 'home', key: `${req.page}|${req.perPage}`, max: LISTINGS_KEPT, dependsOn: LISTED },
+    () => readHomePosts(deps, req),
   );
 }
 
 async function readHomePosts(deps: ReadDeps, req: PageRequest): Promise<Paged<PostSummary>> {
   const now = nowIso(deps);
   const load = () => listStickyPosts(deps.db);
-  const candidates = deps.memo && !deps.db.isTransaction ? await deps.memo('sticky-posts', load) : await load();
+  const candidates =
+    deps.memo && !deps.db.isTransaction ? await deps.memo('sticky-posts', load, [changeKeys.posts]) : await load();
   const sticky = candidates.filter((r) => isPostVisible(r, now));
   if (sticky.length === 0) return listPage(deps, {}, req);
   const start = (req.page - 1) * req.perPage;
@@ -183,8 +189,10 @@ export async function getTagArchive(
   deps: ReadDeps,
   input: { slug: string; page: PageRequest },
 ): Promise<{ tag: TagRef; posts: Paged<PostSummary> }> {
-  const tag = await keptForGeneration(deps, { area: 'lookups', key: `tag:${input.slug}`, max: LOOKUPS_KEPT }, () =>
-    findTagBySlug(deps.db, input.slug),
+  const tag = await keptForGeneration(
+    deps,
+    { area: 'lookups', key: `tag:${input.slug}`, max: LOOKUPS_KEPT, dependsOn: [changeKeys.posts] },
+    () => findTagBySlug(deps.db, input.slug),
   );
   if (!tag) throw new AppError('TAG_NOT_FOUND', 'There is no such tag.', { detail: input.slug.slice(0, 200) });
   return {
@@ -197,8 +205,10 @@ export async function getAuthorArchive(
   deps: ReadDeps,
   input: { slug: string; page: PageRequest },
 ): Promise<{ author: Author; posts: Paged<PostSummary> }> {
-  const a = await keptForGeneration(deps, { area: 'lookups', key: `author:${input.slug}`, max: LOOKUPS_KEPT }, () =>
-    findAuthorBySlug(deps.db, input.slug),
+  const a = await keptForGeneration(
+    deps,
+    { area: 'lookups', key: `author:${input.slug}`, max: LOOKUPS_KEPT, dependsOn: [changeKeys.posts] },
+    () => findAuthorBySlug(deps.db, input.slug),
   );
   if (!a) throw new AppError('AUTHOR_NOT_FOUND', 'There is no such author.', { detail: input.slug.slice(0, 200) });
   return {
@@ -233,7 +243,7 @@ export type ArticleLookup = { kind: 'article'; article: Article } | { kind: 'red
  * current slug so the web layer can redirect permanently.
  */
 export function getArticleBySlug(deps: ReadDeps, input: { slug: string }): Promise<ArticleLookup> {
-  return keptForGeneration(deps, { area: 'articles', key: input.slug, max: ARTICLES_KEPT }, () =>
+  return keptForGeneration(deps, { area: 'articles', key: input.slug, max: ARTICLES_KEPT, dependsOn: LISTED }, () =>
     readArticleBySlug(deps, input.slug),
   );
 }
@@ -338,8 +348,11 @@ export async function listLatestArticles(
   };
 }
 
-/** When the next scheduled post goes live without any write: a cache of reader pages must end by then. */
-export async function nextScheduledChange(deps: ReadDeps): Promise<Date | undefined> {
-  const at = await findNextScheduledTime(deps.db, nowIso(deps));
+/**
+ * When the next scheduled post after `after` (default now) goes live without any write: a cache of reader pages
+ * must end by then.
+ */
+export async function nextScheduledChange(deps: ReadDeps, after?: Date): Promise<Date | undefined> {
+  const at = await findNextScheduledTime(deps.db, after ? after.toISOString() : nowIso(deps));
   return at ? new Date(at) : undefined;
 }

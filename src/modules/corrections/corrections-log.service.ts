@@ -1,4 +1,5 @@
 import type { CorrectionKind, Db } from '../../storage/schema.ts';
+import { changeKeys } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { type GenerationMemo, keptForGeneration } from '../shared/generation-memo.ts';
@@ -135,6 +136,9 @@ export async function recordCorrection(deps: { db: Db; clock: Clock }, input: Re
   });
 }
 
+/** What the kept logs are built from: corrections (an article's save, which may carry one, names them too). */
+const KEPT_WITH = [changeKeys.corrections];
+
 const entryOf = (r: CorrectionRow): CorrectionLogEntry => ({
   id: r.id,
   kind: r.kind,
@@ -152,8 +156,10 @@ export function listArticleCorrections(
   postId: number,
 ): Promise<CorrectionLogEntry[]> {
   // Every view of the article shows its log: kept for the content generation (a correction starts a new one).
-  return keptForGeneration(deps, { area: 'article-corrections', key: String(postId), max: 256 }, async () =>
-    (await listCorrectionsOfPost(deps.db, postId)).map(entryOf),
+  return keptForGeneration(
+    deps,
+    { area: 'article-corrections', key: String(postId), max: 256, dependsOn: KEPT_WITH },
+    async () => (await listCorrectionsOfPost(deps.db, postId)).map(entryOf),
   );
 }
 
@@ -165,7 +171,9 @@ export function listSiteCorrectionsPage(
   // The log's pages and its feed: kept for the content generation (a correction, or an article published or
   // unpublished, starts a new one).
   const key = `${page.page}|${page.perPage}`;
-  return keptForGeneration(deps, { area: 'site-corrections', key, max: 64 }, () => readSiteCorrectionsPage(deps, page));
+  return keptForGeneration(deps, { area: 'site-corrections', key, max: 64, dependsOn: KEPT_WITH }, () =>
+    readSiteCorrectionsPage(deps, page),
+  );
 }
 
 async function readSiteCorrectionsPage(

@@ -41,13 +41,13 @@ async function readStored(db: Db): Promise<Partial<ModerationSettings>> {
 
 /**
  * The moderation settings: what is stored, where well-typed, over DEFAULT_MODERATION. Every article page asks:
- * with `deps.memo` (outside a transaction) they are read once per content generation (saving them starts a new
- * one); each caller gets its own copy.
+ * with `deps.memo` (outside a transaction) they are read once and kept until a change to everything (saving
+ * them is one); each caller gets its own copy.
  */
 export async function getModerationSettings(deps: { db: Db; memo?: GenerationMemo }): Promise<ModerationSettings> {
   const read = async () => ({ ...DEFAULT_MODERATION, ...(await readStored(deps.db)) });
   if (!deps.memo || deps.db.isTransaction) return read();
-  return { ...(await deps.memo('moderation-settings', read)) };
+  return { ...(await deps.memo('moderation-settings', read, [])) };
 }
 
 /**

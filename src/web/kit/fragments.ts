@@ -42,7 +42,8 @@ export function splitPieces(html: string): PagePieces | undefined {
 }
 
 /** The keys whose changes can change a widget area (recent comments, recent articles, the category counts). */
-const FRAGMENT_KEYS = new Set<string>([changeKeys.comments, changeKeys.posts, changeKeys.postsOrder]);
+export const WIDGET_KEYS: readonly string[] = [changeKeys.comments, changeKeys.posts, changeKeys.postsOrder];
+const FRAGMENT_KEYS = new Set(WIDGET_KEYS);
 
 /** One area's current HTML and a number that moves whenever that HTML changes. */
 export interface Fragment {

@@ -7,29 +7,31 @@ import { loadMenus } from '../../modules/site/menus.service.ts';
 import { loadWidgetAreas } from '../../modules/site/widgets.service.ts';
 import { type Head, Layout, type PageChrome } from '../ui/layout.tsx';
 import { STYLESHEET_URL } from './assets.ts';
-import { fragmentMarker } from './fragments.ts';
+import { fragmentMarker, WIDGET_KEYS } from './fragments.ts';
 import type { WebContext } from './web-deps.ts';
 
 /** Site settings, widget areas and navigation: what every reader page shows around its content. */
 export function loadChrome(ctx: Pick<WebContext, 'deps' | 'generation'>): Promise<PageChrome> {
-  const { deps } = ctx;
-  return ctx.generation.memo('chrome', async () => {
+  const { deps, generation } = ctx;
+  // Settings, static pages and menus: a change to any of them is a change to everything. The widget areas are
+  // read again after a comment; the rest stays kept.
+  const frame = generation.memo('chrome-frame', async () => {
     const now = deps.content.clock.now().toISOString();
-    const [site, widgets, pages, menus] = await Promise.all([
+    const [site, pages, menus] = await Promise.all([
       getSiteSettings(deps.content),
-      loadWidgetAreas(deps.content),
       listPublishedPages(deps.content, now),
       loadMenus(deps.content),
     ]);
-    return {
-      site,
-      widgets,
-      menus,
-      pages: pages.map((p) => ({ slug: p.slug, title: p.title })),
-      baseUrl: deps.baseUrl,
-      stylesheet: STYLESHEET_URL,
-    };
-  });
+    return { site, menus, pages: pages.map((p) => ({ slug: p.slug, title: p.title })) };
+  }, []);
+  return generation.memo(
+    'chrome',
+    async () => {
+      const [kept, widgets] = await Promise.all([frame, loadWidgetAreas(deps.content)]);
+      return { ...kept, widgets, baseUrl: deps.baseUrl, stylesheet: STYLESHEET_URL };
+    },
+    WIDGET_KEYS,
+  );
 }
 
 export function renderDocument(chrome: PageChrome, head: Head, body: VNode): string {
