@@ -43,8 +43,8 @@ type ReadDeps = Pick<ContentDeps, 'db' | 'clock' | 'memo'>;
 
 const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
 
-// What a reader's page reads is kept for the content generation (every write, and a scheduled post going live,
-// start a new one), so a page rendered again reads nothing twice. Bounded, as a crawler may ask for every page.
+// What a reader's page reads is kept until a change names what it was built from (or a scheduled post goes live:
+// decision 037), so a page rendered again reads nothing twice. Bounded, as a crawler may ask for every page.
 const ARTICLES_KEPT = 64;
 const LISTINGS_KEPT = 256;
 const LOOKUPS_KEPT = 512;

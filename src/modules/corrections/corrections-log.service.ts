@@ -155,7 +155,7 @@ export function listArticleCorrections(
   deps: { db: Db; memo?: GenerationMemo },
   postId: number,
 ): Promise<CorrectionLogEntry[]> {
-  // Every view of the article shows its log: kept for the content generation (a correction starts a new one).
+  // Every view of the article shows its log: kept until a correction is named (KEPT_WITH).
   return keptForGeneration(
     deps,
     { area: 'article-corrections', key: String(postId), max: 256, dependsOn: KEPT_WITH },
@@ -168,8 +168,8 @@ export function listSiteCorrectionsPage(
   deps: { db: Db; clock: Clock; memo?: GenerationMemo },
   page: PageRequest,
 ): Promise<Paged<SiteCorrectionEntry>> {
-  // The log's pages and its feed: kept for the content generation (a correction, or an article published or
-  // unpublished, starts a new one).
+  // The log's pages and its feed: kept until a change names corrections (a correction, or an article published or
+  // unpublished).
   const key = `${page.page}|${page.perPage}`;
   return keptForGeneration(deps, { area: 'site-corrections', key, max: 64, dependsOn: KEPT_WITH }, () =>
     readSiteCorrectionsPage(deps, page),

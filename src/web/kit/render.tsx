@@ -15,18 +15,18 @@ export function loadChrome(ctx: Pick<WebContext, 'deps' | 'generation'>): Promis
   const { deps, generation } = ctx;
   // Settings, static pages and menus: a change to any of them is a change to everything. The widget areas are
   // read again after a comment; the rest stays kept.
-  const frame = generation.memo('chrome-frame', async () => {
-    const now = deps.content.clock.now().toISOString();
-    const [site, pages, menus] = await Promise.all([
-      getSiteSettings(deps.content),
-      listPublishedPages(deps.content, now),
-      loadMenus(deps.content),
-    ]);
-    return { site, menus, pages: pages.map((p) => ({ slug: p.slug, title: p.title })) };
-  }, []);
   return generation.memo(
     'chrome',
     async () => {
+      const frame = generation.memo('chrome-frame', async () => {
+        const now = deps.content.clock.now().toISOString();
+        const [site, pages, menus] = await Promise.all([
+          getSiteSettings(deps.content),
+          listPublishedPages(deps.content, now),
+          loadMenus(deps.content),
+        ]);
+        return { site, menus, pages: pages.map((p) => ({ slug: p.slug, title: p.title })) };
+      }, []);
       const [kept, widgets] = await Promise.all([frame, loadWidgetAreas(deps.content)]);
       return { ...kept, widgets, baseUrl: deps.baseUrl, stylesheet: STYLESHEET_URL };
     },
