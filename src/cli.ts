@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBackup, runRestore } from './backup-command.ts';
 import { isClusterPrimary, isClusterWorker, runPrimary } from './cluster.ts';
@@ -119,12 +119,24 @@ function nameFromEmail(email: string): string {
  */
 async function printOwnerSetupLink(site: Site, baseUrl: string): Promise<void> {
   const deps = { db: site.storage.db, clock: site.content.clock, baseUrl };
-  if (!(await needsOwnerSetup(deps))) return;
+  const signIn = `${baseUrl.replace(/\/$/, '')}/admin/`;
+  if (!(await needsOwnerSetup(deps))) {
+    process.stdout.write(`Sign in at ${signIn}\n`);
+    return;
+  }
   const link = await createOwnerSetupLink(deps);
   process.stdout.write(
-    `No owner can sign in yet. Open this one-time link to become the owner and choose a password\n` +
-      `(it works once, until ${link.expiresAt}):\n${link.url}\n`,
+    `No owner can sign in yet (there is no default password). Open this one-time link to become the owner,\n` +
+      `choose your password and sign in; afterwards sign in at ${signIn}\n` +
+      `(the link works once, until ${link.expiresAt}):\n${link.url}\n`,
   );
+}
+
+/** Where the site's data is, as a person reads it: the SQLite file relative to here, or the PostgreSQL server. */
+function whereDataIs(config: { dataDir: string; databaseUrl?: string }): string {
+  if (config.databaseUrl) return 'the PostgreSQL database DATABASE_URL names';
+  const file = relative(process.cwd(), join(config.dataDir, DATABASE_FILE));
+  return file.startsWith('..') || isAbsolute(file) ? join(config.dataDir, DATABASE_FILE) : `./${file}`;
 }
 
 function fail(message: string): never {
@@ -206,9 +218,13 @@ async function main(argv: string[]): Promise<void> {
         );
         return;
       }
-      const { app, url, site } = await startServer(config);
+      const { app, url, site, demo } = await startServer(config);
       // A cluster worker: the primary says where the site is, once every worker listens.
       if (!isClusterWorker()) {
+        if (demo)
+          process.stdout.write(
+            `Created a demo site in ${whereDataIs(config)}: ${demo.posts} articles and pages, with comments and sources.\n`,
+          );
         process.stdout.write(`Annalist is serving ${config.dataDir} at ${url}\n`);
         await printOwnerSetupLink(site, linkBase(url));
       }

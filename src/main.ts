@@ -267,7 +267,13 @@ export function shareSite(site: Site, shared: SharedState, jobs?: JobWorker): vo
 }
 
 /** Opens the site (creating the demo on an empty data folder), builds the web app and listens. */
-export async function startServer(config: Config): Promise<{ app: FastifyInstance; site: Site; url: string }> {
+/**
+ * Opens the site (the demo seeded into an empty one), builds the app and listens. `demo`: the demo was created
+ * just now, with this many articles and pages (the command says so); null when the site already had content.
+ */
+export async function startServer(
+  config: Config,
+): Promise<{ app: FastifyInstance; site: Site; url: string; demo: { posts: number } | null }> {
   // Redis first: a node that cannot reach it does not start at all, rather than start without sharing.
   const sharedLog: SharedStateLog & { to?: FastifyInstance['log'] } = {
     info: (msg) => sharedLog.to?.info(msg),
@@ -289,7 +295,9 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     await shared?.close();
     throw new ConfigError(`${(err as Error).message} (ANNALIST_BACKUP_DIR or --backup-dir sets it)`);
   }
-  if (await isDemoNeeded(site.content)) await seedDemoSite(site.content, { mediaDir: site.mediaDir });
+  const demo = (await isDemoNeeded(site.content))
+    ? await seedDemoSite(site.content, { mediaDir: site.mediaDir })
+    : null;
   const jobs = createJobWorker(site, { error: (obj, msg) => app.log.error(obj, msg) });
   if (shared) shareSite(site, shared, jobs);
   const app = buildApp({
@@ -336,5 +344,5 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     app.log.error({ err }, 'the next scheduled backup could not be booked'),
   );
   await jobs.start(); // what fell due while the server was down runs now
-  return { app, site, url: address };
+  return { app, site, url: address, demo };
 }

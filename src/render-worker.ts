@@ -19,6 +19,7 @@ const TASKS: Record<BoundedTaskName, (input: never) => unknown> = {
     renderMarkdown(input.source, {
       citations: citationResolver(input.style, input.items),
       flagUnknownCitations: input.flagUnknown,
+      mentions: { known: new Set(input.knownMentions), flagUnknown: input.flagUnknown },
     }),
 };
 

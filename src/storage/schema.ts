@@ -469,6 +469,52 @@ export interface ImportRedirectTable {
   created_at: string;
 }
 
+export type EntityKind = 'person' | 'place' | 'event' | 'organisation';
+
+/** A person, place, event or organisation of history (issue 17); dates as EDTF with day-number bounds (decision 038). */
+export interface EntityTable {
+  id: Generated<number>;
+  kind: EntityKind;
+  /** Unique per kind. */
+  slug: string;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  /** The EDTF as written; null with its bounds when the entity has no date. */
+  date_text: string | null;
+  date_lower: number | null;
+  date_upper: number | null;
+  /** "Q…", shown as a link, never fetched. */
+  wikidata_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type EntityNameKind = 'variant' | 'transliteration';
+
+/** Another name an entity goes by, in any script. */
+export interface EntityNameTable {
+  entity_id: number;
+  position: number;
+  name: string;
+  /** BCP 47 tag, '' when unknown. */
+  lang: ColumnType<string, string | undefined, string>;
+  name_kind: ColumnType<EntityNameKind, EntityNameKind | undefined, EntityNameKind>;
+}
+
+/** Which posts mention which entities (kept by the post writer from the body's directives). */
+export interface EntityMentionTable {
+  entity_id: number;
+  post_id: number;
+}
+
+/** A slug an entity had before a rename: its old address answers 301. */
+export interface EntityOldSlugTable {
+  kind: EntityKind;
+  slug: string;
+  entity_id: number;
+  changed_at: string;
+}
+
 export interface DatabaseSchema {
   settings: SettingTable;
   authors: AuthorTable;
@@ -506,6 +552,10 @@ export interface DatabaseSchema {
   backup_runs: BackupRunTable;
   import_uploads: ImportUploadTable;
   import_upload_chunks: ImportUploadChunkTable;
+  entities: EntityTable;
+  entity_names: EntityNameTable;
+  entity_mentions: EntityMentionTable;
+  entity_old_slugs: EntityOldSlugTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

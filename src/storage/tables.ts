@@ -44,6 +44,10 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'backup_runs',
   'import_uploads',
   'import_upload_chunks',
+  'entities',
+  'entity_names',
+  'entity_mentions',
+  'entity_old_slugs',
 ] as const satisfies readonly (keyof DatabaseSchema)[];
 
 export type TableName = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];

@@ -1,4 +1,10 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { nextScheduledChange } from '../modules/content/reading.service.ts';
 import { suggestForPath } from '../modules/search/search.service.ts';
 import { AppError, isAppError } from '../modules/shared/errors.ts';
@@ -11,12 +17,14 @@ import { discussionArea } from './discussion/area.ts';
 import { evidenceArea } from './evidence/area.ts';
 import { feedsArea } from './feeds/area.ts';
 import { filesArea } from './files/area.ts';
+import { historyArea } from './history/area.ts';
 import { FastPath } from './kit/fast-path.ts';
 import { ContentGeneration } from './kit/generation.ts';
 import { HTTP_ERRORS } from './kit/http-errors.ts';
 import { PagePipeline, pagePipeline, purgeOnChange } from './kit/page-pipeline.ts';
 import { PostRateLimit, sharedStateUnavailable } from './kit/rate-limit.ts';
 import { loadChrome, renderDocument } from './kit/render.tsx';
+import { logRequests } from './kit/request-log.ts';
 import { seenCookie, seenGeneration } from './kit/shared-pages.ts';
 import './kit/route-config.ts';
 import { validationFailure } from './kit/validation.ts';
@@ -47,6 +55,8 @@ export function buildApp(input: WebDeps): FastifyInstance {
   const app = Fastify({
     serverFactory: fastPath.serverFactory,
     logger: input.logger ?? false,
+    // One line per request at debug and a summary a minute at info (kit/request-log.ts), not Fastify's two at info.
+    logController: new LogController({ disableRequestLogging: true }),
     // Fastify documents a hop count as well; its types list only boolean and addresses.
     trustProxy: (input.trustProxy ?? false) as boolean | string,
     routerOptions: { maxParamLength: 300, ignoreDuplicateSlashes: false },
@@ -65,6 +75,7 @@ export function buildApp(input: WebDeps): FastifyInstance {
       );
     },
   });
+  if (input.logger) logRequests(app, { intervalMs: 60_000, cacheHits: () => fastPath.takeHits() });
   const { shared } = input;
   const generation = new ContentGeneration({
     // With shared state, a write announced by another node (or Redis coming back) also starts a new generation.
@@ -254,7 +265,7 @@ export function buildApp(input: WebDeps): FastifyInstance {
   );
 
   // One plugin per area, each holding its routes, views and schemas.
-  for (const area of [filesArea, apiArea, feedsArea, discussionArea, adminArea, evidenceArea, readerArea])
+  for (const area of [filesArea, apiArea, feedsArea, discussionArea, adminArea, evidenceArea, historyArea, readerArea])
     void app.register(area, { ctx });
   return app;
 }

@@ -125,7 +125,7 @@ describe('administration pages', () => {
       // Details opened: the edit, reply and ban forms must pass too.
       await page.emulateMedia({ colorScheme: 'light' });
       await page.goto(`${site.origin}/admin/moderation`);
-      for (const summary of await page.locator('summary').all()) await summary.click();
+      for (const summary of await page.locator('main summary').all()) await summary.click();
       const opened = await axeViolations(page);
       if (opened.length > 0) failures.push(describeViolations('queue with every form open', opened));
       assert.equal(failures.length, 0, `axe violations:\n${failures.join('\n')}`);

@@ -46,8 +46,9 @@ describe('running the site', () => {
     try {
       await signIn(page);
       assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dashboard');
-      await go(page, () => page.getByRole('link', { name: 'Site', exact: true }).click());
-      await go(page, () => page.getByRole('link', { name: 'Widgets' }).click());
+      // The navigation's Site group, open beside the page on a desktop.
+      const nav = page.getByRole('navigation', { name: 'Administration' });
+      await go(page, () => nav.getByRole('link', { name: 'Widgets' }).click());
 
       const sidebar = page.getByRole('region', { name: 'Sidebar' });
       await sidebar.getByText('Add a widget to the sidebar').click();
@@ -112,7 +113,7 @@ describe('running the site', () => {
         ]) {
           const res = await page.goto(site.origin + url);
           assert.equal(res?.status(), 200, url);
-          for (const summary of await page.locator('summary').all()) await summary.click();
+          for (const summary of await page.locator('main summary').all()) await summary.click();
           await check(`${url} (${scheme}, every form open)`);
         }
       }

@@ -249,7 +249,6 @@ test('a writer sets up the site, writes, checks, schedules, sees it publish, edi
   assert.equal(await article.getByText(/lasted four days/).count(), 0);
 
   // ---- 7. A sidebar widget, shown to readers on the article ----
-  await go(page, page.getByRole('link', { name: 'Site', exact: true }));
   await go(page, page.getByRole('link', { name: 'Widgets' }));
   const sidebar = page.getByRole('region', { name: 'Sidebar' });
   await sidebar.getByText('Add a widget to the sidebar').click();

@@ -51,6 +51,7 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   // One's own account (routes/admin-account.tsx)
   'GET /admin/account': EVERYONE,
   'POST /admin/account/name': EVERYONE,
+  'POST /admin/account/byline': WRITERS,
   'POST /admin/account/password': EVERYONE,
   'POST /admin/account/totp/start': EVERYONE,
   'POST /admin/account/totp/confirm': EVERYONE,

@@ -71,7 +71,8 @@ const BIN = new URL('../../bin/annalist.js', import.meta.url).pathname;
  */
 export function serveAnnalist(env: Record<string, string>, started: (child: ChildProcess) => void): Promise<string> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error' },
+    // Quiet unless the test asks for a level (LOG_LEVEL in `env`).
+    env: { ...process.env, LOG_LEVEL: 'error', ...env, HOST: '127.0.0.1', PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started(child);

@@ -70,6 +70,21 @@ export async function claimTotpStep(db: Db, id: number, step: number): Promise<b
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * Links the account to `authorId` when it has no byline yet: the one write that decides, so of two saves racing
+ * to give an account its first byline one wins (on PostgreSQL the loser waits for the row and then finds it
+ * taken). True when this call linked it.
+ */
+export async function claimByline(db: Db, userId: number, authorId: number): Promise<boolean> {
+  const r = await db
+    .updateTable('users')
+    .set({ author_id: authorId })
+    .where('id', '=', userId)
+    .where('author_id', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** Whether an account other than `exceptUserId` writes under this byline. */
 export async function isBylineHeldByOther(db: Db, authorId: number, exceptUserId: number): Promise<boolean> {
   const holder = await db

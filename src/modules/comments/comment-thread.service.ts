@@ -1,7 +1,13 @@
 import { changeKeys } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { keptForGeneration } from '../shared/generation-memo.ts';
-import { type CommentOutline as CommentRow, commentDetails, listApprovedComments } from './comment.repository.ts';
+import {
+  type CommentDetails,
+  type CommentOutline as CommentRow,
+  commentDetails,
+  listApprovedComments,
+  listPostAuthorIds,
+} from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 
 export const COMMENT_ORDERS = ['thread', 'oldest', 'newest'] as const;
@@ -17,6 +23,20 @@ export interface CommentView {
   /** Set when the comment is not shown directly under the one it answers (too deep, or a flat order). */
   inReplyTo: { id: number; authorName: string } | null;
   replies: CommentView[];
+  /** Written from an account that is one of the article's bylines ("author"), or one of the site's staff. */
+  badge: CommentBadge | null;
+}
+
+export type CommentBadge = 'author' | 'staff';
+
+/** Roles whose comments carry the "Staff" badge: the people who run the site and its discussion. */
+const STAFF_ROLES: ReadonlySet<string> = new Set(['owner', 'admin', 'editor', 'moderator']);
+
+/** The badge of a comment written from an account (none for a guest's, or a contributor's on another's article). */
+export function badgeOf(account: CommentDetails['account'], postAuthors: ReadonlySet<number>): CommentBadge | null {
+  if (!account) return null;
+  if (account.authorId !== null && postAuthors.has(account.authorId)) return 'author';
+  return STAFF_ROLES.has(account.role) ? 'staff' : null;
 }
 
 export interface CommentPage {
@@ -63,7 +83,8 @@ export function listArticleComments(
   const key = `${input.postId}|${input.order}|${input.page}|${input.displayDepth}|${input.perPage ?? ''}`;
   return keptForGeneration(
     deps,
-    { area: 'comment-pages', key, max: PAGES_KEPT, dependsOn: [changeKeys.comments] },
+    // The article's own key too: its bylines decide the "Author" badge.
+    { area: 'comment-pages', key, max: PAGES_KEPT, dependsOn: [changeKeys.comments, changeKeys.post(input.postId)] },
     () => readArticleComments(deps, input),
   );
 }
@@ -94,6 +115,7 @@ async function readArticleComments(
     html: '',
     inReplyTo,
     replies: [],
+    badge: null,
   });
   const parentRef = (r: CommentRow) => {
     const p = r.parent_id === null ? undefined : byId.get(r.parent_id);
@@ -166,11 +188,14 @@ async function readArticleComments(
   };
   items.forEach(collect);
   const details = await commentDetails(deps.db, [...wanted]);
+  const signed = [...details.values()].some((d) => d.account !== null);
+  const postAuthors = signed ? await listPostAuthorIds(deps.db, input.postId) : new Set<number>();
   const fill = (v: CommentView) => {
     const d = details.get(v.id);
     v.authorName = d?.authorName ?? '';
     v.authorUrl = d?.authorUrl ?? null;
     v.html = d?.html ?? '';
+    v.badge = d ? badgeOf(d.account, postAuthors) : null;
     if (v.inReplyTo) v.inReplyTo.authorName = details.get(v.inReplyTo.id)?.authorName ?? '';
     v.replies.forEach(fill);
   };
@@ -260,4 +285,24 @@ export async function pageOfComment(
     before = Number(row?.n ?? 0);
   }
   return Math.floor(before / COMMENTS_PER_PAGE) + 1;
+}
+
+/**
+ * One whole thread (thread order, nested to `displayDepth`): the thread's first comment with every reply, for the
+ * thread's own page, where nothing is folded. `commentId` may be any comment of the thread; undefined when it is
+ * not an approved comment of the article.
+ */
+export async function findCommentThread(
+  deps: Pick<CommentDeps, 'db' | 'memo'>,
+  input: { postId: number; commentId: number; displayDepth: number },
+): Promise<CommentView | undefined> {
+  const page = await pageOfComment(deps, input);
+  const comments = await listArticleComments(deps, {
+    postId: input.postId,
+    order: 'thread',
+    page,
+    displayDepth: input.displayDepth,
+  });
+  const holds = (v: CommentView): boolean => v.id === input.commentId || v.replies.some(holds);
+  return comments.items.find(holds);
 }

@@ -1,4 +1,4 @@
-import type { CommentRow, CommentStatus, Db } from '../../storage/schema.ts';
+import type { CommentRow, CommentStatus, Db, UserRole } from '../../storage/schema.ts';
 
 export async function findCommentById(db: Db, id: number): Promise<CommentRow | undefined> {
   return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
@@ -27,6 +27,8 @@ export interface CommentDetails {
   authorName: string;
   authorUrl: string | null;
   html: string;
+  /** The account the comment was written from (signed in), if any: its role and byline, for the badges. */
+  account: { role: UserRole; authorId: number | null } | null;
 }
 
 /** Author and rendered body of the given comments (the ones a page shows, and those they answer). */
@@ -35,12 +37,32 @@ export async function commentDetails(db: Db, ids: number[]): Promise<Map<number,
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
       .selectFrom('comments')
-      .select(['id', 'author_name', 'author_url', 'body_html'])
-      .where('id', 'in', ids.slice(i, i + 500))
+      .leftJoin('users', 'users.id', 'comments.user_id')
+      .select([
+        'comments.id',
+        'comments.author_name',
+        'comments.author_url',
+        'comments.body_html',
+        'users.role as user_role',
+        'users.author_id as user_author_id',
+      ])
+      .where('comments.id', 'in', ids.slice(i, i + 500))
       .execute();
-    for (const r of rows) out.set(r.id, { authorName: r.author_name, authorUrl: r.author_url, html: r.body_html });
+    for (const r of rows)
+      out.set(r.id, {
+        authorName: r.author_name,
+        authorUrl: r.author_url,
+        html: r.body_html,
+        account: r.user_role ? { role: r.user_role, authorId: r.user_author_id ?? null } : null,
+      });
   }
   return out;
+}
+
+/** The bylines an article is published under (its authors), for the "Author" badge on their comments. */
+export async function listPostAuthorIds(db: Db, postId: number): Promise<Set<number>> {
+  const rows = await db.selectFrom('post_authors').select('author_id').where('post_id', '=', postId).execute();
+  return new Set(rows.map((r) => r.author_id));
 }
 
 /**

@@ -65,7 +65,11 @@ export interface PostSummary {
   pinned?: boolean;
 }
 
-export interface Article extends PostSummary {
+/**
+ * An article or page as its own page shows it. No comment count: the article is kept until a post changes
+ * (decision 038), and its discussion shows its own count.
+ */
+export interface Article extends Omit<PostSummary, 'commentCount'> {
   bodyHtml: string;
   toc: TocEntry[];
   seoTitle: string | null;

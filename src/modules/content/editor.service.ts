@@ -17,6 +17,7 @@ import {
   postFormValuesOf,
   postFormValuesOfAutosave,
 } from './editor-form.ts';
+import { OWN_BYLINE_CHOICE, withOwnByline } from './own-byline.service.ts';
 import {
   type AdminPostFilter,
   type AdminPostRow,
@@ -115,7 +116,11 @@ async function postForUser(deps: ContentDeps, user: User, postId: number) {
   return { row, own, canPublish: canPublishPost(user, own) };
 }
 
-export async function editorChoices(deps: ContentDeps, postId?: number): Promise<EditorChoices> {
+/**
+ * The form's choices. A writer whose byline is still to be made (it is, at their first save) finds themselves in
+ * the authors as "me" (OWN_BYLINE_CHOICE), under their name.
+ */
+export async function editorChoices(deps: ContentDeps, postId?: number, user?: User): Promise<EditorChoices> {
   const [categories, authors, settings, pages] = await Promise.all([
     listCategories(deps.db),
     listAuthors(deps.db),
@@ -127,7 +132,10 @@ export async function editorChoices(deps: ContentDeps, postId?: number): Promise
     categories: categories
       .map((c) => ({ path: c.path, name: c.name, depth: c.path.split('/').length - 1 }))
       .sort((a, b) => a.path.localeCompare(b.path)),
-    authors: authors.map((a) => ({ slug: a.slug, name: a.name })),
+    authors: [
+      ...authors.map((a) => ({ slug: a.slug, name: a.name })),
+      ...(user && ownBylineToCome(user) ? [{ slug: OWN_BYLINE_CHOICE, name: user.name }] : []),
+    ].sort((a, b) => a.name.localeCompare(b.name)),
     timeZone: settings.timeZone,
   };
 }
@@ -222,9 +230,16 @@ async function editorPostOf(
   };
 }
 
-/** The form for a new post: this person's byline filled in. */
+/** A writer with no byline yet: their first save makes it (own-byline.service.ts). */
+const ownBylineToCome = (user: User) => user.authorId === null && can(user, 'write_posts');
+
+/** The form for a new post: this person's byline filled in (to be made at the first save if need be). */
 export async function newPostValues(deps: ContentDeps, user: User): Promise<PostFormValues> {
-  const authors = user.authorId === null ? [] : await authorsOfAuthorId(deps, user.authorId);
+  const authors = ownBylineToCome(user)
+    ? [OWN_BYLINE_CHOICE]
+    : user.authorId === null
+      ? []
+      : await authorsOfAuthorId(deps, user.authorId);
   return {
     title: '',
     slug: '',
@@ -283,7 +298,8 @@ export async function saveFromEditor(
   deps: ContentDeps,
   input: SaveFromEditorInput,
 ): Promise<{ id: number; notice: EditorNotice; replayed: boolean }> {
-  const { user, action } = input;
+  const { action } = input;
+  let { user } = input;
   if (!isFormId(input.formId)) throw new AppError('BAD_REQUEST', 'The form could not be read; reload the page.');
   if (!can(user, 'write_posts'))
     throw new AppError('FORBIDDEN', 'Your account may not write posts.', { detail: `user ${user.id} (${user.role})` });
@@ -303,6 +319,9 @@ export async function saveFromEditor(
       const meta = JSON.parse(applied.meta_json) as { notice?: EditorNotice };
       return { id: applied.post_id, notice: meta.notice ?? 'saved', replayed: true };
     }
+    // The writer's first save gives them their byline (before anything else is written: see ensureOwnByline).
+    const mine = await withOwnByline(tx, input.user, input.values);
+    user = mine.user;
     const existing = input.postId === undefined ? undefined : await postForUser(tx, user, input.postId);
     const own = existing ? existing.own : true;
     const mayPublish = canPublishPost(user, own);
@@ -313,7 +332,7 @@ export async function saveFromEditor(
       throw editConflict(before.id, input.version, before.version);
     const state = before ? workflowState(before) : 'draft';
 
-    const { fields, input: checked, publishAt } = checkPostForm(input.values, timeZone);
+    const { fields, input: checked, publishAt } = checkPostForm(mine.values, timeZone);
     await checkAgainstDatabase(tx, input.postId, checked, fields);
     if (!fields.authors) {
       const refused = await bylineRefusal(tx, user, before?.id, checked.authorSlugs);
@@ -450,16 +469,16 @@ export async function autosavePost(
   deps: ContentDeps,
   input: { user: User; postId: number; values: PostFormValues; version?: number },
 ): Promise<{ savedAt: string }> {
-  const v = input.values;
-  if (v.body.length > POST_FIELD_LIMITS.body || v.title.length > POST_FIELD_LIMITS.title)
+  if (input.values.body.length > POST_FIELD_LIMITS.body || input.values.title.length > POST_FIELD_LIMITS.title)
     throw new AppError('POST_INVALID', 'The post is too long to keep.', { fields: { body: 'The body is too long.' } });
   const savedAt = deps.clock.now().toISOString();
   await inTransaction(deps.db, async (trx) => {
-    const { row } = await postForUser({ ...deps, db: trx }, input.user, input.postId);
+    const { user, values: v } = await withOwnByline({ ...deps, db: trx }, input.user, input.values);
+    const { row } = await postForUser({ ...deps, db: trx }, user, input.postId);
     // Refused as a save would refuse it: restoring this autosave must not be a way round the byline rule.
     const refused = await bylineRefusal(
       { ...deps, db: trx },
-      input.user,
+      user,
       row.id,
       v.authors.map((a) => a.trim()).filter(Boolean),
     );
@@ -520,13 +539,16 @@ export async function autosaveNewPost(
   deps: ContentDeps,
   input: { user: User; values: PostFormValues },
 ): Promise<{ id: number; version: number; savedAt: string }> {
-  const { user, values: v } = input;
-  if (!can(user, 'write_posts'))
-    throw new AppError('FORBIDDEN', 'Your account may not write posts.', { detail: `user ${user.id} (${user.role})` });
+  if (!can(input.user, 'write_posts'))
+    throw new AppError('FORBIDDEN', 'Your account may not write posts.', {
+      detail: `user ${input.user.id} (${input.user.role})`,
+    });
   const { timeZone } = await getSiteSettings(deps);
   const savedAt = deps.clock.now().toISOString();
   const saved = await inTransaction(deps.db, async (trx) => {
     const tx = { ...deps, db: trx };
+    // A new post is the writer's first save for many: it gives them their byline.
+    const { user, values: v } = await withOwnByline(tx, input.user, input.values);
     const { fields, input: checked } = checkPostForm(v, timeZone);
     await checkAgainstDatabase(tx, undefined, checked, fields);
     // An unknown author is typing left half-done (dropped below); crediting someone else is refused, as at save.
@@ -583,7 +605,17 @@ export const ADMIN_POSTS_PER_PAGE = 25;
 /** The administration's posts list. People who may not edit others' posts see only their own. */
 export async function listPostsForEditor(
   deps: ContentDeps,
-  input: { user: User; state?: WorkflowState; type?: 'post' | 'page'; mine?: boolean; page: number },
+  input: {
+    user: User;
+    state?: WorkflowState;
+    type?: 'post' | 'page';
+    mine?: boolean;
+    /** Words of the title or slug. */
+    search?: string;
+    /** Posts carrying this byline. */
+    authorId?: number;
+    page: number;
+  },
 ): Promise<{
   posts: (AdminPostRow & { state: WorkflowState; authors: string[] })[];
   total: number;
@@ -595,6 +627,8 @@ export async function listPostsForEditor(
     state: input.state,
     type: input.type,
     ownedBy: onlyOwn ? { userId: user.id, authorId: user.authorId } : undefined,
+    search: input.search,
+    authorId: input.authorId,
   };
   const [rows, total] = await Promise.all([
     listPostsForAdmin(deps.db, filter, {

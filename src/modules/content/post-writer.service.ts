@@ -1,5 +1,6 @@
 import type { PostRow, PostStatus, PostType, RevisionKind } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { recordPostMentions } from '../history/entities.service.ts';
 import { RENDER_VERSION, type RenderedMarkdown } from '../markdown/render-markdown.ts';
 import { type Change, EVERYTHING, postChange } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
@@ -264,6 +265,7 @@ export async function writePost(deps: ContentDeps, input: PostInput, opts: SaveO
   }
   await setPostAuthors(trx, postId, authorIds);
   await setPostCitations(trx, postId, citedKeys(input.bodyMarkdown));
+  await recordPostMentions(trx, postId, input.bodyMarkdown);
   if (input.status === 'draft') await deps.search.remove(postId, trx);
   else
     await deps.search.upsert(

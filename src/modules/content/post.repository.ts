@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { DatabaseSchema, Db, NewPostRow, PostRow, PostRowUpdate } from '../../storage/schema.ts';
 
 /** Filters for listing what readers may see. All optional filters narrow the list. */
@@ -435,6 +435,39 @@ export interface AdminPostFilter {
   state?: 'draft' | 'review' | 'scheduled' | 'published' | 'unpublished';
   type?: 'post' | 'page';
   ownedBy?: { userId: number; authorId: number | null };
+  /** Words found in the title or the slug, ignoring case (as typed: `%` and `_` are plain characters). */
+  search?: string;
+  /** Posts carrying this byline. */
+  authorId?: number;
+}
+
+/** A LIKE pattern that finds `text` anywhere, its own `%`, `_` and `\` taken literally (with `escape '\'`). */
+const containsPattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+// biome-ignore lint/complexity/noBannedTypes: Kysely's type of a query that selects nothing yet
+function filterByWords(q: SelectQueryBuilder<DatabaseSchema, 'posts', {}>, f: AdminPostFilter) {
+  if (f.search) {
+    const pattern = containsPattern(f.search);
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(posts.title) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(posts.slug) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  if (f.authorId !== undefined) {
+    const authorId = f.authorId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('post_authors')
+          .select('post_authors.post_id')
+          .whereRef('post_authors.post_id', '=', 'posts.id')
+          .where('post_authors.author_id', '=', authorId),
+      ),
+    );
+  }
+  return q;
 }
 
 /** A row of the administration's posts list. */
@@ -481,7 +514,7 @@ function adminPostsQuery(db: Db, f: AdminPostFilter) {
       ]),
     );
   }
-  return q;
+  return filterByWords(q, f);
 }
 
 /** Posts for the administration, most recently changed first. */

@@ -48,8 +48,10 @@ const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
 const ARTICLES_KEPT = 64;
 const LISTINGS_KEPT = 256;
 const LOOKUPS_KEPT = 512;
-/** Articles and lists show comment counts: kept until a post or a discussion changes. */
+/** Lists show comment counts: kept until a post or a discussion changes. */
 const LISTED = [changeKeys.posts, changeKeys.comments];
+/** An article's own page shows no count (its discussion is read apart): a comment leaves it kept. */
+const ARTICLE_KEYS = [changeKeys.posts];
 
 /** Turns rows into summaries with authors, tags and category, in two queries for the whole list. */
 async function summarise(deps: ReadDeps, rows: PostListingRow[], tree: CategoryTree): Promise<PostSummary[]> {
@@ -243,8 +245,10 @@ export type ArticleLookup = { kind: 'article'; article: Article } | { kind: 'red
  * current slug so the web layer can redirect permanently.
  */
 export function getArticleBySlug(deps: ReadDeps, input: { slug: string }): Promise<ArticleLookup> {
-  return keptForGeneration(deps, { area: 'articles', key: input.slug, max: ARTICLES_KEPT, dependsOn: LISTED }, () =>
-    readArticleBySlug(deps, input.slug),
+  return keptForGeneration(
+    deps,
+    { area: 'articles', key: input.slug, max: ARTICLES_KEPT, dependsOn: ARTICLE_KEYS },
+    () => readArticleBySlug(deps, input.slug),
   );
 }
 
@@ -267,10 +271,11 @@ async function readArticleBySlug(deps: ReadDeps, slug: string): Promise<ArticleL
     isPage ? listVisibleChildPages(deps.db, row.id, now) : Promise.resolve([]),
   ]);
   const { html, toc } = await renderedBody(deps, row);
+  const { commentCount: _count, ...kept } = summary!;
   return {
     kind: 'article',
     article: {
-      ...summary!,
+      ...kept,
       bodyHtml: html,
       toc,
       seoTitle: row.seo_title,

@@ -69,6 +69,22 @@ export async function insertAuthor(db: Db, a: Omit<AuthorRow, 'id'>): Promise<nu
   return r.id;
 }
 
+export async function findAuthorById(db: Db, id: number): Promise<AuthorRow | undefined> {
+  return db.selectFrom('authors').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateAuthor(
+  db: Db,
+  id: number,
+  changes: Partial<Pick<AuthorRow, 'name' | 'bio'>>,
+): Promise<void> {
+  await db.updateTable('authors').set(changes).where('id', '=', id).execute();
+}
+
+export async function deleteAuthor(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('authors').where('id', '=', id).execute();
+}
+
 /** Authors of many posts at once, in byline order: one query for a whole list page. */
 export async function authorsOfPosts(db: Db, postIds: number[]): Promise<(AuthorRow & { post_id: number })[]> {
   if (postIds.length === 0) return [];

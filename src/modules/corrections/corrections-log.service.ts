@@ -1,4 +1,5 @@
 import type { CorrectionKind, Db } from '../../storage/schema.ts';
+import { utcToZonedLocal } from '../content/zoned-time.ts';
 import { changeKeys } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
@@ -202,4 +203,20 @@ export function modifiedAt(updatedAt: string | null, entries: Pick<CorrectionLog
   const latest = entries.reduce<string | null>((m, e) => (m === null || e.createdAt > m ? e.createdAt : m), null);
   if (latest === null) return updatedAt;
   return updatedAt === null || latest > updatedAt ? latest : updatedAt;
+}
+
+/**
+ * The "Updated" date shown to readers beside the publication date, or null for none: the article was changed on a
+ * later calendar day (in the site's time zone) than it was published, or a correction or update was logged for
+ * it. A same-day fix of a typo says nothing. (Feeds, the sitemap and JSON-LD keep the real modification time.)
+ */
+export function updateShownToReaders(
+  article: { publishedAt: string; updatedAt: string | null },
+  entries: Pick<CorrectionLogEntry, 'createdAt'>[],
+  timeZone: string,
+): string | null {
+  const modified = modifiedAt(article.updatedAt, entries);
+  if (modified === null || entries.length > 0) return modified;
+  const day = (iso: string) => utcToZonedLocal(iso, timeZone).slice(0, 10);
+  return day(modified) > day(article.publishedAt) ? modified : null;
 }

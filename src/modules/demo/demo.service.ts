@@ -11,10 +11,14 @@ import { type PostInput, savePost } from '../content/post-writer.service.ts';
 import { insertAuthor, insertCategory } from '../content/taxonomy.repository.ts';
 import { saveSiteSettings } from '../settings/settings.service.ts';
 import { setWidgets } from '../site/widgets.service.ts';
+import { seedEntities } from './demo-entities.ts';
 import { EVIDENCE_SLUG, firstVersion, seedCorrections, seedSources } from './demo-evidence.ts';
 import { parseFrontMatter } from './front-matter.ts';
 
 const CONTENT_DIR = sourceFile('modules/demo/content/');
+
+/** The demo's site title: a site still showing it has not been named by its owner (the dashboard's checklist). */
+export const DEMO_SITE_TITLE = 'The Steppe and the Sea';
 
 /** The demo's category tree: slug path and name, parents before children. */
 const DEMO_CATEGORIES: { path: string; name: string; description: string }[] = [
@@ -182,7 +186,7 @@ async function seedInto(deps: ContentDeps, opts: { mediaDir: string }): Promise<
   for (const f of readdirSync(mediaSource)) copyFileSync(new URL(f, mediaSource), join(opts.mediaDir, f));
 
   await saveSiteSettings(deps, {
-    title: 'The Steppe and the Sea',
+    title: DEMO_SITE_TITLE,
     tagline: 'Russian and East Asian history, argued with sources',
     description:
       'Long-form history of Russia, the Soviet Union and their eastern frontier, with notes and sources. An Annalist demo site.',
@@ -212,6 +216,7 @@ async function seedInto(deps: ContentDeps, opts: { mediaDir: string }): Promise<
   }
 
   await seedSources(deps, new URL('sources.json', CONTENT_DIR));
+  await seedEntities(deps);
   const articles = readArticles();
   for (const a of articles) await savePost(deps, firstVersion(a));
 

@@ -13,11 +13,12 @@ import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
 import { responsiveSet } from '../media/media-names.ts';
 import { type CitationResolver, moveBibliographyLast, remarkCitations } from './cite-directive.ts';
+import { ENTITY_FOLDERS, type MentionOptions, remarkMentions } from './mention-directive.ts';
 
 export type { CitationResolver, CiteItem } from './cite-directive.ts';
 
 /** Bump when the output of renderMarkdown changes, so stored renders are refreshed on read. */
-export const RENDER_VERSION = 8;
+export const RENDER_VERSION = 9;
 
 export interface TocEntry {
   depth: 2 | 3;
@@ -121,6 +122,8 @@ function remarkAnnalist() {
   };
 }
 
+const MENTION_CLASSES = Object.keys(ENTITY_FOLDERS).map((kind) => `mention-${kind}`);
+
 const sanitizeSchema: Schema = {
   ...defaultSchema,
   // Safe only while raw HTML stays off: ids come from our own pipeline (footnotes, headings), not from authors.
@@ -128,7 +131,13 @@ const sanitizeSchema: Schema = {
   tagNames: [...(defaultSchema.tagNames ?? []), 'figure', 'figcaption'],
   attributes: {
     ...defaultSchema.attributes,
-    span: [['className', 'credit', 'cite-unknown'], 'title'],
+    span: [['className', 'credit', 'cite-unknown', 'mention-unknown'], 'title'],
+    // The sanitiser reads the first className rule it finds: the footnotes' class and the mentions' in one.
+    a: [
+      ...(defaultSchema.attributes?.a ?? []).filter((d) => !Array.isArray(d) || d[0] !== 'className'),
+      ['className', 'data-footnote-backref', 'mention', ...MENTION_CLASSES],
+      'dataEntity',
+    ],
     h2: [['className', 'sr-only'], 'id'],
     section: ['dataFootnotes', ['className', 'footnotes', 'bibliography']],
   },
@@ -218,16 +227,20 @@ function plainText(tree: MdastRoot): string {
 
 const TEXT_BLOCKS = new Set(['paragraph', 'heading', 'tableCell', 'code', 'leafDirective']);
 
+const NO_MENTIONS: MentionOptions = { known: new Set() };
+
 export interface RenderOptions {
   /** Formats `:cite[key]{p=112}`; without it a cite stays the literal text it is (comments, widgets). */
   citations?: CitationResolver;
   /** Mark cites of unknown keys (the editor's preview). */
   flagUnknownCitations?: boolean;
+  /** The entities the text mentions that exist; without it every mention is its plain text. */
+  mentions?: MentionOptions;
 }
 
 /**
- * Renders an author's Markdown (GFM with tables and footnotes, plus `::figure`, and `:cite` when given a
- * citation resolver) to sanitised HTML with heading ids, a table of contents and the plain text. Raw HTML in the
+ * Renders an author's Markdown (GFM with tables and footnotes, plus `::figure`, `:cite` when given a citation
+ * resolver, and entity mentions `:person[…]{#slug}` linked when known) to sanitised HTML with heading ids, a table of contents and the plain text. Raw HTML in the
  * source is never passed through.
  */
 export function renderMarkdown(source: string, opts: RenderOptions = {}): RenderedMarkdown {
@@ -240,6 +253,7 @@ export function renderMarkdown(source: string, opts: RenderOptions = {}): Render
     .use(remarkGfm)
     .use(remarkDirective)
     .use(cited ? () => remarkCitations(cited) : () => undefined)
+    .use(() => remarkMentions(opts.mentions ?? NO_MENTIONS))
     .use(remarkAnnalist)
     .use(remarkRehype, {
       footnoteLabel: 'Notes',

@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/schema.ts';
+import { unknownMentions } from '../history/entities.service.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
 import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
@@ -28,6 +29,7 @@ export type PreflightCheck =
   | 'spelling'
   | 'internal-link'
   | 'citation'
+  | 'mention'
   | 'image-alt'
   | 'heading-order'
   | 'date-period';
@@ -62,6 +64,7 @@ const CHECK_ORDER: PreflightCheck[] = [
   'spelling',
   'internal-link',
   'citation',
+  'mention',
   'image-alt',
   'heading-order',
   'date-period',
@@ -103,6 +106,7 @@ export async function preflightPost(deps: PreflightDeps, input: PreflightInput):
     ...(await spellingIssues(input, scan, words, /^en-(?!US)/i.test(settings.locale))),
     ...(await linkIssues(deps, input, scan)),
     ...(await citationIssues(deps, input)),
+    ...(await mentionIssues(deps, input)),
     ...altTextIssues(input, scan),
     ...headingIssues(scan),
     ...dateIssues(input, scan),
@@ -123,6 +127,25 @@ async function citationIssues(deps: PreflightDeps, input: PreflightInput): Promi
       check: 'citation' as const,
       message: `No source has the key ${quote(key)}: readers would see “[${key}]” instead of a note. Add the source in Sources, or correct the key.`,
       excerpt: `:cite[${key}]`,
+      ...(at >= 0 ? { line: at + 1 } : {}),
+    };
+  });
+}
+
+const DIRECTIVE_OF: Record<string, string> = { person: 'person', place: 'place', event: 'event', organisation: 'org' };
+
+/** A `:person[…]{#slug}` (or place, event, org) naming no entity: readers would see plain text, not a link. */
+async function mentionIssues(deps: PreflightDeps, input: PreflightInput): Promise<PreflightIssue[]> {
+  const unknown = await unknownMentions(deps.db, input.bodyMarkdown);
+  const lines = input.bodyMarkdown.split('\n');
+  return unknown.map((key) => {
+    const [kind = '', slug = ''] = key.split(':');
+    const directive = `:${DIRECTIVE_OF[kind]}[`;
+    const at = lines.findIndex((l) => l.includes(directive) && l.includes(`{#${slug}`));
+    return {
+      check: 'mention' as const,
+      message: `No ${kind} has the id ${quote(slug)}: readers would see the words without a link. Add it under Entities, or correct the id.`,
+      excerpt: `${directive}…]{#${slug}}`,
       ...(at >= 0 ? { line: at + 1 } : {}),
     };
   });

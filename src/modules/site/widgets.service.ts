@@ -9,6 +9,7 @@ import { listLatestPosts } from '../content/reading.service.ts';
 import { listTagsWithCounts } from '../content/taxonomy.repository.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { renderMarkdown } from '../markdown/render-markdown.ts';
+import { changeKeys } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 
 export const WIDGET_AREAS: WidgetArea[] = ['header', 'sidebar', 'footer'];
@@ -62,79 +63,98 @@ const count = (c: Record<string, unknown>, fallback: number) =>
  * Every widget area with its widgets resolved to data. An area with no widgets is an empty list, and the
  * views render nothing for it: readers never see an "area is empty" hint.
  */
-export async function loadWidgetAreas(deps: Pick<ContentDeps, 'db' | 'clock'>): Promise<WidgetAreas> {
-  const rows = await deps.db
-    .selectFrom('widgets')
-    .selectAll()
-    .orderBy('area')
-    .orderBy('position')
-    .orderBy('id')
-    .execute();
+/**
+ * One widget's data, kept until a change names what it shows (decision 037): a comment reads "Latest comments"
+ * again, not the tag cloud or the archives. Inside a transaction, read fresh.
+ */
+function keptWidget<T>(
+  deps: WidgetDeps,
+  key: string,
+  dependsOn: readonly string[],
+  load: () => Promise<T>,
+): Promise<T> {
+  return deps.memo && !deps.db.isTransaction ? deps.memo(`widget:${key}`, load, dependsOn) : load();
+}
+
+type WidgetDeps = Pick<ContentDeps, 'db' | 'clock' | 'memo'>;
+type WidgetRow = Awaited<ReturnType<typeof readWidgetRows>>[number];
+
+const readWidgetRows = (db: Db) =>
+  db.selectFrom('widgets').selectAll().orderBy('area').orderBy('position').orderBy('id').execute();
+
+/** The widget areas with the data each widget shows. */
+export async function loadWidgetAreas(deps: WidgetDeps): Promise<WidgetAreas> {
+  // The widgets themselves change only through setWidgets, which announces a change to everything.
+  const rows = await keptWidget(deps, 'rows', [], () => readWidgetRows(deps.db));
   const areas: WidgetAreas = { header: [], sidebar: [], footer: [] };
-  const now = deps.clock.now().toISOString();
-  for (const row of rows) {
-    const c = config(row.config_json);
-    const base = { id: row.id, title: row.title };
-    let w: ResolvedWidget | undefined;
-    switch (row.type) {
-      case 'search':
-        w = { ...base, type: 'search' };
-        break;
-      case 'category-tree':
-        w = { ...base, type: 'category-tree', categories: (await loadCategoryTree(deps)).roots };
-        break;
-      case 'recent-posts':
-        w = {
-          ...base,
-          type: 'recent-posts',
-          posts: (await listLatestPosts(deps, { page: 1, perPage: count(c, 5) })).items,
-        };
-        break;
-      case 'tag-cloud': {
-        const tags = await listTagsWithCounts(deps.db, now, count(c, 20));
-        const max = Math.max(1, ...tags.map((t) => t.n));
-        w = {
-          ...base,
-          type: 'tag-cloud',
-          tags: tags
-            .map((t) => ({
-              slug: t.slug,
-              name: t.name,
-              count: t.n,
-              weight: Math.max(1, Math.ceil((t.n / max) * 5)) as 1 | 2 | 3 | 4 | 5,
-            }))
-            .sort((a, b) => a.name.localeCompare(b.name)),
-        };
-        break;
-      }
-      case 'archives':
-        w = {
-          ...base,
-          type: 'archives',
-          months: (await countVisibleByMonth(deps.db, now)).map((m) => ({ month: m.month, count: m.n })),
-        };
-        break;
-      case 'recent-comments':
-        w = {
-          ...base,
-          type: 'recent-comments',
-          comments: (await listRecentApprovedComments(deps.db, { limit: count(c, 5), now })).map((r) => ({
-            id: r.id,
-            authorName: r.author_name,
-            postSlug: r.post_slug,
-            postTitle: r.post_title,
-          })),
-        };
-        break;
-      case 'text':
-        w = { ...base, type: 'text', html: renderMarkdown(typeof c.markdown === 'string' ? c.markdown : '').html };
-        break;
-      default:
-        w = undefined; // a widget type this version does not know is skipped, not shown broken
-    }
+  const resolved = await Promise.all(
+    rows.map((row) => keptWidget(deps, String(row.id), widgetKeys(row.type), () => resolveWidget(deps, row))),
+  );
+  rows.forEach((row, i) => {
+    const w = resolved[i];
     if (w) areas[row.area].push(w);
-  }
+  });
   return areas;
+}
+
+/** What a widget of this type shows is built from. */
+function widgetKeys(type: string): readonly string[] {
+  if (type === 'recent-comments') return [changeKeys.comments, changeKeys.posts];
+  if (type === 'search' || type === 'text') return [];
+  return [changeKeys.posts];
+}
+
+async function resolveWidget(deps: WidgetDeps, row: WidgetRow): Promise<ResolvedWidget | undefined> {
+  const c = config(row.config_json);
+  const base = { id: row.id, title: row.title };
+  const now = deps.clock.now().toISOString();
+  switch (row.type) {
+    case 'search':
+      return { ...base, type: 'search' };
+    case 'category-tree':
+      return { ...base, type: 'category-tree', categories: (await loadCategoryTree(deps)).roots };
+    case 'recent-posts':
+      return {
+        ...base,
+        type: 'recent-posts',
+        posts: (await listLatestPosts(deps, { page: 1, perPage: count(c, 5) })).items,
+      };
+    case 'tag-cloud':
+      return { ...base, type: 'tag-cloud', tags: tagCloud(await listTagsWithCounts(deps.db, now, count(c, 20))) };
+    case 'archives':
+      return {
+        ...base,
+        type: 'archives',
+        months: (await countVisibleByMonth(deps.db, now)).map((m) => ({ month: m.month, count: m.n })),
+      };
+    case 'recent-comments':
+      return {
+        ...base,
+        type: 'recent-comments',
+        comments: (await listRecentApprovedComments(deps.db, { limit: count(c, 5), now })).map((r) => ({
+          id: r.id,
+          authorName: r.author_name,
+          postSlug: r.post_slug,
+          postTitle: r.post_title,
+        })),
+      };
+    case 'text':
+      return { ...base, type: 'text', html: renderMarkdown(typeof c.markdown === 'string' ? c.markdown : '').html };
+    default:
+      return undefined; // a widget type this version does not know is skipped, not shown broken
+  }
+}
+
+function tagCloud(tags: { slug: string; name: string; n: number }[]) {
+  const max = Math.max(1, ...tags.map((t) => t.n));
+  return tags
+    .map((t) => ({
+      slug: t.slug,
+      name: t.name,
+      count: t.n,
+      weight: Math.max(1, Math.ceil((t.n / max) * 5)) as 1 | 2 | 3 | 4 | 5,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export interface WidgetInput {

@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/schema.ts';
+import { resolveMentions } from '../history/entities.service.ts';
 import { citeKeysOf } from '../markdown/cite-directive.ts';
 import type { RenderedMarkdown } from '../markdown/render-markdown.ts';
 import { type CitationStyle, isCitationStyle } from '../settings/citation-styles.ts';
@@ -49,8 +50,8 @@ export interface CitedRenderOptions {
 }
 
 /**
- * renderMarkdown with the body's `:cite[…]` formatted: loads the cited sources and the site's style, then
- * renders (numbered notes merged with footnotes, and a bibliography). Use it for every article body: saving,
+ * renderMarkdown with the body's `:cite[…]` formatted and its entity mentions linked: loads the cited sources,
+ * the site's style and the mentioned entities, then renders (numbered notes merged with footnotes, and a bibliography). Use it for every article body: saving,
  * refreshing a stale render, the editor's preview, old revisions.
  */
 export async function renderCitedMarkdown(
@@ -59,14 +60,16 @@ export async function renderCitedMarkdown(
   opts: CitedRenderOptions = {},
 ): Promise<RenderedMarkdown> {
   const keys = citedKeys(markdown);
-  const [style, rows] = await Promise.all([
+  const [style, rows, mentioned] = await Promise.all([
     opts.style ? Promise.resolve(opts.style) : loadCitationStyle(db),
     findSourceRowsByKeys(db, keys),
+    resolveMentions(db, markdown),
   ]);
   const input: CitedArticleInput = {
     source: markdown,
     style,
     items: rows.map((r) => sourceOf(r).item),
+    knownMentions: [...mentioned.keys()],
     flagUnknown: opts.flagUnknown ?? false,
   };
   try {
@@ -88,6 +91,8 @@ export interface CitedArticleInput {
   source: string;
   style: CitationStyle;
   items: ReturnType<typeof sourceOf>['item'][];
+  /** The entity mentions ("kind:slug") that lead to an entity's page. */
+  knownMentions: string[];
   flagUnknown: boolean;
 }
 

@@ -12,6 +12,7 @@ import { backupRunsMigration } from './009-backup-runs.ts';
 import { importUploadsMigration } from './010-import-uploads.ts';
 import { pagesAndMetaMigration } from './011-pages-and-meta.ts';
 import { stickyIndexMigration } from './012-sticky-index.ts';
+import { entitiesMigration } from './013-entities.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -33,6 +34,7 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '010-import-uploads': importUploadsMigration(caps),
         '011-pages-and-meta': pagesAndMetaMigration(),
         '012-sticky-index': stickyIndexMigration(),
+        '013-entities': entitiesMigration(caps),
       };
     },
   };
@@ -51,6 +53,7 @@ export const MIGRATION_NAMES = [
   '010-import-uploads',
   '011-pages-and-meta',
   '012-sticky-index',
+  '013-entities',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

@@ -43,6 +43,7 @@ import { BansView, QueueView, SignInView, WelcomeView } from './admin-pages.view
 import { registerBackupAdminRoutes } from './backups/routes.tsx';
 import { registerCorrectionAdminRoutes } from './corrections/routes.tsx';
 import { registerDiscussionAdminRoutes } from './discussion/routes.tsx';
+import { registerEntityAdminRoutes } from './entities/routes.tsx';
 import { registerExportAdminRoutes } from './export/routes.tsx';
 import { registerImportAdminRoutes } from './import/routes.tsx';
 import {
@@ -89,6 +90,7 @@ const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => vo
   registerWordListRoutes,
   registerCorrectionAdminRoutes,
   registerSourceAdminRoutes,
+  registerEntityAdminRoutes,
   registerBackupAdminRoutes,
   registerExportAdminRoutes,
   registerImportAdminRoutes,

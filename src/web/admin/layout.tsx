@@ -28,9 +28,12 @@ const ACTION_PAST: Record<ModerationAction, string> = {
 export type AdminSection =
   | 'dashboard'
   | 'posts'
+  | 'pages'
   | 'media'
   | 'taxonomy'
   | 'site'
+  | 'widgets'
+  | 'menus'
   | 'users'
   | 'account'
   | 'moderation'
@@ -38,28 +41,75 @@ export type AdminSection =
   | 'discussion'
   | 'words'
   | 'sources'
+  | 'entities'
   | 'corrections'
   | 'backups'
   | 'export'
   | 'import';
 
-/** The navigation, in order; a link shows only to people who hold its capability (none: everyone signed in). */
-export const ADMIN_NAV: readonly { section: AdminSection; href: string; label: string; capability?: Capability }[] = [
+/** A link of the navigation; it shows only to people who hold its capability (none: everyone signed in). */
+export interface AdminNavLink {
+  section: AdminSection;
+  href: string;
+  label: string;
+  /** Words that tell two links of one label apart (read by screen readers, not shown): "Discussion" settings. */
+  context?: string;
+  capability?: Capability;
+}
+
+/** A named group of links, folded on a phone. */
+export interface AdminNavGroup {
+  label: string;
+  links: readonly AdminNavLink[];
+}
+
+/** The navigation, grouped by what a person came to do, in order; the dashboard and the account stand alone. */
+export const ADMIN_NAV_GROUPS: readonly AdminNavGroup[] = [
+  {
+    label: 'Content',
+    links: [
+      { section: 'posts', href: '/admin/posts', label: 'Posts', capability: 'write_posts' },
+      { section: 'pages', href: '/admin/posts?type=page', label: 'Pages', capability: 'write_posts' },
+      { section: 'media', href: '/admin/media', label: 'Media', capability: 'upload_media' },
+      { section: 'sources', href: '/admin/sources', label: 'Sources', capability: 'manage_sources' },
+      { section: 'entities', href: '/admin/entities', label: 'Entities', capability: 'edit_others_posts' },
+      { section: 'taxonomy', href: '/admin/taxonomy', label: 'Categories and tags', capability: 'manage_taxonomy' },
+    ],
+  },
+  {
+    label: 'Discussion',
+    links: [
+      { section: 'moderation', href: '/admin/moderation', label: 'Comments', capability: 'moderate_comments' },
+      { section: 'corrections', href: '/admin/corrections', label: 'Corrections', capability: 'review_corrections' },
+      { section: 'bans', href: '/admin/bans', label: 'Bans', capability: 'moderate_comments' },
+      {
+        section: 'discussion',
+        href: '/admin/discussion',
+        label: 'Settings',
+        context: 'Discussion',
+        capability: 'manage_discussion',
+      },
+    ],
+  },
+  {
+    label: 'Site',
+    links: [
+      { section: 'site', href: '/admin/settings', label: 'Settings', context: 'Site', capability: 'manage_site' },
+      { section: 'widgets', href: '/admin/widgets', label: 'Widgets', capability: 'manage_site' },
+      { section: 'menus', href: '/admin/menus', label: 'Menus', capability: 'manage_site' },
+      { section: 'users', href: '/admin/users', label: 'Users', capability: 'manage_users' },
+      { section: 'words', href: '/admin/words', label: 'Word list', capability: 'edit_others_posts' },
+      { section: 'import', href: '/admin/import', label: 'Import', capability: 'import_site' },
+      { section: 'export', href: '/admin/export', label: 'Export', capability: 'export_site' },
+      { section: 'backups', href: '/admin/backups', label: 'Backups', capability: 'manage_backups' },
+    ],
+  },
+];
+
+/** Every link of the navigation, the dashboard first and the account last. */
+export const ADMIN_NAV: readonly AdminNavLink[] = [
   { section: 'dashboard', href: '/admin/dashboard', label: 'Dashboard' },
-  { section: 'posts', href: '/admin/posts', label: 'Posts', capability: 'write_posts' },
-  { section: 'words', href: '/admin/words', label: 'Word list', capability: 'edit_others_posts' },
-  { section: 'media', href: '/admin/media', label: 'Media', capability: 'upload_media' },
-  { section: 'sources', href: '/admin/sources', label: 'Sources', capability: 'manage_sources' },
-  { section: 'corrections', href: '/admin/corrections', label: 'Corrections', capability: 'review_corrections' },
-  { section: 'moderation', href: '/admin/moderation', label: 'Comments', capability: 'moderate_comments' },
-  { section: 'bans', href: '/admin/bans', label: 'Bans', capability: 'moderate_comments' },
-  { section: 'discussion', href: '/admin/discussion', label: 'Discussion settings', capability: 'manage_discussion' },
-  { section: 'taxonomy', href: '/admin/taxonomy', label: 'Categories and tags', capability: 'manage_taxonomy' },
-  { section: 'site', href: '/admin/settings', label: 'Site', capability: 'manage_site' },
-  { section: 'users', href: '/admin/users', label: 'Users', capability: 'manage_users' },
-  { section: 'backups', href: '/admin/backups', label: 'Backups', capability: 'manage_backups' },
-  { section: 'export', href: '/admin/export', label: 'Export', capability: 'export_site' },
-  { section: 'import', href: '/admin/import', label: 'Import', capability: 'import_site' },
+  ...ADMIN_NAV_GROUPS.flatMap((g) => g.links),
   { section: 'account', href: '/admin/account', label: 'Your account' },
 ];
 
@@ -73,6 +123,7 @@ export function noticeText(notice: string | undefined, n: number): string | unde
     ban: 'Ban added.',
     unban: 'Ban lifted.',
     welcome: 'Your password is set and you are signed in.',
+    'checklist-hidden': 'The checklist is hidden; each of its steps is still in the menu.',
     'none-selected': 'No comments were selected, so nothing was changed.',
     'signed-out': 'You are signed out.',
     'password-reset': 'Your new password is set, and every browser that was signed in is signed out. Sign in with it.',
@@ -113,34 +164,26 @@ export function renderAdminPage(props: {
       </head>
       <body>
         <SkipLink />
-        <header class="site-header">
-          <div class="site-header__inner">
-            <SiteBrand title={site.title} tagline="Administration" />
+        <header class="admin-header">
+          <SiteBrand title={site.title} tagline="Administration" />
+          <div class="admin-header__tools">
+            <a class="admin-header__view" href="/">
+              View site
+            </a>
             {viewer ? (
-              <>
-                <nav class="site-nav" aria-label="Administration">
-                  <ul>
-                    {ADMIN_NAV.filter((item) => !item.capability || can(viewer.user, item.capability)).map((item) => (
-                      <li key={item.section}>
-                        <a href={item.href} aria-current={props.current === item.section ? 'page' : undefined}>
-                          {item.label}
-                        </a>
-                      </li>
-                    ))}
-                  </ul>
-                </nav>
-                <form class="admin-signout" method="post" action="/admin/sign-out">
-                  <CsrfField csrf={viewer.csrf} />
-                  <p>
-                    Signed in as <strong>{viewer.user.name}</strong>
-                  </p>
-                  <button type="submit">Sign out</button>
-                </form>
-              </>
+              <form class="admin-signout" method="post" action="/admin/sign-out">
+                <CsrfField csrf={viewer.csrf} />
+                <p>
+                  <span class="admin-signout__as">Signed in as </span>
+                  <strong>{viewer.user.name}</strong>
+                </p>
+                <button type="submit">Sign out</button>
+              </form>
             ) : null}
           </div>
         </header>
-        <div class="layout">
+        <div class={viewer ? 'admin-layout' : 'admin-layout admin-layout--signed-out'}>
+          {viewer ? <AdminNav user={viewer.user} current={props.current} /> : null}
           <main id="main" tabIndex={-1} class="admin-main">
             {props.children}
           </main>
@@ -148,6 +191,54 @@ export function renderAdminPage(props: {
       </body>
     </html>,
   )}`;
+}
+
+const allowed = (user: User) => (link: AdminNavLink) => !link.capability || can(user, link.capability);
+
+function NavLink(props: { link: AdminNavLink; current?: AdminSection }) {
+  return (
+    <li>
+      <a href={props.link.href} aria-current={props.current === props.link.section ? 'page' : undefined}>
+        {props.link.context ? <span class="visually-hidden">{`${props.link.context} `}</span> : null}
+        {props.link.label}
+      </a>
+    </li>
+  );
+}
+
+/**
+ * The navigation: the dashboard, then each group the person has links in, then their account. Each group is a
+ * `<details>`: folded on a phone (the group of the page shown starts open), always open beside the page on a
+ * wide screen (admin.css), so it works without any script.
+ */
+function AdminNav(props: { user: User; current?: AdminSection }) {
+  const mayUse = allowed(props.user);
+  const [dashboard, account] = [ADMIN_NAV[0]!, ADMIN_NAV[ADMIN_NAV.length - 1]!];
+  return (
+    <nav class="admin-nav" aria-label="Administration">
+      <ul class="admin-nav__single">
+        <NavLink link={dashboard} current={props.current} />
+      </ul>
+      {ADMIN_NAV_GROUPS.map((group) => {
+        const links = group.links.filter(mayUse);
+        if (links.length === 0) return null;
+        const here = links.some((l) => l.section === props.current);
+        return (
+          <details key={group.label} class="admin-nav__group" open={here}>
+            <summary>{group.label}</summary>
+            <ul>
+              {links.map((link) => (
+                <NavLink key={link.section} link={link} current={props.current} />
+              ))}
+            </ul>
+          </details>
+        );
+      })}
+      <ul class="admin-nav__single">
+        <NavLink link={account} current={props.current} />
+      </ul>
+    </nav>
+  );
 }
 
 export function Notice(props: { text: string | undefined }) {

@@ -19,7 +19,7 @@ import type { WebContext } from '../kit/web-deps.ts';
 import { NoQuery, PostsQuery, SearchQuery, SlugParams } from './api.schemas.ts';
 import { openApiDocument } from './openapi.ts';
 
-const postJson = (p: PostSummary) => ({
+const postJson = (p: Omit<PostSummary, 'commentCount'>) => ({
   id: p.id,
   type: p.type,
   slug: p.slug,

@@ -1,4 +1,4 @@
-import { CommentJsonBody, CommentListQuery } from '../discussion/discussion.schemas.ts';
+import { CommentJsonBody, CommentListQuery, HeldCommentsBody } from '../discussion/discussion.schemas.ts';
 import { PostsQuery, SearchQuery, SlugParams } from './api.schemas.ts';
 
 const queryParameters = (schema: { properties: Record<string, unknown>; required?: string[] }) =>
@@ -79,13 +79,28 @@ export function openApiDocument(baseUrl: string) {
           parameters: [slugParameter],
           requestBody: { required: true, content: { 'application/json': { schema: commentBody } } },
           responses: {
-            201: ok('Stored: status approved (with its url) or held'),
+            201: ok('Stored: status approved (with its url) or held (with a key: POST /comments/held)'),
             400: errorResponse,
             403: errorResponse,
             404: errorResponse,
             409: errorResponse,
             422: errorResponse,
             429: errorResponse,
+          },
+        },
+      },
+      '/comments/held': {
+        post: {
+          summary: "How the writer's own held comments stand, asked with the keys their posts' answers gave",
+          description:
+            'For the comment island: a held comment stays visible to its writer, marked "awaiting moderation", until it is decided. Never cached; a key names one comment, signed.',
+          requestBody: { required: true, content: { 'application/json': { schema: HeldCommentsBody } } },
+          responses: {
+            200: ok(
+              '{ comments: [{ key, state: held (with id, article, parent_id, author, html, created_at), approved or gone }] }',
+            ),
+            400: errorResponse,
+            403: errorResponse,
           },
         },
       },

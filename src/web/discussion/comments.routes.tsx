@@ -26,6 +26,7 @@ import { cached } from '../kit/route-config.ts';
 import { sameOrigin } from '../kit/same-origin.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
+import { signedInUser } from '../reader/article.routes.tsx';
 import { SlugParams } from '../reader/reader.schemas.ts';
 import { TextareaField } from '../ui/form.tsx';
 import { commenterToken, setCommenterCookie } from './commenter-cookie.ts';
@@ -36,6 +37,7 @@ import {
   REPORT_NOTE_MAX,
   ReportForm,
 } from './discussion.schemas.ts';
+import { heldCommentKey } from './held-comments.routes.ts';
 
 const REASON_LABELS: Record<ReportReason, string> = {
   abuse: 'Abusive or hateful',
@@ -55,6 +57,8 @@ interface ReportState {
   confirm?: 'first' | 'again';
   /** What the reader chose and wrote, shown again after a refusal. */
   reason?: ReportReason;
+  /** The report came without a reason: nothing is chosen for the reader, so they must pick one. */
+  reasonError?: string;
   note?: string;
   noteError?: string;
 }
@@ -68,8 +72,31 @@ const CONFIRM_AGAIN =
 const confirmState = (again: boolean): ReportState =>
   again ? { done: false, error: CONFIRM_AGAIN, confirm: 'again' } : { done: false, error: null, confirm: 'first' };
 
+/** The report's reasons: none chosen beforehand, each radio beside its label; `error` when none was sent. */
+function ReasonChoices(props: { reason?: ReportReason; error?: string }) {
+  return (
+    <fieldset
+      class={props.error ? 'field field--error report-reasons' : 'field report-reasons'}
+      aria-describedby={props.error ? 'reason-error' : undefined}
+      aria-invalid={props.error ? 'true' : undefined}
+    >
+      <legend>What is wrong with it?</legend>
+      {props.error ? (
+        <p class="field__error" id="reason-error">
+          {props.error}
+        </p>
+      ) : null}
+      {REPORT_REASONS.map((r) => (
+        <p key={r} class="report-reason">
+          <input type="radio" name="reason" id={`reason-${r}`} value={r} checked={r === props.reason} required />
+          <label for={`reason-${r}`}>{REASON_LABELS[r]}</label>
+        </p>
+      ))}
+    </fieldset>
+  );
+}
+
 function ReportView(props: { id: number; author: string; slug: string } & ReportState) {
-  const chosen = props.reason ?? REPORT_REASONS[0];
   return (
     <section class="report-page" aria-labelledby="report-title">
       <h1 id="report-title" class="page-title">
@@ -92,15 +119,7 @@ function ReportView(props: { id: number; author: string; slug: string } & Report
               <p>{props.error}</p>
             </div>
           ) : null}
-          <fieldset class="field">
-            <legend>What is wrong with it?</legend>
-            {REPORT_REASONS.map((r) => (
-              <p key={r}>
-                <input type="radio" name="reason" id={`reason-${r}`} value={r} checked={r === chosen} />{' '}
-                <label for={`reason-${r}`}>{REASON_LABELS[r]}</label>
-              </p>
-            ))}
-          </fieldset>
+          <ReasonChoices reason={props.reason} error={props.reasonError} />
           <TextareaField
             id="report-note"
             name="note"
@@ -191,9 +210,14 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
   r.post('/comments/:id/report', { schema: { params: CommentIdParams, body: ReportForm } }, async (req, reply) => {
     const reported = await approvedComment(req);
     const { c } = reported;
-    const reason = REPORT_REASONS.find((x) => x === req.body.reason) ?? 'other';
+    const reason = REPORT_REASONS.find((x) => x === req.body.reason);
     const note = req.body.note ?? '';
     const kept = { reason, note };
+    if (!reason) {
+      const reasonError = 'Choose what is wrong with the comment.';
+      const state = { done: false, error: 'Your report is not sent: choose a reason.', reasonError, ...kept };
+      return reportPage(req, reply, reported, state, HTTP_ERRORS.INVALID_FORM.status);
+    }
     if (note.length > REPORT_NOTE_MAX) {
       const noteError = `A note can be at most ${REPORT_NOTE_MAX.toLocaleString('en-GB')} characters.`;
       const state = { done: false, error: 'Please shorten your note; it is kept below.', noteError, ...kept };
@@ -331,7 +355,8 @@ ${items.join('\n')}
       formIssuedAt: token?.issuedAt ?? null,
       formToken: token?.token ?? null,
       commenterToken: commenterToken(req),
-      user: null,
+      // A signed-in writer (the form shows no name or email fields to them) comments under their account.
+      user: await signedInUser(ctx, req),
     };
     return { submission, token };
   }
@@ -357,11 +382,14 @@ ${items.join('\n')}
     const result = await submitComment(commentDeps(), submission);
     if (token) issueFormToken(reply, await ctx.secret(), deps.content.clock.now(), secure);
     setCommenterCookie(reply, result.commenterToken, secure);
+    const approved = result.status === 'approved';
     return reply.code(201).send({
       comment: {
         id: result.id,
-        status: result.status === 'spam' ? 'held' : result.status,
-        url: result.status === 'approved' ? `${deps.baseUrl}/${result.postSlug}/#comment-${result.id}` : null,
+        status: approved ? 'approved' : 'held',
+        url: approved ? `${deps.baseUrl}/${result.postSlug}/#comment-${result.id}` : null,
+        // For the writer's browser alone: what it shows their comment with while it waits (held-comments.routes.ts).
+        key: approved ? null : heldCommentKey(await ctx.secret(), result.id),
       },
     });
   });

@@ -69,3 +69,17 @@ export const CommentListQuery = StrictQuery({ page: Type.Optional(PageNumber) })
 
 /** Links in comment mail carry a signed token (checked by the notifications service). */
 export const MailLinkQuery = PublicQuery({ token: Type.Optional(Text(4000)) });
+
+/** A browser keeps the keys of its last held comments; more than this in one question is not a reader's. */
+const HELD_KEYS_MAX = 20;
+
+/** `POST /api/v1/comments/held`: the keys the comment island kept (discussion/held-comments.routes.ts). */
+export const HeldCommentsBody = Type.Object(
+  {
+    keys: Type.Array(Text(200), { maxItems: HELD_KEYS_MAX, description: 'Keys given with comments held at posting' }),
+  },
+  { additionalProperties: false },
+);
+
+/** A thread's own page, `/:slug/thread/:id/`: anything but a comment number is a 404. */
+export const ThreadParams = Params({ slug: Text(300), id: Text(300) });

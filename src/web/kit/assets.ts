@@ -46,6 +46,7 @@ const css = load('site.css', 'text/css; charset=utf-8');
 const commentsJs = bundle('comments.ts');
 const editorJs = bundle('editor.ts');
 const correctionsJs = bundle('corrections.ts');
+const footnotesJs = bundle('footnotes.ts');
 const staticSearchJs = bundle('static-search.ts');
 const importJs = bundle('import-progress.ts');
 const icon = load('favicon.svg', 'image/svg+xml');
@@ -60,6 +61,8 @@ export const COMMENTS_SCRIPT_URL = `/assets/${commentsJs.name}`;
 export const EDITOR_SCRIPT_URL = `/assets/${editorJs.name}`;
 /** The article's "Suggest a correction" island: a button beside selected text. */
 export const CORRECTIONS_SCRIPT_URL = `/assets/${correctionsJs.name}`;
+/** The article's note previews: a marker shows its note in a popover beside it (issue 16). */
+export const FOOTNOTES_SCRIPT_URL = `/assets/${footnotesJs.name}`;
 /** The search island of a static copy (`annalist export static`): searches a prebuilt index in the browser. */
 export const STATIC_SEARCH_SCRIPT_URL = `/assets/${staticSearchJs.name}`;
 /** /admin/import's progress island: the bar moves while a dry run or an import runs. */
@@ -69,6 +72,7 @@ export const ASSETS = new Map<string, Asset>([
   [commentsJs.name, commentsJs.asset],
   [editorJs.name, editorJs.asset],
   [correctionsJs.name, correctionsJs.asset],
+  [footnotesJs.name, footnotesJs.asset],
   [importJs.name, importJs.asset],
   [css.name, css.asset],
   [icon.name, icon.asset],

@@ -44,6 +44,15 @@ interface ServerTimeouts {
  */
 export class FastPath {
   private deps: FastPathDeps | undefined;
+  /** Hits answered since the last `takeHits()` (the request log's summary counts them). */
+  private hits = 0;
+
+  /** The hits answered since the last call, counted again from zero. */
+  takeHits(): number {
+    const n = this.hits;
+    this.hits = 0;
+    return n;
+  }
 
   /** For Fastify's `serverFactory` option: an http.Server that tries the fast path, then Fastify's handler. */
   readonly serverFactory = (
@@ -51,7 +60,8 @@ export class FastPath {
     opts: ServerTimeouts,
   ): Server => {
     const server = createServer(opts.http ?? {}, (req, res) => {
-      if (!this.tryServe(req, res)) handler(req, res);
+      if (this.tryServe(req, res)) this.hits++;
+      else handler(req, res);
     });
     // As Fastify configures the server it makes itself.
     if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;

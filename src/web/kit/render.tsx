@@ -14,7 +14,8 @@ import type { WebContext } from './web-deps.ts';
 export function loadChrome(ctx: Pick<WebContext, 'deps' | 'generation'>): Promise<PageChrome> {
   const { deps, generation } = ctx;
   // Settings, static pages and menus: a change to any of them is a change to everything. The widget areas are
-  // read again after a comment; the rest stays kept.
+  // gathered again after a comment, but each widget's data is kept by its own keys (widgets.service.ts): only
+  // "Latest comments" is read again.
   return generation.memo(
     'chrome',
     async () => {

@@ -23,11 +23,17 @@ import {
 import { AppError, isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { commenterToken, setCommenterCookie } from '../discussion/commenter-cookie.ts';
-import { type CommentFormState, CommentsSection, emptyCommentForm } from '../discussion/comments.views.tsx';
+import {
+  type CommentFormState,
+  CommentsSection,
+  emptyCommentForm,
+  FORM_MESSAGE_ID,
+  ROUTINE_HOLDS,
+} from '../discussion/comments.views.tsx';
 import { sendCommentConfirm } from '../discussion/confirm-comment.tsx';
 import { CommentForm } from '../discussion/discussion.schemas.ts';
 import { redirect, slugParam } from '../kit/addresses.ts';
-import { COMMENTS_SCRIPT_URL, CORRECTIONS_SCRIPT_URL } from '../kit/assets.ts';
+import { COMMENTS_SCRIPT_URL, CORRECTIONS_SCRIPT_URL, FOOTNOTES_SCRIPT_URL } from '../kit/assets.ts';
 import { readCookie, SESSION_COOKIE } from '../kit/cookies.ts';
 import { issueFormToken } from '../kit/form-token.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
@@ -95,7 +101,7 @@ async function sendArticle(
     if (replyToId !== null) {
       const parent = await findComment(deps.content, replyToId);
       if (parent && parent.post_id === article.id && parent.status === 'approved') {
-        form.replyTo = { id: parent.id, authorName: parent.author_name };
+        form.replyTo = replyTarget(parent);
         form.values.parentId = String(parent.id);
         if (q.quote === '1') form.values.quote = (await renderStoredComment(parent.body_md)).text.replace(/\s+/g, ' ');
       }
@@ -116,6 +122,7 @@ async function sendArticle(
         scripts: [
           ...(discussion?.open ? [COMMENTS_SCRIPT_URL] : []),
           ...(article.type === 'post' ? [CORRECTIONS_SCRIPT_URL] : []),
+          ...noteScripts(article),
         ],
       },
       body: (
@@ -138,6 +145,18 @@ async function sendArticle(
   );
 }
 
+/** The note-preview island, for an article with notes (issue 16). */
+const noteScripts = (article: Article): string[] =>
+  article.bodyHtml.includes('data-footnote-ref') ? [FOOTNOTES_SCRIPT_URL] : [];
+
+/** The comment a form answers, shown above it (its sanitised HTML, as the discussion shows it). */
+const replyTarget = (c: { id: number; author_name: string; body_html: string; created_at: string }) => ({
+  id: c.id,
+  authorName: c.author_name,
+  html: c.body_html,
+  createdAt: c.created_at,
+});
+
 /** The writer's values, whole (never cut), so that a failed post never loses their text. */
 function formFromBody(body: Static<typeof CommentForm>): CommentFormState['values'] {
   return {
@@ -149,6 +168,18 @@ function formFromBody(body: Static<typeof CommentForm>): CommentFormState['value
     parentId: body.parent_id ?? '',
     notify: body.notify === '1',
   };
+}
+
+/** "Check before posting"'s answer: the form as it was, and why the comment may be held, if it may. */
+function checkedForm(values: CommentFormState['values'], warnings: { code: string; message: string }[]) {
+  const form = emptyCommentForm();
+  form.values = values;
+  // The holds every newcomer meets are information; the others say what in the comment may hold it.
+  form.routine = warnings.filter((w) => ROUTINE_HOLDS.has(w.code)).map((w) => w.message);
+  form.warnings = warnings.filter((w) => !ROUTINE_HOLDS.has(w.code)).map((w) => w.message);
+  form.message =
+    warnings.length === 0 ? 'Nothing in your comment would hold it back. Post it when you are ready.' : null;
+  return form;
 }
 
 /** The form shown again with the writer's values, replying to the same comment if it is still shown there. */
@@ -163,8 +194,7 @@ async function keptForm(
     values.parentId && /^\d{1,10}$/.test(values.parentId)
       ? await findComment(ctx.deps.content, Number(values.parentId))
       : undefined;
-  if (parent && parent.post_id === postId && parent.status === 'approved')
-    form.replyTo = { id: parent.id, authorName: parent.author_name };
+  if (parent && parent.post_id === postId && parent.status === 'approved') form.replyTo = replyTarget(parent);
   else form.values.parentId = '';
   return form;
 }
@@ -239,13 +269,9 @@ export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): vo
       if (body.intent === 'check') {
         // "Check first": say why the comment may be held, store nothing, and keep the form as it was.
         const warnings = await previewComment({ ...deps.content, baseUrl: deps.baseUrl }, submission);
-        const form = emptyCommentForm();
-        form.values = values;
-        form.warnings = warnings.map((w) => w.message);
-        form.message =
-          warnings.length === 0 ? 'Nothing in your comment would hold it back. Post it when you are ready.' : null;
+        const form = checkedForm(values, warnings);
         const parent = parentId === null ? undefined : await findComment(deps.content, parentId);
-        if (parent && parent.post_id === post?.id) form.replyTo = { id: parent.id, authorName: parent.author_name };
+        if (parent && parent.post_id === post?.id && parent.status === 'approved') form.replyTo = replyTarget(parent);
         // The form comes back with the writer's text: a token for sending it, if they had none.
         if (!token) await issueShownBackToken(ctx, reply, now);
         return sendArticle(ctx, req, reply, await article(), { form, query: {} });
@@ -254,7 +280,7 @@ export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): vo
       issueFormToken(reply, await ctx.secret(), now, secure);
       setCommenterCookie(reply, result.commenterToken, secure);
       if (result.status !== 'approved')
-        return reply.code(303).header('location', `/${slug}/?posted=held#respond`).send();
+        return reply.code(303).header('location', `/${slug}/?posted=held#${FORM_MESSAGE_ID}`).send();
       const page = result.page ?? (await pageOfComment(deps.content, { postId: result.postId, commentId: result.id }));
       return reply
         .code(303)

@@ -1,6 +1,6 @@
 import type { VNode } from 'preact';
 import type { Article } from '../../modules/content/content.types.ts';
-import { modifiedAt } from '../../modules/corrections/corrections-log.service.ts';
+import { modifiedAt, updateShownToReaders } from '../../modules/corrections/corrections-log.service.ts';
 import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
 import type { TocEntry } from '../../modules/markdown/render-markdown.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
@@ -40,25 +40,33 @@ export function Toc(props: { toc: TocEntry[] }) {
     if (e.depth === 3 && last) last.children.push(e);
     else groups.push({ entry: e, children: [] });
   }
+  // Folded behind its summary on phones (a <details>: no script); on wide screens site.css shows the list and the
+  // label instead of the summary. No heading: the nav's name says what it is, and a small "Contents" heading
+  // would be a second size of h2 in the article.
   return (
-    <nav class="toc" aria-labelledby="toc-heading">
-      <h2 id="toc-heading">Contents</h2>
-      <ol>
-        {groups.map((g) => (
-          <li key={g.entry.id}>
-            <a href={`#${g.entry.id}`}>{g.entry.text}</a>
-            {g.children.length > 0 ? (
-              <ol>
-                {g.children.map((c) => (
-                  <li key={c.id}>
-                    <a href={`#${c.id}`}>{c.text}</a>
-                  </li>
-                ))}
-              </ol>
-            ) : null}
-          </li>
-        ))}
-      </ol>
+    <nav class="toc" aria-label="Contents">
+      <p class="toc__label">Contents</p>
+      <details class="toc__fold">
+        <summary class="toc__summary">
+          Contents <span class="toc__count">({groups.length} sections)</span>
+        </summary>
+        <ol>
+          {groups.map((g) => (
+            <li key={g.entry.id}>
+              <a href={`#${g.entry.id}`}>{g.entry.text}</a>
+              {g.children.length > 0 ? (
+                <ol>
+                  {g.children.map((c) => (
+                    <li key={c.id}>
+                      <a href={`#${c.id}`}>{c.text}</a>
+                    </li>
+                  ))}
+                </ol>
+              ) : null}
+            </li>
+          ))}
+        </ol>
+      </details>
     </nav>
   );
 }
@@ -93,7 +101,13 @@ export function ArticleView(props: ArticleViewProps) {
         <header class="article__header">
           <h1 id="article-title">{a.title}</h1>
           {a.standfirst ? <p class="standfirst">{a.standfirst}</p> : null}
-          {isPost ? <Byline post={a} site={site} withUpdated /> : null}
+          {isPost ? (
+            <Byline post={a} site={site} updated={updateShownToReaders(a, props.corrections, site.timeZone)} />
+          ) : null}
+          {/* On paper only (site.css): where the printed article lives. */}
+          <p class="article__address">
+            Read online: <span class="article__url">{`${props.baseUrl}${postUrl(a.slug)}`}</span>
+          </p>
         </header>
         {a.cover ? (
           <figure class="article__cover">

@@ -80,6 +80,39 @@ export function SiteBrand(props: { title: string; tagline?: string }) {
   );
 }
 
+/**
+ * The site's menu, folded behind a "Menu" button on phones: a <details> works without script. On wide screens
+ * site.css shows the links and hides the button (where the browser styles ::details-content; elsewhere the
+ * button stays).
+ */
+function SiteMenu(props: { chrome: PageChrome; path: string }) {
+  const { chrome } = props;
+  return (
+    <details class="site-menu">
+      <summary class="site-menu__button">Menu</summary>
+      <nav class="site-nav" aria-label="Site">
+        {chrome.menus.primary.length > 0 ? (
+          <MenuLinks items={chrome.menus.primary} path={props.path} />
+        ) : (
+          <ul>
+            <li>
+              <a href="/">Latest</a>
+            </li>
+            {chrome.pages.map((p) => (
+              <li key={p.slug}>
+                <a href={`/${p.slug}/`}>{p.title}</a>
+              </li>
+            ))}
+            <li>
+              <a href="/search">Search</a>
+            </li>
+          </ul>
+        )}
+      </nav>
+    </details>
+  );
+}
+
 export function Layout(props: { chrome: PageChrome; head: Head; children: ComponentChildren }) {
   const { chrome, head } = props;
   const { site } = chrome;
@@ -140,25 +173,7 @@ export function Layout(props: { chrome: PageChrome; head: Head; children: Compon
         <header class="site-header">
           <div class="site-header__inner">
             <SiteBrand title={site.title} tagline={site.tagline} />
-            <nav class="site-nav" aria-label="Site">
-              {chrome.menus.primary.length > 0 ? (
-                <MenuLinks items={chrome.menus.primary} path={head.path} />
-              ) : (
-                <ul>
-                  <li>
-                    <a href="/">Latest</a>
-                  </li>
-                  {chrome.pages.map((p) => (
-                    <li key={p.slug}>
-                      <a href={`/${p.slug}/`}>{p.title}</a>
-                    </li>
-                  ))}
-                  <li>
-                    <a href="/search">Search</a>
-                  </li>
-                </ul>
-              )}
-            </nav>
+            <SiteMenu chrome={chrome} path={head.path} />
             <WidgetArea
               area="header"
               widgets={chrome.widgets.header}

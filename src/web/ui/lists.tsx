@@ -6,8 +6,13 @@ import { authorUrl, categoryUrl, formatDate, postUrl } from './format.ts';
 // A no-break space before the dot keeps it at the end of a line, never starting the next one.
 const SEPARATOR = '\u00a0· ';
 
-export function Byline(props: { post: PostSummary; site: SiteSettings; withUpdated?: boolean }) {
-  const { post, site } = props;
+/** Who wrote it and when; `updated`: the "Updated" date to show, if any (updateShownToReaders decides). */
+export function Byline(props: {
+  post: Omit<PostSummary, 'commentCount'>;
+  site: SiteSettings;
+  updated?: string | null;
+}) {
+  const { post, site, updated } = props;
   return (
     <p class="byline">
       {post.authors.length > 0 ? (
@@ -27,11 +32,11 @@ export function Byline(props: { post: PostSummary; site: SiteSettings; withUpdat
         </>
       ) : null}
       <time datetime={post.publishedAt}>{formatDate(post.publishedAt, site.locale, site.timeZone)}</time>
-      {props.withUpdated && post.updatedAt ? (
+      {updated ? (
         <>
           <span aria-hidden="true">{SEPARATOR}</span>
           <span class="byline__updated">
-            Updated <time datetime={post.updatedAt}>{formatDate(post.updatedAt, site.locale, site.timeZone)}</time>
+            Updated <time datetime={updated}>{formatDate(updated, site.locale, site.timeZone)}</time>
           </span>
         </>
       ) : null}

@@ -3,6 +3,7 @@ import type { Category } from '../../modules/content/content.types.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import type { ResolvedWidget } from '../../modules/site/widgets.service.ts';
 import { categoryUrl, formatMonth, monthUrl, postUrl, tagUrl } from './format.ts';
+import { keptFor } from './rendered-html.ts';
 
 export function SearchForm(props: { q?: string; id: string; label?: string }) {
   return (
@@ -105,32 +106,27 @@ export function WidgetArea(props: {
   return <div class={`widget-area widget-area--${props.area}`} dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
-const renderedAreas = new WeakMap<ResolvedWidget[], string>();
-
 /**
- * The inside of a widget area. The areas are the same on every page of a content generation (their widgets come
- * from the generation's chrome): each area's HTML is rendered once, keyed by its widget list.
+ * The inside of a widget area. Each widget's data is kept until a change to what it shows (widgets.service.ts):
+ * its section is rendered once for that data and the site's settings, so a new comment renders "Latest comments"
+ * again and nothing else.
  */
 export function widgetAreaHtml(widgets: ResolvedWidget[], site: SiteSettings): string {
-  let html = renderedAreas.get(widgets);
-  if (html === undefined) {
-    html = renderToString(<WidgetSections widgets={widgets} site={site} />);
-    renderedAreas.set(widgets, html);
-  }
+  let html = '';
+  for (const w of widgets) html += keptFor(w, [site], () => renderToString(<WidgetSection w={w} site={site} />));
   return html;
 }
 
-function WidgetSections(props: { widgets: ResolvedWidget[]; site: SiteSettings }) {
-  const content = props.widgets.map((w) => (
+function WidgetSection(props: { w: ResolvedWidget; site: SiteSettings }) {
+  const { w } = props;
+  return (
     <section
       class={`widget widget--${w.type}`}
-      key={w.id}
       aria-labelledby={w.title ? `widget-${w.id}` : undefined}
       aria-label={w.title ? undefined : w.type}
     >
       {w.title ? <h2 id={`widget-${w.id}`}>{w.title}</h2> : null}
       <WidgetBody w={w} site={props.site} />
     </section>
-  ));
-  return <>{content}</>;
+  );
 }

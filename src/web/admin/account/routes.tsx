@@ -25,6 +25,7 @@ import {
   pendingTotpEnrolment,
   startTotpEnrolment,
 } from '../../../modules/accounts/second-factor.service.ts';
+import { getOwnByline, updateOwnByline } from '../../../modules/content/own-byline.service.ts';
 import { type AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
@@ -57,6 +58,8 @@ const TokenQuery = StrictQuery({ token: Optional(Token) });
 const ResetForm = Form({ token: Token, email: Optional(Typed), password: Password, confirm: Password });
 const SetupForm = Form({ token: Token, name: Typed, email: Typed, password: Password, confirm: Password });
 const NameForm = Form({ ...CsrfField, name: Typed });
+/** The byline's name and biography: the domain checks the real limits and shows the form again. */
+const BylineForm = Form({ ...CsrfField, bylineName: Typed, bylineBio: Text(10_000) });
 const PasswordForm = Form({
   ...CsrfField,
   email: Optional(Typed),
@@ -265,10 +268,11 @@ export function registerAccountRoutes(scope: FastifyInstance, kit: AdminKit): vo
     status = 200,
   ) {
     const viewer: SignedInViewer = viewerOf(req);
-    const [sessions, enrolment, { site }] = await Promise.all([
+    const [sessions, enrolment, { site }, byline] = await Promise.all([
       listOwnSessions(accounts, viewer.signedIn),
       pendingTotpEnrolment(codeDeps(), viewer.user.id),
       loadChrome(ctx),
+      getOwnByline(accounts, viewer.user),
     ]);
     return page(reply, {
       title: 'Your account',
@@ -281,6 +285,7 @@ export function registerAccountRoutes(scope: FastifyInstance, kit: AdminKit): vo
           site={site}
           sessions={sessions}
           enrolment={enrolment}
+          byline={byline}
           form={form}
           minLength={PASSWORD_MIN_LENGTH}
           notice={accountNoticeText(form.notice)}
@@ -304,6 +309,21 @@ export function registerAccountRoutes(scope: FastifyInstance, kit: AdminKit): vo
       return show(req, reply, { name, errors }, status);
     }
     return done(reply, 'name', 'name');
+  });
+
+  // Only accounts that write have a byline: refused before the form is read, as a scope's capability is.
+  const writersOnly = async (req: FastifyRequest) => {
+    kit.requireCapability(req, 'write_posts');
+  };
+  staff.post(`${PAGE}/byline`, { schema: { body: BylineForm }, preValidation: writersOnly }, async (req, reply) => {
+    const { bylineName, bylineBio } = req.body;
+    try {
+      await updateOwnByline(ctx.deps.content, { user: viewerOf(req).user, name: bylineName, bio: bylineBio });
+    } catch (err) {
+      const { status, errors } = fieldErrorsOf(err, ['BAD_REQUEST']);
+      return show(req, reply, { bylineName, bylineBio, errors }, status);
+    }
+    return done(reply, 'byline', 'byline');
   });
 
   staff.post(`${PAGE}/password`, { schema: { body: PasswordForm } }, async (req, reply) => {

@@ -1,6 +1,7 @@
 import type { User } from '../../../modules/accounts/accounts.types.ts';
 import type { OwnSession } from '../../../modules/accounts/own-account.service.ts';
 import type { TotpEnrolment } from '../../../modules/accounts/second-factor.service.ts';
+import { BYLINE_BIO_MAX_LENGTH, type OwnByline } from '../../../modules/content/own-byline.service.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import { CsrfField, ErrorSummary, Field, type FieldErrors, someErrors } from '../../ui/form.tsx';
 import { type AdminViewer, Alert, formatDateTime, Notice } from '../layout.tsx';
@@ -216,6 +217,7 @@ export function OwnerSetupView(props: { token: string; values: SetupValues; minL
 /** Messages after a change on the account page, by key: never text from the address. */
 const ACCOUNT_NOTICES: Record<string, string> = {
   name: 'Your name is saved.',
+  byline: 'Your byline is saved. Your articles show it now.',
   password: 'Your password is changed. Every other browser signed in to your account is signed out.',
   'totp-on': 'The second factor is on. From now on, signing in asks for a code after your password.',
   'totp-off': 'The second factor is off.',
@@ -228,7 +230,67 @@ export const accountNoticeText = (key: string | undefined) =>
 /** What the account page's forms send back after a failed attempt: typed values and messages per field. */
 export interface AccountFormState {
   name?: string;
+  bylineName?: string;
+  bylineBio?: string;
   errors: FieldErrors;
+}
+
+/** The byline readers see on the account's articles: its name and short biography (its address never changes). */
+function BylineSection(props: { byline: OwnByline; form: AccountFormState; csrf: string }) {
+  const { byline, form } = props;
+  const errors = form.errors;
+  return (
+    <>
+      <h2 id="byline">Byline</h2>
+      {byline.slug === null ? (
+        <p>
+          Readers see your byline above your articles. It is made from your name when you first save a post; you can set
+          it now.
+        </p>
+      ) : (
+        <p>
+          Readers see your byline above your articles and on your author page,{' '}
+          <a href={`/author/${byline.slug}/`}>/author/{byline.slug}/</a>.
+        </p>
+      )}
+      <form class="admin-form" method="post" action="/admin/account/byline">
+        <CsrfField csrf={props.csrf} />
+        <Field id="account-byline-name" label="Name in the byline" error={errors['byline-name']}>
+          {(a11y) => (
+            <input
+              id="account-byline-name"
+              name="bylineName"
+              type="text"
+              required
+              maxLength={80}
+              value={form.bylineName ?? byline.name}
+              {...a11y}
+            />
+          )}
+        </Field>
+        <Field
+          id="account-byline-bio"
+          label="Short biography"
+          hint={`Shown on your author page. At most ${BYLINE_BIO_MAX_LENGTH} characters.`}
+          error={errors['byline-bio']}
+        >
+          {(a11y) => (
+            <textarea
+              id="account-byline-bio"
+              name="bylineBio"
+              rows={4}
+              maxLength={BYLINE_BIO_MAX_LENGTH}
+              value={form.bylineBio ?? byline.bio}
+              {...a11y}
+            />
+          )}
+        </Field>
+        <p>
+          <button type="submit">Save the byline</button>
+        </p>
+      </form>
+    </>
+  );
 }
 
 function TotpSection(props: { user: User; enrolment?: TotpEnrolment; csrf: string; errors: FieldErrors }) {
@@ -363,6 +425,8 @@ export function AccountView(props: {
   site: SiteSettings;
   sessions: OwnSession[];
   enrolment?: TotpEnrolment;
+  /** Absent for an account that does not write. */
+  byline?: OwnByline;
   form: AccountFormState;
   minLength: number;
   notice?: string;
@@ -404,6 +468,8 @@ export function AccountView(props: {
           <button type="submit">Save the name</button>
         </p>
       </form>
+
+      {props.byline ? <BylineSection byline={props.byline} form={form} csrf={csrf} /> : null}
 
       <h2 id="password">Password</h2>
       <form class="admin-form" method="post" action="/admin/account/password">

@@ -135,12 +135,12 @@ export function RevisionsView(props: {
                     {KIND_LABEL[r.kind]} · {stateLabel(r.state)}
                   </span>
                 </th>
-                <td>
+                <td data-label="Saved">
                   <time dateTime={r.createdAt}>{formatDateTime(r.createdAt, site)}</time>
                   {r.userName ? <span class="hint">by {r.userName}</span> : null}
                 </td>
-                <td>{r.title}</td>
-                <td>
+                <td data-label="Title">{r.title}</td>
+                <td data-label="Compare from" class="revisions-table__pick">
                   <input
                     type="radio"
                     name="from"
@@ -150,7 +150,7 @@ export function RevisionsView(props: {
                     aria-label={`Compare from revision ${r.number}`}
                   />
                 </td>
-                <td>
+                <td data-label="Compare to" class="revisions-table__pick">
                   <input
                     type="radio"
                     name="to"
@@ -161,7 +161,7 @@ export function RevisionsView(props: {
                   />
                 </td>
                 {canRestore ? (
-                  <td>
+                  <td class="revisions-table__restore">
                     {i === 0 ? (
                       <span class="hint">Current content</span>
                     ) : (

@@ -11,14 +11,13 @@ import {
   type EditorAction,
   type EditorPost,
   editorChoices,
-  listPostsForEditor,
   newPostValues,
   openPostInEditor,
   previewBody,
   saveFromEditor,
 } from '../../../modules/content/editor.service.ts';
 import { type PostFormValues, postFormValuesFrom } from '../../../modules/content/editor-form.ts';
-import { WORKFLOW_STATES, type WorkflowState } from '../../../modules/content/post-policies.ts';
+import { ownChoiceShown } from '../../../modules/content/own-byline.service.ts';
 import type { FieldDiff } from '../../../modules/content/revision-diff.ts';
 import {
   compareRevisions,
@@ -35,7 +34,6 @@ import { correctionOnSave, hasCorrectionNote } from '../../../modules/correction
 import { proposedEdit } from '../../../modules/corrections/suggestion-review.service.ts';
 import { markdownShapeProblem } from '../../../modules/markdown/markdown-limits.ts';
 import { AppError, isAppError } from '../../../modules/shared/errors.ts';
-import { parsePageNumber } from '../../../modules/shared/paging.ts';
 import type { CorrectionNoteState, SuggestionContext } from '../../evidence/correction-note.views.tsx';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
 import { loadChrome } from '../../kit/render.tsx';
@@ -43,6 +41,7 @@ import { typed } from '../../kit/schemas.ts';
 import { Toc } from '../../reader/article.views.tsx';
 import { type AdminKit, IdParams, idParam, noticeOf, one, seeOther } from '../kit.tsx';
 import { formOf } from '../session.ts';
+import { registerPostsListRoute } from './list.routes.tsx';
 import { runPreflight } from './preflight.ts';
 import { CompareView, RevisionsView } from './revisions.views.tsx';
 import {
@@ -51,7 +50,6 @@ import {
   EDITOR_BODY_LIMIT,
   EditorForm,
   EditorQuery,
-  ListQuery,
   NewPostQuery,
   PreviewForm,
   RestoreForm,
@@ -59,13 +57,7 @@ import {
   RevisionsQuery,
   SuggestionQuery,
 } from './schemas.ts';
-import {
-  type EditorViewProps,
-  editorNoticeText,
-  PostEditorView,
-  PostsListView,
-  type PreflightIssue,
-} from './views.tsx';
+import { type EditorViewProps, editorNoticeText, PostEditorView, type PreflightIssue } from './views.tsx';
 
 /** A post body of 400,000 characters, percent-encoded, fits; the admin forms' usual 64 KB would not. */
 
@@ -107,38 +99,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       kit.requireCapability(req, 'write_posts');
     });
 
-    scope.get('/admin/posts', { schema: { querystring: ListQuery } }, async (req, reply) => {
-      const q = req.query;
-      const state = one(q, 'state');
-      if (state !== undefined && !(WORKFLOW_STATES as readonly string[]).includes(state)) throw badQuery('state');
-      const type = one(q, 'type');
-      if (type !== undefined && type !== 'post' && type !== 'page') throw badQuery('type');
-      const mine = one(q, 'mine') === '1';
-      const page = parsePageNumber(q.page);
-      const viewer = kit.viewerOf(req);
-      const list = await listPostsForEditor(deps, {
-        user: viewer.user,
-        state: state as WorkflowState | undefined,
-        type: type as 'post' | 'page' | undefined,
-        mine,
-        page,
-      });
-      if (page > list.pageCount) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
-      const { site } = await loadChrome(kit.ctx);
-      return kit.page(reply, {
-        title: 'Posts',
-        viewer,
-        current: 'posts',
-        body: (
-          <PostsListView
-            {...list}
-            query={{ state: state as WorkflowState | undefined, type: type as 'post' | 'page' | undefined, mine, page }}
-            canSeeOthers={can(viewer.user, 'edit_others_posts')}
-            site={site}
-          />
-        ),
-      });
-    });
+    registerPostsListRoute(posts, kit);
 
     /** Renders the editor with what the writer typed (or the stored post), and whatever panels apply. */
     async function showEditor(
@@ -159,7 +120,11 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       },
     ) {
       const viewer = kit.viewerOf(req);
-      const [choices, { site }] = await Promise.all([editorChoices(deps, o.post?.id), loadChrome(kit.ctx)]);
+      const [choices, { site }, values] = await Promise.all([
+        editorChoices(deps, o.post?.id, viewer.user),
+        loadChrome(kit.ctx),
+        ownChoiceShown(deps, viewer.user, o.values),
+      ]);
       let preview = '';
       try {
         preview = await previewHtml(deps, o.values.body);
@@ -174,7 +139,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         body: (
           <PostEditorView
             post={o.post}
-            values={o.values}
+            values={values}
             errors={o.errors ?? {}}
             choices={choices}
             formId={o.formId ?? newFormId()}

@@ -64,8 +64,10 @@ export const CsrfOnly = Form({ ...CsrfField });
 
 /** The posts list's filters (a GET form and its pager's links). */
 export const ListQuery = StrictQuery({
+  q: Optional(Text(200)),
   state: Word(20),
   type: Word(10),
+  author: Word(200),
   mine: Word(10),
   page: Word(12),
 });

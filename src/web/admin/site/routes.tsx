@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../../../modules/accounts/policies.ts';
 import { loadBackupStatus } from '../../../modules/backups/backup-status.service.ts';
 import { type DashboardDeps, loadDashboard } from '../../../modules/dashboard/dashboard.service.ts';
+import { dismissFirstRunChecklist, loadFirstRunChecklist } from '../../../modules/dashboard/first-run.service.ts';
 import { getModerationSettings } from '../../../modules/moderation/moderation-settings.ts';
 import { preflightPost } from '../../../modules/preflight/preflight.service.ts';
 import { getSiteSettings, listTimeZones, type SiteSettingsForm } from '../../../modules/settings/settings.service.ts';
@@ -34,6 +35,7 @@ import {
 } from '../kit.tsx';
 import { noticeText } from '../layout.tsx';
 import { formOf } from '../session.ts';
+import { FirstRunChecklist } from './checklist.views.tsx';
 import { DashboardView, MenusView, SettingsView, siteNoticeText, WidgetsView } from './views.tsx';
 
 /** A field of a form whose schema has set its ceiling (never cut here: longer is refused or the module says so). */
@@ -90,7 +92,11 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
     };
     const backups = ctx.deps.backups;
     if (backups) dashboardDeps.backupStatus = () => loadBackupStatus(backups);
-    const [dashboard, { site }] = await Promise.all([loadDashboard(dashboardDeps, viewer.user), loadChrome(ctx)]);
+    const [dashboard, { site }, checklist] = await Promise.all([
+      loadDashboard(dashboardDeps, viewer.user),
+      loadChrome(ctx),
+      loadFirstRunChecklist(deps, viewer.user),
+    ]);
     return kit.page(reply, {
       title: 'Dashboard',
       viewer,
@@ -101,9 +107,16 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
           site={site}
           notice={noticeText(noticeOf(req), 1)}
           ownsBackups={can(viewer.user, 'manage_backups')}
+          checklist={checklist ? <FirstRunChecklist items={checklist} csrf={viewer.csrf} /> : null}
         />
       ),
     });
+  });
+
+  staff.post('/admin/dashboard/checklist/hide', { schema: { body: CsrfOnly } }, async (req, reply) => {
+    kit.requireCapability(req, 'manage_site');
+    await dismissFirstRunChecklist(deps);
+    return seeOther(reply, '/admin/dashboard?notice=checklist-hidden');
   });
 
   staff.register(async (site) => {
@@ -195,7 +208,7 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       return kit.page(reply, {
         title: 'Widgets',
         viewer,
-        current: 'site',
+        current: 'widgets',
         status: form.status,
         body: (
           <WidgetsView
@@ -266,7 +279,7 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       return kit.page(reply, {
         title: 'Menus',
         viewer,
-        current: 'site',
+        current: 'menus',
         status: form.status,
         body: (
           <MenusView

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Dashboard, DashboardPost } from '../../../modules/dashboard/dashboard.service.ts';
 import {
   SETTINGS_LIMITS,
@@ -619,6 +620,8 @@ export function DashboardView(props: {
   site: SiteSettings;
   notice?: string;
   ownsBackups?: boolean;
+  /** The first-run checklist, when it shows. */
+  checklist?: ComponentChildren;
 }) {
   const d = props.dashboard;
   const whose = d.everyone ? '' : 'Your ';
@@ -627,6 +630,7 @@ export function DashboardView(props: {
     <>
       <h1 class="page-title">Dashboard</h1>
       <Notice text={props.notice} />
+      {props.checklist}
       {d.backups ? <BackupFailure status={d.backups} site={props.site} /> : null}
       <div class="dashboard">
         {d.failing ? (

@@ -229,7 +229,7 @@ export function UserView(props: {
             <Field
               id="user-author"
               label="Writes as"
-              hint="Authors and contributors edit only the posts that carry their byline."
+              hint="Authors and contributors edit only the posts that carry their byline. A person who writes with no byline gets a new one, from their name, at their next save."
               error={errors.author}
             >
               {(a11y) => (

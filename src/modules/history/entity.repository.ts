@@ -1,0 +1,210 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Db, EntityKind, EntityNameTable, EntityTable } from '../../storage/schema.ts';
+
+export type EntityRow = Selectable<EntityTable>;
+export type EntityNameRow = Selectable<EntityNameTable>;
+export type NewEntityRow = Insertable<EntityTable>;
+
+/** A published article mentioning an entity, for its page. */
+export interface MentioningPostRow {
+  id: number;
+  slug: string;
+  title: string;
+  published_at: string | null;
+}
+
+// What readers see: published, or scheduled and come due (content's isPostVisible, as SQL).
+const VISIBLE_STATUSES = ['published', 'scheduled'] as const;
+
+export async function findEntityById(db: Db, id: number): Promise<EntityRow | undefined> {
+  return db.selectFrom('entities').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findEntityBySlug(db: Db, kind: EntityKind, slug: string): Promise<EntityRow | undefined> {
+  return db.selectFrom('entities').selectAll().where('kind', '=', kind).where('slug', '=', slug).executeTakeFirst();
+}
+
+/** The slug an entity has now, when `slug` was once one of its slugs. */
+export async function findCurrentSlugFor(db: Db, kind: EntityKind, slug: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('entity_old_slugs')
+    .innerJoin('entities', 'entities.id', 'entity_old_slugs.entity_id')
+    .select('entities.slug')
+    .where('entity_old_slugs.kind', '=', kind)
+    .where('entity_old_slugs.slug', '=', slug)
+    .executeTakeFirst();
+  return row?.slug;
+}
+
+export async function insertEntity(db: Db, row: NewEntityRow): Promise<number> {
+  const r = await db.insertInto('entities').values(row).returning('id').executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function updateEntity(db: Db, id: number, row: Omit<NewEntityRow, 'created_at'>): Promise<void> {
+  await db.updateTable('entities').set(row).where('id', '=', id).execute();
+}
+
+export async function deleteEntityRow(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('entity_old_slugs').where('entity_id', '=', id).execute();
+  await db.deleteFrom('entity_names').where('entity_id', '=', id).execute();
+  await db.deleteFrom('entities').where('id', '=', id).execute();
+}
+
+/** Keeps `slug` answering with a 301 to the entity (a later entity taking the slug removes it: forgetOldSlug). */
+export async function recordOldSlug(db: Db, e: Pick<EntityRow, 'id' | 'kind' | 'slug'>, now: string): Promise<void> {
+  await db.deleteFrom('entity_old_slugs').where('kind', '=', e.kind).where('slug', '=', e.slug).execute();
+  await db
+    .insertInto('entity_old_slugs')
+    .values({ kind: e.kind, slug: e.slug, entity_id: e.id, changed_at: now })
+    .execute();
+}
+
+export async function forgetOldSlug(db: Db, kind: EntityKind, slug: string): Promise<void> {
+  await db.deleteFrom('entity_old_slugs').where('kind', '=', kind).where('slug', '=', slug).execute();
+}
+
+export async function listEntityNames(db: Db, entityId: number): Promise<EntityNameRow[]> {
+  return db.selectFrom('entity_names').selectAll().where('entity_id', '=', entityId).orderBy('position').execute();
+}
+
+export async function replaceEntityNames(
+  db: Db,
+  entityId: number,
+  names: readonly Omit<Insertable<EntityNameTable>, 'entity_id' | 'position'>[],
+): Promise<void> {
+  await db.deleteFrom('entity_names').where('entity_id', '=', entityId).execute();
+  if (names.length > 0)
+    await db
+      .insertInto('entity_names')
+      .values(names.map((n, position) => ({ ...n, entity_id: entityId, position })))
+      .execute();
+}
+
+/** Entities of a kind for the admin list, by name. */
+export async function listEntitiesOfKind(db: Db, kind: EntityKind): Promise<EntityRow[]> {
+  return db.selectFrom('entities').selectAll().where('kind', '=', kind).orderBy('name').orderBy('id').execute();
+}
+
+/** Entities having one of these slugs now or once (old slugs after the current ones), any kind. */
+export async function findEntityIdsBySlugs(
+  db: Db,
+  slugs: readonly string[],
+): Promise<{ id: number; kind: EntityKind; slug: string }[]> {
+  if (slugs.length === 0) return [];
+  const [current, old] = await Promise.all([
+    db
+      .selectFrom('entities')
+      .select(['id', 'kind', 'slug'])
+      .where('slug', 'in', [...slugs])
+      .execute(),
+    db
+      .selectFrom('entity_old_slugs')
+      .select(['entity_id as id', 'kind', 'slug'])
+      .where('slug', 'in', [...slugs])
+      .execute(),
+  ]);
+  return [...old, ...current];
+}
+
+/** Records one mention (kept once). */
+export async function addMention(db: Db, entityId: number, postId: number): Promise<void> {
+  await db.deleteFrom('entity_mentions').where('entity_id', '=', entityId).where('post_id', '=', postId).execute();
+  await db.insertInto('entity_mentions').values({ entity_id: entityId, post_id: postId }).execute();
+}
+
+/** Replaces the entities a post mentions. */
+export async function setPostMentions(db: Db, postId: number, entityIds: readonly number[]): Promise<void> {
+  await db.deleteFrom('entity_mentions').where('post_id', '=', postId).execute();
+  if (entityIds.length > 0)
+    await db
+      .insertInto('entity_mentions')
+      .values([...new Set(entityIds)].map((entity_id) => ({ entity_id, post_id: postId })))
+      .execute();
+}
+
+/** Every post (any state: drafts too) mentioning the entity, for ENTITY_IN_USE. */
+export async function postsMentioning(db: Db, entityId: number, limit: number) {
+  return db
+    .selectFrom('entity_mentions')
+    .innerJoin('posts', 'posts.id', 'entity_mentions.post_id')
+    .select(['posts.id', 'posts.title', 'posts.status'])
+    .where('entity_mentions.entity_id', '=', entityId)
+    .orderBy('posts.title')
+    .limit(limit)
+    .execute();
+}
+
+/** One page of the published articles mentioning the entity, newest first, and how many there are. */
+export async function publishedPostsMentioning(
+  db: Db,
+  q: { entityId: number; now: string; limit: number; offset: number },
+): Promise<{ rows: MentioningPostRow[]; total: number }> {
+  const base = db
+    .selectFrom('entity_mentions')
+    .innerJoin('posts', 'posts.id', 'entity_mentions.post_id')
+    .where('entity_mentions.entity_id', '=', q.entityId)
+    .where('posts.status', 'in', VISIBLE_STATUSES)
+    .where('posts.published_at', '<=', q.now);
+  const [rows, count] = await Promise.all([
+    base
+      .select(['posts.id', 'posts.slug', 'posts.title', 'posts.published_at'])
+      .orderBy('posts.published_at', 'desc')
+      .orderBy('posts.id', 'desc')
+      .limit(q.limit)
+      .offset(q.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+/**
+ * Entities of a kind that published articles mention; events by their dates (lower bound, then upper, undated
+ * last), the others by name.
+ */
+export async function listMentionedEntities(db: Db, kind: EntityKind, now: string): Promise<EntityRow[]> {
+  let q = db
+    .selectFrom('entities')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('entity_mentions')
+          .innerJoin('posts', 'posts.id', 'entity_mentions.post_id')
+          .select('entity_mentions.post_id')
+          .whereRef('entity_mentions.entity_id', '=', 'entities.id')
+          .where('posts.status', 'in', VISIBLE_STATUSES)
+          .where('posts.published_at', '<=', now),
+      ),
+    );
+  if (kind === 'event')
+    q = q
+      .orderBy((eb) => eb.case().when('date_lower', 'is', null).then(1).else(0).end())
+      .orderBy('date_lower')
+      .orderBy('date_upper');
+  return q.orderBy('name').orderBy('id').execute();
+}
+
+/**
+ * Posts whose text has `{#slug` (a plain text search, LIKE: a slug holds none of its wildcards; the caller reads
+ * each body to be sure), for linking the mentions written before the entity existed or took this slug.
+ */
+export async function postsWhoseTextNames(db: Db, slug: string): Promise<{ id: number; body_md: string }[]> {
+  return db
+    .selectFrom('post_bodies')
+    .select(['post_id as id', 'body_md'])
+    .where('body_md', 'like', `%{#${slug}%`)
+    .execute();
+}
+
+/** Marks posts' stored renders stale: reading renders them afresh (their mention links) on the next read. */
+export async function invalidateRenders(db: Db, postIds: readonly number[]): Promise<void> {
+  if (postIds.length === 0) return;
+  await db
+    .updateTable('posts')
+    .set({ render_version: 0 })
+    .where('id', 'in', [...postIds])
+    .execute();
+}
