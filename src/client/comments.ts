@@ -66,7 +66,7 @@ function say(m: Message) {
     n.remove();
   });
   const box = element('div', 'comment-form__message js-notice');
-  box.id = 'comment-form-message';
+  box.id = 'respond-message';
   if (m.text) {
     const main = element('div', m.kind === 'alert' ? 'form-alert' : 'comment-notice');
     main.setAttribute('role', m.kind);
@@ -242,7 +242,7 @@ function start(root: HTMLElement, firstForm: HTMLFormElement) {
 if (form && section) start(section, form);
 
 // After a post without JavaScript the browser lands on the form's message: put focus there so it is read out.
-if (window.location.hash === '#comment-form-message') focusOn(document.getElementById('comment-form-message'));
+if (window.location.hash === '#respond-message') focusOn(document.getElementById('respond-message'));
 
 // A permalink to a comment that sits on another comments page: follow the pointer to that page.
 const target = window.location.hash.match(/^#comment-(\d+)$/);

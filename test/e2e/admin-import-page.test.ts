@@ -21,6 +21,7 @@ import { almanacSlug, almanacWxr } from '../support/import-files.ts';
 // desktop (pictures kept in /tmp/shots for people to look at).
 
 const SHOTS = '/tmp/shots';
+const UPLOAD_WAIT_MS = 30_000;
 const EMAIL = 'margit@example.org';
 const PASSWORD = 'a long owner passphrase for the baltic';
 
@@ -76,9 +77,10 @@ describe('the import page in a browser', () => {
           mimeType: 'application/xml',
           buffer: Buffer.from(almanacWxr({ posts: 60, comments: 4 })),
         });
+        // An upload answers once the file is stored: on a busy machine that takes longer than a click's wait.
         await Promise.all([
-          page.waitForURL(/notice=uploaded/),
-          page.getByRole('button', { name: 'Upload and check' }).click(),
+          page.waitForURL(/notice=uploaded/, { timeout: UPLOAD_WAIT_MS }),
+          page.getByRole('button', { name: 'Upload and check' }).click({ noWaitAfter: true }),
         ]);
         // Checked in the background: the island reloads the page when the report is ready (no click, no refresh).
         await page.getByRole('heading', { name: 'Checked: ready to import', level: 2 }).waitFor({ timeout: 60_000 });
@@ -89,8 +91,8 @@ describe('the import page in a browser', () => {
         await look(page, 'report', viewport.width);
 
         await Promise.all([
-          page.waitForURL(/notice=import-queued/),
-          page.getByRole('button', { name: 'Import', exact: true }).click(),
+          page.waitForURL(/notice=import-queued/, { timeout: UPLOAD_WAIT_MS }),
+          page.getByRole('button', { name: 'Import', exact: true }).click({ noWaitAfter: true }),
         ]);
         await page.getByRole('heading', { name: `Imported: almanac-${n}.xml`, level: 3 }).waitFor({ timeout: 60_000 });
         await look(page, 'imported', viewport.width);

@@ -306,18 +306,18 @@ for (const [label, size] of SIZES) {
         await page.getByRole('button', { name: 'Post comment' }).click();
         // No form token without JavaScript: the first post is confirmed once (decision 035), then checked.
         await page.getByRole('button', { name: 'Send comment' }).click();
-        await page.locator('#comment-form-message').waitFor();
-        assert.match(page.url(), /#comment-form-message$/);
-        assert.ok(await inView(page, '#comment-form-message'), 'the message is on screen');
-        assert.match((await page.locator('#comment-form-message [role="alert"]').textContent()) ?? '', /website/i);
+        await page.locator('#respond-message').waitFor();
+        assert.match(page.url(), /#respond-message$/);
+        assert.ok(await inView(page, '#respond-message'), 'the message is on screen');
+        assert.match((await page.locator('#respond-message [role="alert"]').textContent()) ?? '', /website/i);
         assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), words, 'the text is kept');
         await shot(page, `${label}-no-js-refused`);
 
         await page.getByLabel('Website (optional)').fill('');
         await page.getByRole('button', { name: 'Post comment' }).click();
-        await page.waitForURL(/\?posted=held#comment-form-message$/);
-        assert.ok(await inView(page, '#comment-form-message'), 'the notice is on screen');
-        assert.match((await page.locator('#comment-form-message').textContent()) ?? '', /awaiting moderation/);
+        await page.waitForURL(/\?posted=held#respond-message$/);
+        assert.ok(await inView(page, '#respond-message'), 'the notice is on screen');
+        assert.match((await page.locator('#respond-message').textContent()) ?? '', /awaiting moderation/);
         await shot(page, `${label}-no-js-held`);
         await page.close();
       } finally {

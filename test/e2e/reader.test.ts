@@ -145,8 +145,17 @@ describe('a reader on the demo site', () => {
     const reference = article.getByRole('link', { name: /\[3\]$/ });
     assert.equal(await reference.count(), 1);
 
+    // With JavaScript the note opens beside its marker, and the page stays where it was.
     await reference.click();
-    await page.waitForURL((url) => url.hash === '#user-content-fn-3');
+    const preview = page.getByRole('dialog', { name: 'Note 3' });
+    await preview.waitFor();
+    assert.match((await preview.textContent()) ?? '', /Alvin D\. Coox, The Anatomy of a Small War/);
+    assert.equal(hash(page), '');
+    await page.keyboard.press('Escape');
+    await preview.waitFor({ state: 'hidden' });
+
+    // The notes list is still there: from a link to the note, its back-link returns to the reference.
+    await page.goto(`${site.origin}/khalkhin-gol-1939/#user-content-fn-3`);
     const note = page.locator('#user-content-fn-3');
     assert.ok(await note.evaluate((el) => el.matches(':target')), 'the note is the target');
     assert.match((await note.textContent())?.trim() ?? '', /^Alvin D\. Coox, The Anatomy of a Small War/);

@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { openSite, type Site } from '../../src/main.ts';
 import { createUser, setPassword, startSession } from '../../src/modules/accounts/accounts.service.ts';
 import { exportJsonSchema } from '../../src/modules/export/export-schema.ts';
+import { editEntity, entityFormOf, getEntity } from '../../src/modules/history/entities.service.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import { systemClock } from '../../src/modules/shared/clock.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
@@ -131,6 +132,15 @@ before(async () => {
     },
   );
   await moveJapanUnderNewerCategory(db);
+  // A renamed place: the demo article still mentions its old slug, which must keep linking (a 301) after a move.
+  const nomonhan = await db
+    .selectFrom('entities')
+    .select('id')
+    .where('slug', '=', 'nomonhan')
+    .executeTakeFirstOrThrow();
+  const historyDeps = { db, clock: systemClock, noteWrite: () => {} };
+  const place = await getEntity(historyDeps, nomonhan.id);
+  await editEntity(historyDeps, { id: place.id, form: { ...entityFormOf(place), slug: 'nomonhan-village' } });
   // A site moved in from WordPress keeps excerpts and category descriptions whole, longer than our forms take:
   // it must still move on through its JSON export.
   await db
@@ -239,11 +249,45 @@ describe(`annalist export json (${TEST_DATABASE})`, () => {
     assert.equal(pb.headers.location, pa.headers.location);
     const page = await afterImport.inject(String(pb.headers.location).replace(/#.*/, ''));
     assert.ok(page.body.includes(`id="comment-${reply.id}"`), 'the permalink leads to the comment');
+    assert.match(b.body, /class="mention mention-person"[^>]*>Georgy Zhukov<\/a>/, 'a mention is a link');
+    assert.match(b.body, /<a href="\/places\/nomonhan\/" class="mention mention-place"/, 'an old slug links');
+    const [person, personBefore, renamed] = await Promise.all([
+      afterImport.inject('/people/georgy-zhukov/'),
+      before.inject('/people/georgy-zhukov/'),
+      afterImport.inject('/places/nomonhan/'),
+    ]);
+    assert.equal(person.statusCode, 200);
+    assert.match(person.body, /Жуков/, 'the other names came along');
+    const mentionedIn = (html: string) => html.slice(html.indexOf('<h2>Mentioned in</h2>'), html.indexOf('</main>'));
+    assert.match(mentionedIn(person.body), /href="\/khalkhin-gol-1939\/"/, 'the page lists the article mentioning it');
+    assert.equal(mentionedIn(person.body), mentionedIn(personBefore.body));
+    assert.equal(renamed.statusCode, 301);
+    assert.equal(renamed.headers.location, '/places/nomonhan-village/');
     const search = await afterImport.inject('/search?q=Zhukov');
     assert.match(search.body, /khalkhin-gol-1939/, 'the search index was rebuilt');
     const image = JSON.parse(readFileSync(exported, 'utf8')).media[0].files[0].name as string;
     const served = await afterImport.inject(`/media/${image}`);
     assert.equal(served.statusCode, 200, 'the image bytes came along');
+  });
+
+  test('an export written before entities existed imports, its mentions read as the words typed', async () => {
+    const doc = JSON.parse(readFileSync(exported, 'utf8')) as Record<string, unknown>;
+    delete doc.entities;
+    const older = join(root, 'before-entities.json');
+    writeFileSync(older, JSON.stringify(doc));
+    const target = await emptySite();
+    const run = await annalist(['import', 'annalist', older], target);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /Imported .*, 0 entities, /);
+    const site = await openSite(target.dir, { databaseUrl: target.database.databaseUrl });
+    cleanups.push(() => site.storage.close());
+    const app = appOn(site);
+    cleanups.push(() => app.close());
+    const page = await app.inject(ARTICLE);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Georgy Zhukov/);
+    assert.ok(!page.body.includes('class="mention mention-'), 'no mention links to an entity that is not there');
+    assert.equal((await app.inject('/people/georgy-zhukov/')).statusCode, 404);
   });
 });
 
@@ -325,6 +369,28 @@ describe(`annalist import annalist refuses hostile files (${TEST_DATABASE})`, ()
       text,
       'IMPORT_JSON_INVALID',
       /\$\.posts\[3\]\.slug: ".+" is already the slug of post/,
+    );
+  });
+
+  test('an entity whose date is not a date', async () => {
+    const text = edited((d) => {
+      at(d, 'entities', 0).date = '1939-13';
+    });
+    await refused('entity-date', text, 'IMPORT_JSON_INVALID', /\$\.entities\[0\]\.date: Character \d+/);
+  });
+
+  test("an entity's old address that another entity of its kind has now", async () => {
+    let index = 0;
+    const text = edited((d) => {
+      const entities = d.entities as { kind: string; slug: string; old_slugs: unknown[] }[];
+      index = entities.findIndex((e) => e.kind === 'place' && e.slug !== 'khalkhin-gol');
+      entities[index]?.old_slugs.push({ kind: 'place', slug: 'khalkhin-gol', changed_at: '2026-01-02T03:04:05.000Z' });
+    });
+    await refused(
+      'entity-address',
+      text,
+      'IMPORT_JSON_INVALID',
+      new RegExp(`\\$\\.entities\\[${index}\\]\\.old_slugs\\[\\d+\\]\\.slug: "place khalkhin-gol" is already`),
     );
   });
 

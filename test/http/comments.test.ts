@@ -177,7 +177,7 @@ describe('posting without JavaScript', () => {
       comment({ email: 'newcomer@example.net', body: 'Where did the Soviet pontoon bridges come from?' }),
     );
     assert.equal(res.statusCode, 303);
-    assert.equal(res.headers.location, `${ARTICLE}?posted=held#comment-form-message`);
+    assert.equal(res.headers.location, `${ARTICLE}?posted=held#respond-message`);
     const notice = await reader.open(res.headers.location as string);
     assert.match(notice.body, /awaiting moderation/);
     assert.doesNotMatch(notice.body, /pontoon bridges/, 'not shown before a moderator approves it');
@@ -196,7 +196,7 @@ describe('posting without JavaScript', () => {
     later(10);
     const writer = { name: 'Margit Kovács', email: 'margit@example.net' };
     const first = await reader.post(comment({ ...writer, body: 'Were the Soviet tank crews volunteers?' }));
-    assert.equal(first.headers.location, `${ARTICLE}?posted=held#comment-form-message`);
+    assert.equal(first.headers.location, `${ARTICLE}?posted=held#respond-message`);
     // The browser is handed its signed proof with the comment, out of reach of page scripts.
     assert.match(
       [first.headers['set-cookie'] ?? []].flat().join('\n'),
@@ -383,7 +383,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
       { cookie: `${stranger.cookie}; ${homeMade}` },
     );
     assert.equal(res.statusCode, 303);
-    assert.equal(res.headers.location, `${ARTICLE}?posted=held#comment-form-message`);
+    assert.equal(res.headers.location, `${ARTICLE}?posted=held#respond-message`);
     const row = await newestFrom(ELENA.email);
     assert.equal(row.status, 'held');
     assert.deepEqual(reasonCodes(row), ['IDENTITY_NOT_CONFIRMED']);
@@ -405,7 +405,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
     later(30);
     // His own address and a browser that proves it, but her name: held, so nothing appears as hers.
     const borrowed = await reader.post(comment({ ...own, name: 'elena MARKOVA', body: 'I take it all back.' }));
-    assert.equal(borrowed.headers.location, `${ARTICLE}?posted=held#comment-form-message`);
+    assert.equal(borrowed.headers.location, `${ARTICLE}?posted=held#respond-message`);
     const row = await newestFrom(own.email);
     assert.equal(row.status, 'held');
     assert.deepEqual(reasonCodes(row), ['IDENTITY_NOT_CONFIRMED']);
@@ -432,7 +432,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
     await phone.startWriting();
     later(30);
     const unproven = await phone.post(comment({ ...writer, body: 'Found them: the Boeicho archive in Tokyo.' }));
-    assert.equal(unproven.headers.location, `${ARTICLE}?posted=held#comment-form-message`);
+    assert.equal(unproven.headers.location, `${ARTICLE}?posted=held#respond-message`);
     assert.deepEqual(reasonCodes(await newestFrom(writer.email)), ['IDENTITY_NOT_CONFIRMED']);
     // ...but once the link from her mailbox is opened on the phone, the phone is hers.
     const mail = await t.site.content.db
@@ -452,7 +452,7 @@ describe('an approved commenter’s identity cannot be borrowed', () => {
     await other.startWriting();
     later(30);
     const borrowed = await other.post(comment({ ...writer, body: 'Someone else typing her address.' }));
-    assert.equal(borrowed.headers.location, `${ARTICLE}?posted=held#comment-form-message`);
+    assert.equal(borrowed.headers.location, `${ARTICLE}?posted=held#respond-message`);
   });
 });
 

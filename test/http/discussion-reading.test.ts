@@ -141,14 +141,14 @@ describe('without JavaScript, a post lands on the message at the form', () => {
   test('the form posts to its own message, and a refused post shows the message there with the text kept', async () => {
     const b = new Browser();
     const page = await b.request('GET', ARTICLE);
-    assert.match(page.body, /<form id="respond"[^>]*action="\/khalkhin-gol-1939\/comments#comment-form-message"/);
+    assert.match(page.body, /<form id="respond"[^>]*action="\/khalkhin-gol-1939\/comments#respond-message"/);
     await b.request('POST', '/form-token');
     const words = 'A comment whose website is not a web address.';
     const refused = await b.request('POST', `${ARTICLE}comments`, {
       form: { name: 'Pavel Orlov', email: 'pavel@example.net', url: 'ftp://example.net', body: words },
     });
     assert.equal(refused.statusCode, 400);
-    const message = /<div id="comment-form-message" class="comment-form__message" tabindex="-1">([\s\S]*?)<\/div>/.exec(
+    const message = /<div id="respond-message" class="comment-form__message" tabindex="-1">([\s\S]*?)<\/div>/.exec(
       refused.body,
     );
     assert.ok(message, 'the message box is there, focusable');
@@ -163,12 +163,12 @@ describe('without JavaScript, a post lands on the message at the form', () => {
       form: { name: 'Rosa Lind', email: 'rosa.first@example.net', body: 'My first comment here, about Zhukov.' },
     });
     assert.equal(held.statusCode, 303);
-    assert.equal(held.headers.location, `${ARTICLE}?posted=held#comment-form-message`);
+    assert.equal(held.headers.location, `${ARTICLE}?posted=held#respond-message`);
     const landed = await b.request('GET', held.headers.location!.split('#')[0]!);
     const form = /<form id="respond"[\s\S]*?<\/form>/.exec(landed.body)?.[0] ?? '';
     assert.match(
       form,
-      /id="comment-form-message"[^>]*tabindex="-1"><p class="comment-notice" role="status">[^<]*awaiting moderation/,
+      /id="respond-message"[^>]*tabindex="-1"><p class="comment-notice" role="status">[^<]*awaiting moderation/,
     );
   });
 

@@ -183,7 +183,7 @@ describe('a comment sent without a form token (JavaScript off)', () => {
     const escaped = body.replace(/&/g, '&amp;').replace(/</g, '&lt;');
     assert.ok(res.body.includes(`>${escaped}</textarea>`), 'the whole text, never cut, escaped');
     const form = /<form id="respond"[\s\S]*?<\/form>/.exec(res.body)?.[0] ?? '';
-    assert.match(form, /action="\/khalkhin-gol-1939\/comments#comment-form-message"/);
+    assert.match(form, /action="\/khalkhin-gol-1939\/comments#respond-message"/);
     assert.deepEqual(
       [...form.matchAll(/<button[^>]*>([^<]*)<\/button>/g)].map((m) => m[1]),
       ['Send comment'],

@@ -89,6 +89,13 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/posts/:id': WRITERS,
   'POST /admin/posts': WRITERS,
   'POST /admin/posts/autosave': WRITERS,
+  // History's entities (web/admin/entities): edit_others_posts
+  'GET /admin/entities': EDITORS,
+  'GET /admin/entities/new': EDITORS,
+  'POST /admin/entities': EDITORS,
+  'GET /admin/entities/edit/:id': { who: EDITORS, url: '/admin/entities/edit/999999' },
+  'POST /admin/entities/edit/:id': { who: EDITORS, url: '/admin/entities/edit/999999' },
+  'POST /admin/entities/edit/:id/delete': { who: EDITORS, url: '/admin/entities/edit/999999/delete' },
   'GET /admin/words': EDITORS,
   'POST /admin/words': EDITORS,
   'POST /admin/posts/:id': WRITERS,
@@ -117,6 +124,7 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/import/:id/report.json': ADMINS,
   // Site (routes/admin-site.tsx): the dashboard for everyone; settings, widgets, menus: manage_site
   'GET /admin/dashboard': EVERYONE,
+  'POST /admin/dashboard/checklist/hide': ADMINS,
   'GET /admin/settings': ADMINS,
   'POST /admin/settings': ADMINS,
   'GET /admin/widgets': ADMINS,

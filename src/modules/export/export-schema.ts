@@ -7,6 +7,8 @@ import { TAXONOMY_LIMITS } from '../content/taxonomy-admin.service.ts';
 import { CORRECTION_NOTE_LIMITS } from '../corrections/corrections-log.service.ts';
 import { SUGGESTION_LIMITS } from '../corrections/submit-suggestion.workflow.ts';
 import { SUGGESTION_NOTE_MAX } from '../corrections/suggestion-review.service.ts';
+import { EDTF_MAX_LENGTH } from '../history/edtf.ts';
+import { ENTITY_KINDS, ENTITY_LIMITS } from '../history/entity-form.ts';
 import { MEDIA_LIMITS } from '../media/media.types.ts';
 import { WIDTH_LADDER } from '../media/media-names.ts';
 import { BAN_LIMITS } from '../moderation/ban-list.service.ts';
@@ -160,6 +162,58 @@ export const SourceSchema = Type.Object(
     updated_at: Time(''),
   },
   { ...strict, description: 'An item of the sources library.' },
+);
+
+/** An entity's slug, as the entity form takes it (at most 80 characters). */
+const EntitySlug = Type.String({
+  minLength: 1,
+  maxLength: 80,
+  pattern: SLUG_PATTERN,
+  description: 'A URL slug: lower-case letters and digits joined by single hyphens.',
+});
+const EntityKind = Type.Union(ENTITY_KINDS.map((k) => Type.Literal(k)));
+
+export const EntitySchema = Type.Object(
+  {
+    id: Id,
+    kind: EntityKind,
+    slug: EntitySlug,
+    name: Type.String({ minLength: 1, maxLength: ENTITY_LIMITS.name, description: 'The name it is best known by.' }),
+    description: Text('', ENTITY_LIMITS.description),
+    date: NullableText(
+      'Its date in EDTF (a life or an event as an interval, e.g. 1896/1974), checked as the entity form checks it; null when undated.',
+      EDTF_MAX_LENGTH,
+    ),
+    wikidata_id: Type.Union([Type.String({ pattern: '^Q[1-9][0-9]{0,11}$' }), Type.Null()], {
+      description: 'A Wikidata id (Q and digits).',
+    }),
+    names: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: ENTITY_LIMITS.nameLength }),
+          lang: Type.String({
+            maxLength: 100,
+            pattern: '^(?:[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*)?$',
+            description: 'A BCP 47 language tag, or "" when unknown.',
+          }),
+          kind: Type.Union([Type.Literal('variant'), Type.Literal('transliteration')]),
+        },
+        strict,
+      ),
+      { maxItems: ENTITY_LIMITS.names, description: 'The other names it goes by, in order.' },
+    ),
+    old_slugs: Type.Array(Type.Object({ kind: EntityKind, slug: EntitySlug, changed_at: Time('') }, strict), {
+      maxItems: 10_000,
+      description: 'Addresses it had before a rename (of its slug or kind): they answer 301.',
+    }),
+    created_at: Time(''),
+    updated_at: Time(''),
+  },
+  {
+    ...strict,
+    description:
+      "A person, place, event or organisation that posts mention (:person[…]{#slug}); the posts' mentions are found again from their Markdown on import.",
+  },
 );
 
 export const MediaFileSchema = Type.Object(
@@ -474,6 +528,7 @@ export const COLLECTIONS = {
   categories: CategorySchema,
   tags: TagSchema,
   sources: SourceSchema,
+  entities: EntitySchema,
   media: MediaSchema,
   posts: PostSchema,
   comments: CommentSchema,
@@ -491,6 +546,13 @@ export const COLLECTIONS = {
 export type CollectionName = keyof typeof COLLECTIONS;
 export type ItemOf<C extends CollectionName> = Static<(typeof COLLECTIONS)[C]>;
 export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
+
+/**
+ * Collections that came into version 1 after files were written without them (entities, issue 17): a file
+ * without one is read as having none. A reader older than the collection refuses its key, in one line, rather
+ * than misreading the file, so the version did not change.
+ */
+export const LATER_COLLECTIONS: ReadonlySet<string> = new Set<CollectionName>(['entities']);
 
 export const HEADER = {
   format: Type.Literal(EXPORT_FORMAT),

@@ -104,6 +104,38 @@ const sources = (db: Db) =>
     updated_at: str(r.updated_at),
   }));
 
+/** Entities fifty at a time, each with its other names and old slugs. */
+async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
+  for await (const rows of pages(db, 'entities', ['id'], 50)) {
+    for (const r of rows) {
+      const id = num(r.id);
+      const [names, oldSlugs] = await Promise.all([
+        db.selectFrom('entity_names').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
+        db
+          .selectFrom('entity_old_slugs')
+          .selectAll()
+          .where('entity_id', '=', id)
+          .orderBy('kind')
+          .orderBy('slug')
+          .execute(),
+      ]);
+      yield {
+        id,
+        kind: str(r.kind) as ItemOf<'entities'>['kind'],
+        slug: str(r.slug),
+        name: str(r.name),
+        description: str(r.description),
+        date: optStr(r.date_text),
+        wikidata_id: optStr(r.wikidata_id),
+        names: names.map((n) => ({ name: n.name, lang: n.lang, kind: n.name_kind })),
+        old_slugs: oldSlugs.map((o) => ({ kind: o.kind, slug: o.slug, changed_at: o.changed_at })),
+        created_at: str(r.created_at),
+        updated_at: str(r.updated_at),
+      };
+    }
+  }
+}
+
 /** Media with their files; the bytes (base64) only when asked for. Ten images a page: their files are large. */
 async function* media(db: Db, includeBytes: boolean): AsyncGenerator<ItemOf<'media'>> {
   for await (const rows of pages(db, 'media', ['id'], 10)) {
@@ -361,6 +393,7 @@ export function collectionItems(db: Db, name: CollectionName, includeMediaBytes:
     categories: () => categories(db),
     tags: () => tags(db),
     sources: () => sources(db),
+    entities: () => entities(db),
     media: () => media(db, includeMediaBytes),
     posts: () => posts(db),
     comments: () => comments(db),

@@ -39,6 +39,7 @@ export class Known {
       'categories',
       'tags',
       'sources',
+      'entities',
       'media',
       'posts',
       'comments',

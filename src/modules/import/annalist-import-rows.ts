@@ -4,6 +4,7 @@ import { personFieldProblems } from '../accounts/accounts.service.ts';
 import { isCommenterUrl } from '../comments/new-comment.ts';
 import { isReservedSlug } from '../content/editor-form.ts';
 import type { CollectionName, ItemOf } from '../export/export-schema.ts';
+import { parseHistoricalDate } from '../history/edtf.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { isSafeUrl } from '../markdown/render-markdown.ts';
 import { parseStoredFileName } from '../media/media-names.ts';
@@ -92,6 +93,36 @@ function source(k: Known, s: ItemOf<'sources'>, path: Path): Rows {
   k.claim('citation key', s.key, `source ${s.id}`, [...path, 'key']);
   const { csl, ...rest } = s;
   return { sources: [{ ...rest, csl_json: json(csl) }] };
+}
+
+/**
+ * An entity with its other names and old addresses. A kind and slug is one entity's address, now or before a
+ * rename (the entity form keeps them apart the same way); the date is parsed as the form parses it.
+ */
+function entity(k: Known, e: ItemOf<'entities'>, path: Path): Rows {
+  k.addId('entities', e.id, path);
+  const holder = `entity ${e.id}`;
+  k.claim('entity address', `${e.kind} ${e.slug}`, holder, [...path, 'slug']);
+  e.old_slugs.forEach((o, i) => {
+    k.claim('entity address', `${o.kind} ${o.slug}`, holder, [...path, 'old_slugs', i, 'slug']);
+  });
+  const parsed = e.date === null ? undefined : parseHistoricalDate(e.date);
+  if (parsed && !parsed.ok) throw invalid([...path, 'date'], parsed.message.replace(/\.$/, ''));
+  const date = parsed?.ok ? parsed.date : undefined;
+  const { names, old_slugs: oldSlugs, date: _date, ...rest } = e;
+  return {
+    entities: [
+      { ...rest, date_text: date?.text ?? null, date_lower: date?.lower ?? null, date_upper: date?.upper ?? null },
+    ],
+    entity_names: names.map((n, position) => ({
+      entity_id: e.id,
+      position,
+      name: n.name,
+      lang: n.lang,
+      name_kind: n.kind,
+    })),
+    entity_old_slugs: oldSlugs.map((o) => ({ kind: o.kind, slug: o.slug, entity_id: e.id, changed_at: o.changed_at })),
+  };
 }
 
 function media(k: Known, m: ItemOf<'media'>, path: Path): Rows {
@@ -357,6 +388,7 @@ export const ITEM_ROWS: Record<CollectionName, Handler> = {
   categories: category,
   tags: tag,
   sources: source,
+  entities: entity,
   media,
   posts: post,
   comments: comment,

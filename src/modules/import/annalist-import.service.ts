@@ -24,9 +24,11 @@ import {
   HEADER,
   type HeaderKey,
   type ItemOf,
+  LATER_COLLECTIONS,
   type SiteSchema,
   TIME_PATTERN,
 } from '../export/export-schema.ts';
+import { recordPostMentions } from '../history/entities.service.ts';
 import { schedulePublish } from '../jobs/publish-post.job.ts';
 import { RENDER_VERSION } from '../markdown/render-markdown.ts';
 import { WorkTooCostly } from '../shared/bounded-work.ts';
@@ -247,9 +249,17 @@ class DocumentImport {
       throw invalid([], 'not an Annalist export: it does not start with "format": "annalist-export"');
     if (at < this.next)
       throw invalid([key], `comes after ${EXPORT_KEYS[this.next - 1]}; an export keeps the documented order`);
-    const skipped = EXPORT_KEYS[this.next];
-    if (at > this.next && skipped !== undefined) throw invalid([skipped], 'is missing');
+    this.skipTo(at);
     this.next = at + 1;
+  }
+
+  /** The keys before `at` that the document went past: each a collection older files lack (none), or missing. */
+  private skipTo(at: number): void {
+    for (; this.next < at; this.next++) {
+      const skipped = EXPORT_KEYS[this.next] as string;
+      if (!LATER_COLLECTIONS.has(skipped)) throw invalid([skipped], 'is missing');
+      this.counts[skipped as CollectionName] = 0;
+    }
   }
 
   async take(ev: ExportEvent): Promise<void> {
@@ -330,7 +340,9 @@ class DocumentImport {
     ];
     await this.batches.add({ posts: rows.posts ?? [] });
     rows.posts = [];
-    await this.batches.flush(); // the post row exists before the search index and the job name it
+    await this.batches.flush(); // the post row exists before the search index, its mentions and the job name it
+    // The entities came before the posts, so the body's mentions are found as the post writer finds them.
+    await recordPostMentions(this.trx, p.id, p.body_markdown);
     if (p.status !== 'draft')
       await this.search.upsert(
         { postId: p.id, title: p.title, standfirst: p.standfirst, body: rendered.text },
@@ -407,8 +419,7 @@ class DocumentImport {
   /** Every part was there; counts of approved comments are kept per post, as the comment use cases keep them. */
   async finish(): Promise<void> {
     await this.batches.finish();
-    const missing = EXPORT_KEYS[this.next];
-    if (missing !== undefined) throw invalid([missing], 'is missing');
+    this.skipTo(EXPORT_KEYS.length);
     this.known.checkPending();
     await this.trx
       .updateTable('posts')

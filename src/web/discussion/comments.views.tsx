@@ -35,7 +35,7 @@ export const emptyCommentForm = (): CommentFormState => ({
 export const ROUTINE_HOLDS: ReadonlySet<string> = new Set(['FIRST_COMMENT', 'IDENTITY_NOT_CONFIRMED']);
 
 /** The form's anchor: a post without JavaScript lands here (the form's action and the redirects carry it). */
-export const FORM_MESSAGE_ID = 'comment-form-message';
+export const FORM_MESSAGE_ID = 'respond-message';
 
 const HELD_NOTICE =
   'Thank you. Your comment is awaiting moderation and will appear once a moderator has read it. Nothing more to do.';
