@@ -17,6 +17,16 @@ export interface VisiblePostFilter {
 }
 
 // Readers see posts that are published, or scheduled with their time come (so a missed schedule needs no job).
+/** Posts that carry this byline among their authors (the reader's author pages and the admin's filter alike). */
+const writtenBy = (authorId: number) => (eb: ExpressionBuilder<DatabaseSchema, 'posts'>) =>
+  eb.exists(
+    eb
+      .selectFrom('post_authors')
+      .select('post_authors.post_id')
+      .whereRef('post_authors.post_id', '=', 'posts.id')
+      .where('post_authors.author_id', '=', authorId),
+  );
+
 const visible = (now: string) => (eb: ExpressionBuilder<DatabaseSchema, 'posts'>) =>
   eb.and([eb('posts.status', 'in', ['published', 'scheduled']), eb('posts.published_at', '<=', now)]);
 
@@ -52,18 +62,7 @@ function visiblePostsQuery(db: Db, f: VisiblePostFilter) {
       ),
     );
   }
-  if (f.authorId !== undefined) {
-    const authorId = f.authorId;
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('post_authors')
-          .select('post_authors.post_id')
-          .whereRef('post_authors.post_id', '=', 'posts.id')
-          .where('post_authors.author_id', '=', authorId),
-      ),
-    );
-  }
+  if (f.authorId !== undefined) q = q.where(writtenBy(f.authorId));
   if (f.month)
     q = q.where('posts.published_at', '>=', `${f.month}-01`).where('posts.published_at', '<', nextMonth(f.month));
   if (f.exceptIds?.length) q = q.where('posts.id', 'not in', f.exceptIds);
@@ -455,18 +454,7 @@ function filterByWords(q: SelectQueryBuilder<DatabaseSchema, 'posts', {}>, f: Ad
       ]),
     );
   }
-  if (f.authorId !== undefined) {
-    const authorId = f.authorId;
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('post_authors')
-          .select('post_authors.post_id')
-          .whereRef('post_authors.post_id', '=', 'posts.id')
-          .where('post_authors.author_id', '=', authorId),
-      ),
-    );
-  }
+  if (f.authorId !== undefined) q = q.where(writtenBy(f.authorId));
   return q;
 }
 
