@@ -228,6 +228,7 @@ export const DEMO_PAGE_TYPES: Record<string, string> = {
   'article, comments newest first': '/khalkhin-gol-1939/?corder=newest',
   'article, comment held notice': '/khalkhin-gol-1939/?posted=held',
   'report a comment': '/comments/5/report',
+  "a thread's own page, every reply shown": '/khalkhin-gol-1939/thread/12/',
   'category index': '/category/',
   'corrections log': '/corrections/',
   "an article's published versions": '/khalkhin-gol-1939/revisions/',
