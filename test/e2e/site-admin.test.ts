@@ -110,6 +110,9 @@ describe('running the site', () => {
           '/admin/export',
           '/admin/import',
           '/admin/backups',
+          '/admin/posts?q=zhukov',
+          '/admin/entities',
+          '/admin/entities/new',
         ]) {
           const res = await page.goto(site.origin + url);
           assert.equal(res?.status(), 200, url);
