@@ -418,6 +418,9 @@ if [[ $LARGE == 1 ]]; then
     log "WARNING: the large-site benchmark failed; the other summaries stand"
   fi
 fi
+# history (issue 17): the site timeline with 50,000 events and an entity page with 10,000 mentions, uncached
+# (bench/history.mjs generates its own site; HISTORY=0 skips it, HISTORY_EVENTS / HISTORY_MENTIONS size it)
+[[ ${HISTORY:-1} != 0 ]] && { wait_idle "history"; EVENTS=${HISTORY_EVENTS:-50000} MENTIONS=${HISTORY_MENTIONS:-10000} node "$BENCH_DIR/history.mjs" --out "$OUT" | tee -a "$OUT/summary.md" || log "WARNING: the history benchmark failed"; }
 # backup and restore of the large site (bench/backup.mjs generates its own; BACKUP=0 skips it)
 [[ ${BACKUP:-1} != 0 ]] && { wait_idle "backup"; SIZE=${LARGE_SIZE:-100000} COMMENTS=${LARGE_COMMENTS:-2000000} node "$BENCH_DIR/backup.mjs" --out "$OUT" | tee -a "$OUT/summary.md" || log "WARNING: the backup benchmark failed"; }
 # static export rate, demo and a generated site (bench/static-export.mjs; STATIC=0 skips it, STATIC_SIZE posts)

@@ -364,6 +364,17 @@ export interface MediaFileTable {
   bytes: Buffer;
 }
 
+/** An upload kept after its form was refused for another field (migration 017): the bytes as sent, unchecked. */
+export interface MediaPendingTable {
+  id: Generated<number>;
+  /** SHA-256 (hex) of the token the form carries back; the token itself is never stored. */
+  token_hash: string;
+  user_id: number;
+  original_name: string;
+  bytes: Buffer;
+  created_at: string;
+}
+
 export type MenuName = 'primary' | 'footer';
 
 export interface MenuItemTable {
@@ -485,8 +496,25 @@ export interface EntityTable {
   date_upper: number | null;
   /** "Q…", shown as a link, never fetched. */
   wikidata_id: string | null;
+  /** A place's WGS84 point (decision 043): both set or both null; null for the other kinds. */
+  latitude: ColumnType<number | null, number | null | undefined, number | null>;
+  longitude: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: string;
   updated_at: string;
+}
+
+export type ShapeGeometryType = 'LineString' | 'MultiLineString' | 'Polygon' | 'MultiPolygon';
+
+/** A line or area drawn for a place (decision 043): checked GeoJSON geometry text, with an optional EDTF validity. */
+export interface PlaceShapeTable {
+  entity_id: number;
+  position: number;
+  label: ColumnType<string, string | undefined, string>;
+  geometry_type: ShapeGeometryType;
+  geometry: string;
+  valid_text: string | null;
+  valid_lower: number | null;
+  valid_upper: number | null;
 }
 
 export type EntityNameKind = 'variant' | 'transliteration';
@@ -505,6 +533,11 @@ export interface EntityNameTable {
 export interface EntityMentionTable {
   entity_id: number;
   post_id: number;
+  /**
+   * When the post became visible to readers: its publishing time while published or scheduled, else null. Kept
+   * with the mentions by the post writer (every change of status or time goes through it; migration 016).
+   */
+  visible_from: string | null;
 }
 
 /** A slug an entity had before a rename: its old address answers 301. */
@@ -541,6 +574,7 @@ export interface DatabaseSchema {
   jobs: JobTable;
   media: MediaTable;
   media_files: MediaFileTable;
+  media_pending: MediaPendingTable;
   menu_items: MenuItemTable;
   taxonomy_history: TaxonomyHistoryTable;
   sources: SourceTable;
@@ -556,6 +590,7 @@ export interface DatabaseSchema {
   entity_names: EntityNameTable;
   entity_mentions: EntityMentionTable;
   entity_old_slugs: EntityOldSlugTable;
+  place_shapes: PlaceShapeTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

@@ -35,6 +35,7 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'jobs',
   'media',
   'media_files',
+  'media_pending',
   'sources',
   'post_citations',
   'post_corrections',
@@ -48,6 +49,7 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'entity_names',
   'entity_mentions',
   'entity_old_slugs',
+  'place_shapes',
 ] as const satisfies readonly (keyof DatabaseSchema)[];
 
 export type TableName = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];

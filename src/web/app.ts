@@ -44,7 +44,9 @@ const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-const wantsJson = (req: FastifyRequest) => req.url.startsWith('/api/');
+/** The API, and the admin islands' requests (they ask for JSON): errors as JSON with their code, not a page. */
+const wantsJson = (req: FastifyRequest) =>
+  req.url.startsWith('/api/') || /^application\/json\b/.test(req.headers.accept ?? '');
 
 /**
  * Builds the whole web application without listening, so tests can call it in-process with inject().

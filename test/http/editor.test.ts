@@ -679,10 +679,12 @@ describe('autosave of a new post', () => {
     const a = await postRow((untitled.json() as { id: number }).id);
     assert.equal(a.title, 'Untitled draft');
     assert.equal(a.slug, 'untitled-draft');
-    const again = await send('/admin/posts/autosave', people.author, { ...form, title: '', body: 'More notes.' });
+    // Another new post (its own form: one form makes one draft).
+    const second = await formOf('/admin/posts/new', people.author);
+    const again = await send('/admin/posts/autosave', people.author, { ...second, title: '', body: 'More notes.' });
     assert.equal((await postRow((again.json() as { id: number }).id)).slug, 'untitled-draft-2');
     const taken = await send('/admin/posts/autosave', people.author, {
-      ...form,
+      ...(await formOf('/admin/posts/new', people.author)),
       title: 'Khalkhin Gol again',
       slug: 'khalkhin-gol-1939',
       body: 'x',

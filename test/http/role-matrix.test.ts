@@ -89,6 +89,9 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/posts/:id': WRITERS,
   'POST /admin/posts': WRITERS,
   'POST /admin/posts/autosave': WRITERS,
+  // The writing desk's JSON (web/admin/posts/desk.routes.tsx): the sources `:cite[` completes from, the checks
+  'GET /admin/posts/cite-suggest': WRITERS,
+  'POST /admin/posts/checks': WRITERS,
   // History's entities (web/admin/entities): edit_others_posts
   'GET /admin/entities': EDITORS,
   'GET /admin/entities/new': EDITORS,
@@ -96,6 +99,8 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/entities/edit/:id': { who: EDITORS, url: '/admin/entities/edit/999999' },
   'POST /admin/entities/edit/:id': { who: EDITORS, url: '/admin/entities/edit/999999' },
   'POST /admin/entities/edit/:id/delete': { who: EDITORS, url: '/admin/entities/edit/999999/delete' },
+  // The editor's completion of mentions (web/admin/entities/suggest.routes.ts): write_posts
+  'GET /admin/entities/suggest': { who: WRITERS, url: '/admin/entities/suggest?q=zh' },
   'GET /admin/words': EDITORS,
   'POST /admin/words': EDITORS,
   'POST /admin/posts/:id': WRITERS,

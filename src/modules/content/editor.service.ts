@@ -37,7 +37,13 @@ import {
   workflowState,
 } from './post-policies.ts';
 import { editConflict, type PostInput, prerenderCited, writePost } from './post-writer.service.ts';
-import { deleteAutosave, findAutosave, findRevisionByForm, replaceAutosave } from './revision.repository.ts';
+import {
+  deleteAutosave,
+  findAutosave,
+  findPostCreatedByForm,
+  findRevisionByForm,
+  replaceAutosave,
+} from './revision.repository.ts';
 import {
   authorsOfPosts,
   categoryIdsOfPost,
@@ -533,16 +539,24 @@ async function freeSlug(deps: ContentDeps, base: string): Promise<string> {
  * "Untitled draft", a slug that is malformed, reserved or taken gives a free one made from the title, and an
  * unknown category or author or an unreadable time is left out. Anything else wrong (a field too long, a bad
  * cover address, a byline this person may not credit) refuses the autosave with POST_INVALID, and nothing is
- * written. Readers see nothing: a draft.
+ * written. Readers see nothing: a draft. One form makes one draft: an autosave from a form (`formId`) that
+ * already made one (its answer lost on the way, the page kept open in another tab) keeps the text in that draft.
  */
 export async function autosaveNewPost(
   deps: ContentDeps,
-  input: { user: User; values: PostFormValues },
+  input: { user: User; values: PostFormValues; formId?: string },
 ): Promise<{ id: number; version: number; savedAt: string }> {
   if (!can(input.user, 'write_posts'))
     throw new AppError('FORBIDDEN', 'Your account may not write posts.', {
       detail: `user ${input.user.id} (${input.user.role})`,
     });
+  const formId = input.formId !== undefined && isFormId(input.formId) ? input.formId : undefined;
+  const made = formId ? await findPostCreatedByForm(deps.db, input.user.id, formId) : undefined;
+  if (made !== undefined) {
+    const { row } = await postForUser(deps, input.user, made);
+    const { savedAt } = await autosavePost(deps, { user: input.user, postId: made, values: input.values });
+    return { id: made, version: row.version, savedAt };
+  }
   const { timeZone } = await getSiteSettings(deps);
   const savedAt = deps.clock.now().toISOString();
   const saved = await inTransaction(deps.db, async (trx) => {
@@ -572,7 +586,8 @@ export async function autosaveNewPost(
       publishedAt: null,
       ownerUserId: user.id,
     };
-    return writePost(tx, post, { revision: { kind: 'save', userId: user.id, extra: { autosaved: true } } });
+    const extra = formId ? { autosaved: true, createdByForm: formId } : { autosaved: true };
+    return writePost(tx, post, { revision: { kind: 'save', userId: user.id, extra } });
   });
   deps.noteWrite(saved.change);
   return { id: saved.id, version: saved.version, savedAt };

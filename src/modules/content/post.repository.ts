@@ -7,6 +7,8 @@ export interface VisiblePostFilter {
   categoryIds?: number[];
   tagId?: number;
   authorId?: number;
+  /** Posts that mention this entity (history's entity_mentions: an entity's feed). */
+  entityId?: number;
   /** "YYYY-MM" */
   month?: string;
   /**
@@ -63,6 +65,15 @@ function visiblePostsQuery(db: Db, f: VisiblePostFilter) {
     );
   }
   if (f.authorId !== undefined) q = q.where(writtenBy(f.authorId));
+  if (f.entityId !== undefined) {
+    const entityId = f.entityId;
+    q = q.where('posts.id', 'in', (eb) =>
+      eb
+        .selectFrom('entity_mentions')
+        .select('entity_mentions.post_id')
+        .where('entity_mentions.entity_id', '=', entityId),
+    );
+  }
   if (f.month)
     q = q.where('posts.published_at', '>=', `${f.month}-01`).where('posts.published_at', '<', nextMonth(f.month));
   if (f.exceptIds?.length) q = q.where('posts.id', 'not in', f.exceptIds);

@@ -317,11 +317,11 @@ export async function summariesByIds(deps: ReadDeps, rows: PostListingRow[]): Pr
 /** The latest posts with their rendered bodies, for feeds. */
 export async function listLatestArticles(
   deps: ReadDeps,
-  filter: { categoryPath?: string; tagSlug?: string },
+  filter: { categoryPath?: string; tagSlug?: string; entityId?: number },
   limit: number,
 ): Promise<{ title: string; items: (PostSummary & { bodyHtml: string })[] }> {
   const tree = await loadCategoryTree(deps);
-  const f: VisiblePostFilter = { now: nowIso(deps) };
+  const f: VisiblePostFilter = { now: nowIso(deps), entityId: filter.entityId };
   let title = '';
   if (filter.categoryPath !== undefined) {
     const c = requireCategory(tree, filter.categoryPath);

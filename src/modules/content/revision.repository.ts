@@ -91,6 +91,21 @@ export async function findRevisionByForm(
     .executeTakeFirst();
 }
 
+/**
+ * The post the first autosave of a new post created from the form `formId` (see autosaveNewPost), if any.
+ * `formId` is 32 hex digits, checked by the caller, so it cannot carry LIKE wildcards.
+ */
+export async function findPostCreatedByForm(db: Db, userId: number, formId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('post_revisions')
+    .select('post_id')
+    .where('user_id', '=', userId)
+    .where('number', '>', 0)
+    .where('meta_json', 'like', `%"createdByForm":"${formId}"%`)
+    .executeTakeFirst();
+  return row?.post_id;
+}
+
 export async function findAutosave(db: Db, postId: number, userId: number): Promise<RevisionRow | undefined> {
   return db
     .selectFrom('post_revisions')

@@ -9,6 +9,7 @@ import { SUGGESTION_LIMITS } from '../corrections/submit-suggestion.workflow.ts'
 import { SUGGESTION_NOTE_MAX } from '../corrections/suggestion-review.service.ts';
 import { EDTF_MAX_LENGTH } from '../history/edtf.ts';
 import { ENTITY_KINDS, ENTITY_LIMITS } from '../history/entity-form.ts';
+import { GEO_LIMITS, SHAPE_TYPES } from '../history/geo-types.ts';
 import { MEDIA_LIMITS } from '../media/media.types.ts';
 import { WIDTH_LADDER } from '../media/media-names.ts';
 import { BAN_LIMITS } from '../moderation/ban-list.service.ts';
@@ -173,6 +174,31 @@ const EntitySlug = Type.String({
 });
 const EntityKind = Type.Union(ENTITY_KINDS.map((k) => Type.Literal(k)));
 
+const Degrees = (max: number, description: string) =>
+  Type.Union([Type.Number({ minimum: -max, maximum: max }), Type.Null()], { description });
+
+/** A place's lines and areas (decision 043), checked again on import as the place form checks them. */
+const PlaceShapesSchema = Type.Array(
+  Type.Object(
+    {
+      label: Text('What the shape is ("course of the river"); "" when the place\'s name says it.', GEO_LIMITS.label),
+      validity: NullableText('When it held, in EDTF (null: always).', EDTF_MAX_LENGTH),
+      geometry: Type.Object(
+        {
+          type: Type.Union(SHAPE_TYPES.map((t) => Type.Literal(t))),
+          coordinates: Type.Array(Type.Unknown(), { description: 'GeoJSON coordinates, longitude first.' }),
+        },
+        {
+          ...strict,
+          description: 'A GeoJSON geometry (RFC 7946): LineString, MultiLineString, Polygon or MultiPolygon.',
+        },
+      ),
+    },
+    strict,
+  ),
+  { maxItems: GEO_LIMITS.shapes, description: "A place's lines and areas, in order." },
+);
+
 export const EntitySchema = Type.Object(
   {
     id: Id,
@@ -206,6 +232,10 @@ export const EntitySchema = Type.Object(
       maxItems: 10_000,
       description: 'Addresses it had before a rename (of its slug or kind): they answer 301.',
     }),
+    // Optional: exports written before places had maps (migration 014) have neither.
+    latitude: Type.Optional(Degrees(90, "A place's WGS84 latitude (null: no point; both or neither).")),
+    longitude: Type.Optional(Degrees(180, "A place's WGS84 longitude.")),
+    shapes: Type.Optional(PlaceShapesSchema),
     created_at: Time(''),
     updated_at: Time(''),
   },

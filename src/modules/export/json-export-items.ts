@@ -104,12 +104,14 @@ const sources = (db: Db) =>
     updated_at: str(r.updated_at),
   }));
 
-/** Entities fifty at a time, each with its other names and old slugs. */
+type ExportShape = NonNullable<ItemOf<'entities'>['shapes']>[number];
+
+/** Entities fifty at a time, each with its other names, old slugs and (a place's) point and shapes. */
 async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
   for await (const rows of pages(db, 'entities', ['id'], 50)) {
     for (const r of rows) {
       const id = num(r.id);
-      const [names, oldSlugs] = await Promise.all([
+      const [names, oldSlugs, shapes] = await Promise.all([
         db.selectFrom('entity_names').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
         db
           .selectFrom('entity_old_slugs')
@@ -118,6 +120,7 @@ async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
           .orderBy('kind')
           .orderBy('slug')
           .execute(),
+        db.selectFrom('place_shapes').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
       ]);
       yield {
         id,
@@ -129,6 +132,13 @@ async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
         wikidata_id: optStr(r.wikidata_id),
         names: names.map((n) => ({ name: n.name, lang: n.lang, kind: n.name_kind })),
         old_slugs: oldSlugs.map((o) => ({ kind: o.kind, slug: o.slug, changed_at: o.changed_at })),
+        latitude: r.latitude === null ? null : Number(r.latitude),
+        longitude: r.longitude === null ? null : Number(r.longitude),
+        shapes: shapes.map((sh) => ({
+          label: sh.label,
+          validity: sh.valid_text,
+          geometry: JSON.parse(sh.geometry) as ExportShape['geometry'],
+        })),
         created_at: str(r.created_at),
         updated_at: str(r.updated_at),
       };

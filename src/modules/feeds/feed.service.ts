@@ -11,6 +11,8 @@ export interface FeedRequest {
   pagePath: string;
   /** Site-relative path of the feed itself, without its format suffix, e.g. "/category/russian-history/". */
   feedBase: string;
+  /** The feed's own address when it is not under feedBase's usual names (an entity's Atom feed at `<page>feed/`). */
+  selfPath?: string;
   title: string;
   items: (PostSummary & { bodyHtml: string })[];
   format: FeedFormat;
@@ -37,7 +39,8 @@ const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
 
 /** Builds an RSS 2.0, Atom 1.0 or JSON Feed 1.1 document with full article bodies. */
 export function buildFeed(req: FeedRequest): string {
-  const paths = feedPaths(req.feedBase);
+  const self = req.selfPath;
+  const paths = self ? { rss: self, atom: self, json: self } : feedPaths(req.feedBase);
   const title = req.title ? `${req.title} · ${req.site.title}` : req.site.title;
   if (req.format === 'json') return jsonFeed(req, title, `${req.baseUrl}${paths.json}`);
   const items = req.items.map((item) => feedItem(req, item));

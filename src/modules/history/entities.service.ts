@@ -9,6 +9,7 @@ import { type Change, EVERYTHING } from '../shared/changes.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { type Paged, paged } from '../shared/paging.ts';
+import { degreesText } from './coordinates.ts';
 import { formatHistoricalDate, parseHistoricalDate } from './edtf.ts';
 import {
   addMention,
@@ -34,6 +35,9 @@ import {
   updateEntity,
 } from './entity.repository.ts';
 import { type EntityForm, type EntityNameInput, type EntityValues, namesText, readEntityForm } from './entity-form.ts';
+import type { GeoPoint } from './geo-types.ts';
+import { type PlaceShape, pointOf, savePlaceShapes, shapesOfPlaces } from './places.service.ts';
+import { shapesText } from './shape-checks.ts';
 
 export interface HistoryDeps {
   db: Db;
@@ -53,6 +57,10 @@ export interface Entity {
   /** The EDTF as written, and in words; absent when undated. */
   date?: { text: string; words: string; lower: number; upper: number };
   wikidataId: string | null;
+  /** A place's point (decision 043); null when it has none, and for the other kinds. */
+  point: GeoPoint | null;
+  /** A place's lines and areas; read for one entity, empty in lists. */
+  shapes: PlaceShape[];
 }
 
 /** Published articles mentioning an entity per page of its page. */
@@ -61,7 +69,7 @@ export const MENTIONS_PER_PAGE = 50;
 const notFound = (detail: string) =>
   new AppError('ENTITY_NOT_FOUND', 'There is nothing at this address.', { detail: detail.slice(0, 200) });
 
-function entityOf(row: EntityRow, names: EntityNameInput[]): Entity {
+function entityOf(row: EntityRow, names: EntityNameInput[], shapes: PlaceShape[] = []): Entity {
   const parsed = row.date_text ? parseHistoricalDate(row.date_text) : undefined;
   return {
     id: row.id,
@@ -80,7 +88,15 @@ function entityOf(row: EntityRow, names: EntityNameInput[]): Entity {
           }
         : undefined,
     wikidataId: row.wikidata_id,
+    point: pointOf(row),
+    shapes,
   };
+}
+
+/** The entity with its names and, for a place, its shapes. */
+async function fullEntity(db: Db, row: EntityRow): Promise<Entity> {
+  const shapes = row.kind === 'place' ? ((await shapesOfPlaces(db, [row.id])).get(row.id) ?? []) : [];
+  return entityOf(row, await namesOf(db, row.id), shapes);
 }
 
 const namesOf = async (db: Db, id: number): Promise<EntityNameInput[]> =>
@@ -90,7 +106,7 @@ const namesOf = async (db: Db, id: number): Promise<EntityNameInput[]> =>
 export async function getEntity(deps: Pick<HistoryDeps, 'db'>, id: number): Promise<Entity> {
   const row = await findEntityById(deps.db, id);
   if (!row) throw notFound(`entity ${id}`);
-  return entityOf(row, await namesOf(deps.db, id));
+  return fullEntity(deps.db, row);
 }
 
 /** The form of a stored entity, as typed. */
@@ -103,6 +119,9 @@ export function entityFormOf(e: Entity): EntityForm {
     names: namesText(e.names),
     date: e.date?.text ?? '',
     wikidata: e.wikidataId ?? '',
+    latitude: e.point ? degreesText(e.point.latitude) : '',
+    longitude: e.point ? degreesText(e.point.longitude) : '',
+    shapes: shapesText(e.shapes.map((s) => ({ ...s, validityText: s.validity?.text ?? '' }))),
   };
 }
 
@@ -120,8 +139,13 @@ const rowOf = (v: EntityValues, now: string) => ({
   date_lower: v.date?.lower ?? null,
   date_upper: v.date?.upper ?? null,
   wikidata_id: v.wikidataId,
+  latitude: v.point?.latitude ?? null,
+  longitude: v.point?.longitude ?? null,
   updated_at: now,
 });
+
+/** An entity as saved, with what the editor should know of the saving (a drawing simplified). */
+export type SavedEntity = Entity & { notes: string[] };
 
 const slugTaken = (v: EntityValues) => {
   const message = `Another ${v.kind} has the address “${v.slug}”: choose another.`;
@@ -144,7 +168,7 @@ async function linkWaitingMentions(db: Db, entity: Pick<EntityRow, 'id' | 'kind'
 }
 
 /** Adds an entity from the admin form; ENTITY_INVALID with field messages when the form needs a correction. */
-export async function createEntity(deps: HistoryDeps, form: EntityForm): Promise<Entity> {
+export async function createEntity(deps: HistoryDeps, form: EntityForm): Promise<SavedEntity> {
   const v = readEntityForm(form);
   const now = isoNow(deps.clock);
   const id = await inTransaction(deps.db, async (trx) => {
@@ -152,16 +176,17 @@ export async function createEntity(deps: HistoryDeps, form: EntityForm): Promise
     await forgetOldSlug(trx, v.kind, v.slug);
     const id = await insertEntity(trx, { ...rowOf(v, now), created_at: now });
     await replaceEntityNames(trx, id, v.names);
+    await savePlaceShapes(trx, id, v.shapes);
     await linkWaitingMentions(trx, { id, kind: v.kind, slug: v.slug });
     return id;
   });
-  // Its name and links may show on any article that mentions it, and on the index pages.
+  // Its name and links may show on any article that mentions it, and on the index pages (and its maps).
   deps.noteWrite(EVERYTHING);
-  return getEntity(deps, id);
+  return { ...(await getEntity(deps, id)), notes: v.notes };
 }
 
 /** Saves the admin form over an entity; a new slug keeps the old one answering with a 301. */
-export async function editEntity(deps: HistoryDeps, input: { id: number; form: EntityForm }): Promise<Entity> {
+export async function editEntity(deps: HistoryDeps, input: { id: number; form: EntityForm }): Promise<SavedEntity> {
   const v = readEntityForm(input.form);
   const now = isoNow(deps.clock);
   await inTransaction(deps.db, async (trx) => {
@@ -173,10 +198,11 @@ export async function editEntity(deps: HistoryDeps, input: { id: number; form: E
     await forgetOldSlug(trx, v.kind, v.slug);
     await updateEntity(trx, before.id, rowOf(v, now));
     await replaceEntityNames(trx, before.id, v.names);
+    await savePlaceShapes(trx, before.id, v.shapes);
     await linkWaitingMentions(trx, { id: before.id, kind: v.kind, slug: v.slug });
   });
   deps.noteWrite(EVERYTHING);
-  return getEntity(deps, input.id);
+  return { ...(await getEntity(deps, input.id)), notes: v.notes };
 }
 
 /** Deletes an entity no article mentions; ENTITY_IN_USE naming the articles (drafts too) otherwise. */
@@ -256,7 +282,7 @@ export async function getEntityPage(
   });
   const articles = paged(rows, { page: q.page, perPage: MENTIONS_PER_PAGE }, total);
   if (q.page > articles.pageCount) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
-  return { kind: 'page', page: { entity: entityOf(row, await namesOf(deps.db, row.id)), articles } };
+  return { kind: 'page', page: { entity: await fullEntity(deps.db, row), articles } };
 }
 
 /** The entities of a kind that published articles mention (events by date, the others by name). */

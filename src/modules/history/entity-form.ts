@@ -2,9 +2,10 @@ import type { EntityKind, EntityNameKind } from '../../storage/schema.ts';
 import { AppError } from '../shared/errors.ts';
 import { isSlug, slugify } from '../shared/slug.ts';
 import { type HistoricalDate, parseHistoricalDate } from './edtf.ts';
+import { type PlaceFields, type PlaceValues, readPlaceFields } from './place-form.ts';
 
-/** The entity form as typed: every field text. */
-export interface EntityForm {
+/** The entity form as typed: every field text (a place's too: place-form.ts). */
+export interface EntityForm extends PlaceFields {
   kind: string;
   name: string;
   slug: string;
@@ -15,7 +16,18 @@ export interface EntityForm {
   wikidata: string;
 }
 
-export const ENTITY_FORM_FIELDS = ['kind', 'name', 'slug', 'description', 'names', 'date', 'wikidata'] as const;
+export const ENTITY_FORM_FIELDS = [
+  'kind',
+  'name',
+  'slug',
+  'description',
+  'names',
+  'date',
+  'wikidata',
+  'latitude',
+  'longitude',
+  'shapes',
+] as const;
 
 export const ENTITY_KINDS: readonly EntityKind[] = ['person', 'place', 'event', 'organisation'];
 export const isEntityKind = (s: string): s is EntityKind => (ENTITY_KINDS as readonly string[]).includes(s);
@@ -27,8 +39,8 @@ export interface EntityNameInput {
   name_kind: EntityNameKind;
 }
 
-/** A checked form: what the repository writes. */
-export interface EntityValues {
+/** A checked form: what the repository writes (a place's point and shapes too). */
+export interface EntityValues extends PlaceValues {
   kind: EntityKind;
   name: string;
   slug: string;
@@ -53,6 +65,9 @@ export const emptyEntityForm = (kind: EntityKind): EntityForm => ({
   names: '',
   date: '',
   wikidata: '',
+  latitude: '',
+  longitude: '',
+  shapes: '',
 });
 
 /** One line of the names field: an optional language tag before a colon, an optional "(transliteration)". */
@@ -109,9 +124,14 @@ export function readEntityForm(form: EntityForm): EntityValues {
   const wikidata = form.wikidata.trim();
   if (wikidata !== '' && !WIKIDATA.test(wikidata))
     errors.wikidata = 'A Wikidata id is Q followed by digits, e.g. Q124760.';
+  const codes: string[] = [];
+  const place = readPlaceFields(kind, form, errors, codes);
   if (Object.keys(errors).length > 0 || !isEntityKind(kind))
-    throw new AppError('ENTITY_INVALID', 'The entity needs a correction.', { fields: errors });
-  return { kind, name, slug, description, names, date, wikidataId: wikidata === '' ? null : wikidata };
+    throw new AppError('ENTITY_INVALID', 'The entity needs a correction.', {
+      fields: errors,
+      detail: codes.length > 0 ? codes.join(', ') : undefined,
+    });
+  return { kind, name, slug, description, names, date, wikidataId: wikidata === '' ? null : wikidata, ...place };
 }
 
 /** The names field as typed back: one name a line, with its language and kind. */

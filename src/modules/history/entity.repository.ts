@@ -48,6 +48,7 @@ export async function updateEntity(db: Db, id: number, row: Omit<NewEntityRow, '
 export async function deleteEntityRow(db: Db, id: number): Promise<void> {
   await db.deleteFrom('entity_old_slugs').where('entity_id', '=', id).execute();
   await db.deleteFrom('entity_names').where('entity_id', '=', id).execute();
+  await db.deleteFrom('place_shapes').where('entity_id', '=', id).execute();
   await db.deleteFrom('entities').where('id', '=', id).execute();
 }
 
@@ -107,20 +108,36 @@ export async function findEntityIdsBySlugs(
   return [...old, ...current];
 }
 
+/**
+ * When a post became visible to readers, which its mentions carry (migration 016): its publishing time while
+ * published or scheduled (a scheduled one shows once that time comes), null otherwise.
+ */
+async function visibleFromOf(db: Db, postId: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('posts')
+    .select('published_at')
+    .where('id', '=', postId)
+    .where('status', 'in', VISIBLE_STATUSES)
+    .executeTakeFirst();
+  return row?.published_at ?? null;
+}
+
 /** Records one mention (kept once). */
 export async function addMention(db: Db, entityId: number, postId: number): Promise<void> {
   await db.deleteFrom('entity_mentions').where('entity_id', '=', entityId).where('post_id', '=', postId).execute();
-  await db.insertInto('entity_mentions').values({ entity_id: entityId, post_id: postId }).execute();
+  const visible_from = await visibleFromOf(db, postId);
+  await db.insertInto('entity_mentions').values({ entity_id: entityId, post_id: postId, visible_from }).execute();
 }
 
 /** Replaces the entities a post mentions. */
 export async function setPostMentions(db: Db, postId: number, entityIds: readonly number[]): Promise<void> {
   await db.deleteFrom('entity_mentions').where('post_id', '=', postId).execute();
-  if (entityIds.length > 0)
-    await db
-      .insertInto('entity_mentions')
-      .values([...new Set(entityIds)].map((entity_id) => ({ entity_id, post_id: postId })))
-      .execute();
+  if (entityIds.length === 0) return;
+  const visible_from = await visibleFromOf(db, postId);
+  await db
+    .insertInto('entity_mentions')
+    .values([...new Set(entityIds)].map((entity_id) => ({ entity_id, post_id: postId, visible_from })))
+    .execute();
 }
 
 /** Every post (any state: drafts too) mentioning the entity, for ENTITY_IN_USE. */
@@ -140,21 +157,33 @@ export async function publishedPostsMentioning(
   db: Db,
   q: { entityId: number; now: string; limit: number; offset: number },
 ): Promise<{ rows: MentioningPostRow[]; total: number }> {
-  const base = db
+  // Read from the mentions' own copy of when each post became visible (migration 016): the index
+  // entity_mentions_order gives them in order and counts them without touching a post; the posts of the page alone
+  // are read.
+  const visible = db
     .selectFrom('entity_mentions')
-    .innerJoin('posts', 'posts.id', 'entity_mentions.post_id')
-    .where('entity_mentions.entity_id', '=', q.entityId)
-    .where('posts.status', 'in', VISIBLE_STATUSES)
-    .where('posts.published_at', '<=', q.now);
+    .where('entity_id', '=', q.entityId)
+    .where('visible_from', '<=', q.now);
   const [rows, count] = await Promise.all([
-    base
+    db
+      .selectFrom('posts')
+      .innerJoin('entity_mentions as m', 'm.post_id', 'posts.id')
       .select(['posts.id', 'posts.slug', 'posts.title', 'posts.published_at'])
-      .orderBy('posts.published_at', 'desc')
-      .orderBy('posts.id', 'desc')
-      .limit(q.limit)
-      .offset(q.offset)
+      .where('m.entity_id', '=', q.entityId)
+      .where(
+        'posts.id',
+        'in',
+        visible
+          .select('post_id')
+          .orderBy('visible_from', 'desc')
+          .orderBy('post_id', 'desc')
+          .limit(q.limit)
+          .offset(q.offset),
+      )
+      .orderBy('m.visible_from', 'desc')
+      .orderBy('m.post_id', 'desc')
       .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    visible.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.n) };
 }

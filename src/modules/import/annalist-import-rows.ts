@@ -5,6 +5,7 @@ import { isCommenterUrl } from '../comments/new-comment.ts';
 import { isReservedSlug } from '../content/editor-form.ts';
 import type { CollectionName, ItemOf } from '../export/export-schema.ts';
 import { parseHistoricalDate } from '../history/edtf.ts';
+import { readShapes } from '../history/shape-checks.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { isSafeUrl } from '../markdown/render-markdown.ts';
 import { parseStoredFileName } from '../media/media-names.ts';
@@ -99,6 +100,36 @@ function source(k: Known, s: ItemOf<'sources'>, path: Path): Rows {
  * An entity with its other names and old addresses. A kind and slug is one entity's address, now or before a
  * rename (the entity form keeps them apart the same way); the date is parsed as the form parses it.
  */
+/**
+ * A place's shapes as rows, checked as the place form checks them (decision 043); a point needs both halves and
+ * belongs to a place.
+ */
+function placeRows(e: ItemOf<'entities'>, path: Path) {
+  const shapes = e.shapes ?? [];
+  if (((e.latitude ?? null) === null) !== ((e.longitude ?? null) === null))
+    throw invalid([...path, 'latitude'], 'a point has both a latitude and a longitude, or neither');
+  if (e.kind !== 'place' && (shapes.length > 0 || (e.latitude ?? null) !== null))
+    throw invalid([...path, 'kind'], 'only a place has a point or shapes');
+  if (shapes.length === 0) return [];
+  const features = shapes.map((s) => ({
+    type: 'Feature',
+    properties: { name: s.label, ...(s.validity ? { validity: s.validity } : {}) },
+    geometry: s.geometry,
+  }));
+  const checked = readShapes(JSON.stringify({ type: 'FeatureCollection', features }));
+  if (!checked.ok) throw invalid([...path, 'shapes'], checked.message.replace(/\.$/, ''));
+  return checked.value.map((s, position) => ({
+    entity_id: e.id,
+    position,
+    label: s.label,
+    geometry_type: s.geometry.type,
+    geometry: JSON.stringify(s.geometry),
+    valid_text: s.validity?.text ?? null,
+    valid_lower: s.validity?.lower ?? null,
+    valid_upper: s.validity?.upper ?? null,
+  }));
+}
+
 function entity(k: Known, e: ItemOf<'entities'>, path: Path): Rows {
   k.addId('entities', e.id, path);
   const holder = `entity ${e.id}`;
@@ -109,11 +140,20 @@ function entity(k: Known, e: ItemOf<'entities'>, path: Path): Rows {
   const parsed = e.date === null ? undefined : parseHistoricalDate(e.date);
   if (parsed && !parsed.ok) throw invalid([...path, 'date'], parsed.message.replace(/\.$/, ''));
   const date = parsed?.ok ? parsed.date : undefined;
-  const { names, old_slugs: oldSlugs, date: _date, ...rest } = e;
+  const { names, old_slugs: oldSlugs, date: _date, latitude, longitude, shapes, ...rest } = e;
+  const place = placeRows(e, path);
   return {
     entities: [
-      { ...rest, date_text: date?.text ?? null, date_lower: date?.lower ?? null, date_upper: date?.upper ?? null },
+      {
+        ...rest,
+        date_text: date?.text ?? null,
+        date_lower: date?.lower ?? null,
+        date_upper: date?.upper ?? null,
+        latitude: latitude ?? null,
+        longitude: longitude ?? null,
+      },
     ],
+    place_shapes: place,
     entity_names: names.map((n, position) => ({
       entity_id: e.id,
       position,

@@ -37,7 +37,7 @@ function looksLikeSvg(bytes: Uint8Array): boolean {
   return texts.some((t) => SVG_START.test(t.replace(/^\uFEFF/, '')));
 }
 
-/** What an upload is, from its bytes. SVG gets its own verdict: it can carry scripts, so it is never taken. */
+/** What an upload is, from its bytes. SVG gets its own verdict: it is checked as text, then drawn (svg-upload.ts). */
 export async function detectImageType(bytes: Uint8Array): Promise<ImageTypeVerdict> {
   const found = await fileTypeFromBuffer(bytes);
   if (found && (ACCEPTED_IMAGE_TYPES as readonly string[]).includes(found.mime))

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { inTransaction } from '../../storage/transaction.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
-import { detectImageType, SHARP_FORMAT } from './image-type.ts';
+import { detectImageType, type ImageTypeVerdict, SHARP_FORMAT } from './image-type.ts';
 import { findMediaRowBySha256, insertMediaFileRows, insertMediaRow } from './media.repository.ts';
 import { getMedia } from './media.service.ts';
 import { MEDIA_LIMITS, type Media, type MediaDeps, type MediaText } from './media.types.ts';
 import { ladderWidths, type StoredFormat, storedFileName, topWidthFor } from './media-names.ts';
 import { invalidMedia, mediaTextErrors, tidyMediaText } from './media-text.ts';
+import { svgDensity, svgEmbeddedRefusal, svgRefusal } from './svg-upload.ts';
 
 export interface IngestImageInput extends MediaText {
   bytes: Uint8Array;
@@ -47,8 +48,9 @@ const fileError = (
   });
 
 /**
- * Takes an uploaded image: checks its type by content (SVG and anything but JPEG, PNG, WebP, GIF and AVIF
- * refused), refuses files over the byte and pixel limits before decoding them, turns it upright by its EXIF
+ * Takes an uploaded image: checks its type by content (anything but JPEG, PNG, WebP, GIF, AVIF and SVG refused;
+ * an SVG that reaches outside itself or carries scripts refused too, the rest drawn as pixels: no SVG is
+ * stored), refuses files over the byte and pixel limits before decoding them, turns it upright by its EXIF
  * orientation and re-encodes it as WebP at each width of the ladder plus one JPEG (PNG when it has
  * transparency) at the largest. Re-encoding keeps no metadata: EXIF, GPS, XMP and comments are gone.
  * The media row and its files are stored in one transaction. The same file uploaded again gives the same media.
@@ -63,19 +65,7 @@ export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Pro
   if (bytes.length === 0) throw invalidMedia({ ...textErrors, file: 'Choose an image file to upload.' });
   if (bytes.length > MEDIA_LIMITS.maxBytes)
     throw fileError('MEDIA_TOO_LARGE', uploadTooLargeMessage(), { detail: `${bytes.length} bytes`, textErrors });
-  const type = await detectImageType(bytes);
-  if (type.kind === 'svg')
-    throw fileError(
-      'MEDIA_SVG_REFUSED',
-      'SVG files are not accepted: they can carry scripts. Export the drawing as PNG or WebP and upload that.',
-      { detail: 'svg by content', textErrors },
-    );
-  if (type.kind === 'other')
-    throw fileError(
-      'MEDIA_TYPE_REFUSED',
-      'This file is not an image Annalist can use. Upload a JPEG, PNG, WebP, GIF or AVIF image.',
-      { detail: `content type ${type.mime ?? 'unknown'}`, textErrors },
-    );
+  const source = await sourceOf(await detectImageType(bytes), bytes, textErrors);
   if (Object.keys(textErrors).length > 0) throw invalidMedia(textErrors);
 
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -89,9 +79,13 @@ export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Pro
     pages: 1,
     autoOrient: true,
   };
+  // An SVG has no pixels of its own: it is drawn at the density that gives it enough of them (svg-upload.ts).
+  if (source.format === 'svg') options.density = svgDensity((await readHeader(bytes, options)).width);
   const meta = await readHeader(bytes, options);
-  if (meta.format !== SHARP_FORMAT[type.mime])
-    throw fileError('MEDIA_UNREADABLE', unreadableMessage(), { detail: `content ${type.mime}, sharp ${meta.format}` });
+  if (meta.format !== source.format)
+    throw fileError('MEDIA_UNREADABLE', unreadableMessage(), {
+      detail: `content ${source.mime}, sharp ${meta.format}`,
+    });
   if (meta.width * meta.height > MEDIA_LIMITS.maxPixels)
     throw fileError(
       'MEDIA_TOO_MANY_PIXELS',
@@ -110,7 +104,7 @@ export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Pro
       user_id: input.userId,
       sha256,
       original_name: input.originalName.slice(0, 255),
-      mime: type.mime,
+      mime: source.mime,
       width: meta.width,
       height: meta.height,
       alt: text.alt,
@@ -139,6 +133,30 @@ export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Pro
     return mediaId;
   });
   return { media: await getMedia(deps, id), duplicate: false };
+}
+
+/**
+ * The type an upload is read as and the format sharp must find in it; anything but the accepted raster types and
+ * an SVG that passes `svgRefusal` and `svgEmbeddedRefusal` is refused here, with the other fields' problems beside
+ * the file's.
+ */
+async function sourceOf(
+  type: ImageTypeVerdict,
+  bytes: Uint8Array,
+  textErrors: Record<string, string>,
+): Promise<{ mime: string; format: string }> {
+  if (type.kind === 'image') return { mime: type.mime, format: SHARP_FORMAT[type.mime] };
+  if (type.kind === 'svg') {
+    // The pictures written into it are decoded whole by librsvg: their pixels count against the limit too.
+    const refusal = svgRefusal(bytes) ?? (await svgEmbeddedRefusal(bytes, MEDIA_LIMITS.maxPixels));
+    if (refusal) throw fileError('MEDIA_SVG_REFUSED', refusal, { detail: 'svg refused before drawing', textErrors });
+    return { mime: 'image/svg+xml', format: 'svg' };
+  }
+  throw fileError(
+    'MEDIA_TYPE_REFUSED',
+    'This file is not an image Annalist can use. Upload a JPEG, PNG, WebP, GIF, AVIF or SVG image.',
+    { detail: `content type ${type.mime ?? 'unknown'}`, textErrors },
+  );
 }
 
 /** Why a file over the byte limit is refused. */

@@ -11,6 +11,8 @@ export interface ProseText {
   inQuote: boolean;
   /** Inside a footnote: notes cite sources (their dates are publication dates). */
   inNote: boolean;
+  /** A link's words, or an entity mention's (`:person[…]{#…}`): already pointing somewhere. */
+  inLink?: boolean;
 }
 
 export interface ScannedLink {
@@ -58,6 +60,9 @@ const SKIPPED = new Set(['code', 'inlineCode', 'html', 'footnoteReference', 'yam
 
 const processor = unified().use(remarkParse).use(remarkGfm).use(remarkDirective);
 
+/** The directives whose words mention an entity (markdown/mention-directive.ts). */
+const MENTION_NAMES = new Set(['person', 'place', 'event', 'org']);
+
 const textOf = (node: MdNode): string =>
   node.type === 'text' ? (node.value ?? '') : (node.children ?? []).map(textOf).join('');
 
@@ -77,20 +82,32 @@ export function scanMarkdown(source: string): ScannedMarkdown {
   const definitions = new Map<string, string>();
   const lineOf = (node: MdNode, fallback: number) => node.position?.start.line ?? fallback;
 
-  const walk = (node: MdNode, ctx: { line: number; inQuote: boolean; inNote: boolean; linkUrl?: string }) => {
+  const walk = (
+    node: MdNode,
+    ctx: { line: number; inQuote: boolean; inNote: boolean; linkUrl?: string; inLink?: boolean },
+  ) => {
     const line = lineOf(node, ctx.line);
     if (SKIPPED.has(node.type)) return;
     switch (node.type) {
       case 'text':
         if (ctx.linkUrl !== undefined && isAddressText(node.value ?? '', ctx.linkUrl)) return;
-        out.prose.push({ text: node.value ?? '', line, inQuote: ctx.inQuote, inNote: ctx.inNote });
+        out.prose.push({
+          text: node.value ?? '',
+          line,
+          inQuote: ctx.inQuote,
+          inNote: ctx.inNote,
+          ...(ctx.inLink ? { inLink: true } : {}),
+        });
         return;
       case 'heading':
         out.headings.push({ depth: node.depth ?? 2, text: textOf(node).trim(), line });
         break;
       case 'link':
         out.links.push({ url: node.url ?? '', line, source: 'link' });
-        for (const child of node.children ?? []) walk(child, { ...ctx, line, linkUrl: node.url ?? '' });
+        for (const child of node.children ?? []) walk(child, { ...ctx, line, linkUrl: node.url ?? '', inLink: true });
+        return;
+      case 'linkReference':
+        for (const child of node.children ?? []) walk(child, { ...ctx, line, inLink: true });
         return;
       case 'definition':
         definitions.set(node.identifier ?? '', node.url ?? '');
@@ -111,6 +128,10 @@ export function scanMarkdown(source: string): ScannedMarkdown {
           const attrs = node.attributes ?? {};
           out.links.push({ url: attrs.src ?? '', line, source: 'figure' });
           out.images.push({ url: attrs.src ?? '', alt: attrs.alt ?? '', line, source: 'figure' });
+        }
+        if (node.type === 'textDirective' && MENTION_NAMES.has(node.name ?? '')) {
+          for (const child of node.children ?? []) walk(child, { ...ctx, line, inLink: true });
+          return;
         }
         break; // the label (a figure's caption) is prose; the name and attributes are not
       case 'blockquote':

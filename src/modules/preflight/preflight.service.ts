@@ -1,11 +1,13 @@
 import type { Db } from '../../storage/schema.ts';
-import { unknownMentions } from '../history/entities.service.ts';
+import { resolveMentions, unknownMentions } from '../history/entities.service.ts';
+import { loadEntityNameIndex, mentionDirective } from '../history/entity-lookup.service.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
 import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
 import type { Clock } from '../shared/clock.ts';
 import { unknownCitedKeys } from '../sources/cited-markdown.ts';
 import { describePeriod, findFullDates, type Period, periodFromText } from './dates.ts';
+import { findUnmarkedNames } from './entity-names.ts';
 import { findLinkProblems, type LinkProblem } from './internal-links.ts';
 import type { ScannedMarkdown } from './markdown-scan.ts';
 import { getSiteWords } from './site-words.ts';
@@ -30,6 +32,7 @@ export type PreflightCheck =
   | 'internal-link'
   | 'citation'
   | 'mention'
+  | 'entity-name'
   | 'image-alt'
   | 'heading-order'
   | 'date-period';
@@ -65,6 +68,7 @@ const CHECK_ORDER: PreflightCheck[] = [
   'internal-link',
   'citation',
   'mention',
+  'entity-name',
   'image-alt',
   'heading-order',
   'date-period',
@@ -107,6 +111,7 @@ export async function preflightPost(deps: PreflightDeps, input: PreflightInput):
     ...(await linkIssues(deps, input, scan)),
     ...(await citationIssues(deps, input)),
     ...(await mentionIssues(deps, input)),
+    ...(await unmarkedNameIssues(deps, input, scan)),
     ...altTextIssues(input, scan),
     ...headingIssues(scan),
     ...dateIssues(input, scan),
@@ -147,6 +152,31 @@ async function mentionIssues(deps: PreflightDeps, input: PreflightInput): Promis
       message: `No ${kind} has the id ${quote(slug)}: readers would see the words without a link. Add it under Entities, or correct the id.`,
       excerpt: `${directive}…]{#${slug}}`,
       ...(at >= 0 ? { line: at + 1 } : {}),
+    };
+  });
+}
+
+/**
+ * A known entity's name written without a mention (decision 045): "Zhukov" where `:person[Zhukov]{#georgy-zhukov}`
+ * would link it. Once per entity, and not for an entity the text marks elsewhere.
+ */
+async function unmarkedNameIssues(
+  deps: PreflightDeps,
+  input: PreflightInput,
+  scan: ScannedMarkdown,
+): Promise<PreflightIssue[]> {
+  const [index, marked] = await Promise.all([
+    loadEntityNameIndex({ db: deps.db }),
+    resolveMentions(deps.db, input.bodyMarkdown),
+  ]);
+  return findUnmarkedNames(scan.prose, index, new Set(marked.values())).map((n) => {
+    const directive = mentionDirective(n.kind, n.slug, n.text);
+    return {
+      check: 'entity-name' as const,
+      message: `${quote(n.text)} (line ${n.line}) matches the ${n.kind} ${n.entityName}; mark it as ${directive} to link it to its page.`,
+      excerpt: n.text,
+      line: n.line,
+      suggestions: [directive],
     };
   });
 }

@@ -3,6 +3,7 @@ import type { ContentDeps } from '../content/content.deps.ts';
 import type { PostSummary } from '../content/content.types.ts';
 import { findPostsByIds } from '../content/post.repository.ts';
 import { summariesByIds } from '../content/reading.service.ts';
+import { type EntityHit, findEntitiesNamed } from '../history/entity-lookup.service.ts';
 import { AppError } from '../shared/errors.ts';
 import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
 
@@ -42,17 +43,29 @@ export function snippetParts(raw: string): SnippetPart[] {
   return parts;
 }
 
-/** Full-text search over titles, standfirsts and bodies of what readers may see, best match first. */
+/** A page of results, and the entities one of whose names the query is (shown above the results). */
+export type SearchResults = Paged<SearchResult> & { entities: EntityHit[] };
+
+/**
+ * Full-text search over titles, standfirsts and bodies of what readers may see, best match first; when the query
+ * is a name of a person, place, event or organisation, in any script or spelling, the published articles that
+ * mention it are found too, after the others (decision 045).
+ */
 export async function searchPosts(
-  deps: Pick<ContentDeps, 'db' | 'clock' | 'search'>,
+  deps: Pick<ContentDeps, 'db' | 'clock' | 'search' | 'memo'>,
   input: { q: string; page: PageRequest },
-): Promise<Paged<SearchResult>> {
+): Promise<SearchResults> {
   const terms = searchTerms(input.q);
-  const { hits, total } = await deps.search.query(terms, {
-    limit: input.page.perPage,
-    offset: (input.page.page - 1) * input.page.perPage,
-    visibleAt: deps.clock.now().toISOString(),
-  });
+  const entities = await findEntitiesNamed(deps, input.q);
+  const { hits, total } = await deps.search.query(
+    terms,
+    {
+      limit: input.page.perPage,
+      offset: (input.page.page - 1) * input.page.perPage,
+      visibleAt: deps.clock.now().toISOString(),
+    },
+    { mentioning: entities.map((e) => e.id) },
+  );
   const rows = await findPostsByIds(
     deps.db,
     hits.map((h) => h.postId),
@@ -63,7 +76,7 @@ export async function searchPosts(
     const post = summaries.get(h.postId);
     if (post) results.push({ post, snippet: snippetParts(h.snippet) });
   }
-  return paged(results, input.page, total);
+  return { ...paged(results, input.page, total), entities };
 }
 
 const PATH_NOISE = new Set(['category', 'tag', 'author', 'feed', 'page', 'comments', 'www', 'html', 'php', 'index']);
@@ -73,7 +86,7 @@ const PATH_NOISE = new Set(['category', 'tag', 'author', 'feed', 'page', 'commen
  * then the first two). "/khalkin-gol-1939/" is not found, but "/khalkhin-gol-battle/" suggests the article.
  */
 export async function suggestForPath(
-  deps: Pick<ContentDeps, 'db' | 'clock' | 'search'>,
+  deps: Pick<ContentDeps, 'db' | 'clock' | 'search' | 'memo'>,
   path: string,
 ): Promise<{ words: string; posts: PostSummary[] }> {
   let decoded = path;

@@ -73,6 +73,7 @@ export const TABLES_LEFT_OUT: Partial<Record<TableName, string>> = {
   outbox: 'mail not yet sent: it carries one-time links signed with the site secret',
   import_uploads: 'exports uploaded in /admin/import and their reports: passing work, deleted once imported',
   import_upload_chunks: 'the bytes of those uploads (up to 512 MB each): upload the file again after a restore',
+  media_pending: 'images kept for a day after their upload form was refused: choose the file again after a restore',
 };
 
 /** Settings rows never written: the site's signing key. A restored site makes a new one on first use. */

@@ -13,6 +13,9 @@ import { importUploadsMigration } from './010-import-uploads.ts';
 import { pagesAndMetaMigration } from './011-pages-and-meta.ts';
 import { stickyIndexMigration } from './012-sticky-index.ts';
 import { entitiesMigration } from './013-entities.ts';
+import { placeGeometryMigration } from './014-place-geometry.ts';
+import { mediaPendingMigration } from './015-media-pending.ts';
+import { mentionOrderMigration } from './016-mention-order.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -35,6 +38,9 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '011-pages-and-meta': pagesAndMetaMigration(),
         '012-sticky-index': stickyIndexMigration(),
         '013-entities': entitiesMigration(caps),
+        '014-place-geometry': placeGeometryMigration(),
+        '015-media-pending': mediaPendingMigration(caps),
+        '016-mention-order': mentionOrderMigration(),
       };
     },
   };
@@ -54,6 +60,9 @@ export const MIGRATION_NAMES = [
   '011-pages-and-meta',
   '012-sticky-index',
   '013-entities',
+  '014-place-geometry',
+  '015-media-pending',
+  '016-mention-order',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

@@ -4,6 +4,8 @@ import type { Db } from '../schema.ts';
 import {
   HIGHLIGHT_END,
   HIGHLIGHT_START,
+  MENTION_SNIPPET_LENGTH,
+  type SearchAlso,
   type SearchDocument,
   type SearchHit,
   type SearchIndex,
@@ -45,7 +47,9 @@ export class TsvectorSearchIndex implements SearchIndex {
     await sql`delete from search_posts where post_id = ${postId}`.execute(within);
   }
 
-  async query(terms: string[], page: SearchPage): Promise<{ hits: SearchHit[]; total: number }> {
+  async query(terms: string[], page: SearchPage, also?: SearchAlso): Promise<{ hits: SearchHit[]; total: number }> {
+    const mentioning = also?.mentioning ?? [];
+    if (mentioning.length > 0) return this.queryWithMentions(terms, page, mentioning);
     if (terms.length === 0) return { hits: [], total: 0 };
     const query = toTsquery(terms);
     // Only what readers may see: published, or scheduled with its time come.
@@ -79,6 +83,52 @@ export class TsvectorSearchIndex implements SearchIndex {
           || case when right(body, length(text)) = text then '' else '…' end as snippet
       from plain
       order by rank, id`.execute(this.db);
+    return {
+      total: count.rows[0]?.n ?? 0,
+      hits: rows.rows.map((r) => ({ postId: r.id, rank: r.rank, snippet: r.snippet })),
+    };
+  }
+
+  /**
+   * The posts whose words match, ranked, then the visible posts mentioning one of the entities that the words did
+   * not find, newest first (decision 045): one list, counted and paged together. The mentioned posts' snippets are
+   * the start of their bodies; headlines are built for the matched rows of the page only.
+   */
+  private async queryWithMentions(
+    terms: string[],
+    page: SearchPage,
+    mentioning: readonly number[],
+  ): Promise<{ hits: SearchHit[]; total: number }> {
+    const visible = sql`p.status in ('published', 'scheduled') and p.published_at <= ${page.visibleAt}`;
+    const query = terms.length > 0 ? toTsquery(terms) : sql`null::tsquery`;
+    const ids = sql`(${sql.join(mentioning.map((id) => sql`${id}::integer`))})`;
+    const found = sql`q as (select ${query} as query),
+      matched as (
+        select s.post_id as id, -ts_rank_cd(${WEIGHTS}, s.document, q.query, 1) as rank
+        from search_posts s join posts p on p.id = s.post_id cross join q
+        where q.query is not null and s.document @@ q.query and ${visible}
+      ),
+      mentioned as (
+        select distinct m.post_id as id, p.published_at from entity_mentions m join posts p on p.id = m.post_id
+        where m.entity_id in ${ids} and ${visible}
+          and m.post_id not in (select id from matched)
+          and exists (select 1 from search_posts x where x.post_id = m.post_id)
+      ),
+      found as (
+        select id, 0 as src, rank, '' as published from matched
+        union all
+        select id, 1, 0, published_at from mentioned
+      )`;
+    const count = await sql<{ n: number }>`with ${found} select count(*)::integer as n from found`.execute(this.db);
+    const rows = await sql<{ id: number; rank: number; snippet: string }>`with ${found},
+      paged as (select * from found order by src, rank, published desc, id limit ${page.limit} offset ${page.offset})
+      select f.id, f.rank,
+        case when f.src = 0 then ts_headline(${CONFIG}::regconfig, s.body, q.query, ${HEADLINE_OPTIONS})
+          else left(s.body, ${MENTION_SNIPPET_LENGTH})
+            || case when length(s.body) > ${MENTION_SNIPPET_LENGTH} then '…' else '' end
+        end as snippet
+      from paged f join search_posts s on s.post_id = f.id cross join q
+      order by f.src, f.rank, f.published desc, f.id`.execute(this.db);
     return {
       total: count.rows[0]?.n ?? 0,
       hits: rows.rows.map((r) => ({ postId: r.id, rank: r.rank, snippet: r.snippet })),

@@ -44,6 +44,7 @@ import { registerBackupAdminRoutes } from './backups/routes.tsx';
 import { registerCorrectionAdminRoutes } from './corrections/routes.tsx';
 import { registerDiscussionAdminRoutes } from './discussion/routes.tsx';
 import { registerEntityAdminRoutes } from './entities/routes.tsx';
+import { registerEntitySuggestRoutes } from './entities/suggest.routes.ts';
 import { registerExportAdminRoutes } from './export/routes.tsx';
 import { registerImportAdminRoutes } from './import/routes.tsx';
 import {
@@ -91,6 +92,7 @@ const ADMIN_ROUTE_FILES: readonly ((staff: FastifyInstance, kit: AdminKit) => vo
   registerCorrectionAdminRoutes,
   registerSourceAdminRoutes,
   registerEntityAdminRoutes,
+  registerEntitySuggestRoutes,
   registerBackupAdminRoutes,
   registerExportAdminRoutes,
   registerImportAdminRoutes,

@@ -129,6 +129,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
     const results = await searchPosts(deps.content, { q: q.q, page: { page: parsePageNumber(q.page), perPage: 10 } });
     return json(req, reply, {
       query: q.q,
+      // People, places, events and organisations one of whose names the query is (decision 045).
+      entities: results.entities.map((e) => ({ kind: e.kind, slug: e.slug, name: e.name, matched: e.matched })),
       results: results.items.map((r) => ({ post: postJson(r.post), snippet: r.snippet })),
       page: results.page,
       total: results.total,

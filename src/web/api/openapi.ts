@@ -1,5 +1,7 @@
 import { CommentJsonBody, CommentListQuery, HeldCommentsBody } from '../discussion/discussion.schemas.ts';
 import { PostsQuery, SearchQuery, SlugParams } from './api.schemas.ts';
+import { historyApiPaths } from './history-openapi.ts';
+import { timelineApiPaths } from './timeline-api.routes.ts';
 
 const queryParameters = (schema: { properties: Record<string, unknown>; required?: string[] }) =>
   Object.entries(schema.properties).map(([name, s]) => ({
@@ -121,6 +123,8 @@ export function openApiDocument(baseUrl: string) {
           responses: { 200: ok('Ranked results with highlighted snippets'), 400: errorResponse },
         },
       },
+      ...historyApiPaths({ ok, errorResponse, queryParameters }),
+      ...timelineApiPaths({ ok, errorResponse, queryParameters }),
     },
   };
 }

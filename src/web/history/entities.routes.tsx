@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { getEntityPage, listEntityIndex } from '../../modules/history/entities.service.ts';
+import { placeMap } from '../../modules/history/place-maps.ts';
+import { getEntityTimeline } from '../../modules/history/timeline.service.ts';
 import { ENTITY_FOLDERS, entityPath } from '../../modules/markdown/mention-directive.ts';
 import { changeKeys } from '../../modules/shared/changes.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import type { EntityKind } from '../../storage/schema.ts';
 import { redirect, slugParam } from '../kit/addresses.ts';
+import { TIMELINE_SCRIPT_URL } from '../kit/assets.ts';
 import { dependsOn } from '../kit/page-pipeline.ts';
 import { sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { PagedQuery, SlugParams } from '../reader/reader.schemas.ts';
+import type { Head } from '../ui/layout.tsx';
 import { EntityIndexView, EntityPageView, entityHead, KIND_WORDS } from './entities.views.tsx';
 
 /**
@@ -19,6 +23,10 @@ import { EntityIndexView, EntityPageView, entityHead, KIND_WORDS } from './entit
  * mentioning it). All cached: they list articles (`posts`: a save of a visible post, whose mentions may have
  * changed, names it), and an entity's own write changes everything. An old slug answers 301.
  */
+/** The chart island, on a page that shows a timeline (with any scripts the head has already). */
+const withTimelineScript = (head: Head, shown: boolean): Head =>
+  shown ? { ...head, scripts: [...(head.scripts ?? []), TIMELINE_SCRIPT_URL] } : head;
+
 export function registerEntityRoutes(app: FastifyInstance, ctx: WebContext): void {
   const deps = ctx.deps.content;
   const r = typed(app);
@@ -42,9 +50,12 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: WebContext): voi
         const found = await getEntityPage(deps, { kind, slug, page: parsePageNumber(req.query.page) });
         if (found.kind === 'redirect') return redirect(ctx, req, reply, entityPath(kind, found.slug));
         dependsOn(req, changeKeys.posts);
+        const { entity } = found.page;
+        const map = kind === 'place' ? await placeMap(deps, entity) : undefined;
+        const timeline = await getEntityTimeline(deps, entity);
         return sendPage(ctx, req, reply, (site) => ({
-          head: entityHead(found.page, ctx.deps.baseUrl),
-          body: <EntityPageView {...found.page} site={site} />,
+          head: withTimelineScript(entityHead(found.page, ctx.deps.baseUrl), timeline.events.length > 0),
+          body: <EntityPageView {...found.page} site={site} map={map} timeline={timeline} />,
         }));
       },
     );

@@ -1,10 +1,15 @@
 import type { Entity, EntityPage } from '../../modules/history/entities.service.ts';
+import type { PlacesMap } from '../../modules/history/place-maps.ts';
+import type { EntityTimeline } from '../../modules/history/timeline.service.ts';
 import { entityPath } from '../../modules/markdown/mention-directive.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import type { EntityKind } from '../../storage/schema.ts';
 import { formatDate, postUrl } from '../ui/format.ts';
 import type { Head } from '../ui/layout.tsx';
 import { Pagination } from '../ui/lists.tsx';
+import { entityFeedPath } from './entity-feeds.routes.ts';
+import { PlaceMapSection } from './map-sections.tsx';
+import { EntityTimelineSection } from './timeline.views.tsx';
 
 /** How each kind is named on its pages, and its schema.org type. */
 export const KIND_WORDS: Readonly<
@@ -66,7 +71,7 @@ function OtherNames(props: { entity: Entity }) {
 }
 
 /** One entity: its names, dates in words, description, Wikidata link and the published articles mentioning it. */
-export function EntityPageView(props: EntityPage & { site: SiteSettings }) {
+export function EntityPageView(props: EntityPage & { site: SiteSettings; map?: PlacesMap; timeline?: EntityTimeline }) {
   const { entity, articles, site } = props;
   const words = KIND_WORDS[entity.kind];
   const base = entityPath(entity.kind, entity.slug);
@@ -96,6 +101,14 @@ export function EntityPageView(props: EntityPage & { site: SiteSettings }) {
           </>
         ) : null}
       </dl>
+      <PlaceMapSection map={props.map} name={entity.name} />
+      {props.timeline ? <EntityTimelineSection timeline={props.timeline} entity={entity} /> : null}
+      <p class="entity-feed">
+        <a href={entityFeedPath(entity.kind, entity.slug)} type="application/atom+xml">
+          Follow (feed)
+        </a>
+        : new articles mentioning {entity.name}, in an Atom feed.
+      </p>
       <h2>Mentioned in</h2>
       {articles.total === 0 ? (
         <p>No published article mentions it yet.</p>
@@ -132,10 +145,19 @@ export function entityHead(page: EntityPage, baseUrl: string): Head {
   if (entity.names.length > 0) ld.alternateName = entity.names.map((n) => n.name);
   if (entity.description) ld.description = entity.description;
   if (entity.wikidataId) ld.sameAs = wikidataUrl(entity.wikidataId);
+  if (entity.point)
+    ld.geo = { '@type': 'GeoCoordinates', latitude: entity.point.latitude, longitude: entity.point.longitude };
   return {
     title: articles.page > 1 ? `${entity.name} (page ${articles.page})` : entity.name,
     description: entity.description || undefined,
     path: articles.page > 1 ? `${path}?page=${articles.page}` : path,
     jsonLd: [ld],
+    alternates: [
+      {
+        type: 'application/atom+xml',
+        title: `Articles mentioning ${entity.name} (Atom)`,
+        href: entityFeedPath(entity.kind, entity.slug),
+      },
+    ],
   };
 }

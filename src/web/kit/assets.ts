@@ -49,6 +49,9 @@ const correctionsJs = bundle('corrections.ts');
 const footnotesJs = bundle('footnotes.ts');
 const staticSearchJs = bundle('static-search.ts');
 const importJs = bundle('import-progress.ts');
+const placeMapJs = bundle('place-map.ts');
+const timelineJs = bundle('timeline.ts');
+const mediaJs = bundle('media-upload.ts');
 const icon = load('favicon.svg', 'image/svg+xml');
 const adminCss = load('admin.css', 'text/css; charset=utf-8');
 
@@ -67,7 +70,16 @@ export const FOOTNOTES_SCRIPT_URL = `/assets/${footnotesJs.name}`;
 export const STATIC_SEARCH_SCRIPT_URL = `/assets/${staticSearchJs.name}`;
 /** /admin/import's progress island: the bar moves while a dry run or an import runs. */
 export const IMPORT_SCRIPT_URL = `/assets/${importJs.name}`;
+/** The timeline chart's island: enlarge, reduce and move the chart (issue 17). */
+export const TIMELINE_SCRIPT_URL = `/assets/${timelineJs.name}`;
+/** The media library's upload island: the alt text asked for before the file is sent (issue 16). */
+export const MEDIA_SCRIPT_URL = `/assets/${mediaJs.name}`;
+/** The place form's map island: a click sets the point, or adds to a line being drawn (decision 043). */
+export const PLACE_MAP_SCRIPT_URL = `/assets/${placeMapJs.name}`;
 export const ASSETS = new Map<string, Asset>([
+  [placeMapJs.name, placeMapJs.asset],
+  [mediaJs.name, mediaJs.asset],
+  [timelineJs.name, timelineJs.asset],
   [staticSearchJs.name, staticSearchJs.asset],
   [commentsJs.name, commentsJs.asset],
   [editorJs.name, editorJs.asset],

@@ -1,7 +1,8 @@
 import type { Author, Category, PostSummary, TagRef } from '../../modules/content/content.types.ts';
-import type { SearchResult } from '../../modules/search/search.service.ts';
+import type { SearchResults } from '../../modules/search/search.service.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import type { Paged } from '../../modules/shared/paging.ts';
+import { SearchEntities } from '../history/search-entities.views.tsx';
 import { categoryUrl, formatMonth, postUrl } from '../ui/format.ts';
 import { Byline, Pagination, PostList } from '../ui/lists.tsx';
 import { keptView } from '../ui/rendered-html.ts';
@@ -124,12 +125,13 @@ export const tagTitle = (tag: TagRef) => tag.name;
 export const authorIntro = (a: Author) => a.bio;
 export const monthTitle = (month: string, site: SiteSettings) => formatMonth(month, site.locale);
 
-export function SearchView(props: { q: string; results: Paged<SearchResult> | null; site: SiteSettings }) {
+export function SearchView(props: { q: string; results: SearchResults | null; site: SiteSettings }) {
   const { q, results } = props;
   return (
     <>
       <h1 class="page-title">{q ? `Search: ${q}` : 'Search'}</h1>
       <SearchForm id="search-page-q" q={q} label="Search words" />
+      {results ? <SearchEntities entities={results.entities} /> : null}
       {results === null ? null : results.total === 0 ? (
         <p class="empty" role="status">
           Nothing matched “{q}”. Try fewer or different words.

@@ -13,6 +13,8 @@ import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import { findPostHeader } from '../../modules/content/site-index.service.ts';
 import { listArticleCorrections } from '../../modules/corrections/corrections-log.service.ts';
 import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
+import { articleMap } from '../../modules/history/place-maps.ts';
+import { getArticleTimeline } from '../../modules/history/timeline.service.ts';
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import {
@@ -33,7 +35,12 @@ import {
 import { sendCommentConfirm } from '../discussion/confirm-comment.tsx';
 import { CommentForm } from '../discussion/discussion.schemas.ts';
 import { redirect, slugParam } from '../kit/addresses.ts';
-import { COMMENTS_SCRIPT_URL, CORRECTIONS_SCRIPT_URL, FOOTNOTES_SCRIPT_URL } from '../kit/assets.ts';
+import {
+  COMMENTS_SCRIPT_URL,
+  CORRECTIONS_SCRIPT_URL,
+  FOOTNOTES_SCRIPT_URL,
+  TIMELINE_SCRIPT_URL,
+} from '../kit/assets.ts';
 import { readCookie, SESSION_COOKIE } from '../kit/cookies.ts';
 import { issueFormToken } from '../kit/form-token.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
@@ -112,6 +119,8 @@ async function sendArticle(
       keepUntil(req, new Date(article.publishedAt).getTime() + settings.closeAfterDays * 86_400_000);
   }
   const corrections = article.type === 'post' ? await listArticleCorrections(deps.content, article.id) : NO_CORRECTIONS;
+  const timeline = article.type === 'post' ? await getArticleTimeline(deps.content, article.id) : undefined;
+  const map = article.type === 'post' ? await articleMap(deps.content, article.id) : undefined;
   return sendPage(
     ctx,
     req,
@@ -123,11 +132,19 @@ async function sendArticle(
           ...(discussion?.open ? [COMMENTS_SCRIPT_URL] : []),
           ...(article.type === 'post' ? [CORRECTIONS_SCRIPT_URL] : []),
           ...noteScripts(article),
+          ...(timeline && timeline.length > 0 ? [TIMELINE_SCRIPT_URL] : []),
         ],
       },
       body: (
         <>
-          <KeptArticleView article={article} site={site} baseUrl={deps.baseUrl} corrections={corrections} />
+          <KeptArticleView
+            article={article}
+            site={site}
+            baseUrl={deps.baseUrl}
+            corrections={corrections}
+            timeline={timeline}
+            map={map}
+          />
           {discussion ? (
             <CommentsSection
               slug={article.slug}

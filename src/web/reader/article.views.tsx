@@ -2,10 +2,14 @@ import type { VNode } from 'preact';
 import type { Article } from '../../modules/content/content.types.ts';
 import { modifiedAt, updateShownToReaders } from '../../modules/corrections/corrections-log.service.ts';
 import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
+import type { PlacesMap } from '../../modules/history/place-maps.ts';
+import type { TimelineEvent } from '../../modules/history/timeline.ts';
 import type { TocEntry } from '../../modules/markdown/render-markdown.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import { CorrectionsLog, correctionComments } from '../evidence/corrections-log.views.tsx';
 import { SuggestCorrectionLink } from '../evidence/suggest-correction.views.tsx';
+import { ArticleMapSection } from '../history/map-sections.tsx';
+import { ArticleTimeline } from '../history/timeline.views.tsx';
 import { categoryUrl, postUrl, safeHref, tagUrl } from '../ui/format.ts';
 import type { Head } from '../ui/layout.tsx';
 import { Byline } from '../ui/lists.tsx';
@@ -77,6 +81,10 @@ export interface ArticleViewProps {
   baseUrl: string;
   /** The article's public corrections log, newest first. */
   corrections: CorrectionLogEntry[];
+  /** The dated events it mentions, in order (its "Timeline" section; kept per generation: timeline.service.ts). */
+  timeline?: readonly TimelineEvent[];
+  /** The map of the places it mentions (its "Map" section; kept per generation: place-maps.ts). */
+  map?: PlacesMap;
 }
 
 /**
@@ -84,7 +92,9 @@ export interface ArticleViewProps {
  * are each read once per generation: reading.service.ts, the chrome, corrections-log.service.ts) and reused.
  */
 export function KeptArticleView(props: ArticleViewProps): VNode {
-  return keptView(props.article, [props.site, props.corrections, props.baseUrl], () => <ArticleView {...props} />);
+  return keptView(props.article, [props.site, props.corrections, props.baseUrl, props.timeline, props.map], () => (
+    <ArticleView {...props} />
+  ));
 }
 
 export function ArticleView(props: ArticleViewProps) {
@@ -122,6 +132,8 @@ export function ArticleView(props: ArticleViewProps) {
         ) : null}
         {a.toc.filter((t) => t.depth === 2).length >= 3 ? <Toc toc={a.toc} /> : null}
         <div class="prose" dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
+        {props.timeline ? <ArticleTimeline events={props.timeline} /> : null}
+        <ArticleMapSection map={props.map} />
         {!isPost && a.childPages.length > 0 ? (
           <nav class="child-pages" aria-labelledby="child-pages-heading">
             <h2 id="child-pages-heading">In this section</h2>

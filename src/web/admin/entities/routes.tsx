@@ -15,6 +15,8 @@ import {
   emptyEntityForm,
   isEntityKind,
 } from '../../../modules/history/entity-form.ts';
+import { GEO_LIMITS } from '../../../modules/history/geo-types.ts';
+import { LOCATOR_CONTEXT_KM, mapOfPlaces, type PlacesMap, worldMap } from '../../../modules/history/place-maps.ts';
 import { entityPath } from '../../../modules/markdown/mention-directive.ts';
 import { isAppError } from '../../../modules/shared/errors.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
@@ -36,8 +38,10 @@ const LIST = '/admin/entities';
 type EntityField = (typeof ENTITY_FORM_FIELDS)[number];
 /** Every field is typed text: the history module checks each one and the form is shown again with its messages. */
 const entityFields = Object.fromEntries(
-  ENTITY_FORM_FIELDS.map((f) => [f, Type.Optional(Text(FORM_TEXT_MAX))]),
+  ENTITY_FORM_FIELDS.map((f) => [f, Type.Optional(Text(f === 'shapes' ? GEO_LIMITS.text : FORM_TEXT_MAX))]),
 ) as Record<EntityField, TOptional<TString>>;
+/** A place's shapes may be large GeoJSON (refused above 50,000 points by the history module, with a message). */
+const ENTITY_BODY_LIMIT = 4 * 1024 * 1024;
 const EntityFormSchema = Form({ ...CsrfField, ...entityFields });
 const KindQuery = StrictQuery({ kind: Type.Optional(Text(20)), notice: Type.Optional(Text(60)) });
 const CsrfOnly = Form({ ...CsrfField });
@@ -48,6 +52,14 @@ function formValues(body: Partial<Record<EntityField, string>>): EntityForm {
   const values = emptyEntityForm('person');
   for (const f of ENTITY_FORM_FIELDS) values[f] = body[f] ?? '';
   return values;
+}
+
+/** The map of a place's form: its stored point and shapes, or the world when it has none yet. */
+async function formMap(deps: HistoryDeps, values: EntityForm, id?: number): Promise<PlacesMap | undefined> {
+  const typed = `${values.latitude}${values.longitude}${values.shapes}`.trim() !== '';
+  if (values.kind !== 'place' && !typed) return undefined;
+  const stored = id === undefined ? undefined : await getEntity(deps, id);
+  return (stored && mapOfPlaces([stored], LOCATOR_CONTEXT_KM)) ?? worldMap();
 }
 
 /**
@@ -72,18 +84,20 @@ export function registerEntityAdminRoutes(staff: FastifyInstance, kit: AdminKit)
       });
     });
 
-    const showForm = (
+    const showForm = async (
       req: FastifyRequest,
       reply: FastifyReply,
-      opts: Omit<Parameters<typeof EntityFormView>[0], 'viewer'> & { status?: number },
-    ) =>
-      kit.page(reply, {
+      opts: Omit<Parameters<typeof EntityFormView>[0], 'viewer' | 'map'> & { status?: number },
+    ) => {
+      const map = await formMap(deps, opts.values, opts.id);
+      return kit.page(reply, {
         title: opts.id === undefined ? 'Add an entity' : opts.values.name || 'Entity',
         viewer: kit.viewerOf(req),
         current: 'entities',
         status: opts.status,
-        body: <EntityFormView {...opts} viewer={kit.viewerOf(req)} />,
+        body: <EntityFormView {...opts} map={map} viewer={kit.viewerOf(req)} />,
       });
+    };
 
     const refused = (err: unknown) => {
       if (!isAppError(err) || !err.fields) throw err;
@@ -94,11 +108,14 @@ export function registerEntityAdminRoutes(staff: FastifyInstance, kit: AdminKit)
       showForm(req, reply, { values: emptyEntityForm(kindOf(req.query.kind)) }),
     );
 
-    r.post(LIST, { schema: { body: EntityFormSchema } }, async (req, reply) => {
+    r.post(LIST, { bodyLimit: ENTITY_BODY_LIMIT, schema: { body: EntityFormSchema } }, async (req, reply) => {
       const values = formValues(req.body);
       try {
         const entity = await createEntity(deps, values);
-        return seeOther(reply, `${entityEditPath(entity.id)}?notice=created`);
+        return seeOther(
+          reply,
+          `${entityEditPath(entity.id)}?notice=${entity.notes.length > 0 ? 'simplified' : 'created'}`,
+        );
       } catch (err) {
         return showForm(req, reply, { values, ...refused(err) });
       }
@@ -118,12 +135,13 @@ export function registerEntityAdminRoutes(staff: FastifyInstance, kit: AdminKit)
       },
     );
 
-    r.post('/admin/entities/edit/:id', { schema: { params: IdParams, body: EntityFormSchema } }, async (req, reply) => {
+    const editOptions = { bodyLimit: ENTITY_BODY_LIMIT, schema: { params: IdParams, body: EntityFormSchema } };
+    r.post('/admin/entities/edit/:id', editOptions, async (req, reply) => {
       const id = idParam(req);
       const values = formValues(req.body);
       try {
-        await editEntity(deps, { id, form: values });
-        return seeOther(reply, `${entityEditPath(id)}?notice=saved`);
+        const saved = await editEntity(deps, { id, form: values });
+        return seeOther(reply, `${entityEditPath(id)}?notice=${saved.notes.length > 0 ? 'simplified' : 'saved'}`);
       } catch (err) {
         return showForm(req, reply, { id, values, ...refused(err) });
       }

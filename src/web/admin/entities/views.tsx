@@ -1,9 +1,12 @@
 import type { Entity } from '../../../modules/history/entities.service.ts';
 import { ENTITY_KINDS, type EntityForm } from '../../../modules/history/entity-form.ts';
+import { GEO_LIMITS } from '../../../modules/history/geo-types.ts';
+import type { PlacesMap } from '../../../modules/history/place-maps.ts';
 import type { EntityKind } from '../../../storage/schema.ts';
 import { CsrfField, ErrorSummary, Field, TextareaField, TextField } from '../../ui/form.tsx';
 import type { AdminViewer } from '../layout.tsx';
 import { Alert, Notice } from '../layout.tsx';
+import { PlaceFieldset } from './place-fields.tsx';
 
 // History's entities under /admin/entities: list by kind, add and edit, delete (refused while mentioned).
 
@@ -11,6 +14,7 @@ const NOTICES: Record<string, string> = {
   created: 'Saved. Articles mentioning it link to its page from their next read.',
   saved: 'Saved.',
   deleted: 'Deleted.',
+  simplified: `Saved. The shapes had more than ${GEO_LIMITS.simplifyAbove.toLocaleString('en')} points and were simplified to fit: check them on the map.`,
 };
 export const entityNoticeText = (key: string | undefined) =>
   key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
@@ -29,6 +33,7 @@ const Csrf = (props: { viewer: AdminViewer }) => <CsrfField csrf={props.viewer.c
 /** The entities of one kind, with links to the other kinds. */
 export function EntitiesListView(props: { kind: EntityKind; entities: Entity[]; notice?: string }) {
   const label = KIND_LABELS[props.kind];
+  const article = /^[aeiou]/.test(label.one) ? 'an' : 'a';
   return (
     <>
       <h1 class="page-title">Entities: {label.many}</h1>
@@ -49,7 +54,10 @@ export function EntitiesListView(props: { kind: EntityKind; entities: Entity[]; 
         <code>
           :{label.directive}[the words]{'{#id}'}
         </code>
-        . <a href={`/admin/entities/new?kind=${props.kind}`}>Add a {label.one}</a>
+        .{' '}
+        <a href={`/admin/entities/new?kind=${props.kind}`}>
+          Add {article} {label.one}
+        </a>
       </p>
       {props.entities.length === 0 ? (
         <p>None yet.</p>
@@ -107,6 +115,8 @@ export function EntityFormView(props: {
   deleteError?: string;
   notice?: string;
   publicPath?: string;
+  /** The map of a place's form (its point and shapes, or the world): only places have one. */
+  map?: PlacesMap;
 }) {
   const { values } = props;
   const e = props.errors ?? {};
@@ -165,6 +175,7 @@ export function EntityFormView(props: {
           error={e.description}
           rows={4}
         />
+        {props.map ? <PlaceFieldset values={values} errors={e} map={props.map} /> : null}
         <TextField
           id={fieldId('wikidata')}
           name="wikidata"

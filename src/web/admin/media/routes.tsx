@@ -11,6 +11,13 @@ import {
   updateMedia,
 } from '../../../modules/media/media.service.ts';
 import { MEDIA_LIMITS, type Media, type MediaDeps } from '../../../modules/media/media.types.ts';
+import { figureSnippet } from '../../../modules/media/media-snippet.ts';
+import {
+  dropPendingUpload,
+  findPendingUpload,
+  type KeptUpload,
+  keepPendingUpload,
+} from '../../../modules/media/pending-upload.ts';
 import { AppError, isAppError } from '../../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../../modules/shared/paging.ts';
 import { HTTP_ERRORS } from '../../kit/http-errors.ts';
@@ -44,7 +51,14 @@ const PER_PAGE = 24;
 const UPLOAD_FIELD_MAX = 16 * 1024;
 const Typed = Type.Optional(Text(FORM_TEXT_MAX));
 /** The words of an image (edit form, and the upload form when it comes without a file as a plain form). */
-const MediaForm = Form({ ...CsrfField, alt: Typed, decorative: Checkbox, caption: Typed, credit: Typed });
+const MediaForm = Form({
+  ...CsrfField,
+  alt: Typed,
+  decorative: Checkbox,
+  caption: Typed,
+  credit: Typed,
+  kept: Type.Optional(Text(100)),
+});
 const LibraryQuery = StrictQuery({ page: Type.Optional(Text(12)), notice: Type.Optional(Text(60)) });
 const CsrfOnly = Form({ ...CsrfField });
 
@@ -57,6 +71,15 @@ function formValues(form: URLSearchParams): MediaFormValues {
     credit: form.get('credit') ?? '',
   };
 }
+
+/** The figure line for what the writer typed (an image uploaded before keeps its file, gets these words). */
+const figureOf = (media: Media, typed: MediaFormValues) =>
+  figureSnippet({
+    src: media.src,
+    alt: typed.alt.trim() || media.alt,
+    caption: typed.caption.trim() || media.caption,
+    credit: typed.credit.trim() || media.credit,
+  });
 
 interface Upload {
   fields: URLSearchParams;
@@ -106,6 +129,39 @@ async function readUpload(req: FastifyRequest): Promise<Upload> {
   return { fields, file, tooLarge };
 }
 
+/** The file to upload: the one chosen, or else the one kept from a refused form (its token in field `kept`). */
+async function fileToUpload(
+  deps: MediaDeps,
+  upload: Upload,
+  userId: number,
+): Promise<{ file: Upload['file']; kept?: KeptUpload }> {
+  const token = upload.fields.get('kept') ?? '';
+  if (upload.file || token === '') return { file: upload.file };
+  const found = await findPendingUpload(deps, { userId, token });
+  if (!found) {
+    const message = 'The file chosen before is no longer kept (it is kept for a day). Choose it again.';
+    throw new AppError('MEDIA_INVALID', message, { fields: { file: message } });
+  }
+  return { file: found, kept: { token, name: found.name } };
+}
+
+/**
+ * Keeps a file whose form was refused for its other fields alone (MEDIA_INVALID without a file error), so the form
+ * shown again needs no new choice of it; undefined when the file itself was refused (it is let go).
+ */
+async function keepIfFine(
+  deps: MediaDeps,
+  err: AppError,
+  opts: { userId: number; file: Upload['file']; kept?: KeptUpload },
+): Promise<KeptUpload | undefined> {
+  const fileFine = err.code === 'MEDIA_INVALID' && !err.fields?.file;
+  if (!fileFine || !opts.file) {
+    if (opts.kept) await dropPendingUpload(deps, opts.userId);
+    return undefined;
+  }
+  return opts.kept ?? keepPendingUpload(deps, { userId: opts.userId, bytes: opts.file.bytes, name: opts.file.name });
+}
+
 /**
  * The media library under /admin/media, for people who may upload images: upload (multipart), the grid with
  * each image's Markdown, and each image's page to change its words or delete it.
@@ -130,7 +186,14 @@ export function registerMediaAdminRoutes(staff: FastifyInstance, kit: AdminKit):
     async function showLibrary(
       req: FastifyRequest,
       reply: FastifyReply,
-      opts: { page: number; values: MediaFormValues; errors: Record<string, string>; status: number; notice?: string },
+      opts: {
+        page: number;
+        values: MediaFormValues;
+        errors: Record<string, string>;
+        status: number;
+        notice?: string;
+        kept?: KeptUpload;
+      },
     ) {
       const library = await listMedia(deps, { page: opts.page, perPage: PER_PAGE });
       if (opts.page > library.pageCount) throw new AppError('INVALID_PAGE_NUMBER', 'There is no such page.');
@@ -147,6 +210,7 @@ export function registerMediaAdminRoutes(staff: FastifyInstance, kit: AdminKit):
             values={opts.values}
             errors={opts.errors}
             notice={opts.notice}
+            kept={opts.kept}
           />
         ),
       });
@@ -195,29 +259,44 @@ export function registerMediaAdminRoutes(staff: FastifyInstance, kit: AdminKit):
           ? await readUpload(req)
           : { fields: formOf(req), file: undefined, tooLarge: false };
         const values = formValues(upload.fields);
-        const refuse = (err: AppError) => {
-          req.log.info({ code: err.code, detail: err.detail, user: viewer.user.id }, 'upload refused');
+        // The editor island drops an image into a post and asks for JSON: the figure's Markdown, or the error.
+        const json = /^application\/json\b/.test(req.headers.accept ?? '');
+        const userId = viewer.user.id;
+        const refuse = (err: AppError, kept?: KeptUpload) => {
+          req.log.info({ code: err.code, detail: err.detail, user: userId }, 'upload refused');
+          if (json) throw err;
           return showLibrary(req, reply, {
             page: 1,
             values,
             errors: err.fields ?? { file: err.publicMessage },
             status: HTTP_ERRORS[err.code].status,
+            kept,
           });
         };
         if (upload.tooLarge)
           return refuse(
             new AppError('MEDIA_TOO_LARGE', uploadTooLargeMessage(), { fields: { file: uploadTooLargeMessage() } }),
           );
+        let source: Awaited<ReturnType<typeof fileToUpload>> = { file: undefined };
         try {
+          source = await fileToUpload(deps, upload, userId);
           const { media, duplicate } = await ingestImage(deps, {
             ...values,
-            bytes: upload.file?.bytes ?? new Uint8Array(),
-            originalName: upload.file?.name ?? '',
-            userId: viewer.user.id,
+            bytes: source.file?.bytes ?? new Uint8Array(),
+            originalName: source.file?.name ?? '',
+            userId,
           });
+          // Stored: any file kept from an earlier refused form is let go (one kept per person).
+          await dropPendingUpload(deps, userId);
+          if (json)
+            return reply
+              .status(duplicate ? 200 : 201)
+              .type('application/json; charset=utf-8')
+              .send({ id: media.id, src: media.src, duplicate, figure: figureOf(media, values) });
           return seeOther(reply, `${LIBRARY}?notice=${duplicate ? 'duplicate' : 'uploaded'}#media-${media.id}`);
         } catch (err) {
-          if (isAppError(err) && err.fields) return refuse(err);
+          if (isAppError(err) && err.fields)
+            return refuse(err, json ? undefined : await keepIfFine(deps, err, { userId, ...source }));
           throw err;
         }
       },

@@ -1,7 +1,9 @@
 import type { Media } from '../../../modules/media/media.types.ts';
 import { MEDIA_LIMITS } from '../../../modules/media/media.types.ts';
 import { figureSnippet } from '../../../modules/media/media-snippet.ts';
+import type { KeptUpload } from '../../../modules/media/pending-upload.ts';
 import type { Paged } from '../../../modules/shared/paging.ts';
+import { MEDIA_SCRIPT_URL } from '../../kit/assets.ts';
 import { CsrfField, ErrorSummary, Field } from '../../ui/form.tsx';
 import { type AdminViewer, Alert, Notice } from '../layout.tsx';
 
@@ -127,8 +129,13 @@ function TextFields(props: { prefix: string; values: MediaFormValues; errors: Re
  * The upload form. It is multipart, which the staff scope's CSRF check cannot read: the token travels in the
  * form's address instead (see routes/admin-media.tsx).
  */
-function UploadForm(props: { csrf: string; values: MediaFormValues; errors: Record<string, string> }) {
-  const { errors } = props;
+function UploadForm(props: {
+  csrf: string;
+  values: MediaFormValues;
+  errors: Record<string, string>;
+  kept?: KeptUpload;
+}) {
+  const { errors, kept } = props;
   return (
     <form
       class="admin-form media-upload"
@@ -136,10 +143,17 @@ function UploadForm(props: { csrf: string; values: MediaFormValues; errors: Reco
       action={`/admin/media?csrf=${encodeURIComponent(props.csrf)}`}
       encType="multipart/form-data"
     >
+      {kept ? (
+        <p class="media-upload__kept" role="status">
+          File kept: <strong>{kept.name}</strong>. Correct what is marked and upload again; there is no need to choose
+          the file again (choosing another file replaces it).
+          <input type="hidden" name="kept" value={kept.token} />
+        </p>
+      ) : null}
       <Field
         id="upload-file"
         label="Image file"
-        hint={`JPEG, PNG, WebP, GIF or AVIF, up to ${MB} MB and ${MEGAPIXELS} megapixels. SVG is not accepted. The image is stored in sizes for every screen; camera details and location are removed.`}
+        hint={`JPEG, PNG, WebP, GIF, AVIF or SVG, up to ${MB} MB and ${MEGAPIXELS} megapixels. An SVG is turned into a picture (WebP and PNG); one that refers to other files or carries scripts is refused. The image is stored in sizes for every screen; camera details and location are removed.`}
         error={errors.file}
       >
         {(a11y) => (
@@ -147,7 +161,7 @@ function UploadForm(props: { csrf: string; values: MediaFormValues; errors: Reco
             type="file"
             id="upload-file"
             name="file"
-            accept="image/jpeg,image/png,image/webp,image/gif,image/avif"
+            accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/svg+xml,.svg"
             {...a11y}
           />
         )}
@@ -156,6 +170,7 @@ function UploadForm(props: { csrf: string; values: MediaFormValues; errors: Reco
       <p>
         <button type="submit">Upload the image</button>
       </p>
+      <script type="module" src={MEDIA_SCRIPT_URL} />
     </form>
   );
 }
@@ -253,6 +268,8 @@ export function MediaLibraryView(props: {
   values: MediaFormValues;
   errors: Record<string, string>;
   notice?: string;
+  /** An upload kept after this form was refused for another field (pending-upload.ts). */
+  kept?: KeptUpload;
 }) {
   const { library } = props;
   return (
@@ -266,7 +283,7 @@ export function MediaLibraryView(props: {
         order={FIELD_ORDER}
       />
       <h2 id="upload">Upload an image</h2>
-      <UploadForm csrf={props.viewer.csrf} values={props.values} errors={props.errors} />
+      <UploadForm csrf={props.viewer.csrf} values={props.values} errors={props.errors} kept={props.kept} />
       <h2 id="library">Images</h2>
       {library.items.length === 0 ? (
         <p class="empty">No images yet. Upload one above.</p>

@@ -41,6 +41,7 @@ import { typed } from '../../kit/schemas.ts';
 import { Toc } from '../../reader/article.views.tsx';
 import { type AdminKit, IdParams, idParam, noticeOf, one, seeOther } from '../kit.tsx';
 import { formOf } from '../session.ts';
+import { registerEditorDeskRoutes } from './desk.routes.tsx';
 import { registerPostsListRoute } from './list.routes.tsx';
 import { runPreflight } from './preflight.ts';
 import { CompareView, RevisionsView } from './revisions.views.tsx';
@@ -63,6 +64,28 @@ import { type EditorViewProps, editorNoticeText, PostEditorView, type PreflightI
 
 const newFormId = () => randomBytes(16).toString('hex');
 const badQuery = (what: string) => new AppError('INVALID_QUERY', `The ${what} in the address is not valid.`);
+
+/**
+ * The editor's canvas (CodeMirror) writes its own layout rules in a <style> element: this page's policy lets
+ * through the style elements carrying this response's random nonce, and nothing else (decision 046).
+ */
+function allowEditorStyles(reply: FastifyReply): string {
+  const nonce = randomBytes(16).toString('base64');
+  const policy = String(reply.getHeader('content-security-policy') ?? '');
+  if (policy.includes("style-src 'self'"))
+    reply.header('content-security-policy', policy.replace("style-src 'self'", `style-src 'self' 'nonce-${nonce}'`));
+  return nonce;
+}
+
+/**
+ * Whether the editor opens with this person's autosave in the form: a draft does (the island said "Saved"), unless
+ * `?autosave=saved` asks for the saved version; a published or scheduled post opens as readers have it, with the
+ * kept changes offered back (`?autosave=restore` takes them).
+ */
+function opensWithAutosave(post: EditorPost, asked: string | undefined): boolean {
+  const live = post.state === 'published' || post.state === 'scheduled';
+  return asked === 'restore' || (!live && asked !== 'saved');
+}
 
 /** The body as the public page shows it: the contents list (three or more sections) and the rendered text. */
 async function previewHtml(deps: Parameters<typeof previewBody>[0], markdown: string): Promise<string> {
@@ -100,6 +123,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
     });
 
     registerPostsListRoute(posts, kit);
+    registerEditorDeskRoutes(posts, kit, limitPreviews);
 
     /** Renders the editor with what the writer typed (or the stored post), and whatever panels apply. */
     async function showEditor(
@@ -131,6 +155,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
       } catch (err) {
         if (!isAppError(err)) throw err;
       }
+      const styleNonce = allowEditorStyles(reply);
       return kit.page(reply, {
         title: o.post ? `Edit “${o.post.values.title || 'Untitled'}”` : 'New post',
         viewer,
@@ -153,6 +178,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
             preflight={o.preflight}
             canPublish={o.post ? o.post.canPublish : can(viewer.user, 'publish_posts')}
             correction={o.correction ?? { values: EMPTY_CORRECTION_NOTE }}
+            styleNonce={styleNonce}
           />
         ),
       });
@@ -217,7 +243,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
           },
         });
       }
-      const restore = one(q, 'autosave') === 'restore' && autosave !== undefined;
+      const restore = autosave !== undefined && opensWithAutosave(post, one(q, 'autosave'));
       return showEditor(req, reply, {
         post,
         values: restore ? autosave.values : post.values,
@@ -368,9 +394,11 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
     // The first autosave of a post never saved creates it as a draft; the island then carries on at its address.
     scope.post('/admin/posts/autosave', editor, async (req, reply) => {
       await limitPreviews(req);
+      const form = formOf(req);
       const { id, version, savedAt } = await autosaveNewPost(deps, {
         user: kit.viewerOf(req).user,
-        values: postFormValuesFrom(formOf(req)),
+        values: postFormValuesFrom(form),
+        formId: form.get('formId') ?? undefined,
       });
       const editUrl = `/admin/posts/${id}`;
       return reply

@@ -4,12 +4,14 @@ import type { EditorChoices, EditorNotice, EditorPost } from '../../../modules/c
 import { MAX_AUTHORS, POST_FIELD_LIMITS, type PostFormValues } from '../../../modules/content/editor-form.ts';
 import type { WorkflowState } from '../../../modules/content/post-policies.ts';
 import type { FieldDiff } from '../../../modules/content/revision-diff.ts';
+import { MEDIA_LIMITS } from '../../../modules/media/media.types.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import { CorrectionNoteFieldset, type CorrectionNoteState } from '../../evidence/correction-note.views.tsx';
 import { EDITOR_SCRIPT_URL } from '../../kit/assets.ts';
 import { CsrfField, Field, type FieldControl } from '../../ui/form.tsx';
 import { postUrl } from '../../ui/format.ts';
 import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
+import { EditorBar, PreflightPanel } from './editor-bar.views.tsx';
 import { DiffList, stateLabel } from './revisions.views.tsx';
 
 // The posts list and the post editor. The editor is a plain form (it works without JavaScript); the editor
@@ -87,81 +89,33 @@ export interface EditorViewProps {
   canPublish: boolean;
   /** The correction or update note (shown for published or unpublished posts, or when accepting a suggestion). */
   correction?: CorrectionNoteState;
+  /** The nonce this response's policy allows for the canvas's own style element. */
+  styleNonce?: string;
 }
 
-function Buttons(props: { state: WorkflowState | 'new'; canPublish: boolean }) {
-  const { state, canPublish } = props;
-  const live = state === 'published' || state === 'scheduled';
-  return (
-    <div class="editor-buttons">
-      <button type="submit" name="action" value="save">
-        {state === 'published' ? 'Update' : live ? 'Save changes' : 'Save draft'}
-      </button>
-      <button type="submit" name="action" value="check" class="secondary">
-        Check
-      </button>
-      {!live && state !== 'review' ? (
-        <button type="submit" name="action" value="submit" class="secondary">
-          Send for review
-        </button>
-      ) : null}
-      {canPublish && state !== 'published' ? (
-        <button type="submit" name="action" value="publish" class="secondary">
-          {state === 'scheduled' ? 'Publish now' : 'Publish'}
-        </button>
-      ) : null}
-      {canPublish && !live ? (
-        <button type="submit" name="action" value="schedule" class="secondary">
-          Schedule
-        </button>
-      ) : null}
-      {canPublish && live ? (
-        <button type="submit" name="action" value="unpublish" class="danger">
-          {state === 'published' ? 'Unpublish' : 'Unschedule'}
-        </button>
-      ) : null}
-    </div>
-  );
+/** Where the island finds what it needs: the desk's endpoints, and the upload address for those who may upload. */
+function deskData(props: EditorViewProps): Record<string, string | undefined> {
+  const mayUpload = can(props.viewer.user, 'upload_media');
+  return {
+    'data-checks-url': '/admin/posts/checks',
+    'data-cite-url': '/admin/posts/cite-suggest',
+    'data-entities-url': '/admin/entities/suggest',
+    'data-upload-url': mayUpload ? `/admin/media?csrf=${encodeURIComponent(props.viewer.csrf)}` : undefined,
+    'data-upload-max-bytes': String(MEDIA_LIMITS.maxBytes),
+    'data-draft-key': props.post ? String(props.post.id) : 'new',
+    'data-style-nonce': props.styleNonce,
+  };
 }
 
-function PreflightPanel(props: { preflight: NonNullable<EditorViewProps['preflight']> }) {
-  const { issues, beforePublishing } = props.preflight;
-  return (
-    <section id="preflight" class="preflight" aria-labelledby="preflight-heading" tabIndex={-1}>
-      <h2 id="preflight-heading">Checks</h2>
-      {issues.length === 0 ? (
-        <p>The checks found nothing to look at.</p>
-      ) : (
-        <>
-          <p>
-            {issues.length === 1 ? 'One thing' : `${issues.length} things`} worth a look. Checks warn; they never stop
-            you.
-          </p>
-          <ol class="preflight__issues">
-            {issues.map((i, n) => (
-              <li key={n}>
-                <strong>{i.message}</strong>
-                {i.line !== undefined ? <span class="hint">Line {i.line}</span> : null}
-                {i.excerpt ? <q class="preflight__excerpt">{i.excerpt}</q> : null}
-                {i.suggestions?.length ? <span class="hint">Perhaps: {i.suggestions.join(', ')}</span> : null}
-              </li>
-            ))}
-          </ol>
-        </>
-      )}
-      {beforePublishing ? (
-        <>
-          <input type="hidden" name="preflightSeen" value="1" />
-          <p>
-            <button type="submit" name="action" value={beforePublishing}>
-              {beforePublishing === 'publish' ? 'Publish anyway' : 'Schedule anyway'}
-            </button>
-          </p>
-        </>
-      ) : null}
-    </section>
-  );
-}
+/** The form shows the post as stored (opened, not sent back with a refusal, checks or someone else's save). */
+const savedAsShown = (props: EditorViewProps) =>
+  props.post !== undefined &&
+  Object.keys(props.errors).length === 0 &&
+  !props.conflict &&
+  !props.preflight &&
+  (!props.autosave?.restored || !(props.post.state === 'published' || props.post.state === 'scheduled')) &&
+  !props.correction?.keptNotice &&
+  !props.correction?.suggestion;
 
 export function PostEditorView(props: EditorViewProps) {
   const { post, values: v, errors, choices, site } = props;
@@ -198,21 +152,14 @@ export function PostEditorView(props: EditorViewProps) {
           <DiffList changes={props.conflict} headingLevel={3} />
         </section>
       ) : null}
-      {props.preflight?.beforePublishing && props.preflight.issues.length > 0 ? (
-        <div class="admin-alert" role="alert">
-          <p>
-            Before {props.preflight.beforePublishing === 'publish' ? 'publishing' : 'scheduling'}: the checks found
-            something worth a look. <a href="#preflight">See the checks</a>, or go ahead anyway from there.
-          </p>
-        </div>
-      ) : null}
       {props.autosave && post ? (
         <div class="admin-notice autosave-offer">
           {props.autosave.restored ? (
             <p>
               The form shows the changes kept automatically at{' '}
               <time dateTime={props.autosave.savedAt}>{formatDateTime(props.autosave.savedAt, site)}</time>. They are
-              not saved until you save. <a href={`/admin/posts/${post.id}`}>Show the saved version instead</a>.
+              not saved until you save.{' '}
+              <a href={`/admin/posts/${post.id}?autosave=saved`}>Show the saved version instead</a>.
             </p>
           ) : (
             <>
@@ -253,11 +200,6 @@ export function PostEditorView(props: EditorViewProps) {
           ) : null}
         </p>
       ) : null}
-      <p class="editor-tools">
-        <button type="button" class="secondary editor-focus-toggle" aria-pressed="false" hidden>
-          Distraction-free mode
-        </button>
-      </p>
       <form
         class="editor"
         method="post"
@@ -265,39 +207,27 @@ export function PostEditorView(props: EditorViewProps) {
         data-preview-url="/admin/posts/preview"
         data-autosave-url={post ? `/admin/posts/${post.id}/autosave` : undefined}
         data-autosave-new-url={post ? undefined : '/admin/posts/autosave'}
+        {...deskData(props)}
       >
         <CsrfField csrf={props.viewer.csrf} />
         <input type="hidden" name="formId" value={props.formId} />
         {props.version !== undefined ? <input type="hidden" name="version" value={String(props.version)} /> : null}
+        <EditorBar state={state} canPublish={props.canPublish} publishAt={v.publishAt} saved={savedAsShown(props)} />
+        {props.preflight ? <PreflightPanel {...props.preflight} /> : null}
         <div class="editor__main">
           <PostField name="title" label="Title" errors={errors}>
             {(a) => (
               <input {...a} name="title" type="text" required maxLength={POST_FIELD_LIMITS.title} value={v.title} />
             )}
           </PostField>
-          <div class="editor__side-field">
-            <PostField
-              name="slug"
-              label="Slug"
-              hint="The post's address: lower-case letters, digits and hyphens. Empty: made from the title. When you change it, the old address keeps working."
-              errors={errors}
-            >
-              {(a) => <input {...a} name="slug" type="text" spellcheck={false} autoComplete="off" value={v.slug} />}
-            </PostField>
-            <PostField
-              name="standfirst"
-              label="Standfirst"
-              hint="One or two sentences under the title."
-              errors={errors}
-            >
-              {(a) => <textarea {...a} name="standfirst" rows={2} value={v.standfirst} />}
-            </PostField>
-          </div>
+          <PostField name="standfirst" label="Standfirst" hint="One or two sentences under the title." errors={errors}>
+            {(a) => <textarea {...a} name="standfirst" rows={2} value={v.standfirst} />}
+          </PostField>
           <div class="editor__write">
             <PostField
               name="body"
               label="Body (Markdown)"
-              hint="Footnotes: [^1] and [^1]: note. Figures: ::figure[Caption]{src=/media/… alt=“…” credit=“…”}. Tables as in GitHub."
+              hint="Footnotes: [^1] and [^1]: note. Figures: ::figure[Caption]{src=/media/… alt=“…” credit=“…”}. Citations: :cite[key]{page=12}. Tables as in GitHub."
               errors={errors}
             >
               {(a) => <textarea {...a} name="body" rows={24} class="editor__body" value={v.body} />}
@@ -310,12 +240,7 @@ export function PostEditorView(props: EditorViewProps) {
             </section>
           </div>
         </div>
-        <div class="editor__side">
-          {post &&
-          props.correction &&
-          (post.state === 'published' || post.state === 'unpublished' || props.correction.suggestion) ? (
-            <CorrectionNoteFieldset state={props.correction} errors={errors} />
-          ) : null}
+        <section class="editor__side" id="post-settings" aria-label="Post settings">
           <fieldset>
             <legend>Publishing</legend>
             <PostField
@@ -326,10 +251,23 @@ export function PostEditorView(props: EditorViewProps) {
             >
               {(a) => <input {...a} name="publishAt" type="datetime-local" value={v.publishAt} />}
             </PostField>
-            <Buttons state={state} canPublish={props.canPublish} />
-            <p class="hint editor__autosave-status" role="status" />
-            {props.preflight ? <PreflightPanel preflight={props.preflight} /> : null}
           </fieldset>
+          <fieldset>
+            <legend>Address</legend>
+            <PostField
+              name="slug"
+              label="Slug"
+              hint="The post's address: lower-case letters, digits and hyphens. Empty: made from the title. When you change it, the old address keeps working."
+              errors={errors}
+            >
+              {(a) => <input {...a} name="slug" type="text" spellcheck={false} autoComplete="off" value={v.slug} />}
+            </PostField>
+          </fieldset>
+          {post &&
+          props.correction &&
+          (post.state === 'published' || post.state === 'unpublished' || props.correction.suggestion) ? (
+            <CorrectionNoteFieldset state={props.correction} errors={errors} />
+          ) : null}
           <fieldset aria-describedby={errors.type ? `${id('type')}-error` : undefined}>
             <legend>Type</legend>
             <FieldsetError name="type" errors={errors} />
@@ -512,7 +450,7 @@ export function PostEditorView(props: EditorViewProps) {
               </p>
             )}
           </fieldset>
-        </div>
+        </section>
       </form>
       <script type="module" src={EDITOR_SCRIPT_URL} />
     </>

@@ -8,6 +8,7 @@ import { getModerationSettings } from '../../../modules/moderation/moderation-se
 import { preflightPost } from '../../../modules/preflight/preflight.service.ts';
 import { getSiteSettings, listTimeZones, type SiteSettingsForm } from '../../../modules/settings/settings.service.ts';
 import { isAppError } from '../../../modules/shared/errors.ts';
+import { listMenuTargets, menuItemFromBuilder } from '../../../modules/site/menu-targets.service.ts';
 import { addMenuItem, loadMenus, moveMenuItem, removeMenuItem } from '../../../modules/site/menus.service.ts';
 import {
   addWidget,
@@ -58,7 +59,7 @@ const SettingsForm = Form({
   citationStyle: Word,
 });
 const WidgetFormSchema = Form({ ...CsrfField, area: Word, type: Word, title: Typed, count: Word, markdown: Typed });
-const MenuForm = Form({ ...CsrfField, menu: Word, label: Typed, url: Typed });
+const MenuForm = Form({ ...CsrfField, menu: Word, target: Typed, label: Typed, url: Typed });
 const MoveForm = Form({ ...CsrfField, direction: Optional(OneOf(['up', 'down'])) });
 const CsrfOnly = Form({ ...CsrfField });
 const withId = { params: IdParams };
@@ -273,7 +274,11 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
     async function showMenus(
       req: FastifyRequest,
       reply: FastifyReply,
-      form: { typed?: { menu: string; label: string; url: string }; errors?: FormErrors; status?: number },
+      form: {
+        typed?: { menu: string; label: string; url: string; target: string };
+        errors?: FormErrors;
+        status?: number;
+      },
     ) {
       const viewer = kit.viewerOf(req);
       return kit.page(reply, {
@@ -284,6 +289,7 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         body: (
           <MenusView
             menus={await loadMenus(deps)}
+            targets={await listMenuTargets(deps)}
             errors={form.errors}
             typed={form.typed}
             viewer={viewer}
@@ -297,9 +303,14 @@ export function registerSiteAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
 
     scope.post('/admin/menus', { schema: { body: MenuForm } }, async (req, reply) => {
       const form = formOf(req);
-      const typed = { menu: text(form, 'menu'), label: text(form, 'label'), url: text(form, 'url') };
+      const typed = {
+        menu: text(form, 'menu'),
+        target: text(form, 'target'),
+        label: text(form, 'label'),
+        url: text(form, 'url'),
+      };
       try {
-        await addMenuItem(deps, typed);
+        await addMenuItem(deps, menuItemFromBuilder(await listMenuTargets(deps), typed));
       } catch (err) {
         const menu = typed.menu === 'footer' ? 'footer' : 'primary';
         return showMenus(req, reply, { typed, ...formErrors(err, `menu-${menu}`) });

@@ -5,6 +5,7 @@ import {
   type SiteSettings,
   type SiteSettingsForm,
 } from '../../../modules/settings/settings.service.ts';
+import type { MenuTargets } from '../../../modules/site/menu-targets.service.ts';
 import type { MenuItem, Menus } from '../../../modules/site/menus.service.ts';
 import { MENU_LIMITS } from '../../../modules/site/menus.service.ts';
 import {
@@ -22,6 +23,7 @@ import { safeHref } from '../../ui/format.ts';
 import { WidgetArea } from '../../ui/widgets.tsx';
 import { BackupFailure, BackupSummary } from '../backups/status.views.tsx';
 import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
+import { MenuTargetField } from './menu-picker.views.tsx';
 
 // Site settings, widget areas and navigation menus: the pages behind the "Site" link of the administration.
 
@@ -477,7 +479,7 @@ const MENU_LABELS: Record<MenuName, { name: string; where: string }> = {
   footer: { name: 'Footer menu', where: 'At the foot of every page. While it is empty, the footer has no menu.' },
 };
 
-export const emptyMenuForm = (menu: MenuName) => ({ menu, label: '', url: '' });
+export const emptyMenuForm = (menu: MenuName) => ({ menu, label: '', url: '', target: '' });
 
 function MenuTable(props: { menu: MenuName; items: MenuItem[]; viewer: AdminViewer }) {
   if (props.items.length === 0) return <p class="empty">No links yet.</p>;
@@ -525,7 +527,9 @@ function MenuTable(props: { menu: MenuName; items: MenuItem[]; viewer: AdminView
 export function MenusView(props: {
   menus: Menus;
   errors?: FormErrors;
-  typed?: { menu: string; label: string; url: string };
+  typed?: { menu: string; label: string; url: string; target: string };
+  /** The pages, categories and tags a link can be picked from (the menu builder). */
+  targets: MenuTargets;
   viewer: AdminViewer;
   notice?: string;
 }) {
@@ -555,24 +559,24 @@ export function MenusView(props: {
               <input type="hidden" name="menu" value={menu} />
               <fieldset>
                 <legend>Add a link to the {name.toLowerCase()}</legend>
+                <MenuTargetField id={`${form}-target`} targets={props.targets} value={typed.target} error={e.target} />
                 <TextField
                   id={`${form}-label`}
                   name="label"
                   label="Label"
+                  hint="Left empty, the name of the page, category or tag picked."
                   value={typed.label}
                   error={e.label}
                   maxLength={MENU_LIMITS.label}
-                  required
                 />
                 <TextField
                   id={`${form}-url`}
                   name="url"
                   label="Address"
-                  hint="A path on this site, such as /about/ or /category/russian-history/, or a full address starting with https://."
+                  hint="With “Type an address” chosen: a path on this site, such as /about/, or a full address starting with https://."
                   value={typed.url}
                   error={e.url}
                   maxLength={MENU_LIMITS.url}
-                  required
                 />
                 <p>
                   <button type="submit">Add the link</button>
