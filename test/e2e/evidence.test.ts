@@ -118,7 +118,8 @@ test('a reader suggests a correction, an editor accepts it, and the article and 
 
   // ---- 3. Accept: the editor opens with the change made and the note filled in; publish the update ----
   await go(editor, editor.getByRole('link', { name: /^Accept/ }));
-  const body = await editor.getByLabel('Body (Markdown)').inputValue();
+  // The form's own field under the CodeMirror canvas (decision 046) holds what the canvas shows.
+  const body = await editor.locator('textarea[name="body"]').inputValue();
   assert.ok(body.includes(RIGHT) && !body.includes(WRONG), 'the proposed wording is in the body');
   assert.match(await editor.locator('textarea[name="correctionSummary"]').inputValue(), /seventy/);
   await editor.getByLabel(/Credit Ingrid Solheim/).check();
