@@ -1,5 +1,5 @@
 import type { Db, EntityKind } from '../../storage/schema.ts';
-import type { EntityRow } from './entity.repository.ts';
+import { type EntityRow, hasVisibleMention } from './entity.repository.ts';
 
 /** Every entity's own name and other names, for the name index (entity-lookup.service.ts). */
 export async function listAllNames(db: Db): Promise<{
@@ -13,9 +13,6 @@ export async function listAllNames(db: Db): Promise<{
   return { entities, names };
 }
 
-// What readers see: published, or scheduled and come due (as entity.repository.ts).
-const VISIBLE_STATUSES = ['published', 'scheduled'] as const;
-
 /**
  * One page of the entities that published articles mention (of a kind, or all), and how many there are. Events
  * come by their dates (lower bound, then upper, undated last) when `byDate`; otherwise by name.
@@ -24,19 +21,7 @@ export async function listMentionedEntitiesPage(
   db: Db,
   q: { kind?: EntityKind; now: string; byDate: boolean; limit: number; offset: number },
 ): Promise<{ rows: EntityRow[]; total: number }> {
-  let base = db
-    .selectFrom('entities')
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('entity_mentions')
-          .innerJoin('posts', 'posts.id', 'entity_mentions.post_id')
-          .select('entity_mentions.post_id')
-          .whereRef('entity_mentions.entity_id', '=', 'entities.id')
-          .where('posts.status', 'in', VISIBLE_STATUSES)
-          .where('posts.published_at', '<=', q.now),
-      ),
-    );
+  let base = db.selectFrom('entities').where((eb) => hasVisibleMention(eb, q.now));
   if (q.kind) base = base.where('kind', '=', q.kind);
   let rows = base.selectAll();
   if (q.byDate)

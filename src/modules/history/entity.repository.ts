@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { Db, EntityKind, EntityNameTable, EntityTable } from '../../storage/schema.ts';
+import type { ExpressionBuilder, Insertable, Selectable } from 'kysely';
+import type { DatabaseSchema, Db, EntityKind, EntityNameTable, EntityTable } from '../../storage/schema.ts';
 
 export type EntityRow = Selectable<EntityTable>;
 export type EntityNameRow = Selectable<EntityNameTable>;
@@ -15,6 +15,20 @@ export interface MentioningPostRow {
 
 // What readers see: published, or scheduled and come due (content's isPostVisible, as SQL).
 const VISIBLE_STATUSES = ['published', 'scheduled'] as const;
+
+/**
+ * Whether an article visible to readers at `now` mentions the entity of the outer query: read from the mentions'
+ * own copy of when their post became visible (migration 016), without touching a post.
+ */
+export function hasVisibleMention(eb: ExpressionBuilder<DatabaseSchema, 'entities'>, now: string) {
+  return eb.exists(
+    eb
+      .selectFrom('entity_mentions')
+      .select('entity_mentions.post_id')
+      .whereRef('entity_mentions.entity_id', '=', 'entities.id')
+      .where('entity_mentions.visible_from', '<=', now),
+  );
+}
 
 export async function findEntityById(db: Db, id: number): Promise<EntityRow | undefined> {
   return db.selectFrom('entities').selectAll().where('id', '=', id).executeTakeFirst();
@@ -197,17 +211,7 @@ export async function listMentionedEntities(db: Db, kind: EntityKind, now: strin
     .selectFrom('entities')
     .selectAll()
     .where('kind', '=', kind)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('entity_mentions')
-          .innerJoin('posts', 'posts.id', 'entity_mentions.post_id')
-          .select('entity_mentions.post_id')
-          .whereRef('entity_mentions.entity_id', '=', 'entities.id')
-          .where('posts.status', 'in', VISIBLE_STATUSES)
-          .where('posts.published_at', '<=', now),
-      ),
-    );
+    .where((eb) => hasVisibleMention(eb, now));
   if (kind === 'event')
     q = q
       .orderBy((eb) => eb.case().when('date_lower', 'is', null).then(1).else(0).end())

@@ -1,5 +1,6 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { DatabaseSchema, Db } from '../../storage/schema.ts';
+import { hasVisibleMention } from './entity.repository.ts';
 
 /** A dated event as the timelines read it. */
 export interface TimelineEventRow {
@@ -161,17 +162,7 @@ export async function listMentionedOfKind(
     .selectFrom('entities')
     .select(['id', 'slug', 'name'])
     .where('kind', '=', kind)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('entity_mentions as m')
-          .innerJoin('posts as p', 'p.id', 'm.post_id')
-          .select('m.post_id')
-          .whereRef('m.entity_id', '=', 'entities.id')
-          .where('p.status', 'in', VISIBLE_STATUSES)
-          .where('p.published_at', '<=', now),
-      ),
-    )
+    .where((eb) => hasVisibleMention(eb, now))
     .orderBy('name')
     .orderBy('id')
     .limit(2000)
