@@ -7,13 +7,13 @@
 // filtered by the place and by the person, and the person's page (page 1 and a deep page). Target: p99 < 20 ms.
 //   node bench/history.mjs [--out DIR]          EVENTS=2000 MENTIONS=400 HISTORY_REQUESTS=50 node bench/history.mjs
 // The generated data is never kept: the temp folder is removed at the end, also on error or Ctrl-C.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { startUncachedServer, timedGet } from './uncached-server.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const EVENTS = Number(process.env.EVENTS ?? '50000');
@@ -171,45 +171,11 @@ function generate() {
   return { perArticle };
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, [join(ROOT, 'bin/annalist.js'), 'serve'], {
-      env: {
-        ...process.env,
-        ANNALIST_DATA_DIR: DATA,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        ANNALIST_PAGE_CACHE: 'off',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the server did not report its address within 120 s')), 120_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`the server exited during start (code ${code})`)));
+const startServer = () =>
+  startUncachedServer(DATA, (child) => {
+    server = child;
   });
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function get(url) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    http
-      .get(url, { agent }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - t) / 1e6 }));
-      })
-      .on('error', reject);
-  });
-}
+const get = timedGet;
 
 async function measure(url) {
   for (let k = 0; k < WARMUP; k++) await get(url);

@@ -5,15 +5,12 @@
 // and 2), an article with many comments, one with few, and search; plus the server's peak RSS (VmHWM).
 //   node bench/large-site.mjs [--out DIR]        SIZE=5000 COMMENTS=100000 node bench/large-site.mjs   (quick)
 // The generated data is never kept: the temp folder is removed at the end, also on error or Ctrl-C.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describeLargeSite, generateLargeSite } from './large-site-data.mjs';
+import { startUncachedServer, timedGet } from './uncached-server.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZE = Number(process.env.SIZE ?? '100000');
 const COMMENTS = Number(process.env.COMMENTS ?? '2000000');
 const REQUESTS = Number(process.env.LARGE_REQUESTS ?? '300');
@@ -44,45 +41,11 @@ for (const sig of ['SIGINT', 'SIGTERM'])
   });
 
 // ---------------------------------------------------------------- serve and measure
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, [join(ROOT, 'bin/annalist.js'), 'serve'], {
-      env: {
-        ...process.env,
-        ANNALIST_DATA_DIR: DATA,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        ANNALIST_PAGE_CACHE: 'off',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the server did not report its address within 120 s')), 120_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`the server exited during start (code ${code})`)));
+const startServer = () =>
+  startUncachedServer(DATA, (child) => {
+    server = child;
   });
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function get(url) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    http
-      .get(url, { agent }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - t) / 1e6 }));
-      })
-      .on('error', reject);
-  });
-}
+const get = timedGet;
 
 async function measure(urls) {
   let until = performance.now() + MAX_SECONDS * 1000;
