@@ -9,6 +9,7 @@
  */
 import { currentForm, element, focusOn, slugOf, text } from './discussion/dom.ts';
 import { rememberHeld, showHeldComments } from './discussion/held.ts';
+import { clampLongComments } from './discussion/long-comments.ts';
 import { quoteButton, type Selected, selectionInComment } from './discussion/quote-selection.ts';
 import { cancelReply, openReply } from './discussion/reply-in-place.ts';
 import { showMoreReplies, watchRevealedReplies } from './discussion/threads.ts';
@@ -150,6 +151,7 @@ async function approved(slug: string, id: number, draftKey: string, root: HTMLEl
   if (fresh) {
     root.innerHTML = fresh.innerHTML;
     await showHeldComments(slug);
+    clampLongComments(root);
     document.getElementById(`comment-${id}`)?.scrollIntoView({ block: 'center' });
   }
   window.location.hash = `comment-${id}`;
@@ -211,6 +213,7 @@ function start(root: HTMLElement, firstForm: HTMLFormElement) {
   });
   quoteButton((chosen) => openReply(chosen.commentId, chosen.text));
   watchRevealedReplies(root);
+  clampLongComments(root);
 
   root.addEventListener('click', (event) => {
     if (showMoreReplies(event)) return;

@@ -548,6 +548,24 @@ export interface EntityOldSlugTable {
   changed_at: string;
 }
 
+/** An item of the sources library an entity cites (decision 048), in order, with an optional note. */
+export interface EntitySourceTable {
+  entity_id: number;
+  source_id: number;
+  position: number;
+  note: ColumnType<string, string | undefined, string>;
+}
+
+export type IdentifierScheme = 'viaf' | 'geonames' | 'isni' | 'loc';
+
+/** An identifier of an entity in another authority file (decision 048): shown as a link, never fetched. */
+export interface EntityIdentifierTable {
+  entity_id: number;
+  position: number;
+  scheme: IdentifierScheme;
+  value: string;
+}
+
 export interface DatabaseSchema {
   settings: SettingTable;
   authors: AuthorTable;
@@ -591,6 +609,8 @@ export interface DatabaseSchema {
   entity_mentions: EntityMentionTable;
   entity_old_slugs: EntityOldSlugTable;
   place_shapes: PlaceShapeTable;
+  entity_sources: EntitySourceTable;
+  entity_identifiers: EntityIdentifierTable;
 }
 
 export type Db = Kysely<DatabaseSchema>;

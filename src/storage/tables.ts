@@ -50,6 +50,8 @@ export const TABLES_IN_DEPENDENCY_ORDER = [
   'entity_mentions',
   'entity_old_slugs',
   'place_shapes',
+  'entity_sources',
+  'entity_identifiers',
 ] as const satisfies readonly (keyof DatabaseSchema)[];
 
 export type TableName = (typeof TABLES_IN_DEPENDENCY_ORDER)[number];

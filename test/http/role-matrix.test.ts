@@ -99,6 +99,8 @@ const EXPECTATIONS: Record<string, Who | { who: Who; url: string }> = {
   'GET /admin/entities/edit/:id': { who: EDITORS, url: '/admin/entities/edit/999999' },
   'POST /admin/entities/edit/:id': { who: EDITORS, url: '/admin/entities/edit/999999' },
   'POST /admin/entities/edit/:id/delete': { who: EDITORS, url: '/admin/entities/edit/999999/delete' },
+  'GET /admin/entities/edit/:id/merge': { who: EDITORS, url: '/admin/entities/edit/999999/merge?q=zh' },
+  'POST /admin/entities/edit/:id/merge': { who: EDITORS, url: '/admin/entities/edit/999999/merge' },
   // The editor's completion of mentions (web/admin/entities/suggest.routes.ts): write_posts
   'GET /admin/entities/suggest': { who: WRITERS, url: '/admin/entities/suggest?q=zh' },
   'GET /admin/words': EDITORS,

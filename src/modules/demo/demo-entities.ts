@@ -17,6 +17,8 @@ const DEMO_ENTITIES: (Partial<EntityForm> & { kind: EntityKind; name: string; sl
     description:
       'Soviet commander. He led the Soviet and Mongolian forces at Khalkhin-Gol in 1939 and the defence of Moscow two years later, and ended the war as a marshal taking Berlin.',
     wikidata: 'Q124617',
+    // His memoirs and a biography, from the demo's sources library (sources.json).
+    sources: 'zhukov-1985\nroberts-2012',
   },
   {
     kind: 'place',

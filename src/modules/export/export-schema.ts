@@ -9,6 +9,8 @@ import { SUGGESTION_LIMITS } from '../corrections/submit-suggestion.workflow.ts'
 import { SUGGESTION_NOTE_MAX } from '../corrections/suggestion-review.service.ts';
 import { EDTF_MAX_LENGTH } from '../history/edtf.ts';
 import { ENTITY_KINDS, ENTITY_LIMITS } from '../history/entity-form.ts';
+import { IDENTIFIER_SCHEME_NAMES, MAX_IDENTIFIERS } from '../history/entity-identifiers.ts';
+import { ENTITY_SOURCES_LIMITS } from '../history/entity-sources.ts';
 import { GEO_LIMITS, SHAPE_TYPES } from '../history/geo-types.ts';
 import { MEDIA_LIMITS } from '../media/media.types.ts';
 import { WIDTH_LADDER } from '../media/media-names.ts';
@@ -199,6 +201,35 @@ const PlaceShapesSchema = Type.Array(
   { maxItems: GEO_LIMITS.shapes, description: "A place's lines and areas, in order." },
 );
 
+/** An entity's sources of the library and identifiers besides Wikidata (decision 048). */
+const EntitySourcesSchema = Type.Array(
+  Type.Object(
+    {
+      source_id: IdOf('The source (an item of the sources collection).'),
+      note: Text('Where in the source (pages, a chapter); "" for none.', ENTITY_SOURCES_LIMITS.note),
+    },
+    strict,
+  ),
+  { maxItems: ENTITY_SOURCES_LIMITS.sources, description: 'The sources of the library it lists, in order.' },
+);
+const EntityIdentifiersSchema = Type.Array(
+  Type.Object(
+    {
+      scheme: Type.Union(IDENTIFIER_SCHEME_NAMES.map((s) => Type.Literal(s))),
+      value: Type.String({
+        minLength: 1,
+        maxLength: 40,
+        description: "The id in that scheme's own form, checked against its pattern on import.",
+      }),
+    },
+    strict,
+  ),
+  {
+    maxItems: MAX_IDENTIFIERS,
+    description: 'Its identifiers in other authority files (VIAF, GeoNames, ISNI, loc: Library of Congress), in order.',
+  },
+);
+
 export const EntitySchema = Type.Object(
   {
     id: Id,
@@ -236,6 +267,9 @@ export const EntitySchema = Type.Object(
     latitude: Type.Optional(Degrees(90, "A place's WGS84 latitude (null: no point; both or neither).")),
     longitude: Type.Optional(Degrees(180, "A place's WGS84 longitude.")),
     shapes: Type.Optional(PlaceShapesSchema),
+    // Optional: exports written before entities had sources and identifiers (migration 017) have neither.
+    sources: Type.Optional(EntitySourcesSchema),
+    identifiers: Type.Optional(EntityIdentifiersSchema),
     created_at: Time(''),
     updated_at: Time(''),
   },

@@ -111,7 +111,7 @@ async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
   for await (const rows of pages(db, 'entities', ['id'], 50)) {
     for (const r of rows) {
       const id = num(r.id);
-      const [names, oldSlugs, shapes] = await Promise.all([
+      const [names, oldSlugs, shapes, sources, identifiers] = await Promise.all([
         db.selectFrom('entity_names').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
         db
           .selectFrom('entity_old_slugs')
@@ -121,6 +121,8 @@ async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
           .orderBy('slug')
           .execute(),
         db.selectFrom('place_shapes').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
+        db.selectFrom('entity_sources').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
+        db.selectFrom('entity_identifiers').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
       ]);
       yield {
         id,
@@ -139,6 +141,8 @@ async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
           validity: sh.valid_text,
           geometry: JSON.parse(sh.geometry) as ExportShape['geometry'],
         })),
+        sources: sources.map((s) => ({ source_id: num(s.source_id), note: s.note })),
+        identifiers: identifiers.map((i) => ({ scheme: i.scheme, value: i.value })),
         created_at: str(r.created_at),
         updated_at: str(r.updated_at),
       };

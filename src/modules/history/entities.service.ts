@@ -35,6 +35,14 @@ import {
   updateEntity,
 } from './entity.repository.ts';
 import { type EntityForm, type EntityNameInput, type EntityValues, namesText, readEntityForm } from './entity-form.ts';
+import { type EntityIdentifier, identifiersText } from './entity-identifiers.ts';
+import {
+  type EntitySource,
+  listEntityIdentifiers,
+  listEntitySources,
+  sourceLinesText,
+  writeSourcesAndIdentifiers,
+} from './entity-sources.ts';
 import type { GeoPoint } from './geo-types.ts';
 import { type PlaceShape, pointOf, savePlaceShapes, shapesOfPlaces } from './places.service.ts';
 import { shapesText } from './shape-checks.ts';
@@ -61,6 +69,10 @@ export interface Entity {
   point: GeoPoint | null;
   /** A place's lines and areas; read for one entity, empty in lists. */
   shapes: PlaceShape[];
+  /** Identifiers besides Wikidata (decision 048); read for one entity, empty in lists. */
+  identifiers: EntityIdentifier[];
+  /** The sources of the library it cites, in order; read for one entity, empty in lists. */
+  sources: EntitySource[];
 }
 
 /** Published articles mentioning an entity per page of its page. */
@@ -69,7 +81,14 @@ export const MENTIONS_PER_PAGE = 50;
 const notFound = (detail: string) =>
   new AppError('ENTITY_NOT_FOUND', 'There is nothing at this address.', { detail: detail.slice(0, 200) });
 
-function entityOf(row: EntityRow, names: EntityNameInput[], shapes: PlaceShape[] = []): Entity {
+interface EntityParts {
+  shapes: PlaceShape[];
+  identifiers: EntityIdentifier[];
+  sources: EntitySource[];
+}
+const NO_PARTS: EntityParts = { shapes: [], identifiers: [], sources: [] };
+
+function entityOf(row: EntityRow, names: EntityNameInput[], parts: EntityParts = NO_PARTS): Entity {
   const parsed = row.date_text ? parseHistoricalDate(row.date_text) : undefined;
   return {
     id: row.id,
@@ -89,14 +108,19 @@ function entityOf(row: EntityRow, names: EntityNameInput[], shapes: PlaceShape[]
         : undefined,
     wikidataId: row.wikidata_id,
     point: pointOf(row),
-    shapes,
+    ...parts,
   };
 }
 
 /** The entity with its names and, for a place, its shapes. */
 async function fullEntity(db: Db, row: EntityRow): Promise<Entity> {
-  const shapes = row.kind === 'place' ? ((await shapesOfPlaces(db, [row.id])).get(row.id) ?? []) : [];
-  return entityOf(row, await namesOf(db, row.id), shapes);
+  const [shapes, identifiers, sources, names] = await Promise.all([
+    row.kind === 'place' ? shapesOfPlaces(db, [row.id]).then((m) => m.get(row.id) ?? []) : [],
+    listEntityIdentifiers(db, row.id),
+    listEntitySources(db, row.id),
+    namesOf(db, row.id),
+  ]);
+  return entityOf(row, names, { shapes, identifiers, sources });
 }
 
 const namesOf = async (db: Db, id: number): Promise<EntityNameInput[]> =>
@@ -119,6 +143,8 @@ export function entityFormOf(e: Entity): EntityForm {
     names: namesText(e.names),
     date: e.date?.text ?? '',
     wikidata: e.wikidataId ?? '',
+    identifiers: identifiersText(e.identifiers),
+    sources: sourceLinesText(e.sources),
     latitude: e.point ? degreesText(e.point.latitude) : '',
     longitude: e.point ? degreesText(e.point.longitude) : '',
     shapes: shapesText(e.shapes.map((s) => ({ ...s, validityText: s.validity?.text ?? '' }))),
@@ -177,6 +203,7 @@ export async function createEntity(deps: HistoryDeps, form: EntityForm): Promise
     const id = await insertEntity(trx, { ...rowOf(v, now), created_at: now });
     await replaceEntityNames(trx, id, v.names);
     await savePlaceShapes(trx, id, v.shapes);
+    await writeSourcesAndIdentifiers(trx, id, v);
     await linkWaitingMentions(trx, { id, kind: v.kind, slug: v.slug });
     return id;
   });
@@ -199,6 +226,7 @@ export async function editEntity(deps: HistoryDeps, input: { id: number; form: E
     await updateEntity(trx, before.id, rowOf(v, now));
     await replaceEntityNames(trx, before.id, v.names);
     await savePlaceShapes(trx, before.id, v.shapes);
+    await writeSourcesAndIdentifiers(trx, before.id, v);
     await linkWaitingMentions(trx, { id: before.id, kind: v.kind, slug: v.slug });
   });
   deps.noteWrite(EVERYTHING);

@@ -2,6 +2,8 @@ import type { EntityKind, EntityNameKind } from '../../storage/schema.ts';
 import { AppError } from '../shared/errors.ts';
 import { isSlug, slugify } from '../shared/slug.ts';
 import { type HistoricalDate, parseHistoricalDate } from './edtf.ts';
+import { type EntityIdentifier, readIdentifiers } from './entity-identifiers.ts';
+import { type EntitySourceRef, readSourceLines } from './entity-sources.ts';
 import { type PlaceFields, type PlaceValues, readPlaceFields } from './place-form.ts';
 
 /** The entity form as typed: every field text (a place's too: place-form.ts). */
@@ -14,6 +16,10 @@ export interface EntityForm extends PlaceFields {
   names: string;
   date: string;
   wikidata: string;
+  /** Identifiers in other authority files, one `scheme: value` a line (decision 048). */
+  identifiers: string;
+  /** Sources of the library, one key a line, optionally followed by a note (decision 048). */
+  sources: string;
 }
 
 export const ENTITY_FORM_FIELDS = [
@@ -24,6 +30,8 @@ export const ENTITY_FORM_FIELDS = [
   'names',
   'date',
   'wikidata',
+  'identifiers',
+  'sources',
   'latitude',
   'longitude',
   'shapes',
@@ -48,6 +56,9 @@ export interface EntityValues extends PlaceValues {
   names: EntityNameInput[];
   date: HistoricalDate | undefined;
   wikidataId: string | null;
+  identifiers: EntityIdentifier[];
+  /** The sources by key: the service finds them in the library (an unknown key is a field message). */
+  sourceRefs: EntitySourceRef[];
 }
 
 export const ENTITY_LIMITS = { name: 200, description: 2_000, names: 200, nameLength: 200 } as const;
@@ -65,6 +76,8 @@ export const emptyEntityForm = (kind: EntityKind): EntityForm => ({
   names: '',
   date: '',
   wikidata: '',
+  identifiers: '',
+  sources: '',
   latitude: '',
   longitude: '',
   shapes: '',
@@ -105,6 +118,25 @@ function readDate(text: string, errors: Record<string, string>): HistoricalDate 
   return undefined;
 }
 
+/** The Wikidata id, other identifiers and sources (decision 048), with a message for each field that is wrong. */
+function readLinks(
+  form: EntityForm,
+  errors: Record<string, string>,
+): Pick<EntityValues, 'wikidataId' | 'identifiers' | 'sourceRefs'> {
+  const wikidata = form.wikidata.trim();
+  if (wikidata !== '' && !WIKIDATA.test(wikidata))
+    errors.wikidata = 'A Wikidata id is Q followed by digits, e.g. Q124760.';
+  const identifiers = readIdentifiers(form.identifiers);
+  if (!identifiers.ok) errors.identifiers = identifiers.message;
+  const sourceRefs = readSourceLines(form.sources);
+  if (!sourceRefs.ok) errors.sources = sourceRefs.message;
+  return {
+    wikidataId: wikidata === '' ? null : wikidata,
+    identifiers: identifiers.ok ? identifiers.value : [],
+    sourceRefs: sourceRefs.ok ? sourceRefs.value : [],
+  };
+}
+
 /** Checks a typed form: the values, or ENTITY_INVALID with a message per field (the date's names its character). */
 export function readEntityForm(form: EntityForm): EntityValues {
   const errors: Record<string, string> = {};
@@ -121,9 +153,7 @@ export function readEntityForm(form: EntityForm): EntityValues {
     errors.description = `At most ${ENTITY_LIMITS.description} characters; this has ${description.length}.`;
   const names = readNames(form.names, errors);
   const date = readDate(form.date, errors);
-  const wikidata = form.wikidata.trim();
-  if (wikidata !== '' && !WIKIDATA.test(wikidata))
-    errors.wikidata = 'A Wikidata id is Q followed by digits, e.g. Q124760.';
+  const links = readLinks(form, errors);
   const codes: string[] = [];
   const place = readPlaceFields(kind, form, errors, codes);
   if (Object.keys(errors).length > 0 || !isEntityKind(kind))
@@ -131,7 +161,16 @@ export function readEntityForm(form: EntityForm): EntityValues {
       fields: errors,
       detail: codes.length > 0 ? codes.join(', ') : undefined,
     });
-  return { kind, name, slug, description, names, date, wikidataId: wikidata === '' ? null : wikidata, ...place };
+  return {
+    kind,
+    name,
+    slug,
+    description,
+    names,
+    date,
+    ...links,
+    ...place,
+  };
 }
 
 /** The names field as typed back: one name a line, with its language and kind. */

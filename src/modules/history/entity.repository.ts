@@ -63,6 +63,8 @@ export async function deleteEntityRow(db: Db, id: number): Promise<void> {
   await db.deleteFrom('entity_old_slugs').where('entity_id', '=', id).execute();
   await db.deleteFrom('entity_names').where('entity_id', '=', id).execute();
   await db.deleteFrom('place_shapes').where('entity_id', '=', id).execute();
+  await db.deleteFrom('entity_sources').where('entity_id', '=', id).execute();
+  await db.deleteFrom('entity_identifiers').where('entity_id', '=', id).execute();
   await db.deleteFrom('entities').where('id', '=', id).execute();
 }
 

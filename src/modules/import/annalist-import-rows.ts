@@ -5,6 +5,7 @@ import { isCommenterUrl } from '../comments/new-comment.ts';
 import { isReservedSlug } from '../content/editor-form.ts';
 import type { CollectionName, ItemOf } from '../export/export-schema.ts';
 import { parseHistoricalDate } from '../history/edtf.ts';
+import { IDENTIFIER_SCHEMES } from '../history/entity-identifiers.ts';
 import { readShapes } from '../history/shape-checks.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { isSafeUrl } from '../markdown/render-markdown.ts';
@@ -140,8 +141,9 @@ function entity(k: Known, e: ItemOf<'entities'>, path: Path): Rows {
   const parsed = e.date === null ? undefined : parseHistoricalDate(e.date);
   if (parsed && !parsed.ok) throw invalid([...path, 'date'], parsed.message.replace(/\.$/, ''));
   const date = parsed?.ok ? parsed.date : undefined;
-  const { names, old_slugs: oldSlugs, date: _date, latitude, longitude, shapes, ...rest } = e;
+  const { names, old_slugs: oldSlugs, date: _date, latitude, longitude, shapes, sources, identifiers, ...rest } = e;
   const place = placeRows(e, path);
+  const links = entityLinkRows(k, e, path);
   return {
     entities: [
       {
@@ -162,6 +164,35 @@ function entity(k: Known, e: ItemOf<'entities'>, path: Path): Rows {
       name_kind: n.kind,
     })),
     entity_old_slugs: oldSlugs.map((o) => ({ kind: o.kind, slug: o.slug, entity_id: e.id, changed_at: o.changed_at })),
+    ...links,
+  };
+}
+
+/**
+ * An entity's sources (each an item of the sources collection, once) and identifiers (each checked against its
+ * scheme's pattern, as the entity form checks them; decision 048) as rows.
+ */
+function entityLinkRows(k: Known, e: ItemOf<'entities'>, path: Path) {
+  const seen = new Set<number>();
+  (e.sources ?? []).forEach((s, i) => {
+    k.ref('sources', s.source_id, [...path, 'sources', i, 'source_id'], 'source');
+    if (seen.has(s.source_id)) throw invalid([...path, 'sources', i, 'source_id'], 'a source is listed once');
+    seen.add(s.source_id);
+  });
+  const ids = e.identifiers ?? [];
+  ids.forEach((id, i) => {
+    const rule = IDENTIFIER_SCHEMES[id.scheme];
+    if (!rule.pattern.test(id.value))
+      throw invalid([...path, 'identifiers', i, 'value'], `not a ${rule.label} id (e.g. ${rule.example})`);
+  });
+  return {
+    entity_sources: (e.sources ?? []).map((s, position) => ({
+      entity_id: e.id,
+      source_id: s.source_id,
+      position,
+      note: s.note,
+    })),
+    entity_identifiers: ids.map((id, position) => ({ entity_id: e.id, position, scheme: id.scheme, value: id.value })),
   };
 }
 

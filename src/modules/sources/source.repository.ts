@@ -1,4 +1,4 @@
-import type { Db, SourceKind } from '../../storage/schema.ts';
+import type { Db, EntityKind, SourceKind } from '../../storage/schema.ts';
 
 export interface SourceRow {
   id: number;
@@ -101,6 +101,21 @@ export async function postsCitingKey(db: Db, key: string): Promise<{ id: number;
     .select(['posts.id', 'posts.title', 'posts.slug'])
     .where('post_citations.source_key', '=', key)
     .orderBy('posts.title')
+    .execute();
+}
+
+/** The entities listing the source among theirs (decision 048), by name: SOURCE_IN_USE and the source's page. */
+export async function entitiesCitingSource(
+  db: Db,
+  sourceId: number,
+): Promise<{ kind: EntityKind; slug: string; name: string }[]> {
+  return db
+    .selectFrom('entity_sources')
+    .innerJoin('entities', 'entities.id', 'entity_sources.entity_id')
+    .select(['entities.kind', 'entities.slug', 'entities.name'])
+    .where('entity_sources.source_id', '=', sourceId)
+    .orderBy('entities.name')
+    .orderBy('entities.id')
     .execute();
 }
 

@@ -7,6 +7,7 @@ import { formatSource } from './citation-format.ts';
 import {
   countSourceRows,
   deleteSourceRow,
+  entitiesCitingSource,
   findSourceRowByKey,
   findSourceRowsByKeys,
   insertSourceRow,
@@ -151,6 +152,13 @@ export async function deleteSource(deps: SourcesDeps, input: { key: string }): P
       throw new AppError(
         'SOURCE_IN_USE',
         `This source is cited by ${citing.map((p) => `“${p.title}”`).join(', ')}; remove those citations first.`,
+        { detail: row.key },
+      );
+    const entities = await entitiesCitingSource(trx, row.id);
+    if (entities.length > 0)
+      throw new AppError(
+        'SOURCE_IN_USE',
+        `${entities.map((e) => `“${e.name}”`).join(', ')} ${entities.length === 1 ? 'lists' : 'list'} this source among ${entities.length === 1 ? 'its' : 'their'} sources; remove it there first.`,
         { detail: row.key },
       );
     await deleteSourceRow(trx, row.id);

@@ -16,6 +16,7 @@ import { entitiesMigration } from './013-entities.ts';
 import { placeGeometryMigration } from './014-place-geometry.ts';
 import { mediaPendingMigration } from './015-media-pending.ts';
 import { mentionOrderMigration } from './016-mention-order.ts';
+import { entitySourcesIdentifiersMigration } from './017-entity-sources-identifiers.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -41,6 +42,7 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '014-place-geometry': placeGeometryMigration(),
         '015-media-pending': mediaPendingMigration(caps),
         '016-mention-order': mentionOrderMigration(),
+        '017-entity-sources-identifiers': entitySourcesIdentifiersMigration(),
       };
     },
   };
@@ -63,6 +65,7 @@ export const MIGRATION_NAMES = [
   '014-place-geometry',
   '015-media-pending',
   '016-mention-order',
+  '017-entity-sources-identifiers',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

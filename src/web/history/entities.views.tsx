@@ -8,6 +8,8 @@ import { formatDate, postUrl } from '../ui/format.ts';
 import type { Head } from '../ui/layout.tsx';
 import { Pagination } from '../ui/lists.tsx';
 import { entityFeedPath } from './entity-feeds.routes.ts';
+import { NameList } from './entity-names.views.tsx';
+import { EntitySourcesSection, IdentifierFacts, sameAsOf, wikidataUrl } from './entity-sources.views.tsx';
 import { PlaceMapSection } from './map-sections.tsx';
 import { EntityTimelineSection } from './timeline.views.tsx';
 
@@ -26,8 +28,6 @@ export const KIND_WORDS: Readonly<
     empty: 'No organisations yet.',
   },
 };
-
-const wikidataUrl = (id: string) => `https://www.wikidata.org/wiki/${id}`;
 
 /** The index of a kind: every entity that published articles mention (events in date order). */
 export function EntityIndexView(props: { kind: EntityKind; entities: Entity[] }) {
@@ -57,14 +57,7 @@ function OtherNames(props: { entity: Entity }) {
     <>
       <dt>Also known as</dt>
       <dd>
-        <ul class="entity-names">
-          {props.entity.names.map((n, i) => (
-            <li key={i} lang={n.lang || undefined}>
-              {n.name}
-              {n.name_kind === 'transliteration' ? <span class="entity-names__kind"> (transliteration)</span> : null}
-            </li>
-          ))}
-        </ul>
+        <NameList names={props.entity.names} />
       </dd>
     </>
   );
@@ -100,7 +93,9 @@ export function EntityPageView(props: EntityPage & { site: SiteSettings; map?: P
             </dd>
           </>
         ) : null}
+        <IdentifierFacts entity={entity} />
       </dl>
+      <EntitySourcesSection entity={entity} style={site.citationStyle} />
       <PlaceMapSection map={props.map} name={entity.name} />
       {props.timeline ? <EntityTimelineSection timeline={props.timeline} entity={entity} /> : null}
       <p class="entity-feed">
@@ -144,7 +139,8 @@ export function entityHead(page: EntityPage, baseUrl: string): Head {
   };
   if (entity.names.length > 0) ld.alternateName = entity.names.map((n) => n.name);
   if (entity.description) ld.description = entity.description;
-  if (entity.wikidataId) ld.sameAs = wikidataUrl(entity.wikidataId);
+  const sameAs = sameAsOf(entity);
+  if (sameAs.length > 0) ld.sameAs = sameAs.length === 1 ? sameAs[0] : sameAs;
   if (entity.point)
     ld.geo = { '@type': 'GeoCoordinates', latitude: entity.point.latitude, longitude: entity.point.longitude };
   return {

@@ -47,6 +47,7 @@ const commentsJs = bundle('comments.ts');
 const editorJs = bundle('editor.ts');
 const correctionsJs = bundle('corrections.ts');
 const footnotesJs = bundle('footnotes.ts');
+const mentionCardsJs = bundle('mention-cards.ts');
 const staticSearchJs = bundle('static-search.ts');
 const importJs = bundle('import-progress.ts');
 const placeMapJs = bundle('place-map.ts');
@@ -66,6 +67,8 @@ export const EDITOR_SCRIPT_URL = `/assets/${editorJs.name}`;
 export const CORRECTIONS_SCRIPT_URL = `/assets/${correctionsJs.name}`;
 /** The article's note previews: a marker shows its note in a popover beside it (issue 16). */
 export const FOOTNOTES_SCRIPT_URL = `/assets/${footnotesJs.name}`;
+/** The article's mention cards: a mention shows its entity's card beside it (issue 17). */
+export const MENTION_CARDS_SCRIPT_URL = `/assets/${mentionCardsJs.name}`;
 /** The search island of a static copy (`annalist export static`): searches a prebuilt index in the browser. */
 export const STATIC_SEARCH_SCRIPT_URL = `/assets/${staticSearchJs.name}`;
 /** /admin/import's progress island: the bar moves while a dry run or an import runs. */
@@ -85,6 +88,7 @@ export const ASSETS = new Map<string, Asset>([
   [editorJs.name, editorJs.asset],
   [correctionsJs.name, correctionsJs.asset],
   [footnotesJs.name, footnotesJs.asset],
+  [mentionCardsJs.name, mentionCardsJs.asset],
   [importJs.name, importJs.asset],
   [css.name, css.asset],
   [icon.name, icon.asset],

@@ -63,6 +63,7 @@ export const HTTP_ERRORS: Record<ErrorCode, { status: number; title: string }> =
   ENTITY_INVALID: { status: 400, title: 'The entity needs a correction' },
   ENTITY_NOT_FOUND: { status: 404, title: 'Not found' },
   ENTITY_IN_USE: { status: 409, title: 'Articles mention this' },
+  ENTITY_MERGE_REFUSED: { status: 409, title: 'These entities cannot be merged' },
   TIMELINE_QUERY_INVALID: { status: 400, title: 'That timeline address does not work' },
   BIBLIOGRAPHY_UNREADABLE: { status: 400, title: 'The bibliography file could not be read' },
   BIBLIOGRAPHY_TOO_LARGE: { status: 413, title: 'That bibliography is too large to import at once' },

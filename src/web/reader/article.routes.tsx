@@ -13,6 +13,7 @@ import { getArticleBySlug } from '../../modules/content/reading.service.ts';
 import { findPostHeader } from '../../modules/content/site-index.service.ts';
 import { listArticleCorrections } from '../../modules/corrections/corrections-log.service.ts';
 import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
+import { getMentionCards, type MentionCard } from '../../modules/history/mention-cards.ts';
 import { articleMap } from '../../modules/history/place-maps.ts';
 import { getArticleTimeline } from '../../modules/history/timeline.service.ts';
 import type { ModerationSettings } from '../../modules/moderation/moderation.types.ts';
@@ -39,6 +40,7 @@ import {
   COMMENTS_SCRIPT_URL,
   CORRECTIONS_SCRIPT_URL,
   FOOTNOTES_SCRIPT_URL,
+  MENTION_CARDS_SCRIPT_URL,
   TIMELINE_SCRIPT_URL,
 } from '../kit/assets.ts';
 import { readCookie, SESSION_COOKIE } from '../kit/cookies.ts';
@@ -55,6 +57,9 @@ import { KeptArticleView, keptArticleHead } from './article.views.tsx';
 import { ArticleQuery, SlugParams } from './reader.schemas.ts';
 
 type Query = Static<typeof ArticleQuery>;
+
+/** An article that mentions nothing: one array, so its kept view is found again (article.views.tsx). */
+const NO_CARDS: readonly MentionCard[] = Object.freeze([]);
 
 /** A static page's log: always this one, so its view, kept for the page (article.views.tsx), is found again. */
 const NO_CORRECTIONS: CorrectionLogEntry[] = Object.freeze([]) as unknown as CorrectionLogEntry[];
@@ -121,6 +126,9 @@ async function sendArticle(
   const corrections = article.type === 'post' ? await listArticleCorrections(deps.content, article.id) : NO_CORRECTIONS;
   const timeline = article.type === 'post' ? await getArticleTimeline(deps.content, article.id) : undefined;
   const map = article.type === 'post' ? await articleMap(deps.content, article.id) : undefined;
+  const mentionCards = article.bodyHtml.includes('data-entity=')
+    ? await getMentionCards(deps.content, article.id)
+    : NO_CARDS;
   return sendPage(
     ctx,
     req,
@@ -132,6 +140,7 @@ async function sendArticle(
           ...(discussion?.open ? [COMMENTS_SCRIPT_URL] : []),
           ...(article.type === 'post' ? [CORRECTIONS_SCRIPT_URL] : []),
           ...noteScripts(article),
+          ...(mentionCards.length > 0 ? [MENTION_CARDS_SCRIPT_URL] : []),
           ...(timeline && timeline.length > 0 ? [TIMELINE_SCRIPT_URL] : []),
         ],
       },
@@ -144,6 +153,7 @@ async function sendArticle(
             corrections={corrections}
             timeline={timeline}
             map={map}
+            mentionCards={mentionCards}
           />
           {discussion ? (
             <CommentsSection

@@ -2,6 +2,7 @@ import type { VNode } from 'preact';
 import type { Article } from '../../modules/content/content.types.ts';
 import { modifiedAt, updateShownToReaders } from '../../modules/corrections/corrections-log.service.ts';
 import type { CorrectionLogEntry } from '../../modules/corrections/corrections-log.types.ts';
+import type { MentionCard } from '../../modules/history/mention-cards.ts';
 import type { PlacesMap } from '../../modules/history/place-maps.ts';
 import type { TimelineEvent } from '../../modules/history/timeline.ts';
 import type { TocEntry } from '../../modules/markdown/render-markdown.ts';
@@ -15,6 +16,7 @@ import type { Head } from '../ui/layout.tsx';
 import { Byline } from '../ui/lists.tsx';
 import { keptFor, keptView } from '../ui/rendered-html.ts';
 import { CiteThisArticle } from './cite-article.views.tsx';
+import { MentionCards } from './mention-cards.views.tsx';
 
 export function Breadcrumb(props: { trail: { name: string; href: string }[]; current: string }) {
   return (
@@ -85,6 +87,8 @@ export interface ArticleViewProps {
   timeline?: readonly TimelineEvent[];
   /** The map of the places it mentions (its "Map" section; kept per generation: place-maps.ts). */
   map?: PlacesMap;
+  /** The cards of the entities it mentions (kept per generation: mention-cards.ts). */
+  mentionCards?: readonly MentionCard[];
 }
 
 /**
@@ -92,9 +96,11 @@ export interface ArticleViewProps {
  * are each read once per generation: reading.service.ts, the chrome, corrections-log.service.ts) and reused.
  */
 export function KeptArticleView(props: ArticleViewProps): VNode {
-  return keptView(props.article, [props.site, props.corrections, props.baseUrl, props.timeline, props.map], () => (
-    <ArticleView {...props} />
-  ));
+  return keptView(
+    props.article,
+    [props.site, props.corrections, props.baseUrl, props.timeline, props.map, props.mentionCards],
+    () => <ArticleView {...props} />,
+  );
 }
 
 export function ArticleView(props: ArticleViewProps) {
@@ -132,6 +138,7 @@ export function ArticleView(props: ArticleViewProps) {
         ) : null}
         {a.toc.filter((t) => t.depth === 2).length >= 3 ? <Toc toc={a.toc} /> : null}
         <div class="prose" dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
+        <MentionCards cards={props.mentionCards} />
         {props.timeline ? <ArticleTimeline events={props.timeline} /> : null}
         <ArticleMapSection map={props.map} />
         {!isPost && a.childPages.length > 0 ? (

@@ -31,6 +31,7 @@ import {
   requireForScope,
   seeOther,
 } from '../kit.tsx';
+import { registerEntityMergeRoutes } from './merge.routes.tsx';
 import { EntitiesListView, EntityFormView, entityEditPath, entityNoticeText } from './views.tsx';
 
 const LIST = '/admin/entities';
@@ -166,4 +167,5 @@ export function registerEntityAdminRoutes(staff: FastifyInstance, kit: AdminKit)
       }
     });
   });
+  registerEntityMergeRoutes(staff, kit);
 }

@@ -6,6 +6,7 @@ import type { EntityKind } from '../../../storage/schema.ts';
 import { CsrfField, ErrorSummary, Field, TextareaField, TextField } from '../../ui/form.tsx';
 import type { AdminViewer } from '../layout.tsx';
 import { Alert, Notice } from '../layout.tsx';
+import { MergeStart } from './merge.views.tsx';
 import { PlaceFieldset } from './place-fields.tsx';
 
 // History's entities under /admin/entities: list by kind, add and edit, delete (refused while mentioned).
@@ -14,6 +15,7 @@ const NOTICES: Record<string, string> = {
   created: 'Saved. Articles mentioning it link to its page from their next read.',
   saved: 'Saved.',
   deleted: 'Deleted.',
+  merged: 'Merged: the other entity’s mentions, names and addresses are this one’s now, and it is deleted.',
   simplified: `Saved. The shapes had more than ${GEO_LIMITS.simplifyAbove.toLocaleString('en')} points and were simplified to fit: check them on the map.`,
 };
 export const entityNoticeText = (key: string | undefined) =>
@@ -185,6 +187,24 @@ export function EntityFormView(props: {
           error={e.wikidata}
           maxLength={14}
         />
+        <TextareaField
+          id={fieldId('identifiers')}
+          name="identifiers"
+          label="Other identifiers"
+          hint="One a line: viaf, geonames, isni or loc (Library of Congress), a colon, the id; e.g. “viaf: 12345678”, “loc: n79021164”. Shown as links, never fetched."
+          value={values.identifiers}
+          error={e.identifiers}
+          rows={2}
+        />
+        <TextareaField
+          id={fieldId('sources')}
+          name="sources"
+          label="Sources"
+          hint="Keys of the sources library, one a line, each optionally followed by a note (pages, a chapter); e.g. “zhukov-1985 vol. 1, ch. 6”."
+          value={values.sources}
+          error={e.sources}
+          rows={3}
+        />
         <p>
           <button type="submit">{props.id === undefined ? 'Add it' : 'Save'}</button>
         </p>
@@ -197,6 +217,7 @@ export function EntityFormView(props: {
             <p>An entity that articles mention (drafts too) cannot be deleted.</p>
             <button type="submit">Delete it</button>
           </form>
+          <MergeStart id={props.id} kind={values.kind} />
         </>
       ) : null}
     </>

@@ -1,0 +1,134 @@
+/**
+ * The sources an entity cites and its other identifiers (decision 048): the form's two fields read, the rows
+ * written and read back. Sources are items of the library (src/modules/sources), named by key in the form, one a
+ * line with an optional note after the key; a source an entity cites is not deleted (SOURCE_IN_USE).
+ */
+import type { Db } from '../../storage/schema.ts';
+import { AppError } from '../shared/errors.ts';
+import { isValidKey } from '../sources/source-form.ts';
+import type { CslItem } from '../sources/sources.types.ts';
+import type { EntityIdentifier } from './entity-identifiers.ts';
+
+/** A source of the library as an entity cites it. */
+export interface EntitySourceRef {
+  key: string;
+  note: string;
+}
+
+/** At most this many sources an entity; a note is at most NOTE_MAX characters. */
+export const ENTITY_SOURCES_LIMITS = { sources: 50, note: 300 } as const;
+
+/** The sources field (one `key` a line, optionally followed by a note: `zhukov-1985 vol. 1, ch. 6`). */
+export function readSourceLines(text: string): { ok: true; value: EntitySourceRef[] } | { ok: false; message: string } {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length > ENTITY_SOURCES_LIMITS.sources)
+    return { ok: false, message: `At most ${ENTITY_SOURCES_LIMITS.sources} sources; this list has ${lines.length}.` };
+  const value: EntitySourceRef[] = [];
+  for (const [i, line] of lines.entries()) {
+    const [, rawKey = '', rest = ''] = /^(\S+)\s*(.*)$/.exec(line.trim()) ?? [];
+    const key = rawKey.toLowerCase();
+    if (!isValidKey(key))
+      return { ok: false, message: `Line ${i + 1}: “${rawKey.slice(0, 70)}” is not a source key (e.g. zhukov-1985).` };
+    const note = rest.trim();
+    if (note.length > ENTITY_SOURCES_LIMITS.note)
+      return { ok: false, message: `Line ${i + 1}: the note is longer than ${ENTITY_SOURCES_LIMITS.note} characters.` };
+    if (value.some((v) => v.key === key)) return { ok: false, message: `Line ${i + 1} names “${key}” a second time.` };
+    value.push({ key, note });
+  }
+  return { ok: true, value };
+}
+
+export const sourceLinesText = (refs: readonly EntitySourceRef[]) =>
+  refs.map((r) => (r.note ? `${r.key} ${r.note}` : r.key)).join('\n');
+
+/** The ids of the keys; the keys the library does not have, when any. */
+export async function sourceIdsOf(
+  db: Db,
+  refs: readonly EntitySourceRef[],
+): Promise<{ ids: Map<string, number>; unknown: string[] }> {
+  if (refs.length === 0) return { ids: new Map(), unknown: [] };
+  const rows = await db
+    .selectFrom('sources')
+    .select(['id', 'key'])
+    .where(
+      'key',
+      'in',
+      refs.map((r) => r.key),
+    )
+    .execute();
+  const ids = new Map(rows.map((r) => [r.key, r.id]));
+  return { ids, unknown: refs.map((r) => r.key).filter((k) => !ids.has(k)) };
+}
+
+/** Replaces an entity's sources (keys already resolved to ids) and identifiers. */
+export async function saveSourcesAndIdentifiers(
+  db: Db,
+  entityId: number,
+  v: { sources: readonly { sourceId: number; note: string }[]; identifiers: readonly EntityIdentifier[] },
+): Promise<void> {
+  await db.deleteFrom('entity_sources').where('entity_id', '=', entityId).execute();
+  if (v.sources.length > 0)
+    await db
+      .insertInto('entity_sources')
+      .values(v.sources.map((s, position) => ({ entity_id: entityId, source_id: s.sourceId, position, note: s.note })))
+      .execute();
+  await db.deleteFrom('entity_identifiers').where('entity_id', '=', entityId).execute();
+  if (v.identifiers.length > 0)
+    await db
+      .insertInto('entity_identifiers')
+      .values(v.identifiers.map((i, position) => ({ entity_id: entityId, position, scheme: i.scheme, value: i.value })))
+      .execute();
+}
+
+/** An entity's sources in order, with their library rows (the CSL-JSON to format them). */
+export async function listEntitySources(db: Db, entityId: number): Promise<EntitySource[]> {
+  const rows = await db
+    .selectFrom('entity_sources')
+    .innerJoin('sources', 'sources.id', 'entity_sources.source_id')
+    .select(['sources.key', 'entity_sources.note', 'sources.csl_json', 'sources.title'])
+    .where('entity_sources.entity_id', '=', entityId)
+    .orderBy('entity_sources.position')
+    .execute();
+  return rows.map((r) => ({ key: r.key, note: r.note, item: itemOf(r) }));
+}
+
+/** A source as an entity's page shows it: the key, the entity's note and the item to format. */
+export interface EntitySource extends EntitySourceRef {
+  item: CslItem;
+}
+
+function itemOf(r: { key: string; csl_json: string; title: string }): CslItem {
+  try {
+    return { ...(JSON.parse(r.csl_json) as CslItem), id: r.key };
+  } catch {
+    // As sources.service reads a hand-edited row that is not JSON: its title still shows.
+    return { id: r.key, type: 'document', title: r.title };
+  }
+}
+
+export async function listEntityIdentifiers(db: Db, entityId: number): Promise<EntityIdentifier[]> {
+  return db
+    .selectFrom('entity_identifiers')
+    .select(['scheme', 'value'])
+    .where('entity_id', '=', entityId)
+    .orderBy('position')
+    .execute();
+}
+
+/**
+ * Writes a checked form's sources and identifiers (in the entity's transaction): ENTITY_INVALID naming the keys
+ * the library does not have.
+ */
+export async function writeSourcesAndIdentifiers(
+  db: Db,
+  entityId: number,
+  v: { sourceRefs: readonly EntitySourceRef[]; identifiers: readonly EntityIdentifier[] },
+): Promise<void> {
+  const { ids, unknown } = await sourceIdsOf(db, v.sourceRefs);
+  if (unknown.length > 0) {
+    const message = `The sources library has no ${unknown.map((k) => `“${k}”`).join(', ')}: add ${unknown.length === 1 ? 'it' : 'them'} there first, or correct the key.`;
+    throw new AppError('ENTITY_INVALID', 'The entity needs a correction.', { fields: { sources: message } });
+  }
+  const sources = v.sourceRefs.map((r) => ({ sourceId: ids.get(r.key)!, note: r.note }));
+  await saveSourcesAndIdentifiers(db, entityId, { sources, identifiers: v.identifiers });
+}
