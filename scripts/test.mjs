@@ -28,8 +28,11 @@ const SQLITE_ONLY = new Set([
   'test/e2e/nginx-cache.test.ts',
 ]);
 
-// Files that choose their databases themselves (both kinds side by side, or PostgreSQL alone, using
-// ANNALIST_TEST_PG_URL): the same in either pass, so they run once, in the first.
+// Files whose checks are the same in either pass, so they run once, in the first: files that choose their
+// databases themselves (both kinds side by side, or PostgreSQL alone, using ANNALIST_TEST_PG_URL), and files that
+// check what a browser makes of the seeded demo's pages, which the templates, styles and scripts decide, not the
+// database (they read it and write nothing). Put a file here only when nothing it checks could differ between
+// databases; where part of it could, that part goes in a file that runs in both passes.
 const RUN_ONCE = new Set([
   'test/storage/postgres.test.ts',
   'test/storage/tables.test.ts',
@@ -39,6 +42,16 @@ const RUN_ONCE = new Set([
   // The keyed page cache and the SQLite change log on their own: no site, nothing of PostgreSQL.
   'test/http/page-cache-keys.test.ts',
   'test/storage/change-log.test.ts',
+  // axe-core and the Nu HTML Checker on every demo page type: the templates' markup. The page types whose markup
+  // the database writes part of (search snippets, suggestions: DATABASE_WRITTEN_PAGE_TYPES in test/support/site.ts)
+  // are checked on both databases by test/e2e/search-markup.test.ts.
+  'test/e2e/accessibility.test.ts',
+  'test/e2e/html-validity.test.ts',
+  // A note's popover, sidenotes and their keyboard, pointer and touch handling on the seeded evidence article:
+  // the browser script and styles over notes rendered when the demo was seeded; nothing is written.
+  'test/e2e/footnote-preview.test.ts',
+  // The article's screen and print layout (page count on A4, heading sizes, target sizes): styles only.
+  'test/e2e/reading-layout.test.ts',
 ]);
 
 function runOrExit(cmd, args) {

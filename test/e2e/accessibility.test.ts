@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type AxeViolation, axeViolations, describeViolations } from '../support/axe.ts';
-import {
-  DESKTOP,
-  launchBrowser,
-  PHONE,
-  type ServedSite,
-  startServedSite,
-  type TestBrowser,
-} from '../support/browser.ts';
+import { AXE_SWEEPS, type AxeViolation, axeViolations, describeViolations } from '../support/axe.ts';
+import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { DEMO_PAGE_TYPES } from '../support/site.ts';
 
 let site: ServedSite;
@@ -28,16 +21,11 @@ async function violationsOn(page: Page, url: string): Promise<AxeViolation[]> {
   return axeViolations(page);
 }
 
-// The sweeps run side by side, each in its own tab. Dark mode is a separate palette readers get from their
-// system setting, so its contrast is checked too (once: width does not change colours).
-const SWEEPS = [
-  { label: 'at desktop width (1280px)', viewport: DESKTOP, colorScheme: 'light' },
-  { label: 'at phone width (390px)', viewport: PHONE, colorScheme: 'light' },
-  { label: 'in dark mode at desktop width', viewport: DESKTOP, colorScheme: 'dark' },
-] as const;
-
+// The sweeps (AXE_SWEEPS: two widths, and dark mode) run side by side, each in its own tab. This file runs in one
+// pass of `npm test` (scripts/test.mjs RUN_ONCE); the pages whose markup the database writes part of are swept on
+// both databases by search-markup.test.ts.
 describe('every page type passes an automated accessibility check', { concurrency: true }, () => {
-  for (const { label, viewport, colorScheme } of SWEEPS) {
+  for (const { label, viewport, colorScheme } of AXE_SWEEPS) {
     test(`no axe violations on any page type ${label}`, async () => {
       const page = await browser.newPage(viewport);
       try {

@@ -276,6 +276,96 @@ describe('the writing desk', () => {
     await page.close();
   });
 
+  test('after “Check” the bar says whether the text is saved: “Saved” with the time, or “Not saved” and why', async () => {
+    // Time passes, as it does for a writer: an autosave is newer than the draft it keeps text for.
+    site.clock.run();
+    const page = await browser.newPage(WIDE);
+    await page.goto(`${site.origin}/admin/posts/new`);
+    await page.getByLabel('Title', { exact: true }).fill('Salt roads of the lower Volga');
+    await page.getByRole('textbox', { name: 'Body (Markdown)' }).click();
+    await page.keyboard.type('Caravans carried salt north each autumn.');
+    const status = page.locator('.editor-bar__status');
+    await status.getByText('Saved', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.waitForURL(/\/admin\/posts\/\d+$/);
+    const check = () =>
+      Promise.all([
+        page.waitForEvent('load', { timeout: 20_000 }),
+        page.getByRole('button', { name: 'Check', exact: true }).click(),
+      ]);
+
+    await check();
+    assert.ok(await page.locator('#preflight').isVisible(), 'the checks are shown');
+    assert.match((await status.textContent()) ?? '', /^Saved at .*\d{2}:\d{2}$/);
+
+    // A change the server has not had yet (the standfirst: no autosave on leaving it), checked at once.
+    await page.getByLabel('Standfirst').fill('Salt, not silk, paid for the river towns.');
+    await check();
+    assert.equal(await status.textContent(), 'Not saved: changed since the last save');
+    assert.equal(await page.getByLabel('Standfirst').inputValue(), 'Salt, not silk, paid for the river towns.');
+    // The island keeps it as if just typed, and then says so.
+    await status.getByText('Saved', { exact: true }).waitFor({ timeout: 15_000 });
+    await check();
+    assert.match((await status.textContent()) ?? '', /^Saved at /, 'the kept text is what the server has');
+    await page.close();
+    site.clock.set(site.clock.now());
+  });
+
+  test('opening the post settings leaves the canvas its width at 1280 and 1440; on a phone they are a sheet', async () => {
+    for (const width of [1280, 1440]) {
+      const page = await browser.newPage({ width, height: 900 });
+      await page.goto(`${site.origin}/admin/posts/new`);
+      await page.locator('.cm-editor').waitFor();
+      const toggle = page.getByRole('button', { name: 'Post settings', exact: true });
+      if ((await toggle.getAttribute('aria-expanded')) === 'true') await toggle.click();
+      const closed = (await page.locator('.cm-editor').boundingBox())!.width;
+      await toggle.click();
+      const settings = page.getByRole('region', { name: 'Post settings' });
+      await settings.getByLabel('Slug').waitFor();
+      const open = (await page.locator('.cm-editor').boundingBox())!.width;
+      console.log(
+        `writing canvas at ${width}: ${Math.round(closed)} px, ${Math.round(open)} px with the settings open`,
+      );
+      assert.ok(open >= 600, `the canvas is ${open} px wide at ${width} with the settings open`);
+      assert.equal(Math.round(open), Math.round(closed), 'the settings take no width from the canvas');
+      const [canvasBox, panelBox] = await Promise.all([
+        page.locator('.cm-editor').boundingBox(),
+        settings.boundingBox(),
+      ]);
+      assert.ok(panelBox!.x >= canvasBox!.x + canvasBox!.width, 'the panel lies beside the canvas, over the preview');
+      if (width === 1440) await page.screenshot({ path: `${SHOTS}/editor-settings-${width}.png` });
+      await toggle.click();
+      await page.close();
+    }
+
+    const page = await browser.newPage(PHONE);
+    await page.goto(`${site.origin}/admin/posts/new`);
+    await page.locator('.cm-editor').waitFor();
+    const settings = page.getByRole('region', { name: 'Post settings' });
+    assert.equal(await settings.isVisible(), false, 'a phone opens on the writing, not behind the sheet');
+    const toggle = page.getByRole('button', { name: 'Post settings', exact: true });
+    await toggle.click();
+    const sheet = await settings.boundingBox();
+    assert.deepEqual(
+      [sheet?.x, sheet?.y, sheet?.width, sheet?.height],
+      [0, 0, PHONE.width, PHONE.height],
+      'a full-width sheet over the editor',
+    );
+    const close = settings.getByRole('button', { name: 'Close', exact: true });
+    assert.ok(await close.evaluate((el) => el === document.activeElement), 'the focus moves into the sheet');
+    await page.screenshot({ path: `${SHOTS}/editor-settings-phone.png` });
+    await expectNoAxeViolations(page, 'post settings sheet');
+    await close.click();
+    assert.equal(await settings.isVisible(), false);
+    assert.ok(await toggle.evaluate((el) => el === document.activeElement), 'the focus returns to the button');
+    await toggle.click();
+    await settings.getByLabel('Slug').focus();
+    await page.keyboard.press('Escape');
+    assert.equal(await settings.isVisible(), false, 'Escape closes the sheet');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    assert.ok(await toggle.evaluate((el) => el === document.activeElement), 'and gives the focus back');
+    await page.close();
+  });
+
   test('at 390×844 a writer does the same on a phone, nothing wider than the screen', async () => {
     const { page } = await writersDay(await browser.newPage(PHONE), 'phone', PHONE);
     const overflow = await page.evaluate(

@@ -18,7 +18,9 @@ import sharp from 'sharp';
 import { openSite, type Site } from '../../src/main.ts';
 import { createUser, setPassword, startSession } from '../../src/modules/accounts/accounts.service.ts';
 import { exportJsonSchema } from '../../src/modules/export/export-schema.ts';
-import { editEntity, entityFormOf, getEntity } from '../../src/modules/history/entities.service.ts';
+import { createEntity, editEntity, entityFormOf, getEntity } from '../../src/modules/history/entities.service.ts';
+import { emptyEntityForm } from '../../src/modules/history/entity-form.ts';
+import { mergeEntity } from '../../src/modules/history/entity-merge.service.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import { systemClock } from '../../src/modules/shared/clock.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
@@ -141,6 +143,25 @@ before(async () => {
   const historyDeps = { db, clock: systemClock, noteWrite: () => {} };
   const place = await getEntity(historyDeps, nomonhan.id);
   await editEntity(historyDeps, { id: place.id, form: { ...entityFormOf(place), slug: 'nomonhan-village' } });
+  // Zhukov with identifiers and a source's pages, and a duplicate merged into him: its address answers 301.
+  const zhukovId = (
+    await db.selectFrom('entities').select('id').where('slug', '=', 'georgy-zhukov').executeTakeFirstOrThrow()
+  ).id;
+  const zhukov = await getEntity(historyDeps, zhukovId);
+  await editEntity(historyDeps, {
+    id: zhukovId,
+    form: {
+      ...entityFormOf(zhukov),
+      identifiers: 'viaf: 59083462\nloc: n79021164',
+      sources: 'zhukov-1985 vol. 1, ch. 6\nroberts-2012',
+    },
+  });
+  const duplicate = await createEntity(historyDeps, {
+    ...emptyEntityForm('person'),
+    name: 'G. K. Zhukov',
+    slug: 'g-k-zhukov',
+  });
+  await mergeEntity(historyDeps, { id: duplicate.id, into: zhukovId });
   // A site moved in from WordPress keeps excerpts and category descriptions whole, longer than our forms take:
   // it must still move on through its JSON export.
   await db
@@ -263,6 +284,16 @@ describe(`annalist export json (${TEST_DATABASE})`, () => {
     assert.equal(mentionedIn(person.body), mentionedIn(personBefore.body));
     assert.equal(renamed.statusCode, 301);
     assert.equal(renamed.headers.location, '/places/nomonhan-village/');
+    // Zhukov's sources (with the note on his memoirs), identifiers and the merged duplicate's address came along.
+    assert.match(person.body, /<a href="https:\/\/viaf\.org\/viaf\/59083462\/" rel="external">59083462<\/a>/);
+    assert.match(person.body, /<a href="https:\/\/id\.loc\.gov\/authorities\/names\/n79021164\.html"/);
+    assert.match(person.body, /\(vol\. 1, ch\. 6\)/);
+    assert.match(person.body, /<a href="\/sources\/roberts-2012\/">/);
+    const merged = await afterImport.inject('/people/g-k-zhukov/');
+    assert.equal(merged.statusCode, 301);
+    assert.equal(merged.headers.location, '/people/georgy-zhukov/');
+    const memoirs = await afterImport.inject('/sources/zhukov-1985/');
+    assert.match(memoirs.body, /<a href="\/people\/georgy-zhukov\/">Georgy Zhukov<\/a>/);
     const search = await afterImport.inject('/search?q=Zhukov');
     assert.match(search.body, /khalkhin-gol-1939/, 'the search index was rebuilt');
     const image = JSON.parse(readFileSync(exported, 'utf8')).media[0].files[0].name as string;
@@ -391,6 +422,48 @@ describe(`annalist import annalist refuses hostile files (${TEST_DATABASE})`, ()
       text,
       'IMPORT_JSON_INVALID',
       new RegExp(`\\$\\.entities\\[${index}\\]\\.old_slugs\\[\\d+\\]\\.slug: "place khalkhin-gol" is already`),
+    );
+  });
+
+  /** The index of Zhukov among the document's entities. */
+  const zhukovAt = (d: Record<string, unknown[]>) =>
+    (d.entities as { slug: string }[]).findIndex((e) => e.slug === 'georgy-zhukov');
+
+  test("an entity's source note of two lines, which the entity form would read as another source", async () => {
+    let index = 0;
+    const text = edited((d) => {
+      index = zhukovAt(d);
+      const sources = at(d, 'entities', index).sources as { note: string }[];
+      sources[0]!.note = 'vol. 1\nroberts-2012';
+    });
+    await refused(
+      'entity-source-note',
+      text,
+      'IMPORT_JSON_INVALID',
+      new RegExp(`\\$\\.entities\\[${index}\\]\\.sources\\[0\\]\\.note: a note is one line`),
+    );
+  });
+
+  test("an entity's identifier not as the form writes it, or listed twice", async () => {
+    let index = 0;
+    const spaced = edited((d) => {
+      index = zhukovAt(d);
+      (at(d, 'entities', index).identifiers as unknown[]).push({ scheme: 'isni', value: '0000 0001 2134 5678' });
+    });
+    await refused(
+      'entity-identifier-form',
+      spaced,
+      'IMPORT_JSON_INVALID',
+      new RegExp(`\\$\\.entities\\[${index}\\]\\.identifiers\\[2\\]\\.value: not an? ISNI id`),
+    );
+    const twice = edited((d) => {
+      (at(d, 'entities', index).identifiers as unknown[]).push({ scheme: 'viaf', value: '59083462' });
+    });
+    await refused(
+      'entity-identifier-twice',
+      twice,
+      'IMPORT_JSON_INVALID',
+      new RegExp(`\\$\\.entities\\[${index}\\]\\.identifiers\\[2\\]\\.value: the VIAF id 59083462 is listed once`),
     );
   });
 

@@ -25,11 +25,9 @@ import {
 } from '../../src/modules/content/taxonomy.repository.ts';
 import { MANIFEST_FILE } from '../../src/modules/export/static-manifest.ts';
 import { buildSearchIndex, SEARCH_INDEX_FILE } from '../../src/modules/export/static-search-index.ts';
-import { runCommand } from '../support/process.ts';
+import { runAnnalist } from '../support/process.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
 import { crawl, DOCUMENTED_HEADERS, startStaticNginx } from '../support/static-server.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
 
 /** Every file of a folder (relative paths) with its modification time. */
 function filesOf(dir: string): Map<string, number> {
@@ -97,8 +95,8 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     await t.app.close(); // the test site's app: nothing of Annalist answers from here on
     const nginx = await startStaticNginx(out);
     try {
-      // From the home page, and from the two pages the demo's menus do not link to (the site's own choice).
-      const site = await crawl(nginx.origin, ['/', '/sources/', '/corrections/']);
+      // From the home page, and from the three pages the demo's menus do not link to (the site's own choice).
+      const site = await crawl(nginx.origin, ['/', '/sources/', '/corrections/', '/timeline/']);
       const broken = [...site.statuses].filter(([, status]) => status !== 200);
       assert.deepEqual(
         broken.map(([url, status]) => `${status} ${url} (linked from ${site.linkedFrom.get(url)})`),
@@ -122,8 +120,23 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
         '/corrections/',
         '/khalkhin-gol-1939/revisions/',
         '/search/',
+        '/people/',
+        '/people/georgy-zhukov/',
+        '/places/',
+        '/places/khalkhin-gol/',
+        '/events/',
+        '/events/battle-of-khalkhin-gol/',
+        '/organisations/',
+        '/organisations/57th-special-corps/',
+        '/timeline/',
       ])
         page(path);
+      // The timeline as it is at first, without the zoom and filters that need the server's queries.
+      const timeline = page('/timeline/');
+      assert.match(timeline, /<a class="timeline__name" href="\.\.\/events\/battle-of-khalkhin-gol\/">/);
+      assert.doesNotMatch(timeline, /timeline-filters|timeline-zoom|<select/);
+      assert.match(page('/people/georgy-zhukov/'), /href="feed\/index\.xml"/, "the entity's feed, as a file");
+      assert.match(readFileSync(join(out, 'people/georgy-zhukov/feed/index.xml'), 'utf8'), /<feed[\s\S]*Khalkhin/);
       // Feeds, sitemap and robots are there too, under the addresses the pages name.
       for (const path of ['/feed/index.xml', '/feed/atom/index.xml', '/feed.json', '/sitemap.xml', '/robots.txt'])
         assert.equal(
@@ -166,6 +179,17 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     } finally {
       await nginx.stop();
     }
+  });
+
+  test("with a live site named, the timeline's filters become a link to them there", async () => {
+    const out = join(work, 'with-live-site');
+    await exportStatic(t.site, { outDir: out, siteUrl: TEST_BASE_URL, liveUrl: 'https://history.example/' });
+    const timeline = readFileSync(join(out, 'timeline/index.html'), 'utf8');
+    assert.match(
+      timeline,
+      /<a href="https:\/\/history\.example\/timeline\/">Filter the timeline on the live site<\/a>/,
+    );
+    assert.doesNotMatch(timeline, /<select|timeline-filters/);
   });
 
   test('a second run rewrites only the pages, lists and feeds an edited article is in, and removes what is gone', async () => {
@@ -349,16 +373,8 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     const out = join(work, 'cli-refused');
     mkdirSync(out);
     writeFileSync(join(out, 'index.html'), 'someone else’s site');
-    const env = { ...process.env, ...(t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {}) };
-    const cli = (...args: string[]) =>
-      runCommand(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli.ts', 'export', 'static', ...args, '--data-dir', t.dir],
-        {
-          cwd: root,
-          env,
-        },
-      );
+    const env = t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {};
+    const cli = (...args: string[]) => runAnnalist(['export', 'static', ...args, '--data-dir', t.dir], env);
     const refused = await cli(out);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /^annalist: STATIC_DIR_NOT_OURS: .* is not empty/m);

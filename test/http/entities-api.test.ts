@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
-import { createEntity } from '../../src/modules/history/entities.service.ts';
+import { createEntity, editEntity, entityFormOf, getEntity } from '../../src/modules/history/entities.service.ts';
 import { emptyEntityForm } from '../../src/modules/history/entity-form.ts';
+import { emptySourceForm } from '../../src/modules/sources/source-form.ts';
+import { createSource } from '../../src/modules/sources/sources.service.ts';
 import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
 
@@ -123,6 +125,75 @@ describe(`the entities API (${TEST_DATABASE})`, () => {
     assert.deepEqual(slugs, ['khalkhin-gol-1939', 'zhukov-before-moscow']);
     assert.equal(body.total, 2);
     assert.equal(body.page, 1);
+  });
+
+  test("one entity carries its sources in order with the site's citation, its identifiers as links and sameAs", async () => {
+    const id = (
+      await t.site.content.db
+        .selectFrom('entities')
+        .select('id')
+        .where('kind', '=', 'person')
+        .where('slug', '=', 'georgy-zhukov')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const zhukov = await getEntity(t.site.content, id);
+    await editEntity(t.site.content, {
+      id,
+      form: {
+        ...entityFormOf(zhukov),
+        sources: 'roberts-2012 pp. 88–104\nzhukov-1985 vol. 1',
+        identifiers: 'viaf: 59083462\nisni: 0000 0001 2134 5678',
+      },
+    });
+    const { status, body } = await api('/api/v1/entities/person/georgy-zhukov');
+    assert.equal(status, 200);
+    const { sources, identifiers, same_as, citation_style } = body.entity;
+    assert.deepEqual(
+      sources.map((s: { key: string; note: string; url: string }) => [s.key, s.note, s.url]),
+      [
+        ['roberts-2012', 'pp. 88–104', '/sources/roberts-2012/'],
+        ['zhukov-1985', 'vol. 1', '/sources/zhukov-1985/'],
+      ],
+    );
+    assert.equal(citation_style, 'chicago');
+    assert.match(sources[0].title, /Stalin/);
+    assert.match(sources[0].citation, /Roberts, Geoffrey/);
+    assert.doesNotMatch(sources[0].citation, /</);
+    assert.match(sources[0].citation_html, /<i>[^<]+<\/i>/, 'the title in italics');
+    assert.deepEqual(identifiers, [
+      { scheme: 'viaf', label: 'VIAF', value: '59083462', url: 'https://viaf.org/viaf/59083462/' },
+      { scheme: 'isni', label: 'ISNI', value: '0000000121345678', url: 'https://isni.org/isni/0000000121345678' },
+    ]);
+    assert.deepEqual(same_as, [
+      'https://www.wikidata.org/wiki/Q124617',
+      'https://viaf.org/viaf/59083462/',
+      'https://isni.org/isni/0000000121345678',
+    ]);
+    const page = await t.app.inject({ method: 'GET', url: '/people/georgy-zhukov/' });
+    const ld = JSON.parse(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(page.body)?.[1] ?? '{}');
+    assert.deepEqual(ld.sameAs, same_as, "the same records as the page's JSON-LD");
+    const none = (await api('/api/v1/entities/place/nomonhan')).body.entity;
+    assert.deepEqual([none.sources, none.identifiers, none.same_as], [[], [], []]);
+  });
+
+  test("a source's fields cannot put markup into the citation", async () => {
+    await createSource(t.site.content, {
+      ...emptySourceForm(),
+      key: 'hostile-2020',
+      type: 'book',
+      authors: 'Mallory, <b onclick="x()">Eve</b>',
+      title: '<script>alert(1)</script> & <img src=x onerror=alert(2)>',
+      publisher: '<a href="javascript:x()">Press</a>',
+    });
+    const e = await createEntity(t.site.content, {
+      ...emptyEntityForm('organisation'),
+      name: 'Hostile Press Office',
+      sources: 'hostile-2020',
+    });
+    const { body } = await api(`/api/v1/entities/organisation/${e.slug}`);
+    const [source] = body.entity.sources;
+    assert.doesNotMatch(source.citation_html, /<(?!\/?[ib]>)/, source.citation_html);
+    assert.match(source.citation, /<script>alert\(1\)<\/script>/i, 'the text kept as written, as text');
   });
 
   test('bad queries answer 400 with a stable code; an unknown entity 404', async () => {

@@ -138,6 +138,19 @@ describe(`entity pages and mentions (${TEST_DATABASE})`, () => {
     assert.match((await page('/organisations/')).body, /57th Special Corps/);
   });
 
+  test('the sitemap lists the timeline, the index pages and each entity readers can reach, never one only a draft names', async () => {
+    await send('/admin/entities', editor, { kind: 'person', name: 'Draft-only officer', slug: 'draft-only-officer' });
+    await article('officer-draft', 'A note on :person[the officer]{#draft-only-officer}.', 'draft');
+    const res = await page('/sitemap.xml');
+    assert.equal(res.statusCode, 200);
+    const locs = [...res.body.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => new URL(m[1]!).pathname);
+    for (const path of ['/timeline/', '/people/', '/people/georgy-zhukov/', '/places/', '/events/', '/organisations/'])
+      assert.ok(locs.includes(path), `${path} in the sitemap`);
+    assert.ok(!locs.includes('/people/draft-only-officer/'), 'a person only a draft mentions is left out');
+    for (const path of locs.filter((p) => /^\/(people|places|events|organisations)\//.test(p)).slice(0, 12))
+      assert.equal((await page(path)).statusCode, 200, path);
+  });
+
   test('a new article mentioning him drops the cached page; a draft leaves it cached', async () => {
     await page('/people/georgy-zhukov/');
     assert.equal((await page('/people/georgy-zhukov/')).headers['x-cache'], 'hit');

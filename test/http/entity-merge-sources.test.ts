@@ -225,3 +225,74 @@ describe(`an entity's sources and identifiers (${TEST_DATABASE})`, () => {
     assert.ok(await db().selectFrom('sources').select('id').where('key', '=', 'shtern-papers').executeTakeFirst());
   });
 });
+
+describe(`a source's page lists the entities drawing on it (${TEST_DATABASE})`, () => {
+  const listed = (html: string) =>
+    [...html.matchAll(/<li><a href="(\/[a-z]+\/[^"/]+\/)">[^<]+<\/a> <span class="source-entities__kind">/g)].map(
+      (m) => m[1],
+    );
+
+  test("the demo's memoirs page links Zhukov's page", async () => {
+    const res = await page('/sources/zhukov-1985/');
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<h2 id="source-entities">People, places and events drawing on this source<\/h2>/);
+    assert.ok(listed(res.body).includes('/people/georgy-zhukov/'), res.body);
+  });
+
+  test('readers see the entities a published article mentions; one that drafts alone mention comes with its article', async () => {
+    const now = new Date().toISOString();
+    const item = { id: 'steppe-diary-1939', type: 'manuscript', title: 'A staff officer’s steppe diary' };
+    await insertSourceRow(db(), {
+      key: 'steppe-diary-1939',
+      kind: 'archive',
+      title: item.title,
+      csl_json: JSON.stringify(item),
+      note: '',
+      created_at: now,
+      updated_at: now,
+    });
+    const bare = await page('/sources/steppe-diary-1939/');
+    assert.doesNotMatch(bare.body, /drawing on this source/, 'no section when no entity lists it');
+    for (const [kind, name, slug] of [
+      ['person', 'Mikhail Yakovlev', 'mikhail-yakovlev'],
+      ['place', 'Tamsag Bulak', 'tamsag-bulak'],
+      ['event', 'Crossing at dawn', 'crossing-at-dawn'],
+    ] as const) {
+      const res = await send('/admin/entities', editor, entityForm({ kind, name, slug, sources: 'steppe-diary-1939' }));
+      assert.equal(res.statusCode, 303, res.body);
+    }
+    await article(
+      'yakovlev-tanks',
+      'The tanks of :person[Yakovlev]{#mikhail-yakovlev} crossed at :event[dawn]{#crossing-at-dawn}.',
+    );
+    const draft = await savePost(t.site.content, {
+      type: 'post',
+      slug: 'tamsag-draft',
+      title: 'Tamsag, unfinished',
+      bodyMarkdown: 'Supplies came through :place[Tamsag Bulak]{#tamsag-bulak}.',
+      status: 'draft',
+      authorSlugs: ['elena-markova'],
+    });
+    const before = await page('/sources/steppe-diary-1939/');
+    assert.equal(before.statusCode, 200);
+    assert.deepEqual(listed(before.body), ['/people/mikhail-yakovlev/', '/events/crossing-at-dawn/']);
+    assert.doesNotMatch(before.body, /Tamsag Bulak/, 'a place drafts alone mention is not shown');
+
+    await savePost(t.site.content, {
+      id: draft.id,
+      type: 'post',
+      slug: 'tamsag-draft',
+      title: 'Tamsag, finished',
+      bodyMarkdown: 'Supplies came through :place[Tamsag Bulak]{#tamsag-bulak}.',
+      status: 'published',
+      publishedAt: null,
+      authorSlugs: ['elena-markova'],
+    });
+    const after = await page('/sources/steppe-diary-1939/');
+    assert.deepEqual(listed(after.body), [
+      '/people/mikhail-yakovlev/',
+      '/places/tamsag-bulak/',
+      '/events/crossing-at-dawn/',
+    ]);
+  });
+});

@@ -132,6 +132,75 @@ describe(`timelines (${TEST_DATABASE})`, () => {
     assert.deepEqual(listedNames(form).slice(0, 2), ['First clash at the Khalkhin-Gol', 'Battle of Khalkhin Gol']);
   });
 
+  test('the org filter keeps the events of published articles mentioning the organisation, on the page and in the API', async () => {
+    const org = (slug: string, name: string) =>
+      createEntity(t.site.content, { ...emptyEntityForm('organisation'), slug, name });
+    await org('steppe-supply-column', 'Steppe Supply Column');
+    await org('unmentioned-brigade', 'Unmentioned Brigade');
+    await event('fuel-convoy', 'Fuel convoy reaches the river', '1939-07-20');
+    await event('field-bakery', 'Field bakery opens', '1939-07-22?');
+    await event('secret-depot', 'Secret depot dug', '1939-07-25');
+    await article(
+      'column-notes',
+      'The :org[column]{#steppe-supply-column} ran the :event[convoy]{#fuel-convoy} under :person[Zhukov]{#georgy-zhukov}.',
+      'published',
+    );
+    await article('bakery-notes', 'The :event[bakery]{#field-bakery} fed everyone.', 'published');
+    await article(
+      'depot-draft',
+      'The :org[column]{#steppe-supply-column} and the :event[depot]{#secret-depot}.',
+      'draft',
+    );
+
+    assert.deepEqual(await slugs('?org=steppe-supply-column'), ['fuel-convoy']);
+    // With a person: articles mentioning both; the Battle's articles do not name the column.
+    assert.deepEqual(await slugs('?org=steppe-supply-column&person=georgy-zhukov'), ['fuel-convoy']);
+    assert.deepEqual(await slugs('?org=steppe-supply-column&place=nomonhan'), []);
+    const all = await slugs('?from=1939-07-20&to=1939-07-31');
+    assert.ok(all.includes('field-bakery') && !all.includes('secret-depot'), all.join(' '));
+
+    const res = await page('/timeline/?org=steppe-supply-column');
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(listedNames(res.body), ['Fuel convoy reaches the river']);
+    assert.match(res.body, /<label for="timeline-org">Organisation<\/label>/);
+    assert.match(res.body, /<option value="steppe-supply-column" selected>Steppe Supply Column<\/option>/);
+    assert.doesNotMatch(res.body, /Unmentioned Brigade/, 'the form offers organisations articles mention');
+    assert.match(res.body, /Mentioned with Steppe Supply Column\./);
+    assert.match(res.body, /<a href="\/timeline\/\?org=steppe-supply-column&amp;zoom=year">Years<\/a>/);
+
+    for (const url of ['/api/v1/timeline?org=no-such-column', '/timeline/?org=georgy-zhukov']) {
+      const bad = await page(url);
+      assert.equal(bad.statusCode, 400, url);
+    }
+    const bad = (await page('/api/v1/timeline?org=georgy-zhukov')).json() as {
+      error: { code: string; fields: Record<string, string> };
+    };
+    assert.equal(bad.error.code, 'TIMELINE_QUERY_INVALID');
+    assert.match(bad.error.fields.org ?? '', /No organisation has the address “georgy-zhukov”/);
+    const doc = (await page('/api/v1/openapi.json')).json() as {
+      paths: Record<string, { get: { parameters: { name: string }[] } }>;
+    };
+    assert.ok(doc.paths['/timeline']?.get.parameters.some((p) => p.name === 'org'));
+  });
+
+  test("an organisation's page with more events than it shows links to the timeline filtered by it", async () => {
+    const years = Array.from({ length: 51 }, (_, i) => 1700 + i);
+    for (const y of years) await event(`column-year-${y}`, `Column year ${y}`, String(y));
+    await article(
+      'column-history',
+      `The :org[column]{#steppe-supply-column}: ${years.map((y) => `:event[${y}]{#column-year-${y}}`).join(', ')}.`,
+      'published',
+    );
+    const res = await page('/organisations/steppe-supply-column/');
+    assert.match(
+      res.body,
+      /<a href="\/timeline\/\?org=steppe-supply-column">Every event mentioned alongside Steppe Supply Column<\/a>/,
+    );
+    const linked = await api('?org=steppe-supply-column');
+    assert.equal(linked.events.length, 50);
+    assert.equal(linked.has_more, true);
+  });
+
   test('bad zoom, range or filter values are refused with TIMELINE_QUERY_INVALID naming the parameter', async () => {
     for (const [query, field, words] of [
       ['?zoom=week', 'zoom', /decade, year or month/],

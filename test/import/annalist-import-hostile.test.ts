@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openSite, type Site } from '../../src/main.ts';
 import { MEDIA_DATA_MAX } from '../../src/modules/export/export-schema.ts';
@@ -24,10 +23,9 @@ import { isAppError } from '../../src/modules/shared/errors.ts';
 import { loadMenus } from '../../src/modules/site/menus.service.ts';
 import { TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { runCommand } from '../support/process.ts';
+import { runAnnalist } from '../support/process.ts';
 import { newTestDatabase, startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'annalist-json-hostile-'));
 const cleanups: (() => Promise<void>)[] = [];
 type Doc = Record<string, unknown> & Record<string, Record<string, unknown>[]>;
@@ -486,24 +484,9 @@ describe(`annalist import annalist: what imports, and how (${TEST_DATABASE})`, (
     const file = join(root, 'dry-run.json');
     const reportFile = join(root, 'dry-run-report.json');
     writeFileSync(file, exported);
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...empty.env };
-    if (!empty.env.DATABASE_URL) delete env.DATABASE_URL;
-    const run = await runCommand(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        'import',
-        'annalist',
-        file,
-        '--dry-run',
-        '--report',
-        reportFile,
-        '--data-dir',
-        empty.dir,
-      ],
-      { cwd: ROOT, env },
+    const run = await runAnnalist(
+      ['import', 'annalist', file, '--dry-run', '--report', reportFile, '--data-dir', empty.dir],
+      { LOG_LEVEL: 'silent', DATABASE_URL: undefined, ...empty.env },
     );
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^Dry run \(nothing was changed\): the import would bring 2 authors, .* 9 posts, /);

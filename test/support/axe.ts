@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
+import { DESKTOP, PHONE } from './browser.ts';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -34,3 +35,13 @@ export function describeViolations(pageName: string, violations: AxeViolation[])
     })
     .join('\n');
 }
+
+/**
+ * The widths and colour schemes the axe sweeps check every page in. Dark mode is a separate palette readers get
+ * from their system setting, so its contrast is checked too (once: width does not change colours).
+ */
+export const AXE_SWEEPS = [
+  { label: 'at desktop width (1280px)', viewport: DESKTOP, colorScheme: 'light' },
+  { label: 'at phone width (390px)', viewport: PHONE, colorScheme: 'light' },
+  { label: 'in dark mode at desktop width', viewport: DESKTOP, colorScheme: 'dark' },
+] as const;

@@ -238,6 +238,7 @@ export const DEMO_PAGE_TYPES: Record<string, string> = {
   'suggest a correction': '/khalkhin-gol-1939/corrections/new',
   sources: '/sources/',
   'a source and the articles citing it': '/sources/coox-1985/',
+  'a source with the people drawing on it': '/sources/zhukov-1985/',
   'a person and the articles mentioning him': '/people/georgy-zhukov/',
   'an event, with its dates and other names': '/events/battle-of-khalkhin-gol/',
   'the places index': '/places/',
@@ -249,3 +250,15 @@ export const DEMO_PAGE_TYPES: Record<string, string> = {
   'bad request': '/?page=abc',
   'bad request, each field named': '/khalkhin-gol-1939/?corder=newest&corder=oldest&replyto=x',
 };
+
+/**
+ * The page types of DEMO_PAGE_TYPES whose markup the database writes part of: the search snippets come from
+ * FTS5's snippet() on SQLite and ts_headline on PostgreSQL, and a page not found suggests articles through that
+ * search. test/e2e/search-markup.test.ts checks these on both databases; the full sweeps (accessibility,
+ * html-validity) run in one pass (scripts/test.mjs RUN_ONCE).
+ */
+export const DATABASE_WRITTEN_PAGE_TYPES = [
+  'search',
+  'search with an entity above the results',
+  'not found, with suggestions',
+] as const;

@@ -131,6 +131,11 @@ class Autosaver {
   start() {
     const { form } = this.o;
     if (!this.autosaveUrl && !this.createUrl) return;
+    // The page came back with text the server does not have (after "Check"): keep it as if just typed.
+    if (this.o.status?.getAttribute('data-unsaved') === 'true') {
+      this.changed = true;
+      this.quiet = setTimeout(this.autosave, QUIET_MS);
+    }
     form.addEventListener('input', (e) => this.onInput(e));
     setInterval(this.autosave, EVERY_MS);
     window.addEventListener('blur', () => void this.autosave());

@@ -1,5 +1,7 @@
+import { settingsPanel, settingsStartOpen } from './settings-panel.ts';
+
 // The desk's layout toggles: the preview beside the canvas (or instead of it on a phone), the post settings
-// panel that folds away, and distraction-free mode. Each choice is remembered in this browser.
+// panel that folds away (./settings-panel.ts), and distraction-free mode. Each choice is remembered in this browser.
 
 const remembered = (key: string, fallback: boolean): boolean => {
   try {
@@ -58,20 +60,11 @@ export function deskLayout(): void {
   const settingsBtn = toggles.querySelector<HTMLButtonElement>('.editor-settings-toggle');
   const settings = document.getElementById('post-settings');
   if (settingsBtn && settings) {
-    // A field with an error opens the panel, so the writer sees what to correct.
-    const mustShow = settings.querySelector('[aria-invalid="true"], .field__error') !== null;
-    toggle(
-      settingsBtn,
-      'aria-expanded',
-      (on) => {
-        settings.hidden = !on;
-        root.toggle('editor-desk--settings', on);
-      },
-      mustShow || remembered('settings', false),
-    );
-    settingsBtn.addEventListener('click', () =>
-      remember('settings', settingsBtn.getAttribute('aria-expanded') === 'true'),
-    );
+    const panel = settingsPanel(settings, settingsBtn, (on, byHand) => {
+      root.toggle('editor-desk--settings', on);
+      if (byHand) remember('settings', on);
+    });
+    panel.show(settingsStartOpen(settings, remembered('settings', false)), false);
   }
   const focusBtn = toggles.querySelector<HTMLButtonElement>('.editor-focus-toggle');
   if (focusBtn) {

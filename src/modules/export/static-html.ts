@@ -139,9 +139,7 @@ function replaceElement(el: Element, opts: RewriteOptions): Element | ElementCon
   // Scripts that post (the comment and correction islands); JSON-LD stays.
   if (el.tagName === 'script') return typeof p.src === 'string' ? [] : el;
   if (el.tagName === 'form') return replaceForm(el, opts);
-  // Reply, Quote and Report under each comment; the comment order (a query the copy cannot answer).
-  if (el.tagName === 'footer' && hasClass(el, 'comment__actions')) return [];
-  if (el.tagName === 'nav' && hasClass(el, 'comment-order')) return [];
+  if (isServerOnly(el)) return [];
   if (el.tagName === 'p' && hasClass(el, 'suggest-correction')) {
     if (!opts.liveUrl) return [];
     return [paragraph(link(liveAddress(opts, 'corrections/new'), 'Suggest a correction on the live site'))];
@@ -152,6 +150,16 @@ function replaceElement(el: Element, opts: RewriteOptions): Element | ElementCon
   if (el.tagName !== 'a') return [];
   transform(el, opts);
   return el.children;
+}
+
+/**
+ * Reply, Quote and Report under each comment; the comment order and the timeline's zoom (each a query the copy
+ * cannot answer; the timeline's pages are the server's own zoom, paged).
+ */
+function isServerOnly(el: Element): boolean {
+  if (el.tagName === 'footer') return hasClass(el, 'comment__actions');
+  if (el.tagName === 'nav') return hasClass(el, 'comment-order') || hasClass(el, 'timeline-zoom');
+  return false;
 }
 
 /** Rewrites the element's URLs; false when one of them has no place in the copy (and was removed). */
@@ -181,8 +189,8 @@ function rewriteUrls(el: Element, opts: RewriteOptions): boolean {
 
 /**
  * Forms: the search form stays (the copy's search page answers it in the browser); the comment form becomes
- * a line (pointing at the live site when there is one); a form that only chooses (compare two versions) loses
- * its choices and button but keeps what it shows; any other form that posts is removed.
+ * a line (pointing at the live site when there is one), and so do the timeline's filters; a form that only chooses
+ * (compare two versions) loses its choices and button but keeps what it shows; any other form that posts is removed.
  */
 function replaceForm(el: Element, opts: RewriteOptions): Element | ElementContent[] {
   const method = String(el.properties.method ?? 'get').toLowerCase();
@@ -191,6 +199,9 @@ function replaceForm(el: Element, opts: RewriteOptions): Element | ElementConten
     return [paragraph(link(liveAddress(opts, '#respond'), 'Join the discussion on the live site'))];
   }
   if (method !== 'get') return [];
+  // The timeline's filters are all choices, each a query the copy cannot answer.
+  if (hasClass(el, 'timeline-filters'))
+    return opts.liveUrl ? [paragraph(link(liveAddress(opts, ''), 'Filter the timeline on the live site'))] : [];
   if (hasClass(el, 'search-form')) {
     if (rewriteUrls(el, opts)) return [];
     transform(el, opts);

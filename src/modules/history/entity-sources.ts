@@ -3,10 +3,11 @@
  * written and read back. Sources are items of the library (src/modules/sources), named by key in the form, one a
  * line with an optional note after the key; a source an entity cites is not deleted (SOURCE_IN_USE).
  */
-import type { Db } from '../../storage/schema.ts';
+import type { Db, EntityKind } from '../../storage/schema.ts';
 import { AppError } from '../shared/errors.ts';
 import { isValidKey } from '../sources/source-form.ts';
 import type { CslItem } from '../sources/sources.types.ts';
+import { hasVisibleMention } from './entity.repository.ts';
 import type { EntityIdentifier } from './entity-identifiers.ts';
 
 /** A source of the library as an entity cites it. */
@@ -131,4 +132,40 @@ export async function writeSourcesAndIdentifiers(
   }
   const sources = v.sourceRefs.map((r) => ({ sourceId: ids.get(r.key)!, note: r.note }));
   await saveSourcesAndIdentifiers(db, entityId, { sources, identifiers: v.identifiers });
+}
+
+/** An entity as a source's page lists it. */
+export interface CitingEntity {
+  kind: EntityKind;
+  slug: string;
+  name: string;
+}
+
+/** At most this many entities on a source's page (an entity lists a source by an editor's hand: a few). */
+export const CITING_ENTITIES_MAX = 500;
+
+const KIND_ORDER: readonly EntityKind[] = ['person', 'place', 'event', 'organisation'];
+
+/**
+ * The entities that list a source of the library and that an article readers can see at `now` mentions (an
+ * entity only drafts mention has no public page worth a link), people first, then places, events and
+ * organisations, each by name.
+ */
+export async function listEntitiesCitingSource(
+  db: Db,
+  input: { sourceId: number; now: string },
+): Promise<CitingEntity[]> {
+  const rows = await db
+    .selectFrom('entities')
+    .innerJoin('entity_sources', 'entity_sources.entity_id', 'entities.id')
+    .select(['entities.kind', 'entities.slug', 'entities.name', 'entities.id'])
+    .where('entity_sources.source_id', '=', input.sourceId)
+    .where((eb) => hasVisibleMention(eb, input.now))
+    .orderBy('entities.name')
+    .orderBy('entities.id')
+    .limit(CITING_ENTITIES_MAX)
+    .execute();
+  return rows
+    .map((r) => ({ kind: r.kind, slug: r.slug, name: r.name }))
+    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
 }

@@ -152,10 +152,10 @@ export async function eventsMentionedBy(db: Db, postId: number): Promise<Timelin
     .execute();
 }
 
-/** People and places (with the slug and name) that visible articles mention: the timeline's filter choices. */
+/** People, places or organisations (slug and name) that visible articles mention: the timeline's filter choices. */
 export async function listMentionedOfKind(
   db: Db,
-  kind: 'person' | 'place',
+  kind: 'person' | 'place' | 'organisation',
   now: string,
 ): Promise<{ id: number; slug: string; name: string }[]> {
   return db

@@ -1,6 +1,6 @@
 /**
- * Timelines (issue 17, decision 044): the site's timeline (/timeline/, filterable by category, place and person,
- * zoomed and paged), an article's own timeline (the events it mentions) and an entity's (the events mentioned
+ * Timelines (issue 17, decision 044): the site's timeline (/timeline/, filterable by category, place, person and
+ * organisation, zoomed and paged), an article's own timeline (the events it mentions) and an entity's (the events mentioned
  * alongside it). Only events that visible articles mention are shown: drafts never leak.
  */
 import type { Db, EntityKind } from '../../storage/schema.ts';
@@ -45,6 +45,8 @@ export interface SiteTimelineInput {
   categoryIds?: readonly number[];
   place?: string;
   person?: string;
+  /** An organisation's slug (the address's `org`). */
+  org?: string;
   range: TimelineRange;
   page: number;
 }
@@ -59,16 +61,21 @@ export interface SiteTimeline {
   range: TimelineRange;
   place?: FilterEntity;
   person?: FilterEntity;
+  org?: FilterEntity;
 }
 
 const eventsOf = (rows: readonly TimelineEventRow[]): TimelineEvent[] => rows.flatMap((r) => timelineEventOf(r) ?? []);
 
-async function filterEntity(db: Db, kind: 'place' | 'person', slug: string | undefined) {
+/** Each filter's parameter in the address (an organisation's is the mention's `org`). */
+const FILTER_PARAMS = { place: 'place', person: 'person', organisation: 'org' } as const;
+
+async function filterEntity(db: Db, kind: keyof typeof FILTER_PARAMS, slug: string | undefined) {
   if (!slug) return undefined;
   const row = await findEntityBySlug(db, kind, slug);
   if (!row) {
+    const field = FILTER_PARAMS[kind];
     const message = `No ${kind} has the address “${slug.slice(0, 100)}”.`;
-    throw new AppError('TIMELINE_QUERY_INVALID', message, { fields: { [kind]: message }, detail: kind });
+    throw new AppError('TIMELINE_QUERY_INVALID', message, { fields: { [field]: message }, detail: field });
   }
   return { id: row.id, slug: row.slug, name: row.name };
 }
@@ -86,20 +93,21 @@ async function mentionFilter(db: Db, now: string, ids: readonly number[]): Promi
 }
 
 /**
- * One page of the site's timeline: dated events that visible articles (of the category, mentioning the place and
- * the person) mention, overlapping the range, by lower bound, then upper bound, then name. Never reads more than
+ * One page of the site's timeline: dated events that visible articles (of the category, mentioning the place, the
+ * person and the organisation) mention, overlapping the range, by lower bound, then upper bound, then name. Never reads more than
  * a page of events (and one to know whether another page follows).
  */
 export async function getSiteTimeline(deps: TimelineDeps, input: SiteTimelineInput): Promise<SiteTimeline> {
   const now = isoNow(deps.clock);
-  const [place, person] = await Promise.all([
+  const [place, person, org] = await Promise.all([
     filterEntity(deps.db, 'place', input.place),
     filterEntity(deps.db, 'person', input.person),
+    filterEntity(deps.db, 'organisation', input.org),
   ]);
   const filter = await mentionFilter(
     deps.db,
     now,
-    [place?.id, person?.id].filter((id): id is number => id !== undefined),
+    [place?.id, person?.id, org?.id].filter((id): id is number => id !== undefined),
   );
   if (input.categoryIds) filter.categoryIds = input.categoryIds;
   const rows = await listTimelineEvents(deps.db, filter, {
@@ -120,6 +128,7 @@ export async function getSiteTimeline(deps: TimelineDeps, input: SiteTimelineInp
     range: input.range,
     ...(place ? { place } : {}),
     ...(person ? { person } : {}),
+    ...(org ? { org } : {}),
   };
 }
 
@@ -141,7 +150,7 @@ export function getArticleTimeline(deps: TimelineDeps, postId: number): Promise<
 /** An entity's timeline: the events visible articles mention alongside it, and its own dates for the axis. */
 export interface EntityTimeline {
   events: TimelineEvent[];
-  /** More than ENTITY_TIMELINE_MAX: the page links to the site's timeline filtered by it (people and places). */
+  /** More than ENTITY_TIMELINE_MAX: the page links to the site’s timeline filtered by it (not for an event). */
   more: boolean;
   /** The entity's own dates (a life, a founding), drawn behind the events; events are in `events` themselves. */
   own?: { words: string; drawing: ReturnType<typeof drawingOf> };
@@ -180,18 +189,21 @@ function insertInOrder(events: TimelineEvent[], e: TimelineEvent): void {
   events.splice(at === -1 ? events.length : at, 0, e);
 }
 
-/** The people and places the timeline's form offers: those visible articles mention, by name. */
-export function listTimelineChoices(deps: TimelineDeps): Promise<{ people: FilterEntity[]; places: FilterEntity[] }> {
+/** The people, places and organisations the timeline's form offers: those visible articles mention, by name. */
+export function listTimelineChoices(
+  deps: TimelineDeps,
+): Promise<{ people: FilterEntity[]; places: FilterEntity[]; organisations: FilterEntity[] }> {
   return keptForGeneration(
     deps,
     { area: 'timeline-choices', key: 'all', max: 1, dependsOn: [changeKeys.posts] },
     async () => {
       const now = isoNow(deps.clock);
-      const [people, places] = await Promise.all([
+      const [people, places, organisations] = await Promise.all([
         listMentionedOfKind(deps.db, 'person', now),
         listMentionedOfKind(deps.db, 'place', now),
+        listMentionedOfKind(deps.db, 'organisation', now),
       ]);
-      return { people, places };
+      return { people, places, organisations };
     },
   );
 }

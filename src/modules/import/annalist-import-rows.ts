@@ -168,23 +168,40 @@ function entity(k: Known, e: ItemOf<'entities'>, path: Path): Rows {
   };
 }
 
-/**
- * An entity's sources (each an item of the sources collection, once) and identifiers (each checked against its
- * scheme's pattern, as the entity form checks them; decision 048) as rows.
- */
-function entityLinkRows(k: Known, e: ItemOf<'entities'>, path: Path) {
+/** An entity's sources: each an item of the sources collection, listed once, its note one line as the form keeps it. */
+function checkEntitySources(k: Known, e: ItemOf<'entities'>, path: Path): void {
   const seen = new Set<number>();
   (e.sources ?? []).forEach((s, i) => {
-    k.ref('sources', s.source_id, [...path, 'sources', i, 'source_id'], 'source');
-    if (seen.has(s.source_id)) throw invalid([...path, 'sources', i, 'source_id'], 'a source is listed once');
+    const at = [...path, 'sources', i];
+    k.ref('sources', s.source_id, [...at, 'source_id'], 'source');
+    if (seen.has(s.source_id)) throw invalid([...at, 'source_id'], 'a source is listed once');
     seen.add(s.source_id);
+    // The form reads a note from the rest of its line, trimmed: a line break would make the rest another key.
+    if (/[\r\n]/.test(s.note) || s.note !== s.note.trim())
+      throw invalid([...at, 'note'], 'a note is one line, without spaces at either end');
   });
-  const ids = e.identifiers ?? [];
-  ids.forEach((id, i) => {
+}
+
+/** An entity's identifiers: each as the form stores it (its scheme's pattern, canonical form), listed once. */
+function checkEntityIdentifiers(e: ItemOf<'entities'>, path: Path): void {
+  const seen = new Set<string>();
+  (e.identifiers ?? []).forEach((id, i) => {
     const rule = IDENTIFIER_SCHEMES[id.scheme];
-    if (!rule.pattern.test(id.value))
+    if (!rule.pattern.test(id.value) || rule.canonical(id.value) !== id.value)
       throw invalid([...path, 'identifiers', i, 'value'], `not a ${rule.label} id (e.g. ${rule.example})`);
+    if (seen.has(`${id.scheme}:${id.value}`))
+      throw invalid([...path, 'identifiers', i, 'value'], `the ${rule.label} id ${id.value} is listed once`);
+    seen.add(`${id.scheme}:${id.value}`);
   });
+}
+
+/**
+ * An entity's sources and identifiers (decision 048) as rows, checked as the entity form checks them: a file the
+ * form could not have saved is refused rather than stored.
+ */
+function entityLinkRows(k: Known, e: ItemOf<'entities'>, path: Path) {
+  checkEntitySources(k, e, path);
+  checkEntityIdentifiers(e, path);
   return {
     entity_sources: (e.sources ?? []).map((s, position) => ({
       entity_id: e.id,
@@ -192,7 +209,12 @@ function entityLinkRows(k: Known, e: ItemOf<'entities'>, path: Path) {
       position,
       note: s.note,
     })),
-    entity_identifiers: ids.map((id, position) => ({ entity_id: e.id, position, scheme: id.scheme, value: id.value })),
+    entity_identifiers: (e.identifiers ?? []).map((id, position) => ({
+      entity_id: e.id,
+      position,
+      scheme: id.scheme,
+      value: id.value,
+    })),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   listMentionedEntitiesPaged,
 } from '../../modules/history/entity-lists.service.ts';
 import { entityPath } from '../../modules/markdown/mention-directive.ts';
+import { getSiteSettings } from '../../modules/settings/settings.service.ts';
 import { changeKeys } from '../../modules/shared/changes.ts';
 import { type Paged, parsePageNumber } from '../../modules/shared/paging.ts';
 import { entityFeedPath } from '../history/entity-feeds.routes.ts';
@@ -14,6 +15,7 @@ import { sendBody } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
+import { entityLinksJson } from './entity-links-json.ts';
 import { EntityListQuery, EntityParams, EntityQuery, EventListQuery } from './history-api.schemas.ts';
 
 const wikidataUrl = (id: string | null) => (id ? `https://www.wikidata.org/wiki/${id}` : null);
@@ -35,8 +37,8 @@ const perPageOf = (raw: string | undefined) => (raw ? Number(raw) : 50);
 
 /**
  * The read API's history routes (decision 045): `/api/v1/entities` (those published articles mention, by kind,
- * paged), `/api/v1/entities/{kind}/{slug}` (names, date, description, Wikidata id and the published articles
- * mentioning it, 50 a page) and `/api/v1/events` (by date). Cached like the pages they mirror.
+ * paged), `/api/v1/entities/{kind}/{slug}` (names, date, description, Wikidata id, sources, identifiers and the
+ * published articles mentioning it, 50 a page) and `/api/v1/events` (by date). Cached like the pages they mirror.
  */
 export function registerHistoryApiRoutes(app: FastifyInstance, ctx: WebContext): void {
   const deps = ctx.deps.content;
@@ -92,6 +94,7 @@ export function registerHistoryApiRoutes(app: FastifyInstance, ctx: WebContext):
         });
       }
       const { entity, articles } = found.page;
+      const { citationStyle } = await getSiteSettings(deps);
       return json(req, reply, {
         entity: {
           ...summaryJson(entity),
@@ -103,6 +106,7 @@ export function registerHistoryApiRoutes(app: FastifyInstance, ctx: WebContext):
                 date_upper: entity.date.upper,
               })
             : null,
+          ...entityLinksJson(entity, citationStyle),
         },
         articles: articles.items.map((a) => ({
           slug: a.slug,

@@ -15,6 +15,9 @@ const pathParameters = Object.entries(
 const DATE =
   'date: { edtf (as written), words, lower, upper (ISO 8601 days, astronomical years, null for an open end) } or null';
 
+const LINKS =
+  'sources: [{ key, title, note (where in it: pages, a chapter; "" for none), url, citation (plain text), citation_html (<i> and <b> alone) }] in its order, citation_style, identifiers: [{ scheme (viaf, geonames, isni, loc), label, value, url (never fetched) }], same_as: [Wikidata then the identifiers\' record URLs]';
+
 /** OpenAPI entries of the history routes (history-api.routes.ts), spread into openApiDocument's paths. */
 export function historyApiPaths(kit: OpenApiKit) {
   return {
@@ -32,11 +35,12 @@ export function historyApiPaths(kit: OpenApiKit) {
     },
     '/entities/{kind}/{slug}': {
       get: {
-        summary: 'One entity: its names, date, description, Wikidata id and the published articles mentioning it',
+        summary:
+          'One entity: its names, date, description, Wikidata id, sources, other identifiers and the published articles mentioning it',
         parameters: [...pathParameters, ...kit.queryParameters(EntityQuery as never)],
         responses: {
           200: kit.ok(
-            `{ entity: { …, names: [{ name, lang, kind }], ${DATE} }, articles: [{ slug, title, url, published_at }] (newest first, 50 a page), page, per_page, total, total_pages }`,
+            `{ entity: { …, names: [{ name, lang, kind }], ${DATE}, ${LINKS} }, articles: [{ slug, title, url, published_at }] (newest first, 50 a page), page, per_page, total, total_pages }`,
           ),
           301: { description: 'The entity has a new slug' },
           400: kit.errorResponse,

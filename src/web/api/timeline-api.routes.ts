@@ -20,6 +20,7 @@ export const TimelineApiQuery = StrictQuery({
   category: Type.Optional(Text(500, { description: 'Category slug path; its sub-categories count too' })),
   place: Type.Optional(Text(200, { description: 'Slug of a place: events mentioned in articles mentioning it' })),
   person: Type.Optional(Text(200, { description: 'Slug of a person: events mentioned in articles mentioning them' })),
+  org: Type.Optional(Text(200, { description: 'Slug of an organisation: events mentioned in articles mentioning it' })),
   zoom: Type.Optional(Text(20, { description: 'decade, year or month: how the events are grouped' })),
   from: Type.Optional(Text(100, { description: 'EDTF date (1939, 1939-05, 1939-05-11, -0489): events from then' })),
   to: Type.Optional(Text(100, { description: 'EDTF date: events until the end of it' })),
@@ -67,7 +68,7 @@ export function timelineApiPaths(kit: {
         summary:
           'Dated events that published articles mention, by earliest then latest possible day, then name; 50 a page',
         description:
-          'The JSON of /timeline/. Filters narrow to events mentioned in published articles of the category or mentioning the place and the person; from/to keep the events overlapping the range. has_more says whether page + 1 has events.',
+          'The JSON of /timeline/. Filters narrow to events mentioned in published articles of the category or mentioning the place, the person and the organisation; from/to keep the events overlapping the range. has_more says whether page + 1 has events.',
         parameters: kit.queryParameters(TimelineApiQuery as never),
         responses: {
           200: kit.ok(

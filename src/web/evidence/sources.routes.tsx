@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getArticleBySlug } from '../../modules/content/reading.service.ts';
+import { listEntitiesCitingSource } from '../../modules/history/entity-sources.ts';
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
 import { changeKeys } from '../../modules/shared/changes.ts';
+import { isoNow } from '../../modules/shared/clock.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { articleBibtex, articleCslItem } from '../../modules/sources/article-citation.ts';
@@ -29,7 +31,7 @@ function keyParam(req: Pick<FastifyRequest, 'url'> & { params: { key: string } }
 
 /**
  * Readers' pages of the sources library: /sources/ (every source, as a bibliography in the site's style) and
- * /sources/<key>/ (one source and the published articles citing it); and each article's own reference as
+ * /sources/<key>/ (one source, the published articles citing it and the entities listing it); and each article's own reference as
  * /<slug>/cite.bib and /<slug>/cite.json ("Cite this article"). All cacheable: any write moves the generation.
  */
 export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -67,11 +69,12 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
   r.get('/sources/:key/', cached({ schema: { params: SourceKeyParams } }), async (req, reply) => {
     const site = await getSiteSettings(deps);
     const page = await getSourcePage(deps, { key: keyParam(req), style: site.citationStyle });
-    // It lists the articles citing the source.
+    const entities = await listEntitiesCitingSource(deps.db, { sourceId: page.source.id, now: isoNow(deps.clock) });
+    // It lists the articles citing the source, and the entities those articles mention that list it.
     dependsOn(req, changeKeys.posts);
     return sendPage(ctx, req, reply, (s) => ({
       head: { title: plainTitle(page.source.title), path: sourceUrl(page.source.key) },
-      body: <SourcePageView {...page} site={s} />,
+      body: <SourcePageView {...page} site={s} entities={entities} />,
     }));
   });
 

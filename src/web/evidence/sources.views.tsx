@@ -1,8 +1,10 @@
+import type { CitingEntity } from '../../modules/history/entity-sources.ts';
 import type { CitationStyle } from '../../modules/settings/citation-styles.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import { CITATION_STYLE_NAMES } from '../../modules/sources/citation-format.ts';
 import type { FormattedSource } from '../../modules/sources/sources.service.ts';
 import type { CitingArticle, Source } from '../../modules/sources/sources.types.ts';
+import { SourceEntitiesSection } from '../history/source-entities.views.tsx';
 import { formatDate, postUrl } from '../ui/format.ts';
 import { CslText } from './csl-text.tsx';
 
@@ -45,6 +47,8 @@ export function SourcePageView(props: {
   styles: FormattedSource[];
   citedBy: CitingArticle[];
   site: SiteSettings;
+  /** The people, places, events and organisations listing it (those readers can see). */
+  entities: readonly CitingEntity[];
 }) {
   const { source, citedBy, site } = props;
   return (
@@ -90,6 +94,7 @@ export function SourcePageView(props: {
           ))}
         </ul>
       )}
+      <SourceEntitiesSection entities={props.entities} />
     </>
   );
 }

@@ -3,9 +3,12 @@ import { listLatestArticles, listLatestPosts } from '../../modules/content/readi
 import { listPublishedPages, listSiteTaxonomy } from '../../modules/content/site-index.service.ts';
 import { findMovedTagSlug } from '../../modules/content/taxonomy-admin.service.ts';
 import { buildFeed, type FeedFormat, xml } from '../../modules/feeds/feed.service.ts';
+import { listEntityIndex } from '../../modules/history/entities.service.ts';
+import { ENTITY_FOLDERS, entityPath } from '../../modules/markdown/mention-directive.ts';
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
 import { isAppError } from '../../modules/shared/errors.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
+import type { EntityKind } from '../../storage/schema.ts';
 import { dependsOn, dependsOnList } from '../kit/page-pipeline.ts';
 import { sendBody } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
@@ -45,6 +48,16 @@ export async function sendFeed(
     format,
   });
   return sendBody(ctx, req, reply, { status: 200, contentType: FEED_TYPES[format], body });
+}
+
+/** The index and page of every person, place, event and organisation that articles readers can see mention. */
+async function publicEntityPaths(deps: WebContext['deps']['content']): Promise<string[]> {
+  const kinds = Object.entries(ENTITY_FOLDERS) as [EntityKind, string][];
+  const lists = await Promise.all(kinds.map(([kind]) => listEntityIndex(deps, kind)));
+  return kinds.flatMap(([kind, folder], i) => {
+    const entities = lists[i] ?? [];
+    return entities.length === 0 ? [] : [`/${folder}/`, ...entities.map((e) => entityPath(kind, e.slug))];
+  });
 }
 
 /** Feeds, sitemap, robots.txt and the OpenSearch description. */
@@ -103,10 +116,11 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
 
   app.get('/sitemap.xml', cached(), async (req, reply) => {
     const now = deps.content.clock.now().toISOString();
-    const [posts, pages, { categories, tags, authors }] = await Promise.all([
+    const [posts, pages, { categories, tags, authors }, entityPaths] = await Promise.all([
       listLatestPosts(deps.content, { page: 1, perPage: 50_000 }),
       listPublishedPages(deps.content, now),
       listSiteTaxonomy(deps.content),
+      publicEntityPaths(deps.content),
     ]);
     dependsOnList(req, []);
     const url = (path: string, lastmod?: string) =>
@@ -120,6 +134,8 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
       ...categories.map((c) => url(`/category/${c.path}/`)),
       ...tags.map((t) => url(`/tag/${t.slug}/`)),
       ...authors.map((a) => url(`/author/${a.slug}/`)),
+      url('/timeline/'),
+      ...entityPaths.map((path) => url(path)),
     ];
     return sendBody(ctx, req, reply, {
       status: 200,

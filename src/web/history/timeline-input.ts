@@ -17,6 +17,7 @@ export async function readSiteTimelineInput(ctx: WebContext, q: TimelineParams):
   const input: SiteTimelineInput = { range, page: parsePageNumber(q.page) };
   if (q.place) input.place = q.place;
   if (q.person) input.person = q.person;
+  if (q.org) input.org = q.org;
   if (q.category) {
     const category = (await loadCategoryTree(ctx.deps.content)).byPath.get(q.category);
     if (!category) {

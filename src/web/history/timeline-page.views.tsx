@@ -10,6 +10,7 @@ export interface TimelineParams {
   category?: string;
   place?: string;
   person?: string;
+  org?: string;
   zoom?: string;
   from?: string;
   to?: string;
@@ -19,7 +20,7 @@ export interface TimelineParams {
 /** The address of the timeline with these parameters (empty ones left out). */
 export function timelineHref(p: TimelineParams): string {
   const q = new URLSearchParams();
-  for (const key of ['category', 'place', 'person', 'zoom', 'from', 'to', 'page'] as const) {
+  for (const key of ['category', 'place', 'person', 'org', 'zoom', 'from', 'to', 'page'] as const) {
     const v = p[key];
     if (v) q.set(key, v);
   }
@@ -31,6 +32,7 @@ export interface TimelineChoices {
   categories: { path: string; name: string; depth: number }[];
   people: FilterEntity[];
   places: FilterEntity[];
+  organisations: FilterEntity[];
 }
 
 const ZOOM_WORDS: Record<Zoom, string> = { decade: 'Decades', year: 'Years', month: 'Months' };
@@ -93,6 +95,12 @@ function Filters(props: { params: TimelineParams; choices: TimelineChoices }) {
         label="Person"
         value={params.person}
         options={choices.people.map((p) => ({ value: p.slug, text: p.name }))}
+      />
+      <Select
+        name="org"
+        label="Organisation"
+        value={params.org}
+        options={choices.organisations.map((o) => ({ value: o.slug, text: o.name }))}
       />
       <TextField name="from" label="From" value={params.from} />
       <TextField name="to" label="To" value={params.to} />
@@ -191,6 +199,7 @@ export function SiteTimelineView(props: { timeline: SiteTimeline; params: Timeli
         Events mentioned in the articles, in order of their earliest possible date.
         {t.place ? ` Mentioned with ${t.place.name}.` : ''}
         {t.person ? ` Mentioned with ${t.person.name}.` : ''}
+        {t.org ? ` Mentioned with ${t.org.name}.` : ''}
       </p>
       <Filters params={params} choices={props.choices} />
       <ZoomLinks params={params} zoom={t.zoom} />

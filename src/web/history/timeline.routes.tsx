@@ -17,6 +17,7 @@ export const TimelinePageQuery = PublicQuery({
   category: Type.Optional(Text(500)),
   place: Type.Optional(Text(200)),
   person: Type.Optional(Text(200)),
+  org: Type.Optional(Text(200)),
   zoom: Type.Optional(Text(20)),
   from: Type.Optional(Text(100)),
   to: Type.Optional(Text(100)),
@@ -26,14 +27,14 @@ export const TimelinePageQuery = PublicQuery({
 /** The query's own parameters, as text (a repeated `page` is refused by parsePageNumber). */
 const paramsOf = (q: Record<string, unknown>): TimelineParams => {
   const out: TimelineParams = {};
-  for (const key of ['category', 'place', 'person', 'zoom', 'from', 'to', 'page'] as const)
+  for (const key of ['category', 'place', 'person', 'org', 'zoom', 'from', 'to', 'page'] as const)
     if (typeof q[key] === 'string' && q[key] !== '') out[key] = q[key];
     else if (Array.isArray(q[key])) out[key] = q[key] as never;
   return out;
 };
 
 /**
- * /timeline/ (decision 044): the site's timeline, filtered by category, place and person, zoomed by decade, year
+ * /timeline/ (decision 044): the site's timeline, filtered by category, place, person and organisation, zoomed by decade, year
  * or month and narrowed by `from`/`to`, 50 events a page. Cached; it lists what articles mention (`posts`), and an
  * entity's own write changes everything.
  */
@@ -43,11 +44,11 @@ export function registerTimelineRoutes(app: FastifyInstance, ctx: WebContext): v
   r.get('/timeline/', cached({ schema: { querystring: TimelinePageQuery } }), async (req, reply) => {
     const params = paramsOf(req.query);
     const timeline = await getSiteTimeline(deps, await readSiteTimelineInput(ctx, params));
-    const [categories, { people, places }] = await Promise.all([categoryChoices(ctx), listTimelineChoices(deps)]);
+    const [categories, choices] = await Promise.all([categoryChoices(ctx), listTimelineChoices(deps)]);
     dependsOn(req, changeKeys.posts);
     return sendPage(ctx, req, reply, () => ({
       head: siteTimelineHead(params),
-      body: <SiteTimelineView timeline={timeline} params={params} choices={{ categories, people, places }} />,
+      body: <SiteTimelineView timeline={timeline} params={params} choices={{ categories, ...choices }} />,
     }));
   });
   r.get('/timeline', cached(), async (req, reply) => redirect(ctx, req, reply, '/timeline/'));

@@ -69,6 +69,13 @@ export function ArticleTimeline(props: { events: readonly TimelineEvent[] }) {
   );
 }
 
+/** The site timeline's parameter filtering by an entity of each kind (an event has none: decision 044). */
+const FILTER_PARAMS: Readonly<Record<string, string | undefined>> = {
+  person: 'person',
+  place: 'place',
+  organisation: 'org',
+};
+
 /** An entity page's "Timeline" section: the events mentioned alongside it, and its own dates behind them. */
 export function EntityTimelineSection(props: {
   timeline: EntityTimeline;
@@ -76,7 +83,7 @@ export function EntityTimelineSection(props: {
 }) {
   const { timeline, entity } = props;
   if (timeline.events.length === 0) return null;
-  const filter = entity.kind === 'person' || entity.kind === 'place' ? `${entity.kind}=${entity.slug}` : undefined;
+  const filter = FILTER_PARAMS[entity.kind] ? `${FILTER_PARAMS[entity.kind]}=${entity.slug}` : undefined;
   return (
     <section class="timeline timeline--entity" aria-labelledby="entity-timeline-heading">
       <h2 id="entity-timeline-heading">Timeline</h2>

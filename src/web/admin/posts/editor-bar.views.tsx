@@ -1,5 +1,8 @@
 import type { EditorAction } from '../../../modules/content/editor.service.ts';
 import type { WorkflowState } from '../../../modules/content/post-policies.ts';
+import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
+import { formatDateTime } from '../layout.tsx';
+import type { SavedStatus } from './saved-status.ts';
 import type { PreflightIssue } from './views.tsx';
 
 // The editor's bar (issue 16): one primary action for the role and the post's state, the lesser actions beside
@@ -52,14 +55,31 @@ function MoreActions(props: { state: EditorState; canPublish: boolean; primary: 
 }
 
 /** The bar above the writing: saved state, the island's toggles (shown when it runs), and the actions. */
-export function EditorBar(props: { state: EditorState; canPublish: boolean; publishAt: string; saved: boolean }) {
-  const { state, canPublish } = props;
+export function EditorBar(props: {
+  state: EditorState;
+  canPublish: boolean;
+  publishAt: string;
+  status: SavedStatus;
+  site: SiteSettings;
+}) {
+  const { state, canPublish, status } = props;
   const primary = primaryAction(state, canPublish, props.publishAt);
   const live = state === 'published' || state === 'scheduled';
   return (
     <div class="editor-bar">
-      <p class="editor-bar__status editor__autosave-status" role="status">
-        {props.saved ? 'Saved' : state === 'new' ? '' : 'Not saved yet'}
+      <p
+        class="editor-bar__status editor__autosave-status"
+        role="status"
+        data-unsaved={status.unsaved ? 'true' : undefined}
+      >
+        {status.text}
+        {status.at ? (
+          <>
+            {' at '}
+            <time dateTime={status.at}>{formatDateTime(status.at, props.site)}</time>
+          </>
+        ) : null}
+        {status.note}
       </p>
       <div class="editor-bar__toggles" hidden>
         <button type="button" class="secondary editor-preview-toggle" aria-pressed="true">

@@ -25,6 +25,7 @@ import {
   listPostRevisions,
   restoreRevision,
 } from '../../../modules/content/revisions.service.ts';
+import { whereTypedIsKept } from '../../../modules/content/saved-state.ts';
 import {
   type CorrectionNoteValues,
   correctionNoteFrom,
@@ -141,6 +142,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
         conflict?: FieldDiff[];
         preflight?: EditorViewProps['preflight'];
         correction?: CorrectionNoteState;
+        typedKept?: EditorViewProps['typedKept'];
       },
     ) {
       const viewer = kit.viewerOf(req);
@@ -179,6 +181,7 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
             canPublish={o.post ? o.post.canPublish : can(viewer.user, 'publish_posts')}
             correction={o.correction ?? { values: EMPTY_CORRECTION_NOTE }}
             styleNonce={styleNonce}
+            typedKept={o.typedKept}
           />
         ),
       });
@@ -311,6 +314,11 @@ export function registerPostAdminRoutes(staff: FastifyInstance, kit: AdminKit): 
           return showEditor(req, reply, {
             ...again,
             preflight: { issues, beforePublishing: raw === 'check' ? null : raw },
+            // Nothing is stored here: the bar says whether the server already has this text.
+            typedKept:
+              postId === undefined
+                ? undefined
+                : ((await whereTypedIsKept(deps, { user, postId, typed: values })) ?? null),
           });
       }
       const action = raw as EditorAction;

@@ -4,6 +4,7 @@ import type { EditorChoices, EditorNotice, EditorPost } from '../../../modules/c
 import { MAX_AUTHORS, POST_FIELD_LIMITS, type PostFormValues } from '../../../modules/content/editor-form.ts';
 import type { WorkflowState } from '../../../modules/content/post-policies.ts';
 import type { FieldDiff } from '../../../modules/content/revision-diff.ts';
+import type { KeptText } from '../../../modules/content/saved-state.ts';
 import { MEDIA_LIMITS } from '../../../modules/media/media.types.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import { CorrectionNoteFieldset, type CorrectionNoteState } from '../../evidence/correction-note.views.tsx';
@@ -13,6 +14,7 @@ import { postUrl } from '../../ui/format.ts';
 import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
 import { EditorBar, PreflightPanel } from './editor-bar.views.tsx';
 import { DiffList, stateLabel } from './revisions.views.tsx';
+import { savedStatusOf } from './saved-status.ts';
 
 // The posts list and the post editor. The editor is a plain form (it works without JavaScript); the editor
 // island adds the live preview, autosave and the distraction-free toggle.
@@ -91,6 +93,8 @@ export interface EditorViewProps {
   correction?: CorrectionNoteState;
   /** The nonce this response's policy allows for the canvas's own style element. */
   styleNonce?: string;
+  /** After a page that stores nothing ("Check"): where the server keeps the text sent, or null if nowhere. */
+  typedKept?: KeptText | null;
 }
 
 /** Where the island finds what it needs: the desk's endpoints, and the upload address for those who may upload. */
@@ -106,16 +110,6 @@ function deskData(props: EditorViewProps): Record<string, string | undefined> {
     'data-style-nonce': props.styleNonce,
   };
 }
-
-/** The form shows the post as stored (opened, not sent back with a refusal, checks or someone else's save). */
-const savedAsShown = (props: EditorViewProps) =>
-  props.post !== undefined &&
-  Object.keys(props.errors).length === 0 &&
-  !props.conflict &&
-  !props.preflight &&
-  (!props.autosave?.restored || !(props.post.state === 'published' || props.post.state === 'scheduled')) &&
-  !props.correction?.keptNotice &&
-  !props.correction?.suggestion;
 
 export function PostEditorView(props: EditorViewProps) {
   const { post, values: v, errors, choices, site } = props;
@@ -212,7 +206,13 @@ export function PostEditorView(props: EditorViewProps) {
         <CsrfField csrf={props.viewer.csrf} />
         <input type="hidden" name="formId" value={props.formId} />
         {props.version !== undefined ? <input type="hidden" name="version" value={String(props.version)} /> : null}
-        <EditorBar state={state} canPublish={props.canPublish} publishAt={v.publishAt} saved={savedAsShown(props)} />
+        <EditorBar
+          state={state}
+          canPublish={props.canPublish}
+          publishAt={v.publishAt}
+          status={savedStatusOf(props)}
+          site={site}
+        />
         {props.preflight ? <PreflightPanel {...props.preflight} /> : null}
         <div class="editor__main">
           <PostField name="title" label="Title" errors={errors}>
