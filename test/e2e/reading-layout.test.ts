@@ -235,6 +235,41 @@ describe('reading the Khalkhin-Gol article on a phone, a desktop and paper', () 
     });
   });
 
+  test('on a 1440×900 desktop the contents sit beside the text, and the first paragraph starts in the first screen', async () => {
+    await withArticle(WIDE, async (page) => {
+      const box = (selector: string) =>
+        page
+          .locator(selector)
+          .first()
+          .evaluate((el) => {
+            const r = el.getBoundingClientRect();
+            return { left: r.left, right: r.right, top: r.top + scrollY };
+          });
+      const contents = await box('nav.toc');
+      const first = await box('.prose > p');
+      assert.ok(
+        contents.right <= first.left,
+        `the contents end at ${contents.right.toFixed(0)}px, the text starts at ${first.left.toFixed(0)}px`,
+      );
+      assert.ok(contents.top <= WIDE.height, `the contents start at ${contents.top.toFixed(0)}px`);
+      assert.ok(first.top <= WIDE.height, `the first paragraph starts at ${first.top.toFixed(0)}px`);
+
+      // Read on: the contents stay in sight beside the text, and still lead to every section.
+      await page.locator('#notes').scrollIntoViewIfNeeded();
+      const seen = await page.locator('nav.toc').evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return r.top >= 0 && r.top < innerHeight;
+      });
+      assert.ok(seen, 'the contents stay in sight while reading');
+      await page.getByRole('navigation', { name: 'Contents' }).getByRole('link', { name: 'Zhukov prepares' }).click();
+      await page.waitForURL(/#/);
+      const heading = await page
+        .getByRole('heading', { name: 'Zhukov prepares' })
+        .evaluate((h) => h.getBoundingClientRect().top);
+      assert.ok(heading >= 0 && heading < WIDE.height, `the section’s heading is in sight (${heading.toFixed(0)}px)`);
+    });
+  });
+
   test('on a 1440×900 desktop body lines run 60 to 72 characters at the median, with menu and contents open', async () => {
     await withArticle(WIDE, async (page) => {
       const counts = await page.evaluate<number[]>(CHARS_PER_LINE);

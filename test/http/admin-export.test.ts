@@ -61,8 +61,14 @@ function xmllint(xml: string): string {
   return run.status === 0 ? '' : run.stderr || `xmllint exited ${run.status}`;
 }
 
+/** Readers' addresses: those of comments written without an account (an account's address is staff's, exported). */
 async function commenterEmails(): Promise<string[]> {
-  const rows = await db().selectFrom('comments').select('author_email').distinct().execute();
+  const rows = await db()
+    .selectFrom('comments')
+    .select('author_email')
+    .where('user_id', 'is', null)
+    .distinct()
+    .execute();
   return rows.map((r) => r.author_email).filter((e) => e !== '');
 }
 

@@ -247,6 +247,30 @@ describe('badges', () => {
     return new Browser(`annalist_session=${token}`);
   }
 
+  test('in the demo, Elena Markova’s replies under her own article say "Author" and guests’ comments nothing', async () => {
+    const html = commentsOf((await new Browser().request('GET', ARTICLE)).body);
+    const headers = [...html.matchAll(/<header class="comment__header">(.*?)<\/header>/g)].map((m) => m[1]!);
+    const hers = headers.filter((h) => h.includes('>Elena Markova</span>'));
+    assert.ok(hers.length >= 1, 'the article’s author answers in its discussion');
+    for (const h of hers)
+      assert.match(h, /Elena Markova<\/span> <span class="comment__badge comment__badge--author">Author<\/span>/);
+    const guests = headers.filter((h) => !h.includes('>Elena Markova</span>'));
+    assert.ok(guests.length >= 20, `${guests.length} guests’ comments`);
+    assert.deepEqual(
+      guests.filter((h) => h.includes('comment__badge')),
+      [],
+      'a guest’s comment has no badge',
+    );
+    // Her account holds her comments and nothing more: nobody can sign in as it.
+    const account = await t.site.content.db
+      .selectFrom('users')
+      .select(['password_hash', 'disabled_at'])
+      .where('name', '=', 'Elena Markova')
+      .executeTakeFirstOrThrow();
+    assert.equal(account.password_hash, null);
+    assert.notEqual(account.disabled_at, null);
+  });
+
   test('comments by the article’s author say "Author", by staff "Staff", by guests nothing', async () => {
     const author = await signedIn('author', 'Vera Castell', true);
     const moderator = await signedIn('moderator', 'Jonas Weil', false);

@@ -515,7 +515,7 @@ describe('annalist backup and restore', () => {
     assert.equal(refused.status, 1);
     assert.match(
       refused.stderr,
-      /already holds a site \(9 posts, 1 users, 2 media files\); nothing was restored\. Add --force/,
+      /already holds a site \(9 posts, 2 users, 2 media files\); nothing was restored\. Add --force/,
     );
     const forced = await annalist(['restore', archive, '--data-dir', dir, '--force']);
     assert.equal(forced.status, 0, forced.stderr);

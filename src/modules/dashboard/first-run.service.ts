@@ -51,10 +51,16 @@ async function hasOwnTitle(db: Db): Promise<boolean> {
   return title !== DEFAULT_SETTINGS.title && title !== DEMO_SITE_TITLE;
 }
 
+/** Another account in use: a disabled one (as the demo's bylines' are: demo-accounts.ts) is nobody invited. */
 async function hasOtherAccount(db: Db, user: User): Promise<boolean> {
-  return (
-    (await db.selectFrom('users').select('id').where('id', '<>', user.id).limit(1).executeTakeFirst()) !== undefined
-  );
+  const other = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '<>', user.id)
+    .where('disabled_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return other !== undefined;
 }
 
 /** An import finished: one from /admin/import, or one from the command line (it leaves its map of old ids). */

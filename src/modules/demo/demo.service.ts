@@ -11,6 +11,7 @@ import { type PostInput, savePost } from '../content/post-writer.service.ts';
 import { insertAuthor, insertCategory } from '../content/taxonomy.repository.ts';
 import { saveSiteSettings } from '../settings/settings.service.ts';
 import { setWidgets } from '../site/widgets.service.ts';
+import { seedBylineAccounts } from './demo-accounts.ts';
 import { seedEntities } from './demo-entities.ts';
 import { EVIDENCE_SLUG, firstVersion, seedCorrections, seedSources } from './demo-evidence.ts';
 import { parseFrontMatter } from './front-matter.ts';
@@ -68,6 +69,8 @@ async function seedDiscussion(
   const post = await findPostBySlug(deps.db, slug);
   if (!post?.published_at) return byKey;
   const comments = JSON.parse(readFileSync(new URL(file, CONTENT_DIR), 'utf8')) as DemoComment[];
+  // A byline answering readers writes from her account, as on a real site: her comments carry the "Author" badge.
+  const accounts = await seedBylineAccounts({ db: deps.db, now: deps.clock.now().toISOString() }, comments);
   const ids = new Map<string, { id: number; thread: number; depth: number; name: string }>();
   const start = new Date(post.published_at).getTime();
   for (const c of comments) {
@@ -103,7 +106,7 @@ async function seedDiscussion(
         author_name: c.author,
         author_email: c.email.toLowerCase(),
         author_url: c.url,
-        user_id: null,
+        user_id: accounts.get(c.author) ?? null,
         body_md: c.body,
         body_html: rendered.html,
         quoted_comment_id: quoted?.id ?? null,
