@@ -310,7 +310,7 @@ describe('the writing desk', () => {
     site.clock.set(site.clock.now());
   });
 
-  test('opening the post settings leaves the canvas its width at 1280 and 1440; on a phone they are a sheet', async () => {
+  test('opening the post settings leaves the canvas its width at 1280 and 1440; on a tablet and a phone they are a sheet', async () => {
     for (const width of [1280, 1440]) {
       const page = await browser.newPage({ width, height: 900 });
       await page.goto(`${site.origin}/admin/posts/new`);
@@ -336,6 +336,22 @@ describe('the writing desk', () => {
       await toggle.click();
       await page.close();
     }
+
+    // At 1024 the panel beside the canvas would cover the writing: a sheet, as on a phone.
+    const TABLET = { width: 1024, height: 768 };
+    const tablet = await browser.newPage(TABLET);
+    await tablet.goto(`${site.origin}/admin/posts/new`);
+    await tablet.locator('.cm-editor').waitFor();
+    const tabletToggle = tablet.getByRole('button', { name: 'Post settings', exact: true });
+    if ((await tabletToggle.getAttribute('aria-expanded')) === 'true') await tabletToggle.click();
+    await tabletToggle.click();
+    const tabletSheet = await tablet.getByRole('region', { name: 'Post settings' }).boundingBox();
+    assert.deepEqual(
+      [tabletSheet?.x, tabletSheet?.y, tabletSheet?.width, tabletSheet?.height],
+      [0, 0, TABLET.width, TABLET.height],
+      'at 1024 a sheet over the editor, never over half of the writing',
+    );
+    await tablet.close();
 
     const page = await browser.newPage(PHONE);
     await page.goto(`${site.origin}/admin/posts/new`);

@@ -445,6 +445,21 @@ describe(`annalist import annalist refuses hostile files (${TEST_DATABASE})`, ()
     );
   });
 
+  test("an entity's source note split by a Unicode line separator, which the entity form cannot read back", async () => {
+    let index = 0;
+    const text = edited((d) => {
+      index = zhukovAt(d);
+      const sources = at(d, 'entities', index).sources as { note: string }[];
+      sources[0]!.note = 'vol. 1\u2028ch. 6';
+    });
+    await refused(
+      'entity-source-note-separator',
+      text,
+      'IMPORT_JSON_INVALID',
+      new RegExp(`\\$\\.entities\\[${index}\\]\\.sources\\[0\\]\\.note: a note is one line`),
+    );
+  });
+
   test("an entity's identifier not as the form writes it, or listed twice", async () => {
     let index = 0;
     const spaced = edited((d) => {

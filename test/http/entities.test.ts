@@ -138,7 +138,7 @@ describe(`entity pages and mentions (${TEST_DATABASE})`, () => {
     assert.match((await page('/organisations/')).body, /57th Special Corps/);
   });
 
-  test('the sitemap lists the timeline, the index pages and each entity readers can reach, never one only a draft names', async () => {
+  test('the sitemap lists the timeline, the index pages and each entity readers can reach, never one that drafts alone name', async () => {
     await send('/admin/entities', editor, { kind: 'person', name: 'Draft-only officer', slug: 'draft-only-officer' });
     await article('officer-draft', 'A note on :person[the officer]{#draft-only-officer}.', 'draft');
     const res = await page('/sitemap.xml');

@@ -1,11 +1,12 @@
 import { make } from './dom.ts';
 
 // The post settings panel (issue 16). It never takes width from the writing: on wide screens it lies over the
-// preview at the right edge, sticky under the bar; on a phone it is a sheet over the whole editor. Opening it
+// preview at the right edge, sticky under the bar; below 78rem (phones and tablets, where it would cover the
+// writing) it is a sheet over the whole editor. Opening it
 // moves the focus into it; "Close" or Escape folds it and gives the focus back to the "Post settings" button.
 
-/** A phone: the panel is a full-width sheet (admin.css draws it so under the same width). */
-const narrow = () => window.matchMedia('(max-width: 47.99rem)').matches;
+/** Too narrow for the panel beside the canvas: it is a full-width sheet (admin.css draws it so under the same width). */
+const narrow = () => window.matchMedia('(max-width: 77.99rem)').matches;
 
 /** The bar's height, for the sticky panel and preview to sit under it rather than behind it. */
 function followBarHeight(form: HTMLElement) {
@@ -60,7 +61,7 @@ export function settingsPanel(
   return { show };
 }
 
-/** Whether the panel starts open: a field with an error opens it; a phone never starts behind a sheet. */
+/** Whether the panel starts open: a field with an error opens it; a narrow screen never starts behind a sheet. */
 export function settingsStartOpen(panel: HTMLElement, remembered: boolean): boolean {
   if (panel.querySelector('[aria-invalid="true"], .field__error') !== null) return true;
   return remembered && !narrow();

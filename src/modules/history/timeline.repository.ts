@@ -37,20 +37,18 @@ export interface TimelineWindow {
   offset: number;
 }
 
-// What readers see: published, or scheduled and come due (content's isPostVisible, as SQL).
-const VISIBLE_STATUSES = ['published', 'scheduled'] as const;
-
 type Eb = ExpressionBuilder<DatabaseSchema, 'entities'>;
 
-/** The visible articles (as `entity_mentions as m` joined to `posts as p`) that mention an event, filtered. */
+/**
+ * The visible articles (as `entity_mentions as m`) that mention an event, filtered. Visible by the mention's own
+ * `visible_from` (migration 016, as hasVisibleMention): no post is read unless a category filter needs its filing.
+ */
 function mentionedVisibly(eb: Eb, f: TimelineFilter) {
   let q = eb
     .selectFrom('entity_mentions as m')
-    .innerJoin('posts as p', 'p.id', 'm.post_id')
     .select('m.post_id')
     .whereRef('m.entity_id', '=', 'entities.id')
-    .where('p.status', 'in', VISIBLE_STATUSES)
-    .where('p.published_at', '<=', f.now);
+    .where('m.visible_from', '<=', f.now);
   for (const other of f.withEntities ?? []) {
     q = q.where(({ exists, selectFrom }) =>
       exists(
@@ -64,17 +62,24 @@ function mentionedVisibly(eb: Eb, f: TimelineFilter) {
   if (f.categoryIds) {
     const ids = f.categoryIds.length > 0 ? [...f.categoryIds] : [-1];
     // Filed under the category as its primary one or as one of its others (as the category archive counts).
-    q = q.where((b) =>
-      b.or([
-        b('p.primary_category_id', 'in', ids),
-        b.exists(
-          b
-            .selectFrom('post_categories as pc')
-            .select('pc.post_id')
-            .whereRef('pc.post_id', '=', 'p.id')
-            .where('pc.category_id', 'in', ids),
-        ),
-      ]),
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('posts as p')
+          .select('p.id')
+          .whereRef('p.id', '=', 'm.post_id')
+          .where((b) =>
+            b.or([
+              b('p.primary_category_id', 'in', ids),
+              b.exists(
+                b
+                  .selectFrom('post_categories as pc')
+                  .select('pc.post_id')
+                  .whereRef('pc.post_id', '=', 'p.id')
+                  .where('pc.category_id', 'in', ids),
+              ),
+            ]),
+          ),
+      ),
     );
   }
   return q;

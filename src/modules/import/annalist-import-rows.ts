@@ -176,8 +176,9 @@ function checkEntitySources(k: Known, e: ItemOf<'entities'>, path: Path): void {
     k.ref('sources', s.source_id, [...at, 'source_id'], 'source');
     if (seen.has(s.source_id)) throw invalid([...at, 'source_id'], 'a source is listed once');
     seen.add(s.source_id);
-    // The form reads a note from the rest of its line, trimmed: a line break would make the rest another key.
-    if (/[\r\n]/.test(s.note) || s.note !== s.note.trim())
+    // The form reads a note from the rest of its line, trimmed: a line break would make the rest another key, and
+    // a Unicode line or paragraph separator makes the line one it cannot read at all.
+    if (/[\r\n\u2028\u2029]/.test(s.note) || s.note !== s.note.trim())
       throw invalid([...at, 'note'], 'a note is one line, without spaces at either end');
   });
 }

@@ -3,6 +3,7 @@ import { fromHtml } from 'hast-util-from-html';
 import type { Entity } from '../../modules/history/entities.service.ts';
 import { identifierLabel, identifierUrl } from '../../modules/history/entity-identifiers.ts';
 import type { CitationStyle } from '../../modules/settings/citation-styles.ts';
+import { escapeMarkup } from '../../modules/shared/escape.ts';
 import { formatSource } from '../../modules/sources/citation-format.ts';
 import { plainTitle } from '../../modules/sources/source-form.ts';
 import { sourceUrl } from '../evidence/sources.views.tsx';
@@ -10,11 +11,9 @@ import { sameAsOf } from '../history/entity-sources.views.tsx';
 
 // The API's entity detail: its sources, its identifiers besides Wikidata and its records elsewhere (decision 048).
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** A node of citeproc's HTML as text and as HTML keeping italics and bold alone (as the pages' CslText does). */
 function flatten(node: ElementContent | Root['children'][number]): { text: string; html: string } {
-  if (node.type === 'text') return { text: node.value, html: escapeHtml(node.value) };
+  if (node.type === 'text') return { text: node.value, html: escapeMarkup(node.value) };
   if (node.type !== 'element') return { text: '', html: '' };
   const inner = node.children.map(flatten);
   const text = inner.map((p) => p.text).join('');

@@ -50,6 +50,12 @@ export async function sendFeed(
   return sendBody(ctx, req, reply, { status: 200, contentType: FEED_TYPES[format], body });
 }
 
+/**
+ * The sitemap protocol's limit of addresses in one file. A larger site lists the first 50,000 in this order: home,
+ * articles newest first, pages, archives, then history's pages (a sitemap index would list the rest).
+ */
+const SITEMAP_MAX_URLS = 50_000;
+
 /** The index and page of every person, place, event and organisation that articles readers can see mention. */
 async function publicEntityPaths(deps: WebContext['deps']['content']): Promise<string[]> {
   const kinds = Object.entries(ENTITY_FOLDERS) as [EntityKind, string][];
@@ -140,7 +146,7 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
     return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/xml; charset=utf-8',
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`,
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.slice(0, SITEMAP_MAX_URLS).join('\n')}\n</urlset>\n`,
     });
   });
 }
