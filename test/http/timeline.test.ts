@@ -283,4 +283,19 @@ describe(`timelines (${TEST_DATABASE})`, () => {
     assert.match(bain, /<strong class="timeline__name" aria-current="page">Battle of Bain-Tsagan<\/strong>/);
     assert.ok(listedNames(bain).includes('Soviet–Japanese ceasefire agreement'));
   });
+
+  test('an event begun decades before a range overlaps it and is listed, also when dated after a ranged read', async () => {
+    // A ranged read skips events that begin more than the longest event's span before it: a longer event added
+    // later must widen that, or it would be missing.
+    assert.ok(!(await slugs('?from=1939-07&to=1939-07')).includes('long-occupation'));
+    await event('long-occupation', 'A long occupation', '1900/1950');
+    await article(
+      'long-occupation-notes',
+      'Throughout, :event[the occupation]{#long-occupation} went on.',
+      'published',
+    );
+    assert.ok((await slugs('?from=1939-07&to=1939-07')).includes('long-occupation'));
+    assert.ok((await slugs('?from=1949')).includes('long-occupation'));
+    assert.ok(!(await slugs('?from=1951')).includes('long-occupation'));
+  });
 });

@@ -247,7 +247,7 @@ describe('annalist migrate-data', () => {
     assert.equal(lines.length, 1, run.stderr);
     assert.match(
       lines[0]!,
-      /^annalist: .+ already holds an Annalist site \(9 posts, 0 users\); nothing was copied\. Add --replace/,
+      /^annalist: .+ already holds an Annalist site \(9 posts, 1 users\); nothing was copied\. Add --replace/,
     );
     assert.doesNotMatch(run.stderr, /\n\s+at /);
     const copy = await openServed(join(root, 'node'), target);

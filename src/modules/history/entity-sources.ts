@@ -4,9 +4,9 @@
  * line with an optional note after the key; a source an entity cites is not deleted (SOURCE_IN_USE).
  */
 import type { Db, EntityKind } from '../../storage/schema.ts';
+import { isCiteKey } from '../markdown/cite-directive.ts';
+import type { CslItem } from '../shared/csl.ts';
 import { AppError } from '../shared/errors.ts';
-import { isValidKey } from '../sources/source-form.ts';
-import type { CslItem } from '../sources/sources.types.ts';
 import { hasVisibleMention } from './entity.repository.ts';
 import type { EntityIdentifier } from './entity-identifiers.ts';
 
@@ -28,7 +28,7 @@ export function readSourceLines(text: string): { ok: true; value: EntitySourceRe
   for (const [i, line] of lines.entries()) {
     const [, rawKey = '', rest = ''] = /^(\S+)\s*(.*)$/.exec(line.trim()) ?? [];
     const key = rawKey.toLowerCase();
-    if (!isValidKey(key))
+    if (!isCiteKey(key))
       return { ok: false, message: `Line ${i + 1}: “${rawKey.slice(0, 70)}” is not a source key (e.g. zhukov-1985).` };
     const note = rest.trim();
     if (note.length > ENTITY_SOURCES_LIMITS.note)

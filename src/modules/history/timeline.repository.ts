@@ -1,5 +1,6 @@
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { DatabaseSchema, Db } from '../../storage/schema.ts';
+import { OPEN_START_DAY } from './day-number.ts';
 import { hasVisibleMention } from './entity.repository.ts';
 
 /** A dated event as the timelines read it. */
@@ -33,6 +34,11 @@ export interface TimelineFilter {
 export interface TimelineWindow {
   from?: number;
   to?: number;
+  /**
+   * No event is longer than this many days (longestEventSpan): an event overlapping `from` begins at most this
+   * long before it, so the index is read from there rather than from the earliest event.
+   */
+  longestSpan?: number;
   limit: number;
   offset: number;
 }
@@ -99,6 +105,8 @@ export async function listTimelineEvents(db: Db, f: TimelineFilter, w: TimelineW
     .where('date_lower', 'is not', null);
   if (w.to !== undefined) q = q.where('date_lower', '<=', w.to);
   if (w.from !== undefined) q = q.where('date_upper', '>=', w.from);
+  if (w.from !== undefined && w.longestSpan !== undefined)
+    q = q.where('date_lower', '>=', Math.max(OPEN_START_DAY, w.from - w.longestSpan));
   if (f.gatherFrom !== undefined) {
     const other = f.gatherFrom;
     // The events of the (few) articles mentioning `other`, any state: the test below keeps the visible ones.
@@ -119,6 +127,17 @@ export async function listTimelineEvents(db: Db, f: TimelineFilter, w: TimelineW
     .limit(w.limit)
     .offset(w.offset)
     .execute();
+}
+
+/** The longest any dated event lasts, in days (upper bound minus lower bound; 0 without events). */
+export async function longestEventSpan(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('entities')
+    .select(sql<number | string | null>`max(date_upper - date_lower)`.as('span'))
+    .where('kind', '=', 'event')
+    .where('date_lower', 'is not', null)
+    .executeTakeFirst();
+  return Number(row?.span ?? 0);
 }
 
 /** How many articles (any state) mention an entity, counted up to `cap` (enough to choose a plan). */

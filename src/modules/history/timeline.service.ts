@@ -15,6 +15,7 @@ import {
   eventsMentionedBy,
   listMentionedOfKind,
   listTimelineEvents,
+  longestEventSpan,
   type TimelineEventRow,
   type TimelineFilter,
 } from './timeline.repository.ts';
@@ -113,6 +114,7 @@ export async function getSiteTimeline(deps: TimelineDeps, input: SiteTimelineInp
   const rows = await listTimelineEvents(deps.db, filter, {
     from: input.range.from,
     to: input.range.to,
+    longestSpan: input.range.from === undefined ? undefined : await keptLongestSpan(deps),
     limit: TIMELINE_PER_PAGE + 1,
     offset: (input.page - 1) * TIMELINE_PER_PAGE,
   });
@@ -136,6 +138,18 @@ function autoZoom(events: readonly TimelineEvent[], range: TimelineRange): Zoom 
   const lower = range.from ?? events[0]?.drawing.lower;
   const upper = range.to ?? events.at(-1)?.drawing.lower;
   return lower === undefined || upper === undefined ? 'decade' : zoomForSpan(lower, upper);
+}
+
+/**
+ * The longest event's span, kept until anything changes: an entity's write (which dates events) announces a change
+ * to everything, and an article's save names `posts`.
+ */
+function keptLongestSpan(deps: TimelineDeps): Promise<number> {
+  return keptForGeneration(
+    deps,
+    { area: 'timeline-longest-span', key: 'all', max: 1, dependsOn: [changeKeys.posts] },
+    () => longestEventSpan(deps.db),
+  );
 }
 
 /** The dated events an article mentions, in order (its "Timeline" section); kept until an article is saved. */

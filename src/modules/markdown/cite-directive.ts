@@ -45,6 +45,9 @@ export interface CiteOptions {
 
 const KEY = /^[a-z0-9][a-z0-9_:.-]{0,63}$/;
 
+/** A source key as `:cite[…]` takes it (and the sources library stores it): lower case, at most 64 characters. */
+export const isCiteKey = (key: string): boolean => KEY.test(key);
+
 // Short forms authors type in `loc="…"`, to the CSL locator labels (the style prints its own abbreviation).
 const LOCATOR_LABELS: Record<string, string> = {
   p: 'page',

@@ -1,3 +1,4 @@
+import { isCiteKey } from '../markdown/cite-directive.ts';
 import { AppError } from '../shared/errors.ts';
 import type { CslDate, CslItem, CslName, Source, SourceKind } from './sources.types.ts';
 
@@ -77,10 +78,10 @@ export const SOURCE_FORM_FIELDS = [
   'note',
 ] as const satisfies readonly (keyof SourceForm)[];
 
-export const KEY_PATTERN = /^[a-z0-9][a-z0-9_:.-]*$/;
 export const KEY_MAX = 64;
 
-export const isValidKey = (key: string): boolean => key.length <= KEY_MAX && KEY_PATTERN.test(key);
+/** The key rules are the citation directive's: a key the library stores is one `:cite[…]` can name. */
+export const isValidKey = isCiteKey;
 
 /** A key from elsewhere (a BibTeX file) made to fit our rules: "Coox1985" -> "coox1985", "Glantz & House" -> "glantz-house". */
 export function normaliseKey(raw: string): string {
