@@ -188,6 +188,8 @@ async function writersDay(first: Page, label: string, viewport: { width: number;
   await page.context().setOffline(false);
   await later.goto(url);
   const offer = later.getByRole('region', { name: 'Text kept in this browser' });
+  // The editor's page and its island load in a browser sharing two cores with the rest of the suite.
+  await offer.waitFor({ timeout: 15_000 });
   assert.match((await offer.textContent()) ?? '', /Restore what you typed on .+\?/);
   await offer.getByRole('button', { name: 'Restore it' }).click();
   assert.match(await bodyText(later), /Written on the train\.$/);
