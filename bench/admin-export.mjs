@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { tsImport } from 'tsx/esm/api';
 import { generateLargeSite } from './large-site-data.mjs';
+import { serverAddress } from './uncached-server.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZE = Number(process.env.SIZE ?? '100000');
@@ -114,22 +115,10 @@ async function adminSession() {
   }
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const server = annalist(['serve'], { HOST: '127.0.0.1', PORT: '0' });
-    children.add(server);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the server did not report its address within 120 s')), 120_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ server, origin: m[0] });
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`the server exited during start (code ${code})`)));
-  });
+async function startServer() {
+  const server = annalist(['serve'], { HOST: '127.0.0.1', PORT: '0' });
+  children.add(server);
+  return { server, origin: await serverAddress(server) };
 }
 
 /** Downloads one export through /admin/export as a browser would post the form; the bytes are counted, not kept. */

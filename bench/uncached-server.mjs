@@ -9,19 +9,24 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Starts the server; `onChild` gets its process at once (for clean-up on exit), the promise its address. */
 export function startUncachedServer(dataDir, onChild) {
+  const server = spawn(process.execPath, [join(ROOT, 'bin/annalist.js'), 'serve'], {
+    env: {
+      ...process.env,
+      ANNALIST_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      ANNALIST_PAGE_CACHE: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onChild(server);
+  return serverAddress(server);
+}
+
+/** The address an `annalist serve` child prints once it listens (rejects if it exits first or takes over 120 s). */
+export function serverAddress(server) {
   return new Promise((resolve, reject) => {
-    const server = spawn(process.execPath, [join(ROOT, 'bin/annalist.js'), 'serve'], {
-      env: {
-        ...process.env,
-        ANNALIST_DATA_DIR: dataDir,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        ANNALIST_PAGE_CACHE: 'off',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    onChild(server);
     let out = '';
     const timer = setTimeout(() => reject(new Error('the server did not report its address within 120 s')), 120_000);
     server.stdout.on('data', (d) => {
