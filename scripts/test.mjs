@@ -36,6 +36,7 @@ const SQLITE_ONLY = new Set([
 const RUN_ONCE = new Set([
   'test/storage/postgres.test.ts',
   'test/storage/tables.test.ts',
+  'test/storage/commit-markers.test.ts',
   'test/storage/migrate-data.test.ts',
   'test/storage/backup.test.ts',
   'test/e2e/two-nodes.test.ts',

@@ -168,6 +168,11 @@ export interface OpenSiteOptions {
   readonly?: boolean;
   /** The site's clock (tests give a test clock); default the system's. */
   clock?: Clock;
+  /**
+   * ANNALIST_STALE_MAX (default 1 s): on PostgreSQL also how long another node's commit may go unannounced (its
+   * node died before telling) before this one drops every cached page (decision 049).
+   */
+  staleMaxMs?: number;
 }
 
 /** The site's database opened read-only, refused unless its schema is this version's. */
@@ -196,7 +201,7 @@ export async function openSite(dataDir: string, opts: OpenSiteOptions = {}): Pro
   } else if (opts.databaseUrl) {
     mkdirSync(dataDir, { recursive: true });
     // The server arbitrates between processes and nodes: no write gate.
-    storage = await openPostgresStorage(opts.databaseUrl);
+    storage = await openPostgresStorage(opts.databaseUrl, { staleMaxMs: opts.staleMaxMs });
   } else {
     mkdirSync(dataDir, { recursive: true });
     storage = await openSqliteStorage(join(dataDir, DATABASE_FILE));
@@ -260,7 +265,9 @@ export function shareSite(site: Site, shared: SharedState, jobs?: JobWorker): vo
   site.changes.subscribe((change) => {
     // A write readers do not see (a draft saved) need not move the shared generation.
     const unseen = change.keys !== 'all' && change.keys.length === 0;
-    if (change.origin !== 'remote' && !unseen) void shared.noteWrite(encodeChange(change));
+    // A commit its writer never announced (decision 049) is told by whoever hears of it: the shared pages too may
+    // show what it changed.
+    if ((change.origin !== 'remote' || change.unannounced) && !unseen) void shared.noteWrite(encodeChange(change));
   });
   site.changes.addRemoteSource(() => shared.remoteChanges().map(decodeChange));
   if (jobs) shared.onRemoteWrite(() => jobs.poke());
@@ -282,7 +289,11 @@ export async function startServer(
   const shared = config.redisUrl ? await openRedisSharedState(config.redisUrl, { log: sharedLog }) : undefined;
   let site: Site;
   try {
-    site = await openSite(config.dataDir, { databaseUrl: config.databaseUrl, backupDir: config.backupDir });
+    site = await openSite(config.dataDir, {
+      databaseUrl: config.databaseUrl,
+      backupDir: config.backupDir,
+      staleMaxMs: config.staleMaxMs,
+    });
   } catch (err) {
     await shared?.close();
     throw err;

@@ -31,6 +31,13 @@ export interface Capabilities {
    * locks rows, so writes to other rows (a job's lease, its progress) go on beside it.
    */
   writers: 'one-at-a-time' | 'side-by-side';
+  /**
+   * How a node learns that someone committed a write it was never told about (its writer died between the commit
+   * and the announcement, or is another program): SQLite's `PRAGMA data_version` moves on every commit; PostgreSQL
+   * has no such counter, so the tables pages are built from carry a trigger whose NOTIFY goes out with the commit
+   * (migration 018, decision 049).
+   */
+  commitSignal: 'data-version' | 'notify-trigger';
 }
 
 export const SQLITE_CAPABILITIES: Capabilities = {
@@ -42,6 +49,7 @@ export const SQLITE_CAPABILITIES: Capabilities = {
   jsonLines: 'in-database',
   bulkLoad: 'rollback-journal',
   writers: 'one-at-a-time',
+  commitSignal: 'data-version',
 };
 export const POSTGRES_CAPABILITIES: Capabilities = {
   fullText: 'tsvector',
@@ -51,4 +59,5 @@ export const POSTGRES_CAPABILITIES: Capabilities = {
   jsonLines: 'in-javascript',
   bulkLoad: 'as-is',
   writers: 'side-by-side',
+  commitSignal: 'notify-trigger',
 };

@@ -20,19 +20,44 @@ export interface RateCount {
   retryAfterMs: number;
 }
 
-/** A rendered response in the shared (second-level) page cache, found together with the generation it is for. */
-export interface SharedPageLookup {
-  /** The shared content generation every node agrees on (a counter moved by every write). */
+/**
+ * Where the shared (second-level) page cache stood when a page was looked up: the shared generation every node
+ * agrees on (a counter moved by every write) and the epoch (moved only by a change of everything). A store hands
+ * it back, so a page rendered before a change of one of its keys is never shared.
+ */
+export interface SharedPageMark {
   generation: string;
+  epoch: string;
+}
+
+/** A rendered response in the shared page cache, found together with the mark a store of it must carry. */
+export interface SharedPageLookup {
+  mark: SharedPageMark;
   value?: Buffer;
 }
 
-/** Bytes per request key, per shared generation. Lookups never throw: an unreachable store is a miss. */
+/** A page to share: its bytes under the request key, and the change keys it was built from. */
+export interface SharedPageEntry {
+  /** What lookup() answered when the request began. */
+  mark: SharedPageMark;
+  /** The request key (the URL). */
+  key: string;
+  value: Buffer;
+  /** The change keys the page depends on (src/modules/shared/changes.ts); `*`: any change. */
+  dependsOn: readonly string[];
+  ttlMs: number;
+}
+
+/**
+ * Bytes per request key, each with the change keys it depends on: an announced change drops exactly the pages
+ * depending on one of its keys (a change of everything, all of them). Lookups never throw: an unreachable store is
+ * a miss.
+ */
 export interface SharedPageStore {
-  /** The current shared generation and the entry kept for `key` in it, in one round trip; undefined if unreachable. */
+  /** The current mark and the entry kept for `key`, in one round trip; undefined if unreachable. */
   lookup(key: string): Promise<SharedPageLookup | undefined>;
-  /** Keeps `value` for `ttlMs` unless the generation has moved on since it was looked up. Never throws. */
-  store(generation: string, key: string, value: Buffer, ttlMs: number): Promise<void>;
+  /** Keeps the entry for `ttlMs` unless one of its keys changed since its mark (then nothing). Never throws. */
+  store(entry: SharedPageEntry): Promise<void>;
   /** Resolves when every store started so far has finished (tests, shutdown). */
   settled(): Promise<void>;
 }
@@ -60,9 +85,9 @@ export interface SharedState {
    */
   mustRefresh(seen: string | undefined): boolean;
   /**
-   * Announces a committed write of this node to every node (moves the shared generation and publishes it with
-   * `change`, encoded as for Storage.noteWrite). Never throws; the returned promise settles once Redis has it or has
-   * failed.
+   * Announces a committed write of this node to every node: moves the shared generation, drops the shared pages
+   * that depend on what `change` names (encoded as for Storage.noteWrite; everything: all of them) and publishes
+   * it, at once. Never throws; the returned promise settles once Redis has it or has failed.
    */
   noteWrite(change?: string): Promise<void>;
   /**

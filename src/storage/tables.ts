@@ -72,3 +72,32 @@ export const NOT_CONTENT_TABLE_PREFIXES = ['kysely_migration', 'search_posts', '
 export function isContentTable(name: string): boolean {
   return !NOT_CONTENT_TABLE_PREFIXES.some((p) => name === p || name.startsWith(`${p}_`));
 }
+
+/**
+ * Tables no reader's page is built from: sign-in sessions, used form tokens, the spam classifier's counts, mail and
+ * job queues, moderation's own records (bans, reports, readers' suggestions before an editor takes them up, the
+ * commenters' mail consent), backup runs and uploads waiting to be used. Their writes are not announced (nothing
+ * to drop), so they carry no commit marker on PostgreSQL (decision 049); every other table does, and
+ * test/storage/tables.test.ts checks it. When in doubt, leave a table out of this list: a write nobody announced
+ * to a table with a marker costs the other nodes their cached pages, never a stale one.
+ */
+export const TABLES_NO_PAGE_SHOWS = [
+  'sessions',
+  'bans',
+  'reports',
+  'used_form_tokens',
+  'spam_tokens',
+  'commenters',
+  'outbox',
+  'jobs',
+  'media_pending',
+  'correction_suggestions',
+  'backup_runs',
+  'import_uploads',
+  'import_upload_chunks',
+] as const satisfies readonly TableName[];
+
+/** Whether a write to `table` is followed by a commit marker on PostgreSQL (see TABLES_NO_PAGE_SHOWS). */
+export function carriesCommitMarker(table: TableName): boolean {
+  return !(TABLES_NO_PAGE_SHOWS as readonly string[]).includes(table);
+}

@@ -1,9 +1,10 @@
 /**
  * Two real `annalist serve` processes (two nodes, each with its own data folder) on one PostgreSQL database and
- * one Redis: a comment posted through node A is on node B's article page at the next request; under load spread
- * over both, node A is SIGKILLed and the readers go on with node B. Every comment that got its 303 must be stored
- * exactly once under the id it named, and node B must keep answering throughout. Node B never seeded the demo:
- * it serves the demo's drawings all the same.
+ * one Redis: a comment posted through node A is on node B's article page at the next request, while another
+ * article rendered by node A stays in Redis for node B to serve; under load spread over both, node A is SIGKILLed
+ * and the readers go on with node B. Every comment that got its 303 must be stored exactly once under the id it
+ * named, and node B must keep answering throughout. Node B never seeded the demo: it serves the demo's drawings all
+ * the same.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,6 +21,8 @@ import { testPostgresAdminUrl } from '../support/site.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/annalist.js', import.meta.url));
 const ARTICLE = '/khalkhin-gol-1939/';
+/** An article that neither shows nor neighbours ARTICLE's discussion. */
+const OTHER = '/tsushima-1905/';
 const LOOPS = 8;
 // The form takes 20 posts a minute per address (shared by the nodes through Redis): move on well before that.
 const POSTS_PER_ADDRESS = 8;
@@ -118,6 +121,22 @@ describe('two app nodes on one PostgreSQL database and one Redis', () => {
     assert.ok(first.id, `node A acknowledged the comment (status ${first.status})`);
     const onB = await get(`${b.base}${first.location.split('#')[0]}`);
     assert.ok(onB.body.includes(`id="comment-${first.id}"`), `comment #${first.id} is on node B's next page view`);
+    assert.equal(onB.headers['x-cache'], 'miss', "node B renders the article again: Redis dropped A's copy");
+    // Another article, rendered on A before the next comment, is served by B from Redis after it: the comment
+    // dropped from the shared cache only the pages that show its discussion.
+    assert.equal((await get(`${a.base}${OTHER}`)).headers['x-cache'], 'miss');
+    const second = await postComment(
+      a.base,
+      ARTICLE,
+      { name: 'Oyuunaa', email: 'oyuunaa@example.org', body: 'A second word, on node A.' },
+      { localAddress: '127.78.0.2' },
+    );
+    assert.ok(second.id, `node A acknowledged the second comment (status ${second.status})`);
+    // A's store went to Redis before the comment's announcement, on the same connection.
+    const other = await get(`${b.base}${OTHER}`);
+    assert.deepEqual([other.status, other.headers['x-cache']], [200, 'shared'], 'node B serves it without rendering');
+    const again = await get(`${b.base}${second.location.split('#')[0]}`);
+    assert.ok(again.body.includes(`id="comment-${second.id}"`), `comment #${second.id} is on node B's next page view`);
 
     // Load over both nodes; A is killed part-way and the readers carry on with B.
     const acked: { id: number; marker: string; node: 'a' | 'b' }[] = [];

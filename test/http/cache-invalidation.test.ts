@@ -3,7 +3,8 @@
  * a cache hit; one write is made as staff or a reader would make it; then every page of the set is read again and
  * must be re-rendered (`miss`) or still a `hit` as the write's keys say, and each must equal what an app without a
  * page cache renders now: no page of the set is ever stale, and a page answered from the cache whose bytes
- * changed (its widget areas stitched again) has a new ETag.
+ * changed (its widget areas stitched again) has a new ETag. A term or source edited re-renders exactly the pages
+ * showing it: an article that shows neither stays a hit.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -22,7 +23,10 @@ import { type Person, staffClient } from '../support/staff-client.ts';
 const A = 'khalkhin-gol-1939';
 const B = 'tsushima-1905';
 
-/** The pages watched: two articles in different categories, A's neighbour, A's lists, the feeds and the rest. */
+/**
+ * The pages watched: two articles in different categories, A's neighbour, A's lists, the feeds and the rest. A
+ * cites coox-1985 and zhukov-1985; B cites nothing; Zhukov's page lists zhukov-1985 among its sources.
+ */
 const PAGES = {
   'article A': `/${A}/`,
   'article B': `/${B}/`,
@@ -40,11 +44,16 @@ const PAGES = {
   sitemap: '/sitemap.xml',
   corrections: '/corrections/',
   sources: '/sources/',
+  "coox-1985's page": '/sources/coox-1985/',
+  "Zhukov's page": '/people/georgy-zhukov/',
+  categories: '/category/',
   'robots.txt': '/robots.txt',
 } as const;
 type PageName = keyof typeof PAGES;
 const NAMES = Object.keys(PAGES) as PageName[];
 const except = (...names: PageName[]) => NAMES.filter((n) => !names.includes(n));
+/** The pages named, in the set's order. */
+const only = (...names: PageName[]) => NAMES.filter((n) => names.includes(n));
 
 /** A comment on A: its page, every list that counts its comments, and the comment feeds. */
 const COMMENT_ON_A: PageName[] = [
@@ -59,7 +68,7 @@ const COMMENT_ON_A: PageName[] = [
 ];
 /**
  * A's text or title: everything that shows A or lists articles; B and its feed keep theirs, and so do the pages
- * built from nothing an article changes (robots.txt; the sources list, whose edits change everything).
+ * built from nothing an article changes (robots.txt; the sources list, built from the library alone).
  */
 const TEXT_OF_A = except('article B', "B's comments feed", 'robots.txt', 'sources');
 /** Which articles readers see, or in which order: every previous/next link as well. */
@@ -365,6 +374,105 @@ const WRITES: Write[] = [
     shows: (p) => assert.match(p['article B'], />Bibliography</),
   },
   {
+    name: "A's category renamed",
+    write: async () => {
+      await editCategory(SOVIET, { name: 'Soviet Union, 1922–1991' });
+    },
+    // Every page naming it (breadcrumbs, list cards, the feed's terms, the tree); B, in another, stays a hit.
+    rerenders: only(
+      'article A',
+      "A's neighbour",
+      'home',
+      "A's category",
+      "A's tag",
+      "A's author",
+      "A's month",
+      'feed',
+      'sitemap',
+      'categories',
+    ),
+    shows: (p) => {
+      for (const name of ['article A', "A's neighbour", 'home', "A's category", 'feed', 'categories'] as const)
+        assert.match(p[name], /Soviet Union, 1922–1991/, name);
+    },
+  },
+  {
+    name: 'a sub-category moved under another parent (its address changes)',
+    prepare: async () => {
+      await cachedAt(`/category/${SOVIET}/great-patriotic-war/`);
+    },
+    write: async () => {
+      await editCategory(`${SOVIET}/great-patriotic-war`, { parent: String(await categoryId('russian-history')) });
+      await movedTo(`/category/${SOVIET}/great-patriotic-war/`, '/category/russian-history/great-patriotic-war/');
+    },
+    // Its articles' cards link to the new address; A's category no longer holds them. A itself is not in it.
+    rerenders: only('home', "A's category", "A's author", "A's month", 'feed', 'sitemap', 'categories'),
+    shows: (p) => {
+      assert.match(p.home, /href="\/category\/russian-history\/great-patriotic-war\/"/);
+      assert.doesNotMatch(mainOf(p["A's category"]), /great-patriotic-war|operation-august-storm-1945/, 'moved out');
+    },
+  },
+  {
+    name: 'a category merged into A’s',
+    prepare: async () => {
+      await cachedAt('/category/russian-history/great-patriotic-war/');
+    },
+    write: async () => {
+      const from = await categoryId('russian-history/great-patriotic-war');
+      await submit(`/admin/taxonomy/categories/${from}/merge`, people.editor, {
+        into: String(await categoryId(SOVIET)),
+      });
+      await movedTo('/category/russian-history/great-patriotic-war/', `/category/${SOVIET}/`);
+    },
+    // August Storm joins A's category: A and its neighbour get new previous/next links, and every list showing
+    // an article of either category its card; B stays a hit.
+    rerenders: only(
+      'article A',
+      "A's neighbour",
+      'home',
+      "A's category",
+      "A's tag",
+      "A's author",
+      "A's month",
+      'feed',
+      'sitemap',
+      'categories',
+    ),
+    shows: (p) => {
+      assert.match(p['article A'], /href="\/operation-august-storm-1945\/"/, "A's previous article is August Storm");
+      assert.match(p["A's category"], /operation-august-storm-1945/);
+    },
+  },
+  {
+    name: 'a sub-category created under A’s',
+    write: async () => {
+      await submit('/admin/taxonomy/categories', people.editor, {
+        name: 'Border wars',
+        slug: 'border-wars',
+        parent: String(await categoryId(SOVIET)),
+        description: '',
+      });
+    },
+    // Only the pages listing categories: A's category among its sub-categories, the index, the sitemap.
+    rerenders: only("A's category", 'sitemap', 'categories'),
+    shows: (p) => assert.match(mainOf(p["A's category"]), /soviet-union\/border-wars\//),
+  },
+  {
+    name: 'an empty category deleted',
+    prepare: async () => {
+      await cachedAt(`/category/${SOVIET}/border-wars/`);
+    },
+    write: async () => {
+      await submit(`/admin/taxonomy/categories/${await categoryId(`${SOVIET}/border-wars`)}/delete`, people.editor, {
+        moveTo: '',
+      });
+      const gone = await read(t.app, `/category/${SOVIET}/border-wars/`);
+      assert.equal(gone.statusCode, 404, 'its cached page is not served');
+    },
+    rerenders: only("A's category", 'sitemap', 'categories'),
+    shows: (p) => assert.doesNotMatch(mainOf(p["A's category"]), /border-wars/),
+  },
+  {
     name: 'a tag renamed',
     write: async () => {
       await submit(`/admin/taxonomy/tags/${await tagId('zhukov')}`, people.editor, {
@@ -372,9 +480,10 @@ const WRITES: Write[] = [
         slug: 'zhukov',
       });
     },
-    rerenders: NAMES,
+    // Lists show no tags: only the pages naming it (A, its archive, the feed's terms, the sitemap's tags).
+    rerenders: only('article A', "A's tag", 'feed', 'sitemap'),
     shows: (p) => {
-      for (const name of ['article A', "A's tag"] as const) assert.match(p[name], /Georgy Zhukov/, name);
+      for (const name of ['article A', "A's tag", 'feed'] as const) assert.match(p[name], /Georgy Zhukov/, name);
     },
   },
   {
@@ -384,7 +493,7 @@ const WRITES: Write[] = [
         into: String(await tagId('khalkhin-gol')),
       });
     },
-    rerenders: NAMES,
+    rerenders: only('article A', 'feed', 'sitemap'),
     shows: (p) => assert.doesNotMatch(p['article A'], /href="\/tag\/1939\/"/),
   },
   {
@@ -402,14 +511,23 @@ const WRITES: Write[] = [
     rerenders: [],
   },
   {
-    name: 'a source edited',
-    write: async () => {
-      const url = '/admin/sources/edit/coox-1985';
-      const form = await staff.formOf(url, people.owner, url);
-      await submit(url, people.owner, { ...form, title: 'Nomonhan: Japan against Russia, 1939 (two volumes)' });
+    name: 'a source A cites edited',
+    write: () => editSource('coox-1985', 'Nomonhan: Japan against Russia, 1939 (two volumes)'),
+    // A's notes and bibliography (on its page and in the feed), the library and the source's page.
+    rerenders: only('article A', 'feed', 'sources', "coox-1985's page"),
+    shows: (p) => {
+      for (const name of ['article A', 'feed', 'sources', "coox-1985's page"] as const)
+        assert.match(p[name], /\(two volumes\)/i, name);
     },
-    rerenders: NAMES,
-    shows: (p) => assert.match(p.sources, /\(two volumes\)/i),
+  },
+  {
+    name: 'a source A cites and an entity lists edited',
+    write: () => editSource('zhukov-1985', 'The Memoirs of Marshal Zhukov (first English edition)'),
+    rerenders: only('article A', 'feed', 'sources', "Zhukov's page"),
+    shows: (p) => {
+      for (const name of ['article A', 'feed', 'sources', "Zhukov's page"] as const)
+        assert.match(p[name], /first English edition/i, name);
+    },
   },
   {
     name: 'a page (not an article) edited',
@@ -433,6 +551,56 @@ const WRITES: Write[] = [
     rerenders: [],
   },
 ];
+
+/** A's category. */
+const SOVIET = 'russian-history/soviet-union';
+
+async function categoryId(path: string): Promise<number> {
+  const row = await t.site.content.db.selectFrom('categories').select('id').where('path', '=', path).executeTakeFirst();
+  assert.ok(row, `category ${path}`);
+  return row.id;
+}
+
+/** The category at `path` saved from the administration's form with `fields` changed. */
+async function editCategory(path: string, fields: Partial<Record<'name' | 'slug' | 'parent' | 'description', string>>) {
+  const row = await t.site.content.db
+    .selectFrom('categories')
+    .selectAll()
+    .where('path', '=', path)
+    .executeTakeFirstOrThrow();
+  await submit(`/admin/taxonomy/categories/${row.id}`, people.editor, {
+    name: row.name,
+    slug: row.slug,
+    parent: row.parent_id === null ? '' : String(row.parent_id),
+    description: row.description,
+    ...fields,
+  });
+}
+
+/** The source's form sent back with a new title, as its owner would. */
+async function editSource(key: string, title: string) {
+  const url = `/admin/sources/edit/${key}`;
+  const form = await staff.formOf(url, people.owner, url);
+  await submit(url, people.owner, { ...form, title });
+}
+
+/** A page without its widget areas (the category tree in the sidebar lists every category). */
+const mainOf = (html: string) => html.slice(0, html.indexOf('</main>'));
+
+/** Reads a page outside the watched set until it is a cache hit. */
+async function cachedAt(url: string) {
+  await read(t.app, url);
+  const again = await read(t.app, url);
+  assert.equal(again.statusCode, 200, `${url}: ${again.body.slice(0, 300)}`);
+  assert.equal(again.headers['x-cache'], 'hit', url);
+}
+
+/** A term's old address, cached before the write, now sends readers to its new one. */
+async function movedTo(from: string, to: string) {
+  const res = await read(t.app, from);
+  assert.equal(res.statusCode, 301, `${from}: ${res.body.slice(0, 300)}`);
+  assert.equal(res.headers.location, to);
+}
 
 async function tagId(slug: string): Promise<number> {
   const row = await t.site.content.db.selectFrom('tags').select('id').where('slug', '=', slug).executeTakeFirst();

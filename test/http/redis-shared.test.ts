@@ -15,9 +15,10 @@ import { seedDemoSite } from '../../src/modules/demo/demo.service.ts';
 import type { JobWorker } from '../../src/modules/jobs/job-worker.ts';
 import { schedulePublish } from '../../src/modules/jobs/publish-post.job.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
-import { ChangeNotifier, decodeChange } from '../../src/modules/shared/changes.ts';
+import { saveSiteSettings } from '../../src/modules/settings/settings.service.ts';
+import { ChangeNotifier, commentChange, decodeChange, encodeChange } from '../../src/modules/shared/changes.ts';
 import { openRedisSharedState } from '../../src/storage/redis/open-redis.ts';
-import type { SharedState } from '../../src/storage/shared-state.ts';
+import type { SharedPageEntry, SharedPageStore, SharedState } from '../../src/storage/shared-state.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { FastPath } from '../../src/web/kit/fast-path.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
@@ -38,9 +39,63 @@ let dir: string;
 const clock = new TestClock(new Date('2026-11-27T09:00:00Z'));
 let a: Node;
 let b: Node;
+/** A third node whose stores into Redis the tests can hold back, with a stale bound and a clock of its own. */
+let c: Node & { stores: HeldStores };
+const C_STALE_MAX_MS = 1000;
 
-async function startNode(opts: { jobs?: boolean } = {}): Promise<Node> {
-  const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock });
+/**
+ * The node's real Redis page store, except that the store of a page the test names waits until the test lets it
+ * go: a page rendered before a write can then reach Redis after the write's announcement, in that order.
+ */
+class HeldStores implements SharedPageStore {
+  private readonly gates = new Map<string, { reached: () => void; go: Promise<void> }>();
+  private readonly waiting = new Set<Promise<void>>();
+
+  constructor(private readonly real: SharedPageStore) {}
+
+  /** Holds the next store of `key`: `reached` resolves once it is held, `release` lets it go on to Redis. */
+  hold(key: string): { reached: Promise<void>; release: () => void } {
+    let release = () => {};
+    let reached = () => {};
+    const go = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    this.gates.set(key, { reached, go });
+    return { reached: held, release };
+  }
+
+  lookup(key: string) {
+    return this.real.lookup(key);
+  }
+
+  store(entry: SharedPageEntry): Promise<void> {
+    const gate = this.gates.get(entry.key);
+    if (!gate) return this.real.store(entry);
+    this.gates.delete(entry.key);
+    gate.reached();
+    const p = gate.go.then(() => this.real.store(entry)).finally(() => this.waiting.delete(p));
+    this.waiting.add(p);
+    return p;
+  }
+
+  async settled() {
+    await Promise.all([...this.waiting]);
+    await this.real.settled();
+  }
+}
+
+interface NodeOptions {
+  jobs?: boolean;
+  staleMaxMs?: number;
+  clock?: TestClock;
+  pages?: (real: SharedPageStore) => SharedPageStore;
+}
+
+async function startNode(opts: NodeOptions = {}): Promise<Node> {
+  const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock: opts.clock ?? clock });
   const shared = await openRedisSharedState(redis.url);
   const jobs = opts.jobs ? createJobWorker(site) : undefined;
   shareSite(site, shared, jobs);
@@ -51,7 +106,8 @@ async function startNode(opts: { jobs?: boolean } = {}): Promise<Node> {
     baseUrl: TEST_BASE_URL,
     mediaDir: site.mediaDir,
     commentPostsPerMinute: 4,
-    shared,
+    shared: opts.pages ? { ...shared, pages: opts.pages(shared.pages) } : shared,
+    staleMaxMs: opts.staleMaxMs,
     logger: false,
   });
   await app.ready();
@@ -70,6 +126,22 @@ async function startNode(opts: { jobs?: boolean } = {}): Promise<Node> {
   };
 }
 
+/** Node C: its stores can be held, pages may be stale for C_STALE_MAX_MS, and its clock runs in real time. */
+async function startNodeC(): Promise<Node & { stores: HeldStores }> {
+  let stores: HeldStores | undefined;
+  const own = new TestClock(clock.now());
+  own.run();
+  const node = await startNode({
+    staleMaxMs: C_STALE_MAX_MS,
+    clock: own,
+    pages: (real) => {
+      stores = new HeldStores(real);
+      return stores;
+    },
+  });
+  return { ...node, stores: stores as HeldStores };
+}
+
 /** Waits for a condition another node brings about through Redis (a published message); fails after `ms`. */
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -80,6 +152,8 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
 }
 
 const ARTICLE = '/khalkhin-gol-1939/';
+/** Another article: neither shows nor neighbours ARTICLE's discussion. */
+const OTHER = '/tsushima-1905/';
 
 function postComment(node: Node, body: string, remoteAddress: string) {
   return node.app.inject({
@@ -109,11 +183,13 @@ before(async () => {
   // Comments from a new address are published at once, so a reader sees them.
   await saveModerationSettings(a.site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
   b = await startNode({ jobs: true });
+  c = await startNodeC();
 });
 
 after(async () => {
   await a?.close();
   await b?.close();
+  await c?.close();
   await redis?.stop();
   await database?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -228,6 +304,146 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     }
   });
 
+  test('a comment on article A drops A’s page from Redis; article B’s page stays shared', async () => {
+    const [pageA, pageB] = [`${ARTICLE}?by-key`, `${OTHER}?by-key`];
+    for (const url of [pageA, pageB]) assert.equal((await a.app.inject({ url })).headers['x-cache'], 'miss');
+    await a.shared.pages.settled();
+    // Looked up in Redis itself, so node B's own cache stays empty of them.
+    for (const url of [pageA, pageB]) assert.ok((await b.shared.pages.lookup(url))?.value, `${url} is in Redis`);
+    const posted = await postComment(a, 'Only article A changes with this comment.', '192.0.2.50');
+    assert.equal(posted.statusCode, 201, posted.body);
+    assert.equal((await b.shared.pages.lookup(pageA))?.value, undefined, 'A left Redis with the announcement');
+    const kept = await b.app.inject({ url: pageB });
+    assert.equal(kept.headers['x-cache'], 'shared', 'node B serves article B from Redis without rendering it');
+    assert.equal(kept.statusCode, 200);
+    const fresh = await b.app.inject({ url: pageA });
+    assert.equal(fresh.headers['x-cache'], 'miss', 'node B renders article A');
+    assert.match(fresh.body, /Only article A changes with this comment\./);
+  });
+
+  test('a page whose key set Redis evicted is a miss, never a stale hit', async () => {
+    const url = `${OTHER}?evicted`;
+    assert.equal((await a.app.inject({ url })).headers['x-cache'], 'miss');
+    await a.shared.pages.settled();
+    assert.ok((await b.shared.pages.lookup(url))?.value);
+    // Under memory pressure Redis may evict a key set (it has a TTL) before the pages it lists; a change of that key
+    // could then no longer find them. Evicted here by hand:
+    const post = await findPostBySlug(a.site.storage.db, OTHER.slice(1, -1));
+    assert.ok(post);
+    const epoch = redisCli('GET', 'annalist:epoch').trim();
+    assert.equal(redisCli('DEL', `annalist:shared-key:${epoch}:post:${post.id}:comments`).trim(), '1');
+    assert.equal((await b.shared.pages.lookup(url))?.value, undefined, 'the page is no longer found');
+    assert.equal((await b.app.inject({ url })).headers['x-cache'], 'miss');
+  });
+
+  test('a settings change drops every page from Redis', async () => {
+    const pages = [`${ARTICLE}?settings`, `${OTHER}?settings`, '/tag/zhukov/?settings'];
+    for (const url of pages) assert.equal((await a.app.inject({ url })).headers['x-cache'], 'miss');
+    await a.shared.pages.settled();
+    for (const url of pages) assert.ok((await b.shared.pages.lookup(url))?.value, `${url} is in Redis`);
+    await saveSiteSettings(a.site.content, { title: 'Annals of Two Nodes' });
+    await a.shared.settled(); // the announcement has reached Redis
+    for (const url of pages) assert.equal((await b.shared.pages.lookup(url))?.value, undefined, `${url} dropped`);
+    const other = await b.app.inject({ url: pages[1] });
+    assert.equal(other.headers['x-cache'], 'miss');
+    assert.match(other.body, /Annals of Two Nodes/);
+  });
+
+  test('a store looked up before a change of one of its keys is refused, whatever reaches Redis first', async () => {
+    const post = 990_001;
+    const dependsOn = [`post:${post}:comments`];
+    const before = (await b.shared.pages.lookup('/race/before'))?.mark;
+    assert.ok(before);
+    // Stored first, then the change: the change drops it.
+    await b.shared.pages.store({
+      mark: before,
+      key: '/race/early',
+      value: Buffer.from('old'),
+      dependsOn,
+      ttlMs: 60_000,
+    });
+    assert.equal((await b.shared.pages.lookup('/race/early'))?.value?.toString(), 'old');
+    await a.shared.noteWrite(encodeChange(commentChange(post)));
+    assert.equal((await b.shared.pages.lookup('/race/early'))?.value, undefined, 'dropped by the change');
+    // The change first, then the store of a render that began before it: refused.
+    const entry = { mark: before, value: Buffer.from('old'), ttlMs: 60_000 };
+    await b.shared.pages.store({ ...entry, key: '/race/late', dependsOn });
+    assert.equal((await b.shared.pages.lookup('/race/late'))?.value, undefined, 'refused: rendered before the change');
+    await b.shared.pages.store({ ...entry, key: '/race/any', dependsOn: ['*'] });
+    assert.equal((await b.shared.pages.lookup('/race/any'))?.value, undefined, 'a page depending on anything too');
+    // A page that does not depend on the changed keys is stored all the same.
+    await b.shared.pages.store({ ...entry, key: '/race/other', dependsOn: [`post:${post + 1}:comments`] });
+    assert.equal((await b.shared.pages.lookup('/race/other'))?.value?.toString(), 'old');
+    // Looked up after the change: stored.
+    const after = (await b.shared.pages.lookup('/race/after'))?.mark;
+    assert.ok(after);
+    await b.shared.pages.store({ ...entry, mark: after, key: '/race/late', dependsOn });
+    assert.equal((await b.shared.pages.lookup('/race/late'))?.value?.toString(), 'old');
+  });
+
+  test('a page rendered before a comment and stored after it never reaches the other nodes; another article does', async () => {
+    const [pageA, pageB] = [`${ARTICLE}?race`, `${OTHER}?race`];
+    const heldA = c.stores.hold(pageA);
+    const heldB = c.stores.hold(pageB);
+    for (const url of [pageA, pageB]) assert.equal((await c.app.inject({ url })).headers['x-cache'], 'miss');
+    // Both rendered on node C before the comment; their stores wait.
+    let reached = false;
+    void Promise.all([heldA.reached, heldB.reached]).then(() => {
+      reached = true;
+    });
+    await until(() => reached, 'node C stores both pages');
+    const text = 'Posted while node C’s copy was on its way to Redis.';
+    const posted = await postComment(a, text, '192.0.2.51');
+    assert.equal(posted.statusCode, 201, posted.body);
+    heldA.release();
+    heldB.release();
+    await c.stores.settled();
+    const onB = await b.app.inject({ url: pageA });
+    assert.equal(onB.headers['x-cache'], 'miss', 'the copy rendered before the comment was not shared');
+    assert.ok(onB.body.includes(text), 'node B shows the comment');
+    assert.equal((await b.app.inject({ url: pageB })).headers['x-cache'], 'shared', 'article B was shared');
+  });
+
+  test('under a burst of comments on A, node C shows the last one within its stale bound and never an older copy after it', async () => {
+    const url = `${ARTICLE}?burst`;
+    await c.app.inject({ url });
+    await c.stores.settled();
+    let last = '';
+    // Whether each view on C showed the newest comment posted when it was answered.
+    const views: { startedAt: number; shows: boolean }[] = [];
+    let reading = true;
+    // One reader on node C and one on node B, reading all along: their renders race the comments into Redis.
+    const readers = [c, b].map(async (node) => {
+      while (reading) {
+        const startedAt = Date.now();
+        const res = await node.app.inject({ url });
+        if (node === c) views.push({ startedAt, shows: res.body.includes(last) });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    for (let i = 0; i < 6; i++) {
+      last = `Burst comment ${i} on the armour at Khalkhin Gol.`;
+      const posted = await postComment(a, last, `192.0.2.${60 + i}`);
+      assert.equal(posted.statusCode, 201, posted.body);
+    }
+    // Node C hears the last announcement within milliseconds; the margin is for a busy machine.
+    const bound = Date.now() + C_STALE_MAX_MS + 500;
+    await until(() => views.filter((v) => v.startedAt > bound).length >= 5, 'five views on C past the bound', 15_000);
+    reading = false;
+    await Promise.all(readers);
+    const late = views.filter((v) => v.startedAt > bound);
+    assert.deepEqual(
+      late.filter((v) => !v.shows),
+      [],
+      `every view on C past the bound shows the last comment (${late.length} views)`,
+    );
+    // Whatever Redis holds now is the page with it (or nothing): a node with no copy of its own shows it too.
+    await c.stores.settled();
+    await b.shared.pages.settled();
+    const fresh = await a.app.inject({ url });
+    assert.ok(fresh.body.includes(last), `node A (${fresh.headers['x-cache']}) shows the last comment`);
+  });
+
   test('the comment limit counts posts on every node: split across A and B they still hit it', async () => {
     const ip = '192.0.2.20';
     const statuses: number[] = [];
@@ -308,12 +524,14 @@ function seenPair(setCookie: string | string[] | undefined): string | undefined 
   return all.find((c) => c.startsWith('annalist_seen='))?.split(';')[0];
 }
 
+/** What redis-cli prints for one command to the test Redis. */
+function redisCli(...args: string[]): string {
+  return spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), ...args], { encoding: 'utf8' }).stdout;
+}
+
 /** How many GET commands the test Redis has answered (INFO commandstats). */
 function redisGets(): number {
-  const info = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), 'INFO', 'commandstats'], {
-    encoding: 'utf8',
-  });
-  return Number(/cmdstat_get:calls=(\d+)/.exec(info.stdout)?.[1] ?? 0);
+  return Number(/cmdstat_get:calls=(\d+)/.exec(redisCli('INFO', 'commandstats'))?.[1] ?? 0);
 }
 
 async function freePort(): Promise<number> {

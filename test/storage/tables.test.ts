@@ -11,7 +11,13 @@ import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openPostgresStorage } from '../../src/storage/postgres/open-postgres.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite/open-sqlite.ts';
-import { isContentTable, TABLES_IN_DEPENDENCY_ORDER } from '../../src/storage/tables.ts';
+import type { Storage } from '../../src/storage/storage.ts';
+import {
+  carriesCommitMarker,
+  isContentTable,
+  TABLES_IN_DEPENDENCY_ORDER,
+  TABLES_NO_PAGE_SHOWS,
+} from '../../src/storage/tables.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
 import { testPostgresAdminUrl } from '../support/site.ts';
 
@@ -49,6 +55,9 @@ describe('the list of tables migrate-data copies', () => {
         from sqlite_master m join pragma_foreign_key_list(m.name) f
         where m.type = 'table'`.execute(storage.db);
       assertParentsFirst(keys.rows);
+      const triggers = await sql<{ name: string }>`
+        select name from sqlite_master where type = 'trigger'`.execute(storage.db);
+      assert.deepEqual(triggers.rows, [], 'no commit markers on SQLite: PRAGMA data_version moves on every commit');
     } finally {
       await storage.close();
     }
@@ -73,9 +82,37 @@ describe('the list of tables migrate-data copies', () => {
         select c.conrelid::regclass::text as child, c.confrelid::regclass::text as parent
         from pg_constraint c where c.contype = 'f'`.execute(storage.db);
       assertParentsFirst(keys.rows);
+      await assertCommitMarkers(storage.db);
     } finally {
       await storage.close();
       await dropTestDatabase(admin, url);
     }
   });
 });
+
+/** tgtype bits of an AFTER trigger once per statement on insert (4), delete (8), update (16) and truncate (32). */
+const EVERY_WRITE_PER_STATEMENT = 4 | 8 | 16 | 32;
+
+/**
+ * Decision 049: every table pages are built from carries the commit marker, for every kind of write, once per
+ * statement; the tables of TABLES_NO_PAGE_SHOWS carry none. A migration that adds a table and forgets
+ * addCommitMarker fails here, naming the table.
+ */
+async function assertCommitMarkers(db: Storage['db']): Promise<void> {
+  const { rows } = await sql<{ table: string; type: number }>`
+    select c.relname as table, t.tgtype as type from pg_trigger t join pg_class c on c.oid = t.tgrelid
+    where not t.tgisinternal and t.tgname = 'annalist_commit_marker'
+      and c.relnamespace = current_schema()::regnamespace`.execute(db);
+  const marked = new Map(rows.map((r) => [r.table, r.type]));
+  for (const table of TABLES_IN_DEPENDENCY_ORDER) {
+    if (carriesCommitMarker(table))
+      assert.equal(marked.get(table), EVERY_WRITE_PER_STATEMENT, `${table} carries the commit marker`);
+    else assert.equal(marked.has(table), false, `${table} (TABLES_NO_PAGE_SHOWS) carries no commit marker`);
+  }
+  assert.ok(TABLES_NO_PAGE_SHOWS.length < TABLES_IN_DEPENDENCY_ORDER.length / 2, 'most tables carry one');
+  assert.deepEqual(
+    [...marked.keys()].filter((t) => !(TABLES_IN_DEPENDENCY_ORDER as readonly string[]).includes(t)),
+    [],
+    'no table outside the list carries one',
+  );
+}

@@ -21,12 +21,12 @@ export const toCategoryRef = (c: Pick<CategoryRow, 'id' | 'slug' | 'path' | 'nam
 
 /**
  * The whole category tree with direct and total visible post counts. Categories are few; one pass builds it.
- * Counting reads every visible post, so the tree is kept until a post changes (`deps.memo`), except inside
- * a transaction, which must see its own writes. Callers must not change the tree they get.
+ * Counting reads every visible post, so the tree is kept until a post or a category changes (`deps.memo`), except
+ * inside a transaction, which must see its own writes. Callers must not change the tree they get.
  */
 export function loadCategoryTree(deps: Pick<ContentDeps, 'db' | 'clock' | 'memo'>): Promise<CategoryTree> {
   if (deps.memo && !deps.db.isTransaction)
-    return deps.memo('category-tree', () => buildCategoryTree(deps), [changeKeys.posts]);
+    return deps.memo('category-tree', () => buildCategoryTree(deps), [changeKeys.posts, changeKeys.categories]);
   return buildCategoryTree(deps);
 }
 

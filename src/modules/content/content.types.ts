@@ -82,6 +82,8 @@ export interface Article extends Omit<PostSummary, 'commentCount'> {
   parentPages: PostLink[];
   /** Pages: the visible child pages, in their order ("In this section"). */
   childPages: PostLink[];
+  /** The source keys its body cites: its notes and bibliography show those sources' text. */
+  citedKeys: string[];
 }
 
 export const WORDS_PER_MINUTE = 230;

@@ -5,6 +5,7 @@ import { can } from '../accounts/policies.ts';
 import { schedulePublish, unschedulePublish } from '../jobs/publish-post.job.ts';
 import type { TocEntry } from '../markdown/render-markdown.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { slugify } from '../shared/slug.ts';
 import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
@@ -504,6 +505,9 @@ export async function autosavePost(
       created_at: savedAt,
     });
   });
+  // Nothing readers see, told all the same: the other nodes then know this commit was announced rather than drop
+  // every page for it (decision 049), and so do the other processes on a SQLite file.
+  deps.noteWrite(NOTHING_CHANGED);
   return { savedAt };
 }
 
@@ -597,6 +601,7 @@ export async function autosaveNewPost(
 export async function discardAutosave(deps: ContentDeps, input: { user: User; postId: number }): Promise<void> {
   await postForUser(deps, input.user, input.postId);
   await deleteAutosave(deps.db, input.postId, input.user.id);
+  deps.noteWrite(NOTHING_CHANGED); // as for autosavePost
 }
 
 /**

@@ -5,18 +5,21 @@ import { AppError } from '../shared/errors.ts';
 import { keptForGeneration } from '../shared/generation-memo.ts';
 import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
 import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
+import { citedKeysOfPosts } from '../sources/source.repository.ts';
 import {
   type CategoryTree,
   categoryAndDescendants,
   categoryTrail,
   loadCategoryTree,
   requireCategory,
+  toCategoryRef,
 } from './category.service.ts';
 import type { ContentDeps } from './content.deps.ts';
 import {
   type Article,
   type Author,
   type Category,
+  type CategoryRef,
   type PostSummary,
   readingMinutes,
   type TagRef,
@@ -48,10 +51,15 @@ const nowIso = (deps: ReadDeps) => deps.clock.now().toISOString();
 const ARTICLES_KEPT = 64;
 const LISTINGS_KEPT = 256;
 const LOOKUPS_KEPT = 512;
-/** Lists show comment counts: kept until a post or a discussion changes. */
-const LISTED = [changeKeys.posts, changeKeys.comments];
-/** An article's own page shows no count (its discussion is read apart): a comment leaves it kept. */
-const ARTICLE_KEYS = [changeKeys.posts];
+/** Lists show comment counts, and each article's category and tags: kept until one of those changes. */
+const LISTED = [changeKeys.posts, changeKeys.comments, changeKeys.categories, changeKeys.tags];
+/**
+ * An article's own page shows no count (its discussion is read apart): a comment leaves it kept. It shows its
+ * categories and tags, and the text of the sources it cites.
+ */
+const ARTICLE_KEYS = [changeKeys.posts, changeKeys.categories, changeKeys.tags, changeKeys.sources];
+/** Which posts a category or tag holds changes with a merge, as well as with a post's save. */
+const COUNTED = [changeKeys.posts, changeKeys.categories, changeKeys.tags];
 
 /** Turns rows into summaries with authors, tags and category, in two queries for the whole list. */
 async function summarise(deps: ReadDeps, rows: PostListingRow[], tree: CategoryTree): Promise<PostSummary[]> {
@@ -125,7 +133,7 @@ async function readListPage(
 function visibleCount(deps: ReadDeps, filter: Omit<VisiblePostFilter, 'now'>): Promise<number> {
   const count = () => countVisiblePosts(deps.db, { ...filter, now: nowIso(deps) });
   return deps.memo && !deps.db.isTransaction && filter.month === undefined
-    ? deps.memo(`visible-count:${JSON.stringify(filter)}`, count, [changeKeys.posts])
+    ? deps.memo(`visible-count:${JSON.stringify(filter)}`, count, COUNTED)
     : count();
 }
 
@@ -193,7 +201,7 @@ export async function getTagArchive(
 ): Promise<{ tag: TagRef; posts: Paged<PostSummary> }> {
   const tag = await keptForGeneration(
     deps,
-    { area: 'lookups', key: `tag:${input.slug}`, max: LOOKUPS_KEPT, dependsOn: [changeKeys.posts] },
+    { area: 'lookups', key: `tag:${input.slug}`, max: LOOKUPS_KEPT, dependsOn: [changeKeys.posts, changeKeys.tags] },
     () => findTagBySlug(deps.db, input.slug),
   );
   if (!tag) throw new AppError('TAG_NOT_FOUND', 'There is no such tag.', { detail: input.slug.slice(0, 200) });
@@ -262,13 +270,14 @@ async function readArticleBySlug(deps: ReadDeps, slug: string): Promise<ArticleL
   }
   const tree = await loadCategoryTree(deps);
   const isPage = row.type === 'page';
-  const [[summary], adjacent, ancestors, children] = await Promise.all([
+  const [[summary], adjacent, ancestors, children, cited] = await Promise.all([
     summarise(deps, [row], tree),
     row.type === 'post'
       ? findAdjacentPosts(deps.db, row, now)
       : Promise.resolve({} as Awaited<ReturnType<typeof findAdjacentPosts>>),
     isPage && row.parent_id !== null ? listPageAncestors(deps.db, row.id) : Promise.resolve([]),
     isPage ? listVisibleChildPages(deps.db, row.id, now) : Promise.resolve([]),
+    citedKeysOfPosts(deps.db, [row.id]),
   ]);
   const { html, toc } = await renderedBody(deps, row);
   const { commentCount: _count, ...kept } = summary!;
@@ -291,6 +300,7 @@ async function readArticleBySlug(deps: ReadDeps, slug: string): Promise<ArticleL
         .reverse()
         .map((p) => ({ slug: p.slug, title: p.title })),
       childPages: children.map((c) => ({ slug: c.slug, title: c.title })),
+      citedKeys: cited.get(row.id) ?? [],
     },
   };
 }
@@ -314,43 +324,54 @@ export async function summariesByIds(deps: ReadDeps, rows: PostListingRow[]): Pr
   return summarise(deps, rows, await loadCategoryTree(deps));
 }
 
+/** An article as a feed carries it: its summary, its body, and the source keys the body cites. */
+export type FeedArticle = PostSummary & { bodyHtml: string; citedKeys: string[] };
+
+/** The latest articles of a feed, and the category or tag it is narrowed to, if any. */
+export interface LatestArticles {
+  title: string;
+  items: FeedArticle[];
+  category?: CategoryRef;
+  tag?: TagRef;
+}
+
 /** The latest posts with their rendered bodies, for feeds. */
 export async function listLatestArticles(
   deps: ReadDeps,
   filter: { categoryPath?: string; tagSlug?: string; entityId?: number },
   limit: number,
-): Promise<{ title: string; items: (PostSummary & { bodyHtml: string })[] }> {
+): Promise<LatestArticles> {
   const tree = await loadCategoryTree(deps);
   const f: VisiblePostFilter = { now: nowIso(deps), entityId: filter.entityId };
-  let title = '';
+  const narrowed: Omit<LatestArticles, 'items'> = { title: '' };
   if (filter.categoryPath !== undefined) {
     const c = requireCategory(tree, filter.categoryPath);
     f.categoryIds = categoryAndDescendants(c);
-    title = c.name;
+    narrowed.title = c.name;
+    narrowed.category = toCategoryRef(c);
   }
   if (filter.tagSlug !== undefined) {
     const tag = await findTagBySlug(deps.db, filter.tagSlug);
     if (!tag) throw new AppError('TAG_NOT_FOUND', 'There is no such tag.', { detail: filter.tagSlug.slice(0, 200) });
     f.tagId = tag.id;
-    title = tag.name;
+    narrowed.title = tag.name;
+    narrowed.tag = { id: tag.id, slug: tag.slug, name: tag.name };
   }
   const rows = await listVisiblePosts(deps.db, f, { limit, offset: 0 });
-  const [summaries, bodies] = await Promise.all([
+  const ids = rows.map((r) => r.id);
+  const [summaries, bodies, cited] = await Promise.all([
     summarise(deps, rows, tree),
-    findPostBodies(
-      deps.db,
-      rows.map((r) => r.id),
-    ),
+    findPostBodies(deps.db, ids),
+    citedKeysOfPosts(deps.db, ids),
   ]);
-  return {
-    title,
-    items: await Promise.all(
-      summaries.map(async (s) => {
-        const body = bodies.get(s.id);
-        return { ...s, bodyHtml: body ? (await renderedBody(deps, body)).html : '' };
-      }),
-    ),
-  };
+  const items = await Promise.all(
+    summaries.map(async (s) => {
+      const body = bodies.get(s.id);
+      const bodyHtml = body ? (await renderedBody(deps, body)).html : '';
+      return { ...s, bodyHtml, citedKeys: cited.get(s.id) ?? [] };
+    }),
+  );
+  return { ...narrowed, items };
 }
 
 /**

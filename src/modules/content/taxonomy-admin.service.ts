@@ -1,5 +1,6 @@
 import type { CategoryRow, Db, TagRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { categoryChange, tagChange } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { isSlug, slugify } from '../shared/slug.ts';
 import type { ContentDeps } from './content.deps.ts';
@@ -170,6 +171,14 @@ async function repath(trx: Db, cat: CategoryRow, newPath: string, at: string): P
   }
 }
 
+/**
+ * A category and every category below it, whose addresses follow its own: what a write that changes its address
+ * announces (changes.ts). Where a category sits, and what each holds, is the tree's (`categories`).
+ */
+async function subtreeIds(db: Db, cat: Pick<CategoryRow, 'path'>): Promise<number[]> {
+  return (await listCategorySubtree(db, cat.path)).map((r) => r.id);
+}
+
 export async function createCategory(deps: Deps, form: CategoryForm): Promise<number> {
   const input = readCategoryForm(form);
   const id = await inTransaction(deps.db, async (trx) => {
@@ -185,7 +194,7 @@ export async function createCategory(deps: Deps, form: CategoryForm): Promise<nu
       position: 0,
     });
   });
-  deps.noteWrite();
+  deps.noteWrite(categoryChange([id]));
   return id;
 }
 
@@ -193,7 +202,7 @@ export async function createCategory(deps: Deps, form: CategoryForm): Promise<nu
 export async function updateCategory(deps: Deps, input: { id: number } & CategoryForm): Promise<void> {
   const values = readCategoryForm(input);
   const at = deps.clock.now().toISOString();
-  await inTransaction(deps.db, async (trx) => {
+  const changed = await inTransaction(deps.db, async (trx) => {
     const cat = await requireCategoryRow(trx, input.id);
     const parent = values.parentId === null ? undefined : await findCategoryById(trx, values.parentId);
     if (parent && (parent.id === cat.id || parent.path.startsWith(`${cat.path}/`)))
@@ -202,6 +211,7 @@ export async function updateCategory(deps: Deps, input: { id: number } & Categor
       });
     const newPath = joinPath(await parentPath(trx, values.parentId), values.slug);
     await ensurePathFree(trx, newPath, cat.id);
+    const changed = newPath === cat.path ? [cat.id] : await subtreeIds(trx, cat);
     await repath(trx, cat, newPath, at);
     await updateCategoryRow(trx, cat.id, {
       name: values.name,
@@ -209,8 +219,9 @@ export async function updateCategory(deps: Deps, input: { id: number } & Categor
       parent_id: values.parentId,
       description: values.description,
     });
+    return changed;
   });
-  deps.noteWrite();
+  deps.noteWrite(categoryChange(changed));
 }
 
 /**
@@ -219,10 +230,12 @@ export async function updateCategory(deps: Deps, input: { id: number } & Categor
  */
 export async function mergeCategory(deps: Deps, input: { sourceId: number; targetId: number }): Promise<void> {
   const at = deps.clock.now().toISOString();
-  await inTransaction(deps.db, async (trx) => {
+  const changed = await inTransaction(deps.db, async (trx) => {
     const source = await requireCategoryRow(trx, input.sourceId);
     const target = await requireCategoryRow(trx, input.targetId);
     if (source.id === target.id) throw conflict('A category cannot be merged into itself; choose another one.');
+    // The source's sub-categories get new addresses; the target's articles, new neighbours.
+    const changed = [...(await subtreeIds(trx, source)), target.id];
     if (target.path.startsWith(`${source.path}/`))
       throw conflict(`“${source.name}” cannot be merged into one of its own sub-categories.`);
     for (const child of await listChildCategories(trx, source.id)) {
@@ -239,8 +252,9 @@ export async function mergeCategory(deps: Deps, input: { sourceId: number; targe
     await retargetTaxonomyHistory(trx, 'category', source.id, target.id);
     await recordTaxonomyMove(trx, { kind: 'category', oldPath: source.path, targetId: target.id, at });
     await deleteCategoryRow(trx, source.id);
+    return changed;
   });
-  deps.noteWrite();
+  deps.noteWrite(categoryChange(changed, true));
 }
 
 /**
@@ -262,7 +276,7 @@ export async function deleteCategory(deps: Deps, input: { id: number; moveTo: nu
     await retargetTaxonomyHistory(trx, 'category', cat.id, null);
     await deleteCategoryRow(trx, cat.id);
   });
-  deps.noteWrite();
+  deps.noteWrite(categoryChange([input.id], true));
 }
 
 async function requireTagRow(db: Db, id: number): Promise<TagRow> {
@@ -296,7 +310,7 @@ export async function renameTag(deps: Deps, input: { id: number; name: string; s
     }
     await updateTagRow(trx, tag.id, { name, slug });
   });
-  deps.noteWrite();
+  deps.noteWrite(tagChange([input.id]));
 }
 
 /** Merges tag `sourceId` into `targetId`: its posts get the target, it is removed, its address redirects. */
@@ -311,7 +325,7 @@ export async function mergeTag(deps: Deps, input: { sourceId: number; targetId: 
     await recordTaxonomyMove(trx, { kind: 'tag', oldPath: source.slug, targetId: target.id, at });
     await deleteTagRow(trx, source.id);
   });
-  deps.noteWrite();
+  deps.noteWrite(tagChange([input.sourceId, input.targetId], true));
 }
 
 /** Where an old category address lives now (the current slug path), if it was renamed, moved or merged. */

@@ -2,6 +2,7 @@ import type { Element, ElementContent, Root, RootContent, Text } from 'hast';
 import { fromHtml } from 'hast-util-from-html';
 import { toString as hastText } from 'hast-util-to-string';
 import { AppError } from '../shared/errors.ts';
+import { escapeDirectiveAttribute } from '../shared/escape.ts';
 
 /**
  * HTML (as WordPress stores it, after its paragraph rules and block comments are dealt with) to Annalist's
@@ -359,7 +360,7 @@ function figureOf(fig: Element): string[] {
     return blocksOf(fig.children);
   const caption = captionEl ? inlineOf(captionEl.children).replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim() : '';
   const alt = (attr(img, 'alt') ?? '').replace(/\s+/g, ' ').trim();
-  return [`::figure[${caption}]{src="${attrValue(src)}" alt="${attrValue(alt)}"}`];
+  return [`::figure[${caption}]{src="${escapeDirectiveAttribute(src)}" alt="${escapeDirectiveAttribute(alt)}"}`];
 }
 
 function countImages(el: Element): number {
@@ -394,7 +395,6 @@ export function safeUrl(url: string): boolean {
 }
 
 const urlOf = (url: string) => url.trim().replace(/ /g, '%20').replace(/\(/g, '%28').replace(/\)/g, '%29');
-const attrValue = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
 /**
  * Backslash-escapes what Markdown (and our directives) would read as syntax in plain text; a colon starts a

@@ -1,10 +1,8 @@
+import { escapeDirectiveAttribute } from '../shared/escape.ts';
 import type { Media } from './media.types.ts';
 
 // Markdown an editor pastes to show an image: `::figure[caption]{src="…" alt="…" credit="…"}`
 // (see src/modules/markdown/render-markdown.ts).
-
-/** A quoted directive attribute: character references are decoded there, so & and " are written as references. */
-const attribute = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
 /**
  * A caption is Markdown text inside the directive's [label]: the characters that would start emphasis, code,
@@ -14,7 +12,7 @@ const label = (s: string) => s.replace(/[\\`*_[\]<>&~]/g, '\\$&').replace(/:(?=[
 
 /** The `::figure` line for an image, with its src, alt text, caption and credit filled in. */
 export function figureSnippet(media: Pick<Media, 'src' | 'alt' | 'caption' | 'credit'>): string {
-  const attrs = [`src="${attribute(media.src)}"`, `alt="${attribute(media.alt)}"`];
-  if (media.credit) attrs.push(`credit="${attribute(media.credit)}"`);
+  const attrs = [`src="${escapeDirectiveAttribute(media.src)}"`, `alt="${escapeDirectiveAttribute(media.alt)}"`];
+  if (media.credit) attrs.push(`credit="${escapeDirectiveAttribute(media.credit)}"`);
   return `::figure[${label(media.caption)}]{${attrs.join(' ')}}`;
 }

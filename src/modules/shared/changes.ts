@@ -2,8 +2,13 @@
  * What a committed write changed, as the keys of what readers see (issue 14, decision 036): `post:12` (an
  * article's own page), `post:12:comments` (its discussion), `posts` (every list of articles), `posts:order` (which
  * article comes before which: every article's previous/next links), `comments` (site-wide comment lists),
- * `corrections` (the corrections log). `keys: 'all'` means everything: a write that names no keys, a change heard
- * from elsewhere without its keys, or one that touches what every page shows (settings, menus, widgets).
+ * `corrections` (the corrections log); `category:5` (a category's own words: its name, address and description,
+ * wherever they are shown), `categories` (the tree as a whole: which categories there are, where each sits and
+ * what each holds — the index, the tree widget, the sitemap, every category's archive and feeds with their
+ * sub-categories), `tag:9` (a tag's words, and its archive and feeds), `tags` (every tag: the cloud, the
+ * sitemap), `source:coox-1985` (a source's text, by its citation key, wherever it is shown), `sources` (the
+ * library as a whole). `keys: 'all'` means everything: a write that names no keys, a change heard from elsewhere
+ * without its keys, or one that touches what every page shows (settings, menus, widgets).
  * `removal` marks a change that takes something away from readers (a comment removed, an article unpublished):
  * caches drop what showed it at once instead of serving it a little longer while it is re-rendered.
  */
@@ -12,10 +17,19 @@ export interface Change {
   readonly removal?: boolean;
   /** 'remote': made by another process or node and heard by poll(); absent: made by this process. */
   readonly origin?: 'remote';
+  /**
+   * A commit heard of without its writer's announcement (the writer died first, or is another program: decision
+   * 049): everything, and what this node tells others for its own writes (the shared cache, the CDN) it tells for
+   * this one too, since the writer never will.
+   */
+  readonly unannounced?: boolean;
 }
 
 /** The change that drops everything. */
 export const EVERYTHING: Change = Object.freeze({ keys: 'all' });
+
+/** A write readers do not see (a draft or an autosave kept): announced, so nobody takes it for a lost one. */
+export const NOTHING_CHANGED: Change = Object.freeze({ keys: [] });
 
 /** Something that must hear of every committed write: a cache, the job worker, Redis, a CDN's purge webhook. */
 export type ChangeListener = (change: Change) => void;
@@ -80,6 +94,12 @@ export const changeKeys = {
   postsOrder: 'posts:order',
   comments: 'comments',
   corrections: 'corrections',
+  category: (id: number) => `category:${id}`,
+  categories: 'categories',
+  tag: (id: number) => `tag:${id}`,
+  tags: 'tags',
+  source: (key: string) => `source:${key}`,
+  sources: 'sources',
 } as const;
 
 /** A change to articles' discussions (a comment posted, approved, edited or removed). */
@@ -99,8 +119,30 @@ export function postChange(ids: readonly number[], opts: { order?: boolean; remo
   return { keys, removal: opts.removal };
 }
 
+/**
+ * A change to categories (created, renamed, moved, merged or deleted): the tree, and each category whose words
+ * changed — the caller names the category and, when its address changes, every one below it (theirs follow), and
+ * a merge's target (its articles' neighbours change). `removal` when a category goes away.
+ */
+export function categoryChange(ids: Iterable<number>, removal = false): Change {
+  return { keys: [changeKeys.categories, ...[...new Set(ids)].map(changeKeys.category)], removal };
+}
+
+/** A change to tags (renamed, merged): every tag, and each tag named (a merge: both, the target's archive grows). */
+export function tagChange(ids: Iterable<number>, removal = false): Change {
+  return { keys: [changeKeys.tags, ...[...new Set(ids)].map(changeKeys.tag)], removal };
+}
+
+/** A change to the sources library: the library as a whole and each source named by its citation key. */
+export function sourceChange(keys: Iterable<string>, removal = false): Change {
+  return { keys: [changeKeys.sources, ...[...new Set(keys)].map(changeKeys.source)], removal };
+}
+
 /** On the wire, a change that readers do not see (a draft saved): nothing to drop. */
 export const NOTHING_WIRE = '~';
+
+/** From the storage only (never sent by a node): a commit nobody announced, see Change.unannounced. */
+export const UNANNOUNCED_WIRE = '?';
 
 /**
  * Serialised for another process: the keys joined by spaces, `*` for everything, `~` for nothing readers see; a
@@ -116,6 +158,7 @@ export function decodeChange(text: string): Change {
   const removal = text.startsWith('!');
   const body = removal ? text.slice(1) : text;
   if (body === NOTHING_WIRE) return { keys: [], origin: 'remote' };
+  if (body === UNANNOUNCED_WIRE) return { keys: 'all', origin: 'remote', unannounced: true };
   if (body === '*' || body === '' || !/^[\w:.-]+( [\w:.-]+)*$/.test(body)) return { keys: 'all', origin: 'remote' };
   return { keys: body.split(' '), removal, origin: 'remote' };
 }

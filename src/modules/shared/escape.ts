@@ -8,3 +8,11 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 export function escapeMarkup(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
+
+/**
+ * A value for a quoted attribute of a Markdown directive (`::figure[…]{src="…" alt="…"}`): the directive parser
+ * decodes character references there, so `&` and `"` are written as references and the rest is kept as typed.
+ */
+export function escapeDirectiveAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+}

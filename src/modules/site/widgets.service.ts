@@ -101,6 +101,8 @@ export async function loadWidgetAreas(deps: WidgetDeps): Promise<WidgetAreas> {
 function widgetKeys(type: string): readonly string[] {
   if (type === 'recent-comments') return [changeKeys.comments, changeKeys.posts];
   if (type === 'search' || type === 'text') return [];
+  if (type === 'category-tree') return [changeKeys.posts, changeKeys.categories];
+  if (type === 'tag-cloud') return [changeKeys.posts, changeKeys.tags];
   return [changeKeys.posts];
 }
 

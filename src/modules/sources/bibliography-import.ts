@@ -1,4 +1,5 @@
 import { inTransaction } from '../../storage/transaction.ts';
+import { sourceChange } from '../shared/changes.ts';
 import {
   type BibliographyFormat,
   checkBibliographyBytes,
@@ -140,7 +141,8 @@ export async function importBibliography(
     await insertSourceRows(trx, inserts);
     await invalidateCitingRenders(trx, [...report.imported, ...report.updated]);
   });
-  if (report.imported.length + report.updated.length > 0) deps.noteWrite();
+  if (report.imported.length + report.updated.length > 0)
+    deps.noteWrite(sourceChange([...report.imported, ...report.updated]));
   return report;
 }
 

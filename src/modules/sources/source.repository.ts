@@ -137,6 +137,20 @@ export async function publishedPostsCitingKey(
     .execute();
 }
 
+/** The keys each of these posts cites (known to the library or not), by post id; a post citing none is absent. */
+export async function citedKeysOfPosts(db: Db, postIds: readonly number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  for (let at = 0; at < postIds.length; at += BATCH) {
+    const rows = await db
+      .selectFrom('post_citations')
+      .select(['post_id', 'source_key'])
+      .where('post_id', 'in', postIds.slice(at, at + BATCH))
+      .execute();
+    for (const r of rows) out.set(r.post_id, [...(out.get(r.post_id) ?? []), r.source_key]);
+  }
+  return out;
+}
+
 /** Replaces the keys a post cites. */
 export async function setPostCitations(db: Db, postId: number, keys: string[]): Promise<void> {
   await db.deleteFrom('post_citations').where('post_id', '=', postId).execute();

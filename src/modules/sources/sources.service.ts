@@ -1,6 +1,7 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { CITATION_STYLES, type CitationStyle } from '../settings/citation-styles.ts';
+import { type Change, sourceChange } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { formatSource } from './citation-format.ts';
@@ -26,8 +27,8 @@ import type { CitingArticle, CslItem, Source } from './sources.types.ts';
 export interface SourcesDeps {
   db: Db;
   clock: Clock;
-  /** Called after every committed write, so page caches know at once. */
-  noteWrite: () => void;
+  /** Called after every committed write with what it changed (sourceChange), so page caches know at once. */
+  noteWrite: (change?: Change) => void;
 }
 
 export function sourceOf(row: SourceRow): Source {
@@ -112,7 +113,7 @@ export async function createSource(deps: SourcesDeps, form: SourceForm): Promise
     await insertSourceRow(trx, { ...rowValues(key, item, note, now), created_at: now });
     await invalidateCitingRenders(trx, [key]);
   });
-  deps.noteWrite();
+  deps.noteWrite(sourceChange([key]));
   return getSource(deps, key);
 }
 
@@ -136,15 +137,16 @@ export async function updateSource(deps: SourcesDeps, input: { key: string; form
     }
     await updateSourceRow(trx, before.id, rowValues(key, item, note, now));
     await invalidateCitingRenders(trx, [before.key, key]);
-    return key;
+    return { key, before: before.key };
   });
-  deps.noteWrite();
-  return getSource(deps, saved);
+  // A new key: the page at the old one goes away.
+  deps.noteWrite(sourceChange([saved.before, saved.key], saved.key !== saved.before));
+  return getSource(deps, saved.key);
 }
 
 /** Deletes a source no article cites (SOURCE_IN_USE names the articles that do). */
 export async function deleteSource(deps: SourcesDeps, input: { key: string }): Promise<void> {
-  await inTransaction(deps.db, async (trx) => {
+  const deleted = await inTransaction(deps.db, async (trx) => {
     const row = await findSourceRowByKey(trx, input.key);
     if (!row) throw new AppError('SOURCE_NOT_FOUND', 'There is no source with this key.', { detail: input.key });
     const citing = await postsCitingKey(trx, row.key);
@@ -162,8 +164,9 @@ export async function deleteSource(deps: SourcesDeps, input: { key: string }): P
         { detail: row.key },
       );
     await deleteSourceRow(trx, row.id);
+    return row.key;
   });
-  deps.noteWrite();
+  deps.noteWrite(sourceChange([deleted], true));
 }
 
 /** A source in one style: its citation (note or in-text) and its bibliography entry, as citeproc HTML. */

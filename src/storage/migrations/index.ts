@@ -17,6 +17,7 @@ import { placeGeometryMigration } from './014-place-geometry.ts';
 import { mediaPendingMigration } from './015-media-pending.ts';
 import { mentionOrderMigration } from './016-mention-order.ts';
 import { entitySourcesIdentifiersMigration } from './017-entity-sources-identifiers.ts';
+import { commitMarkersMigration } from './018-commit-markers.ts';
 
 /**
  * Migrations cannot ask Kysely which dialect they run on, so each is built from the capabilities of the
@@ -43,6 +44,7 @@ export function migrationProvider(caps: Capabilities): MigrationProvider {
         '015-media-pending': mediaPendingMigration(caps),
         '016-mention-order': mentionOrderMigration(),
         '017-entity-sources-identifiers': entitySourcesIdentifiersMigration(),
+        '018-commit-markers': commitMarkersMigration(caps),
       };
     },
   };
@@ -66,6 +68,7 @@ export const MIGRATION_NAMES = [
   '015-media-pending',
   '016-mention-order',
   '017-entity-sources-identifiers',
+  '018-commit-markers',
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations work on the database as it was, not as it is typed now

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { NODE_NAME_PREFIX } from '../migrations/commit-marker.ts';
 import { StorageOpenError } from '../storage.ts';
 
 const INT8 = 20;
@@ -28,9 +29,31 @@ export function describeDatabaseUrl(url: string): string {
   }
 }
 
-/** The pg connection settings for `url`: loopback-friendly timeouts so a dead server fails fast, not slowly. */
-export function connectionConfig(url: string): pg.ClientConfig {
-  return { connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true, types: PG_TYPES };
+/**
+ * The pg connection settings for `url`: loopback-friendly timeouts so a dead server fails fast, not slowly, and the
+ * connection named `annalist:<node>` (application_name), which the commit markers name the writer by (decision
+ * 049). An application_name in the URL would win over ours, so it is left out.
+ */
+export function connectionConfig(url: string, node: string): pg.ClientConfig {
+  return {
+    connectionString: withoutApplicationName(url),
+    application_name: `${NODE_NAME_PREFIX}${node}`,
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
+    types: PG_TYPES,
+  };
+}
+
+/** `url` without an application_name parameter (rewritten only when it has one). */
+function withoutApplicationName(url: string): string {
+  if (!/[?&]application_name=/.test(url)) return url;
+  try {
+    const u = new URL(url);
+    u.searchParams.delete('application_name');
+    return u.toString();
+  } catch {
+    return url;
+  }
 }
 
 const REASONS: Record<string, string> = {

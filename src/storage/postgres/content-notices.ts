@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { COMMIT_CHANNEL, UNKNOWN_WRITER } from '../migrations/commit-marker.ts';
 
 export const CONTENT_CHANNEL = 'annalist_content';
 const MAX_BACKOFF_MS = 5000;
@@ -7,10 +7,23 @@ const MAX_BACKOFF_MS = 5000;
 const MAX_PAYLOAD = 7000;
 const EVERYTHING = '*';
 const NOTHING = '~';
+/**
+ * A commit whose writer never announced it (see UNANNOUNCED_WIRE in src/modules/shared/changes.ts): everything, and
+ * the node that hears it tells the shared cache and the CDN too, since its writer never will.
+ */
+const UNANNOUNCED = '?';
 /** Heard changes kept until the next remoteChanges(); past this, they collapse into "everything". */
 const MAX_HEARD = 1000;
 
 export type ProblemLog = (message: string, err?: unknown) => void;
+
+export interface ContentNoticesOptions {
+  /** This node's id: the first word of its notices, and its connections' application_name after `annalist:`. */
+  node: string;
+  /** How long another writer's commit marker waits for that writer's notice before it means everything. */
+  markerWaitMs: number;
+  log: ProblemLog;
+}
 
 /**
  * The content version across nodes on one PostgreSQL database (the SQLite side reads PRAGMA data_version).
@@ -20,9 +33,18 @@ export type ProblemLog = (message: string, err?: unknown) => void;
  * is kept for remoteChanges(). A lost connection is re-opened with backoff; once it is back,
  * `remote` is bumped once, because notices sent meanwhile were missed. While the connection is down nothing
  * can be heard at all, so the version changes on every call: caches keep nothing until it is back.
+ *
+ * A node can also die between a commit and its notice. So the same connection LISTENs on `annalist_commit` too,
+ * where the tables pages are built from send a marker with every commit that wrote to them, naming the writing
+ * node (migration 018, decision 049). A marker from another writer waits for a notice from that writer; one that
+ * has waited `markerWaitMs` makes remoteChanges() say everything, once.
  */
 export class ContentNotices {
-  private readonly node = randomUUID();
+  private readonly node: string;
+  private readonly markerWaitMs: number;
+  private readonly log: ProblemLog;
+  /** Writers whose commit markers no notice of theirs has followed yet, with when the first of them came. */
+  private readonly unanswered = new Map<string, number>();
   private client: pg.Client | undefined;
   private listening = false;
   private closed = false;
@@ -37,8 +59,12 @@ export class ContentNotices {
 
   constructor(
     private readonly config: pg.ClientConfig,
-    private readonly log: ProblemLog,
-  ) {}
+    opts: ContentNoticesOptions,
+  ) {
+    this.node = opts.node;
+    this.markerWaitMs = opts.markerWaitMs;
+    this.log = opts.log;
+  }
 
   /** Connects and listens; throws if the first connection fails (the caller has just checked the server). */
   async start(): Promise<void> {
@@ -57,9 +83,13 @@ export class ContentNotices {
     this.notify();
   }
 
-  /** What other nodes announced since the last call; "everything" while this node cannot hear them. */
+  /**
+   * What other nodes announced since the last call; "everything" while this node cannot hear them, and once for the
+   * markers that waited too long for their writer's notice. Synchronous: a look at a clock when markers wait.
+   */
   remoteChanges(): string[] {
     if (!this.listening && !this.closed) return [EVERYTHING];
+    if (this.unanswered.size > 0) this.expireMarkers();
     if (this.heard.length === 0) return [];
     const heard = this.heard;
     this.heard = [];
@@ -67,8 +97,41 @@ export class ContentNotices {
   }
 
   private hear(change: string): void {
-    if (this.heard.length >= MAX_HEARD) this.heard = [EVERYTHING];
-    else this.heard.push(change);
+    if (this.heard.length < MAX_HEARD) this.heard.push(change);
+    // Collapsed into one "everything", which stays an unannounced one when it holds one.
+    else this.heard = [change === UNANNOUNCED || this.heard.includes(UNANNOUNCED) ? UNANNOUNCED : EVERYTHING];
+  }
+
+  /** A notice or a commit marker heard on the listening connection. */
+  private onNotification(channel: string, payload: string): void {
+    if (channel === COMMIT_CHANNEL) {
+      const writer = payload || UNKNOWN_WRITER;
+      if (writer !== this.node && !this.unanswered.has(writer)) this.unanswered.set(writer, performance.now());
+      return;
+    }
+    if (channel !== CONTENT_CHANNEL) return;
+    const [from, change] = splitNotice(payload);
+    if (from === this.node) return;
+    // A notice is sent after the commits it tells of, so their markers came before it. It answers every marker of
+    // its writer heard so far: one of a second write, committed just before this notice went out, is answered early,
+    // and that write's own notice follows at once (lost only if the writer dies in that instant).
+    this.unanswered.delete(from);
+    this.remote++;
+    this.hear(change);
+  }
+
+  /** The writers whose markers waited past the bound: their commits were never announced, so everything changed. */
+  private expireMarkers(): void {
+    const due = performance.now() - this.markerWaitMs;
+    let expired = false;
+    for (const [writer, since] of this.unanswered) {
+      if (since > due) continue;
+      this.unanswered.delete(writer);
+      expired = true;
+    }
+    if (!expired) return;
+    this.remote++;
+    this.hear(UNANNOUNCED);
   }
 
   // One NOTIFY at a time on the listening connection (pg warns about, and will refuse, a query sent while another
@@ -126,16 +189,11 @@ export class ContentNotices {
     // An error event without a listener would end the process; a dropped connection is expected and retried.
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
-    client.on('notification', (msg) => {
-      if (msg.channel !== CONTENT_CHANNEL) return;
-      const [from, change] = splitNotice(msg.payload ?? '');
-      if (from === this.node) return;
-      this.remote++;
-      this.hear(change);
-    });
+    client.on('notification', (msg) => this.onNotification(msg.channel, msg.payload ?? ''));
     try {
       await client.connect();
       await client.query(`listen ${CONTENT_CHANNEL}`);
+      await client.query(`listen ${COMMIT_CHANNEL}`);
     } catch (err) {
       client.removeAllListeners('end');
       await client.end().catch(() => {});
@@ -167,7 +225,8 @@ export class ContentNotices {
     this.retryTimer = setTimeout(() => {
       this.connect().then(
         () => {
-          // Notices sent while we were away are lost: assume everything changed.
+          // Notices sent while we were away are lost: assume everything changed (which answers every marker).
+          this.unanswered.clear();
           this.remote++;
           this.hear(EVERYTHING);
           // And ours made meanwhile are told now.

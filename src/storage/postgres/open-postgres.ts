@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { POSTGRES_CAPABILITIES } from '../capabilities.ts';
@@ -13,6 +14,13 @@ import { TsvectorSearchIndex } from './tsvector-search.ts';
 /** Held (session-level) around the whole Migrator run, so two nodes starting at once migrate one after the other. */
 const MIGRATION_LOCK = 0x616e6e61; // "anna"
 const OUR_TABLES = ['kysely_migration', 'posts', 'settings'];
+/** How long another node's commit may go unannounced before this one drops everything: ANNALIST_STALE_MAX's default. */
+const DEFAULT_MARKER_WAIT_MS = 1000;
+/**
+ * However low ANNALIST_STALE_MAX is set: a notice follows its commit by a round trip or two, and a shorter wait
+ * would drop everything on ordinary writes of other nodes.
+ */
+const MIN_MARKER_WAIT_MS = 250;
 
 const stderrLog: ProblemLog = (message, err) => {
   const detail = err instanceof Error ? `: ${err.message.split('\n')[0]}` : '';
@@ -26,15 +34,22 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Where faults during operation go (a lost listener connection, an idle connection dropped). */
   log?: ProblemLog;
+  /**
+   * How long a commit another node made may go unannounced (it died between its commit and its notice) before this
+   * node drops every cached page (decision 049): ANNALIST_STALE_MAX, default 1 s, at least 250 ms.
+   */
+  staleMaxMs?: number;
 }
 
 /**
  * Opens the PostgreSQL database at `url` (postgres://user:password@host:port/database): checks that it can be
- * reached before anything else, migrates it (one node at a time), and listens for other nodes' writes.
+ * reached before anything else, migrates it (one node at a time), and listens for other nodes' writes and commits.
  */
 export async function openPostgresStorage(url: string, opts: PostgresOptions = {}): Promise<Storage> {
   const log = opts.log ?? stderrLog;
-  const config = connectionConfig(url);
+  // Every connection of this process is named after it, so the commit markers say who wrote.
+  const node = randomUUID();
+  const config = connectionConfig(url, node);
 
   // First a plain connection: unreachable, wrong password and missing database are one line, and nothing else
   // (no pool, no listener) has been started that would need stopping.
@@ -85,7 +100,7 @@ export async function openPostgresStorage(url: string, opts: PostgresOptions = {
   }
   await probe.end().catch(() => {}); // ends the session, which releases the advisory lock
 
-  const notices = new ContentNotices(config, log);
+  const notices = new ContentNotices(config, { node, markerWaitMs: markerWait(opts.staleMaxMs), log });
   try {
     await notices.start();
   } catch (err) {
@@ -105,6 +120,11 @@ export async function openPostgresStorage(url: string, opts: PostgresOptions = {
       await db.destroy();
     },
   };
+}
+
+/** How long another node's commit marker waits for its notice (PostgresOptions.staleMaxMs). */
+function markerWait(staleMaxMs: number | undefined): number {
+  return Math.max(staleMaxMs ?? DEFAULT_MARKER_WAIT_MS, MIN_MARKER_WAIT_MS);
 }
 
 /** Refuses a database that holds someone else's tables, or a schema written by a newer Annalist. */

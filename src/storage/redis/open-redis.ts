@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { type SharedPageLookup, type SharedState, SharedStateOpenError } from '../shared-state.ts';
+import { type SharedState, SharedStateOpenError } from '../shared-state.ts';
+import { announceArgs, bounded, pageCacheKeys, RedisPageStore } from './redis-pages.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import { defineScripts, type ScriptedRedis } from './redis-scripts.ts';
 
@@ -13,22 +14,6 @@ const KEY_PREFIX = 'annalist:';
 const EVERYTHING = '*';
 /** Heard changes kept until the next remoteChanges(); past this, they collapse into "everything". */
 const MAX_HEARD = 1000;
-
-/** A page view waits at most this long for Redis (a half-open connection must not hold readers up). */
-const PAGE_WAIT_MS = 250;
-
-/** `p`'s value, or undefined when it takes longer than PAGE_WAIT_MS. */
-async function bounded<T>(p: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, PAGE_WAIT_MS, undefined);
-  });
-  try {
-    return await Promise.race([p, slow]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** host:port of a Redis URL, for messages: never the password. */
 export function redisAddress(url: string): string {
@@ -75,13 +60,12 @@ export async function openRedisSharedState(
   sub.on('error', () => {});
   const nodeId = randomBytes(8).toString('hex');
   const channel = `${KEY_PREFIX}content`;
-  const genKey = `${KEY_PREFIX}generation`;
-  const pagePrefix = `${KEY_PREFIX}page:`;
+  const cacheKeys = pageCacheKeys(KEY_PREFIX);
+  const genKey = cacheKeys.generation;
   let reconnects = 0;
   let lastGeneration = '0';
   const remoteListeners: (() => void)[] = [];
   const pending = new Set<Promise<void>>();
-  const storing = new Set<Promise<void>>();
 
   // What other nodes announced, for remoteChanges(); `heard` is the generation of the last message, so a gap
   // (a message missed) or a generation learnt by refresh() that no message has brought yet is "everything".
@@ -115,7 +99,7 @@ export async function openRedisSharedState(
 
   const announce = (change = EVERYTHING): Promise<void> => {
     const p = cmd
-      .annalistAnnounce(genKey, channel, nodeId, change)
+      .annalistAnnounce(...announceArgs(cacheKeys, channel, nodeId, change))
       .then((g) => {
         lastGeneration = String(g);
       })
@@ -196,37 +180,9 @@ export async function openRedisSharedState(
   }
   started = true;
 
-  const hashOf = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
-
   return {
     limiter: new RedisRateLimiter(cmd, KEY_PREFIX),
-    pages: {
-      async lookup(key: string): Promise<SharedPageLookup | undefined> {
-        if (cmd.status !== 'ready') return undefined;
-        try {
-          const found = await bounded(cmd.annalistPageLookupBuffer(genKey, pagePrefix, hashOf(key)));
-          if (!found) return undefined;
-          return { generation: found[0].toString(), value: found[1] ?? undefined };
-        } catch {
-          return undefined;
-        }
-      },
-      store(generation: string, key: string, value: Buffer, ttlMs: number): Promise<void> {
-        if (cmd.status !== 'ready' || ttlMs < 1) return Promise.resolve();
-        const p = cmd
-          .annalistPageStore(genKey, pagePrefix, hashOf(key), generation, value, Math.ceil(ttlMs))
-          .then(() => {})
-          .catch(() => {
-            // The cache is an optimisation: a failed store is a later miss.
-          })
-          .finally(() => storing.delete(p));
-        storing.add(p);
-        return p;
-      },
-      async settled() {
-        await Promise.all([...storing]);
-      },
-    },
+    pages: new RedisPageStore(cmd, cacheKeys),
     contentVersion: () => `${lastGeneration}.${reconnects}`,
     async refresh() {
       if (cmd.status !== 'ready') return;

@@ -10,8 +10,9 @@ import {
   type QueueStatus,
 } from '../../modules/moderation/queue.service.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
+import { Choice } from '../ui/form.tsx';
 import { postUrl } from '../ui/format.ts';
-import { Pagination } from '../ui/lists.tsx';
+import { DataTable, Pagination } from '../ui/lists.tsx';
 import { type AdminViewer, Alert, FormTokens, formatDateTime, Notice } from './layout.tsx';
 
 /** Why a comment waits, in words a moderator reads at a glance. */
@@ -288,15 +289,13 @@ function QueueEntry(props: { c: QueueItem; query: QueueQuery; viewer: AdminViewe
             <FormTokens csrf={viewer.csrf} back={back} />
             <fieldset>
               <legend>Ban by</legend>
-              <div class="choice">
-                <input type="radio" id={`${id}-ban-email`} name="kind" value="email" checked />
-                <label for={`${id}-ban-email`}>Email: {c.authorEmail}</label>
-              </div>
+              <Choice type="radio" id={`${id}-ban-email`} name="kind" value="email" checked>
+                Email: {c.authorEmail}
+              </Choice>
               {c.ip ? (
-                <div class="choice">
-                  <input type="radio" id={`${id}-ban-ip`} name="kind" value="ip" />
-                  <label for={`${id}-ban-ip`}>IP address: {c.ip}</label>
-                </div>
+                <Choice type="radio" id={`${id}-ban-ip`} name="kind" value="ip">
+                  IP address: {c.ip}
+                </Choice>
               ) : null}
             </fieldset>
             <div class="admin-field">
@@ -452,44 +451,34 @@ export function BansView(props: { bans: Ban[]; viewer: AdminViewer; site: SiteSe
       {props.bans.length === 0 ? (
         <p class="empty">No bans are in force.</p>
       ) : (
-        <table class="admin-table">
-          <caption class="visually-hidden">Bans in force</caption>
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">Banned</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Since</th>
-              <th scope="col">Until</th>
-              <th scope="col">
-                <span class="visually-hidden">Lift</span>
-              </th>
+        <DataTable
+          caption="Bans in force"
+          hiddenCaption
+          columns={['Kind', 'Banned', 'Reason', 'Since', 'Until']}
+          actions="Lift"
+        >
+          {props.bans.map((b) => (
+            <tr key={b.id}>
+              <td>{BAN_KIND_LABELS[b.kind]}</td>
+              <td>{b.value}</td>
+              <td>{b.reason}</td>
+              <td>
+                <time dateTime={b.createdAt}>{formatDateTime(b.createdAt, site)}</time>
+              </td>
+              <td>
+                {b.expiresAt ? <time dateTime={b.expiresAt}>{formatDateTime(b.expiresAt, site)}</time> : 'No end'}
+              </td>
+              <td>
+                <form method="post" action={`/admin/bans/${b.id}/remove`}>
+                  <FormTokens csrf={viewer.csrf} back="/admin/bans" />
+                  <button type="submit" class="secondary">
+                    Lift<span class="visually-hidden"> the ban on {b.value}</span>
+                  </button>
+                </form>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {props.bans.map((b) => (
-              <tr key={b.id}>
-                <td>{BAN_KIND_LABELS[b.kind]}</td>
-                <td>{b.value}</td>
-                <td>{b.reason}</td>
-                <td>
-                  <time dateTime={b.createdAt}>{formatDateTime(b.createdAt, site)}</time>
-                </td>
-                <td>
-                  {b.expiresAt ? <time dateTime={b.expiresAt}>{formatDateTime(b.expiresAt, site)}</time> : 'No end'}
-                </td>
-                <td>
-                  <form method="post" action={`/admin/bans/${b.id}/remove`}>
-                    <FormTokens csrf={viewer.csrf} back="/admin/bans" />
-                    <button type="submit" class="secondary">
-                      Lift<span class="visually-hidden"> the ban on {b.value}</span>
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       <h2>Add a ban</h2>
       <form class="admin-form" method="post" action="/admin/bans">

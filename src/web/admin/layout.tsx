@@ -241,6 +241,15 @@ function AdminNav(props: { user: User; current?: AdminSection }) {
   );
 }
 
+/**
+ * A page's notice texts, looked up by the key the address carries (`?notice=saved`): the text of a known key,
+ * else nothing (an address never puts its own words on the page).
+ */
+export const noticeLookup =
+  <K extends string>(notices: Readonly<Record<K, string>>) =>
+  (key: string | undefined): string | undefined =>
+    key !== undefined && Object.hasOwn(notices, key) ? notices[key as K] : undefined;
+
 export function Notice(props: { text: string | undefined }) {
   // The live region is always there, so a screen reader announces a message that appears in it.
   return (

@@ -95,6 +95,8 @@ export function registerHistoryApiRoutes(app: FastifyInstance, ctx: WebContext):
       }
       const { entity, articles } = found.page;
       const { citationStyle } = await getSiteSettings(deps);
+      // Its sources, formatted (json() adds the articles).
+      dependsOn(req, ...entity.sources.map((s) => changeKeys.source(s.key)));
       return json(req, reply, {
         entity: {
           ...summaryJson(entity),

@@ -41,7 +41,8 @@ const eventJson = (e: TimelineEvent) => ({
 export function registerTimelineApiRoutes(app: FastifyInstance, ctx: WebContext): void {
   typed(app).get('/api/v1/timeline', cached({ schema: { querystring: TimelineApiQuery } }), async (req, reply) => {
     const t = await getSiteTimeline(ctx.deps.content, await readSiteTimelineInput(ctx, req.query));
-    dependsOn(req, changeKeys.posts);
+    // What articles mention, and the category it may be narrowed to (by its address).
+    dependsOn(req, changeKeys.posts, changeKeys.categories);
     return sendBody(ctx, req, reply, {
       status: 200,
       contentType: 'application/json; charset=utf-8',

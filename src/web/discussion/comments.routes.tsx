@@ -23,7 +23,7 @@ import { dependsOn } from '../kit/page-pipeline.ts';
 import { checkReaderPost, issueShownBackToken } from '../kit/reader-post.ts';
 import { sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
-import { sameOrigin } from '../kit/same-origin.ts';
+import { refuseCrossOrigin } from '../kit/same-origin.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { signedInUser } from '../reader/article.routes.tsx';
@@ -333,8 +333,7 @@ ${items.join('\n')}
     req: FastifyRequest & { params: Static<typeof SlugParams>; body: Static<typeof CommentJsonBody> },
   ) {
     const { slug } = req.params;
-    if (!sameOrigin(req, deps.baseUrl))
-      throw new AppError('CROSS_ORIGIN_REQUEST', 'Comments cannot be posted from another site.');
+    refuseCrossOrigin(req, deps.baseUrl, 'Comments cannot be posted from another site.');
     const b = req.body;
     const str = (k: 'name' | 'email' | 'url' | 'body' | 'quote' | 'homepage'): string => b[k] ?? '';
     const parentId = b.parent_id ?? null;

@@ -3,6 +3,7 @@ import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import { escapeMarkup } from '../../modules/shared/escape.ts';
 import { HoneypotField, TextareaField, TextField } from '../ui/form.tsx';
 import { safeHref } from '../ui/format.ts';
+import { Pager } from '../ui/lists.tsx';
 import { joined, keptFor } from '../ui/rendered-html.ts';
 
 /** What the comment form shows: the values a writer typed, and what went wrong with them. */
@@ -443,13 +444,14 @@ export function CommentsSection(props: {
         dangerouslySetInnerHTML={{ __html: keptCommentsHtml(page, slug, props.site, props.open) }}
       />
       {page.pageCount > 1 ? (
-        <nav class="pagination" aria-label="Pages of comments">
-          {page.page > 1 ? <a href={link(page.order, page.page - 1)}>← Earlier comments</a> : <span />}
-          <span class="pagination__status">
-            Comments page {page.page} of {page.pageCount}
-          </span>
-          {page.page < page.pageCount ? <a href={link(page.order, page.page + 1)}>Later comments →</a> : <span />}
-        </nav>
+        <Pager
+          label="Pages of comments"
+          status={`Comments page ${page.page} of ${page.pageCount}`}
+          prev={page.page > 1 ? { href: link(page.order, page.page - 1), text: '← Earlier comments' } : undefined}
+          next={
+            page.page < page.pageCount ? { href: link(page.order, page.page + 1), text: 'Later comments →' } : undefined
+          }
+        />
       ) : null}
       {page.elsewhere.length > 0 ? (
         // Targets for permalinks to comments on other pages: each shows only when its #comment-N is the target.

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../modules/shared/errors.ts';
 import { issueFormToken } from '../kit/form-token.ts';
 import { PostRateLimit } from '../kit/rate-limit.ts';
-import { sameOrigin } from '../kit/same-origin.ts';
+import { refuseCrossOrigin } from '../kit/same-origin.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { NoBody } from './discussion.schemas.ts';
 
@@ -19,8 +19,7 @@ export function registerFormTokenRoutes(app: FastifyInstance, ctx: WebContext): 
 
   app.post('/form-token', { schema: { body: NoBody } }, async (req, reply) => {
     reply.header('cache-control', 'no-store');
-    if (!sameOrigin(req, deps.baseUrl))
-      throw new AppError('CROSS_ORIGIN_REQUEST', 'A form token is given to this site’s own pages only.');
+    refuseCrossOrigin(req, deps.baseUrl, 'A form token is given to this site’s own pages only.');
     const now = deps.content.clock.now();
     if (await limit.exceeded(req.ip, now.getTime()))
       throw new AppError('RATE_LIMITED', 'You have started a lot of comments in the last minute. Wait a little.');

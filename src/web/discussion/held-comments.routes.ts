@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listCommentsByIds } from '../../modules/comments/comment-lookup.service.ts';
-import { AppError } from '../../modules/shared/errors.ts';
 import { signToken, verifyToken } from '../../modules/shared/secret.ts';
-import { sameOrigin } from '../kit/same-origin.ts';
+import { refuseCrossOrigin } from '../kit/same-origin.ts';
 import { typed } from '../kit/schemas.ts';
 import type { WebContext } from '../kit/web-deps.ts';
 import { HeldCommentsBody } from './discussion.schemas.ts';
@@ -26,8 +25,7 @@ type HeldState = 'held' | 'approved' | 'gone';
 export function registerHeldCommentRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
   typed(app).post('/api/v1/comments/held', { schema: { body: HeldCommentsBody } }, async (req, reply) => {
-    if (!sameOrigin(req, deps.baseUrl))
-      throw new AppError('CROSS_ORIGIN_REQUEST', 'Comments cannot be looked up from another site.');
+    refuseCrossOrigin(req, deps.baseUrl, 'Comments cannot be looked up from another site.');
     const secret = await ctx.secret();
     const asked = req.body.keys.map((key) => {
       const id = Number(verifyToken(secret, PURPOSE, key) ?? Number.NaN);

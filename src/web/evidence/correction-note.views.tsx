@@ -3,7 +3,7 @@ import {
   CORRECTION_NOTE_LIMITS,
   type CorrectionNoteValues,
 } from '../../modules/corrections/corrections-log.service.ts';
-import { Field } from '../ui/form.tsx';
+import { Choice, Field } from '../ui/form.tsx';
 
 // The editor's "Correction or update note": filled in when publishing an edit of a published article, it becomes
 // a dated entry in the article's public log. Opened from a reader's suggestion, it arrives filled in.
@@ -110,26 +110,24 @@ export function CorrectionNoteFieldset(props: { state: CorrectionNoteState; erro
             {kindError}
           </p>
         ) : null}
-        <div class="choice">
-          <input
-            type="radio"
-            id={fid(CORRECTION_NOTE_FIELDS.kind)}
-            name={CORRECTION_NOTE_FIELDS.kind}
-            value="correction"
-            checked={v.kind !== 'update'}
-          />
-          <label for={fid(CORRECTION_NOTE_FIELDS.kind)}>Correction (the article was wrong)</label>
-        </div>
-        <div class="choice">
-          <input
-            type="radio"
-            id={fid(`${CORRECTION_NOTE_FIELDS.kind}-update`)}
-            name={CORRECTION_NOTE_FIELDS.kind}
-            value="update"
-            checked={v.kind === 'update'}
-          />
-          <label for={fid(`${CORRECTION_NOTE_FIELDS.kind}-update`)}>Update (something added or clarified)</label>
-        </div>
+        <Choice
+          type="radio"
+          id={fid(CORRECTION_NOTE_FIELDS.kind)}
+          name={CORRECTION_NOTE_FIELDS.kind}
+          value="correction"
+          checked={v.kind !== 'update'}
+        >
+          Correction (the article was wrong)
+        </Choice>
+        <Choice
+          type="radio"
+          id={fid(`${CORRECTION_NOTE_FIELDS.kind}-update`)}
+          name={CORRECTION_NOTE_FIELDS.kind}
+          value="update"
+          checked={v.kind === 'update'}
+        >
+          Update (something added or clarified)
+        </Choice>
       </fieldset>
       <NoteField
         name="summary"
@@ -148,16 +146,15 @@ export function CorrectionNoteFieldset(props: { state: CorrectionNoteState; erro
         errors={errors}
       />
       {suggestion?.creditName ? (
-        <div class="choice">
-          <input
-            type="checkbox"
-            id={fid(CORRECTION_NOTE_FIELDS.credit)}
-            name={CORRECTION_NOTE_FIELDS.credit}
-            value="1"
-            checked={v.credit}
-          />
-          <label for={fid(CORRECTION_NOTE_FIELDS.credit)}>Credit {suggestion.creditName}</label>
-        </div>
+        <Choice
+          type="checkbox"
+          id={fid(CORRECTION_NOTE_FIELDS.credit)}
+          name={CORRECTION_NOTE_FIELDS.credit}
+          value="1"
+          checked={v.credit}
+        >
+          Credit {suggestion.creditName}
+        </Choice>
       ) : null}
     </fieldset>
   );

@@ -32,7 +32,7 @@ function keyParam(req: Pick<FastifyRequest, 'url'> & { params: { key: string } }
 /**
  * Readers' pages of the sources library: /sources/ (every source, as a bibliography in the site's style) and
  * /sources/<key>/ (one source, the published articles citing it and the entities listing it); and each article's own reference as
- * /<slug>/cite.bib and /<slug>/cite.json ("Cite this article"). All cacheable: any write moves the generation.
+ * /<slug>/cite.bib and /<slug>/cite.json ("Cite this article"). All cached until a change names what they show.
  */
 export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): void {
   const deps = ctx.deps.content;
@@ -49,8 +49,8 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
 
   app.get('/sources/', cached(), async (req, reply) => {
     const [sources, site] = await Promise.all([listAllSources(deps), getSiteSettings(deps)]);
-    // Sources are written with changes of everything (their text is on every article citing them).
-    dependsOn(req);
+    // Every source of the library (and the citation style, a setting: a change to everything).
+    dependsOn(req, changeKeys.sources);
     const entries = formatBibliography(
       site.citationStyle,
       sources.map((s) => s.item),
@@ -70,8 +70,8 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
     const site = await getSiteSettings(deps);
     const page = await getSourcePage(deps, { key: keyParam(req), style: site.citationStyle });
     const entities = await listEntitiesCitingSource(deps.db, { sourceId: page.source.id, now: isoNow(deps.clock) });
-    // It lists the articles citing the source, and the entities those articles mention that list it.
-    dependsOn(req, changeKeys.posts);
+    // The source's text; the articles citing it, and the entities those articles mention that list it.
+    dependsOn(req, changeKeys.posts, changeKeys.source(page.source.key));
     return sendPage(ctx, req, reply, (s) => ({
       head: { title: plainTitle(page.source.title), path: sourceUrl(page.source.key) },
       body: <SourcePageView {...page} site={s} entities={entities} />,

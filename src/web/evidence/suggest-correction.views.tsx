@@ -18,15 +18,37 @@ export function SuggestCorrectionLink(props: { article: Article }) {
   );
 }
 
+/**
+ * The passage a suggestion is about, as its form carries it: the words typed (`quote`) and, once found in the
+ * article, its quote selector (exact text, the text around it, its position), sent back unchanged.
+ */
+export interface PassageFormFields {
+  quote: string;
+  exact: string;
+  prefix: string;
+  suffix: string;
+  start: string;
+  end: string;
+}
+
+/** The found passage's hidden fields, in a suggestion form (the readers' one, or staff's from a comment). */
+export function PassageInputs(props: { passage: PassageFormFields }) {
+  const v = props.passage;
+  return (
+    <>
+      <input type="hidden" name="exact" value={v.exact} />
+      <input type="hidden" name="prefix" value={v.prefix} />
+      <input type="hidden" name="suffix" value={v.suffix} />
+      <input type="hidden" name="start" value={v.start} />
+      <input type="hidden" name="end" value={v.end} />
+      <input type="hidden" name="quote" value={v.quote} />
+    </>
+  );
+}
+
 /** What the form shows: the reader's values (kept after a refusal), errors, and a passage to confirm. */
 export interface SuggestionFormState {
-  values: {
-    quote: string;
-    exact: string;
-    prefix: string;
-    suffix: string;
-    start: string;
-    end: string;
+  values: PassageFormFields & {
     problem: string;
     proposed: string;
     source: string;
@@ -102,12 +124,7 @@ function ChosenPassage(props: { form: SuggestionFormState }) {
       <blockquote class="suggest-form__quote" id="suggest-quote">
         <p>{v.exact}</p>
       </blockquote>
-      <input type="hidden" name="exact" value={v.exact} />
-      <input type="hidden" name="prefix" value={v.prefix} />
-      <input type="hidden" name="suffix" value={v.suffix} />
-      <input type="hidden" name="start" value={v.start} />
-      <input type="hidden" name="end" value={v.end} />
-      <input type="hidden" name="quote" value={v.quote} />
+      <PassageInputs passage={v} />
       {form.confirming ? (
         <p class="suggest-form__confirm-note">
           The words you typed are not exactly in the article; this is the closest passage. Send the form to confirm it,

@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { listLatestArticles, listLatestPosts } from '../../modules/content/reading.service.ts';
+import { type FeedArticle, listLatestArticles, listLatestPosts } from '../../modules/content/reading.service.ts';
 import { listPublishedPages, listSiteTaxonomy } from '../../modules/content/site-index.service.ts';
 import { findMovedTagSlug } from '../../modules/content/taxonomy-admin.service.ts';
 import { buildFeed, type FeedFormat, xml } from '../../modules/feeds/feed.service.ts';
 import { listEntityIndex } from '../../modules/history/entities.service.ts';
 import { ENTITY_FOLDERS, entityPath } from '../../modules/markdown/mention-directive.ts';
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
+import { changeKeys } from '../../modules/shared/changes.ts';
 import { isAppError } from '../../modules/shared/errors.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import type { EntityKind } from '../../storage/schema.ts';
-import { dependsOn, dependsOnList } from '../kit/page-pipeline.ts';
+import { dependsOn, dependsOnList, dependsOnShown } from '../kit/page-pipeline.ts';
 import { sendBody } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
@@ -38,6 +39,10 @@ export async function sendFeed(
     listLatestArticles(deps.content, filter, FEED_SIZE),
   ]);
   dependsOnList(req, []);
+  dependsOnFeedItems(req, latest.items);
+  // Narrowed to a category: its name, and the articles of its sub-categories (the tree's); to a tag: the tag's.
+  if (latest.category) dependsOn(req, changeKeys.categories);
+  dependsOnShown(req, { categories: latest.category ? [latest.category] : [], tags: latest.tag ? [latest.tag] : [] });
   const body = buildFeed({
     site,
     baseUrl: deps.baseUrl,
@@ -48,6 +53,15 @@ export async function sendFeed(
     format,
   });
   return sendBody(ctx, req, reply, { status: 200, contentType: FEED_TYPES[format], body });
+}
+
+/** A feed shows each article whole: its category and tags, and the text of the sources it cites. */
+export function dependsOnFeedItems(req: FastifyRequest, items: readonly FeedArticle[]): void {
+  dependsOnShown(req, {
+    categories: items.flatMap((i) => (i.category ? [i.category] : [])),
+    tags: items.flatMap((i) => i.tags),
+    sources: items.flatMap((i) => i.citedKeys),
+  });
 }
 
 /**
@@ -128,7 +142,9 @@ export function registerFeedRoutes(app: FastifyInstance, ctx: WebContext): void 
       listSiteTaxonomy(deps.content),
       publicEntityPaths(deps.content),
     ]);
+    // Every article, and every category's and tag's archive.
     dependsOnList(req, []);
+    dependsOn(req, changeKeys.categories, changeKeys.tags);
     const url = (path: string, lastmod?: string) =>
       `<url><loc>${xml(deps.baseUrl + path)}</loc>${lastmod ? `<lastmod>${lastmod}</lastmod>` : ''}</url>`;
     const newest = posts.items[0]?.updatedAt ?? posts.items[0]?.publishedAt;

@@ -49,8 +49,9 @@ export function registerEntityRoutes(app: FastifyInstance, ctx: WebContext): voi
         const slug = slugParam(req);
         const found = await getEntityPage(deps, { kind, slug, page: parsePageNumber(req.query.page) });
         if (found.kind === 'redirect') return redirect(ctx, req, reply, entityPath(kind, found.slug));
-        dependsOn(req, changeKeys.posts);
         const { entity } = found.page;
+        // The articles mentioning it, and the sources it lists.
+        dependsOn(req, changeKeys.posts, ...entity.sources.map((s) => changeKeys.source(s.key)));
         const map = kind === 'place' ? await placeMap(deps, entity) : undefined;
         const timeline = await getEntityTimeline(deps, entity);
         return sendPage(ctx, req, reply, (site) => ({

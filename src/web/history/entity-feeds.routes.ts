@@ -6,6 +6,7 @@ import { ENTITY_FOLDERS, entityPath } from '../../modules/markdown/mention-direc
 import { getSiteSettings } from '../../modules/settings/settings.service.ts';
 import { changeKeys } from '../../modules/shared/changes.ts';
 import type { EntityKind } from '../../storage/schema.ts';
+import { dependsOnFeedItems } from '../feeds/feeds.routes.ts';
 import { slugParam } from '../kit/addresses.ts';
 import { dependsOn } from '../kit/page-pipeline.ts';
 import { sendBody } from '../kit/render.tsx';
@@ -45,6 +46,7 @@ export function registerEntityFeedRoutes(app: FastifyInstance, ctx: WebContext):
         listLatestArticles(deps.content, { entityId: entity.id }, FEED_SIZE),
       ]);
       dependsOn(req, changeKeys.posts);
+      dependsOnFeedItems(req, latest.items);
       const pagePath = entityPath(kind, entity.slug);
       const body = buildFeed({
         site,

@@ -2,6 +2,7 @@ import type { FilterEntity, SiteTimeline } from '../../modules/history/timeline.
 import { finerZoom, groupByUnit, unitWords, ZOOMS, type Zoom } from '../../modules/history/timeline.ts';
 import { TIMELINE_SCRIPT_URL } from '../kit/assets.ts';
 import type { Head } from '../ui/layout.tsx';
+import { Pager } from '../ui/lists.tsx';
 import { TimelineKey, TimelineList } from './timeline.views.tsx';
 import { TimelineAxis } from './timeline-axis.tsx';
 
@@ -141,23 +142,13 @@ function Pages(props: { timeline: SiteTimeline; params: TimelineParams }) {
   if (t.page === 1 && !t.hasMore) return null;
   const at = (n: number) => timelineHref({ ...params, page: n > 1 ? String(n) : undefined });
   return (
-    <nav class="pagination" aria-label="Pages">
-      {t.page > 1 ? (
-        <a href={at(t.page - 1)} rel="prev">
-          ← Earlier events
-        </a>
-      ) : (
-        <span />
-      )}
-      <span class="pagination__status">Page {t.page}</span>
-      {t.hasMore ? (
-        <a href={at(t.page + 1)} rel="next">
-          Later events →
-        </a>
-      ) : (
-        <span />
-      )}
-    </nav>
+    <Pager
+      label="Pages"
+      status={`Page ${t.page}`}
+      prev={t.page > 1 ? { href: at(t.page - 1), text: '← Earlier events' } : undefined}
+      next={t.hasMore ? { href: at(t.page + 1), text: 'Later events →' } : undefined}
+      rel
+    />
   );
 }
 

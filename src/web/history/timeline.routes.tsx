@@ -45,7 +45,8 @@ export function registerTimelineRoutes(app: FastifyInstance, ctx: WebContext): v
     const params = paramsOf(req.query);
     const timeline = await getSiteTimeline(deps, await readSiteTimelineInput(ctx, params));
     const [categories, choices] = await Promise.all([categoryChoices(ctx), listTimelineChoices(deps)]);
-    dependsOn(req, changeKeys.posts);
+    // What articles mention; the categories the form offers and the one it may be narrowed to.
+    dependsOn(req, changeKeys.posts, changeKeys.categories);
     return sendPage(ctx, req, reply, () => ({
       head: siteTimelineHead(params),
       body: <SiteTimelineView timeline={timeline} params={params} choices={{ categories, ...choices }} />,

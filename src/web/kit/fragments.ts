@@ -41,8 +41,17 @@ export function splitPieces(html: string): PagePieces | undefined {
   return { parts, slots };
 }
 
-/** The keys whose changes can change a widget area (recent comments, recent articles, the category counts). */
-export const WIDGET_KEYS: readonly string[] = [changeKeys.comments, changeKeys.posts, changeKeys.postsOrder];
+/**
+ * The keys whose changes can change a widget area (recent comments, recent articles, the category tree with its
+ * counts, the tag cloud).
+ */
+export const WIDGET_KEYS: readonly string[] = [
+  changeKeys.comments,
+  changeKeys.posts,
+  changeKeys.postsOrder,
+  changeKeys.categories,
+  changeKeys.tags,
+];
 const FRAGMENT_KEYS = new Set(WIDGET_KEYS);
 
 /** One area's current HTML and a number that moves whenever that HTML changes. */
@@ -90,11 +99,12 @@ export class Fragments {
   /**
    * The areas to stitch in now: current ones, or, for at most `staleMaxMs` after a change that added something
    * (a new comment in "Recent comments"), the previous ones while a reload runs in the background. Undefined
-   * when they must first be reloaded (after a removal, past the bound): await refresh().
+   * when they must first be reloaded (after a removal, past the bound, or with no bound at all, even in the
+   * millisecond of the change): await refresh().
    */
   usable(now: number, staleMaxMs: number): ReadonlyMap<FragmentArea, Fragment> | undefined {
     if (!this.dirty) return this.current;
-    if (this.mustReload || now - this.dirtySince > staleMaxMs) return undefined;
+    if (this.mustReload || now - this.dirtySince >= staleMaxMs) return undefined;
     this.refresh().catch(() => {
       // The next request that needs the areas tries again, and shows the error if it persists.
     });
@@ -103,10 +113,15 @@ export class Fragments {
 
   /** Reloads the areas once however many requests ask at the same time. */
   refresh(): Promise<ReadonlyMap<FragmentArea, Fragment>> {
-    this.loading ??= this.reload().catch((err: unknown) => {
-      this.loading = undefined;
-      throw err;
-    });
+    if (!this.loading) {
+      // A load is forgotten once it settles. Loading the chrome polls for other processes' changes, so a load can
+      // hear one before it is even kept here (clearing `loading` does nothing then): it leaves the areas dirty, and
+      // the next request must load again rather than be handed this load's result for ever.
+      const load: Promise<void> = this.reload().finally(() => {
+        if (this.loading === load) this.loading = undefined;
+      });
+      this.loading = load;
+    }
     return this.loading.then(() => this.current);
   }
 

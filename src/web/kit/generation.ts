@@ -9,8 +9,8 @@ interface KeptRead {
 /**
  * One generation of content, and the reads every page repeats (the chrome, the category tree and its counts, the
  * lists, an article, a page of comments). A new generation starts when the content version moves (any write, in
- * any process) or when a scheduled post goes live; it decides when the second-level cache in Redis starts afresh
- * (shared-pages.ts). The kept reads are dropped by what changed instead (decision 037): each names the change keys
+ * any process) or when a scheduled post goes live; the next such moment bounds how long the second-level cache in
+ * Redis keeps a page (shared-pages.ts). The kept reads are dropped by what changed instead (decision 037): each names the change keys
  * it is built from (changes.ts), and a change drops only the reads that name one of its keys, so a comment leaves
  * the settings, the menus and the category tree kept. A change to everything, and a scheduled post going live,
  * drop them all. Rendered pages are kept by key too (page-cache.ts).

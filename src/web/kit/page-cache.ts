@@ -268,6 +268,11 @@ export class PageCache {
     return this.entries.size;
   }
 
+  /** Whether no change this process has heard since `version` names one of `keys` (nor everything). */
+  unchangedSince(version: number, keys: readonly string[]): boolean {
+    return this.changedSince(version, keys) === undefined;
+  }
+
   /** When the page's keys changed since `version`: undefined (not at all), a time (stale from then), or 'gone'. */
   private changedSince(version: number, keys: readonly string[]): number | undefined | 'gone' {
     if (version < this.lastAll || version < this.floor) return 'gone';

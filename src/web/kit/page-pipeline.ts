@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Change, changeKeys, postChange } from '../../modules/shared/changes.ts';
-import type { SharedState } from '../../storage/shared-state.ts';
+import type { SharedPageMark, SharedState } from '../../storage/shared-state.ts';
 import { hasCookie, SESSION_COOKIE } from './cookies.ts';
 import { Fragments, splitPieces } from './fragments.ts';
 import type { ContentGeneration } from './generation.ts';
@@ -14,10 +14,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set for a request whose answer may be kept: the page cache's version when it began (see PageCache.set). */
     cacheVersion?: number;
-    /** The content generation when it began, for the second level (Redis). */
-    cacheGeneration?: string;
-    /** The shared generation read when the request began, when the response may go to the shared cache. */
-    sharedGeneration?: string;
+    /** Where the shared cache (Redis) stood when the request looked it up, when its page may be shared. */
+    sharedMark?: SharedPageMark;
     /** What the page is built from (dependsOn()); absent: anything. */
     cacheKeys?: Set<string>;
     /** For a write: the page cache's version when it began (its answer marks a writer if a change came since). */
@@ -41,11 +39,38 @@ export function dependsOn(req: FastifyRequest, ...keys: string[]): void {
 }
 
 /**
- * A page listing articles: any change to articles (titles, excerpts, which are published), and the discussions of
- * those it shows (their comment counts) — a comment elsewhere leaves it alone.
+ * A page listing articles: any change to articles (titles, excerpts, which are published), the discussions of
+ * those it shows (their comment counts) and the category each names — a comment elsewhere leaves it alone.
  */
-export function dependsOnList(req: FastifyRequest, posts: readonly { id: number }[]): void {
+export function dependsOnList(
+  req: FastifyRequest,
+  posts: readonly { id: number; category?: { id: number } | null }[],
+): void {
   dependsOn(req, changeKeys.posts, ...posts.map((p) => changeKeys.postComments(p.id)));
+  dependsOnShown(req, { categories: posts.flatMap((p) => (p.category ? [p.category] : [])) });
+}
+
+/** What a page shows of categories, tags and the sources library (see dependsOnShown). */
+export interface Shown {
+  categories?: readonly { id: number }[];
+  tags?: readonly { id: number }[];
+  /** Citation keys of the sources whose text it shows (an article's notes and bibliography, an entity's sources). */
+  sources?: readonly string[];
+}
+
+/**
+ * A page showing categories, tags or sources (their names, addresses, descriptions; a source's text): a change
+ * to one of them drops it. A category whose address changes names those below it too (changes.ts); a breadcrumb
+ * names each of its steps. Where categories sit and what each holds is `categories`, for the pages showing that.
+ */
+export function dependsOnShown(req: FastifyRequest, shown: Shown): void {
+  const keys = [
+    ...(shown.categories ?? []).map((c) => changeKeys.category(c.id)),
+    ...(shown.tags ?? []).map((t) => changeKeys.tag(t.id)),
+    ...(shown.sources ?? []).map(changeKeys.source),
+  ];
+  // Nothing shown adds no key (an empty set of keys would mean "built from nothing").
+  if (keys.length > 0) dependsOn(req, ...keys);
 }
 
 /**
@@ -166,11 +191,10 @@ export class PagePipeline {
     }
     this.cache.countMiss();
     req.cacheVersion = this.cache.version;
-    req.cacheGeneration = this.opts.generation.check();
-    // The second level: another node may have rendered this page in the generation every node agrees on.
+    // The second level: another node may have rendered this page since the last change of what it shows.
     const found = await this.opts.sharedPages?.lookup(url);
     if (!found?.page) {
-      req.sharedGeneration = found?.generation;
+      req.sharedMark = found?.mark;
       reply.header('x-cache', 'miss');
       return undefined;
     }
@@ -231,11 +255,13 @@ export class PagePipeline {
       expiresAt: req.cacheUntil,
     };
     if (!keepable) return buildPage(rendered, areas).page.body;
-    const page = this.cache.set(req.url, req.cacheVersion as number, rendered, areas);
+    const version = req.cacheVersion as number;
+    const page = this.cache.set(req.url, version, rendered, areas);
     reply.headers(this.headersFor(page));
-    const { sharedPages } = this.opts;
-    if (sharedPages && req.sharedGeneration !== undefined && req.cacheGeneration !== undefined)
-      sharedPages.save(req.sharedGeneration, req.cacheGeneration, req.url, { ...page, pieces });
+    // Shared only when no change this node heard during the render names its keys (Redis checks the changes it
+    // was told of itself, but not a write it never heard, such as one made while it was away).
+    if (req.sharedMark && this.cache.unchangedSince(version, rendered.keys))
+      this.opts.sharedPages?.save(req.sharedMark, req.url, { ...page, pieces });
     return page.body;
   }
 }
@@ -281,7 +307,10 @@ export function purgeOnChange(
     log: { warn: (obj, msg) => log.log.warn(obj, msg) },
   });
   const unsubscribe = deps.changes.subscribe((change) => {
-    if (change.origin !== 'remote') purge.changed(change);
+    // Nothing readers see (a draft saved): nothing to purge, as the cache drops nothing. A commit its writer never
+    // announced (decision 049) is purged by whoever hears of it.
+    if (change.keys.length === 0) return;
+    if (change.origin !== 'remote' || change.unannounced) purge.changed(change);
   });
   return async () => {
     unsubscribe();

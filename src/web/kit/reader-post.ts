@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
 import { AppError } from '../../modules/shared/errors.ts';
 import { checkFormToken, type FormToken, issueFormToken, shownBackIssueTime } from './form-token.ts';
-import { sameOrigin } from './same-origin.ts';
+import { refuseCrossOrigin } from './same-origin.ts';
 import type { WebContext } from './web-deps.ts';
 
 /** What a reader's form says when one of the checks refuses it (each form words it for what it sends). */
@@ -25,7 +25,7 @@ export async function checkReaderPost(
   now: Date,
   words: ReaderPostWords,
 ): Promise<FormToken | undefined> {
-  if (!sameOrigin(req, ctx.deps.baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', CROSS_ORIGIN);
+  refuseCrossOrigin(req, ctx.deps.baseUrl, CROSS_ORIGIN);
   if (words.rateLimited !== undefined && (await ctx.postLimit.exceeded(req.ip, now.getTime())))
     throw new AppError('RATE_LIMITED', words.rateLimited);
   return checkFormToken(req, await ctx.secret(), now);

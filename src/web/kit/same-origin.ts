@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { AppError } from '../../modules/shared/errors.ts';
 
 /**
  * The one same-origin policy for browser POSTs, staff and readers alike. The page that sent the form is named by
@@ -16,6 +17,15 @@ export function sameOrigin(req: { headers: IncomingHttpHeaders }, baseUrl: strin
   if (sender === site.origin) return true;
   const from = parsed(sender);
   return from !== undefined && from.protocol === site.protocol && from.host === host?.toLowerCase();
+}
+
+/**
+ * A reader's post (a form, the comment API, the form token, held comments) that the policy above refuses: thrown
+ * as CROSS_ORIGIN_REQUEST with the words the route gives. Staff posts are refused as a CSRF failure instead
+ * (src/web/admin/session.ts).
+ */
+export function refuseCrossOrigin(req: { headers: IncomingHttpHeaders }, baseUrl: string, message: string): void {
+  if (!sameOrigin(req, baseUrl)) throw new AppError('CROSS_ORIGIN_REQUEST', message);
 }
 
 function parsed(url: string): URL | undefined {

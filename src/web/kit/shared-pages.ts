@@ -1,22 +1,22 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { SharedPageStore } from '../../storage/shared-state.ts';
+import type { SharedPageMark, SharedPageStore } from '../../storage/shared-state.ts';
 import { readCookie } from './cookies.ts';
 import type { FragmentArea } from './fragments.ts';
 import type { ContentGeneration } from './generation.ts';
 import type { RenderedPage } from './page-cache.ts';
 
 export interface SharedPagesOptions {
-  /** How long an entry lives at most (default 10 minutes); never past the end of the generation. */
+  /** How long an entry lives at most (default 10 minutes); never past the next scheduled post going live. */
   ttlMs?: number;
   /** Larger pages are not shared (default 1 MiB uncompressed). */
   maxEntryBytes?: number;
 }
 
 /**
- * The second level of the page cache (decision 016): a page rendered on one node is kept in Redis, with its
- * compressed bodies and ETag, under the shared generation every node agrees on, so the other nodes serve it
- * without rendering. The in-memory PageCache stays the first level. A miss or an unreachable Redis only means
- * rendering; nothing here ever fails a request.
+ * The second level of the page cache (decision 016, amended): a page rendered on one node is kept in Redis, with
+ * its compressed bodies, its ETag and the change keys it was built from, so the other nodes serve it without
+ * rendering until a change names one of those keys (or changes everything). The in-memory PageCache stays the
+ * first level. A miss or an unreachable Redis only means rendering; nothing here ever fails a request.
  */
 export class SharedPages {
   private readonly ttlMs: number;
@@ -31,28 +31,29 @@ export class SharedPages {
     this.maxEntryBytes = opts.maxEntryBytes ?? 1024 * 1024;
   }
 
-  /** The shared generation and, when another node rendered it in that generation, the page. */
-  async lookup(key: string): Promise<{ generation: string; page?: RenderedPage } | undefined> {
+  /** Where the shared cache stands (the mark a store must carry) and, when another node rendered it, the page. */
+  async lookup(key: string): Promise<{ mark: SharedPageMark; page?: RenderedPage } | undefined> {
     const found = await this.store.lookup(key);
     if (!found) return undefined;
-    return { generation: found.generation, page: found.value ? decodeSharedPage(found.value) : undefined };
+    return { mark: found.mark, page: found.value ? decodeSharedPage(found.value) : undefined };
   }
 
   /**
-   * Shares a page rendered in `sharedGeneration` (looked up when the request began) while the local version is
-   * still `localVersion`. A whole page is compressed here, once for every node; a page in pieces is shared in
-   * pieces. The store itself does not hold up the response.
+   * Shares a page whose request looked the shared cache up at `mark` (Redis refuses it if one of its keys has
+   * changed since). A whole page is compressed here, once for every node; a page in pieces is shared in pieces. The
+   * store itself does not hold up the response.
    */
-  save(sharedGeneration: string, localVersion: string, key: string, page: RenderedPage): void {
-    if (page.body.length > this.maxEntryBytes || localVersion !== this.generation.check()) return;
-    // A scheduled post going live ends the generation: what was rendered before must not outlive that moment.
-    const ttl = Math.min(this.ttlMs, this.generation.msLeft());
-    if (ttl < 1) return;
+  save(mark: SharedPageMark, key: string, page: RenderedPage): void {
+    if (page.body.length > this.maxEntryBytes) return;
+    // A scheduled post going live changes lists and neighbours without a write that Redis hears: what was rendered
+    // before must not outlive that moment.
+    const ttlMs = Math.min(this.ttlMs, this.generation.msLeft());
+    if (ttlMs < 1) return;
     if (!page.pieces && page.body.length >= 1024) {
       page.gzip ??= gzipSync(page.body, { level: 6 });
       page.br ??= brotliCompressSync(page.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
     }
-    void this.store.store(sharedGeneration, key, encodeSharedPage(page), ttl);
+    void this.store.store({ mark, key, value: encodeSharedPage(page), dependsOn: page.keys, ttlMs });
   }
 }
 

@@ -46,7 +46,7 @@ import {
 import { readCookie, SESSION_COOKIE } from '../kit/cookies.ts';
 import { issueFormToken } from '../kit/form-token.ts';
 import { HTTP_ERRORS } from '../kit/http-errors.ts';
-import { dependsOnArticle, keepUntil } from '../kit/page-pipeline.ts';
+import { dependsOnArticle, dependsOnShown, keepUntil } from '../kit/page-pipeline.ts';
 import { checkReaderPost, issueShownBackToken } from '../kit/reader-post.ts';
 import { sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
@@ -237,6 +237,12 @@ export function registerArticleRoutes(app: FastifyInstance, ctx: WebContext): vo
     if (found.kind === 'redirect') return redirect(ctx, req, reply, postUrl(found.slug));
     const { article } = found;
     dependsOnArticle(req, article.id, [article.previous?.id, article.next?.id]);
+    // Its breadcrumb and "Previous in …", its tags, and its notes and bibliography.
+    dependsOnShown(req, {
+      categories: [...article.breadcrumb, ...(article.category ? [article.category] : [])],
+      tags: article.tags,
+      sources: article.citedKeys,
+    });
     return sendArticle(ctx, req, reply, article, { query: req.query });
   });
 

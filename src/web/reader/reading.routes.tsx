@@ -9,12 +9,13 @@ import {
 } from '../../modules/content/reading.service.ts';
 import { findMovedCategoryPath, findMovedTagSlug } from '../../modules/content/taxonomy-admin.service.ts';
 import { searchPosts } from '../../modules/search/search.service.ts';
+import { changeKeys } from '../../modules/shared/changes.ts';
 import { isAppError } from '../../modules/shared/errors.ts';
 import { parsePageNumber } from '../../modules/shared/paging.ts';
 import { isSlug } from '../../modules/shared/slug.ts';
 import { sendFeed } from '../feeds/feeds.routes.ts';
 import { notFound, redirect, slugParam } from '../kit/addresses.ts';
-import { dependsOnList } from '../kit/page-pipeline.ts';
+import { dependsOn, dependsOnList, dependsOnShown } from '../kit/page-pipeline.ts';
 import { loadChrome, sendBody, sendPage } from '../kit/render.tsx';
 import { cached } from '../kit/route-config.ts';
 import { typed } from '../kit/schemas.ts';
@@ -99,6 +100,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     if (rest === '') {
       const tree = await loadCategoryTree(deps.content);
       dependsOnList(req, []);
+      dependsOn(req, changeKeys.categories);
       return sendPage(ctx, req, reply, () => ({
         head: {
           title: 'Categories',
@@ -133,6 +135,9 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     }
     const base = categoryUrl(path);
     dependsOnList(req, archive.posts.items);
+    // Its breadcrumb, its name and description; its sub-categories and their articles are the tree's.
+    dependsOn(req, changeKeys.categories);
+    dependsOnShown(req, { categories: [...archive.trail, archive.category] });
     return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: archive.category.name,
@@ -165,6 +170,7 @@ export function registerReadingRoutes(app: FastifyInstance, ctx: WebContext): vo
     const { tag, posts } = archive;
     const base = tagUrl(slug);
     dependsOnList(req, posts.items);
+    dependsOnShown(req, { tags: [tag] });
     return sendPage(ctx, req, reply, (site) => ({
       head: {
         title: `Tagged ${tag.name}`,

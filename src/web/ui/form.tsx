@@ -31,25 +31,37 @@ export function Field(props: {
   children: (control: FieldControl) => ComponentChildren;
 }) {
   const { id, hint, error } = props;
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div class={error ? 'field field--error' : 'field'}>
       <label for={id}>{props.label}</label>
-      {hint ? (
-        <p class="field__hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="field__error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+      <HintAndError id={id} hint={hint} error={error} />
       {props.children({
-        'aria-describedby': describedBy || undefined,
+        'aria-describedby': describedByOf(id, hint, error),
         'aria-invalid': error ? 'true' : undefined,
       })}
     </div>
+  );
+}
+
+/** The ids of a control's hint and error paragraphs (`<id>-hint`, `<id>-error`), those it has. */
+const describedByOf = (id: string, hint: unknown, error: string | undefined): string | undefined =>
+  [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+
+/** A control's hint, then its error, each with the id its control names in aria-describedby. */
+function HintAndError(props: { id: string; hint?: ComponentChildren; error?: string }) {
+  return (
+    <>
+      {props.hint ? (
+        <p class="field__hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p class="field__error" id={`${props.id}-error`}>
+          {props.error}
+        </p>
+      ) : null}
+    </>
   );
 }
 
@@ -119,6 +131,69 @@ export function TextareaField(props: {
   );
 }
 
+/** A password inside Field: `new-password` (with the least length) or the `current-password` one has. */
+export function PasswordField(props: {
+  id: string;
+  name: string;
+  label: string;
+  autoComplete: 'new-password' | 'current-password';
+  hint?: string;
+  error?: string;
+  required?: boolean;
+  minLength?: number;
+}) {
+  return (
+    <Field id={props.id} label={props.label} hint={props.hint} error={props.error}>
+      {(a11y) => (
+        <input
+          id={props.id}
+          name={props.name}
+          type="password"
+          autoComplete={props.autoComplete}
+          required={props.required}
+          minLength={props.minLength}
+          {...a11y}
+        />
+      )}
+    </Field>
+  );
+}
+
+/**
+ * A checkbox or radio button with its label after it; its hint and error, when given, below, read with it. The
+ * label comes from `children`.
+ */
+export function Choice(props: {
+  type: 'checkbox' | 'radio';
+  id: string;
+  name: string;
+  value: string;
+  checked?: boolean;
+  required?: boolean;
+  hint?: ComponentChildren;
+  error?: string;
+  children: ComponentChildren;
+}) {
+  const { id, hint, error } = props;
+  return (
+    <>
+      <div class="choice">
+        <input
+          type={props.type}
+          id={id}
+          name={props.name}
+          value={props.value}
+          checked={props.checked}
+          required={props.required}
+          aria-describedby={describedByOf(id, hint, error)}
+        />
+        <label for={id}>{props.children}</label>
+      </div>
+      <HintAndError id={id} hint={hint} error={error} />
+    </>
+  );
+}
+
 /** A trap for robots on readers' forms: hidden from people and assistive technology, so only robots fill it. */
 export function HoneypotField(props: { id: string }) {
   return (
@@ -159,6 +234,19 @@ export function ErrorSummary(props: {
         </ul>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * The submit button of a form about one item of a list (a category, a widget, a menu link): its words, then the
+ * item's name for screen readers, so that each of the list's buttons says what it acts on.
+ */
+export function ItemButton(props: { label: string; item: string; class?: string }) {
+  return (
+    <button type="submit" class={props.class}>
+      {props.label}
+      <span class="visually-hidden">: {props.item}</span>
+    </button>
   );
 }
 

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { PostSummary } from '../../modules/content/content.types.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import type { Paged } from '../../modules/shared/paging.ts';
@@ -95,20 +96,82 @@ export function Pagination(props: { paged: Paged<unknown>; base: string; query?:
     return qs ? `${props.base}?${qs}` : props.base;
   };
   return (
-    <nav class="pagination" aria-label="Pages">
-      {page > 1 ? (
-        <a href={href(page - 1)} rel="prev">
-          ← Newer
+    <Pager
+      label="Pages"
+      status={`Page ${page} of ${pageCount}`}
+      prev={page > 1 ? { href: href(page - 1), text: '← Newer' } : undefined}
+      next={page < pageCount ? { href: href(page + 1), text: 'Older →' } : undefined}
+      rel
+    />
+  );
+}
+
+/**
+ * A table of rows (staff lists: users, bans, sessions, menus…): its caption (`hiddenCaption`: for screen readers
+ * only), a heading per column, and, when `actions` names it, a last column of buttons whose heading only screen
+ * readers hear. The rows come as children.
+ */
+export function DataTable(props: {
+  class?: string;
+  caption: ComponentChildren;
+  hiddenCaption?: boolean;
+  columns: readonly string[];
+  actions?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <table class={props.class ? `admin-table ${props.class}` : 'admin-table'}>
+      <caption class={props.hiddenCaption ? 'visually-hidden' : undefined}>{props.caption}</caption>
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+          {props.actions ? (
+            <th scope="col">
+              <span class="visually-hidden">{props.actions}</span>
+            </th>
+          ) : null}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
+/** One link of a pager: where it goes and what it says. */
+export interface PagerLink {
+  href: string;
+  text: string;
+}
+
+/**
+ * The row under a paged list: the link back, where the reader is, the link on (an empty span holds the place of a
+ * missing link). `rel`: the links carry rel="prev"/"next".
+ */
+export function Pager(props: {
+  label: string;
+  status: ComponentChildren;
+  prev?: PagerLink;
+  next?: PagerLink;
+  rel?: boolean;
+}) {
+  const { prev, next } = props;
+  return (
+    <nav class="pagination" aria-label={props.label}>
+      {prev ? (
+        <a href={prev.href} rel={props.rel ? 'prev' : undefined}>
+          {prev.text}
         </a>
       ) : (
         <span />
       )}
-      <span class="pagination__status">
-        Page {page} of {pageCount}
-      </span>
-      {page < pageCount ? (
-        <a href={href(page + 1)} rel="next">
-          Older →
+      <span class="pagination__status">{props.status}</span>
+      {next ? (
+        <a href={next.href} rel={props.rel ? 'next' : undefined}>
+          {next.text}
         </a>
       ) : (
         <span />

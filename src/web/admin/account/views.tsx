@@ -3,7 +3,8 @@ import type { OwnSession } from '../../../modules/accounts/own-account.service.t
 import type { TotpEnrolment } from '../../../modules/accounts/second-factor.service.ts';
 import { BYLINE_BIO_MAX_LENGTH, type OwnByline } from '../../../modules/content/own-byline.service.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
-import { CsrfField, ErrorSummary, Field, type FieldErrors, someErrors } from '../../ui/form.tsx';
+import { CsrfField, ErrorSummary, Field, type FieldErrors, PasswordField, someErrors } from '../../ui/form.tsx';
+import { DataTable } from '../../ui/lists.tsx';
 import { type AdminViewer, Alert, formatDateTime, Notice } from '../layout.tsx';
 
 // One's own account, and the sign-in steps around a password: the code step, forgotten password, first owner.
@@ -87,41 +88,29 @@ export function ForgotPasswordView(props: { email: string; sent: boolean; error?
 }
 
 /** New password and its repetition, shared by the reset and first-owner forms. */
-function NewPasswordFields(props: { prefix: string; minLength: number; errors: FieldErrors }) {
+function NewPasswordFields(props: { prefix: string; minLength: number; errors: FieldErrors; hint?: string }) {
   const { prefix, errors } = props;
   return (
     <>
-      <Field
+      <PasswordField
         id={`${prefix}-password`}
+        name="password"
         label="New password"
-        hint={`At least ${props.minLength} characters. A few unrelated words make a good one.`}
+        hint={props.hint ?? `At least ${props.minLength} characters. A few unrelated words make a good one.`}
         error={errors.password}
-      >
-        {(a11y) => (
-          <input
-            id={`${prefix}-password`}
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={props.minLength}
-            {...a11y}
-          />
-        )}
-      </Field>
-      <Field id={`${prefix}-confirm`} label="New password again" error={errors.confirm}>
-        {(a11y) => (
-          <input
-            id={`${prefix}-confirm`}
-            name="confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={props.minLength}
-            {...a11y}
-          />
-        )}
-      </Field>
+        autoComplete="new-password"
+        required
+        minLength={props.minLength}
+      />
+      <PasswordField
+        id={`${prefix}-confirm`}
+        name="confirm"
+        label="New password again"
+        error={errors.confirm}
+        autoComplete="new-password"
+        required
+        minLength={props.minLength}
+      />
     </>
   );
 }
@@ -321,17 +310,12 @@ function TotpSection(props: { user: User; enrolment?: TotpEnrolment; csrf: strin
                 />
               )}
             </Field>
-            <Field id="account-disable-password" label="Or your current password">
-              {(a11y) => (
-                <input
-                  id="account-disable-password"
-                  name="password"
-                  type="password"
-                  autoComplete="current-password"
-                  {...a11y}
-                />
-              )}
-            </Field>
+            <PasswordField
+              id="account-disable-password"
+              name="password"
+              label="Or your current password"
+              autoComplete="current-password"
+            />
             <p>
               <button type="submit" class="danger">
                 Turn the second factor off
@@ -377,23 +361,15 @@ function TotpSection(props: { user: User; enrolment?: TotpEnrolment; csrf: strin
               />
             )}
           </Field>
-          <Field
+          <PasswordField
             id="account-totp-password"
+            name="password"
             label="Your current password"
             hint="So that a browser left signed in cannot tie your account to someone else's app."
             error={errors['totp-password']}
-          >
-            {(a11y) => (
-              <input
-                id="account-totp-password"
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                required
-                {...a11y}
-              />
-            )}
-          </Field>
+            autoComplete="current-password"
+            required
+          />
           <p>
             <button type="submit">Turn the second factor on</button>
           </p>
@@ -475,49 +451,20 @@ export function AccountView(props: {
       <form class="admin-form" method="post" action="/admin/account/password">
         <CsrfField csrf={csrf} />
         <input type="text" name="email" autoComplete="username" value={user.email} hidden />
-        <Field id="account-current" label="Current password" error={errors.current}>
-          {(a11y) => (
-            <input
-              id="account-current"
-              name="current"
-              type="password"
-              autoComplete="current-password"
-              required
-              {...a11y}
-            />
-          )}
-        </Field>
-        <Field
-          id="account-password"
-          label="New password"
+        <PasswordField
+          id="account-current"
+          name="current"
+          label="Current password"
+          error={errors.current}
+          autoComplete="current-password"
+          required
+        />
+        <NewPasswordFields
+          prefix="account"
+          minLength={props.minLength}
+          errors={errors}
           hint={`At least ${props.minLength} characters. Other browsers signed in to your account are signed out.`}
-          error={errors.password}
-        >
-          {(a11y) => (
-            <input
-              id="account-password"
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={props.minLength}
-              {...a11y}
-            />
-          )}
-        </Field>
-        <Field id="account-confirm" label="New password again" error={errors.confirm}>
-          {(a11y) => (
-            <input
-              id="account-confirm"
-              name="confirm"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={props.minLength}
-              {...a11y}
-            />
-          )}
-        </Field>
+        />
         <p>
           <button type="submit">Change the password</button>
         </p>
@@ -527,47 +474,32 @@ export function AccountView(props: {
       <TotpSection user={user} enrolment={props.enrolment} csrf={csrf} errors={errors} />
 
       <h2 id="sessions">Where you are signed in</h2>
-      <table class="admin-table">
-        <caption class="visually-hidden">Your sessions, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Signed in</th>
-            <th scope="col">Ends</th>
-            <th scope="col">
-              <span class="visually-hidden">Sign out</span>
-            </th>
+      <DataTable caption="Your sessions, newest first" hiddenCaption columns={['Signed in', 'Ends']} actions="Sign out">
+        {props.sessions.map((s) => (
+          <tr key={s.ref}>
+            <td>
+              <time dateTime={s.createdAt}>{formatDateTime(s.createdAt, props.site)}</time>
+            </td>
+            <td>
+              <time dateTime={s.expiresAt}>{formatDateTime(s.expiresAt, props.site)}</time>
+            </td>
+            <td>
+              {s.current ? (
+                'This browser'
+              ) : (
+                <form method="post" action="/admin/account/sessions/end">
+                  <CsrfField csrf={csrf} />
+                  <input type="hidden" name="session" value={s.ref} />
+                  <button type="submit" class="secondary">
+                    Sign out
+                    <span class="visually-hidden"> the session started {formatDateTime(s.createdAt, props.site)}</span>
+                  </button>
+                </form>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {props.sessions.map((s) => (
-            <tr key={s.ref}>
-              <td>
-                <time dateTime={s.createdAt}>{formatDateTime(s.createdAt, props.site)}</time>
-              </td>
-              <td>
-                <time dateTime={s.expiresAt}>{formatDateTime(s.expiresAt, props.site)}</time>
-              </td>
-              <td>
-                {s.current ? (
-                  'This browser'
-                ) : (
-                  <form method="post" action="/admin/account/sessions/end">
-                    <CsrfField csrf={csrf} />
-                    <input type="hidden" name="session" value={s.ref} />
-                    <button type="submit" class="secondary">
-                      Sign out
-                      <span class="visually-hidden">
-                        {' '}
-                        the session started {formatDateTime(s.createdAt, props.site)}
-                      </span>
-                    </button>
-                  </form>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       <form method="post" action="/admin/account/sign-out-everywhere">
         <CsrfField csrf={csrf} />
         <p class="field__hint" id="everywhere-hint">

@@ -4,7 +4,8 @@ import type { ArchiveOrigin, BackupArchive, BackupStatus } from '../../../module
 import { WEEKDAYS } from '../../../modules/backups/next-backup-time.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import { CsrfField, ErrorSummary, Field, type FormErrors, TextField } from '../../ui/form.tsx';
-import { type AdminViewer, Notice } from '../layout.tsx';
+import { DataTable } from '../../ui/lists.tsx';
+import { type AdminViewer, Notice, noticeLookup } from '../layout.tsx';
 import { BackupFailure, BackupSummary, formatBytes, When } from './status.views.tsx';
 
 // /admin/backups (owners) and the backup part of the dashboard.
@@ -14,8 +15,7 @@ const NOTICES: Record<string, string> = {
   'backup-queued': 'A backup is being written. Reload this page to see it in the list.',
   'backup-busy': 'A backup is already being written; no second one was started.',
 };
-export const backupNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const backupNoticeText = noticeLookup(NOTICES);
 
 const ORIGIN_LABEL: Record<ArchiveOrigin, string> = {
   schedule: 'Schedule',
@@ -92,33 +92,22 @@ function ScheduleForm(props: { values: BackupScheduleForm; errors?: FormErrors; 
 function ArchiveList(props: { archives: BackupArchive[]; folder: string; site: SiteSettings }) {
   if (props.archives.length === 0) return <p class="empty">No backups in {props.folder} yet.</p>;
   return (
-    <table class="admin-table">
-      <caption>Archives in {props.folder}</caption>
-      <thead>
-        <tr>
-          <th scope="col">File</th>
-          <th scope="col">Written</th>
-          <th scope="col">Size</th>
-          <th scope="col">Made by</th>
+    <DataTable caption={`Archives in ${props.folder}`} columns={['File', 'Written', 'Size', 'Made by']}>
+      {props.archives.map((a) => (
+        <tr key={a.name}>
+          <td>
+            <a href={`/admin/backups/files/${encodeURIComponent(a.name)}`} download>
+              {a.name}
+            </a>
+          </td>
+          <td>
+            <When at={a.modifiedAt} site={props.site} />
+          </td>
+          <td>{formatBytes(a.bytes)}</td>
+          <td>{ORIGIN_LABEL[a.origin]}</td>
         </tr>
-      </thead>
-      <tbody>
-        {props.archives.map((a) => (
-          <tr key={a.name}>
-            <td>
-              <a href={`/admin/backups/files/${encodeURIComponent(a.name)}`} download>
-                {a.name}
-              </a>
-            </td>
-            <td>
-              <When at={a.modifiedAt} site={props.site} />
-            </td>
-            <td>{formatBytes(a.bytes)}</td>
-            <td>{ORIGIN_LABEL[a.origin]}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 

@@ -6,8 +6,10 @@ import type {
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import type { SuggestionStatus } from '../../../storage/schema.ts';
 import { revisionUrl } from '../../evidence/corrections-log.views.tsx';
+import { type PassageFormFields, PassageInputs } from '../../evidence/suggest-correction.views.tsx';
 import { CsrfField, ErrorSummary, Field } from '../../ui/form.tsx';
 import { postUrl } from '../../ui/format.ts';
+import { DataTable } from '../../ui/lists.tsx';
 import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
 
 export const CORRECTIONS_PAGE = '/admin/corrections';
@@ -114,33 +116,27 @@ export function SuggestionListView(props: {
       {props.rows.length === 0 ? (
         <p>No suggestions here.</p>
       ) : (
-        <table class="admin-table suggestion-list">
-          <caption class="visually-hidden">{TAB_LABELS[props.tab]} suggestions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Passage</th>
-              <th scope="col">Article</th>
-              <th scope="col">Reader</th>
-              <th scope="col">Received</th>
+        <DataTable
+          class="suggestion-list"
+          caption={`${TAB_LABELS[props.tab]} suggestions, newest first`}
+          hiddenCaption
+          columns={['Passage', 'Article', 'Reader', 'Received']}
+        >
+          {props.rows.map((r) => (
+            <tr key={r.id}>
+              <td>
+                <a href={`${suggestionUrl(r.id)}#suggested-passage`}>“{clip(r.quote, 90)}”</a>
+                <span class="suggestion-list__problem">{clip(r.problem)}</span>
+                {r.comment_id !== null ? <span class="suggestion-list__from"> (from a comment)</span> : null}
+              </td>
+              <td>{r.post_title}</td>
+              <td>{r.author_name}</td>
+              <td>
+                <time dateTime={r.created_at}>{formatDateTime(r.created_at, props.site)}</time>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((r) => (
-              <tr key={r.id}>
-                <td>
-                  <a href={`${suggestionUrl(r.id)}#suggested-passage`}>“{clip(r.quote, 90)}”</a>
-                  <span class="suggestion-list__problem">{clip(r.problem)}</span>
-                  {r.comment_id !== null ? <span class="suggestion-list__from"> (from a comment)</span> : null}
-                </td>
-                <td>{r.post_title}</td>
-                <td>{r.author_name}</td>
-                <td>
-                  <time dateTime={r.created_at}>{formatDateTime(r.created_at, props.site)}</time>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       <form method="get" action={`${CORRECTIONS_PAGE}/from-comment`} class="admin-form suggestion-from-comment">
         <Field
@@ -375,13 +371,7 @@ export function SuggestionDetailView(props: {
   );
 }
 
-export interface FromCommentForm {
-  quote: string;
-  exact: string;
-  prefix: string;
-  suffix: string;
-  start: string;
-  end: string;
+export interface FromCommentForm extends PassageFormFields {
   problem: string;
   proposed: string;
   source: string;
@@ -429,12 +419,7 @@ export function FromCommentView(props: {
             <blockquote class="suggestion-quote" id="from-comment-quote">
               {form.exact}
             </blockquote>
-            <input type="hidden" name="exact" value={form.exact} />
-            <input type="hidden" name="prefix" value={form.prefix} />
-            <input type="hidden" name="suffix" value={form.suffix} />
-            <input type="hidden" name="start" value={form.start} />
-            <input type="hidden" name="end" value={form.end} />
-            <input type="hidden" name="quote" value={form.quote} />
+            <PassageInputs passage={form} />
             <p>
               <button type="submit" name="intent" value="edit" class="button--secondary">
                 Change the passage

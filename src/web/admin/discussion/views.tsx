@@ -5,9 +5,10 @@ import {
 } from '../../../modules/moderation/discussion-settings.service.ts';
 import type { ModerationSettings } from '../../../modules/moderation/moderation.types.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
-import { CsrfField, Field } from '../../ui/form.tsx';
+import { Choice, CsrfField, Field } from '../../ui/form.tsx';
 import { formatDate, postUrl } from '../../ui/format.ts';
-import { type AdminViewer, Notice } from '../layout.tsx';
+import { DataTable } from '../../ui/lists.tsx';
+import { type AdminViewer, Notice, noticeLookup } from '../layout.tsx';
 
 // The discussion settings page: the site-wide rules for comments, and each article's comment switch.
 
@@ -36,8 +37,7 @@ const NOTICES: Record<string, string> = {
   opened: 'Comments are open on the article again.',
   closed: 'Comments are closed on the article.',
 };
-export const discussionNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const discussionNoticeText = noticeLookup(NOTICES);
 
 /** Label and hint for every numeric setting, in the order and groups the form shows them. */
 const GROUPS: { legend: string; fields: { key: NumericSetting; label: string; hint: string }[] }[] = [
@@ -166,21 +166,16 @@ function SettingsForm(props: { values: DiscussionFormValues; errors: Record<stri
             />
           )}
         </Field>
-        <div class="choice">
-          <input
-            type="checkbox"
-            id={fieldId('holdFirstComment')}
-            name="holdFirstComment"
-            value="1"
-            checked={values.holdFirstComment}
-            aria-describedby={`${fieldId('holdFirstComment')}-hint`}
-          />
-          <label for={fieldId('holdFirstComment')}>Hold a first comment for review</label>
-        </div>
-        <p class="field__hint" id={`${fieldId('holdFirstComment')}-hint`}>
-          Until an email address has one approved comment, its comments wait for a moderator. Comments written while
-          signed in skip this check.
-        </p>
+        <Choice
+          type="checkbox"
+          id={fieldId('holdFirstComment')}
+          name="holdFirstComment"
+          value="1"
+          checked={values.holdFirstComment}
+          hint="Until an email address has one approved comment, its comments wait for a moderator. Comments written while signed in skip this check."
+        >
+          Hold a first comment for review
+        </Choice>
       </fieldset>
       <p>
         <button type="submit">Save the settings</button>
@@ -211,56 +206,48 @@ function ArticlesTable(props: {
 }) {
   if (props.articles.length === 0) return <p class="empty">There are no articles yet.</p>;
   return (
-    <table class="admin-table">
-      <caption class="visually-hidden">Articles, newest first, with their comments</caption>
-      <thead>
-        <tr>
-          <th scope="col">Article</th>
-          <th scope="col">Comments</th>
-          <th scope="col">Comments are</th>
-          <th scope="col">
-            <span class="visually-hidden">Open or close</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.articles.map((a) => {
-          const action = a.commentsOpen ? 'close' : 'open';
-          return (
-            <tr key={a.id} id={`article-${a.id}`}>
-              <td>
-                <a href={postUrl(a.slug)}>{a.title}</a>
-                <span class="hint">
-                  {a.publishedAt && a.status !== 'draft' ? (
-                    <>
-                      {a.status === 'scheduled' ? 'To be published ' : 'Published '}
-                      <time dateTime={a.publishedAt}>
-                        {formatDate(a.publishedAt, props.site.locale, props.site.timeZone)}
-                      </time>
-                    </>
-                  ) : (
-                    'Draft'
-                  )}
-                </span>
-              </td>
-              <td>{a.commentCount.toLocaleString('en-GB')}</td>
-              <td>
-                <ArticleState a={a} closeAfterDays={props.closeAfterDays} />
-              </td>
-              <td>
-                <form method="post" action={`/admin/discussion/articles/${a.id}/${action}`}>
-                  <CsrfField csrf={props.csrf} />
-                  <button type="submit" class={a.commentsOpen ? 'secondary' : undefined}>
-                    {a.commentsOpen ? 'Close comments' : 'Open comments'}
-                    <span class="visually-hidden"> on {a.title}</span>
-                  </button>
-                </form>
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Articles, newest first, with their comments"
+      hiddenCaption
+      columns={['Article', 'Comments', 'Comments are']}
+      actions="Open or close"
+    >
+      {props.articles.map((a) => {
+        const action = a.commentsOpen ? 'close' : 'open';
+        return (
+          <tr key={a.id} id={`article-${a.id}`}>
+            <td>
+              <a href={postUrl(a.slug)}>{a.title}</a>
+              <span class="hint">
+                {a.publishedAt && a.status !== 'draft' ? (
+                  <>
+                    {a.status === 'scheduled' ? 'To be published ' : 'Published '}
+                    <time dateTime={a.publishedAt}>
+                      {formatDate(a.publishedAt, props.site.locale, props.site.timeZone)}
+                    </time>
+                  </>
+                ) : (
+                  'Draft'
+                )}
+              </span>
+            </td>
+            <td>{a.commentCount.toLocaleString('en-GB')}</td>
+            <td>
+              <ArticleState a={a} closeAfterDays={props.closeAfterDays} />
+            </td>
+            <td>
+              <form method="post" action={`/admin/discussion/articles/${a.id}/${action}`}>
+                <CsrfField csrf={props.csrf} />
+                <button type="submit" class={a.commentsOpen ? 'secondary' : undefined}>
+                  {a.commentsOpen ? 'Close comments' : 'Open comments'}
+                  <span class="visually-hidden"> on {a.title}</span>
+                </button>
+              </form>
+            </td>
+          </tr>
+        );
+      })}
+    </DataTable>
   );
 }
 

@@ -1,6 +1,6 @@
 import type { Entity } from '../../../modules/history/entities.service.ts';
 import type { MergeCandidate } from '../../../modules/history/entity-merge.service.ts';
-import { CsrfField, TextField } from '../../ui/form.tsx';
+import { Choice, CsrfField, TextField } from '../../ui/form.tsx';
 import type { AdminViewer } from '../layout.tsx';
 import { Alert } from '../layout.tsx';
 
@@ -33,13 +33,10 @@ function Candidates(props: { entity: Entity; candidates: MergeCandidate[]; viewe
       <fieldset>
         <legend>Merge “{entity.name}” into</legend>
         {props.candidates.map((c, i) => (
-          <div class="choice" key={c.id}>
-            <input type="radio" id={`merge-into-${c.id}`} name="into" value={String(c.id)} checked={i === 0} />
-            <label for={`merge-into-${c.id}`}>
-              {c.name} <code>{c.slug}</code>
-              {c.matched !== c.name ? <> (also “{c.matched}”)</> : null}
-            </label>
-          </div>
+          <Choice type="radio" key={c.id} id={`merge-into-${c.id}`} name="into" value={String(c.id)} checked={i === 0}>
+            {c.name} <code>{c.slug}</code>
+            {c.matched !== c.name ? <> (also “{c.matched}”)</> : null}
+          </Choice>
         ))}
       </fieldset>
       <p>

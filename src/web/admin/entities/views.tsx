@@ -4,8 +4,9 @@ import { GEO_LIMITS } from '../../../modules/history/geo-types.ts';
 import type { PlacesMap } from '../../../modules/history/place-maps.ts';
 import type { EntityKind } from '../../../storage/schema.ts';
 import { CsrfField, ErrorSummary, Field, TextareaField, TextField } from '../../ui/form.tsx';
+import { DataTable } from '../../ui/lists.tsx';
 import type { AdminViewer } from '../layout.tsx';
-import { Alert, Notice } from '../layout.tsx';
+import { Alert, Notice, noticeLookup } from '../layout.tsx';
 import { MergeStart } from './merge.views.tsx';
 import { PlaceFieldset } from './place-fields.tsx';
 
@@ -18,8 +19,7 @@ const NOTICES: Record<string, string> = {
   merged: 'Merged: the other entity’s mentions, names and addresses are this one’s now, and it is deleted.',
   simplified: `Saved. The shapes had more than ${GEO_LIMITS.simplifyAbove.toLocaleString('en')} points and were simplified to fit: check them on the map.`,
 };
-export const entityNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const entityNoticeText = noticeLookup(NOTICES);
 
 const KIND_LABELS: Record<EntityKind, { one: string; many: string; directive: string }> = {
   person: { one: 'person', many: 'People', directive: 'person' },
@@ -64,29 +64,22 @@ export function EntitiesListView(props: { kind: EntityKind; entities: Entity[]; 
       {props.entities.length === 0 ? (
         <p>None yet.</p>
       ) : (
-        <table class="admin-table">
-          <caption>{props.entities.length === 1 ? '1 entry' : `${props.entities.length} entries`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Id</th>
-              <th scope="col">Date</th>
+        <DataTable
+          caption={props.entities.length === 1 ? '1 entry' : `${props.entities.length} entries`}
+          columns={['Name', 'Id', 'Date']}
+        >
+          {props.entities.map((e) => (
+            <tr key={e.id}>
+              <td>
+                <a href={entityEditPath(e.id)}>{e.name}</a>
+              </td>
+              <td>
+                <code>{e.slug}</code>
+              </td>
+              <td>{e.date?.words ?? ''}</td>
             </tr>
-          </thead>
-          <tbody>
-            {props.entities.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <a href={entityEditPath(e.id)}>{e.name}</a>
-                </td>
-                <td>
-                  <code>{e.slug}</code>
-                </td>
-                <td>{e.date?.words ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </>
   );

@@ -1,21 +1,7 @@
-import { CsrfField } from '../../ui/form.tsx';
+import { Choice, CsrfField } from '../../ui/form.tsx';
 import { type AdminViewer, Notice } from '../layout.tsx';
 
 // /admin/export (owners and admins): the two files, what each holds and leaves out, and a download form each.
-
-function Choice(props: { id: string; name: string; label: string; hint: string }) {
-  return (
-    <>
-      <div class="choice">
-        <input type="checkbox" id={props.id} name={props.name} value="yes" aria-describedby={`${props.id}-hint`} />
-        <label for={props.id}>{props.label}</label>
-      </div>
-      <p class="field__hint" id={`${props.id}-hint`}>
-        {props.hint}
-      </p>
-    </>
-  );
-}
 
 /**
  * The owner's choice to put readers' addresses in the file; an admin is told the file names no reader, and why.
@@ -29,15 +15,18 @@ function PersonalData(props: { format: 'wordpress' | 'json'; allowed: boolean })
     );
   return (
     <Choice
+      type="checkbox"
       id={`export-${props.format}-personal`}
       name="personal"
-      label="Include readers' email addresses"
+      value="yes"
       hint={
         props.format === 'wordpress'
           ? 'Readers gave them to this site to hear of replies. Tick this only when the file goes straight to your own new site: WordPress then recognises returning commenters.'
           : 'And the list of commenters and the email and address bans. Tick this when the file goes to your own new Annalist site, so it recognises returning commenters and keeps their reply notifications and unsubscribes.'
       }
-    />
+    >
+      Include readers' email addresses
+    </Choice>
   );
 }
 
@@ -97,11 +86,14 @@ function JsonFormat(props: { csrf: string; personal: boolean }) {
         <CsrfField csrf={props.csrf} />
         <PersonalData format="json" allowed={props.personal} />
         <Choice
+          type="checkbox"
           id="export-media"
           name="media"
-          label="Include the image files"
+          value="yes"
           hint="Every uploaded image in each of its sizes, inside the file (as base64, a third larger than the images themselves)."
-        />
+        >
+          Include the image files
+        </Choice>
         <p>
           <button type="submit">Download the Annalist JSON file</button>
         </p>

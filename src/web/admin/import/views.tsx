@@ -3,9 +3,9 @@ import { sizeText } from '../../../modules/import/upload-bytes.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import type { AppError } from '../../../modules/shared/errors.ts';
 import { IMPORT_SCRIPT_URL } from '../../kit/assets.ts';
-import { CsrfField } from '../../ui/form.tsx';
+import { Choice, CsrfField } from '../../ui/form.tsx';
 import { formatBytes } from '../backups/status.views.tsx';
-import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
+import { type AdminViewer, formatDateTime, Notice, noticeLookup } from '../layout.tsx';
 import { ImportReportView } from './report.views.tsx';
 
 // /admin/import (owners and admins): the upload form, the upload in flight (its progress, or its dry run's
@@ -22,8 +22,7 @@ const NOTICES: Record<string, string> = {
   running: 'It is being checked or imported right now and cannot be stopped half way: wait for it to finish.',
   gone: 'There is no such upload: it was discarded already.',
 };
-export const importNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const importNoticeText = noticeLookup(NOTICES);
 
 const PLATFORMS = [
   {
@@ -67,20 +66,16 @@ function UploadForm(props: { csrf: string; maxBytes: number; error?: AppError })
         ) : null}
         {PLATFORMS.map((p, i) => (
           <div key={p.value}>
-            <div class="choice">
-              <input
-                type="radio"
-                id={`import-platform-${p.value}`}
-                name="platform"
-                value={p.value}
-                checked={i === 0}
-                aria-describedby={`import-platform-${p.value}-hint`}
-              />
-              <label for={`import-platform-${p.value}`}>{p.label}</label>
-            </div>
-            <p class="field__hint" id={`import-platform-${p.value}-hint`}>
-              {p.hint}
-            </p>
+            <Choice
+              type="radio"
+              id={`import-platform-${p.value}`}
+              name="platform"
+              value={p.value}
+              checked={i === 0}
+              hint={p.hint}
+            >
+              {p.label}
+            </Choice>
           </div>
         ))}
       </fieldset>

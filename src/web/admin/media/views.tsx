@@ -4,8 +4,9 @@ import { figureSnippet } from '../../../modules/media/media-snippet.ts';
 import type { KeptUpload } from '../../../modules/media/pending-upload.ts';
 import type { Paged } from '../../../modules/shared/paging.ts';
 import { MEDIA_SCRIPT_URL } from '../../kit/assets.ts';
-import { CsrfField, ErrorSummary, Field } from '../../ui/form.tsx';
-import { type AdminViewer, Alert, Notice } from '../layout.tsx';
+import { Choice, CsrfField, ErrorSummary, Field } from '../../ui/form.tsx';
+import { Pager } from '../../ui/lists.tsx';
+import { type AdminViewer, Alert, Notice, noticeLookup } from '../layout.tsx';
 
 // The media library: the upload form, the grid of uploaded images with the Markdown to paste for each, and
 // the page where an image's alt text, caption and credit are changed (or the image deleted).
@@ -34,8 +35,7 @@ const NOTICES: Record<string, string> = {
   saved: 'Image details saved.',
   deleted: 'Image deleted.',
 };
-export const mediaNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const mediaNoticeText = noticeLookup(NOTICES);
 
 const MB = MEDIA_LIMITS.maxBytes / 1024 / 1024;
 const MEGAPIXELS = MEDIA_LIMITS.maxPixels / 1_000_000;
@@ -71,21 +71,16 @@ function TextFields(props: { prefix: string; values: MediaFormValues; errors: Re
             />
           )}
         </Field>
-        <div class="choice">
-          <input
-            type="checkbox"
-            id={id('decorative')}
-            name="decorative"
-            value="1"
-            checked={values.decorative}
-            aria-describedby={id('decorative-hint')}
-          />
-          <label for={id('decorative')}>The image is decorative</label>
-        </div>
-        <p class="field__hint" id={id('decorative-hint')}>
-          Only for an image that adds nothing to the text (an ornament). It gets no alternative text, so screen readers
-          skip it; any text typed above is not kept.
-        </p>
+        <Choice
+          type="checkbox"
+          id={id('decorative')}
+          name="decorative"
+          value="1"
+          checked={values.decorative}
+          hint="Only for an image that adds nothing to the text (an ornament). It gets no alternative text, so screen readers skip it; any text typed above is not kept."
+        >
+          The image is decorative
+        </Choice>
       </fieldset>
       <Field
         id={id('caption')}
@@ -252,13 +247,12 @@ function Pages(props: { page: number; pageCount: number }) {
   if (props.pageCount <= 1) return null;
   const { page, pageCount } = props;
   return (
-    <nav class="pagination" aria-label="Pages of the library">
-      {page > 1 ? <a href={`/admin/media?page=${page - 1}`}>Newer images</a> : <span />}
-      <span class="pagination__status">
-        Page {page} of {pageCount}
-      </span>
-      {page < pageCount ? <a href={`/admin/media?page=${page + 1}`}>Older images</a> : <span />}
-    </nav>
+    <Pager
+      label="Pages of the library"
+      status={`Page ${page} of ${pageCount}`}
+      prev={page > 1 ? { href: `/admin/media?page=${page - 1}`, text: 'Newer images' } : undefined}
+      next={page < pageCount ? { href: `/admin/media?page=${page + 1}`, text: 'Older images' } : undefined}
+    />
   );
 }
 

@@ -2,7 +2,9 @@ import type { Byline } from '../../../modules/content/bylines.service.ts';
 import type { WorkflowState } from '../../../modules/content/post-policies.ts';
 import type { AdminPostRow } from '../../../modules/content/site-index.service.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
+import { Choice } from '../../ui/form.tsx';
 import { postUrl } from '../../ui/format.ts';
+import { DataTable } from '../../ui/lists.tsx';
 import { formatDateTime } from '../layout.tsx';
 import { stateLabel } from './revisions.views.tsx';
 
@@ -81,10 +83,9 @@ function Filters(props: { query: PostsListQuery; bylines: Byline[]; canSeeOthers
         </div>
       ) : null}
       {props.canSeeOthers ? (
-        <div class="choice">
-          <input type="checkbox" id="filter-mine" name="mine" value="1" checked={q.mine} />
-          <label for="filter-mine">Mine</label>
-        </div>
+        <Choice type="checkbox" id="filter-mine" name="mine" value="1" checked={q.mine}>
+          Mine
+        </Choice>
       ) : null}
       <button type="submit" class="secondary">
         Show
@@ -179,26 +180,17 @@ export function PostsListView(props: {
       {props.posts.length === 0 ? (
         <p class="empty">{filtered ? 'No post matches these filters.' : 'Nothing here yet.'}</p>
       ) : (
-        <table class="admin-table posts-table">
-          <caption class="visually-hidden">Posts, most recently changed first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Title</th>
-              <th scope="col">State</th>
-              <th scope="col">Authors</th>
-              <th scope="col">Published</th>
-              <th scope="col">Changed</th>
-              <th scope="col">
-                <span class="visually-hidden">More</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.posts.map((p) => (
-              <PostRow key={p.id} p={p} site={site} />
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          class="posts-table"
+          caption="Posts, most recently changed first"
+          hiddenCaption
+          columns={['Title', 'State', 'Authors', 'Published', 'Changed']}
+          actions="More"
+        >
+          {props.posts.map((p) => (
+            <PostRow key={p.id} p={p} site={site} />
+          ))}
+        </DataTable>
       )}
       {props.pageCount > 1 ? (
         <nav class="pager" aria-label="Pages of posts">

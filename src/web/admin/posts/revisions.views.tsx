@@ -2,7 +2,8 @@ import type { DiffPart, FieldDiff } from '../../../modules/content/revision-diff
 import type { PostRevisions, RevisionSummary } from '../../../modules/content/revisions.service.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import { CsrfField } from '../../ui/form.tsx';
-import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
+import { DataTable } from '../../ui/lists.tsx';
+import { type AdminViewer, formatDateTime, Notice, noticeLookup } from '../layout.tsx';
 
 // A post's revisions: the list, the comparison of any two, and the diff component the editor's conflict page
 // uses too. Changes are <del>/<ins> with words for screen readers, never colour alone.
@@ -84,7 +85,7 @@ function RestoreForms(props: { data: PostRevisions; viewer: AdminViewer; numbers
   );
 }
 
-const NOTICES: Record<string, string> = { restored: 'The revision is restored: the post has its content again.' };
+const revisionNotice = noticeLookup({ restored: 'The revision is restored: the post has its content again.' });
 
 export function RevisionsView(props: {
   data: PostRevisions;
@@ -98,7 +99,7 @@ export function RevisionsView(props: {
   return (
     <>
       <h1 class="page-title">Revisions of “{data.post.title}”</h1>
-      <Notice text={props.notice && Object.hasOwn(NOTICES, props.notice) ? NOTICES[props.notice] : undefined} />
+      <Notice text={revisionNotice(props.notice)} />
       <p>
         <a href={`/admin/posts/${data.post.id}`}>Back to the editor</a>
       </p>
@@ -110,71 +111,60 @@ export function RevisionsView(props: {
         </p>
       )}
       <form method="get" action={`/admin/posts/${data.post.id}/revisions/compare`}>
-        <table class="admin-table revisions-table">
-          <caption class="visually-hidden">Revisions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Revision</th>
-              <th scope="col">Saved</th>
-              <th scope="col">Title</th>
-              <th scope="col">Compare from</th>
-              <th scope="col">Compare to</th>
+        <DataTable
+          class="revisions-table"
+          caption="Revisions, newest first"
+          hiddenCaption
+          columns={['Revision', 'Saved', 'Title', 'Compare from', 'Compare to']}
+          actions={canRestore ? 'Restore' : undefined}
+        >
+          {revs.map((r, i) => (
+            <tr key={r.number}>
+              <th scope="row">
+                {r.number}
+                <span class="hint">
+                  {KIND_LABEL[r.kind]} · {stateLabel(r.state)}
+                </span>
+              </th>
+              <td data-label="Saved">
+                <time dateTime={r.createdAt}>{formatDateTime(r.createdAt, site)}</time>
+                {r.userName ? <span class="hint">by {r.userName}</span> : null}
+              </td>
+              <td data-label="Title">{r.title}</td>
+              <td data-label="Compare from" class="revisions-table__pick">
+                <input
+                  type="radio"
+                  name="from"
+                  value={String(r.number)}
+                  id={`from-${r.number}`}
+                  checked={i === 1}
+                  aria-label={`Compare from revision ${r.number}`}
+                />
+              </td>
+              <td data-label="Compare to" class="revisions-table__pick">
+                <input
+                  type="radio"
+                  name="to"
+                  value={String(r.number)}
+                  id={`to-${r.number}`}
+                  checked={i === 0}
+                  aria-label={`Compare to revision ${r.number}`}
+                />
+              </td>
               {canRestore ? (
-                <th scope="col">
-                  <span class="visually-hidden">Restore</span>
-                </th>
+                <td class="revisions-table__restore">
+                  {i === 0 ? (
+                    <span class="hint">Current content</span>
+                  ) : (
+                    <button type="submit" class="secondary" form={`restore-${r.number}`}>
+                      Restore<span class="visually-hidden"> revision {r.number}</span>
+                    </button>
+                  )}
+                </td>
               ) : null}
             </tr>
-          </thead>
-          <tbody>
-            {revs.map((r, i) => (
-              <tr key={r.number}>
-                <th scope="row">
-                  {r.number}
-                  <span class="hint">
-                    {KIND_LABEL[r.kind]} · {stateLabel(r.state)}
-                  </span>
-                </th>
-                <td data-label="Saved">
-                  <time dateTime={r.createdAt}>{formatDateTime(r.createdAt, site)}</time>
-                  {r.userName ? <span class="hint">by {r.userName}</span> : null}
-                </td>
-                <td data-label="Title">{r.title}</td>
-                <td data-label="Compare from" class="revisions-table__pick">
-                  <input
-                    type="radio"
-                    name="from"
-                    value={String(r.number)}
-                    id={`from-${r.number}`}
-                    checked={i === 1}
-                    aria-label={`Compare from revision ${r.number}`}
-                  />
-                </td>
-                <td data-label="Compare to" class="revisions-table__pick">
-                  <input
-                    type="radio"
-                    name="to"
-                    value={String(r.number)}
-                    id={`to-${r.number}`}
-                    checked={i === 0}
-                    aria-label={`Compare to revision ${r.number}`}
-                  />
-                </td>
-                {canRestore ? (
-                  <td class="revisions-table__restore">
-                    {i === 0 ? (
-                      <span class="hint">Current content</span>
-                    ) : (
-                      <button type="submit" class="secondary" form={`restore-${r.number}`}>
-                        Restore<span class="visually-hidden"> revision {r.number}</span>
-                      </button>
-                    )}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
         {revs.length >= 2 ? (
           <p>
             <button type="submit">Compare the chosen revisions</button>

@@ -9,9 +9,9 @@ import { MEDIA_LIMITS } from '../../../modules/media/media.types.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import { CorrectionNoteFieldset, type CorrectionNoteState } from '../../evidence/correction-note.views.tsx';
 import { EDITOR_SCRIPT_URL } from '../../kit/assets.ts';
-import { CsrfField, Field, type FieldControl } from '../../ui/form.tsx';
+import { Choice, CsrfField, Field, type FieldControl } from '../../ui/form.tsx';
 import { postUrl } from '../../ui/format.ts';
-import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
+import { type AdminViewer, formatDateTime, Notice, noticeLookup } from '../layout.tsx';
 import { EditorBar, PreflightPanel } from './editor-bar.views.tsx';
 import { DiffList, stateLabel } from './revisions.views.tsx';
 import { savedStatusOf } from './saved-status.ts';
@@ -38,8 +38,7 @@ const NOTICES: Record<EditorNotice | 'discarded', string> = {
   unscheduled: 'The post is no longer scheduled; it is a draft again.',
   discarded: 'The automatically kept changes were discarded.',
 };
-export const editorNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key as EditorNotice] : undefined;
+export const editorNoticeText = noticeLookup(NOTICES);
 
 // ---- The editor ----
 
@@ -272,18 +271,16 @@ export function PostEditorView(props: EditorViewProps) {
             <legend>Type</legend>
             <FieldsetError name="type" errors={errors} />
             {(['post', 'page'] as const).map((t) => (
-              <div class="choice" key={t}>
-                <input
-                  type="radio"
-                  id={id(t === 'post' ? 'type' : 'type-page')}
-                  name="type"
-                  value={t}
-                  checked={v.type === t}
-                />
-                <label for={id(t === 'post' ? 'type' : 'type-page')}>
-                  {t === 'post' ? 'Post (dated, in categories and feeds)' : 'Page (such as About)'}
-                </label>
-              </div>
+              <Choice
+                type="radio"
+                key={t}
+                id={id(t === 'post' ? 'type' : 'type-page')}
+                name="type"
+                value={t}
+                checked={v.type === t}
+              >
+                {t === 'post' ? 'Post (dated, in categories and feeds)' : 'Page (such as About)'}
+              </Choice>
             ))}
           </fieldset>
           <fieldset>
@@ -440,10 +437,9 @@ export function PostEditorView(props: EditorViewProps) {
           <fieldset>
             <legend>Discussion</legend>
             {can(props.viewer.user, 'manage_discussion') ? (
-              <div class="choice">
-                <input type="checkbox" id={id('commentsOpen')} name="commentsOpen" value="1" checked={v.commentsOpen} />
-                <label for={id('commentsOpen')}>Readers may comment</label>
-              </div>
+              <Choice type="checkbox" id={id('commentsOpen')} name="commentsOpen" value="1" checked={v.commentsOpen}>
+                Readers may comment
+              </Choice>
             ) : (
               <p class="field__hint">
                 {v.commentsOpen ? 'Readers may comment.' : 'Comments are closed.'} Editors open and close discussions.

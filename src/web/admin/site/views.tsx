@@ -18,11 +18,12 @@ import {
 } from '../../../modules/site/widgets.service.ts';
 import { CITATION_STYLE_NAMES } from '../../../modules/sources/citation-format.ts';
 import type { MenuName, WidgetArea as WidgetAreaName } from '../../../storage/schema.ts';
-import { CsrfField, ErrorSummary, Field, type FormErrors, TextField } from '../../ui/form.tsx';
+import { CsrfField, ErrorSummary, Field, type FormErrors, ItemButton, TextField } from '../../ui/form.tsx';
 import { safeHref } from '../../ui/format.ts';
+import { DataTable } from '../../ui/lists.tsx';
 import { WidgetArea } from '../../ui/widgets.tsx';
 import { BackupFailure, BackupSummary } from '../backups/status.views.tsx';
-import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
+import { type AdminViewer, formatDateTime, Notice, noticeLookup } from '../layout.tsx';
 import { MenuTargetField } from './menu-picker.views.tsx';
 
 // Site settings, widget areas and navigation menus: the pages behind the "Site" link of the administration.
@@ -37,8 +38,7 @@ const NOTICES: Record<string, string> = {
   'menu-moved': 'Link moved.',
   'menu-removed': 'Link removed from the menu.',
 };
-export const siteNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const siteNoticeText = noticeLookup(NOTICES);
 
 const errorsFor = (errors: FormErrors | undefined, form: string) =>
   errors && errors.form === form ? errors.fields : {};
@@ -301,18 +301,14 @@ function MoveButtons(props: { action: string; label: string; index: number; tota
         <form method="post" action={props.action} class="inline-form">
           <CsrfField csrf={props.viewer.csrf} />
           <input type="hidden" name="direction" value="up" />
-          <button type="submit" class="secondary">
-            Move up<span class="visually-hidden">: {props.label}</span>
-          </button>
+          <ItemButton label="Move up" item={props.label} class="secondary" />
         </form>
       ) : null}
       {props.index < props.total - 1 ? (
         <form method="post" action={props.action} class="inline-form">
           <CsrfField csrf={props.viewer.csrf} />
           <input type="hidden" name="direction" value="down" />
-          <button type="submit" class="secondary">
-            Move down<span class="visually-hidden">: {props.label}</span>
-          </button>
+          <ItemButton label="Move down" item={props.label} class="secondary" />
         </form>
       ) : null}
     </>
@@ -352,9 +348,7 @@ function WidgetItem(props: {
         />
         <form method="post" action={`/admin/widgets/${w.id}/remove`} class="inline-form">
           <CsrfField csrf={viewer.csrf} />
-          <button type="submit" class="danger">
-            Remove<span class="visually-hidden">: {label}</span>
-          </button>
+          <ItemButton label="Remove" item={label} class="danger" />
         </form>
       </div>
       <details open={failed}>
@@ -365,9 +359,7 @@ function WidgetItem(props: {
           <CsrfField csrf={viewer.csrf} />
           <WidgetFields form={form} values={values} type={w.type} errors={e} />
           <p>
-            <button type="submit">
-              Save the widget<span class="visually-hidden">: {label}</span>
-            </button>
+            <ItemButton label="Save the widget" item={label} />
           </p>
         </form>
       </details>
@@ -484,43 +476,34 @@ export const emptyMenuForm = (menu: MenuName) => ({ menu, label: '', url: '', ta
 function MenuTable(props: { menu: MenuName; items: MenuItem[]; viewer: AdminViewer }) {
   if (props.items.length === 0) return <p class="empty">No links yet.</p>;
   return (
-    <table class="admin-table">
-      <caption class="visually-hidden">{MENU_LABELS[props.menu].name}, in order</caption>
-      <thead>
-        <tr>
-          <th scope="col">Label</th>
-          <th scope="col">Address</th>
-          <th scope="col">
-            <span class="visually-hidden">Order and removal</span>
-          </th>
+    <DataTable
+      caption={`${MENU_LABELS[props.menu].name}, in order`}
+      hiddenCaption
+      columns={['Label', 'Address']}
+      actions="Order and removal"
+    >
+      {props.items.map((item, i) => (
+        <tr key={item.id} id={`menu-item-${item.id}`}>
+          <td>{item.label}</td>
+          <td>
+            <a href={safeHref(item.url)}>{item.url}</a>
+          </td>
+          <td class="site-admin-item__actions">
+            <MoveButtons
+              action={`/admin/menus/${item.id}/move`}
+              label={item.label}
+              index={i}
+              total={props.items.length}
+              viewer={props.viewer}
+            />
+            <form method="post" action={`/admin/menus/${item.id}/remove`} class="inline-form">
+              <CsrfField csrf={props.viewer.csrf} />
+              <ItemButton label="Remove" item={item.label} class="danger" />
+            </form>
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {props.items.map((item, i) => (
-          <tr key={item.id} id={`menu-item-${item.id}`}>
-            <td>{item.label}</td>
-            <td>
-              <a href={safeHref(item.url)}>{item.url}</a>
-            </td>
-            <td class="site-admin-item__actions">
-              <MoveButtons
-                action={`/admin/menus/${item.id}/move`}
-                label={item.label}
-                index={i}
-                total={props.items.length}
-                viewer={props.viewer}
-              />
-              <form method="post" action={`/admin/menus/${item.id}/remove`} class="inline-form">
-                <CsrfField csrf={props.viewer.csrf} />
-                <button type="submit" class="danger">
-                  Remove<span class="visually-hidden">: {item.label}</span>
-                </button>
-              </form>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 

@@ -2,8 +2,9 @@ import type { ImportReport } from '../../../modules/sources/bibliography-types.t
 import { SOURCE_TYPES, type SourceForm } from '../../../modules/sources/source-form.ts';
 import type { Source } from '../../../modules/sources/sources.types.ts';
 import { CsrfField, ErrorSummary, Field, TextField } from '../../ui/form.tsx';
+import { DataTable } from '../../ui/lists.tsx';
 import type { AdminViewer } from '../layout.tsx';
-import { Alert, Notice } from '../layout.tsx';
+import { Alert, Notice, noticeLookup } from '../layout.tsx';
 
 // The sources library under /admin/sources: list and search, add and edit, delete, import a bibliography.
 
@@ -12,8 +13,7 @@ const NOTICES: Record<string, string> = {
   saved: 'Source saved. Articles citing it show the new text from their next read.',
   deleted: 'Source deleted.',
 };
-export const sourceNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const sourceNoticeText = noticeLookup(NOTICES);
 
 const KIND_LABELS: Record<string, string> = {
   book: 'Book',
@@ -55,30 +55,20 @@ export function SourcesListView(props: {
       {sources.length === 0 ? (
         <p>{q ? 'No source matches this search.' : 'The library is empty.'}</p>
       ) : (
-        <table class="admin-table">
-          <caption>
-            {props.total === 1 ? '1 source' : `${props.total} sources`}
-            {q ? ` matching “${q}”` : ''}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Title</th>
-              <th scope="col">Kind</th>
+        <DataTable
+          caption={`${props.total === 1 ? '1 source' : `${props.total} sources`}${q ? ` matching “${q}”` : ''}`}
+          columns={['Key', 'Title', 'Kind']}
+        >
+          {sources.map((s) => (
+            <tr key={s.key}>
+              <td>
+                <a href={sourceEditPath(s.key)}>{s.key}</a>
+              </td>
+              <td>{s.title}</td>
+              <td>{KIND_LABELS[s.kind] ?? s.kind}</td>
             </tr>
-          </thead>
-          <tbody>
-            {sources.map((s) => (
-              <tr key={s.key}>
-                <td>
-                  <a href={sourceEditPath(s.key)}>{s.key}</a>
-                </td>
-                <td>{s.title}</td>
-                <td>{KIND_LABELS[s.kind] ?? s.kind}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       {props.pageCount > 1 ? (
         <nav aria-label="Pages of sources">

@@ -1,8 +1,16 @@
 import type { CategoryEntry, CategoryForm, TagEntry } from '../../../modules/content/taxonomy-admin.service.ts';
 import { TAXONOMY_LIMITS } from '../../../modules/content/taxonomy-admin.service.ts';
-import { CsrfField, ErrorSummary, Field, type FieldControl, type FormErrors, TextField } from '../../ui/form.tsx';
+import {
+  CsrfField,
+  ErrorSummary,
+  Field,
+  type FieldControl,
+  type FormErrors,
+  ItemButton,
+  TextField,
+} from '../../ui/form.tsx';
 import { categoryUrl, tagUrl } from '../../ui/format.ts';
-import { type AdminViewer, Notice } from '../layout.tsx';
+import { type AdminViewer, Notice, noticeLookup } from '../layout.tsx';
 
 // Categories and tags: the tree with create, rename, move, merge and delete; tags with rename and merge.
 
@@ -14,8 +22,7 @@ const NOTICES: Record<string, string> = {
   'tag-saved': 'Tag saved. Its old address leads to the new one.',
   'tag-merged': 'Tags merged. The old address leads to the one they were merged into.',
 };
-export const taxonomyNoticeText = (key: string | undefined) =>
-  key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+export const taxonomyNoticeText = noticeLookup(NOTICES);
 
 /** A refused form: which one, its field messages and, for conflicts, what to do first. */
 export interface TaxonomyErrors extends FormErrors {
@@ -180,9 +187,7 @@ function CategoryItem(props: {
             self={c}
           />
           <p>
-            <button type="submit">
-              Save<span class="visually-hidden">: {c.name}</span>
-            </button>
+            <ItemButton label="Save" item={c.name} />
           </p>
         </form>
       </details>
@@ -211,9 +216,7 @@ function CategoryItem(props: {
               )}
             </Field>
             <p>
-              <button type="submit" class="secondary">
-                Merge<span class="visually-hidden">: {c.name}</span>
-              </button>
+              <ItemButton label="Merge" item={c.name} class="secondary" />
             </p>
           </form>
         ) : null}
@@ -239,9 +242,7 @@ function CategoryItem(props: {
             </Field>
           ) : null}
           <p>
-            <button type="submit" class="danger">
-              Delete<span class="visually-hidden">: {c.name}</span>
-            </button>
+            <ItemButton label="Delete" item={c.name} class="danger" />
           </p>
         </form>
       </details>
@@ -289,9 +290,7 @@ function TagItem(props: { t: TagEntry; tags: TagEntry[]; errors?: TaxonomyErrors
             error={editing ? err.fields.slug : undefined}
           />
           <p>
-            <button type="submit">
-              Save<span class="visually-hidden">: {t.name}</span>
-            </button>
+            <ItemButton label="Save" item={t.name} />
           </p>
         </form>
         {others.length > 0 ? (
@@ -314,9 +313,7 @@ function TagItem(props: { t: TagEntry; tags: TagEntry[]; errors?: TaxonomyErrors
               )}
             </Field>
             <p>
-              <button type="submit" class="secondary">
-                Merge<span class="visually-hidden">: {t.name}</span>
-              </button>
+              <ItemButton label="Merge" item={t.name} class="secondary" />
             </p>
           </form>
         ) : null}

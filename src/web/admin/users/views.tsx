@@ -3,7 +3,8 @@ import { ROLE_RANK } from '../../../modules/accounts/policies.ts';
 import type { Byline, ListedUser } from '../../../modules/content/bylines.service.ts';
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import type { UserRole } from '../../../storage/schema.ts';
-import { CsrfField, ErrorSummary, Field, type FieldErrors, someErrors } from '../../ui/form.tsx';
+import { Choice, CsrfField, ErrorSummary, Field, type FieldErrors, someErrors } from '../../ui/form.tsx';
+import { DataTable } from '../../ui/lists.tsx';
 import { type AdminViewer, Alert, formatDateTime, Notice } from '../layout.tsx';
 
 // The users admin: everyone who can sign in, their roles, status and bylines.
@@ -88,38 +89,29 @@ export function UsersView(props: {
           </p>
         </div>
       ) : null}
-      <table class="admin-table">
-        <caption class="visually-hidden">People who can sign in</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col">Byline</th>
-            <th scope="col">Added</th>
+      <DataTable
+        caption="People who can sign in"
+        hiddenCaption
+        columns={['Name', 'Email', 'Role', 'Status', 'Byline', 'Added']}
+      >
+        {props.users.map((u) => (
+          <tr key={u.id}>
+            <td>
+              <a href={`/admin/users/${u.id}`}>{u.name}</a>
+              {u.id === viewer.user.id ? ' (you)' : ''}
+            </td>
+            <td>{u.email}</td>
+            <td>{u.role}</td>
+            <td>
+              <StatusText user={u} />
+            </td>
+            <td>{u.bylineName ?? 'None'}</td>
+            <td>
+              <time dateTime={u.createdAt}>{formatDateTime(u.createdAt, site)}</time>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {props.users.map((u) => (
-            <tr key={u.id}>
-              <td>
-                <a href={`/admin/users/${u.id}`}>{u.name}</a>
-                {u.id === viewer.user.id ? ' (you)' : ''}
-              </td>
-              <td>{u.email}</td>
-              <td>{u.role}</td>
-              <td>
-                <StatusText user={u} />
-              </td>
-              <td>{u.bylineName ?? 'None'}</td>
-              <td>
-                <time dateTime={u.createdAt}>{formatDateTime(u.createdAt, site)}</time>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
 
       <h2 id="add">Add a person</h2>
       <ErrorSummary errors={someErrors(errors)} idOf={(k) => `add-${k}`} message="The person was not added:" />
@@ -287,22 +279,16 @@ export function UserView(props: {
               <h2 id="remove">Remove</h2>
               <form class="admin-form" method="post" action={`${base}/remove`}>
                 <CsrfField csrf={viewer.csrf} />
-                <div class="choice">
-                  <input
-                    type="checkbox"
-                    id="user-remove-confirm"
-                    name="confirm"
-                    value="1"
-                    required
-                    aria-describedby={errors.confirm ? 'user-remove-confirm-error' : undefined}
-                  />
-                  <label for="user-remove-confirm">Yes, remove {target.name}’s account for good</label>
-                </div>
-                {errors.confirm ? (
-                  <p class="field__error" id="user-remove-confirm-error">
-                    {errors.confirm}
-                  </p>
-                ) : null}
+                <Choice
+                  type="checkbox"
+                  id="user-remove-confirm"
+                  name="confirm"
+                  value="1"
+                  required
+                  error={errors.confirm}
+                >
+                  Yes, remove {target.name}’s account for good
+                </Choice>
                 <p class="field__hint">
                   Their posts and comments stay; only the account goes. Disabling can be undone.
                 </p>

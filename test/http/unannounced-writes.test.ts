@@ -1,0 +1,179 @@
+/**
+ * A write committed to the database that no announcement follows — its node died between the commit and the
+ * announcement, or another program wrote — still reaches a node's cached pages within the stale bound, and writes
+ * other nodes do announce drop only the pages they name (decision 049). Node A is the test site with its page cache;
+ * node B is a second opening of the same database (on SQLite the same file, as a second process has it). On
+ * PostgreSQL the nodes hear such a commit through its commit marker; on SQLite through PRAGMA data_version.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { DATABASE_FILE, openSite, type Site } from '../../src/main.ts';
+import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
+import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { NOTHING_CHANGED } from '../../src/modules/shared/changes.ts';
+import { getSiteSecret } from '../../src/modules/shared/secret.ts';
+import { buildApp } from '../../src/web/app.ts';
+import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
+import { type Person, staffClient } from '../support/staff-client.ts';
+
+/** The bound a node waits for a marker's notice: ANNALIST_STALE_MAX's default, which the test site keeps. */
+const BOUND_MS = 1000;
+/** Time for the machine (two shared cores under a full test run) on top of the bound. */
+const MARGIN_MS = 2000;
+const COMMENTED = 'khalkhin-gol-1939';
+const UNTOUCHED = 'tsushima-1905';
+
+let t: TestSite;
+let nodeB: { site: Site; app: FastifyInstance };
+let editorOnB: Person;
+const onB = staffClient(() => ({ ...t, app: nodeB.app }));
+let nextIp = 1;
+
+before(async () => {
+  t = await startTestSite();
+  // A reader's comment is published at once; the signing key exists before node B signs anyone in.
+  await saveModerationSettings(t.site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
+  await getSiteSecret(t.site.content.db);
+  const site = await openSite(t.dir, { databaseUrl: t.databaseUrl, clock: t.clock });
+  const app = buildApp({
+    content: site.content,
+    contentVersion: site.storage.contentVersion,
+    changes: site.changes,
+    baseUrl: TEST_BASE_URL,
+    mediaDir: site.mediaDir,
+    pageCache: false,
+    logger: false,
+  });
+  await app.ready();
+  nodeB = { site, app };
+  editorOnB = await onB.person('editor', 'Edith');
+  // B's sign-in wrote its session (a table no page shows): a live node's notice answers whatever came before it.
+  const heardBefore = t.site.storage.contentVersion();
+  nodeB.site.content.noteWrite(NOTHING_CHANGED);
+  await until('node A to hear node B', async () => {
+    t.site.changes.poll();
+    return t.site.storage.contentVersion() !== heardBefore;
+  });
+});
+after(async () => {
+  await nodeB?.app.close();
+  await nodeB?.site.storage.close();
+  await t?.close();
+});
+
+async function until(what: string, check: () => Promise<boolean>, deadline = Date.now() + 5000): Promise<void> {
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const read = (app: FastifyInstance, url: string) => app.inject({ url });
+
+/** Reads `url` on node A until it is a cache hit. */
+async function cachedOnA(url: string): Promise<void> {
+  await read(t.app, url);
+  const again = await read(t.app, url);
+  assert.equal(again.statusCode, 200, again.body.slice(0, 300));
+  assert.equal(again.headers['x-cache'], 'hit', url);
+}
+
+/**
+ * Changes an article's title with a plain connection and no announcement at all: on PostgreSQL named `name`
+ * (application_name), on SQLite a connection of another process to the file.
+ */
+async function writeUnannounced(slug: string, title: string, name: string): Promise<void> {
+  if (t.databaseUrl) {
+    const client = new pg.Client({ connectionString: t.databaseUrl, application_name: name });
+    await client.connect();
+    try {
+      await client.query('update posts set title = $1 where slug = $2', [title, slug]);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const file = new Database(join(t.dir, DATABASE_FILE));
+  try {
+    file.pragma('busy_timeout = 5000');
+    file.prepare('update posts set title = ? where slug = ?').run(title, slug);
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Node A serves the new title within the bound and the margin of the commit (`committed`, from Date.now()), and
+ * once it has, never the old one again while the page is read for a little longer.
+ */
+async function servesNewTitle(url: string, title: string, committed: number): Promise<void> {
+  const deadline = committed + BOUND_MS + MARGIN_MS;
+  await until(`node A to serve “${title}”`, async () => (await read(t.app, url)).body.includes(title), deadline);
+  const shownFor = Date.now() + 300;
+  while (Date.now() < shownFor) {
+    const page = await read(t.app, url);
+    assert.ok(page.body.includes(title), 'the old title never comes back');
+  }
+}
+
+function commentOn(app: FastifyInstance, slug: string, body: string) {
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/posts/${slug}/comments`,
+    payload: { name: 'Oyuun Batsaikhan', email: 'oyuun@example.net', body },
+    remoteAddress: `198.51.100.${nextIp++}`,
+  });
+}
+
+describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
+  test('a write committed by a node that died before announcing it reaches the cached page within the bound', async () => {
+    const url = `/${UNTOUCHED}/`;
+    await cachedOnA(url);
+    const committed = Date.now();
+    await writeUnannounced(UNTOUCHED, 'Tsushima: the fleet that sailed round the world', `annalist:${randomUUID()}`);
+    await servesNewTitle(url, 'Tsushima: the fleet that sailed round the world', committed);
+  });
+
+  test('writes other nodes announce drop only the pages they name, also once the bound has passed', async () => {
+    const commented = `/${COMMENTED}/`;
+    const untouched = `/${UNTOUCHED}/`;
+    await cachedOnA(untouched);
+    await cachedOnA(commented);
+    // Through node B: a reader's comment on one article, and an editor's autosave of it (kept, not published).
+    const fromB = await commentOn(nodeB.app, COMMENTED, 'Seen from node B: the Soviet lorries decided it.');
+    assert.equal(fromB.statusCode, 201, fromB.body);
+    const post = await findPostBySlug(t.site.content.db, COMMENTED);
+    assert.ok(post);
+    const form = await onB.formOf(`/admin/posts/${post.id}`, editorOnB);
+    const kept = await onB.send(`/admin/posts/${post.id}/autosave`, editorOnB, { ...form, body: `${form.body} More.` });
+    assert.equal(kept.statusCode, 200, kept.body.slice(0, 300));
+    // And through node A itself: its own writes it hears at once, and its own markers it ignores.
+    const fromA = await commentOn(t.app, COMMENTED, 'Seen from node A: the steppe favoured the lorries.');
+    assert.equal(fromA.statusCode, 201, fromA.body);
+    const written = Date.now();
+    await until('node A to show node B’s comment', async () =>
+      (await read(t.app, commented)).body.includes('Seen from node B: the Soviet lorries decided it.'),
+    );
+    // The claim is about time itself: past the bound, no marker of these writes is left to drop everything.
+    const pastBound = written + BOUND_MS + 500;
+    while (Date.now() < pastBound) {
+      const page = await read(t.app, untouched);
+      assert.equal(page.headers['x-cache'], 'hit', 'the untouched article stays cached');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal((await read(t.app, untouched)).headers['x-cache'], 'hit');
+  });
+
+  test('a write by another program (no Annalist node at all) also ends in fresh pages', async () => {
+    const url = `/${UNTOUCHED}/`;
+    await cachedOnA(url);
+    const committed = Date.now();
+    await writeUnannounced(UNTOUCHED, 'Tsushima, retold from the Japanese side', 'psql');
+    await servesNewTitle(url, 'Tsushima, retold from the Japanese side', committed);
+  });
+});
