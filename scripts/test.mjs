@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { ensureSystemPackages } from './system-packages.mjs';
+import { bundleTests } from './test-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -62,8 +63,11 @@ function runOrExit(cmd, args) {
 
 /** Runs the test files in a child process; resolves to its exit status (0 = all passed). */
 function runTests(files, env) {
+  // Bundled files are plain JavaScript (scripts/test-bundle.mjs); the sources themselves need tsx.
+  const loader = bundled ? ['--enable-source-maps'] : ['--import', 'tsx'];
+  const run = bundled ? files.map((f) => bundled.get(f)) : files;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+    const child = spawn(process.execPath, [...loader, '--test', '--test-concurrency=2', ...run], {
       cwd: root,
       stdio: 'inherit',
       // A DATABASE_URL or REDIS_URL of the person's own must never reach the `annalist` processes tests start.
@@ -104,6 +108,10 @@ const dialects = chosen ? [chosen] : ['sqlite', 'postgres'];
 
 const NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
+// The test files bundled once for the run (scripts/test-bundle.mjs), unless ANNALIST_TEST_BUNDLE=0.
+const BUNDLE_DIR = join(root, 'node_modules', '.cache', 'annalist-tests', `${process.pid}-${Date.now().toString(36)}`);
+const bundled = process.env.ANNALIST_TEST_BUNDLE === '0' ? undefined : await bundleTests(root, files, BUNDLE_DIR);
+
 // The test processes of this run share one seeded demo per database kind (test/support/site.ts), removed at the end.
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 const removeDemoTemplates = () => {
@@ -138,6 +146,7 @@ try {
 } finally {
   await cluster.stop();
   removeDemoTemplates();
+  rmSync(BUNDLE_DIR, { recursive: true, force: true });
 }
 
 header('Summary');

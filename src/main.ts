@@ -26,7 +26,7 @@ import { PUBLISH_POST, publishPostHandler } from './modules/jobs/publish-post.jo
 import { createSmtpMailer } from './modules/mail/mailer.ts';
 import { startOutboxWorker } from './modules/mail/outbox.ts';
 import { closeBoundedWork } from './modules/shared/bounded-work.ts';
-import { ChangeNotifier, decodeChange, encodeChange } from './modules/shared/changes.ts';
+import { ChangeNotifier, decodeChange, encodeChange, onlyDiscussions } from './modules/shared/changes.ts';
 import type { Clock } from './modules/shared/clock.ts';
 import { systemClock } from './modules/shared/clock.ts';
 import { withSnapshot } from './storage/backup/snapshot.ts';
@@ -253,7 +253,9 @@ export function createJobWorker(site: Site, log?: JobLog): JobWorker {
     .register(IMPORT_CHECK, importCheckHandler(site.imports), { lane: IMPORT_LANE })
     .register(IMPORT_RUN, importRunHandler(site.imports), { lane: IMPORT_LANE })
     .register(IMPORT_EXPIRE, importExpireHandler(site.imports), { lane: IMPORT_LANE });
-  site.changes.subscribe(() => jobs.poke());
+  site.changes.subscribe((change) => {
+    if (!onlyDiscussions(change)) jobs.poke();
+  });
   return jobs;
 }
 

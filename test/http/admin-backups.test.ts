@@ -474,6 +474,16 @@ describe(`Back up now, the list and downloads (${TEST_DATABASE})`, () => {
     );
   });
 
+  test("saving the schedule and asking for a backup keep readers' cached pages: readers see nothing of either", async () => {
+    useFolder(freshFolder());
+    const read = () => t.app.inject({ method: 'GET', url: '/' });
+    await read();
+    assert.equal((await read()).headers['x-cache'], 'hit');
+    assert.equal((await saveSchedule(owner, { frequency: 'daily' })).statusCode, 303);
+    assert.equal((await staff.send('/admin/backups/run', owner, {})).statusCode, 303);
+    assert.equal((await read()).headers['x-cache'], 'hit', 'the home page was not rendered again');
+  });
+
   test('the list links each archive, and its download streams the very bytes of the file', async () => {
     const folder = useFolder(freshFolder());
     await saveSchedule(owner, { frequency: 'off' });

@@ -241,8 +241,7 @@ async function ensureTemplate(client: pg.Client, adminUrl: string): Promise<stri
   if (exists.rowCount) return TEMPLATE;
   let openPostgresStorage: ((url: string) => Promise<{ close(): Promise<void> }>) | undefined;
   try {
-    const modulePath = '../../src/storage/postgres/open-postgres.ts';
-    ({ openPostgresStorage } = await import(modulePath));
+    ({ openPostgresStorage } = await import('../../src/storage/postgres/open-postgres.ts'));
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import { cancelJob, enqueueJob, findJobByKey } from '../jobs/job.repository.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { type BackupDeps, SCHEDULED_BACKUP_KEY, SITE_BACKUP } from './backup.deps.ts';
 import { insertFailedBackupRun, oneLine } from './backup-run.repository.ts';
@@ -119,7 +120,7 @@ export async function saveBackupSchedule(
       });
     }
   });
-  deps.noteWrite();
+  deps.noteWrite(NOTHING_CHANGED);
   return { schedule, nextRunAt };
 }
 

@@ -1,5 +1,6 @@
 import type { ReadStream } from 'node:fs';
 import { countLeasedJobs, enqueueJobIfIdle, findJobByKey } from '../jobs/job.repository.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { BACKUP_NOW_KEY, type BackupDeps, SCHEDULED_BACKUP_KEY, SITE_BACKUP } from './backup.deps.ts';
 import { type ArchiveFile, listArchiveFiles, openArchiveFile } from './backup-archives.ts';
 import { prepareBackupFolder } from './backup-folder.ts';
@@ -104,7 +105,7 @@ export async function requestBackupNow(deps: BackupDeps): Promise<'queued' | 'bu
     createdAt: now,
   });
   if (id === undefined) return 'busy';
-  deps.noteWrite(); // pokes the job worker
+  deps.noteWrite(NOTHING_CHANGED); // pokes the job worker
   return 'queued';
 }
 

@@ -1,6 +1,7 @@
 import type { ImportUploadStatus } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { cancelJob, enqueueJob, findJobByKey } from '../jobs/job.repository.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { type AdminImportDeps, checkJobKey, expireJobKey, IMPORT_RUN, runJobKey } from './admin-import.deps.ts';
 import { type ImportProgress, readProgress } from './import-progress.ts';
 import type { ImportPlatform, ImportReport } from './import-report.ts';
@@ -107,7 +108,7 @@ export async function confirmImport(deps: AdminImportDeps, uploadId: number): Pr
     return moved;
   });
   if (!queued) return 'not-ready';
-  deps.noteWrite(); // pokes the job worker
+  deps.noteWrite(NOTHING_CHANGED); // pokes the job worker
   return 'queued';
 }
 

@@ -1,5 +1,6 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import { enqueueJob } from '../jobs/job.repository.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import {
   type AdminImportDeps,
@@ -175,7 +176,7 @@ async function activate(
       runAt: new Date(now.getTime() + UPLOAD_KEPT_MS),
     });
   });
-  deps.noteWrite(); // pokes the job worker
+  deps.noteWrite(NOTHING_CHANGED); // pokes the job worker
 }
 
 /** Uploads whose request stopped with its process, hours ago: their pieces are removed. */

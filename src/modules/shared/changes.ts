@@ -28,7 +28,10 @@ export interface Change {
 /** The change that drops everything. */
 export const EVERYTHING: Change = Object.freeze({ keys: 'all' });
 
-/** A write readers do not see (a draft or an autosave kept): announced, so nobody takes it for a lost one. */
+/**
+ * A write readers do not see (a draft or an autosave kept, a backup asked for, an import queued): announced, so
+ * nobody takes it for a lost one, and so the job worker looks again; it drops nothing.
+ */
 export const NOTHING_CHANGED: Change = Object.freeze({ keys: [] });
 
 /** Something that must hear of every committed write: a cache, the job worker, Redis, a CDN's purge webhook. */
@@ -101,6 +104,15 @@ export const changeKeys = {
   source: (key: string) => `source:${key}`,
   sources: 'sources',
 } as const;
+
+/**
+ * Whether a change is only to discussions (comments posted, approved or removed). Such writes never queue a job
+ * (publishing, backups and imports do), so the job worker need not look again for each comment of a busy thread.
+ */
+export function onlyDiscussions(change: Change): boolean {
+  if (change.keys === 'all' || change.keys.length === 0) return false;
+  return change.keys.every((key) => key === changeKeys.comments || /^post:\d+:comments$/.test(key));
+}
 
 /** A change to articles' discussions (a comment posted, approved, edited or removed). */
 export function commentChange(postIds: number | readonly number[], removal = false): Change {
