@@ -116,6 +116,7 @@ function exportDeps(
     db: content.db,
     clock: content.clock,
     annalistVersion: annalistVersion(),
+    noteWrite: content.noteWrite,
     async withSnapshot(fn) {
       const source = await openSnapshotSource(location);
       try {

@@ -14,7 +14,9 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { DATABASE_FILE, openSite, type Site } from '../../src/main.ts';
 import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
+import { exportSite } from '../../src/modules/export/site-export.service.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { reportComment } from '../../src/modules/moderation/report-comment.service.ts';
 import { NOTHING_CHANGED } from '../../src/modules/shared/changes.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import { buildApp } from '../../src/web/app.ts';
@@ -167,6 +169,55 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal((await read(t.app, untouched)).headers['x-cache'], 'hit');
+  });
+
+  test('a reader’s report that holds no comment is told as nothing: the other nodes keep their pages', async () => {
+    const body = 'A comment one reader will report, not enough to hold it.';
+    const posted = await commentOn(t.app, COMMENTED, body);
+    assert.equal(posted.statusCode, 201, posted.body);
+    const comment = await t.site.content.db
+      .selectFrom('comments')
+      .select('id')
+      .where('body_md', '=', body)
+      .executeTakeFirstOrThrow();
+    const untouched = `/${UNTOUCHED}/`;
+    await cachedOnA(untouched);
+    // Through node B, as its report route does (the reader's address as the reporter).
+    const deps = { ...nodeB.site.content, baseUrl: TEST_BASE_URL };
+    const report = { commentId: comment.id, reporter: '203.0.113.9', reason: 'off-topic', note: '' } as const;
+    assert.deepEqual(await reportComment(deps, report), { held: false });
+    // The claim is about time itself: past the bound, the report's commit has not made node A drop everything.
+    const pastBound = Date.now() + BOUND_MS + 500;
+    while (Date.now() < pastBound) {
+      const page = await read(t.app, untouched);
+      assert.equal(page.headers['x-cache'], 'hit', 'the untouched article stays cached');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  test('an export taken on another node (its lease claimed and freed) leaves the other nodes their pages', async () => {
+    const untouched = `/${UNTOUCHED}/`;
+    await cachedOnA(untouched);
+    let bytes = 0;
+    const input = {
+      format: 'json',
+      baseUrl: TEST_BASE_URL,
+      includePersonalData: false,
+      includeMediaBytes: false,
+    } as const;
+    await exportSite(nodeB.site.exports, input, {
+      write: async (text) => {
+        bytes += text.length;
+      },
+    });
+    assert.ok(bytes > 1000, 'the export was written');
+    // The claim is about time itself: past the bound, the lease's commits have not made node A drop everything.
+    const pastBound = Date.now() + BOUND_MS + 500;
+    while (Date.now() < pastBound) {
+      const page = await read(t.app, untouched);
+      assert.equal(page.headers['x-cache'], 'hit', 'the untouched article stays cached');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   test('a write by another program (no Annalist node at all) also ends in fresh pages', async () => {

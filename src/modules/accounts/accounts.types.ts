@@ -1,4 +1,5 @@
 import type { Db, UserRole } from '../../storage/schema.ts';
+import type { Change } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
@@ -36,6 +37,8 @@ export interface SignedIn {
 export interface AccountsDeps {
   db: Db;
   clock: Clock;
+  /** Told of writes readers do not see (a second-factor step used up), so other nodes keep their caches. */
+  noteWrite?: (change: Change) => void;
 }
 
 /** Sign-in also needs the failure counter that slows down password guessing. */

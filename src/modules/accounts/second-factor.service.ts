@@ -1,6 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import type { UserRow } from '../../storage/schema.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { startSession } from './accounts.service.ts';
 import type { SecondFactorDeps, SignedIn } from './accounts.types.ts';
@@ -66,7 +67,10 @@ async function useCode(deps: SecondFactorDeps, row: UserRow, code: string, ip: s
     : null;
   const step = delta === null ? null : TOTP.counter({ period: PERIOD, timestamp: now.getTime() }) + delta;
   // The claim is one conditional UPDATE: of two requests racing with one code, only one moves the step.
-  if (step === null || !(await claimTotpStep(deps.db, row.id, step))) {
+  const claimed = step !== null && (await claimTotpStep(deps.db, row.id, step));
+  // The claim wrote (or tried to): other nodes hear that it is nothing readers see.
+  if (step !== null) deps.noteWrite?.(NOTHING_CHANGED);
+  if (!claimed) {
     await deps.codeAttempts.record(userKey, now);
     await deps.codeAttempts.record(ipKey, now);
     throw codeRefused(step === null ? `wrong code, user ${row.id}` : `code reused, user ${row.id}`);

@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/schema.ts';
+import type { Change } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 
 /**
@@ -15,4 +16,6 @@ export interface SiteExportDeps {
   annalistVersion: string;
   /** Runs `fn` with a connection that sees one consistent snapshot of every table, then closes it. */
   withSnapshot<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Told of each change to the export's lease: a write readers do not see, announced so nodes keep their caches. */
+  noteWrite?: (change: Change) => void;
 }

@@ -1,3 +1,4 @@
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import type { SiteExportDeps } from './export.deps.ts';
 import {
@@ -75,6 +76,7 @@ export async function exportSite(
   sink: ExportSink,
 ): Promise<SiteExportReport> {
   const lease = await claimExportLease(deps.db, deps.clock.now());
+  deps.noteWrite?.(NOTHING_CHANGED);
   if (!lease)
     throw new AppError(
       'EXPORT_BUSY',
@@ -107,6 +109,7 @@ export async function exportSite(
     await renewal.stop();
     // A release that fails (the database away) leaves a lease that runs out by itself.
     await releaseExportLease(deps.db, lease).catch(() => {});
+    deps.noteWrite?.(NOTHING_CHANGED);
   }
 }
 
@@ -115,7 +118,11 @@ function keepRenewed(deps: SiteExportDeps, lease: ExportLease): { stop(): Promis
   let pending: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     // A renewal that fails is tried again at the next tick; the lease lasts three ticks.
-    pending = pending.then(() => renewExportLease(deps.db, lease, deps.clock.now()).catch(() => false));
+    pending = pending.then(async () => {
+      const renewed = await renewExportLease(deps.db, lease, deps.clock.now()).catch(() => false);
+      deps.noteWrite?.(NOTHING_CHANGED);
+      return renewed;
+    });
   }, EXPORT_LEASE_MS / 3);
   timer.unref();
   return {

@@ -1,7 +1,7 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import { findCommentById, recountPostComments } from '../comments/comment.repository.ts';
 import type { CommentDeps } from '../comments/comment-deps.ts';
-import { commentChange } from '../shared/changes.ts';
+import { commentChange, NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { getModerationSettings } from './moderation-settings.ts';
 
@@ -51,7 +51,8 @@ export async function reportComment(
     await recountPostComments(trx, comment.post_id);
     return true;
   });
-  // Held: readers no longer see it, at once.
-  if (held) deps.noteWrite(commentChange(comment.post_id, true));
+  // Held: readers no longer see it, at once. Not held: only its report count changed, which no reader sees; told
+  // all the same, or the other nodes take the commit for one nobody announced and drop everything (decision 049).
+  deps.noteWrite(held ? commentChange(comment.post_id, true) : NOTHING_CHANGED);
   return { held };
 }

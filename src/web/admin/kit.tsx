@@ -53,7 +53,7 @@ export function makeAdminKit(ctx: WebContext): AdminKit {
   };
   return {
     ctx,
-    accounts: { db: deps.content.db, clock: deps.content.clock },
+    accounts: { db: deps.content.db, clock: deps.content.clock, noteWrite: deps.content.noteWrite },
     secure: deps.baseUrl.startsWith('https:'),
     async page(reply, opts) {
       const { site } = await loadChrome(ctx);
