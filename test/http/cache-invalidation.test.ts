@@ -753,6 +753,18 @@ describe('a page whose keys changed, read by several readers at once', () => {
     }
   });
 
+  test('a tag given a new address answers 301 at its old one at once, never the page kept there', async () => {
+    const old = '/tag/manchuria/';
+    await read(lenient, old);
+    assert.equal((await read(lenient, old)).headers['x-cache'], 'hit');
+    const id = await tagId('manchuria');
+    await submit(`/admin/taxonomy/tags/${id}`, people.editor, { name: 'Manchuria', slug: 'manchuria-1930s' });
+    const moved = await read(lenient, old);
+    assert.equal(moved.statusCode, 301, 'not the stale archive');
+    assert.equal(moved.headers.location, '/tag/manchuria-1930s/');
+    await submit(`/admin/taxonomy/tags/${id}`, people.editor, { name: 'Manchuria', slug: 'manchuria' });
+  });
+
   test('past the bound a stale page is not served, even while a render is in flight', async () => {
     await cached(lenient);
     await comment(A, 'Posted, and then a minute passes.', 'Tsetseg Ganbold');

@@ -211,7 +211,8 @@ export async function updateCategory(deps: Deps, input: { id: number } & Categor
       });
     const newPath = joinPath(await parentPath(trx, values.parentId), values.slug);
     await ensurePathFree(trx, newPath, cat.id);
-    const changed = newPath === cat.path ? [cat.id] : await subtreeIds(trx, cat);
+    const moved = newPath !== cat.path;
+    const ids = moved ? await subtreeIds(trx, cat) : [cat.id];
     await repath(trx, cat, newPath, at);
     await updateCategoryRow(trx, cat.id, {
       name: values.name,
@@ -219,9 +220,10 @@ export async function updateCategory(deps: Deps, input: { id: number } & Categor
       parent_id: values.parentId,
       description: values.description,
     });
-    return changed;
+    return { ids, moved };
   });
-  deps.noteWrite(categoryChange(changed));
+  // A new address takes the old one away at once: it answers 301 from now, never the page kept there.
+  deps.noteWrite(categoryChange(changed.ids, changed.moved));
 }
 
 /**
@@ -297,7 +299,7 @@ export async function renameTag(deps: Deps, input: { id: number; name: string; s
   if (Object.keys(fields).length > 0)
     throw new AppError('TAXONOMY_INVALID', 'The tag needs a correction; nothing was saved.', { fields });
   const at = deps.clock.now().toISOString();
-  await inTransaction(deps.db, async (trx) => {
+  const moved = await inTransaction(deps.db, async (trx) => {
     const tag = await requireTagRow(trx, input.id);
     const clash = await findTagBySlug(trx, slug);
     if (clash && clash.id !== tag.id)
@@ -309,8 +311,10 @@ export async function renameTag(deps: Deps, input: { id: number; name: string; s
       await recordTaxonomyMove(trx, { kind: 'tag', oldPath: tag.slug, targetId: tag.id, at });
     }
     await updateTagRow(trx, tag.id, { name, slug });
+    return slug !== tag.slug;
   });
-  deps.noteWrite(tagChange([input.id]));
+  // As for a category: a new address answers 301 at once.
+  deps.noteWrite(tagChange([input.id], moved));
 }
 
 /** Merges tag `sourceId` into `targetId`: its posts get the target, it is removed, its address redirects. */
