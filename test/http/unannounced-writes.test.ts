@@ -85,6 +85,15 @@ async function cachedOnA(url: string): Promise<void> {
   assert.equal(again.headers['x-cache'], 'hit', url);
 }
 
+/** Reads `url` on node A until `until` (from Date.now()): a cache hit every time. */
+async function staysCachedOnA(url: string, until: number): Promise<void> {
+  while (Date.now() < until) {
+    const page = await read(t.app, url);
+    assert.equal(page.headers['x-cache'], 'hit', 'the untouched article stays cached');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /**
  * Changes an article's title with a plain connection and no announcement at all: on PostgreSQL named `name`
  * (application_name), on SQLite a connection of another process to the file.
@@ -162,12 +171,7 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
       (await read(t.app, commented)).body.includes('Seen from node B: the Soviet lorries decided it.'),
     );
     // The claim is about time itself: past the bound, no marker of these writes is left to drop everything.
-    const pastBound = written + BOUND_MS + 500;
-    while (Date.now() < pastBound) {
-      const page = await read(t.app, untouched);
-      assert.equal(page.headers['x-cache'], 'hit', 'the untouched article stays cached');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await staysCachedOnA(untouched, written + BOUND_MS + 500);
     assert.equal((await read(t.app, untouched)).headers['x-cache'], 'hit');
   });
 
@@ -187,12 +191,7 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
     const report = { commentId: comment.id, reporter: '203.0.113.9', reason: 'off-topic', note: '' } as const;
     assert.deepEqual(await reportComment(deps, report), { held: false });
     // The claim is about time itself: past the bound, the report's commit has not made node A drop everything.
-    const pastBound = Date.now() + BOUND_MS + 500;
-    while (Date.now() < pastBound) {
-      const page = await read(t.app, untouched);
-      assert.equal(page.headers['x-cache'], 'hit', 'the untouched article stays cached');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
   });
 
   test('an export taken on another node (its lease claimed and freed) leaves the other nodes their pages', async () => {
@@ -212,12 +211,7 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
     });
     assert.ok(bytes > 1000, 'the export was written');
     // The claim is about time itself: past the bound, the lease's commits have not made node A drop everything.
-    const pastBound = Date.now() + BOUND_MS + 500;
-    while (Date.now() < pastBound) {
-      const page = await read(t.app, untouched);
-      assert.equal(page.headers['x-cache'], 'hit', 'the untouched article stays cached');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
   });
 
   test('a write by another program (no Annalist node at all) also ends in fresh pages', async () => {
