@@ -3,7 +3,7 @@
 // SQLite and once on PostgreSQL (the DIALECTS loop; STYLE habit 7). `npm test -- <files>` runs just those files on
 // both, or on the one ANNALIST_TEST_DATABASE names.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
@@ -61,13 +61,28 @@ function runOrExit(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+/**
+ * The runner's usual report on standard output, and each failure also written to `failuresFile`
+ * (scripts/test-failures.mjs) for the summary.
+ */
+function reporters(failuresFile) {
+  const usual = process.stdout.isTTY ? 'spec' : 'tap';
+  return [
+    `--test-reporter=${usual}`,
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'scripts', 'test-failures.mjs')}`,
+    `--test-reporter-destination=${failuresFile}`,
+  ];
+}
+
 /** Runs the test files in a child process; resolves to its exit status (0 = all passed). */
-function runTests(files, env) {
+function runTests(files, env, failuresFile) {
   // Bundled files are plain JavaScript (scripts/test-bundle.mjs); the sources themselves need tsx.
   const loader = bundled ? ['--enable-source-maps'] : ['--import', 'tsx'];
   const run = bundled ? files.map((f) => bundled.get(f)) : files;
+  const args = [...loader, '--test', '--test-concurrency=2', ...reporters(failuresFile), ...run];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...loader, '--test', '--test-concurrency=2', ...run], {
+    const child = spawn(process.execPath, args, {
       cwd: root,
       stdio: 'inherit',
       // A DATABASE_URL or REDIS_URL of the person's own must never reach the `annalist` processes tests start.
@@ -75,6 +90,29 @@ function runTests(files, env) {
     });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+/** The failures the reporter wrote (scripts/test-failures.mjs), read and then removed. */
+function readFailures(file) {
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  rmSync(file, { force: true });
+  return lines.map((line) => JSON.parse(line));
+}
+
+/** The tests that failed in a pass, named with their file (relative, the source's name) and first error lines. */
+function printFailures({ dialect, failures }) {
+  for (const f of failures) {
+    const source = bundled ? sourceOf(f.file) : f.file;
+    console.log(`\n✖ ${NAMES[dialect]}: ${source ? `${relative(root, source)}: ` : ''}${f.name}`);
+    console.log(f.error.replace(/^/gm, '    '));
+  }
+}
+
+/** The test file a bundled file was made from. */
+function sourceOf(file) {
+  for (const [source, out] of bundled) if (resolve(root, out) === resolve(root, file)) return join(root, source);
+  return file;
 }
 
 function testFiles(dir) {
@@ -136,12 +174,15 @@ try {
     header(`${NAMES[dialect]}: ${passFiles.length} test files${skipped ? ` (${skipped} skipped in this pass)` : ''}`);
     if (passFiles.length === 0) continue;
     const started = Date.now();
-    const status = await runTests(passFiles, {
+    const failuresFile = join(tmpdir(), `annalist-test-failures-${RUN}-${dialect}.jsonl`);
+    const env = {
       ANNALIST_TEST_DATABASE: dialect,
       ANNALIST_TEST_RUN: RUN,
       ...(cluster.url ? { ANNALIST_TEST_PG_URL: cluster.url } : {}),
-    });
-    results.push({ dialect, status, seconds: Math.round((Date.now() - started) / 1000) });
+    };
+    const status = await runTests(passFiles, env, failuresFile);
+    const failures = readFailures(failuresFile);
+    results.push({ dialect, status, failures, seconds: Math.round((Date.now() - started) / 1000) });
   }
 } finally {
   await cluster.stop();
@@ -153,4 +194,5 @@ header('Summary');
 for (const r of results) {
   console.log(`${NAMES[r.dialect].padEnd(10)}  ${r.status === 0 ? 'passed' : 'FAILED'}  ${r.seconds} s`);
 }
+for (const r of results) printFailures(r);
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);
