@@ -43,6 +43,7 @@ const RUN_ONCE = new Set([
   'test/e2e/two-nodes.test.ts',
   // The keyed page cache and the SQLite change log on their own: no site, nothing of PostgreSQL.
   'test/http/page-cache-keys.test.ts',
+  'test/http/count-fragments.test.ts',
   'test/storage/change-log.test.ts',
   // axe-core and the Nu HTML Checker on every demo page type: the templates' markup. The page types whose markup
   // the database writes part of (search snippets, suggestions: DATABASE_WRITTEN_PAGE_TYPES in test/support/site.ts)

@@ -195,6 +195,15 @@ export async function findPostsByIds(db: Db, ids: number[]): Promise<PostListing
   return db.selectFrom('posts').select(LISTING_COLUMNS).where('id', 'in', ids).execute();
 }
 
+/** What a list's comment count link shows of each article: its address, title and count. */
+export async function findCommentCounts(
+  db: Db,
+  ids: readonly number[],
+): Promise<Pick<PostRow, 'id' | 'slug' | 'title' | 'comment_count'>[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('posts').select(['id', 'slug', 'title', 'comment_count']).where('id', 'in', ids).execute();
+}
+
 export function isPostVisible(row: Pick<PostRow, 'status' | 'published_at'>, now: string): boolean {
   return (
     (row.status === 'published' || row.status === 'scheduled') && row.published_at !== null && row.published_at <= now

@@ -28,6 +28,7 @@ import {
   countVisiblePosts,
   findAdjacentPosts,
   findArticleBySlug,
+  findCommentCounts,
   findCurrentSlugFor,
   findNextScheduledTime,
   findPostBodies,
@@ -320,6 +321,15 @@ async function renderedBody(
 }
 
 /** Summaries for posts found by id (search hits), keeping the given order. */
+/** What lists show of each article's discussion (its count, with its address and title): one read for all. */
+export async function commentCountsOf(
+  deps: Pick<ReadDeps, 'db'>,
+  ids: readonly number[],
+): Promise<{ id: number; slug: string; title: string; commentCount: number }[]> {
+  const rows = await findCommentCounts(deps.db, ids);
+  return rows.map((r) => ({ id: r.id, slug: r.slug, title: r.title, commentCount: r.comment_count }));
+}
+
 export async function summariesByIds(deps: ReadDeps, rows: PostListingRow[]): Promise<PostSummary[]> {
   return summarise(deps, rows, await loadCategoryTree(deps));
 }

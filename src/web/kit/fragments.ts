@@ -11,15 +11,46 @@ const NONCE = randomBytes(12).toString('base64url');
 const MARKER_START = `<!--annalist-fragment:${NONCE}:`;
 const MARKER_END = '-->';
 
+/** A count slot: the comment count a list shows for one article (`count:<post id>`). */
+type CountSlot = `count:${number}`;
+/** What a page kept in pieces leaves out and fills in when served: a widget area or an article's comment count. */
+export type FragmentSlot = FragmentArea | CountSlot;
+const COUNT_PREFIX = 'count:';
+
 /** What stands for an area's contents in a page kept in the cache. */
 export function fragmentMarker(area: FragmentArea): string {
   return `${MARKER_START}${area}${MARKER_END}`;
 }
 
-/** A page kept in pieces: `parts[0] slot[0] parts[1] … parts[n]`, each slot an area filled in when served. */
+/** What stands for an article's comment count in a list kept in the cache (ui/lists.tsx). */
+export function countMarker(postId: number): string {
+  return `${MARKER_START}${COUNT_PREFIX}${postId}${MARKER_END}`;
+}
+
+/** The article a count slot shows the count of; undefined for a widget area. */
+export function countedPost(slot: FragmentSlot): number | undefined {
+  return slot.startsWith(COUNT_PREFIX) ? Number(slot.slice(COUNT_PREFIX.length)) : undefined;
+}
+
+/** A page kept in pieces: `parts[0] slot[0] parts[1] … parts[n]`, each slot filled in when served. */
 export interface PagePieces {
   parts: Buffer[];
-  slots: FragmentArea[];
+  slots: FragmentSlot[];
+}
+
+/** The articles whose comment counts a page in pieces shows (its count slots). */
+export function countedPosts(pieces: PagePieces | undefined): number[] {
+  const ids: number[] = [];
+  for (const slot of pieces?.slots ?? []) {
+    const id = countedPost(slot);
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
+}
+
+/** The fragments a page in pieces is stitched with: each slot's current HTML, when it may be shown now. */
+export interface FragmentView {
+  get(slot: FragmentSlot): Fragment | undefined;
 }
 
 /** The page cut at its markers; undefined when it has none (feeds, JSON, pages without widgets). */
@@ -27,11 +58,11 @@ export function splitPieces(html: string): PagePieces | undefined {
   let at = html.indexOf(MARKER_START);
   if (at < 0) return undefined;
   const parts: Buffer[] = [];
-  const slots: FragmentArea[] = [];
+  const slots: FragmentSlot[] = [];
   let from = 0;
   while (at >= 0) {
     const end = html.indexOf(MARKER_END, at + MARKER_START.length);
-    const area = html.slice(at + MARKER_START.length, end) as FragmentArea;
+    const area = html.slice(at + MARKER_START.length, end) as FragmentSlot;
     parts.push(Buffer.from(html.slice(from, at)));
     slots.push(area);
     from = end + MARKER_END.length;
@@ -146,8 +177,8 @@ export class Fragments {
   }
 }
 
-/** The page with each slot filled by its area's current HTML. */
-export function assemble(pieces: PagePieces, areas: ReadonlyMap<FragmentArea, Fragment>): Buffer {
+/** The page with each slot filled by its current HTML. */
+export function assemble(pieces: PagePieces, areas: FragmentView): Buffer {
   const chunks: Buffer[] = [];
   pieces.slots.forEach((area, i) => {
     chunks.push(pieces.parts[i] as Buffer, areas.get(area)?.html ?? EMPTY);
@@ -156,8 +187,8 @@ export function assemble(pieces: PagePieces, areas: ReadonlyMap<FragmentArea, Fr
   return Buffer.concat(chunks);
 }
 
-/** The versions of the areas a page shows, as one string (part of its ETag). */
-export function fragmentVersions(pieces: PagePieces, areas: ReadonlyMap<FragmentArea, Fragment>): string {
+/** The versions of the fragments a page shows, as one string (part of its ETag). */
+export function fragmentVersions(pieces: PagePieces, areas: FragmentView): string {
   return pieces.slots.map((area) => areas.get(area)?.version ?? 0).join('-');
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { Change } from '../../modules/shared/changes.ts';
-import { assemble, type Fragment, type FragmentArea, fragmentVersions, type PagePieces } from './fragments.ts';
+import { type Change, changeKeys } from '../../modules/shared/changes.ts';
+import { assemble, countedPosts, type FragmentView, fragmentVersions, type PagePieces } from './fragments.ts';
 
 /** A page depends on this key when it names none: any change drops it. */
 export const ANY_CHANGE = '*';
@@ -41,6 +41,10 @@ interface Entry {
   stem: string;
   /** The fragment versions the served body was stitched with. */
   stitched?: string;
+  /** The articles whose comment counts are stitched in (count slots). */
+  counted: number[];
+  /** Keys whose changes reach the page through its count slots alone: they do not make it stale. */
+  stitchedKeys?: Set<string>;
   /** When a change made the page out of date (it may still be served until staleMaxMs after). */
   staleSince?: number;
   expiresAt?: number;
@@ -140,7 +144,7 @@ export class PageCache {
   private outdate(key: string, change: KeyChange): void {
     for (const url of this.byKey.get(key) ?? []) {
       const entry = this.entries.get(url);
-      if (!entry) continue;
+      if (!entry || entry.stitchedKeys?.has(key)) continue;
       if (change.removal || this.staleMaxMs <= 0) this.delete(entry);
       else entry.staleSince ??= change.at;
     }
@@ -160,14 +164,9 @@ export class PageCache {
    * The page kept for `url`, stitched with the widget areas' current HTML (`areas`; undefined while they must be
    * reloaded: a page in pieces is then not found). `staleOk`: this reader may be served a stale page.
    */
-  lookup(
-    url: string,
-    now: number,
-    areas: ReadonlyMap<FragmentArea, Fragment> | undefined,
-    staleOk: boolean,
-  ): Found | undefined {
+  lookup(url: string, now: number, areas: FragmentView | undefined, staleOk: boolean): Found | undefined {
     const entry = this.entries.get(url);
-    if (!entry || (entry.pieces && !areas)) return undefined;
+    if (!entry || (entry.pieces && !(areas && countsShown(entry.counted, areas)))) return undefined;
     if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
       this.delete(entry);
       return undefined;
@@ -200,14 +199,14 @@ export class PageCache {
    * then makes it stale from that moment, or, after a removal or a change of everything, not kept at all: it is
    * served once, to the reader who asked.
    */
-  set(
-    url: string,
-    version: number,
-    rendered: RenderedPage,
-    areas: ReadonlyMap<FragmentArea, Fragment> | undefined,
-  ): CachedPage {
+  set(url: string, version: number, rendered: RenderedPage, areas: FragmentView | undefined): CachedPage {
     const { page, stem } = buildPage(rendered, areas);
-    const since = this.changedSince(version, rendered.keys);
+    const counted = countedPosts(rendered.pieces);
+    const stitchedKeys = counted.length > 0 ? new Set(counted.map(changeKeys.postComments)) : undefined;
+    const since = this.changedSince(
+      version,
+      stitchedKeys ? rendered.keys.filter((k) => !stitchedKeys.has(k)) : rendered.keys,
+    );
     if (since === 'gone' || page.body.length > this.maxBytes / 8 || (rendered.pieces && !areas)) return page;
     const old = this.entries.get(url);
     if (old) this.delete(old);
@@ -217,6 +216,8 @@ export class PageCache {
       pieces: rendered.pieces,
       stem,
       stitched: rendered.pieces && areas ? fragmentVersions(rendered.pieces, areas) : undefined,
+      counted,
+      stitchedKeys,
       staleSince: since,
       expiresAt: rendered.expiresAt,
       bytes: 0,
@@ -251,6 +252,11 @@ export class PageCache {
       this.evict();
     }
     return out;
+  }
+
+  /** The articles whose comment counts the page kept for `url` shows (stitched in when served). */
+  countedPosts(url: string): readonly number[] {
+    return this.entries.get(url)?.counted ?? NONE;
   }
 
   /** The URLs of the pages kept that depend on one of `keys` (for the purge webhook's paths). */
@@ -288,7 +294,7 @@ export class PageCache {
   }
 
   /** Stitches the page again when an area it shows has changed since it was last stitched. */
-  private restitch(entry: Entry, pieces: PagePieces, areas: ReadonlyMap<FragmentArea, Fragment>): void {
+  private restitch(entry: Entry, pieces: PagePieces, areas: FragmentView): void {
     const versions = fragmentVersions(pieces, areas);
     if (versions === entry.stitched) return;
     this.bytes -= entry.bytes;
@@ -325,11 +331,16 @@ export class PageCache {
   }
 }
 
+const NONE: readonly number[] = [];
+
+/** Whether every comment count a page shows may be stitched in now (the view leaves out those to load first). */
+function countsShown(counted: readonly number[], areas: FragmentView): boolean {
+  for (const id of counted) if (!areas.get(`count:${id}`)) return false;
+  return true;
+}
+
 /** The page as served: stitched with the areas' current HTML when it is in pieces. */
-export function buildPage(
-  rendered: RenderedPage,
-  areas: ReadonlyMap<FragmentArea, Fragment> | undefined,
-): { page: CachedPage; stem: string } {
+export function buildPage(rendered: RenderedPage, areas: FragmentView | undefined): { page: CachedPage; stem: string } {
   const { pieces } = rendered;
   const body = pieces && areas ? assemble(pieces, areas) : rendered.body;
   const stem = etagStem(body, pieces);

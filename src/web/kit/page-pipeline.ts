@@ -1,8 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { commentCountsOf } from '../../modules/content/reading.service.ts';
 import { type Change, changeKeys, postChange } from '../../modules/shared/changes.ts';
 import type { SharedPageMark, SharedState } from '../../storage/shared-state.ts';
+import { commentCountHtml } from '../ui/lists.tsx';
 import { hasCookie, SESSION_COOKIE } from './cookies.ts';
-import { Fragments, splitPieces } from './fragments.ts';
+import { CountFragments } from './count-fragments.ts';
+import {
+  countedPost,
+  countedPosts,
+  type Fragment,
+  type FragmentArea,
+  Fragments,
+  type FragmentView,
+  type PagePieces,
+  splitPieces,
+} from './fragments.ts';
 import type { ContentGeneration } from './generation.ts';
 import { ANY_CHANGE, buildPage, type CachedPage, type Found, PageCache, type RenderedPage } from './page-cache.ts';
 import { PurgeWebhook } from './purge-webhook.ts';
@@ -82,12 +94,20 @@ export function dependsOnArticle(req: FastifyRequest, id: number, neighbours: re
   for (const n of neighbours) if (n !== undefined) dependsOn(req, changeKeys.post(n));
 }
 
+/**
+ * The share of the stale bound for which a stale page is served as it is, with no render started: three quarters
+ * leaves the last quarter (250 ms at the default bound) for one render, and a page changed by a burst costs at
+ * most four renders every three bounds.
+ */
+const LEFT_AS_IS = 0.75;
+
 /** Misses for a page being rendered wait this long at most for that render before rendering it themselves. */
 const FLIGHT_WAIT_MS = 5000;
 
 export interface PipelineOptions {
   cache: PageCache;
   fragments: Fragments;
+  counts: CountFragments;
   generation: ContentGeneration;
   sharedPages?: SharedPages;
   shared?: SharedState;
@@ -104,10 +124,12 @@ export class PagePipeline {
   private readonly flights = new Map<string, Promise<void>>();
   readonly cache: PageCache;
   readonly fragments: Fragments;
+  readonly counts: CountFragments;
 
   constructor(private readonly opts: PipelineOptions) {
     this.cache = opts.cache;
     this.fragments = opts.fragments;
+    this.counts = opts.counts;
     // A scheduled post going live is a change like any other: the lists and every previous/next link.
     opts.generation.onExpiry(() => this.apply(postChange([], { order: true })));
   }
@@ -122,6 +144,7 @@ export class PagePipeline {
     const now = this.opts.now();
     this.cache.apply(change, now);
     this.fragments.changed(change, now);
+    this.counts.changed(change, now);
   }
 
   /** Whether this request may be answered from, and kept in, the cache (anonymous GET/HEAD of a cached route). */
@@ -144,7 +167,7 @@ export class PagePipeline {
     const url = req.url;
     for (let attempt = 0; attempt < 2; attempt++) {
       const now = this.opts.now();
-      const areas = this.areasFor(now, staleOk) ?? (await this.fragments.refresh());
+      const areas = await this.viewFor(url, now, staleOk);
       const found = this.cache.lookup(url, now, areas, staleOk);
       if (found?.fresh) return this.send(req, reply, found.page, 'hit');
       if (found && this.mayServeStale(url, found)) {
@@ -158,18 +181,52 @@ export class PagePipeline {
     return this.renderHere(req, reply);
   }
 
-  /** The widget areas to stitch in for a reader (the writer never gets them late); undefined: reload first. */
-  areasFor(now: number, staleOk: boolean) {
-    return this.fragments.usable(now, staleOk ? this.cache.staleMaxMs : 0);
+  /**
+   * The widget areas and comment counts to stitch in for a reader (the writer never gets them late); undefined:
+   * the areas must first be reloaded. A count that must first be loaded is missing from the view (lookup() then
+   * finds no page).
+   */
+  areasFor(now: number, staleOk: boolean): FragmentView | undefined {
+    const bound = staleOk ? this.cache.staleMaxMs : 0;
+    const areas = this.fragments.usable(now, bound);
+    return areas && this.view(areas, (id) => this.counts.get(id, now, bound));
+  }
+
+  /** As areasFor(), having first loaded what the page kept for `url` needs. */
+  private async viewFor(url: string, now: number, staleOk: boolean): Promise<FragmentView> {
+    const ready = this.areasFor(now, staleOk);
+    const ids = this.cache.countedPosts(url);
+    if (ready && (ids.length === 0 || this.counts.usable(ids, now, staleOk ? this.cache.staleMaxMs : 0))) return ready;
+    return this.stitching(ids);
+  }
+
+  /** The areas and counts as last loaded, once those of a page about to be stitched are loaded. */
+  private async stitching(ids: readonly number[]): Promise<FragmentView> {
+    const [areas] = await Promise.all([this.fragments.ready ?? this.fragments.refresh(), this.counts.refresh(ids)]);
+    return this.view(areas, (id) => this.counts.latest(id));
+  }
+
+  private view(areas: ReadonlyMap<FragmentArea, Fragment>, count: (id: number) => Fragment | undefined): FragmentView {
+    return {
+      get: (slot) => {
+        const id = countedPost(slot);
+        return id === undefined ? areas.get(slot as FragmentArea) : count(id);
+      },
+    };
+  }
+
+  /** What a page in pieces is stitched with when it is kept (undefined for a whole page). */
+  private stitchingFor(pieces: PagePieces | undefined): Promise<FragmentView> | undefined {
+    return pieces && this.stitching(countedPosts(pieces));
   }
 
   /**
    * Whether a stale page within its bound is served as it is: while another request renders it, and, for the first
-   * half of the bound, without any render, so a burst of changes (comments arriving every few milliseconds) costs a
-   * page at most two renders per bound rather than one per change.
+   * three quarters of the bound (LEFT_AS_IS), without any render, so a burst of changes (comments arriving every few
+   * milliseconds) costs a page one render per three quarters of the bound rather than one per change.
    */
   mayServeStale(url: string, found: Found): boolean {
-    return !found.expired && (this.flights.has(url) || found.staleFor < this.cache.staleMaxMs / 2);
+    return !found.expired && (this.flights.has(url) || found.staleFor < this.cache.staleMaxMs * LEFT_AS_IS);
   }
 
   /** This request renders the page (others asking meanwhile wait for it, or get the stale copy). */
@@ -198,7 +255,7 @@ export class PagePipeline {
       reply.header('x-cache', 'miss');
       return undefined;
     }
-    const areas = found.page.pieces ? (this.fragments.ready ?? (await this.fragments.refresh())) : undefined;
+    const areas = await this.stitchingFor(found.page.pieces);
     const page = this.cache.set(url, req.cacheVersion, found.page, areas);
     req.cacheVersion = undefined;
     return this.send(req, reply, page, 'shared');
@@ -243,7 +300,7 @@ export class PagePipeline {
   ): Promise<Buffer> {
     const text = typeof res.body === 'string' ? res.body : undefined;
     const pieces = text === undefined ? undefined : splitPieces(text);
-    const areas = pieces ? (this.fragments.ready ?? (await this.fragments.refresh())) : undefined;
+    const areas = await this.stitchingFor(pieces);
     const keepable = req.cacheVersion !== undefined && (res.status === 200 || res.status === 301);
     const rendered: RenderedPage = {
       status: res.status,
@@ -276,11 +333,18 @@ function waitBounded(flight: Promise<void>): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** Each article's comment count link, as lists show it (ui/lists.tsx), for the count fragments. */
+async function commentCountLinks(deps: WebDeps['content'], ids: readonly number[]): Promise<Map<number, string>> {
+  const counts = await commentCountsOf(deps, ids);
+  return new Map(counts.map((c) => [c.id, commentCountHtml(c)]));
+}
+
 /** The page cache, its widget-area fragments and its pipeline, as WebDeps asks (Redis: the second level too). */
 export function pagePipeline(deps: WebDeps, generation: ContentGeneration): PagePipeline {
   return new PagePipeline({
     cache: new PageCache({ staleMaxMs: deps.staleMaxMs ?? 0 }),
     fragments: new Fragments(() => loadChrome({ deps, generation })),
+    counts: new CountFragments((ids) => commentCountLinks(deps.content, ids)),
     generation,
     sharedPages: deps.shared ? new SharedPages(deps.shared.pages, generation) : undefined,
     shared: deps.shared,

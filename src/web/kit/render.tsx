@@ -6,8 +6,9 @@ import { getSiteSettings, type SiteSettings } from '../../modules/settings/setti
 import { loadMenus } from '../../modules/site/menus.service.ts';
 import { loadWidgetAreas } from '../../modules/site/widgets.service.ts';
 import { type Head, Layout, type PageChrome } from '../ui/layout.tsx';
+import { CountMarkers } from '../ui/lists.tsx';
 import { STYLESHEET_URL } from './assets.ts';
-import { fragmentMarker, WIDGET_KEYS } from './fragments.ts';
+import { countMarker, fragmentMarker, WIDGET_KEYS } from './fragments.ts';
 import type { WebContext } from './web-deps.ts';
 
 /** Site settings, widget areas and navigation: what every reader page shows around its content. */
@@ -71,11 +72,13 @@ export async function sendPage(
 ): Promise<FastifyReply> {
   const chrome = await loadChrome(ctx);
   const { head, body } = render(chrome.site);
-  // With the page cache, widget areas are left as markers, filled with their current HTML when served.
+  // With the page cache, widget areas and lists' comment counts are left as markers, filled with their current
+  // HTML when served.
   const framed = ctx.pages ? { ...chrome, fragmentMarker } : chrome;
+  const content = ctx.pages ? <CountMarkers.Provider value={countMarker}>{body}</CountMarkers.Provider> : body;
   return sendBody(ctx, req, reply, {
     status,
     contentType: 'text/html; charset=utf-8',
-    body: renderDocument(framed, head, body),
+    body: renderDocument(framed, head, content),
   });
 }

@@ -1,7 +1,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { SharedPageMark, SharedPageStore } from '../../storage/shared-state.ts';
 import { readCookie } from './cookies.ts';
-import type { FragmentArea } from './fragments.ts';
+import type { FragmentSlot } from './fragments.ts';
 import type { ContentGeneration } from './generation.ts';
 import type { RenderedPage } from './page-cache.ts';
 
@@ -87,7 +87,7 @@ interface Header {
   keys: string[];
   /** A page in pieces (kit/fragments.ts): the parts' lengths and the areas between them; the body is then empty. */
   parts?: number[];
-  slots?: FragmentArea[];
+  slots?: FragmentSlot[];
 }
 
 /**

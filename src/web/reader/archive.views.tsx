@@ -4,8 +4,7 @@ import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import type { Paged } from '../../modules/shared/paging.ts';
 import { SearchEntities } from '../history/search-entities.views.tsx';
 import { categoryUrl, formatMonth, postUrl } from '../ui/format.ts';
-import { Byline, Pagination, PostList } from '../ui/lists.tsx';
-import { keptView } from '../ui/rendered-html.ts';
+import { Byline, keptListView, Pagination, PostList } from '../ui/lists.tsx';
 import { CategoryList, SearchForm } from '../ui/widgets.tsx';
 import { Breadcrumb } from './article.views.tsx';
 
@@ -29,15 +28,15 @@ type SimpleArchiveViewProps = {
 };
 
 export const KeptHomeView = (props: HomeViewProps) =>
-  keptView(props.posts, ['home', props.site], () => <HomeView {...props} />);
+  keptListView(props.posts, ['home', props.site], () => <HomeView {...props} />);
 
 export const KeptCategoryView = (props: CategoryViewProps) =>
-  keptView(props.posts, ['category', props.category, props.trail.map((c) => c.path).join(' '), props.site], () => (
+  keptListView(props.posts, ['category', props.category, props.trail.map((c) => c.path).join(' '), props.site], () => (
     <CategoryView {...props} />
   ));
 
 export const KeptArchiveView = (props: SimpleArchiveViewProps) =>
-  keptView(props.posts, ['archive', props.kind, props.title, props.intro, props.base, props.site], () => (
+  keptListView(props.posts, ['archive', props.kind, props.title, props.intro, props.base, props.site], () => (
     <SimpleArchiveView {...props} />
   ));
 

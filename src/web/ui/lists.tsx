@@ -1,8 +1,11 @@
-import type { ComponentChildren } from 'preact';
+import { type ComponentChildren, createContext, type VNode } from 'preact';
+import { useContext } from 'preact/hooks';
+import { renderToString } from 'preact-render-to-string';
 import type { PostSummary } from '../../modules/content/content.types.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import type { Paged } from '../../modules/shared/paging.ts';
 import { authorUrl, categoryUrl, formatDate, postUrl } from './format.ts';
+import { keptView } from './rendered-html.ts';
 
 // A no-break space before the dot keeps it at the end of a line, never starting the next one.
 const SEPARATOR = '\u00a0· ';
@@ -47,6 +50,41 @@ export function Byline(props: {
   );
 }
 
+/**
+ * Set when the page is to be kept in the cache: each article's comment count is rendered as this marker, replaced
+ * when the page is served by the count's current HTML (src/web/kit/count-fragments.ts), so a comment renders no list.
+ */
+export const CountMarkers = createContext<((postId: number) => string) | undefined>(undefined);
+
+/**
+ * A view holding lists, rendered once (keptView) for the page's count markers as well as for `owner` and `inputs`:
+ * call it while a page renders (it reads CountMarkers, which a view rendered apart would not see).
+ */
+export function keptListView(owner: object, inputs: readonly unknown[], view: () => VNode): VNode {
+  const markers = useContext(CountMarkers);
+  return keptView(owner, [...inputs, markers], () => (
+    <CountMarkers.Provider value={markers}>{view()}</CountMarkers.Provider>
+  ));
+}
+
+/** What a list shows of an article's discussion: a link to it with the count, or nothing before the first comment. */
+export function commentCountHtml(post: { slug: string; title: string; commentCount: number }): string {
+  if (post.commentCount <= 0) return '';
+  return renderToString(
+    <a href={`${postUrl(post.slug)}#comments`}>
+      {post.commentCount === 1 ? '1 comment' : `${post.commentCount} comments`}
+      <span class="visually-hidden"> on {post.title}</span>
+    </a>,
+  );
+}
+
+/** The card's comment count, or its marker in a page kept in pieces (empty, and not shown, before any comment). */
+function CommentCount(props: { post: PostSummary }) {
+  const marker = useContext(CountMarkers);
+  const html = marker ? marker(props.post.id) : commentCountHtml(props.post);
+  return <div class="post-card__comments" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
 export function PostList(props: { posts: PostSummary[]; site: SiteSettings; headingLevel?: 2 | 3 }) {
   const H = props.headingLevel === 3 ? 'h3' : 'h2';
   if (props.posts.length === 0) return <p class="empty">Nothing has been published here yet.</p>;
@@ -70,14 +108,7 @@ export function PostList(props: { posts: PostSummary[]; site: SiteSettings; head
             </H>
             {p.standfirst || p.excerpt ? <p class="post-card__standfirst">{p.excerpt || p.standfirst}</p> : null}
             <Byline post={p} site={props.site} />
-            {p.commentCount > 0 ? (
-              <p class="post-card__comments">
-                <a href={`${postUrl(p.slug)}#comments`}>
-                  {p.commentCount === 1 ? '1 comment' : `${p.commentCount} comments`}
-                  <span class="visually-hidden"> on {p.title}</span>
-                </a>
-              </p>
-            ) : null}
+            <CommentCount post={p} />
           </article>
         </li>
       ))}
