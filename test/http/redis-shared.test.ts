@@ -21,6 +21,7 @@ import { openRedisSharedState } from '../../src/storage/redis/open-redis.ts';
 import type { SharedPageEntry, SharedPageStore, SharedState } from '../../src/storage/shared-state.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { FastPath } from '../../src/web/kit/fast-path.ts';
+import { parsePage } from '../support/page.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { newTestDatabase, TEST_BASE_URL, TEST_DATABASE, TestClock, type TestDatabase } from '../support/site.ts';
 
@@ -154,6 +155,12 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
 const ARTICLE = '/khalkhin-gol-1939/';
 /** Another article: neither shows nor neighbours ARTICLE's discussion. */
 const OTHER = '/tsushima-1905/';
+
+/** The comment count a list shows for ARTICLE. */
+function countOfArticle(html: string): number {
+  const page = parsePage(html);
+  return Number(page.text(page.get('link', /^\d+ comments? on Khalkhin-Gol/)).split(' ')[0]);
+}
 
 function postComment(node: Node, body: string, remoteAddress: string) {
   return node.app.inject({
@@ -304,18 +311,23 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     }
   });
 
-  test('a comment on article A drops A’s page from Redis; article B’s page stays shared', async () => {
-    const [pageA, pageB] = [`${ARTICLE}?by-key`, `${OTHER}?by-key`];
-    for (const url of [pageA, pageB]) assert.equal((await a.app.inject({ url })).headers['x-cache'], 'miss');
+  test('a comment on article A drops A’s page from Redis; article B’s page and the lists stay shared', async () => {
+    const [pageA, pageB, list] = [`${ARTICLE}?by-key`, `${OTHER}?by-key`, '/?by-key'];
+    for (const url of [pageA, pageB, list]) assert.equal((await a.app.inject({ url })).headers['x-cache'], 'miss');
     await a.shared.pages.settled();
     // Looked up in Redis itself, so node B's own cache stays empty of them.
-    for (const url of [pageA, pageB]) assert.ok((await b.shared.pages.lookup(url))?.value, `${url} is in Redis`);
+    for (const url of [pageA, pageB, list]) assert.ok((await b.shared.pages.lookup(url))?.value, `${url} is in Redis`);
+    const countBefore = countOfArticle((await a.app.inject({ url: list })).body);
     const posted = await postComment(a, 'Only article A changes with this comment.', '192.0.2.50');
     assert.equal(posted.statusCode, 201, posted.body);
     assert.equal((await b.shared.pages.lookup(pageA))?.value, undefined, 'A left Redis with the announcement');
     const kept = await b.app.inject({ url: pageB });
     assert.equal(kept.headers['x-cache'], 'shared', 'node B serves article B from Redis without rendering it');
     assert.equal(kept.statusCode, 200);
+    // The home page lists A with its count: node B stitches its own current count into the copy from Redis.
+    const listed = await b.app.inject({ url: list });
+    assert.equal(listed.headers['x-cache'], 'shared', 'a comment renders no list, on any node');
+    assert.equal(countOfArticle(listed.body), countBefore + 1, 'node B counts the new comment');
     const fresh = await b.app.inject({ url: pageA });
     assert.equal(fresh.headers['x-cache'], 'miss', 'node B renders article A');
     assert.match(fresh.body, /Only article A changes with this comment\./);

@@ -48,6 +48,21 @@ export function countedPosts(pieces: PagePieces | undefined): number[] {
   return ids;
 }
 
+/**
+ * The keys whose changes reach a page in pieces through its count slots alone (`post:<id>:comments` for each count
+ * it shows): they do not make it out of date. Undefined when it shows no count.
+ */
+export function stitchedKeys(pieces: PagePieces | undefined): Set<string> | undefined {
+  const ids = countedPosts(pieces);
+  return ids.length > 0 ? new Set(ids.map(changeKeys.postComments)) : undefined;
+}
+
+/** The keys a page's copy is dropped by: its own, less those its count slots answer (stitchedKeys). */
+export function keysThatOutdate(keys: readonly string[], pieces: PagePieces | undefined): readonly string[] {
+  const stitched = stitchedKeys(pieces);
+  return stitched ? keys.filter((k) => !stitched.has(k)) : keys;
+}
+
 /** The fragments a page in pieces is stitched with: each slot's current HTML, when it may be shown now. */
 export interface FragmentView {
   get(slot: FragmentSlot): Fragment | undefined;

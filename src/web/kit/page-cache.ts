@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { type Change, changeKeys } from '../../modules/shared/changes.ts';
-import { assemble, countedPosts, type FragmentView, fragmentVersions, type PagePieces } from './fragments.ts';
+import type { Change } from '../../modules/shared/changes.ts';
+import {
+  assemble,
+  countedPosts,
+  type FragmentView,
+  fragmentVersions,
+  keysThatOutdate,
+  type PagePieces,
+  stitchedKeys,
+} from './fragments.ts';
 
 /** A page depends on this key when it names none: any change drops it. */
 export const ANY_CHANGE = '*';
@@ -201,12 +209,7 @@ export class PageCache {
    */
   set(url: string, version: number, rendered: RenderedPage, areas: FragmentView | undefined): CachedPage {
     const { page, stem } = buildPage(rendered, areas);
-    const counted = countedPosts(rendered.pieces);
-    const stitchedKeys = counted.length > 0 ? new Set(counted.map(changeKeys.postComments)) : undefined;
-    const since = this.changedSince(
-      version,
-      stitchedKeys ? rendered.keys.filter((k) => !stitchedKeys.has(k)) : rendered.keys,
-    );
+    const since = this.changedSince(version, keysThatOutdate(rendered.keys, rendered.pieces));
     if (since === 'gone' || page.body.length > this.maxBytes / 8 || (rendered.pieces && !areas)) return page;
     const old = this.entries.get(url);
     if (old) this.delete(old);
@@ -216,8 +219,8 @@ export class PageCache {
       pieces: rendered.pieces,
       stem,
       stitched: rendered.pieces && areas ? fragmentVersions(rendered.pieces, areas) : undefined,
-      counted,
-      stitchedKeys,
+      counted: countedPosts(rendered.pieces),
+      stitchedKeys: stitchedKeys(rendered.pieces),
       staleSince: since,
       expiresAt: rendered.expiresAt,
       bytes: 0,

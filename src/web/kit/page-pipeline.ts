@@ -12,6 +12,7 @@ import {
   type FragmentArea,
   Fragments,
   type FragmentView,
+  keysThatOutdate,
   type PagePieces,
   splitPieces,
 } from './fragments.ts';
@@ -317,7 +318,7 @@ export class PagePipeline {
     reply.headers(this.headersFor(page));
     // Shared only when no change this node heard during the render names its keys (Redis checks the changes it
     // was told of itself, but not a write it never heard, such as one made while it was away).
-    if (req.sharedMark && this.cache.unchangedSince(version, rendered.keys))
+    if (req.sharedMark && this.cache.unchangedSince(version, keysThatOutdate(rendered.keys, pieces)))
       this.opts.sharedPages?.save(req.sharedMark, req.url, { ...page, pieces });
     return page.body;
   }

@@ -1,7 +1,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { SharedPageMark, SharedPageStore } from '../../storage/shared-state.ts';
 import { readCookie } from './cookies.ts';
-import type { FragmentSlot } from './fragments.ts';
+import { type FragmentSlot, keysThatOutdate } from './fragments.ts';
 import type { ContentGeneration } from './generation.ts';
 import type { RenderedPage } from './page-cache.ts';
 
@@ -53,7 +53,9 @@ export class SharedPages {
       page.gzip ??= gzipSync(page.body, { level: 6 });
       page.br ??= brotliCompressSync(page.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
     }
-    void this.store.store({ mark, key, value: encodeSharedPage(page), dependsOn: page.keys, ttlMs });
+    // A list is not dropped by a comment: its counts are stitched in by each node (kit/count-fragments.ts).
+    const dependsOn = [...keysThatOutdate(page.keys, page.pieces)];
+    void this.store.store({ mark, key, value: encodeSharedPage(page), dependsOn, ttlMs });
   }
 }
 
