@@ -20,6 +20,7 @@ import type { WebDeps } from '../../src/web/kit/web-deps.ts';
 import { parsePage } from '../support/page.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
+import { until } from '../support/until.ts';
 
 const A = 'khalkhin-gol-1939';
 const B = 'tsushima-1905';
@@ -749,6 +750,33 @@ describe('a page whose keys changed, read by several readers at once', () => {
     for (const r of [reader!, another!])
       assert.equal(r.body.includes(text), r.headers['x-cache'] !== 'stale', String(r.headers['x-cache']));
     assert.ok([reader!, another!].some((r) => r.headers['x-cache'] === 'stale'));
+  });
+
+  test('"Recent comments" on other pages: the writer sees their comment at once, readers from three quarters of the bound', async () => {
+    const other = `/${B}/`;
+    const recentOf = (html: string) => parsePage(html).text(parsePage(html).get('complementary', 'Sidebar'));
+    await read(lenient, other);
+    const name = 'Tuya Recentwidget';
+    const posted = await lenient.inject({
+      method: 'POST',
+      url: `/api/v1/posts/${A}/comments`,
+      payload: { name, email: 'tuya@example.net', body: 'Shown in the sidebar of every page, in time.' },
+      remoteAddress: `198.51.100.${nextIp++}`,
+    });
+    assert.equal(posted.statusCode, 201, posted.body);
+    const seen = [posted.headers['set-cookie'] ?? []]
+      .flat()
+      .find((c) => c.startsWith('annalist_seen='))
+      ?.split(';')[0];
+    assert.ok(seen);
+    const writer = await read(lenient, other, { cookie: seen });
+    assert.ok(recentOf(writer.body).includes(name), 'the writer finds their comment among the recent ones');
+    // Readers keep the areas they were shown: every page is not stitched again for each comment of a burst.
+    later(44);
+    assert.ok(!recentOf((await read(lenient, other)).body).includes(name), 'readers are not shown it yet');
+    assert.equal((await read(lenient, other)).headers['x-cache'], 'hit', 'B itself was not rendered again');
+    later(2);
+    await until('readers to be shown it', async () => recentOf((await read(lenient, other)).body).includes(name));
   });
 
   test('after a comment is trashed nobody gets the page that showed it', async () => {

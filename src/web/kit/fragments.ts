@@ -107,88 +107,119 @@ export interface Fragment {
 }
 
 /**
+ * The share of the stale bound for which readers are shown what was current before a change, with no reload or
+ * render started: the widget areas here, and stale pages (kit/page-pipeline.ts). Three quarters leaves the last
+ * quarter (250 ms at the default bound) for one reload or render, and a burst of changes costs four of them every
+ * three bounds.
+ */
+export const LEFT_AS_IS = 0.75;
+
+type Areas = ReadonlyMap<FragmentArea, Fragment>;
+
+/**
  * The widget areas' current HTML, shared by every cached page (issue 14): a change that touches them (a comment,
- * an article published) makes them dirty; the next request that needs them reloads them once (one read of the
- * chrome, one render of each area), and each cached page is stitched again from its pieces, without rendering.
- * An area whose HTML did not change keeps its version, so the pages showing it keep their ETag.
+ * an article published) makes them dirty; they are reloaded once (one read of the chrome, one render of each area),
+ * and each cached page is stitched again from its pieces, without rendering. An area whose HTML did not change
+ * keeps its version, so the pages showing it keep their ETag.
+ *
+ * Readers and writers are served apart. A writer (a request after its own write) gets the areas as they are now,
+ * loaded for them if need be (`forWriter`), without changing what readers see. Readers get the areas they were last
+ * given (`usable`) until three quarters of the stale bound after a change (LEFT_AS_IS), when one reload replaces
+ * them for everyone, at once after a removal and never past the bound: during a burst of comments every page is
+ * stitched again a little more than once a bound, not once per comment.
  */
 export class Fragments {
-  private current = new Map<FragmentArea, Fragment>();
-  private dirty = true;
+  /** What readers are shown, and the change count its load began at. */
+  private current: Areas = new Map();
+  private currentAt = -1;
+  /** The newest load (what writers are shown), and the change count it began at. */
+  private latest: Areas = new Map();
+  private latestAt = -1;
   private loading: Promise<void> | undefined;
   private versions = 0;
   /** Moves with every change that touches the areas: a load that began before it does not count as current. */
   private changes = 0;
-  private loadedAt = -1;
-  /** When the areas became dirty, and whether by a change that may not be shown late (a removal, everything). */
+  /** When readers' areas became out of date, and whether by a change that may not be shown late. */
   private dirtySince = 0;
   private mustReload = true;
 
   constructor(private readonly load: () => Promise<PageChrome>) {}
 
-  /** The areas, when they are current; undefined when they must first be reloaded (await refresh()). */
-  get ready(): ReadonlyMap<FragmentArea, Fragment> | undefined {
-    return this.dirty ? undefined : this.current;
+  private get dirty(): boolean {
+    return this.currentAt !== this.changes;
   }
 
   /** Hears a change: the areas are reloaded before they are next used, if the change can touch them. */
   changed(change: Change, now: number): void {
     if (change.keys === 'all' || change.keys.some((k) => FRAGMENT_KEYS.has(k))) {
       if (!this.dirty) this.dirtySince = now;
-      this.dirty = true;
-      if (change.keys === 'all' || change.removal) this.mustReload = true;
       this.changes++;
+      if (change.keys === 'all' || change.removal) this.mustReload = true;
       this.loading = undefined;
     }
   }
 
   /**
-   * The areas to stitch in now: current ones, or, for at most `staleMaxMs` after a change that added something
-   * (a new comment in "Recent comments"), the previous ones while a reload runs in the background. Undefined
-   * when they must first be reloaded (after a removal, past the bound, or with no bound at all, even in the
-   * millisecond of the change): await refresh().
+   * The areas a reader is shown now: current ones, or, until `staleMaxMs` after a change that added something, the
+   * previous ones, reloaded in the background from three quarters of that on. Undefined when they must first be
+   * reloaded (after a removal, past the bound, or with no bound at all, even in the millisecond of the change):
+   * await refresh().
    */
-  usable(now: number, staleMaxMs: number): ReadonlyMap<FragmentArea, Fragment> | undefined {
+  usable(now: number, staleMaxMs: number): Areas | undefined {
     if (!this.dirty) return this.current;
-    if (this.mustReload || now - this.dirtySince >= staleMaxMs) return undefined;
-    this.refresh().catch(() => {
-      // The next request that needs the areas tries again, and shows the error if it persists.
-    });
+    const late = now - this.dirtySince;
+    if (this.mustReload || late >= staleMaxMs) return undefined;
+    if (late >= staleMaxMs * LEFT_AS_IS)
+      this.refresh().catch(() => {
+        // The next request that needs the areas tries again, and shows the error if it persists.
+      });
     return this.current;
   }
 
-  /** Reloads the areas once however many requests ask at the same time. */
-  refresh(): Promise<ReadonlyMap<FragmentArea, Fragment>> {
+  /** Reloads the areas (once however many requests ask at the same time) and shows them to readers from now on. */
+  async refresh(): Promise<Areas> {
+    await this.loaded();
+    if (this.latestAt > this.currentAt) {
+      this.current = this.latest;
+      this.currentAt = this.latestAt;
+    }
+    if (!this.dirty) this.mustReload = false;
+    return this.current;
+  }
+
+  /** The areas as they are now, for a writer: loaded if a change came since the last load; readers' stay as they are. */
+  async forWriter(): Promise<Areas> {
+    await this.loaded();
+    return this.latest;
+  }
+
+  /** The newest load, begun after the last change (or, if a change comes while it runs, the one that ran). */
+  private loaded(): Promise<void> {
+    if (this.latestAt === this.changes) return Promise.resolve();
     if (!this.loading) {
       // A load is forgotten once it settles. Loading the chrome polls for other processes' changes, so a load can
-      // hear one before it is even kept here (clearing `loading` does nothing then): it leaves the areas dirty, and
-      // the next request must load again rather than be handed this load's result for ever.
+      // hear one before it is even kept here (clearing `loading` does nothing then): the next request loads again.
       const load: Promise<void> = this.reload().finally(() => {
         if (this.loading === load) this.loading = undefined;
       });
       this.loading = load;
     }
-    return this.loading.then(() => this.current);
+    return this.loading;
   }
 
   private async reload(): Promise<void> {
-    // A change heard while loading makes this load's result old: it is shown, but reloaded before the next use.
     const changesAtStart = this.changes;
     const chrome = await this.load();
     const next = new Map<FragmentArea, Fragment>();
     for (const area of FRAGMENT_AREAS) {
       const html = Buffer.from(widgetAreaHtml(chrome.widgets[area], chrome.site));
-      const old = this.current.get(area);
+      const old = this.latest.get(area) ?? this.current.get(area);
       next.set(area, old?.html.equals(html) ? old : { html, version: ++this.versions });
     }
     // Two loads may overlap (a change between them): the one that began later wins.
-    if (changesAtStart < this.loadedAt) return;
-    this.loadedAt = changesAtStart;
-    this.current = next;
-    if (this.changes === changesAtStart) {
-      this.dirty = false;
-      this.mustReload = false;
-    }
+    if (changesAtStart < this.latestAt) return;
+    this.latest = next;
+    this.latestAt = changesAtStart;
   }
 }
 

@@ -13,6 +13,7 @@ import {
   Fragments,
   type FragmentView,
   keysThatOutdate,
+  LEFT_AS_IS,
   type PagePieces,
   splitPieces,
 } from './fragments.ts';
@@ -94,13 +95,6 @@ export function dependsOnArticle(req: FastifyRequest, id: number, neighbours: re
   dependsOn(req, changeKeys.post(id), changeKeys.postComments(id), changeKeys.postsOrder);
   for (const n of neighbours) if (n !== undefined) dependsOn(req, changeKeys.post(n));
 }
-
-/**
- * The share of the stale bound for which a stale page is served as it is, with no render started: three quarters
- * leaves the last quarter (250 ms at the default bound) for one render, and a page changed by a burst costs at
- * most four renders every three bounds.
- */
-const LEFT_AS_IS = 0.75;
 
 /** Misses for a page being rendered wait this long at most for that render before rendering it themselves. */
 const FLIGHT_WAIT_MS = 5000;
@@ -198,13 +192,19 @@ export class PagePipeline {
     const ready = this.areasFor(now, staleOk);
     const ids = this.cache.countedPosts(url);
     if (ready && (ids.length === 0 || this.counts.usable(ids, now, staleOk ? this.cache.staleMaxMs : 0))) return ready;
-    return this.stitching(ids);
+    return this.stitching(ids, now, staleOk);
   }
 
-  /** The areas and counts as last loaded, once those of a page about to be stitched are loaded. */
-  private async stitching(ids: readonly number[]): Promise<FragmentView> {
-    const [areas] = await Promise.all([this.fragments.ready ?? this.fragments.refresh(), this.counts.refresh(ids)]);
-    return this.view(areas, (id) => this.counts.latest(id));
+  /**
+   * What a page about to be stitched is stitched with, once its areas and counts are loaded: a reader's areas (the
+   * ones readers are shown, reloaded if they may not be), or a writer's (as they are now, readers' left alone).
+   */
+  private async stitching(ids: readonly number[], now: number, staleOk: boolean): Promise<FragmentView> {
+    const areas =
+      this.fragments.usable(now, staleOk ? this.cache.staleMaxMs : 0) ??
+      (staleOk ? this.fragments.refresh() : this.fragments.forWriter());
+    const [loaded] = await Promise.all([areas, this.counts.refresh(ids)]);
+    return this.view(loaded, (id) => this.counts.latest(id));
   }
 
   private view(areas: ReadonlyMap<FragmentArea, Fragment>, count: (id: number) => Fragment | undefined): FragmentView {
@@ -216,9 +216,10 @@ export class PagePipeline {
     };
   }
 
-  /** What a page in pieces is stitched with when it is kept (undefined for a whole page). */
-  private stitchingFor(pieces: PagePieces | undefined): Promise<FragmentView> | undefined {
-    return pieces && this.stitching(countedPosts(pieces));
+  /** What a page in pieces rendered for `req` is stitched with when it is kept (undefined for a whole page). */
+  private stitchingFor(req: FastifyRequest, pieces: PagePieces | undefined): Promise<FragmentView> | undefined {
+    const staleOk = !hasCookie(req.headers.cookie, SEEN_COOKIE);
+    return pieces && this.stitching(countedPosts(pieces), this.opts.now(), staleOk);
   }
 
   /**
@@ -256,7 +257,7 @@ export class PagePipeline {
       reply.header('x-cache', 'miss');
       return undefined;
     }
-    const areas = await this.stitchingFor(found.page.pieces);
+    const areas = await this.stitchingFor(req, found.page.pieces);
     const page = this.cache.set(url, req.cacheVersion, found.page, areas);
     req.cacheVersion = undefined;
     return this.send(req, reply, page, 'shared');
@@ -301,7 +302,7 @@ export class PagePipeline {
   ): Promise<Buffer> {
     const text = typeof res.body === 'string' ? res.body : undefined;
     const pieces = text === undefined ? undefined : splitPieces(text);
-    const areas = await this.stitchingFor(pieces);
+    const areas = await this.stitchingFor(req, pieces);
     const keepable = req.cacheVersion !== undefined && (res.status === 200 || res.status === 301);
     const rendered: RenderedPage = {
       status: res.status,
