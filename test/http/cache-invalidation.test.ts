@@ -728,13 +728,12 @@ describe('a page whose keys changed, read by several readers at once', () => {
     assert.ok(next.body.includes(text), 'the render is kept: the stale copy is gone');
   });
 
-  test('a reader back from a write (annalist_seen) gets the current page, never the stale one', async () => {
-    await cached(lenient);
-    const text = 'The writer sees their own comment at once.';
-    const posted = await t.app.inject({
+  /** A reader's comment on A through `app`; the annalist_seen cookie its answer sets, as the writer's browser keeps it. */
+  async function commentAsWriter(app: FastifyInstance, name: string, body: string): Promise<string> {
+    const posted = await app.inject({
       method: 'POST',
       url: `/api/v1/posts/${A}/comments`,
-      payload: { name: 'Tsetseg Ganbold', email: 'tsetseg@example.net', body: text },
+      payload: { name, email: 'writer@example.net', body },
       remoteAddress: `198.51.100.${nextIp++}`,
     });
     assert.equal(posted.statusCode, 201, posted.body);
@@ -743,6 +742,13 @@ describe('a page whose keys changed, read by several readers at once', () => {
       .find((c) => c.startsWith('annalist_seen='))
       ?.split(';')[0];
     assert.ok(seen, 'the answer to a write sets annalist_seen');
+    return seen;
+  }
+
+  test('a reader back from a write (annalist_seen) gets the current page, never the stale one', async () => {
+    await cached(lenient);
+    const text = 'The writer sees their own comment at once.';
+    const seen = await commentAsWriter(t.app, 'Tsetseg Ganbold', text);
     const [reader, writer, another] = await views(lenient, [undefined, seen, undefined]);
     assert.ok(writer!.body.includes(text), 'the writer gets the page with their comment');
     assert.notEqual(writer!.headers['x-cache'], 'stale');
@@ -757,18 +763,7 @@ describe('a page whose keys changed, read by several readers at once', () => {
     const recentOf = (html: string) => parsePage(html).text(parsePage(html).get('complementary', 'Sidebar'));
     await read(lenient, other);
     const name = 'Tuya Recentwidget';
-    const posted = await lenient.inject({
-      method: 'POST',
-      url: `/api/v1/posts/${A}/comments`,
-      payload: { name, email: 'tuya@example.net', body: 'Shown in the sidebar of every page, in time.' },
-      remoteAddress: `198.51.100.${nextIp++}`,
-    });
-    assert.equal(posted.statusCode, 201, posted.body);
-    const seen = [posted.headers['set-cookie'] ?? []]
-      .flat()
-      .find((c) => c.startsWith('annalist_seen='))
-      ?.split(';')[0];
-    assert.ok(seen);
+    const seen = await commentAsWriter(lenient, name, 'Shown in the sidebar of every page, in time.');
     const writer = await read(lenient, other, { cookie: seen });
     assert.ok(recentOf(writer.body).includes(name), 'the writer finds their comment among the recent ones');
     // Readers keep the areas they were shown: every page is not stitched again for each comment of a burst.
