@@ -25,19 +25,11 @@ import { almanacWxr } from '../support/import-files.ts';
 import { runAnnalist, serveAnnalist } from '../support/process.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { newTestDatabase, TEST_BASE_URL, TEST_DATABASE, type TestDatabase } from '../support/site.ts';
+import { until } from '../support/until.ts';
 
 const A = '/khalkhin-gol-1939/';
 const B = '/tsushima-1905/';
 const WHERE = TEST_DATABASE === 'sqlite' ? 'one SQLite data folder' : 'one PostgreSQL database';
-
-/** Waits for what another process or node brings about; fails after `ms` (no fixed sleeps). */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await sleep(25);
-  }
-}
 
 /** A fresh data folder and database with the demo, where a reader's comment is published at once. */
 async function seededSite(): Promise<{ dir: string; database: TestDatabase }> {
@@ -105,12 +97,12 @@ describe(`two \`annalist serve\` processes on ${WHERE}`, () => {
     const answers: string[] = [];
     let page = await get(`${p2}${A}`);
     answers.push(String(page.headers['x-cache']));
-    await until(async () => {
+    await until(`process 2 shows comment #${posted.id}`, async () => {
       if (page.body.includes(shown)) return true;
       page = await get(`${p2}${A}`);
       answers.push(String(page.headers['x-cache']));
       return false;
-    }, `process 2 shows comment #${posted.id}`);
+    });
     assert.equal(answers.at(-1), 'miss', `A is rendered again on process 2 (answers: ${answers.join(', ')})`);
     assert.ok(!answers.includes('stale'), 'never a stale copy');
     const feed = await get(`${p2}/comments/feed/`);
@@ -131,11 +123,11 @@ describe(`two \`annalist serve\` processes on ${WHERE}`, () => {
     assert.equal(run.status, 0, run.stderr);
     for (const base of [p1, p2]) {
       const answers: string[] = [];
-      await until(async () => {
+      await until(`${base} lists the imported article`, async () => {
         const sitemap = await get(`${base}/sitemap.xml`);
         answers.push(String(sitemap.headers['x-cache']));
         return sitemap.body.includes('/hanseatic-herring/');
-      }, `${base} lists the imported article`);
+      });
       assert.equal(answers.at(-1), 'miss', `${base}: the sitemap is rendered again (${answers.join(', ')})`);
       assert.equal((await get(`${base}/hanseatic-herring/`)).status, 200);
       // An import names no keys: everything is dropped, B too.
@@ -210,11 +202,11 @@ describe(`two app nodes on ${WHERE} and one Redis`, () => {
   /** Reads `url` on `node` until `shows` holds; the x-cache of every answer, the last one showing it. */
   async function readUntil(node: AppNode, url: string, shows: (body: string) => boolean, what: string) {
     const answers: string[] = [];
-    await until(async () => {
+    await until(what, async () => {
       const res = await view(node, url);
       answers.push(String(res.headers['x-cache']));
       return shows(res.body);
-    }, what);
+    });
     return answers;
   }
 
@@ -241,7 +233,7 @@ describe(`two app nodes on ${WHERE} and one Redis`, () => {
     timeout: 60_000,
   }, async () => {
     await redis!.stop();
-    await until(() => !a!.shared.available() && !b!.shared.available(), 'both nodes notice Redis is gone');
+    await until('both nodes notice Redis is gone', () => !a!.shared.available() && !b!.shared.available());
     for (const url of [A, B]) await cached(b!, url);
     const row = await findPostBySlug(a!.site.content.db, A.slice(1, -1));
     assert.ok(row);
@@ -266,7 +258,7 @@ describe(`two app nodes on ${WHERE} and one Redis`, () => {
     assert.equal((await view(b!, B)).headers['x-cache'], 'hit');
     // Announcements sent while Redis was away were lost to it: once back, each node drops everything once.
     await redis!.restart();
-    await until(() => a!.shared.available() && b!.shared.available(), 'both nodes reconnect', 15_000);
-    await until(async () => (await view(b!, B)).headers['x-cache'] !== 'hit', 'node B drops B once Redis is back');
+    await until('both nodes reconnect', () => a!.shared.available() && b!.shared.available(), 15_000);
+    await until('node B drops B once Redis is back', async () => (await view(b!, B)).headers['x-cache'] !== 'hit');
   });
 });

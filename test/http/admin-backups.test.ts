@@ -33,6 +33,7 @@ import { saveSiteSettings } from '../../src/modules/settings/settings.service.ts
 import { verifyBackup } from '../../src/storage/backup/read-backup.ts';
 import { newTestDatabase, startTestSite, TEST_DATABASE, TestClock, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
+import { until } from '../support/until.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 // Scheduled backups, "Back up now", the archive list and downloads on /admin/backups, and the dashboard's
@@ -74,15 +75,6 @@ const useFolder = (folder: string) => {
   t.site.backups.folder = folder;
   return folder;
 };
-
-/** Waits for `check` to hold (looked at every few milliseconds), failing after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** The id of a process that has ended. */
 function deadPid(): number {
@@ -628,7 +620,7 @@ describe(`the server and its job worker around backups (${TEST_DATABASE})`, () =
     };
     try {
       assert.equal(await requestBackupNow(deps), 'queued');
-      await until(() => began, 'the job worker starts the backup');
+      await until('the job worker starts the backup', () => began);
 
       const at = new Date('2025-10-01T09:05:00.000Z');
       const saved = await savePost(site.site.content, {
@@ -644,14 +636,14 @@ describe(`the server and its job worker around backups (${TEST_DATABASE})`, () =
       clock2.set(at); // its time comes while the backup still runs
       site.site.content.noteWrite(); // pokes the worker, as every committed write does
       await until(
-        async () => (await findPostBySlug(site.site.content.db, 'published-during-a-backup'))?.status === 'published',
         'the post is published while the backup runs',
+        async () => (await findPostBySlug(site.site.content.db, 'published-during-a-backup'))?.status === 'published',
       );
       assert.equal(began && (await loadBackupStatus(deps)).busy, true, 'the backup was still being written');
     } finally {
       finish();
       deps.writeArchive = write;
-      await until(async () => !(await loadBackupStatus(deps)).busy, 'the backup ends');
+      await until('the backup ends', async () => !(await loadBackupStatus(deps)).busy);
       await site.close();
     }
   });

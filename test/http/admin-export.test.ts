@@ -20,6 +20,7 @@ import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, TestClock, type TestSite } from '../support/site.ts';
 import { FORM, type Person, staffClient } from '../support/staff-client.ts';
+import { until } from '../support/until.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 // /admin/export: owners and admins download the whole site as WordPress WXR or Annalist JSON, streamed, one
@@ -116,15 +117,6 @@ function readToClose(res: IncomingMessage): Promise<{ text: string; complete: bo
     res.on('error', () => {}); // "aborted": what `complete` reports
     res.on('close', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), complete: res.complete }));
   });
-}
-
-/** Waits for `condition` (checked every 20 ms), failing after `ms`. */
-async function until(what: string, condition: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) assert.fail(`waited ${ms} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const exportRunning = async () =>

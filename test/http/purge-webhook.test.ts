@@ -9,6 +9,7 @@ import { readConfig } from '../../src/config.ts';
 import { type Site, startServer } from '../../src/main.ts';
 import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
 import { newTestDatabase, TEST_BASE_URL, type TestDatabase } from '../support/site.ts';
+import { until } from '../support/until.ts';
 
 // The CDN in front of the site must hear about every write. The moderation queue's actions once went unheard:
 // the admin routes copied the site's write announcement before the purge webhook was wired into it, so a removed
@@ -60,14 +61,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function signedInModerator(email = 'mira@example.org'): Promise<{ cookie: string; csrf: string }> {
   const deps = { db: site.content.db, clock: site.content.clock };
   const user = await createUser(deps, { email, name: 'Mira', role: 'moderator' });
@@ -111,7 +104,7 @@ describe('a moderator trashing a comment in the queue', () => {
       payload: new URLSearchParams({ csrf, back: '/admin/moderation' }).toString(),
     });
     assert.equal(res.statusCode, 303, res.body);
-    await until(() => received.length > 0, 'the purge webhook hears of the trashed comment');
+    await until('the purge webhook hears of the trashed comment', () => received.length > 0);
     // Exactly what changed: the article's discussion and the site's comment lists, with the article's path.
     const purge = received[0] as { keys: string[]; paths: string[]; removal: boolean };
     assert.deepEqual(purge.keys.sort(), ['*', 'comments', `post:${comment.post_id}:comments`]);

@@ -24,6 +24,7 @@ import { FastPath } from '../../src/web/kit/fast-path.ts';
 import { parsePage } from '../support/page.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { newTestDatabase, TEST_BASE_URL, TEST_DATABASE, TestClock, type TestDatabase } from '../support/site.ts';
+import { until } from '../support/until.ts';
 
 /** One app node: its own database connection, its own Redis connections, its own page cache and job worker. */
 interface Node {
@@ -141,15 +142,6 @@ async function startNodeC(): Promise<Node & { stores: HeldStores }> {
     },
   });
   return { ...node, stores: stores as HeldStores };
-}
-
-/** Waits for a condition another node brings about through Redis (a published message); fails after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const ARTICLE = '/khalkhin-gol-1939/';
@@ -302,7 +294,7 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
       const heard = shared.contentVersion();
       const posted = await postComment(a, 'Only Redis carried this one across.', '192.0.2.11');
       assert.equal(posted.statusCode, 201, posted.body);
-      await until(() => shared.contentVersion() !== heard, 'the announcement arrives');
+      await until('the announcement arrives', () => shared.contentVersion() !== heard);
       assert.match((await deaf.inject({ url: ARTICLE })).body, /Only Redis carried this one across\./);
     } finally {
       await deaf.close();
@@ -403,7 +395,7 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     void Promise.all([heldA.reached, heldB.reached]).then(() => {
       reached = true;
     });
-    await until(() => reached, 'node C stores both pages');
+    await until('node C stores both pages', () => reached);
     const text = 'Posted while node C’s copy was on its way to Redis.';
     const posted = await postComment(a, text, '192.0.2.51');
     assert.equal(posted.statusCode, 201, posted.body);
@@ -440,7 +432,7 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     }
     // Node C hears the last announcement within milliseconds; the margin is for a busy machine.
     const bound = Date.now() + C_STALE_MAX_MS + 500;
-    await until(() => views.filter((v) => v.startedAt > bound).length >= 5, 'five views on C past the bound', 15_000);
+    await until('five views on C past the bound', () => views.filter((v) => v.startedAt > bound).length >= 5, 15_000);
     reading = false;
     await Promise.all(readers);
     const late = views.filter((v) => v.startedAt > bound);
@@ -491,8 +483,8 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
     a.site.content.noteWrite();
     // B's worker sleeps up to a minute when it has nothing to do; only the poke makes it look within seconds.
     await until(
-      async () => (await findPostBySlug(b.site.storage.db, 'scheduled-on-node-a'))?.status === 'published',
       'node B publishes the post',
+      async () => (await findPostBySlug(b.site.storage.db, 'scheduled-on-node-a'))?.status === 'published',
       8000,
     );
     clock.set(clock.now());
@@ -500,7 +492,7 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
 
   test('Redis lost: pages still render, a rate-limited post answers 503; Redis back: the node recovers by itself', async () => {
     await redis.stop();
-    await until(() => !a.shared.available(), 'node A notices');
+    await until('node A notices', () => !a.shared.available());
     const page = await a.app.inject({ url: '/category/russian-history/?while-down' });
     assert.equal(page.statusCode, 200);
     const api = await postComment(a, 'Sent while Redis is away.', '192.0.2.30');
@@ -519,7 +511,7 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
 
     const versionBefore = a.shared.contentVersion();
     await redis.restart();
-    await until(() => a.shared.available() && b.shared.available(), 'both nodes reconnect', 10_000);
+    await until('both nodes reconnect', () => a.shared.available() && b.shared.available(), 10_000);
     assert.notEqual(a.shared.contentVersion(), versionBefore, 'the first-level cache is dropped once');
     const back = await postComment(a, 'Sent once Redis is back.', '192.0.2.31');
     assert.equal(back.statusCode, 201, back.body);
@@ -670,7 +662,7 @@ describe('`annalist serve` with REDIS_URL and ANNALIST_PURGE_WEBHOOK', () => {
         body: JSON.stringify({ name: 'Purge', email: 'purge@example.net', body: 'A write the CDN must hear about.' }),
       });
       assert.equal(posted.status, 201);
-      await until(() => received.length > 0, 'the purge webhook is called', 5000);
+      await until('the purge webhook is called', () => received.length > 0, 5000);
       const [purge] = received;
       assert.ok(purge);
       assert.equal(purge.type, 'application/json');

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import { logRequests } from '../../src/web/kit/request-log.ts';
 import { serveAnnalist } from '../support/process.ts';
+import { until } from '../support/until.ts';
 
 // Issue 16: the default log is not two JSON lines per request. One line per request at debug, and one summary
 // line a minute at info; `annalist serve` on an empty folder says it created the demo there.
@@ -22,15 +23,6 @@ function lineCollector() {
     },
   });
   return { lines, stream };
-}
-
-/** Resolves once `check()` holds, trying again on each tick of a short interval; fails after `ms`. */
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error('the condition did not hold in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test('at info the requests are summed up (count, errors, p50 and p99) and none is logged on its own', async () => {
@@ -53,7 +45,7 @@ test('at info the requests are summed up (count, errors, p50 and p99) and none i
     for (let i = 0; i < 4; i++) assert.equal((await app.inject('/ok')).statusCode, 200);
     assert.equal((await app.inject('/broken')).statusCode, 500);
     assert.equal((await app.inject('/missing')).statusCode, 404);
-    await until(() => lines.some((l) => l.msg === 'requests in the last minute'));
+    await until('the summary line', () => lines.some((l) => l.msg === 'requests in the last minute'));
     const summary = lines.find((l) => l.msg === 'requests in the last minute')!;
     assert.equal(summary.requests, 9, 'six answered by the router and three cache hits');
     assert.equal(summary.errors, 1);
@@ -74,7 +66,7 @@ test('at debug each request gets one line with its method, address, status and t
   app.get('/ok', async () => 'fine');
   try {
     await app.inject('/ok?x=1');
-    await until(() => lines.some((l) => l.msg === 'request'));
+    await until('the request line', () => lines.some((l) => l.msg === 'request'));
     const line = lines.find((l) => l.msg === 'request')!;
     assert.equal(line.method, 'GET');
     assert.equal(line.url, '/ok?x=1');

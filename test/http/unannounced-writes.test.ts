@@ -22,6 +22,7 @@ import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
+import { until } from '../support/until.ts';
 
 /** The bound a node waits for a marker's notice: ANNALIST_STALE_MAX's default, which the test site keeps. */
 const BOUND_MS = 1000;
@@ -67,13 +68,6 @@ after(async () => {
   await nodeB?.site.storage.close();
   await t?.close();
 });
-
-async function until(what: string, check: () => Promise<boolean>, deadline = Date.now() + 5000): Promise<void> {
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const read = (app: FastifyInstance, url: string) => app.inject({ url });
 
@@ -124,7 +118,11 @@ async function writeUnannounced(slug: string, title: string, name: string): Prom
  */
 async function servesNewTitle(url: string, title: string, committed: number): Promise<void> {
   const deadline = committed + BOUND_MS + MARGIN_MS;
-  await until(`node A to serve “${title}”`, async () => (await read(t.app, url)).body.includes(title), deadline);
+  await until(
+    `node A to serve “${title}”`,
+    async () => (await read(t.app, url)).body.includes(title),
+    deadline - Date.now(),
+  );
   const shownFor = Date.now() + 300;
   while (Date.now() < shownFor) {
     const page = await read(t.app, url);

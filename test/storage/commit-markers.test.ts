@@ -25,6 +25,7 @@ import { buildApp } from '../../src/web/app.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { TEST_BASE_URL, testPostgresAdminUrl } from '../support/site.ts';
+import { until } from '../support/until.ts';
 
 /** The bound the nodes here are opened with (ANNALIST_STALE_MAX; 250 ms is the least a node waits). */
 const BOUND_MS = 300;
@@ -71,16 +72,6 @@ async function listenForMarkers(url: string): Promise<string[]> {
   });
   await client.query('listen annalist_commit');
   return heard;
-}
-
-async function until<T>(what: string, check: () => T | undefined | false, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** The node's name as PostgreSQL sees its connections: `annalist:<node id>`. */
@@ -250,17 +241,14 @@ describe('a commit nobody announced, with Redis', () => {
       ['A', a],
       ['B', b],
     ] as const) {
-      await untilAsync(`node ${name} to show the new title`, deadline, async () => {
-        const r = await node.app.inject({ url: page });
-        return r.body.includes('The ice road, rebuilt');
-      });
+      await until(
+        `node ${name} to show the new title`,
+        async () => {
+          const r = await node.app.inject({ url: page });
+          return r.body.includes('The ice road, rebuilt');
+        },
+        deadline - Date.now(),
+      );
     }
   });
 });
-
-async function untilAsync(what: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
