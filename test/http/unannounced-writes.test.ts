@@ -12,9 +12,12 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import sharp from 'sharp';
 import { DATABASE_FILE, openSite, type Site } from '../../src/main.ts';
 import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
 import { exportSite } from '../../src/modules/export/site-export.service.ts';
+import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
+import { deleteMedia, updateMedia } from '../../src/modules/media/media.service.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { reportComment } from '../../src/modules/moderation/report-comment.service.ts';
 import { NOTHING_CHANGED } from '../../src/modules/shared/changes.ts';
@@ -209,6 +212,21 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
     });
     assert.ok(bytes > 1000, 'the export was written');
     // The claim is about time itself: past the bound, the lease's commits have not made node A drop everything.
+    await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
+  });
+
+  test('an image stored, its words edited and then deleted on another node leave the other nodes their pages', async () => {
+    const untouched = `/${UNTOUCHED}/`;
+    await cachedOnA(untouched);
+    const deps = nodeB.site.content;
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c84' } })
+      .png()
+      .toBuffer();
+    const text = { alt: 'An ochre square', decorative: false, caption: '', credit: '' };
+    const { media } = await ingestImage(deps, { bytes: png, originalName: 'ochre.png', userId: null, ...text });
+    await updateMedia(deps, { mediaId: media.id, ...text, alt: 'An ochre rectangle', caption: 'For the test' });
+    await deleteMedia(deps, { mediaId: media.id });
+    // The claim is about time itself: past the bound, the library's commits have not made node A drop everything.
     await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
   });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { inTransaction } from '../../storage/transaction.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
 import { detectImageType, type ImageTypeVerdict, SHARP_FORMAT } from './image-type.ts';
 import { findMediaRowBySha256, insertMediaFileRows, insertMediaRow } from './media.repository.ts';
@@ -132,6 +133,7 @@ export async function ingestImage(deps: MediaDeps, input: IngestImageInput): Pro
     );
     return mediaId;
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
   return { media: await getMedia(deps, id), duplicate: false };
 }
 

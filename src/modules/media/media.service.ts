@@ -1,4 +1,5 @@
 import { inTransaction } from '../../storage/transaction.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { type Paged, type PageRequest, paged } from '../shared/paging.ts';
 import {
@@ -100,6 +101,7 @@ export async function updateMedia(
     checkOwner(row, input.actor, input.mediaId);
     await updateMediaText(trx, input.mediaId, { alt: text.alt, caption: text.caption, credit: text.credit });
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
   return getMedia(deps, input.mediaId);
 }
 
@@ -122,6 +124,7 @@ export async function deleteMedia(deps: MediaDeps, input: { mediaId: number; act
       );
     await deleteMediaRow(trx, input.mediaId);
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /** The bytes and content type of a stored file, by its name (e.g. "12-1600x1067-480w.webp"), or undefined. */

@@ -1,4 +1,5 @@
 import type { Db } from '../../storage/schema.ts';
+import type { Change } from '../shared/changes.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { StoredFormat } from './media-names.ts';
 
@@ -6,6 +7,12 @@ import type { StoredFormat } from './media-names.ts';
 export interface MediaDeps {
   db: Db;
   clock: Clock;
+  /**
+   * Tells the other nodes a write was made that no cached page shows (an image stored, its words edited, or it
+   * deleted: pages copy what they use, and files are not kept in the page cache), so a commit marker on PostgreSQL
+   * does not cost them their cached pages (decision 049).
+   */
+  noteWrite?: (change: Change) => void;
   /** How long one upload's image work may take (default MEDIA_LIMITS.processingMs). */
   processingMs?: number;
 }
