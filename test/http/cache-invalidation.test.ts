@@ -674,6 +674,26 @@ describe(`which cached pages each write re-renders (${TEST_DATABASE}, no stale b
   }
 });
 
+describe('ETags of pages stitched from fragments', () => {
+  test('another node (or this one after a restart) never answers 304 to a list showing an older count', async () => {
+    const first = await read(t.app, '/');
+    const before = countOfA(first.body);
+    await comment(A, 'Counted on every node, whatever it served before.');
+    // A node that has never served the home page before: its fragments are loaded from scratch.
+    const other = await appWith({});
+    try {
+      const now = await read(other, '/');
+      assert.equal(countOfA(now.body), before + 1);
+      const revalidated = await read(other, '/', { 'if-none-match': String(first.headers.etag) });
+      assert.equal(revalidated.statusCode, 200, 'the old ETag is not the new page’s');
+      // And the same words make the same ETag on both.
+      assert.equal((await read(t.app, '/')).headers.etag, now.headers.etag);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 /** The page cache's counters from /metrics. */
 async function metrics(app: FastifyInstance): Promise<Record<string, number>> {
   const res = await app.inject({ method: 'GET', url: '/metrics' });

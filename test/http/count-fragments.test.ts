@@ -109,6 +109,52 @@ describe('comment counts stitched into lists', () => {
     }
   });
 
+  test('a comment heard while its count is read makes the writer wait for a read begun after it', async () => {
+    const counts = new Map([[1, 3]]);
+    const { fragments, hold, reads } = countsFrom(counts);
+    await fragments.refresh([1]);
+    fragments.changed(commentChange(1), 100);
+    // A reader's background read starts, and is slow …
+    const release = hold();
+    const readersRead = fragments.refresh([1]);
+    // … the writer's comment commits and is heard meanwhile.
+    counts.set(1, 4);
+    fragments.changed(commentChange(1), 110);
+    release();
+    await fragments.refresh([1]);
+    assert.equal(shown(fragments, 1, 120, 0), '4 comments', 'the writer is shown their comment counted');
+    await readersRead;
+    assert.equal(fragments.latest(1)?.html.toString(), '4 comments', 'the older read does not overwrite it');
+    assert.equal(reads.length, 3);
+  });
+
+  test('a read begun before every count was forgotten (too many kept) never leaves its old count as current', async () => {
+    const counts = new Map([[1, 3]]);
+    let heldForOne: Promise<void> | undefined;
+    const fragments = new CountFragments(async (ids) => {
+      const answer = new Map(ids.map((id) => [id, `${counts.get(id) ?? 0} comments`]));
+      if (ids.includes(1)) await heldForOne;
+      return answer;
+    });
+    await fragments.refresh([1]);
+    fragments.changed(commentChange(1), 0);
+    let release = () => {};
+    heldForOne = new Promise((r) => {
+      release = r;
+    });
+    const slow = fragments.refresh([1]);
+    heldForOne = undefined;
+    counts.set(1, 4);
+    fragments.changed(commentChange(1), 1);
+    // Lists of ten thousand other articles are served: every count is forgotten; then 1 is read again.
+    await fragments.refresh(Array.from({ length: 10_000 }, (_, i) => i + 2));
+    await fragments.refresh([1]);
+    assert.equal(shown(fragments, 1, 2, 0), '4 comments');
+    release();
+    await slow;
+    assert.equal(shown(fragments, 1, 3, 0), '4 comments', 'the old read does not overwrite the newer count');
+  });
+
   test('an unchanged count keeps its version, so the lists showing it keep their ETag', async () => {
     const counts = new Map([[1, 3]]);
     const { fragments } = countsFrom(counts);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { commentChange, EVERYTHING, postChange } from '../../src/modules/shared/changes.ts';
-import type { Fragment, FragmentArea } from '../../src/web/kit/fragments.ts';
+import { type Fragment, type FragmentArea, fragmentOf } from '../../src/web/kit/fragments.ts';
 import { ANY_CHANGE, PageCache, type RenderedPage } from '../../src/web/kit/page-cache.ts';
 
 // The keyed page cache on its own (issue 14): what a change drops, what it lets be served stale, what a render that
@@ -112,8 +112,8 @@ describe('stale within the bound, never after a removal', () => {
 });
 
 describe('pages in pieces around their widget areas', () => {
-  const areas = (sidebar: string, version: number): ReadonlyMap<FragmentArea, Fragment> =>
-    new Map<FragmentArea, Fragment>([['sidebar', { html: Buffer.from(sidebar), version }]]);
+  const areas = (sidebar: string): ReadonlyMap<FragmentArea, Fragment> =>
+    new Map<FragmentArea, Fragment>([['sidebar', fragmentOf(Buffer.from(sidebar))]]);
   const pieces = {
     parts: [Buffer.from('<main>A</main><aside>'), Buffer.from('</aside>')],
     slots: ['sidebar' as const],
@@ -121,11 +121,11 @@ describe('pages in pieces around their widget areas', () => {
 
   test('a new version of an area is stitched in when served, with a new ETag; no render', () => {
     const cache = new PageCache();
-    const first = cache.set('/a/', cache.version, page('', ARTICLE_A, { pieces }), areas('one comment', 1));
+    const first = cache.set('/a/', cache.version, page('', ARTICLE_A, { pieces }), areas('one comment'));
     assert.equal(first.body.toString(), '<main>A</main><aside>one comment</aside>');
-    const same = cache.lookup('/a/', 0, areas('one comment', 1), true);
+    const same = cache.lookup('/a/', 0, areas('one comment'), true);
     assert.equal(same?.page.etag, first.etag);
-    const next = cache.lookup('/a/', 0, areas('two comments', 2), true);
+    const next = cache.lookup('/a/', 0, areas('two comments'), true);
     assert.equal(next?.fresh, true);
     assert.equal(next?.page.body.toString(), '<main>A</main><aside>two comments</aside>');
     assert.notEqual(next?.page.etag, first.etag);

@@ -1,5 +1,5 @@
 import type { Change } from '../../modules/shared/changes.ts';
-import type { Fragment } from './fragments.ts';
+import { type Fragment, fragmentOf } from './fragments.ts';
 
 /** Past this many articles' counts kept, they are all forgotten and loaded again as lists are served. */
 const MAX_KEPT = 10_000;
@@ -28,7 +28,10 @@ export class CountFragments {
   private changes = 0;
   /** The change that last made every count unknown (a change of everything). */
   private allAt = 0;
-  private versions = 0;
+  /** The change count the read that stored each kept count began at: an older read never overwrites it. */
+  private readAt = new Map<number, number>();
+  /** Moves with every forgetAll(): a read begun before one stores its counts as to be read again. */
+  private epoch = 0;
 
   /** `load`: the count link's HTML for each article asked for ('' for none shown), in one read. */
   constructor(private readonly load: (ids: readonly number[]) => Promise<ReadonlyMap<number, string>>) {}
@@ -91,21 +94,27 @@ export class CountFragments {
   private async reload(ids: readonly number[]): Promise<void> {
     // A change heard while loading leaves its count marked: what was read is shown, and read again before long.
     const changesAtStart = this.changes;
+    const epochAtStart = this.epoch;
     const html = await this.load(ids);
+    // Every count was forgotten while this was read (everything changed, or too many were kept).
+    const reset = this.allAt > changesAtStart || this.epoch !== epochAtStart;
     if (this.kept.size + ids.length > MAX_KEPT) this.forgetAll();
     for (const id of ids) {
-      const next = Buffer.from(html.get(id) ?? '');
-      const old = this.kept.get(id);
-      this.kept.set(id, old?.html.equals(next) ? old : { html: next, version: ++this.versions });
+      // A read begun after this one has stored a newer count.
+      if ((this.readAt.get(id) ?? -1) > changesAtStart) continue;
+      this.readAt.set(id, changesAtStart);
+      this.kept.set(id, fragmentOf(Buffer.from(html.get(id) ?? ''), this.kept.get(id)));
       const dirty = this.dirty.get(id);
       if (dirty && dirty.change <= changesAtStart) this.dirty.delete(id);
-      // Everything changed while this was read: shown to the request that asked, read again for anyone else.
-      if (this.allAt > changesAtStart) this.dirty.set(id, { since: 0, change: this.changes, mustReload: true });
+      // Shown to the request that asked, read again for anyone else.
+      if (reset) this.dirty.set(id, { since: 0, change: this.changes, mustReload: true });
     }
   }
 
   private outdate(id: number, now: number, removal: boolean): void {
     if (!this.kept.has(id) && !this.loads.has(id)) return;
+    // A read under way began before this change: the next refresh() reads again rather than wait for it.
+    this.loads.delete(id);
     const was = this.dirty.get(id);
     this.dirty.set(id, {
       since: was?.since ?? now,
@@ -118,5 +127,7 @@ export class CountFragments {
     this.kept.clear();
     this.dirty.clear();
     this.loads.clear();
+    this.readAt.clear();
+    this.epoch++;
   }
 }

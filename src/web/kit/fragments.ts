@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { type Change, changeKeys } from '../../modules/shared/changes.ts';
 import type { PageChrome } from '../ui/layout.tsx';
 import { widgetAreaHtml } from '../ui/widgets.tsx';
@@ -100,10 +100,20 @@ export const WIDGET_KEYS: readonly string[] = [
 ];
 const FRAGMENT_KEYS = new Set(WIDGET_KEYS);
 
-/** One area's current HTML and a number that moves whenever that HTML changes. */
+/**
+ * One fragment's HTML and its version: a short hash of that HTML, so the same words make the same ETag on every
+ * node and after a restart, and other words another (a counter would start again at 1 and answer 304 to a browser
+ * or CDN holding the old ones).
+ */
 export interface Fragment {
   html: Buffer;
-  version: number;
+  version: string;
+}
+
+/** The fragment for `html`, or `old` itself when its HTML is the same (its pages keep their ETag). */
+export function fragmentOf(html: Buffer, old?: Fragment): Fragment {
+  if (old?.html.equals(html)) return old;
+  return { html, version: createHash('sha1').update(html).digest('base64url').slice(0, 10) };
 }
 
 /**
@@ -136,7 +146,6 @@ export class Fragments {
   private latest: Areas = new Map();
   private latestAt = -1;
   private loading: Promise<void> | undefined;
-  private versions = 0;
   /** Moves with every change that touches the areas: a load that began before it does not count as current. */
   private changes = 0;
   /** When readers' areas became out of date, and whether by a change that may not be shown late. */
@@ -214,7 +223,7 @@ export class Fragments {
     for (const area of FRAGMENT_AREAS) {
       const html = Buffer.from(widgetAreaHtml(chrome.widgets[area], chrome.site));
       const old = this.latest.get(area) ?? this.current.get(area);
-      next.set(area, old?.html.equals(html) ? old : { html, version: ++this.versions });
+      next.set(area, fragmentOf(html, old));
     }
     // Two loads may overlap (a change between them): the one that began later wins.
     if (changesAtStart < this.latestAt) return;
@@ -235,7 +244,7 @@ export function assemble(pieces: PagePieces, areas: FragmentView): Buffer {
 
 /** The versions of the fragments a page shows, as one string (part of its ETag). */
 export function fragmentVersions(pieces: PagePieces, areas: FragmentView): string {
-  return pieces.slots.map((area) => areas.get(area)?.version ?? 0).join('-');
+  return pieces.slots.map((area) => areas.get(area)?.version ?? '').join('-');
 }
 
 const EMPTY = Buffer.alloc(0);
