@@ -451,6 +451,16 @@ describe('the :cite directive', () => {
     assert.equal(html.match(/<li>Coox, Alvin D\./g)?.length, 1);
   });
 
+  test('a long locator is shown whole, never cut short', () => {
+    const where = 'fol. 12 verso, the pencilled addition about the pontoon crossing at the Khalkhin-Gol';
+    const { html } = renderMarkdown(`Seen in the margin :cite[coox-1985]{loc="${where}"}.`, {
+      citations: resolver(),
+    });
+    assert.ok(notes(html)[0]?.includes(where.replace(/^fol\. /, '')), notes(html)[0]);
+    const paged = renderMarkdown(`And :cite[coox-1985]{p="${'112, '.repeat(20)}113"}.`, { citations: resolver() });
+    assert.ok(notes(paged.html)[0]?.includes(`${'112, '.repeat(20)}113`), notes(paged.html)[0]);
+  });
+
   test('an unknown key shows as plain text and never breaks the page; the preview marks it', () => {
     const md = 'As Glantz shows :cite[glantz-1938]{p=4}, and :cite[Not A Key].';
     const { html } = renderMarkdown(md, { citations: resolver() });

@@ -96,8 +96,9 @@ export function citeKeysOf(label: string): string[] {
 /** A locator from the directive's attributes: `p=112`, `page=112` or `loc="ch. 3"`. */
 export function parseLocator(attrs: Record<string, string | null | undefined>): Omit<CiteItem, 'key'> {
   const page = (attrs.p ?? attrs.page ?? '').trim();
-  if (page) return { locator: page.slice(0, 60), label: 'page' };
-  const loc = (attrs.loc ?? '').trim().slice(0, 60);
+  // Shown whole, however long: a writer's locator is never cut short (the article's own size bounds it).
+  if (page) return { locator: page, label: 'page' };
+  const loc = (attrs.loc ?? '').trim();
   if (!loc) return {};
   const m = /^(§|[A-Za-z]+)\.?\s*(.+)$/.exec(loc);
   const label = m ? LOCATOR_LABELS[m[1]!.toLowerCase()] : undefined;

@@ -18,7 +18,7 @@ import { ENTITY_FOLDERS, type MentionOptions, remarkMentions } from './mention-d
 export type { CitationResolver, CiteItem } from './cite-directive.ts';
 
 /** Bump when the output of renderMarkdown changes, so stored renders are refreshed on read. */
-export const RENDER_VERSION = 9;
+export const RENDER_VERSION = 10;
 
 export interface TocEntry {
   depth: 2 | 3;
