@@ -77,24 +77,6 @@ describe('comment counts stitched into lists', () => {
     assert.equal(shown(fragments, 1, 101), '2 comments');
   });
 
-  test('a comment heard while its count is being read leaves the count to be read again', async () => {
-    const counts = new Map([[1, 3]]);
-    const { fragments, hold, reads } = countsFrom(counts);
-    await fragments.refresh([1]);
-    fragments.changed(commentChange(1), 100);
-    const release = hold();
-    const reading = fragments.refresh([1]);
-    counts.set(1, 5);
-    fragments.changed(commentChange(1), 110);
-    release();
-    await reading;
-    assert.equal(fragments.latest(1)?.html.toString(), '3 comments', 'what was read is what the reading saw');
-    assert.equal(shown(fragments, 1, 120, 0), undefined, 'but it is not taken for current');
-    await fragments.refresh([1]);
-    assert.equal(shown(fragments, 1, 120, 0), '5 comments');
-    assert.equal(reads.length, 3);
-  });
-
   test('a new title or address of the article, any article saved, and a change of everything make it read again', async () => {
     const counts = new Map([
       [1, 3],
