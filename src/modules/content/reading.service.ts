@@ -320,7 +320,6 @@ async function renderedBody(
   return { html: r.html, toc: r.toc };
 }
 
-/** Summaries for posts found by id (search hits), keeping the given order. */
 /** What lists show of each article's discussion (its count, with its address and title): one read for all. */
 export async function commentCountsOf(
   deps: Pick<ReadDeps, 'db'>,
@@ -330,6 +329,7 @@ export async function commentCountsOf(
   return rows.map((r) => ({ id: r.id, slug: r.slug, title: r.title, commentCount: r.comment_count }));
 }
 
+/** Summaries for posts found by id (search hits), keeping the given order. */
 export async function summariesByIds(deps: ReadDeps, rows: PostListingRow[]): Promise<PostSummary[]> {
   return summarise(deps, rows, await loadCategoryTree(deps));
 }

@@ -1,5 +1,5 @@
 import type { Change } from '../../modules/shared/changes.ts';
-import { type Fragment, fragmentOf } from './fragments.ts';
+import { type Fragment, fragmentOf, LEFT_AS_IS } from './fragments.ts';
 
 /** Past this many articles' counts kept, they are all forgotten and loaded again as lists are served. */
 const MAX_KEPT = 10_000;
@@ -26,11 +26,12 @@ export class CountFragments {
   private dirty = new Map<number, Dirty>();
   private loads = new Map<number, Promise<void>>();
   private changes = 0;
-  /** The change that last made every count unknown (a change of everything). */
-  private allAt = 0;
   /** The change count the read that stored each kept count began at: an older read never overwrites it. */
   private readAt = new Map<number, number>();
-  /** Moves with every forgetAll(): a read begun before one stores its counts as to be read again. */
+  /**
+   * Moves with every forgetAll() (everything changed, or too many counts kept): a read begun before one stores its
+   * counts as to be read again.
+   */
   private epoch = 0;
 
   /** `load`: the count link's HTML for each article asked for ('' for none shown), in one read. */
@@ -40,7 +41,6 @@ export class CountFragments {
   changed(change: Change, now: number): void {
     this.changes++;
     if (change.keys === 'all') {
-      this.allAt = this.changes;
       this.forgetAll();
       return;
     }
@@ -55,17 +55,20 @@ export class CountFragments {
 
   /**
    * The count to show now for a reader who may be shown one changed at most `staleMaxMs` ago (0: the writer):
-   * undefined when it must first be loaded (refresh()). A changed count still within the bound is shown while it
-   * is loaded again in the background.
+   * undefined when it must first be loaded (refresh()). A changed count still within the bound is shown, and from
+   * three quarters of the bound (LEFT_AS_IS, as the widget areas) read again once in the background, so a burst of
+   * comments stitches its lists again about once a bound, not once per comment.
    */
   get(id: number, now: number, staleMaxMs: number): Fragment | undefined {
     const kept = this.kept.get(id);
     const dirty = this.dirty.get(id);
     if (!kept || !dirty) return kept;
-    if (dirty.mustReload || now - dirty.since >= staleMaxMs) return undefined;
-    this.refresh([id]).catch(() => {
-      // The next request that needs the count tries again, and shows the error if it persists.
-    });
+    const late = now - dirty.since;
+    if (dirty.mustReload || late >= staleMaxMs) return undefined;
+    if (late >= staleMaxMs * LEFT_AS_IS && !this.loads.has(id))
+      this.refresh([id]).catch(() => {
+        // The next request that needs the count tries again, and shows the error if it persists.
+      });
     return kept;
   }
 
@@ -97,7 +100,7 @@ export class CountFragments {
     const epochAtStart = this.epoch;
     const html = await this.load(ids);
     // Every count was forgotten while this was read (everything changed, or too many were kept).
-    const reset = this.allAt > changesAtStart || this.epoch !== epochAtStart;
+    const reset = this.epoch !== epochAtStart;
     if (this.kept.size + ids.length > MAX_KEPT) this.forgetAll();
     for (const id of ids) {
       // A read begun after this one has stored a newer count.

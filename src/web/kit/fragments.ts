@@ -222,8 +222,7 @@ export class Fragments {
     const next = new Map<FragmentArea, Fragment>();
     for (const area of FRAGMENT_AREAS) {
       const html = Buffer.from(widgetAreaHtml(chrome.widgets[area], chrome.site));
-      const old = this.latest.get(area) ?? this.current.get(area);
-      next.set(area, fragmentOf(html, old));
+      next.set(area, fragmentOf(html, this.latest.get(area)));
     }
     // Two loads may overlap (a change between them): the one that began later wins.
     if (changesAtStart < this.latestAt) return;
