@@ -200,6 +200,9 @@ export function buildApp(input: WebDeps): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it, and
+    // only then are the changes heard (what the wait brought in among them).
+    if (shared?.mustRefresh(seenGeneration(req.headers.cookie))) await shared.refresh();
     // Changes other processes and nodes made reach the caches before anything is read (cheap, synchronous).
     deps.changes.poll();
     if (req.method !== 'GET' && req.method !== 'HEAD') req.changesAtStart = pages?.cache.version;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -89,8 +89,68 @@ class HeldStores implements SharedPageStore {
   }
 }
 
+/**
+ * A TCP proxy in front of the test Redis for one node. While `holding`, what Redis sends the node's subscriber
+ * connection (the announcements) is held back; it is let through the moment the node asks Redis for the shared
+ * generation on its other connection, so an announcement reaches the node while it reads the generation.
+ */
+class LateAnnouncements {
+  holding = false;
+  private held: { to: Socket; data: Buffer }[] = [];
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(redisPort: number): Promise<LateAnnouncements> {
+    const server = createServer();
+    const proxy = new LateAnnouncements(server);
+    server.on('connection', (client) => proxy.relay(client, createConnection(redisPort, '127.0.0.1')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get url(): string {
+    const address = this.server.address();
+    return `redis://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }
+
+  private relay(client: Socket, upstream: Socket): void {
+    let subscriber = false;
+    for (const s of [client, upstream]) {
+      this.sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (data) => {
+      const text = data.toString();
+      if (/\r\nSUBSCRIBE\r\n/i.test(text)) subscriber = true;
+      if (this.holding && /\r\nGET\r\n[\s\S]*annalist:generation/i.test(text)) this.release();
+      upstream.write(data);
+    });
+    upstream.on('data', (data) => {
+      if (subscriber && this.holding) this.held.push({ to: client, data });
+      else client.write(data);
+    });
+  }
+
+  private release(): void {
+    this.holding = false;
+    for (const { to, data } of this.held.splice(0)) to.write(data);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
 interface NodeOptions {
   jobs?: boolean;
+  /** Where the node reaches Redis (default: the test Redis itself). */
+  redisUrl?: string;
   staleMaxMs?: number;
   clock?: TestClock;
   pages?: (real: SharedPageStore) => SharedPageStore;
@@ -98,7 +158,7 @@ interface NodeOptions {
 
 async function startNode(opts: NodeOptions = {}): Promise<Node> {
   const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock: opts.clock ?? clock });
-  const shared = await openRedisSharedState(redis.url);
+  const shared = await openRedisSharedState(opts.redisUrl ?? redis.url);
   const jobs = opts.jobs ? createJobWorker(site) : undefined;
   shareSite(site, shared, jobs);
   const app = buildApp({
@@ -122,6 +182,35 @@ async function startNode(opts: NodeOptions = {}): Promise<Node> {
     async close() {
       await app.close();
       await jobs?.stop();
+      await shared.close();
+      await site.storage.close();
+    },
+  };
+}
+
+/**
+ * A node whose database never says that another process wrote (its content version never moves, its changes come
+ * from nowhere else): only Redis can tell it.
+ */
+async function startDeafNode(redisUrl: string): Promise<Omit<Node, 'site'>> {
+  const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock });
+  const shared = await openRedisSharedState(redisUrl);
+  const changes = new ChangeNotifier();
+  changes.addRemoteSource(() => shared.remoteChanges().map(decodeChange));
+  const app = buildApp({
+    content: site.content,
+    contentVersion: () => 'never-moves',
+    changes,
+    baseUrl: TEST_BASE_URL,
+    mediaDir: site.mediaDir,
+    shared,
+    logger: false,
+  });
+  return {
+    shared,
+    app,
+    async close() {
+      await app.close();
       await shared.close();
       await site.storage.close();
     },
@@ -273,33 +362,38 @@ describe(`two app nodes sharing Redis (${TEST_DATABASE})`, () => {
   });
 
   test('a write announced by another node starts a new generation even where the database gives no signal', async () => {
-    // A node whose database never says that another process wrote: only Redis can tell it.
-    const site = await openSite(dir, { databaseUrl: database.databaseUrl, clock });
-    const shared = await openRedisSharedState(redis.url);
-    // It hears nothing from its database either: only what Redis carries.
-    const changes = new ChangeNotifier();
-    changes.addRemoteSource(() => shared.remoteChanges().map(decodeChange));
-    const deaf = buildApp({
-      content: site.content,
-      contentVersion: () => 'never-moves',
-      changes,
-      baseUrl: TEST_BASE_URL,
-      mediaDir: site.mediaDir,
-      shared,
-      logger: false,
-    });
+    const deaf = await startDeafNode(redis.url);
     try {
-      await deaf.inject({ url: ARTICLE });
-      assert.equal((await deaf.inject({ url: ARTICLE })).headers['x-cache'], 'hit');
-      const heard = shared.contentVersion();
+      await deaf.app.inject({ url: ARTICLE });
+      assert.equal((await deaf.app.inject({ url: ARTICLE })).headers['x-cache'], 'hit');
+      const heard = deaf.shared.contentVersion();
       const posted = await postComment(a, 'Only Redis carried this one across.', '192.0.2.11');
       assert.equal(posted.statusCode, 201, posted.body);
-      await until('the announcement arrives', () => shared.contentVersion() !== heard);
-      assert.match((await deaf.inject({ url: ARTICLE })).body, /Only Redis carried this one across\./);
+      await until('the announcement arrives', () => deaf.shared.contentVersion() !== heard);
+      assert.match((await deaf.app.inject({ url: ARTICLE })).body, /Only Redis carried this one across\./);
     } finally {
       await deaf.close();
-      await shared.close();
-      await site.storage.close();
+    }
+  });
+
+  test('an announcement that reaches a node while it reads the generation for a writer is heard before it answers', async () => {
+    const late = await LateAnnouncements.start(redis.port);
+    // Deaf to its database, as a PostgreSQL node is until a slow notice arrives: only Redis tells it of the comment.
+    const d = await startDeafNode(late.url);
+    try {
+      await d.app.inject({ url: ARTICLE });
+      assert.equal((await d.app.inject({ url: ARTICLE })).headers['x-cache'], 'hit');
+      late.holding = true;
+      const posted = await postComment(a, 'Heard late, while the generation was read.', '192.0.2.14');
+      assert.equal(posted.statusCode, 201, posted.body);
+      const seen = seenPair(posted.headers['set-cookie']);
+      assert.ok(seen);
+      const after = await d.app.inject({ url: ARTICLE, headers: { cookie: seen } });
+      assert.equal(late.holding, false, 'the node read the generation, and the announcement came meanwhile');
+      assert.match(after.body, /Heard late, while the generation was read\./, 'the writer sees their comment');
+    } finally {
+      await d.close();
+      await late.close();
     }
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { commentCountsOf } from '../../modules/content/reading.service.ts';
 import { type Change, changeKeys, postChange } from '../../modules/shared/changes.ts';
-import type { SharedPageMark, SharedState } from '../../storage/shared-state.ts';
+import type { SharedPageMark } from '../../storage/shared-state.ts';
 import { commentCountHtml } from '../ui/lists.tsx';
 import { hasCookie, SESSION_COOKIE } from './cookies.ts';
 import { CountFragments } from './count-fragments.ts';
@@ -21,7 +21,7 @@ import type { ContentGeneration } from './generation.ts';
 import { ANY_CHANGE, buildPage, type CachedPage, type Found, PageCache, type RenderedPage } from './page-cache.ts';
 import { PurgeWebhook } from './purge-webhook.ts';
 import { loadChrome } from './render.tsx';
-import { SEEN_COOKIE, SharedPages, seenGeneration } from './shared-pages.ts';
+import { SEEN_COOKIE, SharedPages } from './shared-pages.ts';
 import type { WebDeps } from './web-deps.ts';
 
 declare module 'fastify' {
@@ -105,7 +105,6 @@ export interface PipelineOptions {
   counts: CountFragments;
   generation: ContentGeneration;
   sharedPages?: SharedPages;
-  shared?: SharedState;
   /** How long a CDN or proxy in front may keep a page (s-maxage), in seconds. */
   cdnMaxAgeS: number;
   now: () => number;
@@ -154,9 +153,6 @@ export class PagePipeline {
 
   /** Answers from the cache, or sets the request up to render (and keep) its page. */
   async answer(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const { shared } = this.opts;
-    // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it.
-    if (shared?.mustRefresh(seenGeneration(req.headers.cookie))) await shared.refresh();
     // A writer (the cookie every write's answer sets) never gets a page older than their write.
     const staleOk = !hasCookie(req.headers.cookie, SEEN_COOKIE);
     const url = req.url;
@@ -349,7 +345,6 @@ export function pagePipeline(deps: WebDeps, generation: ContentGeneration): Page
     counts: new CountFragments((ids) => commentCountLinks(deps.content, ids)),
     generation,
     sharedPages: deps.shared ? new SharedPages(deps.shared.pages, generation) : undefined,
-    shared: deps.shared,
     cdnMaxAgeS: deps.cdnMaxAgeS ?? 1,
     now: () => deps.content.clock.now().getTime(),
   });
