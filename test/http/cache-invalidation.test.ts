@@ -19,7 +19,7 @@ import { buildApp } from '../../src/web/app.ts';
 import type { WebDeps } from '../../src/web/kit/web-deps.ts';
 import { parsePage } from '../support/page.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
-import { type Person, staffClient } from '../support/staff-client.ts';
+import { type Person, STAFF_PASSWORD, staffClient } from '../support/staff-client.ts';
 import { until } from '../support/until.ts';
 
 const A = 'khalkhin-gol-1939';
@@ -233,7 +233,20 @@ interface Write {
   shows?: (pages: Record<PageName, string>) => void;
 }
 
-const marks = { comment: 'The steppe favoured the side with lorries.', trashed: 'A remark the moderators take away.' };
+const marks = {
+  comment: 'The steppe favoured the side with lorries.',
+  trashed: 'A remark the moderators take away.',
+  staff: 'From the moderators: sources for the casualty figures, please.',
+};
+let commenter: Person;
+
+/** Whether the comment with marks.staff on an article page carries the "Staff" badge. */
+function staffBadgeOn(html: string): boolean {
+  const at = html.indexOf(marks.staff);
+  assert.ok(at > 0, 'the staff comment is on the page');
+  const header = html.slice(html.lastIndexOf('<header class="comment__header">', at), at);
+  return header.includes('comment__badge--staff');
+}
 let held = 0;
 let trashed = 0;
 let scheduledAt = new Date(0);
@@ -544,6 +557,36 @@ const WRITES: Write[] = [
       await editPost(await postId('about'), { title: 'About the Annalist demo' });
     },
     rerenders: NAMES,
+  },
+  {
+    name: 'a commenter’s role changed (their comment’s "Staff" badge goes)',
+    prepare: async () => {
+      commenter = await staff.person('moderator', 'Jonas');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/posts/${A}/comments`,
+        headers: { cookie: commenter.cookie, origin: TEST_BASE_URL },
+        payload: { body: marks.staff },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.ok(staffBadgeOn((await read(t.app, PAGES['article A'])).body), 'the comment carries the badge');
+    },
+    write: async () => {
+      await submit(`/admin/users/${commenter.id}/role`, people.owner, { role: 'contributor' });
+    },
+    rerenders: COMMENT_ON_A,
+    shows: (p) => assert.equal(staffBadgeOn(p['article A']), false, 'the badge is gone'),
+  },
+  {
+    name: 'passwords, second factors and account names changed',
+    write: async () => {
+      const password = 'a long passphrase about the steppe';
+      await submit('/admin/account/name', people.editor, { name: 'Edith Ward' });
+      await submit('/admin/account/password', people.editor, { current: STAFF_PASSWORD, password, confirm: password });
+      await submit(`/admin/users/${commenter.id}/disable`, people.owner, {});
+      await submit(`/admin/users/${commenter.id}/enable`, people.owner, {});
+    },
+    rerenders: [],
   },
   {
     name: 'a draft saved',

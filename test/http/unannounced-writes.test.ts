@@ -24,7 +24,7 @@ import { NOTHING_CHANGED } from '../../src/modules/shared/changes.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
-import { type Person, staffClient } from '../support/staff-client.ts';
+import { type Person, STAFF_PASSWORD, staffClient } from '../support/staff-client.ts';
 import { until } from '../support/until.ts';
 
 /** The bound a node waits for a marker's notice: ANNALIST_STALE_MAX's default, which the test site keeps. */
@@ -227,6 +227,20 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
     await updateMedia(deps, { mediaId: media.id, ...text, alt: 'An ochre rectangle', caption: 'For the test' });
     await deleteMedia(deps, { mediaId: media.id });
     // The claim is about time itself: past the bound, the library's commits have not made node A drop everything.
+    await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
+  });
+
+  test('a name, a password and a second factor changed on another node leave the other nodes their pages', async () => {
+    const untouched = `/${UNTOUCHED}/`;
+    await cachedOnA(untouched);
+    const password = 'a passphrase about the Halha river';
+    const sent = [
+      await onB.send('/admin/account/name', editorOnB, { name: 'Edith Novak' }),
+      await onB.send('/admin/account/password', editorOnB, { current: STAFF_PASSWORD, password, confirm: password }),
+      await onB.send('/admin/account/totp/start', editorOnB, {}),
+    ];
+    for (const res of sent) assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+    // The claim is about time itself: past the bound, the accounts' commits have not made node A drop everything.
     await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
   });
 

@@ -7,7 +7,8 @@ import { TEST_BASE_URL, type TestSite } from './site.ts';
  * Staff in the editor tests: people of each role signed in on a test site, and their browser's requests
  * (GET, form POSTs with their CSRF token, the editor form read back as a browser would send it).
  */
-const PASSWORD = 'correct horse battery staple';
+/** Every staff person's password. */
+export const STAFF_PASSWORD = 'correct horse battery staple';
 export const FORM = 'application/x-www-form-urlencoded';
 
 export interface Person {
@@ -22,7 +23,7 @@ export function staffClient(site: () => TestSite) {
   async function person(role: UserRole, name: string, authorSlug?: string): Promise<Person> {
     const deps = { db: site().site.content.db, clock: site().clock };
     const user = await createUser(deps, { email: `${name.toLowerCase()}@example.org`, name, role });
-    await setPassword(deps, { userId: user.id, password: PASSWORD });
+    await setPassword(deps, { userId: user.id, password: STAFF_PASSWORD });
     if (authorSlug) {
       const a = await site()
         .site.content.db.selectFrom('authors')
@@ -36,7 +37,7 @@ export function staffClient(site: () => TestSite) {
       url: '/admin/sign-in',
       remoteAddress: `192.0.2.${nextIp++}`,
       headers: { 'content-type': FORM, origin: TEST_BASE_URL },
-      payload: new URLSearchParams({ email: user.email, password: PASSWORD, next: '/admin/posts' }).toString(),
+      payload: new URLSearchParams({ email: user.email, password: STAFF_PASSWORD, next: '/admin/posts' }).toString(),
     });
     assert.equal(res.statusCode, 303, res.body);
     const raw = res.headers['set-cookie'];

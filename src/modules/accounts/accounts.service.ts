@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { UserRole, UserRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import {
@@ -71,7 +72,7 @@ export async function createUser(
     fields.role = `The role must be one of ${USER_ROLES.join(', ')}.`;
   if (Object.keys(fields).length > 0)
     throw new AppError('BAD_REQUEST', Object.values(fields).join(' '), { fields, detail: 'createUser' });
-  return inTransaction(deps.db, async (trx) => {
+  const user = await inTransaction(deps.db, async (trx) => {
     if (await findUserByEmail(trx, email))
       throw new AppError('USER_EMAIL_TAKEN', `There is already a user with the email ${email}.`, {
         fields: { email: `There is already a user with the email ${email}.` },
@@ -86,6 +87,8 @@ export async function createUser(
     });
     return toUser((await findUserById(trx, id))!);
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
+  return user;
 }
 
 /** Replaces a user's password and ends every session they had (a new password locks out whoever knew the old). */
@@ -99,6 +102,16 @@ export async function setPassword(deps: AccountsDeps, input: { userId: number; p
     await updatePasswordHash(trx, input.userId, hashed);
     await deleteUserSessions(trx, input.userId);
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
+}
+
+/** The account with its password hashed again when its hash is of older parameters (stored at sign-in). */
+async function rehashed(deps: AccountsDeps, row: UserRow, password: string): Promise<UserRow> {
+  if (row.password_hash === null || !needsRehash(row.password_hash)) return row;
+  const hash = await hashPassword(password);
+  await updatePasswordHash(deps.db, row.id, hash);
+  deps.noteWrite?.(NOTHING_CHANGED);
+  return { ...row, password_hash: hash };
 }
 
 /** A sign-in either starts a session, or (second factor on) hands back a short-lived token for the code step. */
@@ -133,11 +146,7 @@ export async function beginSignIn(
     });
   }
   await deps.throttle.recordSuccess(email, input.ip);
-  let current = row;
-  if (needsRehash(row.password_hash)) {
-    current = { ...row, password_hash: await hashPassword(input.password) };
-    await updatePasswordHash(deps.db, row.id, current.password_hash!);
-  }
+  const current = await rehashed(deps, row, input.password);
   if (toUser(current).totpEnabled)
     return {
       secondStep: {
@@ -258,5 +267,6 @@ export async function setPasswordWithLink(
     await deleteUserSessions(trx, user.id);
     return { ...user, password_hash: hashed };
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
   return startSession(deps, row);
 }

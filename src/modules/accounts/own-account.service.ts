@@ -1,4 +1,5 @@
 import { inTransaction } from '../../storage/transaction.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { NAME_MAX_LENGTH } from './accounts.service.ts';
@@ -42,6 +43,8 @@ export async function renameSelf(deps: AccountsDeps, input: { userId: number; na
     throw new AppError('BAD_REQUEST', message, { fields: { name: message } });
   }
   await updateUser(deps.db, input.userId, { name });
+  // The account's name shows only in the admin (bylines and comments carry names of their own).
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /** True when `password` is the user's current password. */
@@ -72,4 +75,5 @@ export async function changeOwnPassword(
     await updatePasswordHash(trx, userId, hashed);
     await deleteUserSessionsExcept(trx, userId, input.signedIn.session.tokenHash);
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inTransaction } from '../../storage/transaction.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSecret, signToken, verifyToken } from '../shared/secret.ts';
@@ -93,5 +94,6 @@ export async function setUpOwner(
     const id = await insertUser(trx, values);
     return { id, ...values, author_id: null, totp_secret: null, totp_enabled_at: null, totp_last_step: null };
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
   return startSession(deps, row);
 }

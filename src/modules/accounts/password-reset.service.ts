@@ -1,6 +1,7 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
+import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { normaliseEmail, toUser } from './accounts.service.ts';
 import type { AccountsDeps, AttemptCounter, SignInLinkDeps, User } from './accounts.types.ts';
@@ -82,10 +83,12 @@ export async function resetPassword(deps: AccountsDeps, input: { token: string; 
   const problem = passwordProblem(input.password);
   if (problem) throw new AppError('PASSWORD_REJECTED', problem, { fields: { password: problem } });
   const hashed = await hashPassword(input.password);
-  return inTransaction(deps.db, async (trx) => {
+  const user = await inTransaction(deps.db, async (trx) => {
     const row = await userOfToken({ ...deps, db: trx }, 'password-reset', input.token);
     await updatePasswordHash(trx, row.id, hashed);
     await deleteUserSessions(trx, row.id);
     return toUser({ ...row, password_hash: hashed });
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
+  return user;
 }

@@ -89,6 +89,7 @@ export async function startTotpEnrolment(deps: SecondFactorDeps, userId: number)
     throw new AppError('BAD_REQUEST', 'The second factor is already on. Turn it off first to set up a new one.');
   const secret = new Secret({ size: 20 }).base32;
   await updateUser(deps.db, userId, { totp_secret: secret, totp_enabled_at: null, totp_last_step: null });
+  deps.noteWrite?.(NOTHING_CHANGED);
   return pendingEnrolment(deps, { ...row, totp_secret: secret });
 }
 
@@ -119,6 +120,7 @@ export async function confirmTotp(
     });
   await useCode(deps, row, input.code, input.ip);
   await updateUser(deps.db, row.id, { totp_enabled_at: deps.clock.now().toISOString() });
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /**
@@ -140,6 +142,7 @@ export async function disableTotp(
       });
   }
   await updateUser(deps.db, row.id, { totp_secret: null, totp_enabled_at: null, totp_last_step: null });
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /**

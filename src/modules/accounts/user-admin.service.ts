@@ -2,13 +2,14 @@ import type { Db, UserRole, UserRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
+import { commentChange, NOTHING_CHANGED } from '../shared/changes.ts';
 import { isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { createSignInLink, createUser, SIGN_IN_LINK_HOURS, toUser } from './accounts.service.ts';
 import { type SignInLinkDeps, USER_ROLES, type User } from './accounts.types.ts';
 import { checkUserChange, type UserChange } from './policies.ts';
 import { deleteUserSessions } from './session.repository.ts';
-import { countActiveOwners, deleteUser, findUserById, updateUser } from './user.repository.ts';
+import { countActiveOwners, deleteUser, findUserById, postIdsCommentedOnBy, updateUser } from './user.repository.ts';
 
 /**
  * The users admin: the people who can sign in and their roles (their bylines: content/bylines.service.ts). Every
@@ -46,8 +47,9 @@ export async function addUser(
     throw new AppError('BAD_REQUEST', message, { fields: { role: message } });
   }
   checkUserChange(input.actor, undefined, { kind: 'add', role }, 0);
-  return inTransaction(deps.db, async (trx) => {
-    const tdeps = { ...deps, db: trx };
+  const added = await inTransaction(deps.db, async (trx) => {
+    // Announced once, after the commit: an announcement before it would reach other nodes ahead of the commit.
+    const tdeps = { ...deps, db: trx, noteWrite: undefined };
     const user = await createUser(tdeps, { email: input.email, name: input.name, role });
     const link = await createSignInLink(tdeps, user.id);
     const site = await getSiteSettings({ db: trx });
@@ -67,6 +69,8 @@ export async function addUser(
     });
     return { user, link };
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
+  return added;
 }
 
 export async function changeRole(
@@ -75,10 +79,13 @@ export async function changeRole(
 ): Promise<void> {
   const role = input.role;
   if (!isRole(role)) throw new AppError('BAD_REQUEST', `Choose one of the roles: ${USER_ROLES.join(', ')}.`);
-  await inTransaction(deps.db, async (trx) => {
+  const shownOn = await inTransaction(deps.db, async (trx) => {
     await loadGuardedTarget(trx, { actor: input.actor, userId: input.userId, change: { kind: 'role', role } });
     await updateUser(trx, input.userId, { role });
+    return postIdsCommentedOnBy(trx, input.userId);
   });
+  // The "Staff" badge on the person's comments comes and goes with the role.
+  deps.noteWrite?.(commentChange(shownOn));
 }
 
 /**
@@ -99,6 +106,8 @@ export async function setUserDisabled(
     await updateUser(trx, input.userId, { disabled_at: input.disabled ? isoNow(deps.clock) : null });
     if (input.disabled) await deleteUserSessions(trx, input.userId);
   });
+  // What the person wrote stays as it is shown, badges included.
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /**
@@ -112,17 +121,22 @@ export async function resetSecondFactor(deps: SignInLinkDeps, input: { actor: Us
     await updateUser(trx, input.userId, { totp_secret: null, totp_enabled_at: null, totp_last_step: null });
     await deleteUserSessions(trx, input.userId);
   });
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /** Removes an account for good; its sessions go with it, and its posts and comments stay, without it. */
 export async function removeUser(deps: SignInLinkDeps, input: { actor: User; userId: number }): Promise<User> {
-  return inTransaction(deps.db, async (trx) => {
+  const { removed, shownOn } = await inTransaction(deps.db, async (trx) => {
     const target = await loadGuardedTarget(trx, {
       actor: input.actor,
       userId: input.userId,
       change: { kind: 'remove' },
     });
+    const posts = await postIdsCommentedOnBy(trx, input.userId);
     await deleteUser(trx, input.userId);
-    return toUser(target);
+    return { removed: toUser(target), shownOn: posts };
   });
+  // Its comments stay, without its badge.
+  deps.noteWrite?.(commentChange(shownOn));
+  return removed;
 }

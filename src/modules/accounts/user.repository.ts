@@ -96,6 +96,12 @@ export async function isBylineHeldByOther(db: Db, authorId: number, exceptUserId
   return holder !== undefined;
 }
 
+/** The articles with comments written from the account: their discussions show its badge (a role, a byline). */
+export async function postIdsCommentedOnBy(db: Db, userId: number): Promise<number[]> {
+  const rows = await db.selectFrom('comments').select('post_id').distinct().where('user_id', '=', userId).execute();
+  return rows.map((r) => r.post_id);
+}
+
 export async function deleteUser(db: Db, id: number): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
 }

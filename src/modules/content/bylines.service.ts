@@ -2,8 +2,9 @@ import type { UserRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { toUser } from '../accounts/accounts.service.ts';
 import type { SignInLinkDeps, User } from '../accounts/accounts.types.ts';
-import { isBylineHeldByOther, listUserRows, updateUser } from '../accounts/user.repository.ts';
+import { isBylineHeldByOther, listUserRows, postIdsCommentedOnBy, updateUser } from '../accounts/user.repository.ts';
 import { loadGuardedTarget, userNotFound } from '../accounts/user-admin.service.ts';
+import { commentChange } from '../shared/changes.ts';
 import { isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { slugify } from '../shared/slug.ts';
@@ -54,7 +55,7 @@ export async function linkByline(
   deps: SignInLinkDeps,
   input: { actor: User; userId: number; authorId: number | 'new' | null },
 ): Promise<void> {
-  await inTransaction(deps.db, async (trx) => {
+  const shownOn = await inTransaction(deps.db, async (trx) => {
     const target = await loadGuardedTarget(trx, {
       actor: input.actor,
       userId: input.userId,
@@ -63,7 +64,10 @@ export async function linkByline(
     const authorId = input.authorId === 'new' ? await bylineFor(deps, trx, target) : input.authorId;
     if (authorId !== null && !(await listAuthors(trx)).some((a) => a.id === authorId)) throw notInList();
     await updateUser(trx, input.userId, { author_id: authorId });
+    return postIdsCommentedOnBy(trx, input.userId);
   });
+  // The "Author" badge on the person's comments under articles of that byline comes and goes with it.
+  deps.noteWrite?.(commentChange(shownOn));
 }
 
 /**
