@@ -1,5 +1,10 @@
 import type { Db } from '../../storage/schema.ts';
-import { findCommentById, listRecentApprovedComments } from './comment.repository.ts';
+import {
+  findApprovedCommentWithSlug,
+  findCommentById,
+  listCommentsWithSlugs,
+  listRecentApprovedComments,
+} from './comment.repository.ts';
 
 /** The comment reads the web layer makes (issue 15: routes import services, never repositories). */
 type Deps = { db: Db };
@@ -15,20 +20,7 @@ export const listRecentComments = (deps: Deps, opts: Parameters<typeof listRecen
  * Comments by id with their article's slug, whatever their status: for a writer's own held comments, asked for
  * with the signed keys their browser was given when it posted them (the web layer checks the keys).
  */
-export async function listCommentsByIds(deps: Deps, ids: number[]) {
-  if (ids.length === 0) return [];
-  return deps.db
-    .selectFrom('comments')
-    .innerJoin('posts', 'posts.id', 'comments.post_id')
-    .select([
-      'comments.id',
-      'comments.parent_id',
-      'comments.status',
-      'comments.author_name',
-      'comments.body_html',
-      'comments.created_at',
-      'posts.slug as post_slug',
-    ])
-    .where('comments.id', 'in', ids)
-    .execute();
-}
+export const listCommentsByIds = (deps: Deps, ids: number[]) => listCommentsWithSlugs(deps.db, ids);
+
+/** An approved comment and its article's slug; undefined for any other (held, trashed, missing). */
+export const findApprovedComment = (deps: Deps, id: number) => findApprovedCommentWithSlug(deps.db, id);

@@ -4,6 +4,41 @@ export async function findCommentById(db: Db, id: number): Promise<CommentRow | 
   return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** An approved comment with its article's slug (for its permalink and its report form). */
+export async function findApprovedCommentWithSlug(
+  db: Db,
+  id: number,
+): Promise<{ comment: CommentRow; slug: string } | undefined> {
+  const comment = await db
+    .selectFrom('comments')
+    .selectAll()
+    .where('id', '=', id)
+    .where('status', '=', 'approved')
+    .executeTakeFirst();
+  if (!comment) return undefined;
+  const post = await db.selectFrom('posts').select('slug').where('id', '=', comment.post_id).executeTakeFirst();
+  return post && { comment, slug: post.slug };
+}
+
+/** Comments by id with their article's slug, whatever their status. */
+export async function listCommentsWithSlugs(db: Db, ids: readonly number[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('comments')
+    .innerJoin('posts', 'posts.id', 'comments.post_id')
+    .select([
+      'comments.id',
+      'comments.parent_id',
+      'comments.status',
+      'comments.author_name',
+      'comments.body_html',
+      'comments.created_at',
+      'posts.slug as post_slug',
+    ])
+    .where('comments.id', 'in', ids)
+    .execute();
+}
+
 /** What threading needs of a comment; bodies are fetched only for the page shown. */
 /** Where a comment sits in its discussion: enough to order, thread and page a whole discussion. */
 export type CommentOutline = Pick<CommentRow, 'id' | 'parent_id' | 'created_at'>;

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findComment, listRecentComments } from '../../modules/comments/comment-lookup.service.ts';
+import { findApprovedComment, listRecentComments } from '../../modules/comments/comment-lookup.service.ts';
 import { listArticleComments, pageOfComment } from '../../modules/comments/comment-thread.service.ts';
 import { findVisibleArticle } from '../../modules/content/site-index.service.ts';
 import { xml } from '../../modules/feeds/feed.service.ts';
@@ -159,12 +159,9 @@ export function registerCommentRoutes(app: FastifyInstance, ctx: WebContext): vo
   async function approvedComment(req: { params: Static<typeof CommentIdParams> }) {
     const raw = req.params.id;
     const id = /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : Number.NaN;
-    const c = Number.isNaN(id) ? undefined : await findComment(deps.content, id);
-    const post = c
-      ? await deps.content.db.selectFrom('posts').select('slug').where('id', '=', c.post_id).executeTakeFirst()
-      : undefined;
-    if (c?.status !== 'approved' || !post) throw new AppError('NOT_FOUND', 'That comment is not there.');
-    return { c, slug: post.slug };
+    const found = Number.isNaN(id) ? undefined : await findApprovedComment(deps.content, id);
+    if (!found) throw new AppError('NOT_FOUND', 'That comment is not there.');
+    return { c: found.comment, slug: found.slug };
   }
 
   type Reported = Awaited<ReturnType<typeof approvedComment>>;
