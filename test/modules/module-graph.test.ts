@@ -167,3 +167,34 @@ describe('module graph of src/modules', () => {
     assert.match(found[1]!, /storage\/sqlite\/open-sqlite\.ts \(a storage implementation\)/);
   });
 });
+
+/** Query building in a source text: Kysely's builders, its `sql` tag, a transaction begun by hand. */
+const QUERY = /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|transaction)\(|\bsql`/;
+
+/** The files of `files` that build a query themselves, each with its first such line. */
+function queriesIn(files: readonly { path: string; text: string }[]): string[] {
+  return files.flatMap(({ path, text }) => {
+    const line = text.split('\n').findIndex((l) => QUERY.test(l));
+    return line < 0 ? [] : [`${path}:${line + 1}`];
+  });
+}
+
+describe('the web layer and SQL', () => {
+  test('no file of src/web builds a query: routes and views read and write through the modules', () => {
+    const web = sourceFiles(join(ROOT, 'src/web')).map((p) => ({
+      path: relative(ROOT, p),
+      text: readFileSync(p, 'utf8'),
+    }));
+    assert.ok(web.length > 50, `expected the web layer's files, found ${web.length}`);
+    assert.deepEqual(queriesIn(web), []);
+  });
+
+  test('the query check names the file and line of a query', () => {
+    const found = queriesIn([
+      { path: 'src/web/a.tsx', text: "const x = 1;\nawait db.selectFrom('posts').selectAll().execute();" },
+      { path: 'src/web/b.ts', text: 'await sql`select 1`.execute(db);' },
+      { path: 'src/web/c.ts', text: "await findPost(deps, 'a'); // selectFrom is a word here" },
+    ]);
+    assert.deepEqual(found, ['src/web/a.tsx:2', 'src/web/b.ts:1']);
+  });
+});
