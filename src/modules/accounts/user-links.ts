@@ -3,6 +3,7 @@ import type { Db, UserRow } from '../../storage/schema.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSecret, signToken, verifyToken } from '../shared/secret.ts';
+import { isTokenSpent, spendToken } from '../shared/used-tokens.repository.ts';
 import type { AccountsDeps } from './accounts.types.ts';
 import { findUserById } from './user.repository.ts';
 
@@ -91,14 +92,9 @@ export async function userOfToken(
   const row = typeof payload.u === 'number' ? await findUserById(deps.db, payload.u) : undefined;
   if (!row || row.disabled_at !== null) throw userLinkRefused(purpose, 'no such user, or disabled');
   if (payload.p !== passwordFingerprint(row)) throw userLinkRefused(purpose, 'password changed since');
-  if (opts.singleUse && (await isMarkedUsed(deps.db, usedMarker(purpose, token))))
+  if (opts.singleUse && (await isTokenSpent(deps.db, usedMarker(purpose, token))))
     throw userLinkRefused(purpose, 'used');
   return row;
-}
-
-async function isMarkedUsed(db: Db, marker: string): Promise<boolean> {
-  const used = await db.selectFrom('used_form_tokens').select('token').where('token', '=', marker).executeTakeFirst();
-  return used !== undefined;
 }
 
 /**
@@ -111,14 +107,9 @@ export async function markTokenUsed(
   purpose: UserLinkPurpose | 'owner-setup',
   token: string,
 ): Promise<boolean> {
-  const marked = await db
-    .insertInto('used_form_tokens')
-    .values({ token: `${purpose}:${sha256(token)}`, used_at: isoNow(clock) })
-    .onConflict((oc) => oc.column('token').doNothing())
-    .executeTakeFirst();
-  return Number(marked.numInsertedOrUpdatedRows ?? 0) === 1;
+  return spendToken(db, `${purpose}:${sha256(token)}`, isoNow(clock));
 }
 
 /** True when a single-use token of another kind (the owner setup link) has been used. */
 export const isTokenUsed = (db: Db, purpose: 'owner-setup', token: string) =>
-  isMarkedUsed(db, `${purpose}:${sha256(token)}`);
+  isTokenSpent(db, `${purpose}:${sha256(token)}`);

@@ -161,3 +161,16 @@ export async function listRecentApprovedComments(db: Db, opts: { postId?: number
   if (opts.postId !== undefined) q = q.where('comments.post_id', '=', opts.postId);
   return q.orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(opts.limit).execute();
 }
+
+/** Whether one of the comments `ids` is approved and was written under `email` (as stored). */
+export async function hasApprovedCommentFrom(db: Db, ids: readonly number[], email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('comments')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('author_email', '=', email)
+    .where('status', '=', 'approved')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Db } from '../../storage/schema.ts';
 import { signToken, verifyToken } from '../shared/secret.ts';
+import { hasApprovedCommentFrom } from './comment.repository.ts';
 
 /**
  * The "returning commenter" proof (decision 021). An approved commenter's email earns trust only in a browser
@@ -93,13 +94,5 @@ export async function proofCoversEmail(
 ): Promise<boolean> {
   if (proof.emailKeys.includes(emailKey(deps.secret, email))) return true;
   if (proof.commentIds.length === 0) return false;
-  const approved = await deps.db
-    .selectFrom('comments')
-    .select('id')
-    .where('id', 'in', proof.commentIds)
-    .where('author_email', '=', commenterEmail(email))
-    .where('status', '=', 'approved')
-    .limit(1)
-    .executeTakeFirst();
-  return approved !== undefined;
+  return hasApprovedCommentFrom(deps.db, proof.commentIds, commenterEmail(email));
 }

@@ -573,3 +573,15 @@ export async function bumpPostVersion(db: Db, id: number, version: number): Prom
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** Every article (not page) with its comment switch and count, newest first, drafts (no date) last. */
+export async function listArticleSwitches(db: Db) {
+  return db
+    .selectFrom('posts')
+    .select(['id', 'title', 'slug', 'status', 'published_at', 'comments_open', 'comment_count'])
+    .where('type', '=', 'post')
+    .orderBy((eb) => eb.case().when('published_at', 'is', null).then(1).else(0).end())
+    .orderBy('published_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}

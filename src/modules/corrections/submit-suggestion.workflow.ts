@@ -8,6 +8,7 @@ import { getModerationSettings } from '../moderation/moderation-settings.ts';
 import { requestEmailConfirmation } from '../notifications/notifications.service.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
+import { spendToken } from '../shared/used-tokens.repository.ts';
 import { anchorQuote, articleText, describeQuote, findQuotedPassage, type PassageSelectors } from './anchoring.ts';
 import { currentBodyHtml } from './current-body.ts';
 import { insertSuggestion, latestPublishedRevision } from './suggestion.repository.ts';
@@ -211,18 +212,11 @@ export async function submitSuggestion(
   const status = outcome.status === 'approved' ? 'open' : outcome.status;
   const at = now.toISOString();
   return inTransaction(deps.db, async (trx) => {
-    if (input.formToken !== null) {
-      const used = await trx
-        .insertInto('used_form_tokens')
-        .values({ token: input.formToken, used_at: at })
-        .onConflict((oc) => oc.column('token').doNothing())
-        .executeTakeFirst();
-      if (Number(used.numInsertedOrUpdatedRows ?? 0n) === 0)
-        throw new AppError(
-          'FORM_TOKEN_REPLAYED',
-          'This form was already sent once. Your text is kept below: send it again to make the suggestion.',
-        );
-    }
+    if (input.formToken !== null && !(await spendToken(trx, input.formToken, at)))
+      throw new AppError(
+        'FORM_TOKEN_REPLAYED',
+        'This form was already sent once. Your text is kept below: send it again to make the suggestion.',
+      );
     const id = await insertSuggestion(trx, {
       post_id: post.id,
       revision_number: await latestPublishedRevision(trx, post.id),

@@ -1,5 +1,6 @@
 import type { Db, SuggestionStatus } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { findUserById } from '../accounts/user.repository.ts';
 import { findPostById } from '../content/post.repository.ts';
 import { trainSpam } from '../moderation/spam-classifier.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
@@ -307,10 +308,6 @@ export async function getSuggestionDetail(deps: Pick<ReviewDeps, 'db'>, id: numb
     anchor,
     orphaned: anchor === null,
     currentPassage: anchor ? text.slice(anchor.start, anchor.end) : null,
-    decidedByName:
-      s.decided_by === null
-        ? null
-        : ((await deps.db.selectFrom('users').select('name').where('id', '=', s.decided_by).executeTakeFirst())?.name ??
-          null),
+    decidedByName: s.decided_by === null ? null : ((await findUserById(deps.db, s.decided_by))?.name ?? null),
   };
 }

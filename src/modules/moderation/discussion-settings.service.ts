@@ -1,5 +1,5 @@
 import type { Db, PostStatus } from '../../storage/schema.ts';
-import { findPostById, updatePost } from '../content/post.repository.ts';
+import { findPostById, listArticleSwitches, updatePost } from '../content/post.repository.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import type { ModerationSettings } from './moderation.types.ts';
@@ -149,15 +149,7 @@ export interface DiscussionArticle {
 export async function listArticlesForDiscussion(
   deps: Pick<DiscussionDeps, 'db' | 'clock'>,
 ): Promise<DiscussionArticle[]> {
-  // The only query of its kind; it belongs in post.repository.ts once a second use case needs it.
-  const rows = await deps.db
-    .selectFrom('posts')
-    .select(['id', 'title', 'slug', 'status', 'published_at', 'comments_open', 'comment_count'])
-    .where('type', '=', 'post')
-    .orderBy((eb) => eb.case().when('published_at', 'is', null).then(1).else(0).end())
-    .orderBy('published_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
+  const rows = await listArticleSwitches(deps.db);
   const settings = await getModerationSettings(deps);
   const now = deps.clock.now();
   return rows.map((r) => ({

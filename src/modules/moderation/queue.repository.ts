@@ -117,3 +117,18 @@ export async function listThreadAuthors(db: Db, threadId: number): Promise<{ id:
     .orderBy('id')
     .execute();
 }
+
+/** The reasons readers reported these comments for, newest first. */
+export async function listReportReasons(
+  db: Db,
+  commentIds: readonly number[],
+): Promise<{ comment_id: number; reason: string }[]> {
+  if (commentIds.length === 0) return [];
+  return db
+    .selectFrom('reports')
+    .select(['comment_id', 'reason'])
+    .where('comment_id', 'in', commentIds)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc') // same-moment rows in one order on every database
+    .execute();
+}

@@ -19,6 +19,7 @@ import {
   insertModeratorComment,
   listPostsWithComments,
   listQueueRows,
+  listReportReasons,
   listThreadAuthors,
   updateCommentBody,
 } from './queue.repository.ts';
@@ -116,19 +117,10 @@ export async function listQueue(deps: Pick<ModerationDeps, 'db'>, query: QueueQu
     { ...filter, status: query.status },
     { limit: QUEUE_PER_PAGE, offset: (query.page - 1) * QUEUE_PER_PAGE },
   );
-  const reportRows = rows.length
-    ? await deps.db
-        .selectFrom('reports')
-        .select(['comment_id', 'reason'])
-        .where(
-          'comment_id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc') // same-moment rows in one order on every database
-        .execute()
-    : [];
+  const reportRows = await listReportReasons(
+    deps.db,
+    rows.map((r) => r.id),
+  );
   const items = rows.map(
     (r): QueueItem => ({
       id: r.id,

@@ -18,6 +18,7 @@ import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../n
 import { commentChange } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSecret } from '../shared/secret.ts';
+import { spendToken } from '../shared/used-tokens.repository.ts';
 import { findMatchingBans } from './bans.repository.ts';
 import type { ModerationContext, ModerationOutcome, ModerationSettings, Verdict } from './moderation.types.ts';
 import { getModerationSettings } from './moderation-settings.ts';
@@ -318,18 +319,11 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
   const now = deps.clock.now().toISOString();
   const status = outcome.status;
   const stored = await inTransaction(deps.db, async (trx) => {
-    if (input.formToken !== null) {
-      const used = await trx
-        .insertInto('used_form_tokens')
-        .values({ token: input.formToken, used_at: now })
-        .onConflict((oc) => oc.column('token').doNothing())
-        .executeTakeFirst();
-      if (Number(used.numInsertedOrUpdatedRows ?? 0n) === 0) {
-        throw new AppError(
-          'FORM_TOKEN_REPLAYED',
-          'This form was already sent once. Your text is kept below: send it again to post it.',
-        );
-      }
+    if (input.formToken !== null && !(await spendToken(trx, input.formToken, now))) {
+      throw new AppError(
+        'FORM_TOKEN_REPLAYED',
+        'This form was already sent once. Your text is kept below: send it again to post it.',
+      );
     }
     const row = await trx
       .insertInto('comments')
