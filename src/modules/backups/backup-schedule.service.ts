@@ -3,6 +3,7 @@ import { cancelJob, enqueueJob, findJobByKey } from '../jobs/job.repository.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
 import { NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
+import { readSetting, writeSetting } from '../shared/settings.repository.ts';
 import { type BackupDeps, SCHEDULED_BACKUP_KEY, SITE_BACKUP } from './backup.deps.ts';
 import { insertFailedBackupRun, oneLine } from './backup-run.repository.ts';
 import {
@@ -19,12 +20,7 @@ export const BACKUP_SCHEDULE_SETTING = 'backup.schedule';
 type Deps = Pick<BackupDeps, 'db' | 'clock'>;
 
 export async function getBackupSchedule(deps: Pick<BackupDeps, 'db'>): Promise<BackupSchedule> {
-  const row = await deps.db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', BACKUP_SCHEDULE_SETTING)
-    .executeTakeFirst();
-  return parseStoredSchedule(row?.value);
+  return parseStoredSchedule(await readSetting(deps.db, BACKUP_SCHEDULE_SETTING));
 }
 
 /** When the schedule next runs after `after`, in the site's time zone; undefined when it is off. */
@@ -105,11 +101,7 @@ export async function saveBackupSchedule(
   const schedule = validateBackupSchedule(form);
   const value = JSON.stringify(schedule);
   const nextRunAt = await inTransaction(deps.db, async (trx) => {
-    await trx
-      .insertInto('settings')
-      .values({ key: BACKUP_SCHEDULE_SETTING, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
+    await writeSetting(trx, BACKUP_SCHEDULE_SETTING, value);
     try {
       return await bookNextBackup({ db: trx }, schedule, deps.clock.now());
     } catch (err) {

@@ -3,6 +3,7 @@ import type { User } from '../accounts/accounts.types.ts';
 import { type Capability, can } from '../accounts/policies.ts';
 import { DEMO_SITE_TITLE } from '../demo/demo.service.ts';
 import { DEFAULT_SETTINGS, getSiteSettings } from '../settings/settings.service.ts';
+import { readSetting, writeSettingOnce } from '../shared/settings.repository.ts';
 
 // The dashboard's first-run checklist: what a new owner does to make the site theirs, each step ticked by what
 // the site holds (never by a box someone ticks), until every step is done or the checklist is put away.
@@ -73,12 +74,7 @@ async function hasImported(db: Db): Promise<boolean> {
 }
 
 async function isDismissed(db: Db): Promise<boolean> {
-  const row = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', CHECKLIST_DISMISSED_KEY)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await readSetting(db, CHECKLIST_DISMISSED_KEY)) !== undefined;
 }
 
 const CHECKS: Record<FirstRunStep, (db: Db, user: User) => Promise<boolean>> = {
@@ -102,9 +98,5 @@ export async function loadFirstRunChecklist(deps: Deps, user: User): Promise<Fir
 
 /** "Hide this checklist": put away for everyone who runs the site (the steps stay where they are). */
 export async function dismissFirstRunChecklist(deps: Deps & { clock: { now(): Date } }): Promise<void> {
-  await deps.db
-    .insertInto('settings')
-    .values({ key: CHECKLIST_DISMISSED_KEY, value: deps.clock.now().toISOString() })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
+  await writeSettingOnce(deps.db, CHECKLIST_DISMISSED_KEY, deps.clock.now().toISOString());
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import { getSiteSettings, type SiteSettings } from '../settings/settings.service.ts';
+import { readAllSettings } from '../shared/settings.repository.ts';
 import {
   COLLECTION_NAMES,
   type CollectionName,
@@ -68,7 +69,7 @@ async function siteObject(db: Db, baseUrl: string): Promise<Record<string, unkno
   for (const [key, name] of Object.entries(SITE_FIELDS)) site[name] = settings[key as keyof SiteSettings];
   site.base_url = baseUrl;
   const other: Record<string, unknown> = {};
-  const rows = await db.selectFrom('settings').selectAll().orderBy('key').execute();
+  const rows = await readAllSettings(db);
   for (const { key, value } of rows) {
     if (key in SITE_FIELDS || isPrivateSetting(key) || isServerSetting(key)) continue;
     try {

@@ -1,6 +1,7 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import type { GenerationMemo } from '../shared/generation-memo.ts';
+import { readSetting, writeSetting } from '../shared/settings.repository.ts';
 import { DEFAULT_MODERATION, type ModerationSettings } from './moderation.types.ts';
 
 /** The settings row holding the moderation settings, as one JSON object. */
@@ -30,10 +31,10 @@ function validEntries(raw: unknown): Partial<ModerationSettings> {
 }
 
 async function readStored(db: Db): Promise<Partial<ModerationSettings>> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', KEY).executeTakeFirst();
-  if (!row) return {};
+  const stored = await readSetting(db, KEY);
+  if (stored === undefined) return {};
   try {
-    return validEntries(JSON.parse(row.value));
+    return validEntries(JSON.parse(stored));
   } catch {
     return {}; // a hand-edited value that is not JSON keeps the defaults
   }
@@ -60,11 +61,7 @@ export async function saveModerationSettings(
 ): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const value = JSON.stringify({ ...(await readStored(trx)), ...validEntries(changes) });
-    await trx
-      .insertInto('settings')
-      .values({ key: KEY, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
+    await writeSetting(trx, KEY, value);
   });
   deps.noteWrite();
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import { AppError } from '../shared/errors.ts';
+import { readSetting, writeSetting } from '../shared/settings.repository.ts';
 import { DEFAULT_SITE_WORDS } from './default-site-words.ts';
 
 /** Settings key of the site's word list (a JSON array of strings). */
@@ -12,10 +13,10 @@ const WORD = /^[\p{L}\p{M}\p{N}]+(?:['’\-‐‑][\p{L}\p{M}\p{N}]+)*$/u;
 
 /** The words the spelling check accepts on this site besides the dictionary: stored, or the defaults. */
 export async function getSiteWords(deps: { db: Db }): Promise<string[]> {
-  const row = await deps.db.selectFrom('settings').select('value').where('key', '=', SITE_WORDS_KEY).executeTakeFirst();
-  if (!row) return [...DEFAULT_SITE_WORDS];
+  const stored = await readSetting(deps.db, SITE_WORDS_KEY);
+  if (stored === undefined) return [...DEFAULT_SITE_WORDS];
   try {
-    const parsed: unknown = JSON.parse(row.value);
+    const parsed: unknown = JSON.parse(stored);
     if (Array.isArray(parsed)) return parsed.filter((w): w is string => typeof w === 'string');
   } catch {
     // a hand-edited value that is not JSON: fall back to the defaults
@@ -30,11 +31,7 @@ export async function getSiteWords(deps: { db: Db }): Promise<string[]> {
  */
 export async function saveSiteWords(deps: { db: Db }, words: string[]): Promise<void> {
   const value = JSON.stringify(checkSiteWords(words));
-  await deps.db
-    .insertInto('settings')
-    .values({ key: SITE_WORDS_KEY, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  await writeSetting(deps.db, SITE_WORDS_KEY, value);
 }
 
 /** The word list as it is stored (trimmed, deduplicated, sorted), or SITE_WORDS_INVALID naming the entries at fault. */

@@ -1,6 +1,7 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { AppError } from '../shared/errors.ts';
+import { readAllSettings, writeSetting } from '../shared/settings.repository.ts';
 import { type CitationStyle, isCitationStyle } from './citation-styles.ts';
 
 export interface SiteSettings {
@@ -31,7 +32,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
 
 /** Site settings, each key falling back to its default; unknown or malformed stored values are ignored. */
 export async function getSiteSettings(deps: { db: Db }): Promise<SiteSettings> {
-  const rows = await deps.db.selectFrom('settings').selectAll().execute();
+  const rows = await readAllSettings(deps.db);
   const settings: SiteSettings = { ...DEFAULT_SETTINGS };
   for (const { key, value } of rows) {
     if (!(key in DEFAULT_SETTINGS)) continue;
@@ -53,11 +54,7 @@ export async function saveSiteSettings(
 ): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     for (const [key, value] of Object.entries(changes)) {
-      await trx
-        .insertInto('settings')
-        .values({ key, value: JSON.stringify(value) })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
-        .execute();
+      await writeSetting(trx, key, JSON.stringify(value));
     }
   });
   deps.noteWrite();

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../storage/schema.ts';
+import { readSetting, writeSettingOnce } from './settings.repository.ts';
 
 const SECRET_KEY = 'secret.hmac';
 
@@ -11,18 +12,14 @@ export async function getSiteSecret(db: Db): Promise<Buffer> {
   const found = await findSiteSecret(db);
   if (found) return found;
   const fresh = randomBytes(32).toString('base64url');
-  await db
-    .insertInto('settings')
-    .values({ key: SECRET_KEY, value: JSON.stringify(fresh) })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
+  await writeSettingOnce(db, SECRET_KEY, JSON.stringify(fresh));
   return getSiteSecret(db);
 }
 
 /** The site's signing key when it has one yet, without making one (a site opened read-only). */
 export async function findSiteSecret(db: Db): Promise<Buffer | undefined> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', SECRET_KEY).executeTakeFirst();
-  return row ? Buffer.from(JSON.parse(row.value) as string, 'base64url') : undefined;
+  const stored = await readSetting(db, SECRET_KEY);
+  return stored === undefined ? undefined : Buffer.from(JSON.parse(stored) as string, 'base64url');
 }
 
 /** A token that says `payload` for `purpose`, signed with the site secret: `payload.signature`, URL-safe. */

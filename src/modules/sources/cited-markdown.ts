@@ -5,6 +5,7 @@ import type { RenderedMarkdown } from '../markdown/render-markdown.ts';
 import { type CitationStyle, isCitationStyle } from '../settings/citation-styles.ts';
 import { runBounded, WorkTooCostly } from '../shared/bounded-work.ts';
 import { AppError } from '../shared/errors.ts';
+import { readSetting } from '../shared/settings.repository.ts';
 import { findSourceRowsByKeys } from './source.repository.ts';
 import { isValidKey } from './source-form.ts';
 import { sourceOf } from './sources.service.ts';
@@ -29,13 +30,9 @@ function writtenKeys(markdown: string): string[] {
 
 /** The site's citation style (setting `citationStyle`, default Chicago). */
 export async function loadCitationStyle(db: Db): Promise<CitationStyle> {
-  const row = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', CITATION_STYLE_SETTING)
-    .executeTakeFirst();
+  const stored = await readSetting(db, CITATION_STYLE_SETTING);
   try {
-    const v: unknown = row ? JSON.parse(row.value) : undefined;
+    const v: unknown = stored === undefined ? undefined : JSON.parse(stored);
     return isCitationStyle(v) ? v : DEFAULT_CITATION_STYLE;
   } catch {
     return DEFAULT_CITATION_STYLE;
