@@ -205,7 +205,6 @@ describe('the web layer and SQL', () => {
  */
 const QUERIES_OUTSIDE_REPOSITORIES = [
   'src/modules/comments/comment-thread.service.ts',
-  'src/modules/content/revisions.service.ts',
   'src/modules/corrections/suggestion-moderation.ts',
   'src/modules/dashboard/dashboard.service.ts',
   'src/modules/dashboard/first-run.service.ts',
@@ -216,7 +215,6 @@ const QUERIES_OUTSIDE_REPOSITORIES = [
   'src/modules/export/json-export-items.ts',
   'src/modules/history/entity-merge.service.ts',
   'src/modules/history/entity-sources.ts',
-  'src/modules/history/mention-cards.ts',
   'src/modules/import/annalist-import.service.ts',
   'src/modules/jobs/publish-post.job.ts',
   'src/modules/mail/outbox.ts',

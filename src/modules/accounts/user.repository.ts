@@ -19,6 +19,12 @@ export async function updatePasswordHash(db: Db, id: number, passwordHash: strin
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
 }
 
+/** The names of these accounts (those still there). */
+export async function listUserNames(db: Db, ids: readonly number[]): Promise<{ id: number; name: string }[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
+}
+
 /** Every account, owners first, then by name. */
 export async function listUserRows(db: Db): Promise<UserRow[]> {
   return db

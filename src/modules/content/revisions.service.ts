@@ -1,6 +1,7 @@
 import { inTransaction } from '../../storage/transaction.ts';
 import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
+import { listUserNames } from '../accounts/user.repository.ts';
 import { getSiteSettings } from '../settings/settings.service.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
 import type { ContentDeps } from './content.deps.ts';
@@ -12,12 +13,12 @@ import {
   postFormValuesOfRevision,
   snapshotOfForm,
 } from './editor-form.ts';
-import { findPostById, listAllPages } from './post.repository.ts';
+import { findPostById, findPostBySlug, listAllPages } from './post.repository.ts';
 import { canEditPost, canPublishPost, isOwnPost, type WorkflowState, workflowState } from './post-policies.ts';
 import { checkPageParent, writePost } from './post-writer.service.ts';
 import { findRevision, listRevisions, type RevisionListingRow } from './revision.repository.ts';
 import { diffSnapshots, type FieldDiff, type PostSnapshot } from './revision-diff.ts';
-import { authorsOfPosts, listCategories } from './taxonomy.repository.ts';
+import { authorsOfPosts, listAuthors, listCategories } from './taxonomy.repository.ts';
 
 export interface RevisionSummary {
   number: number;
@@ -54,9 +55,7 @@ export async function listPostRevisions(
   const { row, canPublish } = await postForUser(deps, input.user, input.postId);
   const revisions = await listRevisions(deps.db, row.id);
   const userIds = [...new Set(revisions.map((r) => r.user_id).filter((id): id is number => id !== null))];
-  const users = userIds.length
-    ? await deps.db.selectFrom('users').select(['id', 'name']).where('id', 'in', userIds).execute()
-    : [];
+  const users = await listUserNames(deps.db, userIds);
   const nameOf = new Map(users.map((u) => [u.id, u.name]));
   return {
     post: { id: row.id, title: row.title, version: row.version, state: workflowState(row), canPublish },
@@ -161,13 +160,13 @@ export async function restoreRevision(
     const values = postFormValuesOfRevision(rev, timeZone);
     const { input: checked } = checkPostForm(values, timeZone);
     // The revision's slug may have been taken by another post since: keep the current one then.
-    const clash = await trx.selectFrom('posts').select('id').where('slug', '=', checked.slug).executeTakeFirst();
+    const clash = await findPostBySlug(trx, checked.slug);
     if (clash && clash.id !== row.id) checked.slug = row.slug;
     // Categories or authors deleted since the revision are left out rather than failing the restore.
     const paths = new Set((await listCategories(trx)).map((c) => c.path));
     if (checked.categoryPath && !paths.has(checked.categoryPath)) checked.categoryPath = null;
     checked.otherCategoryPaths = (checked.otherCategoryPaths ?? []).filter((p) => paths.has(p));
-    const authorSlugs = new Set((await trx.selectFrom('authors').select('slug').execute()).map((a) => a.slug));
+    const authorSlugs = new Set((await listAuthors(trx)).map((a) => a.slug));
     checked.authorSlugs = (checked.authorSlugs ?? []).filter((s) => authorSlugs.has(s));
     // A byline an editor took off since is not the writer's to bring back by restoring.
     const refused = await bylineRefusal(tx, input.user, row.id, checked.authorSlugs);

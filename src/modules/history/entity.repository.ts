@@ -243,3 +243,35 @@ export async function invalidateRenders(db: Db, postIds: readonly number[]): Pro
     .where('id', 'in', [...postIds])
     .execute();
 }
+
+/** The entities an article mentions, by id, at most `limit` (what their preview cards show). */
+export async function mentionedEntities(db: Db, postId: number, limit: number) {
+  return db
+    .selectFrom('entity_mentions')
+    .innerJoin('entities', 'entities.id', 'entity_mentions.entity_id')
+    .select([
+      'entities.id',
+      'entities.kind',
+      'entities.slug',
+      'entities.name',
+      'entities.description',
+      'entities.date_text',
+    ])
+    .where('entity_mentions.post_id', '=', postId)
+    .orderBy('entities.id')
+    .limit(limit)
+    .execute();
+}
+
+/** Each entity's earlier slugs (its old addresses). */
+export async function oldSlugsOf(db: Db, ids: readonly number[]): Promise<Map<number, string[]>> {
+  const found = new Map<number, string[]>();
+  if (ids.length === 0) return found;
+  const rows = await db
+    .selectFrom('entity_old_slugs')
+    .select(['entity_id', 'slug'])
+    .where('entity_id', 'in', ids)
+    .execute();
+  for (const r of rows) found.set(r.entity_id, [...(found.get(r.entity_id) ?? []), r.slug]);
+  return found;
+}

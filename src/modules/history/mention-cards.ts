@@ -9,6 +9,7 @@ import { entityPath } from '../markdown/mention-directive.ts';
 import { changeKeys } from '../shared/changes.ts';
 import { keptForGeneration, type MemoDeps } from '../shared/generation-memo.ts';
 import { formatHistoricalDate, parseHistoricalDate } from './edtf.ts';
+import { mentionedEntities, oldSlugsOf } from './entity.repository.ts';
 
 export interface MentionCard {
   /** "kind:slug" as the mention's link carries it (data-entity); an old slug of a renamed entity gets one too. */
@@ -43,38 +44,8 @@ function dateWords(text: string | null): string {
   return parsed.ok ? formatHistoricalDate(parsed.date) : '';
 }
 
-async function mentionedEntities(db: Db, postId: number) {
-  return db
-    .selectFrom('entity_mentions')
-    .innerJoin('entities', 'entities.id', 'entity_mentions.entity_id')
-    .select([
-      'entities.id',
-      'entities.kind',
-      'entities.slug',
-      'entities.name',
-      'entities.description',
-      'entities.date_text',
-    ])
-    .where('entity_mentions.post_id', '=', postId)
-    .orderBy('entities.id')
-    .limit(MAX_MENTION_CARDS)
-    .execute();
-}
-
-async function oldSlugsOf(db: Db, ids: readonly number[]): Promise<Map<number, string[]>> {
-  const found = new Map<number, string[]>();
-  if (ids.length === 0) return found;
-  const rows = await db
-    .selectFrom('entity_old_slugs')
-    .select(['entity_id', 'slug'])
-    .where('entity_id', 'in', ids)
-    .execute();
-  for (const r of rows) found.set(r.entity_id, [...(found.get(r.entity_id) ?? []), r.slug]);
-  return found;
-}
-
 async function loadCards(db: Db, postId: number): Promise<MentionCard[]> {
-  const rows = await mentionedEntities(db, postId);
+  const rows = await mentionedEntities(db, postId, MAX_MENTION_CARDS);
   const old = await oldSlugsOf(
     db,
     rows.map((r) => r.id),
