@@ -5,8 +5,11 @@ import {
   type CommentDetails,
   type CommentOutline as CommentRow,
   commentDetails,
+  countThreadsBeside,
+  findThreadRoot,
   listApprovedComments,
   listPostAuthorIds,
+  threadCountOf,
 } from './comment.repository.ts';
 import type { CommentDeps } from './comment-deps.ts';
 
@@ -251,38 +254,20 @@ export async function pageOfComment(
 ): Promise<number> {
   // Pages hold whole threads in the order their first comments were written: the page is the position of
   // this comment's thread among the article's threads. (Replies whose parent has gone count with their thread.)
-  const comment = await deps.db
-    .selectFrom('comments')
-    .select(['thread_id', 'id'])
-    .where('id', '=', input.commentId)
-    .executeTakeFirst();
-  const rootId = comment?.thread_id ?? comment?.id;
-  if (rootId === undefined) return 1;
-  const root = await deps.db
-    .selectFrom('comments')
-    .select(['created_at', 'id', 'parent_id', 'status'])
-    .where('id', '=', rootId)
-    .executeTakeFirst();
+  const root = await findThreadRoot(deps.db, input.commentId);
   if (!root) return 1;
-  const threads = deps.db
-    .selectFrom('comments')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('post_id', '=', input.postId)
-    .where('status', '=', 'approved')
-    .where('parent_id', 'is', null);
   // Threads started in the same millisecond as this one may land either side of it: that only matters at a
   // page boundary. A new thread is the newest, so counting the threads after it (few) and taking them from the
   // post's thread count is cheap where counting the ones before it (many) was not.
   let before: number;
   if (root.parent_id === null && root.status === 'approved') {
-    const [post, after] = await Promise.all([
-      deps.db.selectFrom('posts').select('thread_count').where('id', '=', input.postId).executeTakeFirst(),
-      threads.where('created_at', '>', root.created_at).executeTakeFirst(),
+    const [total, after] = await Promise.all([
+      threadCountOf(deps.db, input.postId),
+      countThreadsBeside(deps.db, input.postId, root.created_at, 'after'),
     ]);
-    before = Math.max(0, Number(post?.thread_count ?? 0) - Number(after?.n ?? 0) - 1);
+    before = Math.max(0, total - after - 1);
   } else {
-    const row = await threads.where('created_at', '<', root.created_at).executeTakeFirst();
-    before = Number(row?.n ?? 0);
+    before = await countThreadsBeside(deps.db, input.postId, root.created_at, 'before');
   }
   return Math.floor(before / COMMENTS_PER_PAGE) + 1;
 }

@@ -174,3 +174,39 @@ export async function hasApprovedCommentFrom(db: Db, ids: readonly number[], ema
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The first comment of the thread comment `id` belongs to (itself when it starts one). */
+export async function findThreadRoot(db: Db, id: number) {
+  const comment = await db.selectFrom('comments').select(['thread_id', 'id']).where('id', '=', id).executeTakeFirst();
+  const rootId = comment?.thread_id ?? comment?.id;
+  if (rootId === undefined) return undefined;
+  return db
+    .selectFrom('comments')
+    .select(['created_at', 'id', 'parent_id', 'status'])
+    .where('id', '=', rootId)
+    .executeTakeFirst();
+}
+
+/** The approved threads of an article started before, or after, `at`. */
+export async function countThreadsBeside(
+  db: Db,
+  postId: number,
+  at: string,
+  side: 'before' | 'after',
+): Promise<number> {
+  const row = await db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('post_id', '=', postId)
+    .where('status', '=', 'approved')
+    .where('parent_id', 'is', null)
+    .where('created_at', side === 'before' ? '<' : '>', at)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** An article's count of approved threads, as kept on its row. */
+export async function threadCountOf(db: Db, postId: number): Promise<number> {
+  const row = await db.selectFrom('posts').select('thread_count').where('id', '=', postId).executeTakeFirst();
+  return Number(row?.thread_count ?? 0);
+}
