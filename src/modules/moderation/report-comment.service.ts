@@ -4,6 +4,7 @@ import type { CommentDeps } from '../comments/comment-deps.ts';
 import { commentChange, NOTHING_CHANGED } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
 import { getModerationSettings } from './moderation-settings.ts';
+import { holdComment, recordReport } from './report.repository.ts';
 
 export const REPORT_REASONS = ['abuse', 'spam', 'off-topic', 'misinformation', 'other'] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
@@ -21,33 +22,18 @@ export async function reportComment(
   const settings = await getModerationSettings(deps);
   const now = deps.clock.now().toISOString();
   const held = await inTransaction(deps.db, async (trx) => {
-    await trx
-      .insertInto('reports')
-      .values({
-        comment_id: comment.id,
-        reporter: input.reporter,
-        reason: `${input.reason}: ${input.note}`.slice(0, 1000),
-        created_at: now,
-      })
-      .onConflict((oc) => oc.columns(['comment_id', 'reporter']).doNothing())
-      .execute();
-    const row = await trx
-      .selectFrom('reports')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('comment_id', '=', comment.id)
-      .executeTakeFirst();
-    const count = Number(row?.n ?? 0);
-    await trx.updateTable('comments').set({ report_count: count }).where('id', '=', comment.id).execute();
+    const count = await recordReport(trx, {
+      commentId: comment.id,
+      reporter: input.reporter,
+      reason: `${input.reason}: ${input.note}`.slice(0, 1000),
+      at: now,
+    });
     if (count < settings.reportThreshold) return false;
     const reasons = [
       ...(JSON.parse(comment.reasons_json) as unknown[]),
       { phase: 'reports', action: 'hold', code: 'REPORTED', message: `Reported by ${count} readers.` },
     ];
-    await trx
-      .updateTable('comments')
-      .set({ status: 'held', reasons_json: JSON.stringify(reasons), updated_at: now })
-      .where('id', '=', comment.id)
-      .execute();
+    await holdComment(trx, comment.id, JSON.stringify(reasons), now);
     await recountPostComments(trx, comment.post_id);
     return true;
   });
