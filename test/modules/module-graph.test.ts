@@ -218,7 +218,6 @@ const QUERIES_OUTSIDE_REPOSITORIES = [
   'src/modules/jobs/publish-post.job.ts',
   'src/modules/mail/outbox.ts',
   'src/modules/media/pending-upload.ts',
-  'src/modules/moderation/spam-classifier.ts',
   'src/modules/moderation/submit-comment.workflow.ts',
   'src/modules/notifications/notifications.service.ts',
   'src/modules/preflight/internal-links.ts',

@@ -1,5 +1,6 @@
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { addTokenCounts, dropEmptyTokens, findTokens, takeTokenCount } from './spam-token.repository.ts';
 
 /**
  * A local naive-Bayes spam filter that learns from moderators' decisions (Graham's "A Plan for Spam", with
@@ -66,19 +67,7 @@ export async function trainSpam(db: Db, text: string, isSpam: boolean): Promise<
   const ham = isSpam ? 0 : 1;
   const rows = [DOCUMENTS, ...tokenize(text)].map((token) => ({ token, spam, ham }));
   await inTransaction(db, async (trx) => {
-    for (const chunk of chunks(rows)) {
-      await trx
-        .insertInto('spam_tokens')
-        .values(chunk)
-        .onConflict((oc) =>
-          // Qualified with the table name: PostgreSQL finds a bare "spam" ambiguous next to "excluded".
-          oc.column('token').doUpdateSet((eb) => ({
-            spam: eb('spam_tokens.spam', '+', eb.ref('excluded.spam')),
-            ham: eb('spam_tokens.ham', '+', eb.ref('excluded.ham')),
-          })),
-        )
-        .execute();
-    }
+    for (const chunk of chunks(rows)) await addTokenCounts(trx, chunk);
   });
 }
 
@@ -87,22 +76,8 @@ export async function untrainSpam(db: Db, text: string, wasSpam: boolean): Promi
   const column = wasSpam ? 'spam' : 'ham';
   const tokens = [DOCUMENTS, ...tokenize(text)];
   await inTransaction(db, async (trx) => {
-    for (const chunk of chunks(tokens)) {
-      await trx
-        .updateTable('spam_tokens')
-        // Never below zero, even when asked to forget something that was never learned.
-        .set((eb) => ({
-          [column]: eb
-            .case()
-            .when(column, '>', 0)
-            .then(eb(column, '-', 1))
-            .else(0)
-            .end(),
-        }))
-        .where('token', 'in', chunk)
-        .execute();
-    }
-    await trx.deleteFrom('spam_tokens').where('spam', '=', 0).where('ham', '=', 0).execute();
+    for (const chunk of chunks(tokens)) await takeTokenCount(trx, chunk, column);
+    await dropEmptyTokens(trx);
   });
 }
 
@@ -133,14 +108,13 @@ function combine(probabilities: number[]): number {
  * documents were learned. Uses the CLUES tokens furthest from neutral; unknown tokens say nothing.
  */
 export async function spamProbability(db: Db, text: string): Promise<number | null> {
-  const totals = await db.selectFrom('spam_tokens').selectAll().where('token', '=', DOCUMENTS).executeTakeFirst();
+  const [totals] = await findTokens(db, [DOCUMENTS]);
   if (!totals || totals.spam < MIN_DOCUMENTS || totals.ham < MIN_DOCUMENTS) return null;
 
   const tokens = tokenize(text);
   const rows: { spam: number; ham: number }[] = [];
   for (const chunk of chunks(tokens)) {
-    if (chunk.length > 0)
-      rows.push(...(await db.selectFrom('spam_tokens').selectAll().where('token', 'in', chunk).execute()));
+    rows.push(...(await findTokens(db, chunk)));
   }
 
   const clues = rows
