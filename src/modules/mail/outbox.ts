@@ -1,6 +1,13 @@
 import type { Db } from '../../storage/schema.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { MailDeliveryError, type Mailer, type MailMessage } from './mailer.ts';
+import {
+  claimOutboxRow,
+  insertOutboxRow,
+  listDueOutboxRows,
+  markOutboxFailed,
+  markOutboxSent,
+} from './outbox.repository.ts';
 
 /**
  * The mail outbox. Use cases never send mail: they add a row to `outbox` in their own transaction, so a
@@ -24,16 +31,13 @@ export async function queueMail(db: Db, clock: Clock, msg: MailMessage): Promise
     if (!HEADER_NAME.test(name) || /[\r\n]/.test(value))
       throw new Error(`Refusing mail header ${JSON.stringify(name)}`);
   }
-  await db
-    .insertInto('outbox')
-    .values({
-      to_address: oneLine(msg.to),
-      subject: oneLine(msg.subject),
-      text_body: msg.text,
-      headers_json: JSON.stringify(headers),
-      created_at: isoNow(clock),
-    })
-    .execute();
+  await insertOutboxRow(db, {
+    to_address: oneLine(msg.to),
+    subject: oneLine(msg.subject),
+    text_body: msg.text,
+    headers_json: JSON.stringify(headers),
+    created_at: isoNow(clock),
+  });
 }
 
 /** The message a row stands for (the inverse of queueMail). */
@@ -92,54 +96,25 @@ export function startOutboxWorker(opts: {
   };
 
   async function dueRows() {
-    return db
-      .selectFrom('outbox')
-      .select(['id', 'to_address', 'subject', 'text_body', 'headers_json', 'attempts'])
-      .where('sent_at', 'is', null)
-      .where('attempts', '<', MAX_ATTEMPTS)
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', isoNow(clock))]))
-      .orderBy('id')
-      .limit(batchSize)
-      .execute();
+    return listDueOutboxRows(db, { now: isoNow(clock), maxAttempts: MAX_ATTEMPTS, limit: batchSize });
   }
 
   /** One batch; returns how many rows this worker claimed. */
   async function runBatch(): Promise<number> {
     let claimed = 0;
     for (const row of await dueRows()) {
-      const claim = await db
-        .updateTable('outbox')
-        .set((eb) => ({
-          attempts: eb('attempts', '+', 1),
-          next_attempt_at: new Date(
-            clock.now().getTime() + (RETRY_DELAYS_MS[row.attempts] ?? RETRY_DELAYS_MS.at(-1)!),
-          ).toISOString(),
-        }))
-        .where('id', '=', row.id)
-        .where('sent_at', 'is', null)
-        .where('attempts', '=', row.attempts)
-        .executeTakeFirst();
-      if (Number(claim.numUpdatedRows) !== 1) continue; // another worker has it
+      const delay = RETRY_DELAYS_MS[row.attempts] ?? RETRY_DELAYS_MS.at(-1)!;
+      const retryAt = new Date(clock.now().getTime() + delay).toISOString();
+      if (!(await claimOutboxRow(db, row, retryAt))) continue; // another worker has it
       claimed++;
       const attempt = row.attempts + 1;
       try {
         await mailer.send(messageOfRow(row));
-        await db
-          .updateTable('outbox')
-          .set({ sent_at: isoNow(clock), last_error: null })
-          .where('id', '=', row.id)
-          .execute();
+        await markOutboxSent(db, row.id, isoNow(clock));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const giveUp = err instanceof MailDeliveryError && err.permanent;
-        await db
-          .updateTable('outbox')
-          .set({
-            last_error: message.slice(0, 1000),
-            ...(giveUp ? { attempts: MAX_ATTEMPTS } : {}),
-          })
-          .where('id', '=', row.id)
-          .execute();
+        await markOutboxFailed(db, row.id, message.slice(0, 1000), giveUp ? MAX_ATTEMPTS : undefined);
         const final = giveUp || attempt >= MAX_ATTEMPTS;
         log.error(
           { outboxId: row.id, attempt, final, err: message },
