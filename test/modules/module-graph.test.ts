@@ -205,7 +205,6 @@ describe('the web layer and SQL', () => {
  */
 const QUERIES_OUTSIDE_REPOSITORIES = [
   'src/modules/corrections/suggestion-moderation.ts',
-  'src/modules/dashboard/dashboard.service.ts',
   'src/modules/dashboard/first-run.service.ts',
   'src/modules/demo/demo-accounts.ts',
   'src/modules/demo/demo-evidence.ts',

@@ -1,9 +1,14 @@
-import type { ExpressionBuilder } from 'kysely';
-import type { DatabaseSchema, Db, PostStatus, PostType } from '../../storage/schema.ts';
+import type { Db, PostStatus, PostType } from '../../storage/schema.ts';
 import type { User } from '../accounts/accounts.types.ts';
 import { can } from '../accounts/policies.ts';
 import type { BackupStatus } from '../backups/backup-status.service.ts';
 import { countSuggestionsByStatus } from '../corrections/suggestion.repository.ts';
+import {
+  heldCommentsSummary,
+  listDashboardPosts,
+  listUnpublishedWithText,
+  type PostsOf,
+} from './dashboard.repository.ts';
 
 // The dashboard: what needs a writer's or editor's attention, each part shown only to people who can act on it.
 
@@ -61,49 +66,16 @@ export interface DashboardDeps {
 
 export const DASHBOARD_LIMITS = { list: 5, checked: 5, held: 3 } as const;
 
-type PostsEb = ExpressionBuilder<DatabaseSchema, 'posts'>;
-
-/** Posts a viewer without edit_others_posts may see: ones they created or that carry their byline. */
-function ownPosts(user: Pick<User, 'id' | 'authorId'>) {
-  return (eb: PostsEb) =>
-    eb.or([
-      eb('posts.owner_user_id', '=', user.id),
-      ...(user.authorId === null
-        ? []
-        : [
-            eb.exists(
-              eb
-                .selectFrom('post_authors')
-                .select('post_authors.post_id')
-                .whereRef('post_authors.post_id', '=', 'posts.id')
-                .where('post_authors.author_id', '=', user.authorId),
-            ),
-          ]),
-    ]);
-}
-
 /** The dashboard for `user`: drafts, posts in review, scheduled posts, failing checks and held comments. */
 export async function loadDashboard(deps: DashboardDeps, user: User): Promise<Dashboard> {
   const writes = can(user, 'write_posts');
   const everyone = can(user, 'edit_others_posts');
   const now = deps.clock.now().toISOString();
 
-  const base = () => {
-    const q = deps.db
-      .selectFrom('posts')
-      .select([
-        'posts.id',
-        'posts.type',
-        'posts.title',
-        'posts.status',
-        'posts.created_at',
-        'posts.updated_at',
-        'posts.published_at',
-        'posts.submitted_at',
-      ]);
-    return everyone ? q : q.where(ownPosts(user));
-  };
-  const toPost = (r: Awaited<ReturnType<ReturnType<typeof base>['execute']>>[number]): DashboardPost => ({
+  const of: PostsOf = everyone ? { everyone: true } : user;
+  const list = (name: 'drafts' | 'review' | 'scheduled') =>
+    writes ? listDashboardPosts(deps.db, { of, list: name, now, limit: DASHBOARD_LIMITS.list }) : null;
+  const toPost = (r: NonNullable<Awaited<ReturnType<typeof list>>>[number]): DashboardPost => ({
     id: r.id,
     type: r.type,
     title: r.title,
@@ -112,35 +84,11 @@ export async function loadDashboard(deps: DashboardDeps, user: User): Promise<Da
     publishAt: r.status === 'scheduled' ? r.published_at : null,
     submittedAt: r.submitted_at,
   });
-  const changed = (eb: PostsEb) => eb.fn.coalesce('posts.updated_at', 'posts.created_at');
 
   const [drafts, review, scheduled, held] = await Promise.all([
-    writes
-      ? base()
-          .where('posts.status', '=', 'draft')
-          .where('posts.submitted_at', 'is', null)
-          .orderBy(changed, 'desc')
-          .orderBy('posts.id', 'desc')
-          .limit(DASHBOARD_LIMITS.list)
-          .execute()
-      : null,
-    writes
-      ? base()
-          .where('posts.status', '=', 'draft')
-          .where('posts.submitted_at', 'is not', null)
-          .orderBy('posts.submitted_at', 'desc')
-          .orderBy('posts.id', 'desc')
-          .limit(DASHBOARD_LIMITS.list)
-          .execute()
-      : null,
-    writes
-      ? base()
-          .where('posts.status', '=', 'scheduled')
-          .where('posts.published_at', '>', now)
-          .orderBy('posts.published_at')
-          .limit(DASHBOARD_LIMITS.list)
-          .execute()
-      : null,
+    list('drafts'),
+    list('review'),
+    list('scheduled'),
     can(user, 'moderate_comments') ? loadHeld(deps.db) : null,
   ]);
 
@@ -148,7 +96,7 @@ export async function loadDashboard(deps: DashboardDeps, user: User): Promise<Da
     drafts: drafts?.map(toPost) ?? null,
     review: review?.map(toPost) ?? null,
     scheduled: scheduled?.map(toPost) ?? null,
-    failing: writes ? await failingChecks(deps, everyone ? undefined : user) : null,
+    failing: writes ? await failingChecks(deps, of) : null,
     held,
     suggestions: await suggestionCounts(deps.db, user),
     everyone,
@@ -164,36 +112,9 @@ async function suggestionCounts(db: Db, user: User): Promise<Dashboard['suggesti
 }
 
 /** Runs the preflight checks over the few most recently changed unpublished posts; keeps those with issues. */
-async function failingChecks(deps: DashboardDeps, own: User | undefined): Promise<FailingPost[]> {
-  let q = deps.db
-    .selectFrom('posts')
-    .innerJoin('post_bodies', 'post_bodies.post_id', 'posts.id')
-    .select([
-      'posts.id',
-      'posts.type',
-      'posts.title',
-      'posts.status',
-      'posts.created_at',
-      'posts.updated_at',
-      'posts.published_at',
-      'posts.submitted_at',
-      'posts.standfirst',
-      'post_bodies.body_md',
-      'posts.cover_alt',
-      'posts.cover_src',
-    ])
-    .where((eb) =>
-      eb.or([
-        eb('posts.status', '=', 'draft'),
-        eb.and([eb('posts.status', '=', 'scheduled'), eb('posts.published_at', '>', deps.clock.now().toISOString())]),
-      ]),
-    );
-  if (own) q = q.where(ownPosts(own));
-  const rows = await q
-    .orderBy((eb) => eb.fn.coalesce('posts.updated_at', 'posts.created_at'), 'desc')
-    .orderBy('posts.id', 'desc')
-    .limit(DASHBOARD_LIMITS.checked)
-    .execute();
+async function failingChecks(deps: DashboardDeps, of: PostsOf): Promise<FailingPost[]> {
+  const now = deps.clock.now().toISOString();
+  const rows = await listUnpublishedWithText(deps.db, { of, now, limit: DASHBOARD_LIMITS.checked });
   const failing: FailingPost[] = [];
   for (const r of rows) {
     const { issues } = await deps.checkPost({
@@ -219,24 +140,9 @@ async function failingChecks(deps: DashboardDeps, own: User | undefined): Promis
 }
 
 async function loadHeld(db: Db): Promise<NonNullable<Dashboard['held']>> {
-  const [count, latest] = await Promise.all([
-    db
-      .selectFrom('comments')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'held')
-      .executeTakeFirst(),
-    db
-      .selectFrom('comments')
-      .innerJoin('posts', 'posts.id', 'comments.post_id')
-      .select(['comments.id', 'comments.author_name', 'comments.created_at', 'posts.title'])
-      .where('comments.status', '=', 'held')
-      .orderBy('comments.created_at', 'desc')
-      .orderBy('comments.id', 'desc')
-      .limit(DASHBOARD_LIMITS.held)
-      .execute(),
-  ]);
+  const { count, latest } = await heldCommentsSummary(db, DASHBOARD_LIMITS.held);
   return {
-    count: Number(count?.n ?? 0),
+    count,
     latest: latest.map((c) => ({ id: c.id, authorName: c.author_name, postTitle: c.title, createdAt: c.created_at })),
   };
 }
