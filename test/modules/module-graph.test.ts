@@ -215,7 +215,6 @@ const QUERIES_OUTSIDE_REPOSITORIES = [
   'src/modules/history/entity-sources.ts',
   'src/modules/import/annalist-import.service.ts',
   'src/modules/jobs/publish-post.job.ts',
-  'src/modules/media/pending-upload.ts',
   'src/modules/moderation/submit-comment.workflow.ts',
   'src/modules/notifications/notifications.service.ts',
   'src/modules/preflight/internal-links.ts',

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Db, MediaFileTable, MediaTable } from '../../storage/schema.ts';
+import type { Db, MediaFileTable, MediaPendingTable, MediaTable } from '../../storage/schema.ts';
+import { inTransaction } from '../../storage/transaction.ts';
 
 export type MediaRow = Selectable<MediaTable>;
 export type MediaFileInfoRow = Omit<Selectable<MediaFileTable>, 'bytes'>;
@@ -77,4 +78,35 @@ export async function findPostsUsingMedia(db: Db, mediaId: number): Promise<{ id
     .orderBy('posts.id')
     .limit(20)
     .execute();
+}
+
+/**
+ * Keeps a person's upload waiting for its words (one per person: an earlier one is let go), and lets go of every
+ * kept upload older than `olderThan`, in one transaction.
+ */
+export async function insertPendingUpload(
+  db: Db,
+  row: Insertable<MediaPendingTable>,
+  olderThan: string,
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await trx.deleteFrom('media_pending').where('user_id', '=', row.user_id).execute();
+    await trx.deleteFrom('media_pending').where('created_at', '<', olderThan).execute();
+    await trx.insertInto('media_pending').values(row).execute();
+  });
+}
+
+/** A person's kept upload by its token's hash, if it is not older than `notBefore`. */
+export async function findPendingUploadRow(db: Db, key: { tokenHash: string; userId: number }, notBefore: string) {
+  return db
+    .selectFrom('media_pending')
+    .select(['bytes', 'original_name'])
+    .where('token_hash', '=', key.tokenHash)
+    .where('user_id', '=', key.userId)
+    .where('created_at', '>=', notBefore)
+    .executeTakeFirst();
+}
+
+export async function deletePendingUploads(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('media_pending').where('user_id', '=', userId).execute();
 }

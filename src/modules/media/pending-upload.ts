@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { inTransaction } from '../../storage/transaction.ts';
+import { deletePendingUploads, findPendingUploadRow, insertPendingUpload } from './media.repository.ts';
 import type { MediaDeps } from './media.types.ts';
 
 // An upload kept when its form was refused for another field (issue 16, decision 047): the form shown again says
@@ -26,20 +26,17 @@ export async function keepPendingUpload(
 ): Promise<KeptUpload> {
   const token = randomBytes(24).toString('base64url');
   const name = input.name.slice(0, 255);
-  await inTransaction(deps.db, async (trx) => {
-    await trx.deleteFrom('media_pending').where('user_id', '=', input.userId).execute();
-    await trx.deleteFrom('media_pending').where('created_at', '<', cutoff(deps)).execute();
-    await trx
-      .insertInto('media_pending')
-      .values({
-        token_hash: hashOf(token),
-        user_id: input.userId,
-        original_name: name,
-        bytes: Buffer.from(input.bytes),
-        created_at: deps.clock.now().toISOString(),
-      })
-      .execute();
-  });
+  await insertPendingUpload(
+    deps.db,
+    {
+      token_hash: hashOf(token),
+      user_id: input.userId,
+      original_name: name,
+      bytes: Buffer.from(input.bytes),
+      created_at: deps.clock.now().toISOString(),
+    },
+    cutoff(deps),
+  );
   return { token, name };
 }
 
@@ -49,17 +46,15 @@ export async function findPendingUpload(
   input: { userId: number; token: string },
 ): Promise<{ bytes: Buffer; name: string } | undefined> {
   if (!/^[\w-]{10,64}$/.test(input.token)) return undefined;
-  const row = await deps.db
-    .selectFrom('media_pending')
-    .select(['bytes', 'original_name'])
-    .where('token_hash', '=', hashOf(input.token))
-    .where('user_id', '=', input.userId)
-    .where('created_at', '>=', cutoff(deps))
-    .executeTakeFirst();
+  const row = await findPendingUploadRow(
+    deps.db,
+    { tokenHash: hashOf(input.token), userId: input.userId },
+    cutoff(deps),
+  );
   return row ? { bytes: Buffer.from(row.bytes), name: row.original_name } : undefined;
 }
 
 /** Lets go of `userId`'s kept upload (it was stored, or replaced by a newly chosen file). */
 export async function dropPendingUpload(deps: MediaDeps, userId: number): Promise<void> {
-  await deps.db.deleteFrom('media_pending').where('user_id', '=', userId).execute();
+  await deletePendingUploads(deps.db, userId);
 }
