@@ -4,6 +4,7 @@ import { type GeoProjection, geoConicEqualArea, geoEqualEarth, geoMercator } fro
 import type { Locator, Page } from 'playwright-core';
 import { launchBrowser, PHONE, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { staffClient } from '../support/staff-client.ts';
+import { until } from '../support/until.ts';
 
 // Issue 17's writer story in Chromium, through the pages alone and under the site's own Content-Security-Policy:
 // an editor adds a place, setting its point by clicking on the form's map, adds an event with an uncertain date,
@@ -185,11 +186,19 @@ async function addEvent(page: Page, story: Story) {
 
 /**
  * Types `:kind[` and the start of a name, and picks the entity the completion offers with the mouse (Enter
- * straight after the list appears is CodeMirror's new line, by design: its interactionDelay).
+ * straight after the list appears is CodeMirror's new line, by design: its interactionDelay). While the
+ * suggestions for the last keystroke are still on their way, CodeMirror ignores a click on the list it shows
+ * (its result is pending); a writer clicks again, and so does this.
  */
 async function mention(page: Page, directive: string, typed: string, name: string) {
   await page.keyboard.type(`:${directive}[${typed}`);
-  await page.getByRole('option', { name: new RegExp(`^${name}`) }).click();
+  const option = page.getByRole('option', { name: new RegExp(`^${name}`) });
+  const picked = async () =>
+    (await page.locator('textarea[name="body"]').inputValue()).includes(`:${directive}[${name}]{#`);
+  await until(`“${name}” to be picked from the suggestions`, async () => {
+    if (!(await picked())) await option.click();
+    return picked();
+  });
 }
 
 /** 3. The article, both marked as the writer types, published through the pre-publish panel. */
