@@ -200,18 +200,19 @@ export function buildApp(input: WebDeps): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
-    // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it, and
-    // only then are the changes heard (what the wait brought in among them).
-    if (shared?.mustRefresh(seenGeneration(req.headers.cookie))) await shared.refresh();
+    // What the route declares (kit/route-config.ts): whether its answers are cached.
+    const cached = pages !== undefined && PagePipeline.eligible(req);
+    // Read-your-writes across nodes: a reader back from a write this node has not heard of yet waits for it before
+    // a cached page is looked up, and only then are the changes heard (what the wait brought in among them).
+    if (cached && shared?.mustRefresh(seenGeneration(req.headers.cookie))) await shared.refresh();
     // Changes other processes and nodes made reach the caches before anything is read (cheap, synchronous).
     deps.changes.poll();
     if (req.method !== 'GET' && req.method !== 'HEAD') req.changesAtStart = pages?.cache.version;
     generation.check();
     // A scheduled post goes live without any write: what was cached before then must end at that moment.
     await generation.ensureExpiry();
-    // What the route declares (kit/route-config.ts): whether its answers are cached. No page sets the form-token
-    // cookie: a reader gets it when they start writing (POST /form-token, decision 035).
-    if (pages && PagePipeline.eligible(req)) return pages.answer(req, reply);
+    // No page sets the form-token cookie: a reader gets it when they start writing (POST /form-token, decision 035).
+    if (cached) return pages.answer(req, reply);
   });
   // The request that renders a page lets the others waiting for it go once its answer is sent (or abandoned).
   app.addHook('onResponse', async (req) => req.releaseFlight?.());
