@@ -3,6 +3,7 @@ import { findMatchingBans } from '../moderation/bans.repository.ts';
 import type { ModerationContext, ModerationOutcome, ModerationSettings } from '../moderation/moderation.types.ts';
 import { runPipeline } from '../moderation/pipeline.ts';
 import { spamProbability } from '../moderation/spam-classifier.ts';
+import { findSuggestionHistory } from './suggestion.repository.ts';
 
 /**
  * A reader's suggestion passes the same moderation pipeline as a comment (bans, flood, honeypot, too fast,
@@ -49,43 +50,7 @@ export async function runSuggestionPipeline(
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
   const links = linksIn(s.text);
   const [history, spam] = await Promise.all([
-    db
-      .selectNoFrom((eb) => [
-        eb
-          .selectFrom('correction_suggestions')
-          .select((e) => e.fn.max('created_at').as('m'))
-          .where('ip', '=', s.ip)
-          .as('last_ip'),
-        eb
-          .selectFrom('correction_suggestions')
-          .select((e) => e.fn.max('created_at').as('m'))
-          .where('author_email', '=', s.email)
-          .as('last_email'),
-        eb
-          .selectFrom('correction_suggestions')
-          .select('id')
-          .where('problem', '=', s.problem)
-          .where('created_at', '>=', dayAgo)
-          .where((e) => e.or([e('author_email', '=', s.email), ...(s.ip ? [e('ip', '=', s.ip)] : [])]))
-          .limit(1)
-          .as('duplicate'),
-        // A reader whose comments or suggestions were let through before is not a stranger.
-        eb
-          .selectFrom('comments')
-          .select('id')
-          .where('author_email', '=', s.email)
-          .where('status', '=', 'approved')
-          .limit(1)
-          .as('approved_comment'),
-        eb
-          .selectFrom('correction_suggestions')
-          .select('id')
-          .where('author_email', '=', s.email)
-          .where('status', 'in', ['open', 'needs_info', 'accepted', 'rejected'])
-          .limit(1)
-          .as('approved_suggestion'),
-      ])
-      .executeTakeFirstOrThrow(),
+    findSuggestionHistory(db, { ip: s.ip, email: s.email, problem: s.problem, since: dayAgo }),
     spamProbability(db, `${s.name}\n${s.text}`),
   ]);
   const domains = [s.email.split('@')[1] ?? '', ...links.map(hostOf)].filter(Boolean);

@@ -123,3 +123,50 @@ export async function isConfirmedAddress(db: Db, email: string, userId: number |
     .executeTakeFirst();
   return Boolean(c?.confirmed_at) && !c?.unsubscribed_at;
 }
+
+/**
+ * A reader's history for the moderation pipeline, in one statement: the last suggestion from this address and from
+ * this email, the same problem sent by them since `since`, and whether a comment or suggestion of theirs was let
+ * through before (a reader whose comments or suggestions were let through is not a stranger).
+ */
+export async function findSuggestionHistory(
+  db: Db,
+  probe: { ip: string; email: string; problem: string; since: string },
+) {
+  return db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('correction_suggestions')
+        .select((e) => e.fn.max('created_at').as('m'))
+        .where('ip', '=', probe.ip)
+        .as('last_ip'),
+      eb
+        .selectFrom('correction_suggestions')
+        .select((e) => e.fn.max('created_at').as('m'))
+        .where('author_email', '=', probe.email)
+        .as('last_email'),
+      eb
+        .selectFrom('correction_suggestions')
+        .select('id')
+        .where('problem', '=', probe.problem)
+        .where('created_at', '>=', probe.since)
+        .where((e) => e.or([e('author_email', '=', probe.email), ...(probe.ip ? [e('ip', '=', probe.ip)] : [])]))
+        .limit(1)
+        .as('duplicate'),
+      eb
+        .selectFrom('comments')
+        .select('id')
+        .where('author_email', '=', probe.email)
+        .where('status', '=', 'approved')
+        .limit(1)
+        .as('approved_comment'),
+      eb
+        .selectFrom('correction_suggestions')
+        .select('id')
+        .where('author_email', '=', probe.email)
+        .where('status', 'in', ['open', 'needs_info', 'accepted', 'rejected'])
+        .limit(1)
+        .as('approved_suggestion'),
+    ])
+    .executeTakeFirstOrThrow();
+}

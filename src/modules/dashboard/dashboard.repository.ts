@@ -111,3 +111,38 @@ export async function heldCommentsSummary(db: Db, limit: number) {
   ]);
   return { count: Number(count?.n ?? 0), latest };
 }
+
+// ---- The first-run checklist: what the site already holds ----
+
+/** One published or scheduled post this account created, if there is one. */
+export async function findOwnLivePost(db: Db, userId: number): Promise<{ id: number } | undefined> {
+  return db
+    .selectFrom('posts')
+    .select('id')
+    .where('owner_user_id', '=', userId)
+    .where('type', '=', 'post')
+    .where('status', 'in', ['published', 'scheduled'])
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** One account other than `userId` that is not disabled, if there is one. */
+export async function findOtherActiveUser(db: Db, userId: number): Promise<{ id: number } | undefined> {
+  return db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '<>', userId)
+    .where('disabled_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** One upload /admin/import has imported, if there is one. */
+export async function findImportedUpload(db: Db): Promise<{ id: number } | undefined> {
+  return db.selectFrom('import_uploads').select('id').where('status', '=', 'imported').limit(1).executeTakeFirst();
+}
+
+/** One entry of an import's map of old ids (a command-line import leaves them), if there is one. */
+export async function findImportMapEntry(db: Db): Promise<{ new_id: number } | undefined> {
+  return db.selectFrom('import_map').select('new_id').limit(1).executeTakeFirst();
+}

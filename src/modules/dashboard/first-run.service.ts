@@ -4,6 +4,12 @@ import { type Capability, can } from '../accounts/policies.ts';
 import { DEMO_SITE_TITLE } from '../demo/demo.service.ts';
 import { DEFAULT_SETTINGS, getSiteSettings } from '../settings/settings.service.ts';
 import { readSetting, writeSettingOnce } from '../shared/settings.repository.ts';
+import {
+  findImportedUpload,
+  findImportMapEntry,
+  findOtherActiveUser,
+  findOwnLivePost,
+} from './dashboard.repository.ts';
 
 // The dashboard's first-run checklist: what a new owner does to make the site theirs, each step ticked by what
 // the site holds (never by a box someone ticks), until every step is done or the checklist is put away.
@@ -35,15 +41,7 @@ type Deps = { db: Db };
  * a draft alone is not yet "written" for readers.
  */
 async function hasOwnPost(db: Db, user: User): Promise<boolean> {
-  const row = await db
-    .selectFrom('posts')
-    .select('id')
-    .where('owner_user_id', '=', user.id)
-    .where('type', '=', 'post')
-    .where('status', 'in', ['published', 'scheduled'])
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await findOwnLivePost(db, user.id)) !== undefined;
 }
 
 /** The site's title is the owner's own: neither Annalist's default nor the demo's. */
@@ -54,22 +52,12 @@ async function hasOwnTitle(db: Db): Promise<boolean> {
 
 /** Another account in use: a disabled one (as the demo's bylines' are: demo-accounts.ts) is nobody invited. */
 async function hasOtherAccount(db: Db, user: User): Promise<boolean> {
-  const other = await db
-    .selectFrom('users')
-    .select('id')
-    .where('id', '<>', user.id)
-    .where('disabled_at', 'is', null)
-    .limit(1)
-    .executeTakeFirst();
-  return other !== undefined;
+  return (await findOtherActiveUser(db, user.id)) !== undefined;
 }
 
 /** An import finished: one from /admin/import, or one from the command line (it leaves its map of old ids). */
 async function hasImported(db: Db): Promise<boolean> {
-  const [upload, mapped] = await Promise.all([
-    db.selectFrom('import_uploads').select('id').where('status', '=', 'imported').limit(1).executeTakeFirst(),
-    db.selectFrom('import_map').select('new_id').limit(1).executeTakeFirst(),
-  ]);
+  const [upload, mapped] = await Promise.all([findImportedUpload(db), findImportMapEntry(db)]);
   return upload !== undefined || mapped !== undefined;
 }
 

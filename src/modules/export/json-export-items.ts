@@ -1,38 +1,32 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Db } from '../../storage/schema.ts';
 import { listPostMeta } from '../content/post-meta.repository.ts';
 import type { CollectionName, ItemOf } from './export-schema.ts';
+import {
+  type ExportTableRow,
+  findPostBodyRow,
+  listEntityPartRows,
+  listMediaFileRows,
+  listPostAuthorRows,
+  listPostLinkIds,
+  listPostRevisionRows,
+  type PostLinkTable,
+  pageTableRows,
+} from './json-export.repository.ts';
 
 /**
  * Reading the site for the JSON export, one collection at a time and one page of rows at a time (keyset paging
  * on each table's key), so a site of any size is never held in memory. Rows become export items here.
  */
 
-type Row = Record<string, unknown>;
+type Row = ExportTableRow;
 const PAGE = 200;
 
 /** Every row of `table` ordered by its unique key columns, `pageSize` rows per query. */
 async function* pages(db: Db, table: string, keys: string[], pageSize = PAGE): AsyncGenerator<Row[]> {
   let last: unknown[] | undefined;
   for (;;) {
-    const after = last
-      ? sql`where ${sql.join(
-          keys.map(
-            (_k, i) =>
-              sql`(${sql.join(
-                keys
-                  .slice(0, i + 1)
-                  .map((c, j) => (j < i ? sql`${sql.ref(c)} = ${last?.[j]}` : sql`${sql.ref(c)} > ${last?.[j]}`)),
-                sql` and `,
-              )})`,
-          ),
-          sql` or `,
-        )}`
-      : sql``;
-    const order = sql.join(keys.map((k) => sql.ref(k)));
-    const { rows } =
-      await sql<Row>`select * from ${sql.table(table)} ${after} order by ${order} limit ${pageSize}`.execute(db);
+    const rows = await pageTableRows(db, { table, keys, after: last, limit: pageSize });
     if (rows.length === 0) return;
     yield rows;
     const tail = rows[rows.length - 1] as Row;
@@ -111,19 +105,7 @@ async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
   for await (const rows of pages(db, 'entities', ['id'], 50)) {
     for (const r of rows) {
       const id = num(r.id);
-      const [names, oldSlugs, shapes, sources, identifiers] = await Promise.all([
-        db.selectFrom('entity_names').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
-        db
-          .selectFrom('entity_old_slugs')
-          .selectAll()
-          .where('entity_id', '=', id)
-          .orderBy('kind')
-          .orderBy('slug')
-          .execute(),
-        db.selectFrom('place_shapes').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
-        db.selectFrom('entity_sources').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
-        db.selectFrom('entity_identifiers').selectAll().where('entity_id', '=', id).orderBy('position').execute(),
-      ]);
+      const [names, oldSlugs, shapes, sources, identifiers] = await listEntityPartRows(db, id);
       yield {
         id,
         kind: str(r.kind) as ItemOf<'entities'>['kind'],
@@ -154,12 +136,7 @@ async function* entities(db: Db): AsyncGenerator<ItemOf<'entities'>> {
 async function* media(db: Db, includeBytes: boolean): AsyncGenerator<ItemOf<'media'>> {
   for await (const rows of pages(db, 'media', ['id'], 10)) {
     for (const r of rows) {
-      const files = await db
-        .selectFrom('media_files')
-        .selectAll()
-        .where('media_id', '=', num(r.id))
-        .orderBy('name')
-        .execute();
+      const files = await listMediaFileRows(db, num(r.id));
       yield {
         id: num(r.id),
         user_id: optNum(r.user_id),
@@ -190,20 +167,19 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function idsOf(db: Db, table: 'post_categories' | 'post_tags', column: string, postId: number) {
-  const { rows } = await sql<{ id: number }>`select ${sql.ref(column)} as id from ${sql.table(table)}
-    where post_id = ${postId} order by ${sql.ref(column)}`.execute(db);
+async function idsOf(db: Db, link: PostLinkTable, postId: number) {
+  const rows = await listPostLinkIds(db, link, postId);
   return rows.map((r) => Number(r.id));
 }
 
 async function postItem(db: Db, r: Row): Promise<ItemOf<'posts'>> {
   const id = num(r.id);
   const [body, categoryIds, tagIds, authorRows, revisions, pluginMeta] = await Promise.all([
-    db.selectFrom('post_bodies').select('body_md').where('post_id', '=', id).executeTakeFirst(),
-    idsOf(db, 'post_categories', 'category_id', id),
-    idsOf(db, 'post_tags', 'tag_id', id),
-    db.selectFrom('post_authors').select('author_id').where('post_id', '=', id).orderBy('position').execute(),
-    db.selectFrom('post_revisions').selectAll().where('post_id', '=', id).orderBy('number').execute(),
+    findPostBodyRow(db, id),
+    idsOf(db, { table: 'post_categories', column: 'category_id' }, id),
+    idsOf(db, { table: 'post_tags', column: 'tag_id' }, id),
+    listPostAuthorRows(db, id),
+    listPostRevisionRows(db, id),
     listPostMeta(db, id),
   ]);
   return {

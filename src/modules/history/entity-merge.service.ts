@@ -6,7 +6,6 @@
  * description, a Wikidata id, a point) is taken from it, and it is deleted. Articles that wrote `{#old-slug}` keep
  * their links: resolveMentions reads old slugs, and the old address answers 301.
  */
-import { sql } from 'kysely';
 import type { Db } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { EVERYTHING } from '../shared/changes.ts';
@@ -19,12 +18,26 @@ import {
   type EntityRow,
   findEntityById,
   listEntityNames,
+  moveMentions,
+  moveOldSlugs,
+  nextPartPosition,
   recordOldSlug,
   replaceEntityNames,
+  updateEntityFields,
 } from './entity.repository.ts';
 import { ENTITY_LIMITS, type EntityNameInput } from './entity-form.ts';
 import { type LookupDeps, loadEntityNameIndex } from './entity-lookup.service.ts';
 import { normaliseName } from './entity-names.ts';
+import {
+  deleteEntityIdentifiers,
+  deleteEntitySources,
+  insertEntityIdentifiers,
+  insertEntitySources,
+  listEntityIdentifierRows,
+  listEntitySourceRows,
+  listSourceIdsCitedBy,
+} from './entity-sources.repository.ts';
+import { movePlaceShapes } from './place.repository.ts';
 
 const refused = (message: string, detail: string) => new AppError('ENTITY_MERGE_REFUSED', message, { detail });
 const notFound = (id: number) =>
@@ -65,93 +78,30 @@ async function mergedNames(db: Db, merged: EntityRow, kept: EntityRow): Promise<
   return out;
 }
 
-/** Moves the mentions: a post mentioning both keeps its mention of the kept entity. */
-async function moveMentions(db: Db, mergedId: number, keptId: number): Promise<void> {
-  // Their stored renders are redone on the next read (the links go to the kept entity's addresses).
-  await db
-    .updateTable('posts')
-    .set({ render_version: 0 })
-    .where('id', 'in', (eb) => eb.selectFrom('entity_mentions').select('post_id').where('entity_id', '=', mergedId))
-    .execute();
-  await db
-    .insertInto('entity_mentions')
-    .columns(['entity_id', 'post_id', 'visible_from'])
-    .expression((eb) =>
-      eb
-        .selectFrom('entity_mentions as m')
-        .select([sql<number>`cast(${keptId} as integer)`.as('entity_id'), 'm.post_id', 'm.visible_from'])
-        .where('m.entity_id', '=', mergedId)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('entity_mentions as k')
-                .select('k.post_id')
-                .where('k.entity_id', '=', keptId)
-                .whereRef('k.post_id', '=', 'm.post_id'),
-            ),
-          ),
-        ),
-    )
-    .execute();
-  await db.deleteFrom('entity_mentions').where('entity_id', '=', mergedId).execute();
-}
-
-/** The next free position of an entity's rows in a table keyed by (entity_id, position). */
-async function nextPosition(
-  db: Db,
-  table: 'place_shapes' | 'entity_sources' | 'entity_identifiers',
-  entityId: number,
-): Promise<number> {
-  const r = await db
-    .selectFrom(table)
-    .select((eb) => eb.fn.max<number | null>('position').as('top'))
-    .where('entity_id', '=', entityId)
-    .executeTakeFirst();
-  return r?.top === null || r?.top === undefined ? 0 : Number(r.top) + 1;
-}
-
 /** Shapes, sources and identifiers move; a source or identifier the kept entity has already is kept once. */
 async function moveParts(db: Db, mergedId: number, keptId: number): Promise<void> {
-  const shapesFrom = await nextPosition(db, 'place_shapes', keptId);
-  await db
-    .updateTable('place_shapes')
-    .set((eb) => ({ entity_id: keptId, position: eb('position', '+', shapesFrom) }))
-    .where('entity_id', '=', mergedId)
-    .execute();
+  await movePlaceShapes(db, mergedId, keptId, await nextPartPosition(db, 'place_shapes', keptId));
 
-  const keptSources = await db
-    .selectFrom('entity_sources')
-    .select('source_id')
-    .where('entity_id', '=', keptId)
-    .execute();
+  const keptSources = await listSourceIdsCitedBy(db, keptId);
   const have = new Set(keptSources.map((s) => s.source_id));
-  const sources = (
-    await db.selectFrom('entity_sources').selectAll().where('entity_id', '=', mergedId).orderBy('position').execute()
-  ).filter((s) => !have.has(s.source_id));
-  const sourcesFrom = await nextPosition(db, 'entity_sources', keptId);
-  await db.deleteFrom('entity_sources').where('entity_id', '=', mergedId).execute();
-  if (sources.length > 0)
-    await db
-      .insertInto('entity_sources')
-      .values(sources.map((s, i) => ({ ...s, entity_id: keptId, position: sourcesFrom + i })))
-      .execute();
+  const sources = (await listEntitySourceRows(db, mergedId)).filter((s) => !have.has(s.source_id));
+  const sourcesFrom = await nextPartPosition(db, 'entity_sources', keptId);
+  await deleteEntitySources(db, mergedId);
+  await insertEntitySources(
+    db,
+    sources.map((s, i) => ({ ...s, entity_id: keptId, position: sourcesFrom + i })),
+  );
 
-  const keptIds = await db.selectFrom('entity_identifiers').selectAll().where('entity_id', '=', keptId).execute();
-  const ids = (
-    await db
-      .selectFrom('entity_identifiers')
-      .selectAll()
-      .where('entity_id', '=', mergedId)
-      .orderBy('position')
-      .execute()
-  ).filter((i) => !keptIds.some((k) => k.scheme === i.scheme && k.value === i.value));
-  const idsFrom = await nextPosition(db, 'entity_identifiers', keptId);
-  await db.deleteFrom('entity_identifiers').where('entity_id', '=', mergedId).execute();
-  if (ids.length > 0)
-    await db
-      .insertInto('entity_identifiers')
-      .values(ids.map((i, n) => ({ ...i, entity_id: keptId, position: idsFrom + n })))
-      .execute();
+  const keptIds = await listEntityIdentifierRows(db, keptId);
+  const ids = (await listEntityIdentifierRows(db, mergedId)).filter(
+    (i) => !keptIds.some((k) => k.scheme === i.scheme && k.value === i.value),
+  );
+  const idsFrom = await nextPartPosition(db, 'entity_identifiers', keptId);
+  await deleteEntityIdentifiers(db, mergedId);
+  await insertEntityIdentifiers(
+    db,
+    ids.map((i, n) => ({ ...i, entity_id: keptId, position: idsFrom + n })),
+  );
 }
 
 /** What the kept entity lacks and the merged one has: its date, description, Wikidata id and point. */
@@ -178,13 +128,9 @@ export async function mergeEntity(deps: HistoryDeps, input: { id: number; into: 
     const names = await mergedNames(trx, merged, kept);
     await moveMentions(trx, merged.id, kept.id);
     await moveParts(trx, merged.id, kept.id);
-    await trx.updateTable('entity_old_slugs').set({ entity_id: kept.id }).where('entity_id', '=', merged.id).execute();
+    await moveOldSlugs(trx, merged.id, kept.id);
     await replaceEntityNames(trx, kept.id, names);
-    await trx
-      .updateTable('entities')
-      .set(gapsFilled(merged, kept, now))
-      .where('id', '=', kept.id)
-      .execute();
+    await updateEntityFields(trx, kept.id, gapsFilled(merged, kept, now));
     await deleteEntityRow(trx, merged.id);
     await recordOldSlug(trx, { id: kept.id, kind: kept.kind, slug: merged.slug }, now);
   });

@@ -7,8 +7,17 @@ import type { Db, EntityKind } from '../../storage/schema.ts';
 import { isCiteKey } from '../markdown/cite-directive.ts';
 import type { CslItem } from '../shared/csl.ts';
 import { AppError } from '../shared/errors.ts';
-import { hasVisibleMention } from './entity.repository.ts';
 import type { EntityIdentifier } from './entity-identifiers.ts';
+import {
+  deleteEntityIdentifiers,
+  deleteEntitySources,
+  findSourceIdsByKeys,
+  insertEntityIdentifiers,
+  insertEntitySources,
+  listCitedSourceRows,
+  listEntitiesCitingSourceRows,
+  listIdentifierPairs,
+} from './entity-sources.repository.ts';
 
 /** A source of the library as an entity cites it. */
 export interface EntitySourceRef {
@@ -48,15 +57,10 @@ export async function sourceIdsOf(
   refs: readonly EntitySourceRef[],
 ): Promise<{ ids: Map<string, number>; unknown: string[] }> {
   if (refs.length === 0) return { ids: new Map(), unknown: [] };
-  const rows = await db
-    .selectFrom('sources')
-    .select(['id', 'key'])
-    .where(
-      'key',
-      'in',
-      refs.map((r) => r.key),
-    )
-    .execute();
+  const rows = await findSourceIdsByKeys(
+    db,
+    refs.map((r) => r.key),
+  );
   const ids = new Map(rows.map((r) => [r.key, r.id]));
   return { ids, unknown: refs.map((r) => r.key).filter((k) => !ids.has(k)) };
 }
@@ -67,29 +71,21 @@ export async function saveSourcesAndIdentifiers(
   entityId: number,
   v: { sources: readonly { sourceId: number; note: string }[]; identifiers: readonly EntityIdentifier[] },
 ): Promise<void> {
-  await db.deleteFrom('entity_sources').where('entity_id', '=', entityId).execute();
-  if (v.sources.length > 0)
-    await db
-      .insertInto('entity_sources')
-      .values(v.sources.map((s, position) => ({ entity_id: entityId, source_id: s.sourceId, position, note: s.note })))
-      .execute();
-  await db.deleteFrom('entity_identifiers').where('entity_id', '=', entityId).execute();
-  if (v.identifiers.length > 0)
-    await db
-      .insertInto('entity_identifiers')
-      .values(v.identifiers.map((i, position) => ({ entity_id: entityId, position, scheme: i.scheme, value: i.value })))
-      .execute();
+  await deleteEntitySources(db, entityId);
+  await insertEntitySources(
+    db,
+    v.sources.map((s, position) => ({ entity_id: entityId, source_id: s.sourceId, position, note: s.note })),
+  );
+  await deleteEntityIdentifiers(db, entityId);
+  await insertEntityIdentifiers(
+    db,
+    v.identifiers.map((i, position) => ({ entity_id: entityId, position, scheme: i.scheme, value: i.value })),
+  );
 }
 
 /** An entity's sources in order, with their library rows (the CSL-JSON to format them). */
 export async function listEntitySources(db: Db, entityId: number): Promise<EntitySource[]> {
-  const rows = await db
-    .selectFrom('entity_sources')
-    .innerJoin('sources', 'sources.id', 'entity_sources.source_id')
-    .select(['sources.key', 'entity_sources.note', 'sources.csl_json', 'sources.title'])
-    .where('entity_sources.entity_id', '=', entityId)
-    .orderBy('entity_sources.position')
-    .execute();
+  const rows = await listCitedSourceRows(db, entityId);
   return rows.map((r) => ({ key: r.key, note: r.note, item: itemOf(r) }));
 }
 
@@ -108,12 +104,7 @@ function itemOf(r: { key: string; csl_json: string; title: string }): CslItem {
 }
 
 export async function listEntityIdentifiers(db: Db, entityId: number): Promise<EntityIdentifier[]> {
-  return db
-    .selectFrom('entity_identifiers')
-    .select(['scheme', 'value'])
-    .where('entity_id', '=', entityId)
-    .orderBy('position')
-    .execute();
+  return listIdentifierPairs(db, entityId);
 }
 
 /**
@@ -155,16 +146,11 @@ export async function listEntitiesCitingSource(
   db: Db,
   input: { sourceId: number; now: string },
 ): Promise<CitingEntity[]> {
-  const rows = await db
-    .selectFrom('entities')
-    .innerJoin('entity_sources', 'entity_sources.entity_id', 'entities.id')
-    .select(['entities.kind', 'entities.slug', 'entities.name', 'entities.id'])
-    .where('entity_sources.source_id', '=', input.sourceId)
-    .where((eb) => hasVisibleMention(eb, input.now))
-    .orderBy('entities.name')
-    .orderBy('entities.id')
-    .limit(CITING_ENTITIES_MAX)
-    .execute();
+  const rows = await listEntitiesCitingSourceRows(db, {
+    sourceId: input.sourceId,
+    now: input.now,
+    limit: CITING_ENTITIES_MAX,
+  });
   return rows
     .map((r) => ({ kind: r.kind, slug: r.slug, name: r.name }))
     .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Insertable, Selectable } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { DatabaseSchema, Db, EntityKind, EntityNameTable, EntityTable } from '../../storage/schema.ts';
 
 export type EntityRow = Selectable<EntityTable>;
@@ -57,6 +57,11 @@ export async function insertEntity(db: Db, row: NewEntityRow): Promise<number> {
 
 export async function updateEntity(db: Db, id: number, row: Omit<NewEntityRow, 'created_at'>): Promise<void> {
   await db.updateTable('entities').set(row).where('id', '=', id).execute();
+}
+
+/** Sets some of an entity's columns. */
+export async function updateEntityFields(db: Db, id: number, fields: Updateable<EntityTable>): Promise<void> {
+  await db.updateTable('entities').set(fields).where('id', '=', id).execute();
 }
 
 export async function deleteEntityRow(db: Db, id: number): Promise<void> {
@@ -274,4 +279,57 @@ export async function oldSlugsOf(db: Db, ids: readonly number[]): Promise<Map<nu
     .execute();
   for (const r of rows) found.set(r.entity_id, [...(found.get(r.entity_id) ?? []), r.slug]);
   return found;
+}
+
+/**
+ * Moves the mentions of entity `fromId` to entity `toId`, each keeping when its post became visible; a post that
+ * mentions both keeps its mention of `toId`. Their posts' stored renders are marked stale first.
+ */
+export async function moveMentions(db: Db, fromId: number, toId: number): Promise<void> {
+  // Their stored renders are redone on the next read (the links go to the kept entity's addresses).
+  await db
+    .updateTable('posts')
+    .set({ render_version: 0 })
+    .where('id', 'in', (eb) => eb.selectFrom('entity_mentions').select('post_id').where('entity_id', '=', fromId))
+    .execute();
+  await db
+    .insertInto('entity_mentions')
+    .columns(['entity_id', 'post_id', 'visible_from'])
+    .expression((eb) =>
+      eb
+        .selectFrom('entity_mentions as m')
+        .select([sql<number>`cast(${toId} as integer)`.as('entity_id'), 'm.post_id', 'm.visible_from'])
+        .where('m.entity_id', '=', fromId)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('entity_mentions as k')
+                .select('k.post_id')
+                .where('k.entity_id', '=', toId)
+                .whereRef('k.post_id', '=', 'm.post_id'),
+            ),
+          ),
+        ),
+    )
+    .execute();
+  await db.deleteFrom('entity_mentions').where('entity_id', '=', fromId).execute();
+}
+
+/** Gives entity `toId` every old slug of entity `fromId`. */
+export async function moveOldSlugs(db: Db, fromId: number, toId: number): Promise<void> {
+  await db.updateTable('entity_old_slugs').set({ entity_id: toId }).where('entity_id', '=', fromId).execute();
+}
+
+/** The next free position of an entity's rows in a table keyed by (entity_id, position). */
+export async function nextPartPosition(
+  db: Db,
+  table: 'place_shapes' | 'entity_sources' | 'entity_identifiers',
+  entityId: number,
+): Promise<number> {
+  const r = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.max<number | null>('position').as('top'))
+    .where('entity_id', '=', entityId)
+    .executeTakeFirst();
+  return r?.top === null || r?.top === undefined ? 0 : Number(r.top) + 1;
 }

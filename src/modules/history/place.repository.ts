@@ -30,6 +30,15 @@ export async function replacePlaceShapes(
       .execute();
 }
 
+/** Gives place `toId` the shapes of place `fromId`, their positions shifted on by `positionsFrom`. */
+export async function movePlaceShapes(db: Db, fromId: number, toId: number, positionsFrom: number): Promise<void> {
+  await db
+    .updateTable('place_shapes')
+    .set((eb) => ({ entity_id: toId, position: eb('position', '+', positionsFrom) }))
+    .where('entity_id', '=', fromId)
+    .execute();
+}
+
 /** The places a post mentions that have a point or a shape, by name. */
 export async function placesOnMapMentionedBy(db: Db, postId: number): Promise<EntityRow[]> {
   return db

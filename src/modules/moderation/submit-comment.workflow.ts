@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { CommentRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { findCommentById } from '../comments/comment.repository.ts';
@@ -23,7 +22,15 @@ import { findMatchingBans } from './bans.repository.ts';
 import type { ModerationContext, ModerationOutcome, ModerationSettings, Verdict } from './moderation.types.ts';
 import { getModerationSettings } from './moderation-settings.ts';
 import { previewWarnings, runPipeline } from './pipeline.ts';
+import { listThreadAuthors } from './queue.repository.ts';
 import { spamProbability } from './spam-classifier.ts';
+import {
+  countOneApprovedComment,
+  findCommenterHistory,
+  insertSubmittedComment,
+  rememberCommenter,
+  startOwnThread,
+} from './submit-comment.repository.ts';
 
 /**
  * A comment's way in (comment -> moderate -> notify -> recount): it lives in moderation, above comments and
@@ -161,13 +168,7 @@ async function checkQuote(
 async function mentionsIn(deps: CommentDeps, threadId: number | null): Promise<Mentions> {
   const mentions: Mentions = new Map();
   if (threadId === null) return mentions;
-  const rows = await deps.db
-    .selectFrom('comments')
-    .select(['id', 'author_name'])
-    .where('thread_id', '=', threadId)
-    .where('status', '=', 'approved')
-    .orderBy('id')
-    .execute();
+  const rows = await listThreadAuthors(deps.db, threadId);
   for (const r of rows) mentions.set(r.author_name, `#comment-${r.id}`);
   return mentions;
 }
@@ -186,47 +187,7 @@ async function gatherContext(
   // One statement for the commenter's history: the last comment from this address and from this email, a
   // duplicate of this text in the last day, and how many of their comments were approved.
   const [history, spam] = await Promise.all([
-    deps.db
-      .selectNoFrom((eb) => [
-        eb
-          .selectFrom('comments')
-          .select((e) => e.fn.max('created_at').as('m'))
-          .where('ip', '=', input.ip)
-          .as('last_ip'),
-        eb
-          .selectFrom('comments')
-          .select((e) => e.fn.max('created_at').as('m'))
-          .where('author_email', '=', f.email)
-          .as('last_email'),
-        eb
-          .selectFrom('comments')
-          .select('id')
-          // The index comments_text finds the few comments that start the same way; the rest is checked on those.
-          .where(sql<string>`substr(body_md, 1, 64)`, '=', sql<string>`substr(${f.body}, 1, 64)`)
-          .where('body_md', '=', f.body)
-          .where('created_at', '>=', dayAgo)
-          .where((e) => e.or([e('author_email', '=', f.email), ...(input.ip ? [e('ip', '=', input.ip)] : [])]))
-          .limit(1)
-          .as('duplicate'),
-        // Whether one exists, not how many: a prolific commenter's history is not counted on every post.
-        eb
-          .selectFrom('comments')
-          .select('id')
-          .where('author_email', '=', f.email)
-          .where('status', '=', 'approved')
-          .limit(1)
-          .as('approved'),
-        // Who signed approved comments with this name, this address first: another's only when it never did.
-        eb
-          .selectFrom('comments')
-          .select('author_email')
-          .where(sql<string>`lower(author_name)`, '=', sql<string>`lower(${f.name})`)
-          .where('status', '=', 'approved')
-          .orderBy(sql`case when author_email = ${f.email} then 0 else 1 end`)
-          .limit(1)
-          .as('name_signed_by'),
-      ])
-      .executeTakeFirstOrThrow(),
+    findCommenterHistory(deps.db, { ip: input.ip, email: f.email, name: f.name, body: f.body, since: dayAgo }),
     spamProbability(deps.db, `${f.name}\n${f.url ?? ''}\n${text}`),
   ]);
   const domains = [f.email.split('@')[1] ?? '', ...[...links, ...(f.url ? [f.url] : [])].map(hostOf)].filter(Boolean);
@@ -325,60 +286,39 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
         'This form was already sent once. Your text is kept below: send it again to post it.',
       );
     }
-    const row = await trx
-      .insertInto('comments')
-      .values({
-        post_id: post.id,
-        parent_id: parent?.id ?? null,
-        thread_id: threadId,
-        depth: parent ? parent.depth + 1 : 0,
-        author_name: f.name,
-        author_email: f.email,
-        author_url: f.url,
-        user_id: input.user?.id ?? null,
-        body_md: f.body,
-        body_html: rendered.html,
-        quoted_comment_id: quote?.comment.id ?? null,
-        quoted_text: quote?.text ?? null,
-        status,
-        reasons_json: JSON.stringify(outcome.reasons),
-        ip: input.ip,
-        user_agent: input.userAgent.slice(0, 300),
-        created_at: now,
-        approved_at: status === 'approved' ? now : null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    if (threadId === null)
-      await trx.updateTable('comments').set({ thread_id: row.id }).where('id', '=', row.id).execute();
-    await trx
-      .insertInto('commenters')
-      .values({ email: f.email, confirmed_at: null, unsubscribed_at: null, created_at: now })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .execute();
+    const id = await insertSubmittedComment(trx, {
+      post_id: post.id,
+      parent_id: parent?.id ?? null,
+      thread_id: threadId,
+      depth: parent ? parent.depth + 1 : 0,
+      author_name: f.name,
+      author_email: f.email,
+      author_url: f.url,
+      user_id: input.user?.id ?? null,
+      body_md: f.body,
+      body_html: rendered.html,
+      quoted_comment_id: quote?.comment.id ?? null,
+      quoted_text: quote?.text ?? null,
+      status,
+      reasons_json: JSON.stringify(outcome.reasons),
+      ip: input.ip,
+      user_agent: input.userAgent.slice(0, 300),
+      created_at: now,
+      approved_at: status === 'approved' ? now : null,
+    });
+    if (threadId === null) await startOwnThread(trx, id);
+    await rememberCommenter(trx, f.email, now);
     // One more approved comment: a step, not a recount (moderation recounts when statuses change).
-    let threads: number | undefined;
-    if (status === 'approved') {
-      const counts = await trx
-        .updateTable('posts')
-        .set((eb) => ({
-          comment_count: eb('comment_count', '+', 1),
-          ...(parent === null ? { thread_count: eb('thread_count', '+', 1) } : {}),
-        }))
-        .where('id', '=', post.id)
-        .returning('thread_count')
-        .executeTakeFirst();
-      threads = counts?.thread_count;
-    }
+    const threads = status === 'approved' ? await countOneApprovedComment(trx, post.id, parent === null) : undefined;
     // Mail goes through the outbox in this same transaction: it is sent if and only if the comment exists.
     const mailDeps = { db: trx, clock: deps.clock, baseUrl: deps.baseUrl };
     // Only a reply can notify anyone (the person replied to).
-    if (status === 'approved' && parent) await onCommentApproved(mailDeps, row.id);
-    if (status === 'held') await onCommentHeld(mailDeps, row.id);
+    if (status === 'approved' && parent) await onCommentApproved(mailDeps, id);
+    if (status === 'held') await onCommentHeld(mailDeps, id);
     if (input.notifyReplies && status !== 'spam')
       await requestEmailConfirmation(mailDeps, { email: f.email, name: f.name });
     return {
-      id: row.id,
+      id,
       // A new thread is the newest: it is on the last comments page, which the thread count gives at once.
       page: parent === null && threads !== undefined ? Math.max(1, Math.ceil(threads / COMMENTS_PER_PAGE)) : undefined,
     };

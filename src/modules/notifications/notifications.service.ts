@@ -8,6 +8,14 @@ import { type Change, commentChange } from '../shared/changes.ts';
 import { type Clock, isoNow } from '../shared/clock.ts';
 import { AppError } from '../shared/errors.ts';
 import { getSiteSecret, signToken, verifyToken } from '../shared/secret.ts';
+import {
+  ensureCommenter,
+  findCommenter,
+  findMailQueuedSince,
+  findMailWithLine,
+  listActiveEmailsWithRoles,
+  stampCommenterOnce,
+} from './notifications.repository.ts';
 
 /** What the notification use cases need. `db` may be the caller's transaction: mail then commits with it. */
 export interface NotificationDeps {
@@ -78,25 +86,14 @@ export async function requestEmailConfirmation(
   const email = normaliseEmail(input.email);
   const now = deps.clock.now();
   return inTransaction(deps.db, async (db) => {
-    await db
-      .insertInto('commenters')
-      .values({ email, confirmed_at: null, unsubscribed_at: null, created_at: now.toISOString() })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .execute();
-    const commenter = await db
-      .selectFrom('commenters')
-      .selectAll()
-      .where('email', '=', email)
-      .executeTakeFirstOrThrow();
+    const commenter = await ensureCommenter(db, email, now.toISOString());
     if (commenter.confirmed_at) return 'already-confirmed';
     if (commenter.unsubscribed_at) return 'unsubscribed';
-    const recent = await db
-      .selectFrom('outbox')
-      .select('id')
-      .where('to_address', '=', email)
-      .where('subject', '=', CONFIRM_SUBJECT)
-      .where('created_at', '>', new Date(now.getTime() - HOUR_MS).toISOString())
-      .executeTakeFirst();
+    const recent = await findMailQueuedSince(db, {
+      to: email,
+      subject: CONFIRM_SUBJECT,
+      after: new Date(now.getTime() - HOUR_MS).toISOString(),
+    });
     if (recent) return 'recently-sent';
     const token = signToken(await getSiteSecret(db), 'confirm', `${email}|${now.getTime()}`);
     const site = await getSiteSettings({ db });
@@ -131,7 +128,7 @@ export async function onCommentApproved(deps: NotificationDeps, commentId: numbe
   if (parent?.status !== 'approved') return false;
   const to = normaliseEmail(parent.author_email);
   if (to === normaliseEmail(reply.author_email)) return false;
-  const commenter = await db.selectFrom('commenters').selectAll().where('email', '=', to).executeTakeFirst();
+  const commenter = await findCommenter(db, to);
   if (!commenter?.confirmed_at || commenter.unsubscribed_at) return false;
   const post = await findPostById(db, reply.post_id);
   if (!post) return false;
@@ -139,12 +136,7 @@ export async function onCommentApproved(deps: NotificationDeps, commentId: numbe
   // The permalink route finds the comments page the reply is on, with or without JavaScript.
   const link = `${baseUrl}/comments/${reply.id}`;
   // A moderator may approve, trash and approve again: the link line identifies the reply's mail.
-  const already = await db
-    .selectFrom('outbox')
-    .select('id')
-    .where('to_address', '=', to)
-    .where('text_body', 'like', `%${link}\n%`)
-    .executeTakeFirst();
+  const already = await findMailWithLine(db, to, link);
   if (already) return false;
 
   const secret = await getSiteSecret(db);
@@ -181,13 +173,7 @@ export async function onCommentHeld(deps: NotificationDeps, commentId: number): 
   if (comment?.status !== 'held') return 0;
   const post = await findPostById(db, comment.post_id);
   if (!post) return 0;
-  const users = await db
-    .selectFrom('users')
-    .select('email')
-    .where('role', 'in', MODERATOR_ROLES)
-    .where('disabled_at', 'is', null)
-    .orderBy('id')
-    .execute();
+  const users = await listActiveEmailsWithRoles(db, MODERATOR_ROLES);
   const reasons = reasonLines(comment.reasons_json);
   const recipients = [...new Set(users.map((u) => normaliseEmail(u.email)))];
   for (const to of recipients) {
@@ -265,20 +251,7 @@ async function stampCommenter(
   column: 'confirmed_at' | 'unsubscribed_at',
 ): Promise<boolean> {
   const at = isoNow(deps.clock);
-  return inTransaction(deps.db, async (db) => {
-    await db
-      .insertInto('commenters')
-      .values({ email, confirmed_at: null, unsubscribed_at: null, created_at: at })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .execute();
-    const set = await db
-      .updateTable('commenters')
-      .set({ [column]: at })
-      .where('email', '=', email)
-      .where(column, 'is', null)
-      .executeTakeFirst();
-    return Number(set.numUpdatedRows) === 1;
-  });
+  return inTransaction(deps.db, (db) => stampCommenterOnce(db, email, { column, at }));
 }
 
 export interface OwnComment {

@@ -2,6 +2,16 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { Db } from '../../storage/schema.ts';
 import { DEMO_MEDIA_DIR } from '../demo/demo-media.ts';
+import {
+  findPostInMonth,
+  listAuthorSlugsIn,
+  listCategoryPathsIn,
+  listMediaFileNamesIn,
+  listPostStatusesByOldSlug,
+  listPostStatusesBySlug,
+  listTagSlugsIn,
+  listTaxonomyOldPathsIn,
+} from './internal-links.repository.ts';
 
 /** Why a link to this site does not lead anywhere, or undefined when it does (or is not ours to check). */
 export type LinkProblem = { kind: 'missing' | 'draft' | 'relative'; path: string };
@@ -84,46 +94,18 @@ async function lookups(db: Db, paths: string[]) {
       months.add(`${parts[0]}-${parts[1]}`);
     else if (parts[0]) slugs.add(parts[0]);
   }
-  // `in ()` is not SQL: an empty set becomes [''], which no slug, path or name equals. NUL is left out: PostgreSQL
-  // text cannot hold it (no stored value contains it either).
-  const list = (s: Set<string>) => {
-    const values = [...s].filter((v) => !v.includes('\0'));
-    return values.length ? values : [''];
-  };
   const [posts, oldSlugs, categories, tags, authors, media, history] = await Promise.all([
-    db.selectFrom('posts').select(['slug', 'status']).where('slug', 'in', list(slugs)).execute(),
-    db
-      .selectFrom('slug_history')
-      .innerJoin('posts', 'posts.id', 'slug_history.post_id')
-      .select(['slug_history.old_slug as slug', 'posts.status'])
-      .where('slug_history.old_slug', 'in', list(slugs))
-      .execute(),
-    db.selectFrom('categories').select('path').where('path', 'in', list(categoryPaths)).execute(),
-    db.selectFrom('tags').select('slug').where('slug', 'in', list(tagSlugs)).execute(),
-    db.selectFrom('authors').select('slug').where('slug', 'in', list(authorSlugs)).execute(),
-    db.selectFrom('media_files').select('name').where('name', 'in', list(mediaNames)).execute(),
-    db
-      .selectFrom('taxonomy_history')
-      .select(['kind', 'old_path'])
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('kind', '=', 'category'), eb('old_path', 'in', list(categoryPaths))]),
-          eb.and([eb('kind', '=', 'tag'), eb('old_path', 'in', list(tagSlugs))]),
-        ]),
-      )
-      .execute(),
+    listPostStatusesBySlug(db, slugs),
+    listPostStatusesByOldSlug(db, slugs),
+    listCategoryPathsIn(db, categoryPaths),
+    listTagSlugsIn(db, tagSlugs),
+    listAuthorSlugsIn(db, authorSlugs),
+    listMediaFileNamesIn(db, mediaNames),
+    listTaxonomyOldPathsIn(db, { categoryPaths, tagSlugs }),
   ]);
   const monthsWithPosts = new Set<string>();
   for (const month of months) {
-    const row = await db
-      .selectFrom('posts')
-      .select('id')
-      .where('type', '=', 'post')
-      .where('status', 'in', ['published', 'scheduled'])
-      .where('published_at', '>=', `${month}-01`)
-      .where('published_at', '<', `${month}-32`)
-      .executeTakeFirst();
-    if (row) monthsWithPosts.add(month);
+    if (await findPostInMonth(db, month)) monthsWithPosts.add(month);
   }
   // A post reached through an old slug (301) still resolves; what matters is the status of the post it lands on.
   const postStatus = new Map<string, string>();

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../../storage/schema.ts';
+import { pingDatabase } from './health.repository.ts';
 
 /** What a load balancer's health check learns: the database answers within `timeoutMs`, or why not. */
 export type Health = { ok: true } | { ok: false; problem: string };
@@ -16,8 +16,7 @@ export async function checkHealth(deps: { db: Db }, timeoutMs = 2000): Promise<H
       timeoutMs,
     );
   });
-  const query = sql`select 1 as one`
-    .execute(deps.db)
+  const query = pingDatabase(deps.db)
     .then((): Health => ({ ok: true }))
     .catch((): Health => ({ ok: false, problem: 'the database cannot be reached' }));
   try {

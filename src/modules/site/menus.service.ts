@@ -1,6 +1,15 @@
 import type { Db, MenuName } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { AppError } from '../shared/errors.ts';
+import {
+  deleteMenuItem,
+  findMenuOfItem,
+  insertMenuItem,
+  listMenuItemIds,
+  listMenuItemRows,
+  listMenuPositions,
+  setMenuItemPosition,
+} from './menu.repository.ts';
 import { swapped } from './widgets.service.ts';
 
 // Navigation menus: the primary menu (in the site header) and the footer menu. An empty menu means "the
@@ -22,7 +31,7 @@ type MenuDeps = { db: Db; noteWrite: () => void };
 
 /** Both menus, each in display order. */
 export async function loadMenus(deps: { db: Db }): Promise<Menus> {
-  const rows = await deps.db.selectFrom('menu_items').selectAll().orderBy('position').orderBy('id').execute();
+  const rows = await listMenuItemRows(deps.db);
   const menus: Menus = { primary: [], footer: [] };
   for (const r of rows) if (r.menu in menus) menus[r.menu].push({ id: r.id, label: r.label, url: r.url });
   return menus;
@@ -87,48 +96,35 @@ export function validateMenuItemForm(form: MenuItemForm): { menu: MenuName; labe
 export async function addMenuItem(deps: MenuDeps, form: MenuItemForm): Promise<number> {
   const { menu, label, url } = validateMenuItemForm(form);
   const id = await inTransaction(deps.db, async (trx) => {
-    const rows = await trx.selectFrom('menu_items').select('position').where('menu', '=', menu).execute();
+    const rows = await listMenuPositions(trx, menu);
     if (rows.length >= MENU_LIMITS.items)
       throw invalid({ label: `A menu holds at most ${MENU_LIMITS.items} links; remove one first.` });
     const position = rows.reduce((max, r) => Math.max(max, r.position + 1), 0);
-    const r = await trx
-      .insertInto('menu_items')
-      .values({ menu, label, url, position })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return r.id;
+    return insertMenuItem(trx, { menu, label, url, position });
   });
   deps.noteWrite();
   return id;
 }
 
 async function menuOf(db: Db, id: number): Promise<MenuName> {
-  const row = await db.selectFrom('menu_items').select('menu').where('id', '=', id).executeTakeFirst();
-  if (!row) throw new AppError('NOT_FOUND', 'That menu link is not there any more.', { detail: `menu item ${id}` });
-  return row.menu;
+  const menu = await findMenuOfItem(db, id);
+  if (!menu) throw new AppError('NOT_FOUND', 'That menu link is not there any more.', { detail: `menu item ${id}` });
+  return menu;
 }
 
 /** Moves a link one place up or down in its menu (a no-op at either end). */
 export async function moveMenuItem(deps: MenuDeps, input: { id: number; direction: 'up' | 'down' }): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const menu = await menuOf(trx, input.id);
-    const ids = (
-      await trx
-        .selectFrom('menu_items')
-        .select('id')
-        .where('menu', '=', menu)
-        .orderBy('position')
-        .orderBy('id')
-        .execute()
-    ).map((r) => r.id);
+    const ids = await listMenuItemIds(trx, menu);
     for (const [position, id] of swapped(ids, input.id, input.direction).entries())
-      await trx.updateTable('menu_items').set({ position }).where('id', '=', id).execute();
+      await setMenuItemPosition(trx, id, position);
   });
   deps.noteWrite();
 }
 
 export async function removeMenuItem(deps: MenuDeps, id: number): Promise<void> {
   await menuOf(deps.db, id);
-  await deps.db.deleteFrom('menu_items').where('id', '=', id).execute();
+  await deleteMenuItem(deps.db, id);
   deps.noteWrite();
 }

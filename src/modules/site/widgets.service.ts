@@ -1,4 +1,4 @@
-import type { Db, WidgetArea } from '../../storage/schema.ts';
+import type { Db, WidgetArea, WidgetRow } from '../../storage/schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { listRecentApprovedComments } from '../comments/comment.repository.ts';
 import { loadCategoryTree } from '../content/category.service.ts';
@@ -11,6 +11,18 @@ import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
 import { renderMarkdown } from '../markdown/render-markdown.ts';
 import { changeKeys } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
+import {
+  deleteWidgetRow,
+  findAreaFill,
+  findWidgetRow,
+  insertWidgetRow,
+  listWidgetIds,
+  listWidgetRows,
+  listWidgetRowsByArea,
+  replaceWidgetsInAreas,
+  setWidgetPosition,
+  updateWidgetRow,
+} from './widget.repository.ts';
 
 export const WIDGET_AREAS: WidgetArea[] = ['header', 'sidebar', 'footer'];
 
@@ -77,15 +89,11 @@ function keptWidget<T>(
 }
 
 type WidgetDeps = Pick<ContentDeps, 'db' | 'clock' | 'memo'>;
-type WidgetRow = Awaited<ReturnType<typeof readWidgetRows>>[number];
-
-const readWidgetRows = (db: Db) =>
-  db.selectFrom('widgets').selectAll().orderBy('area').orderBy('position').orderBy('id').execute();
 
 /** The widget areas with the data each widget shows. */
 export async function loadWidgetAreas(deps: WidgetDeps): Promise<WidgetAreas> {
   // The widgets themselves change only through setWidgets, which announces a change to everything.
-  const rows = await keptWidget(deps, 'rows', [], () => readWidgetRows(deps.db));
+  const rows = await keptWidget(deps, 'rows', [], () => listWidgetRowsByArea(deps.db));
   const areas: WidgetAreas = { header: [], sidebar: [], footer: [] };
   const resolved = await Promise.all(
     rows.map((row) => keptWidget(deps, String(row.id), widgetKeys(row.type), () => resolveWidget(deps, row))),
@@ -168,16 +176,15 @@ export interface WidgetInput {
 
 /** Replaces every widget in the given areas, in the order given. */
 export async function setWidgets(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, widgets: WidgetInput[]): Promise<void> {
-  await inTransaction(deps.db, async (trx) => {
-    const areas = [...new Set(widgets.map((w) => w.area))];
-    if (areas.length) await trx.deleteFrom('widgets').where('area', 'in', areas).execute();
-    for (const [position, w] of widgets.entries()) {
-      await trx
-        .insertInto('widgets')
-        .values({ area: w.area, type: w.type, title: w.title, config_json: JSON.stringify(w.config ?? {}), position })
-        .execute();
-    }
-  });
+  const areas = [...new Set(widgets.map((w) => w.area))];
+  const rows = widgets.map((w, position) => ({
+    area: w.area,
+    type: w.type,
+    title: w.title,
+    config_json: JSON.stringify(w.config ?? {}),
+    position,
+  }));
+  await inTransaction(deps.db, (trx) => replaceWidgetsInAreas(trx, areas, rows));
   deps.noteWrite();
 }
 
@@ -232,7 +239,7 @@ function invalid(fields: Record<string, string>): AppError {
 
 /** Every widget of every area as configured, in area and display order; unknown types are left out. */
 export async function listWidgetSetups(deps: Pick<ContentDeps, 'db'>): Promise<Record<WidgetArea, WidgetSetup[]>> {
-  const rows = await deps.db.selectFrom('widgets').selectAll().orderBy('position').orderBy('id').execute();
+  const rows = await listWidgetRows(deps.db);
   const areas: Record<WidgetArea, WidgetSetup[]> = { header: [], sidebar: [], footer: [] };
   for (const row of rows) {
     if (!isWidgetType(row.type) || !isWidgetArea(row.area)) continue;
@@ -285,7 +292,7 @@ export function validateWidgetForm(form: WidgetForm): WidgetInput {
 }
 
 async function widgetRow(db: Db, id: number) {
-  const row = await db.selectFrom('widgets').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findWidgetRow(db, id);
   if (!row) throw new AppError('NOT_FOUND', 'That widget is not there any more.', { detail: `widget ${id}` });
   return row;
 }
@@ -294,20 +301,17 @@ async function widgetRow(db: Db, id: number) {
 export async function addWidget(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, form: WidgetForm): Promise<number> {
   const w = validateWidgetForm(form);
   const id = await inTransaction(deps.db, async (trx) => {
-    const last = await trx
-      .selectFrom('widgets')
-      .select([(eb) => eb.fn.max('position').as('max'), (eb) => eb.fn.countAll<number>().as('n')])
-      .where('area', '=', w.area)
-      .executeTakeFirst();
+    const last = await findAreaFill(trx, w.area);
     if (Number(last?.n ?? 0) >= WIDGET_LIMITS.perArea)
       throw invalid({ type: `An area holds at most ${WIDGET_LIMITS.perArea} widgets; remove one first.` });
     const position = last?.max === null || last?.max === undefined ? 0 : Number(last.max) + 1;
-    const r = await trx
-      .insertInto('widgets')
-      .values({ area: w.area, type: w.type, title: w.title, config_json: JSON.stringify(w.config ?? {}), position })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return r.id;
+    return insertWidgetRow(trx, {
+      area: w.area,
+      type: w.type,
+      title: w.title,
+      config_json: JSON.stringify(w.config ?? {}),
+      position,
+    });
   });
   deps.noteWrite();
   return id;
@@ -320,11 +324,7 @@ export async function updateWidget(
 ): Promise<void> {
   const row = await widgetRow(deps.db, input.id);
   const w = validateWidgetForm({ ...input, area: row.area, type: row.type });
-  await deps.db
-    .updateTable('widgets')
-    .set({ title: w.title, config_json: JSON.stringify(w.config ?? {}) })
-    .where('id', '=', input.id)
-    .execute();
+  await updateWidgetRow(deps.db, input.id, { title: w.title, config_json: JSON.stringify(w.config ?? {}) });
   deps.noteWrite();
 }
 
@@ -335,25 +335,16 @@ export async function moveWidget(
 ): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const row = await widgetRow(trx, input.id);
-    const ids = (
-      await trx
-        .selectFrom('widgets')
-        .select('id')
-        .where('area', '=', row.area)
-        .orderBy('position')
-        .orderBy('id')
-        .execute()
-    ).map((r) => r.id);
+    const ids = await listWidgetIds(trx, row.area);
     const order = swapped(ids, input.id, input.direction);
-    for (const [position, id] of order.entries())
-      await trx.updateTable('widgets').set({ position }).where('id', '=', id).execute();
+    for (const [position, id] of order.entries()) await setWidgetPosition(trx, id, position);
   });
   deps.noteWrite();
 }
 
 export async function removeWidget(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, id: number): Promise<void> {
   await widgetRow(deps.db, id);
-  await deps.db.deleteFrom('widgets').where('id', '=', id).execute();
+  await deleteWidgetRow(deps.db, id);
   deps.noteWrite();
 }
 
