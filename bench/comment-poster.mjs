@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Readers commenting at a steady rate, as browsers do, for bench/sitemap.mjs (see bench/README.md):
 //   node bench/comment-poster.mjs --base http://127.0.0.1:PORT --article /lake-khasan-1938/ --rate 5 --seconds 10
-// Each comment is one reader on fresh connections from a loopback address of its own (127.96.x.y: the form takes
-// 20 posts a minute per address): the article page; the form token from that page's cookie if it sets one, else
+// Each comment is one reader, as a browser: one keep-alive connection of its own, from a loopback address of its
+// own (127.96.x.y: the form takes 20 posts a minute per address), closed when the reader is done: the article page; the form token from that page's cookie if it sets one, else
 // from `POST /form-token` (the comment form's script, when cached pages set no cookie); the form POST; and the
 // article again after the 303, with the cookies the 303 set (the writer sees their own comment). Comments start
 // on a fixed schedule (comment i at i / rate seconds), whether or not the earlier ones have been answered.
@@ -31,12 +31,12 @@ function nextAddress() {
   return `127.${96 + Math.floor(k / 254 / 256)}.${Math.floor(k / 254) % 256}.${(k % 254) + 1}`;
 }
 
-/** One request on a connection of its own; resolves with status, headers and the time it took. */
-function request(path, { method = 'GET', headers = {}, body, localAddress }) {
+/** One request on the reader's connection (`agent`); resolves with status, headers and the time it took. */
+function request(path, { method = 'GET', headers = {}, body, agent }) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = http.request(
-      { host: BASE.hostname, port: BASE.port, path, method, headers, localAddress, agent: false, timeout: 10_000 },
+      { host: BASE.hostname, port: BASE.port, path, method, headers, agent, timeout: 10_000 },
       (res) => {
         res.resume();
         res.on('end', () =>
@@ -67,16 +67,24 @@ const count = (table, key) => {
 
 /** One reader: read the article, get a form token, post, read the article again. */
 async function comment(i) {
-  const localAddress = nextAddress();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1, localAddress: nextAddress() });
+  try {
+    await readerComments(i, agent);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function readerComments(i, agent) {
   const origin = BASE.origin;
-  const page = await request(ARTICLE, { localAddress });
+  const page = await request(ARTICLE, { agent });
   let cookie = formCookie(page);
   if (cookie) result.tokenFrom.page++;
   else {
     const token = await request('/form-token', {
       method: 'POST',
       headers: { origin, 'content-length': '0' },
-      localAddress,
+      agent,
     });
     cookie = formCookie(token);
     if (!cookie) throw new Error(`POST /form-token answered ${token.status} without a form cookie`);
@@ -99,7 +107,7 @@ async function comment(i) {
       cookie,
     },
     body,
-    localAddress,
+    agent,
   });
   const location = String(res.headers.location ?? '');
   const ok = res.status === 303 && location.includes('#comment-');
@@ -109,7 +117,7 @@ async function comment(i) {
   latencies.push(res.ms);
   // The browser follows the redirect with what the 303 set (read-your-writes: annalist_seen).
   const after = cookiesOf(res).join('; ');
-  await request(location.split('#')[0], { headers: after ? { cookie: after } : {}, localAddress });
+  await request(location.split('#')[0], { headers: after ? { cookie: after } : {}, agent });
 }
 
 const inFlight = new Set();
