@@ -1,6 +1,7 @@
 import type { Db } from '../../storage/schema.ts';
 import { normaliseEmail } from '../accounts/accounts.service.ts';
 import { insertUser } from '../accounts/user.repository.ts';
+import { listAuthorNames } from './demo.repository.ts';
 
 /**
  * Accounts for the demo's bylines that take part in its discussion (by name: Elena Markova answers readers under
@@ -14,7 +15,7 @@ export async function seedBylineAccounts(
   commenters: readonly { author: string; email: string }[],
 ): Promise<Map<string, number>> {
   const accounts = new Map<string, number>();
-  const bylines = await deps.db.selectFrom('authors').select(['id', 'name']).execute();
+  const bylines = await listAuthorNames(deps.db);
   for (const c of commenters) {
     const byline = bylines.find((b) => b.name === c.author);
     if (!byline || accounts.has(c.author)) continue;

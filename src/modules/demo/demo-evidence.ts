@@ -7,6 +7,7 @@ import { recordCorrection } from '../corrections/corrections-log.service.ts';
 import { insertSuggestion } from '../corrections/suggestion.repository.ts';
 import type { Clock } from '../shared/clock.ts';
 import { importBibliography } from '../sources/bibliography-import.ts';
+import { markSuggestionAccepted } from './demo.repository.ts';
 
 // The demo's evidence story, on the Khalkhin-Gol article: the article is first published with a slip (the
 // border incident dated 1938), a reader points it out in the comments, the editor turns the comment into a
@@ -94,11 +95,7 @@ export async function seedCorrections(
       userId: null,
     },
   );
-  await deps.db
-    .updateTable('correction_suggestions')
-    .set({ status: 'accepted', correction_id: correctionId, decided_at: article.updatedAt })
-    .where('id', '=', accepted)
-    .execute();
+  await markSuggestionAccepted(deps.db, accepted, { correctionId, decidedAt: article.updatedAt });
 
   // The open question about the strength table, against the current text.
   const after = await findPostBySlug(deps.db, EVIDENCE_SLUG);

@@ -9,8 +9,10 @@ import type { ContentDeps } from '../content/content.deps.ts';
 import { findPostBySlug } from '../content/post.repository.ts';
 import { type PostInput, savePost } from '../content/post-writer.service.ts';
 import { insertAuthor, insertCategory } from '../content/taxonomy.repository.ts';
+import { insertSubmittedComment, startOwnThread } from '../moderation/submit-comment.repository.ts';
 import { saveSiteSettings } from '../settings/settings.service.ts';
 import { setWidgets } from '../site/widgets.service.ts';
+import { countPosts } from './demo.repository.ts';
 import { seedBylineAccounts } from './demo-accounts.ts';
 import { seedEntities } from './demo-entities.ts';
 import { EVIDENCE_SLUG, firstVersion, seedCorrections, seedSources } from './demo-evidence.ts';
@@ -96,32 +98,28 @@ async function seedDiscussion(
             },
           ]
         : [];
-    const row = await deps.db
-      .insertInto('comments')
-      .values({
-        post_id: post.id,
-        parent_id: parent?.id ?? null,
-        thread_id: parent?.thread ?? null,
-        depth: parent ? parent.depth + 1 : 0,
-        author_name: c.author,
-        author_email: c.email.toLowerCase(),
-        author_url: c.url,
-        user_id: accounts.get(c.author) ?? null,
-        body_md: c.body,
-        body_html: rendered.html,
-        quoted_comment_id: quoted?.id ?? null,
-        quoted_text: c.quote?.text ?? null,
-        status: c.status,
-        reasons_json: JSON.stringify(reasons),
-        created_at: at,
-        approved_at: c.status === 'approved' ? at : null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const thread = parent?.thread ?? row.id;
-    if (!parent) await deps.db.updateTable('comments').set({ thread_id: row.id }).where('id', '=', row.id).execute();
-    ids.set(c.key, { id: row.id, thread, depth: parent ? parent.depth + 1 : 0, name: c.author });
-    byKey.set(c.key, { id: row.id, createdAt: at });
+    const id = await insertSubmittedComment(deps.db, {
+      post_id: post.id,
+      parent_id: parent?.id ?? null,
+      thread_id: parent?.thread ?? null,
+      depth: parent ? parent.depth + 1 : 0,
+      author_name: c.author,
+      author_email: c.email.toLowerCase(),
+      author_url: c.url,
+      user_id: accounts.get(c.author) ?? null,
+      body_md: c.body,
+      body_html: rendered.html,
+      quoted_comment_id: quoted?.id ?? null,
+      quoted_text: c.quote?.text ?? null,
+      status: c.status,
+      reasons_json: JSON.stringify(reasons),
+      created_at: at,
+      approved_at: c.status === 'approved' ? at : null,
+    });
+    const thread = parent?.thread ?? id;
+    if (!parent) await startOwnThread(deps.db, id);
+    ids.set(c.key, { id, thread, depth: parent ? parent.depth + 1 : 0, name: c.author });
+    byKey.set(c.key, { id, createdAt: at });
   }
   await recountPostComments(deps.db, post.id);
   return byKey;
@@ -129,11 +127,7 @@ async function seedDiscussion(
 
 /** True when the site has no posts at all: a fresh data folder. */
 export async function isDemoNeeded(deps: Pick<ContentDeps, 'db'>): Promise<boolean> {
-  const row = await deps.db
-    .selectFrom('posts')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0) === 0;
+  return (await countPosts(deps.db)) === 0;
 }
 
 function readArticles(): PostInput[] {

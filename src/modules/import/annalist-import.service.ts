@@ -1,6 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
-import { sql } from 'kysely';
 import type { Capabilities } from '../../storage/capabilities.ts';
 import type { Db } from '../../storage/schema.ts';
 import type { SearchIndex } from '../../storage/search-index.ts';
@@ -35,6 +34,12 @@ import { WorkTooCostly } from '../shared/bounded-work.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
 import { SLUG_PATTERN } from '../shared/slug.ts';
 import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
+import {
+  deleteSettings,
+  findCommentAuthorName,
+  recountAllPostComments,
+  tableHasRows,
+} from './annalist-import.repository.ts';
 import { checkCategoryTree, checkPageTree, invalid, Known, type Path, type Rows } from './annalist-import-known.ts';
 import { ITEM_ROWS } from './annalist-import-rows.ts';
 import { siteSettingRows } from './annalist-import-settings.ts';
@@ -156,8 +161,7 @@ function checkTimes(schema: SchemaNode, value: unknown, path: Path): void {
 async function assertEmpty(trx: Db): Promise<void> {
   for (const table of TABLES_IN_DEPENDENCY_ORDER) {
     if (table === 'settings') continue;
-    const { rows } = await sql`select 1 as one from ${sql.table(table)} limit 1`.execute(trx);
-    if (rows.length > 0)
+    if (await tableHasRows(trx, table))
       throw new AppError(
         'IMPORT_SITE_NOT_EMPTY',
         `The site already holds content (its ${table} table has rows); an export is imported into an empty site only.`,
@@ -302,14 +306,10 @@ class DocumentImport {
   private async site(site: Record<string, unknown>): Promise<void> {
     const rows = siteSettingRows(site as Static<typeof SiteSchema>, this.notes);
     // A fresh site may have made its signing key already; every other key is new.
-    await this.trx
-      .deleteFrom('settings')
-      .where(
-        'key',
-        'in',
-        rows.map((r) => String(r.key)),
-      )
-      .execute();
+    await deleteSettings(
+      this.trx,
+      rows.map((r) => String(r.key)),
+    );
     await this.batches.add({ settings: rows });
   }
 
@@ -379,11 +379,7 @@ class DocumentImport {
     }
     if (c.quoted_comment_id !== null && c.quoted_text) {
       await this.batches.flush(); // the quoted comment is in the database to be found
-      const quoted = await this.trx
-        .selectFrom('comments')
-        .select('author_name')
-        .where('id', '=', c.quoted_comment_id)
-        .executeTakeFirst();
+      const quoted = await findCommentAuthorName(this.trx, c.quoted_comment_id);
       if (quoted)
         rendered = commentHtml(rendered, {
           commentId: c.quoted_comment_id,
@@ -421,22 +417,7 @@ class DocumentImport {
     await this.batches.finish();
     this.skipTo(EXPORT_KEYS.length);
     this.known.checkPending();
-    await this.trx
-      .updateTable('posts')
-      .set((eb) => ({
-        comment_count: eb
-          .selectFrom('comments')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('comments.post_id', '=', 'posts.id')
-          .where('comments.status', '=', 'approved'),
-        thread_count: eb
-          .selectFrom('comments')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('comments.post_id', '=', 'posts.id')
-          .where('comments.status', '=', 'approved')
-          .where('comments.parent_id', 'is', null),
-      }))
-      .execute();
+    await recountAllPostComments(this.trx);
   }
 }
 

@@ -5,6 +5,7 @@ import { type Clock, isoNow } from '../shared/clock.ts';
 import type { ClaimedJob } from './job.repository.ts';
 import { cancelJob, enqueueJob } from './job.repository.ts';
 import type { JobHandler } from './job-worker.ts';
+import { findPostSchedule, publishIfDue } from './publish-post.repository.ts';
 
 /** Job kind: turn a scheduled post into a published one when its time comes. Payload `{ postId }`. */
 export const PUBLISH_POST = 'publish_post';
@@ -41,20 +42,8 @@ export function publishPostHandler(deps: { db: Db; clock: Clock; noteWrite: (cha
     const postId = postIdOf(job);
     const now = isoNow(deps.clock);
     const published = await inTransaction(deps.db, async (trx) => {
-      const r = await trx
-        .updateTable('posts')
-        // A new version: an editor still open on the scheduled post must not save its old state over this.
-        .set((eb) => ({ status: 'published', version: eb('version', '+', 1) }))
-        .where('id', '=', postId)
-        .where('status', '=', 'scheduled')
-        .where('published_at', '<=', now)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 1) return true;
-      const post = await trx
-        .selectFrom('posts')
-        .select(['status', 'published_at'])
-        .where('id', '=', postId)
-        .executeTakeFirst();
+      if (await publishIfDue(trx, postId, now)) return true;
+      const post = await findPostSchedule(trx, postId);
       if (post?.status === 'scheduled' && post.published_at && post.published_at > now)
         await schedulePublish(trx, postId, post.published_at);
       return false;
