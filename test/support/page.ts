@@ -21,6 +21,10 @@ export interface Page {
   attr(el: Element, name: string): string;
   /** The element with this id, or a failure. */
   byId(id: string): Element;
+  /** The same queries over one element and what it holds (names are still worked out from the whole page). */
+  within(el: Element): Page;
+  /** An element's accessible description: the text of the elements its aria-describedby names. */
+  description(el: Element): string;
 }
 
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
@@ -62,6 +66,15 @@ function implicitRole(el: Element): string | undefined {
     fieldset: 'group',
     details: 'group',
     summary: 'button',
+    // ARIA 1.2 and 1.3 roles, for checks of quotes, figures, dates, highlights, emphasis and paragraphs by role.
+    blockquote: 'blockquote',
+    figure: 'figure',
+    time: 'time',
+    mark: 'mark',
+    em: 'emphasis',
+    strong: 'strong',
+    p: 'paragraph',
+    search: 'search',
   };
   if (tag === 'select') return p.multiple || Number(p.size ?? 1) > 1 ? 'listbox' : 'combobox';
   if (tag === 'section') return p.ariaLabel || p.ariaLabelledBy ? 'region' : undefined;
@@ -88,23 +101,29 @@ const matches = (value: string, want: string | RegExp) =>
 
 /** Parses an HTML document or fragment for queries by role and label. */
 export function parsePage(html: string): Page {
-  const tree = fromHtml(html);
-  const all = elements(tree);
+  const everything = elements(fromHtml(html));
   const byId = new Map<string, Element>();
-  for (const el of all) if (typeof el.properties.id === 'string') byId.set(el.properties.id, el);
-  const labels = all.filter((el) => el.tagName === 'label');
+  for (const el of everything) if (typeof el.properties.id === 'string') byId.set(el.properties.id, el);
+  const labels = everything.filter((el) => el.tagName === 'label');
+  return pageOver({ byId, labels }, everything);
+}
+
+/** The queries over `all` (the whole page, or one element and what it holds), names found in the whole page. */
+function pageOver(whole: { byId: Map<string, Element>; labels: Element[] }, all: Element[]): Page {
+  const { byId, labels } = whole;
 
   const text = (el: Element) => collapse(textContent(el));
   const attr = (el: Element, name: string) => {
     const v = el.properties[name];
     return Array.isArray(v) ? v.join(' ') : v === undefined || v === null ? '' : String(v);
   };
-  const labelledBy = (el: Element) =>
-    attr(el, 'ariaLabelledBy')
+  const textOfIds = (ids: string) =>
+    ids
       .split(/\s+/)
       .filter(Boolean)
       .map((id) => (byId.get(id) ? text(byId.get(id)!) : ''))
       .join(' ');
+  const labelledBy = (el: Element) => textOfIds(attr(el, 'ariaLabelledBy'));
 
   function labelOf(el: Element): string {
     const id = attr(el, 'id');
@@ -165,6 +184,12 @@ export function parsePage(html: string): Page {
       const el = byId.get(id);
       if (!el) assert.fail(`no element with id ${JSON.stringify(id)}`);
       return el;
+    },
+    within(el) {
+      return pageOver(whole, elements(el));
+    },
+    description(el) {
+      return collapse(textOfIds(attr(el, 'ariaDescribedBy')));
     },
   };
   return page;
