@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
+import { parsePage } from '../support/page.ts';
 import { startTestSite, TEST_BASE_URL, TestClock, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
 
@@ -176,6 +177,30 @@ describe('the sources library in the administration', () => {
     const file = await importRequest(people.author, { file: { name: 'hale.ris', body: ris } });
     assert.match(file.body, /1 imported, 0 replaced, 0 failed \(RIS\)/);
     assert.ok(await db().selectFrom('sources').select('id').where('key', '=', 'hale-2024').executeTakeFirst());
+  });
+
+  test('a library longer than a page is paged: the pager says where the reader is and leads both ways', async () => {
+    const bib = Array.from(
+      { length: 60 },
+      (_, i) => `@book{paged-${String(i).padStart(2, '0')}, title = {Paged volume ${i}}, year = 2001}`,
+    ).join('\n');
+    assert.match((await importRequest(people.author, { text: bib })).body, /60 imported, 0 replaced, 0 failed/);
+    const total = (await db().selectFrom('sources').select('id').execute()).length;
+    const pages = Math.ceil(total / 50);
+    const pagerOn = async (n: number) => {
+      const page = parsePage((await get(`/admin/sources?page=${n}`, people.author)).body);
+      const nav = page.get('navigation', 'Pages of sources');
+      const link = (text: string) => page.within(nav).all('link', text)[0];
+      return { status: page.text(nav), prev: link('Previous page'), next: link('Next page'), page };
+    };
+    const first = await pagerOn(1);
+    assert.match(first.status, new RegExp(`Page 1 of ${pages}`));
+    assert.equal(first.prev, undefined);
+    assert.equal(first.page.attr(first.next!, 'href'), '/admin/sources?page=2');
+    const last = await pagerOn(pages);
+    assert.match(last.status, new RegExp(`Page ${pages} of ${pages}`));
+    assert.equal(last.page.attr(last.prev!, 'href'), `/admin/sources?page=${pages - 1}`);
+    assert.equal(last.next, undefined);
   });
 
   test('text that is no bibliography is refused with a message and nothing is imported', async () => {

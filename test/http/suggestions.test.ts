@@ -6,6 +6,7 @@ import { markSuggestionAccepted, proposedEdit } from '../../src/modules/correcti
 import { createSmtpMailer } from '../../src/modules/mail/mailer.ts';
 import { type OutboxWorker, startOutboxWorker } from '../../src/modules/mail/outbox.ts';
 import { addBan } from '../../src/modules/moderation/bans.repository.ts';
+import { parsePage } from '../support/page.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 import { TestSmtp } from '../support/smtp.ts';
 import { FORM, type Person, staffClient } from '../support/staff-client.ts';
@@ -649,8 +650,14 @@ describe('paging through a long list', () => {
     assert.ok(pageCount >= 4);
 
     const seen: number[] = [];
-    const pagerOf = (html: string, rel: 'prev' | 'next') =>
-      new RegExp(`href="/admin/corrections\\?status=trash&amp;page=(\\d+)" rel="${rel}"`).exec(html)?.[1];
+    // The page each link of the list's pager leads to, by its words (Newer, Older) and its rel.
+    const pagerOf = (html: string, text: 'Newer' | 'Older') => {
+      const page = parsePage(html);
+      const link = page.within(page.get('navigation', 'Pages of suggestions')).all('link', text)[0];
+      if (!link) return undefined;
+      assert.equal(page.attr(link, 'rel'), text === 'Newer' ? 'prev' : 'next');
+      return /^\/admin\/corrections\?status=trash&page=(\d+)$/.exec(page.attr(link, 'href'))?.[1];
+    };
     for (let page = 1; page <= pageCount; page++) {
       const res = await staff.get(`/admin/corrections?status=trash&page=${page}`, editor);
       assert.equal(res.statusCode, 200);
@@ -659,8 +666,14 @@ describe('paging through a long list', () => {
       );
       assert.equal(ids.length, page < pageCount ? 30 : trashed.length - 30 * (pageCount - 1), `rows on page ${page}`);
       seen.push(...ids);
-      assert.equal(pagerOf(res.body, 'prev'), page > 1 ? String(page - 1) : undefined, `Newer on page ${page}`);
-      assert.equal(pagerOf(res.body, 'next'), page < pageCount ? String(page + 1) : undefined, `Older on page ${page}`);
+      assert.equal(pagerOf(res.body, 'Newer'), page > 1 ? String(page - 1) : undefined, `Newer on page ${page}`);
+      assert.equal(
+        pagerOf(res.body, 'Older'),
+        page < pageCount ? String(page + 1) : undefined,
+        `Older on page ${page}`,
+      );
+      const html = parsePage(res.body);
+      assert.match(html.text(html.get('navigation', 'Pages of suggestions')), new RegExp(`Page ${page}(?!\\d)`));
     }
     assert.equal(new Set(seen).size, seen.length, 'no suggestion is on two pages');
     assert.deepEqual(

@@ -9,12 +9,13 @@ import { revisionUrl } from '../../evidence/corrections-log.views.tsx';
 import { type PassageFormFields, PassageInputs } from '../../evidence/suggest-correction.views.tsx';
 import { CsrfField, ErrorSummary, Field } from '../../ui/form.tsx';
 import { postUrl } from '../../ui/format.ts';
-import { DataTable } from '../../ui/lists.tsx';
+import { DataTable, Pager } from '../../ui/lists.tsx';
 import { type AdminViewer, formatDateTime, Notice } from '../layout.tsx';
 
 export const CORRECTIONS_PAGE = '/admin/corrections';
 export const suggestionUrl = (id: number) => `${CORRECTIONS_PAGE}/${id}`;
 export const fromCommentUrl = (commentId: number) => `${CORRECTIONS_PAGE}/from-comment/${commentId}`;
+const suggestionsHref = (tab: string, page: number) => `${CORRECTIONS_PAGE}?status=${tab}&page=${page}`;
 /** The editor with the suggestion applied (the accept flow; the editor side is routes/admin-posts.tsx). */
 export const acceptUrl = (postId: number, id: number) => `/admin/posts/${postId}/edit?suggestion=${id}`;
 
@@ -152,18 +153,15 @@ export function SuggestionListView(props: {
           </button>
         </p>
       </form>
-      <nav aria-label="Pages" class="admin-pager">
-        {props.page > 1 ? (
-          <a href={`${CORRECTIONS_PAGE}?status=${props.tab}&page=${props.page - 1}`} rel="prev">
-            Newer
-          </a>
-        ) : null}{' '}
-        {props.hasMore ? (
-          <a href={`${CORRECTIONS_PAGE}?status=${props.tab}&page=${props.page + 1}`} rel="next">
-            Older
-          </a>
-        ) : null}
-      </nav>
+      {props.page > 1 || props.hasMore ? (
+        <Pager
+          label="Pages of suggestions"
+          status={`Page ${props.page}`}
+          prev={props.page > 1 ? { href: suggestionsHref(props.tab, props.page - 1), text: 'Newer' } : undefined}
+          next={props.hasMore ? { href: suggestionsHref(props.tab, props.page + 1), text: 'Older' } : undefined}
+          rel
+        />
+      ) : null}
     </>
   );
 }

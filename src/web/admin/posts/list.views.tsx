@@ -4,7 +4,7 @@ import type { AdminPostRow } from '../../../modules/content/site-index.service.t
 import type { SiteSettings } from '../../../modules/settings/settings.service.ts';
 import { Choice } from '../../ui/form.tsx';
 import { postUrl } from '../../ui/format.ts';
-import { DataTable } from '../../ui/lists.tsx';
+import { DataTable, Pager } from '../../ui/lists.tsx';
 import { formatDateTime } from '../layout.tsx';
 import { stateLabel } from './revisions.views.tsx';
 
@@ -193,13 +193,12 @@ export function PostsListView(props: {
         </DataTable>
       )}
       {props.pageCount > 1 ? (
-        <nav class="pager" aria-label="Pages of posts">
-          {q.page > 1 ? <a href={postsListHref(q, q.page - 1)}>Newer</a> : null}
-          <span>
-            Page {q.page} of {props.pageCount}
-          </span>
-          {q.page < props.pageCount ? <a href={postsListHref(q, q.page + 1)}>Older</a> : null}
-        </nav>
+        <Pager
+          label="Pages of posts"
+          status={`Page ${q.page} of ${props.pageCount}`}
+          prev={q.page > 1 ? { href: postsListHref(q, q.page - 1), text: 'Newer' } : undefined}
+          next={q.page < props.pageCount ? { href: postsListHref(q, q.page + 1), text: 'Older' } : undefined}
+        />
       ) : null}
     </>
   );

@@ -2,7 +2,7 @@ import type { ImportReport } from '../../../modules/sources/bibliography-types.t
 import { SOURCE_TYPES, type SourceForm } from '../../../modules/sources/source-form.ts';
 import type { Source } from '../../../modules/sources/sources.types.ts';
 import { CsrfField, ErrorSummary, Field, TextField } from '../../ui/form.tsx';
-import { DataTable } from '../../ui/lists.tsx';
+import { DataTable, Pager } from '../../ui/lists.tsx';
 import type { AdminViewer } from '../layout.tsx';
 import { Alert, Notice, noticeLookup } from '../layout.tsx';
 
@@ -71,10 +71,12 @@ export function SourcesListView(props: {
         </DataTable>
       )}
       {props.pageCount > 1 ? (
-        <nav aria-label="Pages of sources">
-          {props.page > 1 ? <a href={more(props.page - 1)}>Previous page</a> : null}{' '}
-          {props.page < props.pageCount ? <a href={more(props.page + 1)}>Next page</a> : null}
-        </nav>
+        <Pager
+          label="Pages of sources"
+          status={`Page ${props.page} of ${props.pageCount}`}
+          prev={props.page > 1 ? { href: more(props.page - 1), text: 'Previous page' } : undefined}
+          next={props.page < props.pageCount ? { href: more(props.page + 1), text: 'Next page' } : undefined}
+        />
       ) : null}
     </>
   );
