@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseFeed } from '@rowanmanning/feed-parser';
-import { savePost } from '../../src/modules/content/post-writer.service.ts';
-import { createEntity, editEntity } from '../../src/modules/history/entities.service.ts';
+import { editEntity } from '../../src/modules/history/entities.service.ts';
 import { emptyEntityForm } from '../../src/modules/history/entity-form.ts';
+import { createArticle, createEntity } from '../support/factories.ts';
+import { parsePage } from '../support/page.ts';
 import { startTestSite, TEST_DATABASE, type TestSite } from '../support/site.ts';
 
-// Each entity's page has an Atom feed of the new published articles mentioning it (decision 045).
+// Each entity's page has an Atom feed of the new published articles mentioning it (decision 045): here on
+// entities and articles each test makes for itself (test/support/factories.ts).
 let t: TestSite;
 const dir = mkdtempSync(join(tmpdir(), 'annalist-entity-feeds-'));
 before(async () => {
@@ -31,78 +33,77 @@ function readFeed(body: string, name: string) {
   return parseFeed(body);
 }
 
-const article = (slug: string, body: string, status: 'draft' | 'published', title = `Notes on ${slug}`) =>
-  savePost(t.site.content, {
-    type: 'post',
-    slug,
-    title,
-    bodyMarkdown: body,
-    status,
-    publishedAt: status === 'published' ? '2025-10-01T08:00:00.000Z' : null,
-    authorSlugs: ['elena-markova'],
-  });
-
 describe(`entity feeds (${TEST_DATABASE})`, () => {
-  test("Zhukov's feed is well-formed Atom listing the published articles that mention him", async () => {
-    const res = await get('/people/georgy-zhukov/feed/');
+  test("a person's feed is well-formed Atom listing the published articles that mention him", async () => {
+    const chuikov = await createEntity(t, { kind: 'person', name: 'Vasily Chuikov', date: '1900/1982' });
+    const mentioning = [
+      await createArticle(t, { body: `Notes on ${chuikov.mention} at the Volga.` }),
+      await createArticle(t, { body: `Notes on ${chuikov.mention} in Berlin.` }),
+    ];
+    const naming = await createArticle(t, { body: 'Vasily Chuikov is named here, but not mentioned.' });
+    const res = await get(`/people/${chuikov.slug}/feed/`);
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^application\/atom\+xml/);
-    const feed = readFeed(res.body, 'zhukov');
-    assert.match(feed.title ?? '', /^Georgy Zhukov · /);
+    const feed = readFeed(res.body, 'chuikov');
+    assert.match(feed.title ?? '', /^Vasily Chuikov · /);
     const urls = feed.items.map((i) => i.url ?? '');
-    assert.ok(
-      urls.some((u) => u.endsWith('/khalkhin-gol-1939/')),
-      urls.join(' '),
-    );
-    assert.ok(
-      urls.some((u) => u.endsWith('/zhukov-before-moscow/')),
-      urls.join(' '),
-    );
-    assert.ok(
-      !urls.some((u) => u.endsWith('/lake-khasan-1938/')),
-      'an article naming him without a mention is not in it',
-    );
-    assert.match(
-      res.body,
-      /<link rel="self" type="application\/atom\+xml" href="[^"]*\/people\/georgy-zhukov\/feed\/"\/>/,
-    );
-    assert.match(res.body, /<link rel="alternate" type="text\/html" href="[^"]*\/people\/georgy-zhukov\/"\/>/);
+    for (const a of mentioning)
+      assert.ok(
+        urls.some((u) => u.endsWith(a.url)),
+        urls.join(' '),
+      );
+    assert.ok(!urls.some((u) => u.endsWith(naming.url)), 'an article naming him without a mention is not in it');
+    const self = `/people/${chuikov.slug}/feed/`;
+    assert.match(res.body, new RegExp(`<link rel="self" type="application/atom\\+xml" href="[^"]*${self}"/>`));
+    const page = `/people/${chuikov.slug}/`;
+    assert.match(res.body, new RegExp(`<link rel="alternate" type="text/html" href="[^"]*${page}"/>`));
   });
 
   test('the entity page announces its feed in the head and offers a visible "Follow (feed)" link', async () => {
-    const res = await get('/places/nomonhan/');
+    const place = await createEntity(t, { kind: 'place', name: 'Tamtsag', date: '' });
+    await createArticle(t, { body: `The airfield at ${place.mention}.` });
+    const res = await get(`/places/${place.slug}/`);
+    const feed = `/places/${place.slug}/feed/`;
+    // The head's <link> is no part of the page's accessibility tree: read as markup.
     assert.match(
       res.body,
-      /<link rel="alternate" type="application\/atom\+xml" title="Articles mentioning Nomonhan \(Atom\)" href="\/places\/nomonhan\/feed\/"/,
+      new RegExp(
+        `<link rel="alternate" type="application/atom\\+xml" title="Articles mentioning Tamtsag \\(Atom\\)" href="${feed}"`,
+      ),
     );
-    assert.match(res.body, /<a href="\/places\/nomonhan\/feed\/" type="application\/atom\+xml">Follow \(feed\)<\/a>/);
+    const page = parsePage(res.body);
+    const follow = page.within(page.get('main')).get('link', 'Follow (feed)');
+    assert.equal(page.attr(follow, 'href'), feed);
+    assert.equal(page.attr(follow, 'type'), 'application/atom+xml');
   });
 
   test('a new published article mentioning the entity appears in its feed; a draft never does', async () => {
-    const before = await get('/places/khalkhin-gol/feed/');
+    const river = await createEntity(t, { kind: 'place', name: 'Khalkha River', names: 'mn: Халх гол', date: '' });
+    const before = await get(`/places/${river.slug}/feed/`);
     assert.equal(before.statusCode, 200);
-    await article('crossing-draft', 'The ford on the :place[Халхин-Гол]{#khalkhin-gol}.', 'draft');
-    await article('crossing-published', 'The bridge over the :place[Khalkhin-Gol]{#khalkhin-gol}.', 'published');
-    const after = await get('/places/khalkhin-gol/feed/');
+    const draft = await createArticle(t, {
+      body: `The ford on the :place[Халх гол]{#${river.slug}}.`,
+      status: 'draft',
+    });
+    const published = await createArticle(t, { body: `The bridge over the ${river.mention}.` });
+    const after = await get(`/places/${river.slug}/feed/`);
     const urls = readFeed(after.body, 'river').items.map((i) => i.url ?? '');
     assert.ok(
-      urls.some((u) => u.endsWith('/crossing-published/')),
+      urls.some((u) => u.endsWith(published.url)),
       urls.join(' '),
     );
-    assert.ok(!urls.some((u) => u.endsWith('/crossing-draft/')), urls.join(' '));
+    assert.ok(!urls.some((u) => u.endsWith(draft.url)), urls.join(' '));
   });
 
   test('a hostile entity name and article title stay text in a well-formed feed', async () => {
     const name = 'Tanks & <b>guns</b> "at" ]]> Nomonhan \u0001';
-    const form = { ...emptyEntityForm('organisation'), name, slug: 'hostile-corps' };
-    await createEntity(t.site.content, form);
-    await article(
-      'hostile-corps-report',
-      'The :org[<script>alert(1)</script>]{#hostile-corps} crossed.',
-      'published',
-      'A <i>report</i> & "more" ]]>',
-    );
-    const res = await get('/organisations/hostile-corps/feed/');
+    const corps = await createEntity(t, { kind: 'organisation', name, slug: 'hostile-corps', date: '' });
+    await createArticle(t, {
+      slug: 'hostile-corps-report',
+      title: 'A <i>report</i> & "more" ]]>',
+      body: `The :org[<script>alert(1)</script>]{#${corps.slug}} crossed.`,
+    });
+    const res = await get(`/organisations/${corps.slug}/feed/`);
     assert.equal(res.statusCode, 200);
     const feed = readFeed(res.body, 'hostile');
     assert.ok(feed.title?.startsWith('Tanks & <b>guns</b> "at" ]]> Nomonhan'), feed.title ?? '');
@@ -111,11 +112,7 @@ describe(`entity feeds (${TEST_DATABASE})`, () => {
   });
 
   test("a renamed entity's old feed address answers 301; an unknown one 404", async () => {
-    const entity = await createEntity(t.site.content, {
-      ...emptyEntityForm('place'),
-      name: 'Tamsag Bulak',
-      slug: 'tamsag',
-    });
+    const entity = await createEntity(t, { kind: 'place', name: 'Tamsag Bulak', slug: 'tamsag', date: '' });
     await editEntity(t.site.content, {
       id: entity.id,
       form: { ...emptyEntityForm('place'), name: 'Tamsag Bulak', slug: 'tamsag-bulak' },

@@ -14,17 +14,18 @@ import { mentionsOf } from '../../src/modules/markdown/mention-directive.ts';
 import { preflightPost } from '../../src/modules/preflight/preflight.service.ts';
 import { isAppError } from '../../src/modules/shared/errors.ts';
 import type { EntityKind } from '../../src/storage/schema.ts';
+import { createUser } from '../support/factories.ts';
 import { startTestSite, TEST_DATABASE, TestClock, type TestSite } from '../support/site.ts';
 
+// A site without the demo: every entity, post and byline here is this file's own.
 let t: TestSite;
+let writer: string;
 const deps = () => t.site.content;
 
 before(async () => {
   t = await startTestSite({ demo: false, clock: new TestClock(new Date('2026-12-01T09:00:00.000Z')) });
-  await t.site.content.db
-    .insertInto('authors')
-    .values({ slug: 'writer', name: 'A Writer', bio: '', created_at: '2026-01-01T00:00:00.000Z' })
-    .execute();
+  const author = await createUser(t, 'author', { name: 'A Writer', byline: true });
+  writer = author.byline!;
 });
 after(() => t.close());
 
@@ -39,7 +40,7 @@ const post = (slug: string, body: string, status: 'draft' | 'published' = 'publi
     title: `About ${slug}`,
     bodyMarkdown: body,
     status,
-    authorSlugs: ['writer'],
+    authorSlugs: [writer],
   });
 
 const mentionedIn = async (postId: number) =>

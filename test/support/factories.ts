@@ -34,6 +34,8 @@ export interface Article {
 }
 
 export interface ArticleFields {
+  /** Default: a post (dated, in lists and feeds); a page (such as About) has the same address form. */
+  type?: 'post' | 'page';
   title?: string;
   /** Default: the title as a slug. */
   slug?: string;
@@ -45,7 +47,9 @@ export interface ArticleFields {
   tags?: string[];
   /** Byline slugs, in order (a `createUser(…, { byline: true })` gives one); none by default. */
   authors?: string[];
-  /** Default: the site clock's now. */
+  /** Default: published; a draft or a post scheduled for later is saved as the editor saves one too. */
+  status?: 'published' | 'draft' | 'scheduled';
+  /** Default: the site clock's now (none for a draft). */
   publishedAt?: string;
   updatedAt?: string;
   cover?: { src: string; alt: string; caption?: string; credit?: string };
@@ -53,19 +57,22 @@ export interface ArticleFields {
   commentsOpen?: boolean;
 }
 
-/** A published article, saved as the editor saves one (savePost): rendered, filed, indexed, announced. */
+/**
+ * An article saved as the editor saves one (savePost): published (rendered, filed, indexed, announced) unless
+ * `fields.status` says draft or scheduled.
+ */
 export async function createArticle(site: TestSite, fields: ArticleFields = {}): Promise<Article> {
   const n = next();
   const title = fields.title ?? `Test article ${n}`;
   const slug = fields.slug ?? slugify(title);
   const saved = await savePost(site.site.content, {
-    type: 'post',
-    status: 'published',
+    type: fields.type ?? 'post',
+    status: fields.status ?? 'published',
     slug,
     title,
     standfirst: fields.standfirst ?? '',
     bodyMarkdown: fields.body ?? `The body of test article ${n}, written for one test.`,
-    publishedAt: fields.publishedAt ?? site.clock.now().toISOString(),
+    publishedAt: fields.publishedAt ?? (fields.status === 'draft' ? null : site.clock.now().toISOString()),
     updatedAt: fields.updatedAt ?? null,
     categoryPath: fields.category ?? null,
     tags: fields.tags ?? [],

@@ -75,6 +75,9 @@ function implicitRole(el: Element): string | undefined {
     strong: 'strong',
     p: 'paragraph',
     search: 'search',
+    // A description list's terms and their details (an entity's facts: "Lived", "between 1896 and 1974").
+    dt: 'term',
+    dd: 'definition',
   };
   if (tag === 'select') return p.multiple || Number(p.size ?? 1) > 1 ? 'listbox' : 'combobox';
   if (tag === 'section') return p.ariaLabel || p.ariaLabelledBy ? 'region' : undefined;
