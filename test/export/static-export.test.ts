@@ -25,6 +25,8 @@ import {
 } from '../../src/modules/content/taxonomy.repository.ts';
 import { MANIFEST_FILE } from '../../src/modules/export/static-manifest.ts';
 import { buildSearchIndex, SEARCH_INDEX_FILE } from '../../src/modules/export/static-search-index.ts';
+import { type Article, createArticle, createComment } from '../support/factories.ts';
+import { parsePage } from '../support/page.ts';
 import { runAnnalist } from '../support/process.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
 import { crawl, DOCUMENTED_HEADERS, startStaticNginx } from '../support/static-server.ts';
@@ -79,9 +81,17 @@ async function editArticle(t: TestSite, slug: string, change: { body?: (md: stri
 describe(`annalist export static (${TEST_DATABASE})`, () => {
   let t: TestSite;
   let work: string;
+  /** An article of the test's own, with a tag and a short thread, among the demo's. */
+  let own: Article;
+  const OWN_COMMENT = 'Read this over a second coffee, and argued with it.';
   before(async () => {
+    // The demo is the complete site the copy is checked against (every page type it has); what a test reads
+    // closely it makes itself.
     t = await startTestSite();
     work = mkdtempSync(join(tmpdir(), 'annalist-static-'));
+    own = await createArticle(t, { title: 'An article of the static test', tags: ['Static Own Tag'] });
+    const thread = await createComment(t, own, { body: OWN_COMMENT });
+    await createComment(t, own, { parent: thread });
   });
   after(async () => {
     await t.close();
@@ -106,6 +116,7 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
       assert.equal(site.pages.size, report.pages, 'every page of the copy is reached, and only those');
       const page = (path: string) => site.pages.get(`${nginx.origin}${path}`) ?? assert.fail(`${path} was not reached`);
       for (const path of [
+        own.url,
         '/',
         '/page/2/',
         '/khalkhin-gol-1939/',
@@ -149,9 +160,12 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
       // Nothing posts: the only forms left are the search forms, which the copy answers in the browser.
       const posting = site.forms.filter((f) => !/method="get"/.test(f.tag) || !/class="search-form"/.test(f.tag));
       assert.deepEqual(posting, [], 'no form that needs the server');
-      const article = page('/khalkhin-gol-1939/');
-      assert.match(article, /Read this with my morning coffee/, 'the comments are shown as they were');
-      assert.match(article, /43 comments/);
+      const article = page(own.url);
+      const read = parsePage(article);
+      read.get('paragraph', OWN_COMMENT); // the comments are shown as they were
+      read.get('heading', '2 comments');
+      assert.deepEqual(read.all('link', /^(Reply|Report)\b/), [], 'no link to reply or report');
+      assert.deepEqual(read.all('link', /Suggest a correction/), []);
       assert.doesNotMatch(article, /data-reply=|data-quote=|>Report<|comments\/\d+\/report|replyto=|corder=/);
       assert.doesNotMatch(article, /Suggest a correction|corrections\/new/);
       assert.doesNotMatch(article, /<script[^>]+src=/, 'no script that posts');
@@ -162,7 +176,7 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
           `${url}: no link to the server`,
         );
       // The form-token cookie is a header of the app's answers; nginx sends none.
-      const res = await fetch(`${nginx.origin}/khalkhin-gol-1939/`);
+      const res = await fetch(`${nginx.origin}${own.url}`);
       assert.equal(res.headers.get('set-cookie'), null);
       // The security headers docs/export.md gives for nginx, on pages and on a missing address alike.
       const missing = await fetch(`${nginx.origin}/no-such-page/`);
@@ -174,7 +188,7 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
       assert.match(DOCUMENTED_HEADERS['content-security-policy'] ?? '', /script-src 'self';/);
       assert.equal((await fetch(`${nginx.origin}/${MANIFEST_FILE}`)).status, 404, 'the manifest is not served');
       // Links are relative: the copy works under any address.
-      assert.match(article, /href="\.\.\/tag\/zhukov\/"/);
+      assert.equal(read.attr(read.get('link', 'Static Own Tag'), 'href'), '../tag/static-own-tag/');
       assert.doesNotMatch(article, new RegExp(`href="${TEST_BASE_URL}`));
     } finally {
       await nginx.stop();
@@ -194,6 +208,15 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
 
   test('a second run rewrites only the pages, lists and feeds an edited article is in, and removes what is gone', async () => {
     const out = join(work, 'incremental');
+    // Three articles of the test's own, each with a tag of its own, among the demo's many pages.
+    const lake = await createArticle(t, {
+      title: 'The lake on the border',
+      body: 'The lake is a small lake beside the disputed border.',
+      tags: ['Static edited'],
+    });
+    const untouched = await createArticle(t, { title: 'A neighbouring article', tags: ['Static untouched'] });
+    const gone = await createArticle(t, { title: 'An article taken down', tags: ['Static gone'] });
+    await createComment(t, gone);
     const first = await exportStatic(t.site, { outDir: out, siteUrl: TEST_BASE_URL });
     assert.equal(first.written, first.files);
     const again = await exportStatic(t.site, { outDir: out, siteUrl: TEST_BASE_URL });
@@ -204,22 +227,21 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     );
 
     const before = filesOf(out);
-    await editArticle(t, 'lake-khasan-1938', {
-      body: (md) =>
-        md.replace('Lake Khasan is a small lake', 'Lake Khasan, fringed with zosterella reeds, is a small lake'),
+    await editArticle(t, lake.slug, {
+      body: (md) => md.replace('The lake is a small lake', 'The lake, fringed with zosterella reeds, is a small lake'),
     });
     const edited = await exportStatic(t.site, { outDir: out, siteUrl: TEST_BASE_URL });
     const after = filesOf(out);
     const changed = [...after].filter(([file, mtime]) => before.get(file) !== mtime).map(([file]) => file);
     assert.equal(edited.written, changed.filter((f) => f !== MANIFEST_FILE).length, 'the count says what was written');
-    for (const file of ['lake-khasan-1938/index.html', 'feed/index.xml', 'search-index/words-z.json'])
+    for (const file of [`${lake.slug}/index.html`, 'feed/index.xml', 'search-index/words-z.json'])
       assert.ok(changed.includes(file), `${file} is rewritten`);
-    assert.match(readFileSync(join(out, 'lake-khasan-1938/index.html'), 'utf8'), /zosterella/);
+    assert.match(readFileSync(join(out, `${lake.slug}/index.html`), 'utf8'), /zosterella/);
     assert.match(readFileSync(join(out, 'search-index/words-z.json'), 'utf8'), /"zosterella":\[\d+\]/);
     for (const file of [
-      'tsushima-1905/index.html',
-      'khalkhin-gol-1939/index.html',
-      'tag/1905/index.html',
+      `${untouched.slug}/index.html`,
+      `${gone.slug}/index.html`,
+      'tag/static-untouched/index.html',
       'sources/index.html',
     ])
       assert.ok(!changed.includes(file), `${file} is left alone`);
@@ -229,17 +251,19 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     );
 
     // An article taken down: its files go, and the lists that named it are rewritten.
-    await editArticle(t, 'tsushima-1905', { status: 'draft' });
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), new RegExp(`${gone.slug}/`), 'the home page lists it');
+    await editArticle(t, gone.slug, { status: 'draft' });
     const removed = await exportStatic(t.site, { outDir: out, siteUrl: TEST_BASE_URL });
     assert.ok(removed.removed >= 3, `its page, citations and comment feed are removed (${removed.removed})`);
-    assert.equal(existsSync(join(out, 'tsushima-1905')), false, 'its folder is gone');
-    assert.doesNotMatch(readFileSync(join(out, 'index.html'), 'utf8'), /tsushima-1905/);
+    assert.equal(existsSync(join(out, gone.slug)), false, 'its folder is gone');
+    assert.doesNotMatch(readFileSync(join(out, 'index.html'), 'utf8'), new RegExp(`${gone.slug}/`));
   });
 
   test('a page edited by hand in a finished copy is written again on the next run, and only it', async () => {
     const out = join(work, 'tampered');
+    const own = await createArticle(t, { type: 'page', title: 'A page edited by hand' });
     await exportStatic(t.site, { outDir: out, siteUrl: TEST_BASE_URL });
-    const page = join(out, 'about/index.html');
+    const page = join(out, `${own.slug}/index.html`);
     const original = readFileSync(page, 'utf8');
     // The same size, so only the bytes can tell.
     writeFileSync(page, original.replace('</main>', '</MAIN>'));
@@ -249,7 +273,7 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     assert.equal(readFileSync(page, 'utf8'), original, 'the page is as the site renders it again');
     assert.deepEqual(
       [again.written, changed.filter((f) => f !== MANIFEST_FILE)],
-      [1, ['about/index.html']],
+      [1, [`${own.slug}/index.html`]],
       'only that page is written',
     );
   });
@@ -261,6 +285,8 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     writeFileSync(join(outside, 'keep', 'secret.txt'), 'keep me');
     writeFileSync(join(outside, 'config.txt'), 'precious');
     const copy = join(work, 'planted');
+    const own = await createArticle(t, { type: 'page', title: 'A page planted over' });
+    const ownPage = `${own.slug}/index.html`;
     await exportStatic(t.site, { outDir: copy, siteUrl: TEST_BASE_URL });
     const manifestPath = join(copy, MANIFEST_FILE);
     const manifestOf = () => JSON.parse(readFileSync(manifestPath, 'utf8')) as { files: Record<string, string> };
@@ -272,18 +298,15 @@ describe(`annalist export static (${TEST_DATABASE})`, () => {
     writeFileSync(manifestPath, JSON.stringify(forged));
     // The manifest's old temporary name, and a page of the copy, as links to a file elsewhere.
     symlinkSync(join(outside, 'config.txt'), join(copy, `${MANIFEST_FILE}.tmp`));
-    rmSync(join(copy, 'about/index.html'));
-    symlinkSync(join(outside, 'config.txt'), join(copy, 'about/index.html'));
+    rmSync(join(copy, ownPage));
+    symlinkSync(join(outside, 'config.txt'), join(copy, ownPage));
     const report = await exportStatic(t.site, { outDir: copy, siteUrl: TEST_BASE_URL });
     assert.equal(readFileSync(join(outside, 'keep', 'secret.txt'), 'utf8'), 'keep me');
     assert.equal(readFileSync(join(outside, 'config.txt'), 'utf8'), 'precious');
     assert.deepEqual(report.notRemoved, ['evil/secret.txt'], 'the entry under the link is reported');
     assert.equal(manifestOf().files['evil/secret.txt'], undefined, 'and dropped from the manifest');
-    assert.ok(
-      lstatSync(join(copy, 'about/index.html')).isFile(),
-      'the link is replaced by the page, not written through',
-    );
-    assert.match(readFileSync(join(copy, 'about/index.html'), 'utf8'), /<h1/);
+    assert.ok(lstatSync(join(copy, ownPage)).isFile(), 'the link is replaced by the page, not written through');
+    parsePage(readFileSync(join(copy, ownPage), 'utf8')).get('heading', own.title);
 
     // A folder the copy writes into, made a link to elsewhere: the run is refused and nothing lands there.
     rmSync(join(copy, 'tag'), { recursive: true });

@@ -55,6 +55,8 @@ export interface ArticleFields {
   cover?: { src: string; alt: string; caption?: string; credit?: string };
   /** Default: open. */
   commentsOpen?: boolean;
+  /** The title and description for search engines (the editor's SEO fields); none by default. */
+  seo?: { title: string; description: string };
 }
 
 /**
@@ -79,6 +81,8 @@ export async function createArticle(site: TestSite, fields: ArticleFields = {}):
     authorSlugs: fields.authors ?? [],
     cover: fields.cover ?? null,
     commentsOpen: fields.commentsOpen ?? true,
+    seoTitle: fields.seo?.title ?? null,
+    seoDescription: fields.seo?.description ?? null,
   });
   return { id: saved.id, slug, url: `/${slug}/`, title };
 }

@@ -78,6 +78,9 @@ function implicitRole(el: Element): string | undefined {
     // A description list's terms and their details (an entity's facts: "Lived", "between 1896 and 1974").
     dt: 'term',
     dd: 'definition',
+    // Words struck out and added (a diff between two versions of an article).
+    del: 'deletion',
+    ins: 'insertion',
   };
   if (tag === 'select') return p.multiple || Number(p.size ?? 1) > 1 ? 'listbox' : 'combobox';
   if (tag === 'section') return p.ariaLabel || p.ariaLabelledBy ? 'region' : undefined;
