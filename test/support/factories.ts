@@ -4,7 +4,7 @@ import { ensureOwnByline, getOwnByline } from '../../src/modules/content/own-byl
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
 import { createCategory as addCategory } from '../../src/modules/content/taxonomy-admin.service.ts';
 import { createEntity as addEntity } from '../../src/modules/history/entities.service.ts';
-import type { EntityForm } from '../../src/modules/history/entity-form.ts';
+import { type EntityForm, emptyEntityForm } from '../../src/modules/history/entity-form.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import { CONTENT_TYPES } from '../../src/modules/media/media-names.ts';
 import { moderateComment } from '../../src/modules/moderation/queue.service.ts';
@@ -260,18 +260,10 @@ export interface HistoryEntity {
 export async function createEntity(site: TestSite, fields: Partial<EntityForm> = {}): Promise<HistoryEntity> {
   const n = next();
   const form: EntityForm = {
-    kind: 'event',
+    ...emptyEntityForm('event'),
     name: `Test Event ${n}`,
-    slug: '',
     description: `An event made for test ${n}.`,
-    names: '',
     date: '1901-05-01/1901-06-30',
-    wikidata: '',
-    identifiers: '',
-    sources: '',
-    latitude: '',
-    longitude: '',
-    shapes: '',
     ...fields,
   };
   const saved = await addEntity(site.site.content, form);
