@@ -1,4 +1,5 @@
-import type { CommentRow, CommentStatus, Db, UserRole } from '../../storage/schema.ts';
+import type { ExpressionBuilder } from 'kysely';
+import type { CommentRow, CommentStatus, DatabaseSchema, Db, UserRole } from '../../storage/schema.ts';
 
 export async function findCommentById(db: Db, id: number): Promise<CommentRow | undefined> {
   return db.selectFrom('comments').selectAll().where('id', '=', id).executeTakeFirst();
@@ -114,23 +115,23 @@ export async function recountPostComments(db: Db, postId: number): Promise<void>
     .set((eb) => ({ comment_count: eb.ref('comment_count') }))
     .where('id', '=', postId)
     .execute();
-  await db
-    .updateTable('posts')
-    .set((eb) => ({
-      comment_count: eb
-        .selectFrom('comments')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .where('comments.post_id', '=', postId)
-        .where('comments.status', '=', 'approved'),
-      thread_count: eb
-        .selectFrom('comments')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .where('comments.post_id', '=', postId)
-        .where('comments.status', '=', 'approved')
-        .where('comments.parent_id', 'is', null),
-    }))
-    .where('id', '=', postId)
-    .execute();
+  await db.updateTable('posts').set(approvedCounts).where('id', '=', postId).execute();
+}
+
+/** recountPostComments for every post at once, in one statement (after an import has written all its comments). */
+export async function recountAllPostComments(db: Db): Promise<void> {
+  await db.updateTable('posts').set(approvedCounts).execute();
+}
+
+/** A post's comment_count and thread_count, counted from its approved comments (correlated with the row). */
+function approvedCounts(eb: ExpressionBuilder<DatabaseSchema, 'posts'>) {
+  const approved = () =>
+    eb
+      .selectFrom('comments')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .whereRef('comments.post_id', '=', 'posts.id')
+      .where('comments.status', '=', 'approved');
+  return { comment_count: approved(), thread_count: approved().where('comments.parent_id', 'is', null) };
 }
 
 export async function setCommentStatus(db: Db, id: number, status: CommentStatus, at: string): Promise<void> {

@@ -22,23 +22,3 @@ export async function deleteSettings(db: Db, keys: readonly string[]): Promise<v
 export async function findCommentAuthorName(db: Db, id: number): Promise<{ author_name: string } | undefined> {
   return db.selectFrom('comments').select('author_name').where('id', '=', id).executeTakeFirst();
 }
-
-/** Sets every post's comment_count and thread_count from its approved comments, all posts in one statement. */
-export async function recountAllPostComments(db: Db): Promise<void> {
-  await db
-    .updateTable('posts')
-    .set((eb) => ({
-      comment_count: eb
-        .selectFrom('comments')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('comments.post_id', '=', 'posts.id')
-        .where('comments.status', '=', 'approved'),
-      thread_count: eb
-        .selectFrom('comments')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('comments.post_id', '=', 'posts.id')
-        .where('comments.status', '=', 'approved')
-        .where('comments.parent_id', 'is', null),
-    }))
-    .execute();
-}

@@ -6,6 +6,7 @@ import type { SearchIndex } from '../../storage/search-index.ts';
 import { resetIdentitySequences, selfReferencingColumns, TableWriter } from '../../storage/table-copy.ts';
 import { TABLES_IN_DEPENDENCY_ORDER, type TableName } from '../../storage/tables.ts';
 import { inTransaction } from '../../storage/transaction.ts';
+import { recountAllPostComments } from '../comments/comment.repository.ts';
 import {
   type Mentions,
   type RenderedComment,
@@ -34,12 +35,7 @@ import { WorkTooCostly } from '../shared/bounded-work.ts';
 import { AppError, isAppError } from '../shared/errors.ts';
 import { SLUG_PATTERN } from '../shared/slug.ts';
 import { renderCitedMarkdown } from '../sources/cited-markdown.ts';
-import {
-  deleteSettings,
-  findCommentAuthorName,
-  recountAllPostComments,
-  tableHasRows,
-} from './annalist-import.repository.ts';
+import { deleteSettings, findCommentAuthorName, tableHasRows } from './annalist-import.repository.ts';
 import { checkCategoryTree, checkPageTree, invalid, Known, type Path, type Rows } from './annalist-import-known.ts';
 import { ITEM_ROWS } from './annalist-import-rows.ts';
 import { siteSettingRows } from './annalist-import-settings.ts';

@@ -73,15 +73,6 @@ export async function startOwnThread(db: Db, commentId: number): Promise<void> {
   await db.updateTable('comments').set({ thread_id: commentId }).where('id', '=', commentId).execute();
 }
 
-/** Keeps the commenter's address (unconfirmed) unless it is known already. */
-export async function rememberCommenter(db: Db, email: string, now: string): Promise<void> {
-  await db
-    .insertInto('commenters')
-    .values({ email, confirmed_at: null, unsubscribed_at: null, created_at: now })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .execute();
-}
-
 /**
  * Counts one more approved comment on a post (and one more thread for a new thread): a step, not a recount. The
  * post's thread count after it, or undefined when the post is gone.

@@ -13,6 +13,7 @@ import {
 } from '../comments/returning-commenter.ts';
 import { findPostHeaderBySlug, isPostVisible, type PostHeader } from '../content/post.repository.ts';
 import { markdownShapeProblem } from '../markdown/markdown-limits.ts';
+import { insertCommenterOnce } from '../notifications/notifications.repository.ts';
 import { onCommentApproved, onCommentHeld, requestEmailConfirmation } from '../notifications/notifications.service.ts';
 import { commentChange } from '../shared/changes.ts';
 import { AppError } from '../shared/errors.ts';
@@ -28,7 +29,6 @@ import {
   countOneApprovedComment,
   findCommenterHistory,
   insertSubmittedComment,
-  rememberCommenter,
   startOwnThread,
 } from './submit-comment.repository.ts';
 
@@ -307,7 +307,7 @@ export async function submitComment(deps: CommentDeps, input: CommentSubmission)
       approved_at: status === 'approved' ? now : null,
     });
     if (threadId === null) await startOwnThread(trx, id);
-    await rememberCommenter(trx, f.email, now);
+    await insertCommenterOnce(trx, f.email, now);
     // One more approved comment: a step, not a recount (moderation recounts when statuses change).
     const threads = status === 'approved' ? await countOneApprovedComment(trx, post.id, parent === null) : undefined;
     // Mail goes through the outbox in this same transaction: it is sent if and only if the comment exists.

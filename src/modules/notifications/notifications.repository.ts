@@ -6,7 +6,7 @@ import type { CommenterTable, Db, UserRole } from '../../storage/schema.ts';
 export type CommenterRow = Selectable<CommenterTable>;
 
 /** Adds a row for `email` with nothing confirmed or unsubscribed, unless the address already has one. */
-async function insertCommenterOnce(db: Db, email: string, createdAt: string): Promise<void> {
+export async function insertCommenterOnce(db: Db, email: string, createdAt: string): Promise<void> {
   await db
     .insertInto('commenters')
     .values({ email, confirmed_at: null, unsubscribed_at: null, created_at: createdAt })

@@ -19,6 +19,7 @@ import {
   listWidgetIds,
   listWidgetRows,
   listWidgetRowsByArea,
+  type NewWidgetRow,
   replaceWidgetsInAreas,
   setWidgetPosition,
   updateWidgetRow,
@@ -177,15 +178,14 @@ export interface WidgetInput {
 /** Replaces every widget in the given areas, in the order given. */
 export async function setWidgets(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, widgets: WidgetInput[]): Promise<void> {
   const areas = [...new Set(widgets.map((w) => w.area))];
-  const rows = widgets.map((w, position) => ({
-    area: w.area,
-    type: w.type,
-    title: w.title,
-    config_json: JSON.stringify(w.config ?? {}),
-    position,
-  }));
+  const rows = widgets.map((w, position) => newWidgetRow(w, position));
   await inTransaction(deps.db, (trx) => replaceWidgetsInAreas(trx, areas, rows));
   deps.noteWrite();
+}
+
+/** A widget as stored: its settings as JSON text, at `position` in its area. */
+function newWidgetRow(w: WidgetInput, position: number): NewWidgetRow {
+  return { area: w.area, type: w.type, title: w.title, config_json: JSON.stringify(w.config ?? {}), position };
 }
 
 // ---- Configuring widget areas (the administration) ----
@@ -305,13 +305,7 @@ export async function addWidget(deps: Pick<ContentDeps, 'db' | 'noteWrite'>, for
     if (Number(last?.n ?? 0) >= WIDGET_LIMITS.perArea)
       throw invalid({ type: `An area holds at most ${WIDGET_LIMITS.perArea} widgets; remove one first.` });
     const position = last?.max === null || last?.max === undefined ? 0 : Number(last.max) + 1;
-    return insertWidgetRow(trx, {
-      area: w.area,
-      type: w.type,
-      title: w.title,
-      config_json: JSON.stringify(w.config ?? {}),
-      position,
-    });
+    return insertWidgetRow(trx, newWidgetRow(w, position));
   });
   deps.noteWrite();
   return id;
