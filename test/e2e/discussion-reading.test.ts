@@ -1,28 +1,53 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { createUser, startSession } from '../../src/modules/accounts/accounts.service.ts';
+import type { Locator, Page } from 'playwright-core';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { moderateComment } from '../../src/modules/moderation/queue.service.ts';
-import type { UserRole } from '../../src/storage/schema.ts';
 import { launchBrowser, PHONE, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
+import { type Article, createArticle, createComment, createUser, type TestUser } from '../support/factories.ts';
 import { injectFormToken } from '../support/form-token.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
+import { FORM } from '../support/staff-client.ts';
 
 /**
  * Issue 16, the discussion as a reader meets it, on a phone (390×844) and a desktop (1440×900): replying in place
  * and cancelling, a held comment kept in sight of its writer alone, the routine first-comment hold as information,
  * the "Author" and "Staff" badges, actions big enough to tap, long threads folded (with and without JavaScript),
- * quoting from a selection, and a post without JavaScript landing on the form's message.
+ * quoting from a selection, and a post without JavaScript landing on the form's message. The article and its
+ * discussion are made here (test/support/factories.ts), each comment by an author of its own name.
  */
 
-const ARTICLE = '/khalkhin-gol-1939/';
 const SHOTS = '/var/tmp/shots/discussion';
 const SIZES = [
   ['phone', PHONE],
   ['desktop', { width: 1440, height: 900 }],
 ] as const;
+const PASSWORD = 'a discussion worth reading';
+/** Words of Neil's comment a reader quotes. */
+const PHRASE = 'the first clash at the river was on 11 May 1939';
+
+/**
+ * The discussion, in the order it was written: each comment's author, and the comment it answers. The thread
+ * Brian starts has five replies, each answering the one before: more than the page shows unfolded.
+ */
+const DISCUSSION = {
+  guest: { name: 'Margaret Ellery', parent: null },
+  neil: { name: 'Neil Forsyth', parent: null },
+  ingrid: { name: 'Ingrid Solheim', parent: 'neil' },
+  rafael: { name: 'Rafael Ortiz', parent: null },
+  colin: { name: 'Colin McBride', parent: 'rafael' },
+  brian: { name: 'Brian Castellano', parent: null },
+  hannah: { name: 'Hannah Brandt', parent: 'brian' },
+  pavel: { name: 'Pavel Ilyin', parent: 'hannah' },
+  marcus: { name: 'Marcus Webb', parent: 'pavel' },
+  greta: { name: 'Greta Lind', parent: 'marcus' },
+  aiko: { name: 'Aiko Fujimoto', parent: 'greta' },
+  sam: { name: 'Sam Okafor', parent: null },
+  bat: { name: 'Bat-Erdene Dashdorj', parent: null },
+  yuki: { name: 'Yuki Morimoto', parent: null },
+} as const;
+type Key = keyof typeof DISCUSSION;
 
 let site: ServedSite;
 /** The reader, with JavaScript. */
@@ -31,23 +56,47 @@ let browser: TestBrowser;
 let other: TestBrowser;
 /** A reader whose browser runs no script. */
 let plain: TestBrowser;
+/** The article under discussion, by `writer` (whose comments carry the "Author" badge). */
+let article: Article;
+let writer: TestUser;
+/** The comments each story reads: their ids and authors' names. */
+let c: Record<Key, { id: number; name: string }>;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // One at a time: the machine is shared, and a site started while three browsers start can time out.
-  site = await startServedSite();
+  // The discussion is written before the browsers start, so its renders do not wait on them.
+  site = await startServedSite({ demo: false });
+  // People type faster than the robot check allows in a test; the check itself is covered in the HTTP tests.
+  await saveModerationSettings(site.site.content, { holdFirstComment: false, minFormSeconds: 0, floodSeconds: 0 });
+  writer = await createUser(site, 'author', { name: 'Maren Holt', password: PASSWORD, byline: true });
+  article = await createArticle(site, { authors: [writer.byline!] });
+  c = await startDiscussion();
   browser = await launchBrowser();
   other = await launchBrowser();
   plain = await launchBrowser({ javaScriptEnabled: false });
-  // People type faster than the robot check allows in a test; the check itself is covered in the HTTP tests.
-  await saveModerationSettings(site.site.content, { holdFirstComment: false, minFormSeconds: 0, floodSeconds: 0 });
 });
 after(async () => {
   await Promise.all([browser?.close(), other?.close(), plain?.close()]);
   await site?.close();
 });
 
-async function open(b: TestBrowser, size: { width: number; height: number }, path = ARTICLE) {
+/** Writes DISCUSSION's comments on the article, a minute apart, approved. */
+async function startDiscussion(): Promise<Record<Key, { id: number; name: string }>> {
+  const made = {} as Record<Key, { id: number; name: string }>;
+  for (const [key, { name, parent }] of Object.entries(DISCUSSION) as [Key, (typeof DISCUSSION)[Key]][]) {
+    site.clock.set(new Date(site.clock.now().getTime() + 60_000));
+    const body =
+      key === 'neil'
+        ? `Small correction: the article gives the wrong year, but ${PHRASE}.\n\nEverything else checks out.`
+        : `${name} on the article, a comment of a few words.`;
+    const { id } = await createComment(site, article, { name, body, parent: parent ? made[parent] : undefined });
+    made[key] = { id, name };
+  }
+  return made;
+}
+
+async function open(b: TestBrowser, size: { width: number; height: number }, path = article.url) {
   const page = await b.newPage(size);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -61,8 +110,8 @@ async function open(b: TestBrowser, size: { width: number; height: number }, pat
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
 
 /** Whether an element's box lies within the viewport (what the reader sees without scrolling). */
-async function inView(page: Page, selector: string): Promise<boolean> {
-  return page.locator(selector).evaluate((el) => {
+async function inView(element: Locator): Promise<boolean> {
+  return element.evaluate((el) => {
     const r = el.getBoundingClientRect();
     return r.height > 0 && r.top >= 0 && r.top < window.innerHeight;
   });
@@ -76,49 +125,54 @@ async function fillIdentity(page: Page, name: string, email: string) {
 const storedWith = (words: string) =>
   site.site.content.db.selectFrom('comments').select(['id', 'status']).where('body_md', '=', words).execute();
 
-async function moderator() {
-  const existing = await site.site.content.db
-    .selectFrom('users')
-    .select('id')
-    .where('email', '=', 'reading-moderator@example.org')
-    .executeTakeFirst();
-  if (existing) return existing.id;
-  const user = await createUser(site.site.content, {
-    email: 'reading-moderator@example.org',
-    name: 'Reading Moderator',
-    role: 'moderator',
-  });
-  return user.id;
+let moderatorId: number | undefined;
+/** A moderator's id, for approving as the queue does (made once). */
+async function moderator(): Promise<number> {
+  moderatorId ??= (await createUser(site, 'moderator', { name: 'Reading Moderator' })).id;
+  return moderatorId;
 }
+
+/** A comment by `name` on this page (an article named by its author), folded ones too. */
+const byName = (page: Page, name: string) => page.getByRole('article', { name, exact: true, includeHidden: true });
+
+/** The comment form, by its heading: "Leave a comment", or "Reply to …" while it answers a comment. */
+const commentForm = (page: Page, name = 'Leave a comment') => page.getByRole('form', { name, exact: true });
+
+/** The id (or else the class) of the element just before the comment form: where on the page it stands. */
+const formFollows = (form: Locator) =>
+  form.evaluate((f) => f.previousElementSibling?.id || f.previousElementSibling?.className);
 
 for (const [label, size] of SIZES) {
   describe(`the discussion on a ${label} (${size.width}×${size.height})`, () => {
     test('a reader replies in place, then cancels: the form goes back, nothing is sent', async () => {
       const { page, errors } = await open(browser, size);
-      await page.locator('article#comment-2').getByRole('link', { name: 'Reply to Neil Forsyth' }).click();
-      const form = page.locator('form#respond');
-      assert.equal(await form.evaluate((f) => f.previousElementSibling?.id), 'comment-2', 'under the comment');
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'comment-body', 'focus in the form');
-      assert.equal(await page.locator('#respond-heading').textContent(), 'Reply to Neil Forsyth');
-      assert.ok(await inView(page, '#comment-body'), 'the comment box is on screen');
+      await byName(page, c.neil.name)
+        .getByRole('link', { name: `Reply to ${c.neil.name}` })
+        .click();
+      const form = commentForm(page, `Reply to ${c.neil.name}`);
+      assert.equal(await formFollows(form), `comment-${c.neil.id}`, 'under the comment');
+      const box = page.getByLabel('Comment', { exact: true });
+      assert.ok(await box.evaluate((el) => el === document.activeElement), 'focus in the form');
+      assert.ok(await inView(box), 'the comment box is on screen');
       const words = `A reply I think better of (${label}).`;
-      await page.getByLabel('Comment', { exact: true }).fill(words);
+      await box.fill(words);
       await shot(page, `${label}-reply-in-place`);
 
       await page.getByRole('button', { name: 'Cancel reply' }).click();
+      const back = commentForm(page);
       assert.equal(
-        await form.evaluate((f) =>
+        await back.evaluate((f) =>
           f.previousElementSibling?.matches('ol.comment-list, .pagination, .comments-elsewhere'),
         ),
         true,
         'back in its place after the list',
       );
-      assert.equal(await page.locator('#respond-heading').textContent(), 'Leave a comment');
-      assert.equal(await form.locator('input[name="parent_id"]').inputValue(), '');
+      assert.equal(await form.count(), 0, 'no longer a reply');
+      assert.equal(await back.locator('input[name="parent_id"]').inputValue(), '');
       assert.equal(await page.getByRole('button', { name: 'Cancel reply' }).count(), 0);
       assert.equal(
         await page.evaluate(() => document.activeElement?.closest('article')?.id),
-        'comment-2',
+        `comment-${c.neil.id}`,
         'focus back on the comment it came from',
       );
       assert.deepEqual(await storedWith(words), [], 'nothing was sent');
@@ -131,19 +185,19 @@ for (const [label, size] of SIZES) {
       try {
         const words = `Were the Mongolian cavalry divisions under Soviet command from the start? (${label})`;
         const { page, errors } = await open(browser, size);
-        await page
-          .locator('article#comment-4')
-          .getByRole('link', { name: /^Reply to / })
+        await byName(page, c.rafael.name)
+          .getByRole('link', { name: `Reply to ${c.rafael.name}` })
           .click();
         await page.getByLabel('Comment', { exact: true }).fill(words);
         await fillIdentity(page, 'Oyunaa Dorj', `oyunaa.${label}@example.net`);
         await page.getByRole('button', { name: 'Post comment' }).click();
-        const held = page.locator('article.comment--held', { hasText: words });
+        const held = page.getByRole('article').filter({ hasText: words });
         await held.waitFor();
-        assert.match((await held.textContent()) ?? '', /Awaiting moderation/);
+        const badge = held.getByText('Awaiting moderation', { exact: true });
+        assert.equal(await badge.count(), 1, 'marked as awaiting moderation');
         assert.equal(
           await held.evaluate((a) => a.closest('ol.comment-replies')?.closest('li')?.querySelector('article')?.id),
-          'comment-4',
+          `comment-${c.rafael.id}`,
           'under the comment it answers',
         );
         assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), '', 'the box is cleared');
@@ -151,12 +205,13 @@ for (const [label, size] of SIZES) {
 
         await page.reload();
         await held.waitFor();
-        assert.match((await held.locator('.comment__badge--held').textContent()) ?? '', /^Awaiting moderation$/);
+        assert.equal(await badge.count(), 1, 'still marked after a reload');
+        assert.ok(await badge.isVisible());
         await held.scrollIntoViewIfNeeded();
         await shot(page, `${label}-held-comment`);
 
         const stranger = await open(other, size);
-        await stranger.page.locator('#comments').waitFor();
+        await stranger.page.getByRole('heading', { name: /^\d+ comments$/ }).waitFor();
         await stranger.page.waitForLoadState('networkidle');
         assert.equal(await stranger.page.getByText(words).count(), 0, 'another browser does not see it');
         await stranger.page.close();
@@ -168,11 +223,11 @@ for (const [label, size] of SIZES) {
           { commentId: stored!.id, action: 'approve', moderatorId: await moderator() },
         );
         await page.reload();
-        const approved = page.locator(`article#comment-${stored!.id}`);
-        await approved.waitFor({ state: 'attached' });
+        await held.waitFor({ state: 'attached' });
         await page.waitForLoadState('networkidle');
-        assert.equal(await approved.evaluate((a) => a.classList.contains('comment--held')), false);
-        assert.doesNotMatch((await approved.textContent()) ?? '', /Awaiting moderation/);
+        assert.equal(await held.getAttribute('id'), `comment-${stored!.id}`);
+        assert.equal(await held.evaluate((a) => a.classList.contains('comment--held')), false);
+        assert.equal(await held.getByText('Awaiting moderation').count(), 0, 'no longer marked');
         assert.equal(await page.evaluate(() => localStorage.getItem('annalist-held-comments')), null, 'key let go');
         assert.deepEqual(errors, []);
         await page.close();
@@ -185,14 +240,14 @@ for (const [label, size] of SIZES) {
       await saveModerationSettings(site.site.content, { holdFirstComment: true });
       try {
         const { page } = await open(browser, size);
-        await page.getByLabel('Comment', { exact: true }).fill('How wide was the Khalkhin Gol at the crossing?');
+        await page.getByLabel('Comment', { exact: true }).fill('How wide was the river at the crossing?');
         await fillIdentity(page, 'Elif Kaya', `elif.${label}@example.net`);
         await page.getByRole('button', { name: 'Check before posting' }).click();
-        const info = page.locator('form#respond .form-info');
+        const form = commentForm(page);
+        const info = form.getByRole('status').filter({ hasText: 'first comment from this email address' });
         await info.waitFor();
-        assert.match((await info.textContent()) ?? '', /first comment from this email address/);
-        assert.equal(await info.getAttribute('role'), 'status');
-        assert.equal(await page.locator('form#respond [role="alert"]').count(), 0, 'no alert');
+        const alerts = form.getByRole('alert', { includeHidden: true });
+        assert.equal(await alerts.count(), 0, 'no alert');
         await info.scrollIntoViewIfNeeded();
         await shot(page, `${label}-first-comment-information`);
         await page.close();
@@ -203,7 +258,8 @@ for (const [label, size] of SIZES) {
 
     test('Reply, Quote and Report are at least 24×24 px, and folded replies open in place', async () => {
       const { page, errors } = await open(browser, size);
-      const sizes = await page.locator('.comment__actions a').evaluateAll((links) =>
+      const actions = page.getByRole('article').getByRole('link', { name: /^(Reply to|Quote|Report comment by) / });
+      const sizes = await actions.evaluateAll((links) =>
         links
           .filter((a) => a.checkVisibility())
           .slice(0, 30)
@@ -215,35 +271,39 @@ for (const [label, size] of SIZES) {
       assert.equal(sizes.length, 30);
       for (const s of sizes) assert.ok(s.width >= 24 && s.height >= 24, `${s.text}: ${s.width}×${s.height}`);
 
-      const thread = page.locator('ol.comment-list > li').filter({ has: page.locator('article#comment-12') });
-      const more = thread.getByRole('link', { name: /^Show 3 more replies/ });
-      assert.equal(await page.locator('article#comment-15').isVisible(), false, 'folded');
+      const more = page.getByRole('link', { name: `Show 3 more replies in the thread started by ${c.brian.name}` });
+      assert.equal(await byName(page, c.marcus.name).count(), 1);
+      assert.equal(await byName(page, c.marcus.name).isVisible(), false, 'folded');
       await more.scrollIntoViewIfNeeded();
       await shot(page, `${label}-thread-folded`);
       const before = page.url();
       await more.click();
-      await page.locator('article#comment-18').waitFor();
+      await byName(page, c.aiko.name).waitFor();
       assert.equal(page.url(), before, 'opened in place');
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'comment-15', 'focus on the first opened');
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.id),
+        `comment-${c.marcus.id}`,
+        'focus on the first opened',
+      );
       assert.equal(await more.count(), 0);
 
       // Nesting: two levels of indent; on a phone deeper replies stay there and say whom they answer.
-      const left = (id: number) =>
-        page.locator(`article#comment-${id}`).evaluate((a) => a.getBoundingClientRect().left);
-      const replyTo = page.locator('article#comment-15 .comment__reply-to');
-      assert.ok((await left(13)) > (await left(12)));
-      assert.ok((await left(14)) > (await left(13)));
+      const left = (key: Key) => byName(page, c[key].name).evaluate((a) => a.getBoundingClientRect().left);
+      const replyTo = byName(page, c.marcus.name).getByText(`Reply to ${c.pavel.name}`, { exact: true });
+      assert.equal(await replyTo.count(), 1, 'the deep reply says whom it answers');
+      assert.ok((await left('hannah')) > (await left('brian')));
+      assert.ok((await left('pavel')) > (await left('hannah')));
       if (label === 'phone') {
-        assert.equal(await left(15), await left(14), 'no indent past two levels');
+        assert.equal(await left('marcus'), await left('pavel'), 'no indent past two levels');
         assert.ok(await replyTo.isVisible());
-        assert.match((await replyTo.textContent()) ?? '', /^Reply to \S/);
-        const width = await page.locator('article#comment-18 .comment__body').evaluate((b) => b.clientWidth);
+        const text = byName(page, c.aiko.name).getByRole('paragraph').first();
+        const width = await text.evaluate((p) => p.clientWidth);
         assert.ok(width >= 300, `a deep reply keeps ${width} px of text`);
       } else {
-        assert.ok((await left(15)) > (await left(14)), 'indented on a wide screen');
+        assert.ok((await left('marcus')) > (await left('pavel')), 'indented on a wide screen');
         assert.equal(await replyTo.isVisible(), false);
       }
-      await page.locator('article#comment-15').scrollIntoViewIfNeeded();
+      await byName(page, c.marcus.name).scrollIntoViewIfNeeded();
       await shot(page, `${label}-thread-open`);
       assert.deepEqual(errors, []);
       await page.close();
@@ -251,18 +311,18 @@ for (const [label, size] of SIZES) {
 
     test('without JavaScript, "Show N more replies" opens the thread at its own address', async () => {
       const { page } = await open(plain, size);
-      await page.locator('a[data-more="12"]', { hasText: 'Show 3 more replies' }).click();
-      await page.waitForURL(/\/khalkhin-gol-1939\/thread\/12\/#comment-15$/);
-      for (const id of [12, 13, 14, 15, 17, 18]) assert.ok(await page.locator(`article#comment-${id}`).isVisible());
-      assert.ok(await inView(page, 'article#comment-15'), 'lands on the first reply that was folded');
+      await page.getByRole('link', { name: `Show 3 more replies in the thread started by ${c.brian.name}` }).click();
+      await page.waitForURL(`${site.origin}${article.url}thread/${c.brian.id}/#comment-${c.marcus.id}`);
+      for (const key of ['brian', 'hannah', 'pavel', 'marcus', 'greta', 'aiko'] as const)
+        assert.ok(await byName(page, c[key].name).isVisible(), `${c[key].name}'s comment is shown`);
+      assert.ok(await inView(byName(page, c.marcus.name)), 'lands on the first reply that was folded');
       await shot(page, `${label}-thread-page-no-js`);
       await page.close();
     });
 
     test('selecting words in a comment shows "Quote" beside them, which quotes them in a reply in place', async () => {
       const { page, errors } = await open(browser, size);
-      const phrase = 'the first clash at the river was on 11 May 1939';
-      const body = page.locator('article#comment-2 .comment__body p').first();
+      const body = byName(page, c.neil.name).getByRole('paragraph').filter({ hasText: PHRASE });
       await body.scrollIntoViewIfNeeded();
       const rect = await body.evaluate((p, words) => {
         const node = [...p.childNodes].find((n) => n.textContent?.includes(words))!;
@@ -274,7 +334,7 @@ for (const [label, size] of SIZES) {
         document.getSelection()!.addRange(range);
         const r = range.getBoundingClientRect();
         return { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
-      }, phrase);
+      }, PHRASE);
       const button = page.getByRole('button', { name: /^Quote the words you selected/ });
       await button.waitFor();
       const box = (await button.boundingBox())!;
@@ -283,10 +343,10 @@ for (const [label, size] of SIZES) {
       assert.ok(box.width >= 24 && box.height >= 24);
       await shot(page, `${label}-quote-selection`);
       await button.click();
-      assert.equal(await page.getByLabel('Quoted passage').inputValue(), phrase);
+      assert.equal(await page.getByLabel('Quoted passage').inputValue(), PHRASE);
       assert.equal(
-        await page.locator('form#respond').evaluate((f) => f.previousElementSibling?.id),
-        'comment-2',
+        await formFollows(commentForm(page, `Reply to ${c.neil.name}`)),
+        `comment-${c.neil.id}`,
         'the reply opens under that comment',
       );
       assert.equal(await button.isVisible(), false);
@@ -306,18 +366,19 @@ for (const [label, size] of SIZES) {
         await page.getByRole('button', { name: 'Post comment' }).click();
         // No form token without JavaScript: the first post is confirmed once (decision 035), then checked.
         await page.getByRole('button', { name: 'Send comment' }).click();
-        await page.locator('#respond-message').waitFor();
-        assert.match(page.url(), /#respond-message$/);
-        assert.ok(await inView(page, '#respond-message'), 'the message is on screen');
-        assert.match((await page.locator('#respond-message [role="alert"]').textContent()) ?? '', /website/i);
+        const alert = commentForm(page).getByRole('alert');
+        await alert.waitFor();
+        assert.equal(new URL(page.url()).hash, '#respond-message');
+        assert.ok(await inView(alert), 'the message is on screen');
+        assert.match((await alert.textContent()) ?? '', /website/i);
         assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), words, 'the text is kept');
         await shot(page, `${label}-no-js-refused`);
 
         await page.getByLabel('Website (optional)').fill('');
         await page.getByRole('button', { name: 'Post comment' }).click();
         await page.waitForURL(/\?posted=held#respond-message$/);
-        assert.ok(await inView(page, '#respond-message'), 'the notice is on screen');
-        assert.match((await page.locator('#respond-message').textContent()) ?? '', /awaiting moderation/);
+        const notice = commentForm(page).getByRole('status').filter({ hasText: 'awaiting moderation' });
+        assert.ok(await inView(notice), 'the notice is on screen');
         await shot(page, `${label}-no-js-held`);
         await page.close();
       } finally {
@@ -328,44 +389,52 @@ for (const [label, size] of SIZES) {
 }
 
 describe('badges', () => {
-  async function commentAs(role: UserRole, name: string, byline: boolean, words: string): Promise<number> {
-    const db = site.site.content.db;
-    const user = await createUser(site.site.content, { email: `${name.split(' ')[0]}@badges.example`, name, role });
-    if (byline) {
-      const a = await db
-        .selectFrom('post_authors')
-        .innerJoin('posts', 'posts.id', 'post_authors.post_id')
-        .select('post_authors.author_id')
-        .where('posts.slug', '=', 'khalkhin-gol-1939')
-        .executeTakeFirstOrThrow();
-      await db.updateTable('users').set({ author_id: a.author_id }).where('id', '=', user.id).execute();
-    }
-    const row = await db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
-    const { token } = await startSession(site.site.content, row);
+  let nextIp = 1;
+  /** Signs `user` in through the sign-in form, as their browser would; returns the session cookie. */
+  async function signIn(user: TestUser): Promise<string> {
     const res = await site.app.inject({
       method: 'POST',
-      url: '/api/v1/posts/khalkhin-gol-1939/comments',
+      url: '/admin/sign-in',
+      remoteAddress: `192.0.2.${nextIp++}`,
+      headers: { 'content-type': FORM, origin: TEST_BASE_URL },
+      payload: new URLSearchParams({ email: user.email, password: PASSWORD, next: '/admin/posts' }).toString(),
+    });
+    assert.equal(res.statusCode, 303, res.body);
+    const cookie = [res.headers['set-cookie'] ?? []].flat().find((h) => h.startsWith('annalist_session='));
+    assert.ok(cookie, 'a session cookie');
+    return cookie.split(';')[0]!;
+  }
+
+  /** A comment by `user`, signed in, through the JSON API as the comment island sends it; returns its id. */
+  async function commentAs(user: TestUser, words: string): Promise<number> {
+    const res = await site.app.inject({
+      method: 'POST',
+      url: `/api/v1/posts/${article.slug}/comments`,
       headers: {
         origin: TEST_BASE_URL,
         'content-type': 'application/json',
-        cookie: `annalist_session=${token}; ${await injectFormToken(site.app)}`,
+        cookie: `${await signIn(user)}; ${await injectFormToken(site.app)}`,
       },
-      payload: JSON.stringify({ body: words, parent_id: 1 }),
+      payload: JSON.stringify({ body: words, parent_id: c.guest.id }),
     });
     assert.equal(res.statusCode, 201, res.body);
     return res.json().comment.id;
   }
 
   test('the article’s author and staff carry a visible badge, at both sizes', async () => {
-    const byAuthor = await commentAs('author', 'Maren Holt', true, 'Thank you, the sketch map took me a week.');
-    const byStaff = await commentAs('editor', 'Ruth Adler', false, 'We have added the map’s sources below it.');
+    const editor = await createUser(site, 'editor', { name: 'Ruth Adler', password: PASSWORD });
+    const byAuthor = await commentAs(writer, 'Thank you, the sketch map took me a week.');
+    const byStaff = await commentAs(editor, 'We have added the map’s sources below it.');
     for (const [label, size] of SIZES) {
       const { page } = await open(other, size);
-      const author = page.locator(`article#comment-${byAuthor} .comment__header`);
-      const staff = page.locator(`article#comment-${byStaff} .comment__header`);
+      const author = byName(page, writer.name);
+      const staff = byName(page, editor.name);
+      assert.equal(await author.getAttribute('id'), `comment-${byAuthor}`);
+      assert.equal(await staff.getAttribute('id'), `comment-${byStaff}`);
       assert.ok(await author.getByText('Author', { exact: true }).isVisible());
       assert.ok(await staff.getByText('Staff', { exact: true }).isVisible());
-      assert.equal(await page.locator('article#comment-1 .comment__badge').count(), 0, 'a guest has none');
+      const guest = byName(page, c.guest.name);
+      assert.equal(await guest.getByText(/^(Author|Staff)$/).count(), 0, 'a guest has none');
       await author.scrollIntoViewIfNeeded();
       await shot(page, `${label}-badges`);
       await page.close();

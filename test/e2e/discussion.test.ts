@@ -2,19 +2,34 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createUser } from '../../src/modules/accounts/accounts.service.ts';
-import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
+import { COMMENTS_PER_PAGE, ELSEWHERE_POINTERS } from '../../src/modules/comments/comment-thread.service.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { moderateComment } from '../../src/modules/moderation/queue.service.ts';
 import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
+import { type Article, createArticle, createComment } from '../support/factories.ts';
+
+/**
+ * A reader taking part in the discussion in Chromium, on articles and comments made here
+ * (test/support/factories.ts): one article for the stories with JavaScript, one each for the long discussions,
+ * one for the reader without JavaScript.
+ */
 
 let site: ServedSite;
 let browser: TestBrowser;
-const ARTICLE = '/khalkhin-gol-1939/';
+/** The article of the stories with JavaScript; it starts with one comment, the one a reader quotes. */
+let article: Article;
+const QUOTED = { name: 'Irina Solovyova', phrase: 'driver-mechanic in a BT-7' };
+let quoted: { id: number };
 
 before(async () => {
-  [site, browser] = await Promise.all([startServedSite(), launchBrowser()]);
+  [site, browser] = await Promise.all([startServedSite({ demo: false }), launchBrowser()]);
   // People type faster than the robot check allows in a test; the check itself is covered in the HTTP tests.
   await saveModerationSettings(site.site.content, { holdFirstComment: false, minFormSeconds: 0, floodSeconds: 0 });
+  article = await createArticle(site);
+  quoted = await createComment(site, article, {
+    name: QUOTED.name,
+    body: `My grandfather was a ${QUOTED.phrase} at the river in August.`,
+  });
 });
 after(async () => {
   await browser?.close();
@@ -37,10 +52,24 @@ async function fillIdentity(page: Page, name: string, email: string) {
   await page.getByLabel('Email (never shown)').fill(email);
 }
 
+/** The comment (an article named by its author) that holds these words. */
+const commentWith = (page: Page, words: string) => page.getByRole('article').filter({ hasText: words });
+
+/** An article with `count` top-level threads, a second apart, the last the newest; returns their ids in order. */
+async function discussion(count: number, words: string): Promise<{ article: Article; ids: number[] }> {
+  const long = await createArticle(site);
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    site.clock.set(new Date(site.clock.now().getTime() + 1000));
+    ids.push((await createComment(site, long, { name: `Reader ${i}`, body: `${words} ${i}.` })).id);
+  }
+  return { article: long, ids };
+}
+
 describe('a reader with JavaScript takes part in the discussion', () => {
   test('posts a comment and sees it appear in place, without leaving the page', async () => {
     await browser.context.clearCookies({ name: 'annalist_form' });
-    const { page, errors } = await open(ARTICLE);
+    const { page, errors } = await open(article.url);
     const urlBefore = page.url();
     const hasToken = async () => (await browser.context.cookies()).some((c) => c.name === 'annalist_form');
     assert.equal(await hasToken(), false, 'the article page sets no cookie');
@@ -56,21 +85,22 @@ describe('a reader with JavaScript takes part in the discussion', () => {
       if (f === page.mainFrame() && f.url().split('#')[0] !== urlBefore.split('#')[0]) navigated = true;
     });
     await page.getByRole('button', { name: 'Post comment' }).click();
-    const posted = page.locator('article.comment', { hasText: '700 km of dirt road' });
+    const posted = page.getByRole('article', { name: 'Tomás Herrera' }).filter({ hasText: '700 km of dirt road' });
     await posted.waitFor();
     assert.equal(navigated, false, 'no page load');
+    assert.equal(new URL(page.url()).hash, `#${await posted.getAttribute('id')}`, 'the address names the comment');
     assert.match(page.url(), /#comment-\d+$/);
     assert.deepEqual(errors, []);
     await page.close();
   });
 
   test('a post that fails keeps every word and says what to fix', async () => {
-    const { page } = await open(ARTICLE);
+    const { page } = await open(article.url);
     const words = 'A careful comment that must not be lost when the address is wrong.';
     await page.getByLabel('Comment', { exact: true }).fill(words);
     await fillIdentity(page, 'Ana Sousa', 'not an address');
     // The browser's own check would stop the form; the island posts anyway so the server's message is shown.
-    await page.locator('form#respond').evaluate((f) => f.setAttribute('novalidate', ''));
+    await page.getByRole('form', { name: 'Leave a comment' }).evaluate((f) => f.setAttribute('novalidate', ''));
     await page.getByRole('button', { name: 'Post comment' }).click();
     await page.getByRole('alert').filter({ hasText: 'That is not an email address' }).waitFor();
     assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), words);
@@ -80,29 +110,31 @@ describe('a reader with JavaScript takes part in the discussion', () => {
   });
 
   test('selects a passage of a comment, quotes it, and the reply shows the attributed quote', async () => {
-    const { page } = await open(ARTICLE);
-    const target = page.locator('article.comment').filter({ hasText: 'driver-mechanic in a BT-7' }).first();
-    const paragraph = target.locator('.comment__body p').first();
-    // Select the words "driver-mechanic in a BT-7" inside the comment.
-    await paragraph.evaluate((p) => {
-      const node = [...p.childNodes].find((n) => n.textContent?.includes('driver-mechanic in a BT-7'))!;
-      const start = node.textContent!.indexOf('driver-mechanic in a BT-7');
+    const { page } = await open(article.url);
+    const target = page.getByRole('article', { name: QUOTED.name });
+    const paragraph = target.getByRole('paragraph').filter({ hasText: QUOTED.phrase });
+    // Select the words of the phrase inside the comment.
+    await paragraph.evaluate((p, phrase) => {
+      const node = [...p.childNodes].find((n) => n.textContent?.includes(phrase))!;
+      const start = node.textContent!.indexOf(phrase);
       const range = document.createRange();
       range.setStart(node, start);
-      range.setEnd(node, start + 'driver-mechanic in a BT-7'.length);
+      range.setEnd(node, start + phrase.length);
       document.getSelection()!.removeAllRanges();
       document.getSelection()!.addRange(range);
-    });
+    }, QUOTED.phrase);
     await target.getByRole('link', { name: /^Quote/ }).click();
-    assert.equal(await page.getByLabel('Quoted passage').inputValue(), 'driver-mechanic in a BT-7');
-    assert.match((await page.locator('#respond-heading').textContent()) ?? '', /^Reply to Irina Solovyova$/);
+    assert.equal(await page.getByLabel('Quoted passage').inputValue(), QUOTED.phrase);
+    assert.equal(await page.getByRole('form', { name: `Reply to ${QUOTED.name}` }).count(), 1, 'a reply to her');
     await page.getByLabel('Comment', { exact: true }).fill('Which brigade commander did he serve under?');
     await fillIdentity(page, 'Lena Fischer', 'lena@example.net');
     await page.getByRole('button', { name: 'Post comment' }).click();
-    const reply = page.locator('article.comment', { hasText: 'Which brigade commander' });
+    const reply = commentWith(page, 'Which brigade commander');
     await reply.waitFor();
-    assert.equal(await reply.locator('blockquote.comment-quote p').first().textContent(), 'driver-mechanic in a BT-7');
-    assert.equal(await reply.locator('.comment-quote__source a').textContent(), 'Irina Solovyova');
+    const quote = reply.getByRole('blockquote');
+    assert.equal(await quote.getByRole('paragraph').first().textContent(), QUOTED.phrase);
+    const source = quote.getByRole('link', { name: QUOTED.name, exact: true });
+    assert.equal(await source.getAttribute('href'), `#comment-${quoted.id}`, 'the quote links to its comment');
     await page.close();
   });
 
@@ -113,7 +145,7 @@ describe('a reader with JavaScript takes part in the discussion', () => {
       floodSeconds: 0,
       maxLinks: 1,
     });
-    const { page } = await open(ARTICLE);
+    const { page } = await open(article.url);
     const words = 'Two sources: [Coox](https://example.org/coox) and [Drea](https://example.org/drea).';
     await page.getByLabel('Comment', { exact: true }).fill(words);
     await fillIdentity(page, 'Careful Writer', 'careful@example.net');
@@ -134,7 +166,7 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     await saveModerationSettings(site.site.content, { holdFirstComment: true });
     try {
       const writer = { name: 'Noor Haddad', email: 'noor@example.net' };
-      const { page, errors } = await open(ARTICLE);
+      const { page, errors } = await open(article.url);
       await page.getByLabel('Comment', { exact: true }).fill('Did the Japanese 23rd Division keep a war diary?');
       await fillIdentity(page, writer.name, writer.email);
       await page.getByRole('button', { name: 'Post comment' }).click();
@@ -158,7 +190,7 @@ describe('a reader with JavaScript takes part in the discussion', () => {
       await page.getByLabel('Comment', { exact: true }).fill('Found it: it survives in the Boeicho archive.');
       await fillIdentity(page, writer.name, writer.email);
       await page.getByRole('button', { name: 'Post comment' }).click();
-      await page.locator('article.comment', { hasText: 'Boeicho archive' }).waitFor();
+      await commentWith(page, 'Boeicho archive').waitFor();
       // Without that cookie, the same name and email typed in wait for a moderator.
       await browser.context.clearCookies({ name: 'annalist_commenter' });
       await page.reload();
@@ -174,87 +206,33 @@ describe('a reader with JavaScript takes part in the discussion', () => {
   });
 
   test('a permalink to a comment on a later comments page lands on that comment', async () => {
-    // Enough new threads to push the last one onto comments page 2.
-    const post = await site.site.content.db
-      .selectFrom('posts')
-      .select('id')
-      .where('slug', '=', 'khalkhin-gol-1939')
-      .executeTakeFirstOrThrow();
-    const now = Date.now();
-    let lastId = 0;
-    for (let i = 0; i < 55; i++) {
-      const row = await site.site.content.db
-        .insertInto('comments')
-        .values({
-          post_id: post.id,
-          parent_id: null,
-          thread_id: null,
-          author_name: `Reader ${i}`,
-          author_email: `reader${i}@example.net`,
-          author_url: null,
-          user_id: null,
-          body_md: `Thread number ${i}.`,
-          body_html: `<p>Thread number ${i}.</p>`,
-          quoted_comment_id: null,
-          quoted_text: null,
-          status: 'approved',
-          created_at: new Date(now + i * 1000).toISOString(),
-          approved_at: new Date(now + i * 1000).toISOString(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      lastId = row.id;
-    }
-    await recountPostComments(site.site.content.db, post.id);
-    site.site.content.noteWrite();
-    const { page } = await open(`${ARTICLE}#comment-${lastId}`);
+    // Enough threads to push the last one onto comments page 2.
+    const { article: long, ids } = await discussion(COMMENTS_PER_PAGE + 5, 'Thread number');
+    const lastId = ids.at(-1)!;
+    const { page } = await open(`${long.url}#comment-${lastId}`);
     await page.waitForURL(/cpage=2#comment-\d+$/);
-    await page.locator(`article#comment-${lastId}`).waitFor();
-    assert.ok(await page.locator(`article#comment-${lastId}`).isVisible());
+    const last = page.getByRole('article', { name: `Reader ${ids.length - 1}` });
+    await last.waitFor();
+    assert.equal(await last.getAttribute('id'), `comment-${lastId}`);
+    assert.ok(await last.isVisible());
     await page.close();
   });
 
   test('in a discussion too long for pointers, a permalink still lands, through the permalink route', async () => {
-    const db = site.site.content.db;
-    const post = await db
-      .selectFrom('posts')
-      .select('id')
-      .where('slug', '=', 'khalkhin-gol-1939')
-      .executeTakeFirstOrThrow();
-    const start = Date.now() + 100_000;
-    const ids: number[] = [];
-    for (let i = 0; i < 320; i++) {
-      const at = new Date(start + i * 1000).toISOString();
-      const row = await db
-        .insertInto('comments')
-        .values({
-          post_id: post.id,
-          parent_id: null,
-          thread_id: null,
-          author_name: `Later reader ${i}`,
-          author_email: `later${i}@example.net`,
-          author_url: null,
-          user_id: null,
-          body_md: `Later thread ${i}.`,
-          body_html: `<p>Later thread ${i}.</p>`,
-          quoted_comment_id: null,
-          quoted_text: null,
-          status: 'approved',
-          created_at: at,
-          approved_at: at,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      ids.push(row.id);
-    }
-    await recountPostComments(db, post.id);
-    site.site.content.noteWrite();
+    // More comments off page 1 than the pointers are written for.
+    const { article: long, ids } = await discussion(ELSEWHERE_POINTERS + COMMENTS_PER_PAGE + 20, 'Later thread');
     const target = ids[200]!; // a thread on comments page 5 or so: no pointer to it on page 1
-    const { page } = await open(`${ARTICLE}#comment-${target}`);
+    const { page } = await open(`${long.url}#comment-${target}`);
     await page.waitForURL(/cpage=\d+#comment-\d+$/);
-    assert.equal(await page.locator('.comments-elsewhere').count(), 0, 'no pointer block on so long a discussion');
-    await page.locator(`article#comment-${target}`).waitFor();
-    assert.ok(await page.locator(`article#comment-${target}`).isVisible());
+    assert.equal(
+      await page.getByText(/^That comment is on comments page \d+\.$/).count(),
+      0,
+      'no pointer block on so long a discussion',
+    );
+    const landed = page.getByRole('article', { name: 'Reader 200' });
+    await landed.waitFor();
+    assert.equal(await landed.getAttribute('id'), `comment-${target}`);
+    assert.ok(await landed.isVisible());
     await page.close();
   });
 });
@@ -264,8 +242,8 @@ describe('a reader without JavaScript takes part in the discussion', () => {
     const noScript = await launchBrowser({ javaScriptEnabled: false });
     try {
       const page = await noScript.newPage();
-      // An article of its own: the tests above leave Khalkhin-Gol's discussion hundreds of threads long.
-      await page.goto(`${site.origin}/tsushima-1905/`);
+      const own = await createArticle(site);
+      await page.goto(site.origin + own.url);
       const words = 'Without scripts the form still works:\nthis comment is confirmed once, then posted.';
       await page.getByLabel('Comment', { exact: true }).fill(words);
       await fillIdentity(page, 'Sükhbaatar Dorj', 'dorj@example.net');
@@ -276,13 +254,13 @@ describe('a reader without JavaScript takes part in the discussion', () => {
       const form = page.getByRole('form', { name: 'Your comment' });
       assert.deepEqual(await form.getByRole('button').allTextContents(), ['Send comment'], 'one button');
       await page.getByRole('button', { name: 'Send comment' }).click();
-      await page.locator('article.comment', { hasText: 'confirmed once, then posted' }).waitFor();
+      await commentWith(page, 'confirmed once, then posted').waitFor();
       assert.match(page.url(), /#comment-\d+$/);
       // The answer brought the next token: a second comment from this browser needs no confirming.
       await page.getByLabel('Comment', { exact: true }).fill('And a second thought, posted at once.');
       await fillIdentity(page, 'Sükhbaatar Dorj', 'dorj@example.net');
       await page.getByRole('button', { name: 'Post comment' }).click();
-      await page.locator('article.comment', { hasText: 'a second thought, posted at once' }).waitFor();
+      await commentWith(page, 'a second thought, posted at once').waitFor();
       assert.match(page.url(), /#comment-\d+$/);
     } finally {
       await noScript.close();

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Element } from 'hast';
 import {
   createSignInLink,
   createUser,
@@ -15,16 +16,18 @@ import type { User } from '../../src/modules/accounts/accounts.types.ts';
 import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
 import { renderCommentMarkdown } from '../../src/modules/comments/comment-markdown.ts';
 import type { CommentStatus } from '../../src/storage/schema.ts';
+import { type Article, createArticle } from '../support/factories.ts';
+import { type Page, parsePage } from '../support/page.ts';
 import { newTestDatabase, startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 
-const ARTICLE = 'khalkhin-gol-1939';
-const OTHER_ARTICLE = 'tsushima-1905';
 const PASSWORD = 'correct horse battery staple';
 const FORM = 'application/x-www-form-urlencoded';
 
 let t: TestSite;
 let moderator: User;
 let author: User;
+/** The articles the queue's comments are written on: this file's own (test/support/factories.ts). */
+let article: Article;
 let articleId: number;
 let otherArticleId: number;
 /** Each test signs in from its own address, so the per-IP failure limit of one test never touches another. */
@@ -38,14 +41,57 @@ before(async () => {
   await setPassword(deps, { userId: moderator.id, password: PASSWORD });
   author = await createUser(deps, { email: 'author@example.org', name: 'Arthur Author', role: 'author' });
   await setPassword(deps, { userId: author.id, password: PASSWORD });
-  const post = (slug: string) =>
-    t.site.content.db.selectFrom('posts').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
-  articleId = (await post(ARTICLE)).id;
-  otherArticleId = (await post(OTHER_ARTICLE)).id;
+  article = await createArticle(t, { title: 'The Crossing of the Khalkha' });
+  articleId = article.id;
+  otherArticleId = (await createArticle(t, { title: 'The Straits of Tsushima' })).id;
 });
 after(() => t.close());
 
 const db = () => t.site.content.db;
+
+/** The text of a page's one alert (a refused sign-in's message). */
+const alertText = (html: string) => {
+  const page = parsePage(html);
+  return page.text(page.get('alert'));
+};
+
+/** The text of a page's status region (the notice after an action). */
+const noticeText = (html: string) => {
+  const page = parsePage(html);
+  return page.text(page.get('status'));
+};
+
+/** The ids of the comments a queue page lists, in order. */
+const queueIds = (html: string) => {
+  const page = parsePage(html);
+  return page
+    .all('listitem')
+    .map((li) => /^comment-(\d+)$/.exec(page.attr(li, 'id'))?.[1])
+    .filter((id): id is string => id !== undefined)
+    .map(Number);
+};
+
+/** A queue tab's name ("Held (3)") by its status word. */
+const tab = (page: Page, label: string) =>
+  page.text(page.within(page.get('navigation', 'Comment queues')).get('link', new RegExp(`^${label} \\(`)));
+
+/** The bans table's rows, each as its cells' texts (no table when there is no ban in force). */
+const banRows = (html: string) => {
+  const page = parsePage(html);
+  const caption = (table: Element) =>
+    table.children.find((c): c is Element => c.type === 'element' && c.tagName === 'caption');
+  const tables = page.all('table').filter((table) => {
+    const found = caption(table);
+    return found !== undefined && page.text(found) === 'Bans in force';
+  });
+  if (tables.length === 0) return [];
+  return page
+    .within(tables[0]!)
+    .all('row')
+    .map((row) => row.children.filter((c): c is Element => c.type === 'element' && c.tagName === 'td'))
+    .filter((cells) => cells.length > 0)
+    .map((cells) => cells.map((c) => page.text(c)));
+};
 
 function setCookies(res: { headers: Record<string, unknown> }): string[] {
   const h = res.headers['set-cookie'];
@@ -193,9 +239,8 @@ describe('signing in', () => {
     const unknown = await signInRequest('nobody@example.org', PASSWORD, ip);
     assert.equal(wrong.statusCode, 401);
     assert.equal(unknown.statusCode, 401);
-    const message = (body: string) => /role="alert"><p>([^<]+)<\/p>/.exec(body)?.[1];
-    assert.ok(message(wrong.body));
-    assert.equal(message(wrong.body), message(unknown.body));
+    assert.ok(alertText(wrong.body));
+    assert.equal(alertText(wrong.body), alertText(unknown.body));
     assert.equal(setCookies(wrong).length, 0);
     assert.equal(wrong.headers['cache-control'], 'no-store');
   });
@@ -209,8 +254,8 @@ describe('signing in', () => {
     const limitedGhost = await signInRequest('ghost@example.org', PASSWORD, ip);
     assert.equal(limitedReal.statusCode, 429, 'even the right password is refused while limited');
     assert.equal(limitedGhost.statusCode, 429);
-    const message = (body: string) => /role="alert"><p>([^<]+)<\/p>/.exec(body)?.[1];
-    assert.equal(message(limitedReal.body), message(limitedGhost.body));
+    assert.ok(alertText(limitedReal.body));
+    assert.equal(alertText(limitedReal.body), alertText(limitedGhost.body));
     assert.equal(setCookies(limitedReal).length, 0);
     assert.equal(
       (await signInRequest(moderator.email, PASSWORD, freshIp())).statusCode,
@@ -247,7 +292,7 @@ describe('signing in', () => {
     assert.equal(page.statusCode, 200);
     assert.equal(page.headers['cache-control'], 'no-store');
     assert.equal(page.headers['referrer-policy'], 'same-origin');
-    assert.match(page.body, /Welcome, Nell Newbie/);
+    parsePage(page.body).get('heading', 'Welcome, Nell Newbie');
     const send = (password: string, confirm = password) =>
       t.app.inject({
         method: 'POST',
@@ -296,7 +341,8 @@ describe('sessions and roles', () => {
     assert.equal(await statusOf(id), 'held');
     const form = await get('/admin/sign-in');
     assert.equal(form.statusCode, 200);
-    assert.match(form.body, /<label for="sign-in-email">Email<\/label>/);
+    const signInPage = parsePage(form.body);
+    assert.equal(signInPage.attr(signInPage.field('Email'), 'id'), 'sign-in-email');
   });
 
   test('signed-out, expired and disabled sessions are refused at once', async () => {
@@ -372,35 +418,50 @@ describe('moderating comments', () => {
     });
     const res = await get('/admin/moderation', cookie);
     assert.equal(res.statusCode, 200);
-    const item = res.body.slice(res.body.indexOf(`id="comment-${id}"`));
-    assert.match(item, /Quentin Queue on <a href="\/khalkhin-gol-1939\/">/);
-    assert.match(item, /quentin@example\.net/);
-    assert.match(item, /203\.0\.113\.77/);
-    assert.match(item, /Too many links/);
-    assert.match(item, /First comment from this email/);
-    assert.match(item, /<dt>Reports<\/dt><dd>2<\/dd>/);
-    assert.match(item, /A <em>careful<\/em> point/);
-    assert.match(item, /formaction="\/admin\/moderation\/\d+\/spam"|formAction="\/admin\/moderation\/\d+\/spam"/i);
-    assert.match(res.body, /Held <span class="count">\(\d+\)<\/span>/);
+    const page = parsePage(res.body);
+    const entry = page.get('article', `Quentin Queue on ${article.title}`);
+    assert.ok(
+      page
+        .within(page.byId(`comment-${id}`))
+        .all('article')
+        .includes(entry),
+      'the item is the comment',
+    );
+    const item = page.within(entry);
+    assert.equal(page.attr(item.get('link', article.title), 'href'), article.url);
+    item.get('link', 'quentin@example.net');
+    item.get('link', '203.0.113.77');
+    const facts = Object.fromEntries(
+      item.all('term').map((dt, i) => [page.text(dt), page.text(item.all('definition')[i]!)]),
+    );
+    assert.equal(facts.Reports, '2');
+    assert.match(facts['Why it is here']!, /Too many links/);
+    assert.match(facts['Why it is here']!, /First comment from this email/);
+    const rendered = item.get('paragraph', 'A careful point about Zhukov and supply lines.');
+    assert.equal(page.text(page.within(rendered).get('emphasis')), 'careful');
+    assert.equal(page.attr(item.get('button', 'Spam'), 'formAction'), `/admin/moderation/${id}/spam`);
+    assert.match(tab(page, 'Held'), /^Held \(\d+\)$/);
   });
 
   test('approving a held comment publishes it on the article and updates the comment count', async () => {
     const body = 'Approved words about the Khalkha crossing, unmistakable wording here.';
     const id = await insertComment({ body });
     const before = await commentCount();
-    const articleBefore = await get(`/${ARTICLE}/`);
+    const articleBefore = await get(article.url);
     assert.doesNotMatch(articleBefore.body, /unmistakable wording here/);
+    assert.equal(parsePage(articleBefore.body).all('article', /^Reader /).length, 0, 'no comment shown yet');
     const res = await act(id, 'approve');
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, '/admin/moderation?status=held&notice=approve');
     assert.equal(await statusOf(id), 'approved');
     assert.equal(await commentCount(), before + 1);
-    const article = await get(`/${ARTICLE}/`);
-    assert.match(article.body, new RegExp(`id="comment-${id}"`), 'the cached article page was dropped');
-    assert.match(article.body, /unmistakable wording here/);
+    const shown = parsePage((await get(article.url)).body);
+    const approved = shown.byId(`comment-${id}`);
+    assert.equal(shown.attr(approved, 'className').split(' ')[0], 'comment', 'the cached article page was dropped');
+    assert.equal(shown.text(shown.within(approved).get('paragraph')), body);
     const queue = await get('/admin/moderation?notice=approve', cookie);
-    assert.match(queue.body, /role="status"><div class="admin-notice"><p>Comment approved\.<\/p>/);
-    assert.doesNotMatch(queue.body, new RegExp(`id="comment-${id}"`));
+    assert.equal(noticeText(queue.body), 'Comment approved.');
+    assert.ok(!queueIds(queue.body).includes(id), 'no longer in the held queue');
   });
 
   test('marking as spam moves the comment to the spam tab and teaches the classifier', async () => {
@@ -415,7 +476,7 @@ describe('moderating comments', () => {
       .executeTakeFirst();
     assert.ok(token && token.spam >= 1, 'the words are learned as spam');
     const spamTab = await get('/admin/moderation?status=spam', cookie);
-    assert.match(spamTab.body, new RegExp(`id="comment-${id}"`));
+    assert.ok(queueIds(spamTab.body).includes(id), 'listed in the spam tab');
     await act(id, 'approve');
     const ham = await db().selectFrom('spam_tokens').selectAll().where('token', '=', 'qwzxspamword').executeTakeFirst();
     assert.equal(ham?.ham, 1, 'approving what was spam teaches ham');
@@ -486,7 +547,7 @@ describe('moderating comments', () => {
     assert.equal(res.headers.location, '/admin/moderation?status=held&page=1&notice=trash&n=3');
     for (const id of ids) assert.equal(await statusOf(id), 'trash');
     const page = await get(res.headers.location as string, cookie);
-    assert.match(page.body, /3 comments moved to the trash\./);
+    assert.equal(noticeText(page.body), '3 comments moved to the trash.');
     const none = await post('/admin/moderation/bulk', cookie, { csrf, action: 'approve' });
     assert.equal(none.headers.location, '/admin/moderation?notice=none-selected');
     const evil = await post('/admin/moderation/bulk', cookie, {
@@ -507,7 +568,7 @@ describe('moderating comments', () => {
       reasons: [{ phase: 'words', code: 'MODERATION_WORD', message: 'Watched word.' }],
     });
     const plain = await insertComment({ name: 'Plain Reader', email: 'plain@example.com', ip: '203.0.113.9' });
-    const ids = (body: string) => [...body.matchAll(/id="comment-(\d+)"/g)].map((m) => Number(m[1]));
+    const ids = queueIds;
 
     const byPost = ids((await get(`/admin/moderation?post=${otherArticleId}`, cookie)).body);
     assert.ok(byPost.includes(onOther));
@@ -515,10 +576,14 @@ describe('moderating comments', () => {
 
     const byReason = await get('/admin/moderation?reason=MODERATION_WORD', cookie);
     assert.deepEqual(ids(byReason.body), [banned]);
-    assert.match(byReason.body, /Held <span class="count">\(1\)<\/span>/);
-    assert.match(
-      byReason.body,
-      /<option value="MODERATION_WORD" selected="">|<option value="MODERATION_WORD" selected>/,
+    const filtered = parsePage(byReason.body);
+    assert.equal(tab(filtered, 'Held'), 'Held (1)');
+    const selected = filtered
+      .field('Reason')
+      .children.filter((c): c is Element => c.type === 'element' && c.properties.selected === true);
+    assert.deepEqual(
+      selected.map((o) => filtered.attr(o, 'value')),
+      ['MODERATION_WORD'],
     );
 
     assert.deepEqual(ids((await get('/admin/moderation?author=PLAIN%40example.com', cookie)).body), [plain]);
@@ -553,16 +618,18 @@ describe('moderating comments', () => {
     assert.equal(added.headers.location, '/admin/bans?notice=ban');
     const list = await get('/admin/bans?notice=ban', cookie);
     assert.equal(list.statusCode, 200);
-    assert.match(list.body, /203\.0\.113\.200/);
-    assert.match(list.body, /spammer@example\.net/);
-    assert.match(list.body, /Ban added\./);
-    assert.match(list.body, /No end/);
+    const banned = (html: string) => banRows(html).map((cells) => cells[1]);
+    assert.ok(banned(list.body).includes('203.0.113.200'));
+    assert.equal(noticeText(list.body), 'Ban added.');
+    const forEmail = banRows(list.body).find((cells) => cells[1] === 'spammer@example.net');
+    assert.ok(forEmail, 'the email ban is listed, folded to lower case');
+    assert.equal(forEmail[4], 'No end');
 
     t.clock.set(new Date(t.clock.now().getTime() + 3 * 86_400_000));
     try {
       const later = await get('/admin/bans', cookie);
       assert.doesNotMatch(later.body, /203\.0\.113\.200/, 'an expired ban is no longer listed');
-      assert.match(later.body, /spammer@example\.net/);
+      assert.deepEqual(banned(later.body), ['spammer@example.net']);
     } finally {
       t.clock.set(new Date(t.clock.now().getTime() - 3 * 86_400_000));
     }

@@ -388,6 +388,14 @@ describe('posting without JavaScript', () => {
     const permalink = await t.app.inject({ method: 'GET', url: `/comments/${threadId}` });
     assert.equal(permalink.statusCode, 303);
     assert.equal(permalink.headers.location, `${article.url}?cpage=2#comment-${threadId}`);
+    // With JavaScript off, an old link to #comment-N on page 1 lands on a line that points to its page.
+    const page1 = parsePage((await new Reader(article).open()).body);
+    const pointer = page1.byId(`comment-${threadId}`);
+    assert.equal(page1.text(pointer), 'That comment is on comments page 2.');
+    assert.equal(
+      page1.attr(page1.within(pointer).get('link', 'comments page 2'), 'href'),
+      `${article.url}?cpage=2#comment-${threadId}`,
+    );
     const first = await t.app.inject({ method: 'GET', url: `/comments/${firstThread.id}` });
     assert.equal(first.headers.location, `${article.url}#comment-${firstThread.id}`);
     assert.equal((await t.app.inject({ method: 'GET', url: '/comments/99999999' })).statusCode, 404);

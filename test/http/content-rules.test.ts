@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Element } from 'hast';
 import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
 import { savePost } from '../../src/modules/content/post-writer.service.ts';
+import { type Article, createArticle, createCategory } from '../support/factories.ts';
+import { type Page, parsePage } from '../support/page.ts';
 import { startTestSite, type TestSite } from '../support/site.ts';
+
+/** What readers may see, on articles each test makes for itself (test/support/factories.ts). */
 
 let t: TestSite;
 before(async () => {
@@ -11,60 +16,89 @@ before(async () => {
 after(() => t.close());
 
 const get = (url: string) => t.app.inject({ method: 'GET', url });
+const open = async (url: string) => parsePage((await get(url)).body);
+
+/** A time `hours` before the site clock's now, as an ISO string. */
+const hoursAgo = (hours: number) => new Date(t.clock.now().getTime() - hours * 3_600_000).toISOString();
+
+/** The dates an article's byline shows (its `<time>`s' datetime), and the byline's text. */
+function bylineOf(page: Page, article: Article & { publishedAt: string }) {
+  const firstDate = (p: Element) => {
+    const [time] = page.within(p).all('time');
+    return time ? page.attr(time, 'dateTime') : '';
+  };
+  const byline = page.all('paragraph').find((p) => firstDate(p) === article.publishedAt);
+  assert.ok(byline, `a byline dated ${article.publishedAt}`);
+  const times = page.within(byline).all('time');
+  return { dates: times.map((el) => page.attr(el, 'dateTime')), text: page.text(byline) };
+}
 
 describe('what readers may see', () => {
   test('a draft is nowhere: not at its address, in lists, search, feeds, sitemap or the API', async () => {
-    await savePost(t.site.content, {
-      type: 'post',
-      slug: 'unfinished-draft-on-tannenberg',
-      title: 'Unfinished thoughts on Tannenberg',
-      bodyMarkdown: 'Samsonov and Rennenkampf, draft text with the word quuxtannenberg.',
-      status: 'draft',
-      categoryPath: 'russian-history/imperial-russia',
-      tags: ['Zhukov'],
+    const category = await createCategory(t, { name: 'Eastern Front 1914' });
+    // A published neighbour in the same category and tag, so each list exists and shows something.
+    const shown = await createArticle(t, {
+      title: 'Gumbinnen, a published account',
+      category: category.path,
+      tags: ['Samsonov'],
     });
-    assert.equal((await get('/unfinished-draft-on-tannenberg/')).statusCode, 404);
+    await createArticle(t, {
+      title: 'Unfinished thoughts on Tannenberg',
+      body: 'Samsonov and Rennenkampf, draft text with the word quuxtannenberg.',
+      status: 'draft',
+      category: category.path,
+      tags: ['Samsonov'],
+    });
+    assert.equal((await get('/unfinished-thoughts-on-tannenberg/')).statusCode, 404);
     for (const url of [
       '/',
-      '/category/russian-history/imperial-russia/',
-      '/tag/zhukov/',
+      category.url,
+      '/tag/samsonov/',
       '/feed/',
       '/feed.json',
       '/sitemap.xml',
       '/api/v1/posts?per_page=100',
       '/search?q=quuxtannenberg',
     ]) {
-      assert.doesNotMatch((await get(url)).body, /Tannenberg/, url);
+      const res = await get(url);
+      assert.equal(res.statusCode, 200, url);
+      assert.doesNotMatch(res.body, /Tannenberg/, url);
     }
+    for (const url of [category.url, '/tag/samsonov/']) (await open(url)).get('heading', shown.title);
   });
 
   test('changing a slug keeps the old address answering 301 to the new one', async () => {
-    const row = await findPostBySlug(t.site.content.db, 'tsushima-1905');
+    const article = await createArticle(t, { title: 'Tsushima, 1905', slug: 'tsushima-test-1905' });
+    const row = await findPostBySlug(t.site.content.db, article.slug);
     assert.ok(row);
     await savePost(t.site.content, {
       id: row.id,
       type: 'post',
-      slug: 'battle-of-tsushima-1905',
+      slug: 'battle-of-tsushima-test-1905',
       title: row.title,
       bodyMarkdown: row.body_md,
       status: 'published',
       publishedAt: row.published_at,
-      categoryPath: 'russian-history/imperial-russia',
     });
-    const old = await get('/tsushima-1905/');
+    const old = await get(article.url);
     assert.equal(old.statusCode, 301);
-    assert.equal(old.headers.location, '/battle-of-tsushima-1905/');
-    assert.equal((await get('/battle-of-tsushima-1905/')).statusCode, 200);
-    const api = await get('/api/v1/posts/tsushima-1905');
+    assert.equal(old.headers.location, '/battle-of-tsushima-test-1905/');
+    (await open('/battle-of-tsushima-test-1905/')).get('heading', article.title);
+    const api = await get(`/api/v1/posts/${article.slug}`);
     assert.equal(api.statusCode, 301);
-    assert.equal(api.headers.location, '/api/v1/posts/battle-of-tsushima-1905');
+    assert.equal(api.headers.location, '/api/v1/posts/battle-of-tsushima-test-1905');
   });
 
   test('an article edited after publication shows "Updated"; one never edited does not', async () => {
-    const edited = (await get('/khalkhin-gol-1939/')).body;
-    assert.match(edited, /Updated <time/);
-    const row = await findPostBySlug(t.site.content.db, 'lake-khasan-1938');
-    assert.ok(row);
-    if (!row.updated_at) assert.doesNotMatch((await get('/lake-khasan-1938/')).body, /Updated <time/);
+    const publishedAt = hoursAgo(72);
+    const editedAt = hoursAgo(0);
+    const edited = { ...(await createArticle(t, { publishedAt, updatedAt: editedAt })), publishedAt };
+    const shown = bylineOf(await open(edited.url), edited);
+    assert.deepEqual(shown.dates, [publishedAt, editedAt]);
+    assert.match(shown.text, /Updated \d/);
+    const untouched = { ...(await createArticle(t, { publishedAt })), publishedAt };
+    const plain = bylineOf(await open(untouched.url), untouched);
+    assert.deepEqual(plain.dates, [publishedAt]);
+    assert.doesNotMatch(plain.text, /Updated/);
   });
 });

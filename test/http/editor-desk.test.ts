@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { findPostById } from '../../src/modules/content/post.repository.ts';
 import { importBibliography } from '../../src/modules/sources/bibliography-import.ts';
+import { createCategory, createUser } from '../support/factories.ts';
 import { multipartBody } from '../support/import-files.ts';
+import { parsePage } from '../support/page.ts';
 import { startTestSite, TEST_BASE_URL, TestClock, type TestSite } from '../support/site.ts';
 import { type Person, staffClient } from '../support/staff-client.ts';
 
@@ -210,6 +212,57 @@ describe('no stray drafts', () => {
     assert.match(reopened.body, /Saved\. Then typed\.<\/textarea>/);
     assert.match(reopened.body, /Show the saved version instead/);
     assert.match((await get(`/admin/posts/${id}?autosave=saved`, people.author)).body, />Saved\.<\/textarea>/);
+  });
+});
+
+describe('the saved state after Check', () => {
+  /** The editor bar's status line, as a screen reader announces it. */
+  const statusOf = (html: string) => {
+    const page = parsePage(html);
+    const bar = page.all('status').find((el) => page.attr(el, 'className').includes('editor-bar__status'));
+    assert.ok(bar, 'the editor bar has its status line');
+    return page.text(bar);
+  };
+
+  test('says Saved while the form is what the database keeps, tags, bylines and category read back; Not saved once it changes', async () => {
+    // What the comparison reads back from the database: tags typed out of order, two bylines, a category.
+    const [first, second] = [
+      await createUser(t, 'author', { byline: true }),
+      await createUser(t, 'author', { byline: true }),
+    ];
+    const category = await createCategory(t, { name: 'Remount Depots' });
+    const form = await formOf('/admin/posts/new', people.owner);
+    const saved = await send('/admin/posts', people.owner, {
+      ...form,
+      title: 'Horses for the steppe',
+      body: 'Remounts came by rail.',
+      tags: 'zebu, camels, horses',
+      authors: [second.byline!, first.byline!],
+      category: category.path,
+      action: 'save',
+    });
+    assert.equal(saved.statusCode, 303, saved.body);
+    const id = Number(/\/admin\/posts\/(\d+)/.exec(String(saved.headers.location))![1]);
+    const editor = await formOf(`/admin/posts/${id}`, people.owner);
+    assert.deepEqual(
+      [editor.authors].flat().filter(Boolean),
+      [second.byline, first.byline],
+      'the bylines come back in the order given (with empty slots for more)',
+    );
+
+    const check = (fields: Record<string, string | string[]>) =>
+      send(`/admin/posts/${id}`, people.owner, { ...fields, action: 'check' });
+    const unchanged = await check(editor);
+    assert.equal(unchanged.statusCode, 200, unchanged.body);
+    assert.match(statusOf(unchanged.body), /^Saved( at .+)?$/);
+
+    const changed = { ...editor, standfirst: 'Where the horses came from.' };
+    assert.equal(statusOf((await check(changed)).body), 'Not saved: changed since the last save');
+
+    // Kept by an autosave, the same text is saved again.
+    const autosaved = await later(2, () => send(`/admin/posts/${id}/autosave`, people.owner, changed));
+    assert.equal(autosaved.statusCode, 200, autosaved.body);
+    assert.match(statusOf((await check(changed)).body), /^Saved( at .+)?$/);
   });
 });
 

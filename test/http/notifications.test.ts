@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
 import { createSmtpMailer } from '../../src/modules/mail/mailer.ts';
 import { type OutboxWorker, queueMail, startOutboxWorker } from '../../src/modules/mail/outbox.ts';
 import {
@@ -10,6 +9,7 @@ import {
   requestEmailConfirmation,
 } from '../../src/modules/notifications/notifications.service.ts';
 import type { CommentStatus, Db } from '../../src/storage/schema.ts';
+import { createArticle } from '../support/factories.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
 import { TestSmtp } from '../support/smtp.ts';
 
@@ -29,15 +29,13 @@ let deps: NotificationDeps;
 let n = 0;
 
 before(async () => {
-  t = await startTestSite();
+  t = await startTestSite({ demo: false });
   db = t.site.content.db;
   smtp = new TestSmtp();
   await smtp.start();
   const mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${smtp.port}`, from: 'Annalist <noreply@annalist.test>' });
   worker = startOutboxWorker({ db, mailer, clock: t.clock, log: { error: () => {} }, intervalMs: 3_600_000 });
-  const post = await findPostBySlug(db, 'khalkhin-gol-1939');
-  assert.ok(post);
-  postId = post.id;
+  postId = (await createArticle(t, { title: 'Boots for the river crossing' })).id;
   deps = { db, clock: t.clock, baseUrl: TEST_BASE_URL, noteWrite: t.site.content.noteWrite };
 });
 after(async () => {
@@ -105,7 +103,7 @@ describe('reply notifications', () => {
     const [mail, ...more] = smtp.to(alice);
     assert.ok(mail);
     assert.equal(more.length, 0);
-    assert.match(mail.subject, /Bob Replier replied to your comment on “Khalkhin-Gol/);
+    assert.match(mail.subject, /Bob Replier replied to your comment on “Boots for the river crossing”/);
     assert.match(mail.text, /Hello Alice Parent,/);
     assert.match(mail.text, /> Coox disagrees on the date & the place\. The river crossing/);
     assert.ok(!mail.text.includes(long.trim()), 'only the start of a long reply is quoted');
@@ -227,7 +225,7 @@ describe('reply notifications', () => {
     for (const who of [staff[0]!, staff[1]!]) {
       const [mail] = smtp.to(who.email);
       assert.ok(mail, `${who.role} is told`);
-      assert.match(mail.subject, /A comment on “Khalkhin-Gol.*” is waiting for moderation/);
+      assert.match(mail.subject, /A comment on “Boots for the river crossing” is waiting for moderation/);
       assert.match(mail.text, /TOO_MANY_LINKS: More links than allowed\./);
       assert.ok(mail.text.includes(`${TEST_BASE_URL}/admin/moderation`));
     }

@@ -57,6 +57,8 @@ export interface ArticleFields {
   commentsOpen?: boolean;
   /** The title and description for search engines (the editor's SEO fields); none by default. */
   seo?: { title: string; description: string };
+  /** The account whose post it is (a writer's own draft, say: `createUser` gives one); none by default. */
+  owner?: { id: number };
 }
 
 /**
@@ -83,6 +85,7 @@ export async function createArticle(site: TestSite, fields: ArticleFields = {}):
     commentsOpen: fields.commentsOpen ?? true,
     seoTitle: fields.seo?.title ?? null,
     seoDescription: fields.seo?.description ?? null,
+    ownerUserId: fields.owner?.id ?? null,
   });
   return { id: saved.id, slug, url: `/${slug}/`, title };
 }
