@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import sharp from 'sharp';
 import { DATABASE_FILE, openSite, type Site } from '../../src/main.ts';
-import { findPostBySlug } from '../../src/modules/content/post.repository.ts';
+import { createSignInLink, createUser } from '../../src/modules/accounts/accounts.service.ts';
 import { exportSite } from '../../src/modules/export/site-export.service.ts';
 import { ingestImage } from '../../src/modules/media/ingest-image.service.ts';
 import { deleteMedia, updateMedia } from '../../src/modules/media/media.service.ts';
@@ -23,6 +23,7 @@ import { reportComment } from '../../src/modules/moderation/report-comment.servi
 import { NOTHING_CHANGED } from '../../src/modules/shared/changes.ts';
 import { getSiteSecret } from '../../src/modules/shared/secret.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { createArticle } from '../support/factories.ts';
 import { startTestSite, TEST_BASE_URL, TEST_DATABASE, type TestSite } from '../support/site.ts';
 import { type Person, STAFF_PASSWORD, staffClient } from '../support/staff-client.ts';
 import { until } from '../support/until.ts';
@@ -31,8 +32,10 @@ import { until } from '../support/until.ts';
 const BOUND_MS = 1000;
 /** Time for the machine (two shared cores under a full test run) on top of the bound. */
 const MARGIN_MS = 2000;
-const COMMENTED = 'khalkhin-gol-1939';
-const UNTOUCHED = 'tsushima-1905';
+// The two articles the tests watch (made in before()): one commented on through both nodes, one left alone.
+let COMMENTED: string;
+let UNTOUCHED: string;
+let commentedId: number;
 
 let t: TestSite;
 let nodeB: { site: Site; app: FastifyInstance };
@@ -41,7 +44,10 @@ const onB = staffClient(() => ({ ...t, app: nodeB.app }));
 let nextIp = 1;
 
 before(async () => {
-  t = await startTestSite();
+  t = await startTestSite({ demo: false });
+  const commentedOn = await createArticle(t, { title: 'Lorries on the steppe' });
+  [COMMENTED, commentedId] = [commentedOn.slug, commentedOn.id];
+  UNTOUCHED = (await createArticle(t, { title: 'A fleet sails round the world' })).slug;
   // A reader's comment is published at once; the signing key exists before node B signs anyone in.
   await saveModerationSettings(t.site.content, { holdFirstComment: false, floodSeconds: 0, minFormSeconds: 0 });
   await getSiteSecret(t.site.content.db);
@@ -159,10 +165,11 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
     // Through node B: a reader's comment on one article, and an editor's autosave of it (kept, not published).
     const fromB = await commentOn(nodeB.app, COMMENTED, 'Seen from node B: the Soviet lorries decided it.');
     assert.equal(fromB.statusCode, 201, fromB.body);
-    const post = await findPostBySlug(t.site.content.db, COMMENTED);
-    assert.ok(post);
-    const form = await onB.formOf(`/admin/posts/${post.id}`, editorOnB);
-    const kept = await onB.send(`/admin/posts/${post.id}/autosave`, editorOnB, { ...form, body: `${form.body} More.` });
+    const form = await onB.formOf(`/admin/posts/${commentedId}`, editorOnB);
+    const kept = await onB.send(`/admin/posts/${commentedId}/autosave`, editorOnB, {
+      ...form,
+      body: `${form.body} More.`,
+    });
     assert.equal(kept.statusCode, 200, kept.body.slice(0, 300));
     // And through node A itself: its own writes it hears at once, and its own markers it ignores.
     const fromA = await commentOn(t.app, COMMENTED, 'Seen from node A: the steppe favoured the lorries.');
@@ -241,6 +248,34 @@ describe(`writes no announcement follows (${TEST_DATABASE})`, () => {
     ];
     for (const res of sent) assert.equal(res.statusCode, 303, res.body.slice(0, 300));
     // The claim is about time itself: past the bound, the accounts' commits have not made node A drop everything.
+    await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
+  });
+
+  test('signing in, a welcome link’s password and signing out on another node leave the other nodes their pages', async () => {
+    const untouched = `/${UNTOUCHED}/`;
+    // A new person and their one-time link, written by node A itself (a node's own writes it hears at once).
+    const onA = { db: t.site.content.db, clock: t.clock };
+    const newcomer = await createUser(onA, { email: 'nadia@example.org', name: 'Nadia', role: 'author' });
+    const link = await createSignInLink({ ...onA, baseUrl: TEST_BASE_URL }, newcomer.id);
+    await cachedOnA(untouched);
+    const password = 'a passphrase about the Khalkha plain';
+    const welcome = await nodeB.app.inject({
+      method: 'POST',
+      url: '/admin/welcome',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL },
+      payload: new URLSearchParams({
+        token: new URL(link.url).searchParams.get('token')!,
+        password,
+        confirm: password,
+      }).toString(),
+    });
+    assert.equal(welcome.statusCode, 303, welcome.body.slice(0, 300));
+    // An account signed in on node B (a session written there), then signed out there.
+    const author = await onB.person('author', 'Tamir');
+    const out = await onB.send('/admin/sign-out', author, {});
+    assert.equal(out.statusCode, 303, out.body.slice(0, 300));
+    assert.equal(out.headers.location, '/admin/sign-in?notice=signed-out');
+    // The claim is about time itself: past the bound, the sessions' commits have not made node A drop everything.
     await staysCachedOnA(untouched, Date.now() + BOUND_MS + 500);
   });
 

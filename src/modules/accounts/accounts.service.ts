@@ -189,6 +189,8 @@ export async function startSession(deps: AccountsDeps, row: UserRow): Promise<{ 
       expires_at: expiresAt,
     });
   });
+  // A session is nothing readers see: other nodes are told so, and keep their pages (decision 049).
+  deps.noteWrite?.(NOTHING_CHANGED);
   return { token, user: toUser(row), session: { tokenHash, expiresAt } };
 }
 
@@ -206,12 +208,15 @@ export async function findSession(deps: AccountsDeps, token: string): Promise<Si
 
 /** Ends one session (signing out in this browser). Unknown tokens are ignored. */
 export async function signOut(deps: AccountsDeps, token: string): Promise<void> {
-  if (typeof token === 'string' && token.length < 100) await deleteSession(deps.db, sha256(token));
+  if (typeof token !== 'string' || token.length >= 100) return;
+  await deleteSession(deps.db, sha256(token));
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /** Ends every session of a user, in every browser. */
 export async function signOutEverywhere(deps: AccountsDeps, userId: number): Promise<void> {
   await deleteUserSessions(deps.db, userId);
+  deps.noteWrite?.(NOTHING_CHANGED);
 }
 
 /**

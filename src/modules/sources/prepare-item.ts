@@ -53,6 +53,8 @@ function describeForApa(item: CslItem): void {
   delete item.language;
 }
 
+// Not escapeMarkup: this is citeproc's input micro-markup, escaped as citeproc's own html format escapes (numeric
+// references, quotes left as typed for the style's quote handling).
 const escapeHtml = (s: string) => s.replace(/&/g, '&#38;').replace(/</g, '&#60;').replace(/>/g, '&#62;');
 
 /** "{Zhukov}'s Battles" -> citeproc's markup that keeps "Zhukov" as written whatever case the style applies. */

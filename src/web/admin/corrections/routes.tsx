@@ -82,7 +82,7 @@ const forbidden = (viewer: SignedInViewer, what: string) =>
 /**
  * Readers' correction suggestions: the list by status, the detail with the passage highlighted in the current
  * article, reject / ask for more (review_corrections), moderation of held ones (moderate_comments too), and
- * turning a comment into a suggestion. Accepting is a link to the editor (routes/admin-posts.tsx).
+ * turning a comment into a suggestion. Accepting is a link to the editor (posts/routes.tsx).
  */
 export function registerCorrectionAdminRoutes(staff: FastifyInstance, kit: AdminKit): void {
   const { deps } = kit.ctx;

@@ -16,7 +16,7 @@ export const CORRECTIONS_PAGE = '/admin/corrections';
 export const suggestionUrl = (id: number) => `${CORRECTIONS_PAGE}/${id}`;
 export const fromCommentUrl = (commentId: number) => `${CORRECTIONS_PAGE}/from-comment/${commentId}`;
 const suggestionsHref = (tab: string, page: number) => `${CORRECTIONS_PAGE}?status=${tab}&page=${page}`;
-/** The editor with the suggestion applied (the accept flow; the editor side is routes/admin-posts.tsx). */
+/** The editor with the suggestion applied (the accept flow; the editor side is posts/routes.tsx). */
 export const acceptUrl = (postId: number, id: number) => `/admin/posts/${postId}/edit?suggestion=${id}`;
 
 export const TAB_LABELS: Record<SuggestionTab, string> = {

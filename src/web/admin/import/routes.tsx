@@ -91,7 +91,7 @@ async function readUploadForm(
  * /admin/import (owners and admins: import_site, decision 032): upload a WordPress, Ghost or Disqus export,
  * read its dry run's report, then "Import" or "Discard"; the check and the import run as jobs, so the page may
  * be closed and the server restarted. The upload form is multipart: its CSRF token travels in the form's address,
- * as the media library's does (routes/admin-media.tsx); every other POST here is a plain form.
+ * as the media library's does (media/routes.tsx); every other POST here is a plain form.
  */
 export function registerImportAdminRoutes(staff: FastifyInstance, kit: AdminKit): void {
   const limit = new PostRateLimit(UPLOADS_PER_MINUTE, kit.ctx.limiter, 'import');

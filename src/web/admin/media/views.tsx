@@ -122,7 +122,7 @@ function TextFields(props: { prefix: string; values: MediaFormValues; errors: Re
 
 /**
  * The upload form. It is multipart, which the staff scope's CSRF check cannot read: the token travels in the
- * form's address instead (see routes/admin-media.tsx).
+ * form's address instead (see routes.tsx beside this).
  */
 function UploadForm(props: {
   csrf: string;
