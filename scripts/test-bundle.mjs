@@ -10,7 +10,10 @@
 //   own source file, so fixtures, sources and assets are found where they were.
 // - An import whose path is not written out (`await import(path)`) cannot be bundled: it would need tsx, which
 //   these processes do not load. Tests import sources with literal paths.
-// - Child processes and worker threads the tests start load what they loaded before (tsx for sources).
+// - Child processes the tests start load what they loaded before (bin/annalist.js, or tsx for sources). Worker
+//   threads start from the worker entries bundled here beside the tests (src/render-worker.ts,
+//   src/restore-worker.ts), whose folder is written into src/source-files.ts with `define`: started through tsx,
+//   each worker spent about a second more of CPU compiling before its first task.
 // ANNALIST_TEST_BUNDLE=0 runs the sources through tsx as before.
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -33,6 +36,9 @@ const keepOwnLocation = {
   },
 };
 
+/** The worker threads' entries (src/source-files.ts, workerEntry), bundled with the tests. */
+const WORKER_ENTRIES = ['src/render-worker.ts', 'src/restore-worker.ts'];
+
 /**
  * Bundles `files` (paths relative to `root`) into `outDir` (inside the project, so packages resolve from its
  * node_modules); resolves to a map from each file to its bundle's path, relative to `root`.
@@ -40,7 +46,8 @@ const keepOwnLocation = {
 export async function bundleTests(root, files, outDir) {
   await build({
     absWorkingDir: root,
-    entryPoints: files,
+    entryPoints: [...files, ...WORKER_ENTRIES],
+    define: { __ANNALIST_WORKER_BUNDLES__: JSON.stringify(`${pathToFileURL(join(outDir, 'src')).href}/`) },
     bundle: true,
     splitting: true,
     format: 'esm',

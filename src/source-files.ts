@@ -7,6 +7,14 @@
 const BUNDLED = /\/dist\/[^/]+\.mjs$/.test(import.meta.url);
 const SRC = new URL(BUNDLED ? '../src/' : './', import.meta.url);
 
+/**
+ * The folder of worker entries bundled with the test files (scripts/test-bundle.mjs writes its URL in with
+ * esbuild's `define`): the tests' worker threads then start from plain JavaScript, not through tsx. Absent
+ * everywhere else.
+ */
+declare const __ANNALIST_WORKER_BUNDLES__: string | undefined;
+const WORKER_BUNDLES = typeof __ANNALIST_WORKER_BUNDLES__ === 'string' ? __ANNALIST_WORKER_BUNDLES__ : undefined;
+
 /** The URL of a file under src/, e.g. sourceFile('web/assets/site.css'). */
 export function sourceFile(path: string): URL {
   return new URL(path, SRC);
@@ -19,5 +27,6 @@ export function sourceFile(path: string): URL {
  */
 export function workerEntry(name: string): { file: URL; workerData: { entry?: string } } {
   if (BUNDLED) return { file: new URL(`./${name}.mjs`, import.meta.url), workerData: {} };
+  if (WORKER_BUNDLES) return { file: new URL(`${name}.mjs`, WORKER_BUNDLES), workerData: {} };
   return { file: sourceFile('worker-start.mjs'), workerData: { entry: sourceFile(`${name}.ts`).href } };
 }
