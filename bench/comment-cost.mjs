@@ -37,7 +37,8 @@ try {
   const share = (100 * used) / (Date.now() - started);
   console.log(
     `${result.accepted} of ${result.attempted} comments accepted at ${RATE}/s: server CPU ${share.toFixed(1)} % of a core, ` +
-      `${(used / Math.max(1, result.accepted)).toFixed(1)} ms per comment (page, form token, POST, page again)`,
+      `${(used / Math.max(1, result.accepted)).toFixed(1)} ms per comment (page, form token, POST, page again); ` +
+      `the readers' own process ${(result.posterCpuMs / Math.max(1, result.accepted)).toFixed(1)} ms per comment`,
   );
 } finally {
   await stopChild(server.child);

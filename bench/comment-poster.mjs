@@ -147,6 +147,9 @@ async function finish() {
   const out = { rate: RATE, seconds: elapsed, ...result, acceptedPerSecond: result.accepted / elapsed };
   out.postP50Ms = pct(0.5);
   out.postP99Ms = pct(0.99);
+  // What these readers cost the machine themselves (they share its cores with the server and wrk).
+  const cpu = process.cpuUsage();
+  out.posterCpuMs = Math.round((cpu.user + cpu.system) / 1000);
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 }
