@@ -6,6 +6,7 @@ import { getModerationSettings, saveModerationSettings } from '../../src/modules
 import { axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 const PASSWORD = 'a long editor passphrase';
@@ -30,14 +31,7 @@ before(async () => {
     .where('slug', '=', 'tsushima-1905')
     .execute();
   site.site.content.noteWrite();
-  const res = await site.app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    headers: { 'content-type': FORM, origin: TEST_BASE_URL },
-    payload: new URLSearchParams({ email: 'editor@example.org', password: PASSWORD }).toString(),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  cookie = String(res.headers['set-cookie']).split(';')[0]!;
+  ({ cookie } = await signInThroughForm(site.app, { email: 'editor@example.org', password: PASSWORD }));
   const page = await site.app.inject({ method: 'GET', url: '/admin/discussion', headers: { cookie } });
   csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
 });

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
 import { axeViolations, describeViolations } from '../support/axe.ts';
 import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
-import { TEST_BASE_URL } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 
 // Issue 16: the administration's frame on a phone and a desktop: the navigation in three groups (folded on a
 // phone), "View site" on every page, nothing wider than the screen, the revisions page and the report form.
@@ -27,14 +27,7 @@ before(async () => {
   const deps = { db, clock: site.clock };
   const owner = await createUser(deps, { email: 'owen@example.org', name: 'Owen Owner', role: 'owner' });
   await setPassword(deps, { userId: owner.id, password: PASSWORD });
-  const res = await site.app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL },
-    payload: new URLSearchParams({ email: 'owen@example.org', password: PASSWORD }).toString(),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  const session = String(res.headers['set-cookie']).split(';')[0]!.split('=')[1]!;
+  const { token: session } = await signInThroughForm(site.app, { email: 'owen@example.org', password: PASSWORD });
   await browser.context.addCookies([{ name: 'annalist_session', value: session, url: site.origin }]);
   // The post with the most revisions: its list has compare buttons and Restore.
   const most = await db

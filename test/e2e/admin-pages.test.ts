@@ -7,6 +7,7 @@ import type { CommentStatus } from '../../src/storage/schema.ts';
 import { type AxeViolation, axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 const PASSWORD = 'a long moderator passphrase';
@@ -75,14 +76,7 @@ before(async () => {
       expires_at: null,
     })
     .execute();
-  const res = await site.app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL },
-    payload: new URLSearchParams({ email: 'mod@example.org', password: PASSWORD }).toString(),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  cookie = String(res.headers['set-cookie']).split(';')[0]!;
+  ({ cookie } = await signInThroughForm(site.app, { email: 'mod@example.org', password: PASSWORD }));
 });
 after(async () => {
   await browser?.close();

@@ -8,7 +8,7 @@ import { launchBrowser, PHONE, type ServedSite, startServedSite, type TestBrowse
 import { type Article, createArticle, createComment, createUser, type TestUser } from '../support/factories.ts';
 import { injectFormToken } from '../support/form-token.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
-import { FORM } from '../support/staff-client.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 
 /**
  * Issue 16, the discussion as a reader meets it, on a phone (390×844) and a desktop (1440×900): replying in place
@@ -389,20 +389,9 @@ for (const [label, size] of SIZES) {
 }
 
 describe('badges', () => {
-  let nextIp = 1;
   /** Signs `user` in through the sign-in form, as their browser would; returns the session cookie. */
   async function signIn(user: TestUser): Promise<string> {
-    const res = await site.app.inject({
-      method: 'POST',
-      url: '/admin/sign-in',
-      remoteAddress: `192.0.2.${nextIp++}`,
-      headers: { 'content-type': FORM, origin: TEST_BASE_URL },
-      payload: new URLSearchParams({ email: user.email, password: PASSWORD, next: '/admin/posts' }).toString(),
-    });
-    assert.equal(res.statusCode, 303, res.body);
-    const cookie = [res.headers['set-cookie'] ?? []].flat().find((h) => h.startsWith('annalist_session='));
-    assert.ok(cookie, 'a session cookie');
-    return cookie.split(';')[0]!;
+    return (await signInThroughForm(site.app, { email: user.email, password: PASSWORD })).cookie;
   }
 
   /** A comment by `user`, signed in, through the JSON API as the comment island sends it; returns its id. */

@@ -7,7 +7,7 @@ import { createUser, setPassword } from '../../src/modules/accounts/accounts.ser
 import { importBibliography } from '../../src/modules/sources/bibliography-import.ts';
 import { axeViolations, describeViolations } from '../support/axe.ts';
 import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
-import { TEST_BASE_URL } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 
 // Issue 16: the writer's desk in Chromium, at a desktop's 1440×900 and a phone's 390×844. A writer starts a post
 // on the CodeMirror canvas, completes a citation from the sources library, adds a footnote with the toolbar,
@@ -43,14 +43,7 @@ before(async () => {
   await importBibliography(deps, { text: LIBRARY });
   const owner = await createUser(deps, { email: 'wren@example.org', name: 'Wren Writer', role: 'owner' });
   await setPassword(deps, { userId: owner.id, password: PASSWORD });
-  const res = await site.app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL },
-    payload: new URLSearchParams({ email: 'wren@example.org', password: PASSWORD }).toString(),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  const session = String(res.headers['set-cookie']).split(';')[0]!.split('=')[1]!;
+  const { token: session } = await signInThroughForm(site.app, { email: 'wren@example.org', password: PASSWORD });
   await browser.context.addCookies([{ name: 'annalist_session', value: session, url: site.origin }]);
   // A small real picture: a blue river across a sand-coloured field.
   png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#d9cfa8' } })

@@ -8,6 +8,7 @@ import { createSource } from '../../src/modules/sources/sources.service.ts';
 import { axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 const PASSWORD = 'an author passphrase for sources';
@@ -40,14 +41,7 @@ before(async () => {
     publishedAt: new Date(site.clock.now().getTime() - 86_400_000).toISOString(),
     authorSlugs: ['elena-markova'],
   });
-  const res = await site.app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL },
-    payload: new URLSearchParams({ email: 'alma@example.org', password: PASSWORD }).toString(),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  cookie = String(res.headers['set-cookie']).split(';')[0]!;
+  ({ cookie } = await signInThroughForm(site.app, { email: 'alma@example.org', password: PASSWORD }));
 });
 after(async () => {
   await browser?.close();

@@ -10,6 +10,7 @@ import { type Article, createArticle, createComment } from '../support/factories
 import { injectFormToken } from '../support/form-token.ts';
 import { type Page, parsePage } from '../support/page.ts';
 import { startTestSite, TEST_BASE_URL, type TestSite } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const FORM = 'application/x-www-form-urlencoded';
@@ -24,9 +25,6 @@ let articleId: number;
 let otherArticleId: number;
 /** A reply two levels deep in `article`'s discussion, and the comment it answers. */
 let deep: { id: number; parentId: number; parentName: string };
-let nextIp = 1;
-/** Each sign-in comes from its own address, so no test meets another's sign-in throttle. */
-const freshIp = () => `192.0.2.${nextIp++}`;
 
 before(async () => {
   t = await startTestSite();
@@ -69,17 +67,7 @@ function post(url: string, cookie: string, fields: Record<string, string>, origi
 }
 
 async function signIn(user: User): Promise<string> {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    remoteAddress: freshIp(),
-    headers: { 'content-type': FORM, origin: TEST_BASE_URL },
-    payload: encode({ email: user.email, password: PASSWORD }),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  const raw = [res.headers['set-cookie']].flat().find((c) => String(c).startsWith('annalist_session='));
-  assert.ok(raw, 'a session cookie is set');
-  return String(raw).split(';')[0]!;
+  return (await signInThroughForm(t.app, { email: user.email, password: PASSWORD })).cookie;
 }
 
 async function csrfFrom(url: string, cookie: string): Promise<string> {

@@ -14,6 +14,7 @@ import { HTTP_ERRORS } from '../../src/web/kit/http-errors.ts';
 import { axeViolations, describeViolations } from '../support/axe.ts';
 import { DESKTOP, launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { TEST_BASE_URL } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 import { htmlErrors } from '../support/vnu.ts';
 
 const PASSWORD = 'a long uploader passphrase';
@@ -24,7 +25,6 @@ const FORM = 'application/x-www-form-urlencoded';
 let site: ServedSite;
 let author: User;
 const cookies = new Map<string, string>();
-let nextIp = 1;
 
 before(async () => {
   site = await startServedSite();
@@ -38,15 +38,7 @@ before(async () => {
     const user = await createUser(deps, { email: `${key}@example.org`, name: `${key} person`, role });
     await setPassword(deps, { userId: user.id, password: PASSWORD });
     if (key === 'author') author = user;
-    const res = await site.app.inject({
-      method: 'POST',
-      url: '/admin/sign-in',
-      remoteAddress: `192.0.2.${nextIp++}`,
-      headers: { 'content-type': FORM, origin: TEST_BASE_URL },
-      payload: new URLSearchParams({ email: `${key}@example.org`, password: PASSWORD }).toString(),
-    });
-    assert.equal(res.statusCode, 303, res.body);
-    cookies.set(key, String(res.headers['set-cookie']).split(';')[0]!);
+    cookies.set(key, (await signInThroughForm(site.app, { email: user.email, password: PASSWORD })).cookie);
   }
 });
 after(() => site?.close());

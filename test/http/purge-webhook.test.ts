@@ -9,6 +9,7 @@ import { readConfig } from '../../src/config.ts';
 import { type Site, startServer } from '../../src/main.ts';
 import { createUser, setPassword } from '../../src/modules/accounts/accounts.service.ts';
 import { newTestDatabase, TEST_BASE_URL, type TestDatabase } from '../support/site.ts';
+import { signInThroughForm } from '../support/staff-client.ts';
 import { until } from '../support/until.ts';
 
 // The CDN in front of the site must hear about every write. The moderation queue's actions once went unheard:
@@ -65,18 +66,7 @@ async function signedInModerator(email = 'mira@example.org'): Promise<{ cookie: 
   const deps = { db: site.content.db, clock: site.content.clock };
   const user = await createUser(deps, { email, name: 'Mira', role: 'moderator' });
   await setPassword(deps, { userId: user.id, password: 'correct horse battery staple' });
-  const res = await app.inject({
-    method: 'POST',
-    url: '/admin/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_BASE_URL },
-    payload: new URLSearchParams({ email: user.email, password: 'correct horse battery staple' }).toString(),
-  });
-  assert.equal(res.statusCode, 303, res.body);
-  const cookie = String(res.headers['set-cookie'])
-    .split(/,(?=\s*annalist_)/)
-    .find((c) => c.trim().startsWith('annalist_session='))!
-    .split(';')[0]!
-    .trim();
+  const { cookie } = await signInThroughForm(app, { email: user.email, password: 'correct horse battery staple' });
   const page = await app.inject({ method: 'GET', url: '/admin/moderation', headers: { cookie } });
   return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(page.body)![1]! };
 }

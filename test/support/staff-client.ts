@@ -17,9 +17,36 @@ export interface Person {
   csrf: string;
 }
 
+let signInIp = 0;
+
+/**
+ * Signs a person in through the sign-in form, as their browser would (from an address of its own, so the form's
+ * throttle never sees two tests as one guesser); the session cookie as a Cookie header's `name=value`, and its
+ * value alone (for a browser context's cookies).
+ */
+export async function signInThroughForm(
+  app: { inject: TestSite['app']['inject'] },
+  who: { email: string; password: string },
+): Promise<{ cookie: string; token: string }> {
+  signInIp++;
+  const res = await app.inject({
+    method: 'POST',
+    url: '/admin/sign-in',
+    remoteAddress: `198.18.${(signInIp >> 8) & 255}.${signInIp & 255}`,
+    headers: { 'content-type': FORM, origin: TEST_BASE_URL },
+    payload: new URLSearchParams({ email: who.email, password: who.password }).toString(),
+  });
+  assert.equal(res.statusCode, 303, res.body);
+  const cookie = [res.headers['set-cookie'] ?? []]
+    .flat()
+    .map((c) => String(c).split(';')[0]!.trim())
+    .find((c) => c.startsWith('annalist_session='));
+  assert.ok(cookie, 'signing in sets a session cookie');
+  return { cookie, token: cookie.slice('annalist_session='.length) };
+}
+
 /** The helpers for the site `site()` gives (read when called: test files build their site in before()). */
 export function staffClient(site: () => TestSite) {
-  let nextIp = 1;
   async function person(role: UserRole, name: string, authorSlug?: string): Promise<Person> {
     const deps = { db: site().site.content.db, clock: site().clock };
     const user = await createUser(deps, { email: `${name.toLowerCase()}@example.org`, name, role });
@@ -32,18 +59,8 @@ export function staffClient(site: () => TestSite) {
         .executeTakeFirstOrThrow();
       await site().site.content.db.updateTable('users').set({ author_id: a.id }).where('id', '=', user.id).execute();
     }
-    const res = await site().app.inject({
-      method: 'POST',
-      url: '/admin/sign-in',
-      remoteAddress: `192.0.2.${nextIp++}`,
-      headers: { 'content-type': FORM, origin: TEST_BASE_URL },
-      payload: new URLSearchParams({ email: user.email, password: STAFF_PASSWORD, next: '/admin/posts' }).toString(),
-    });
-    assert.equal(res.statusCode, 303, res.body);
-    const raw = res.headers['set-cookie'];
-    const cookie = (Array.isArray(raw) ? raw : [String(raw)]).find((c) => c.startsWith('annalist_session='));
-    assert.ok(cookie);
-    const p: Person = { id: user.id, cookie: cookie.split(';')[0]!, csrf: '' };
+    const { cookie } = await signInThroughForm(site().app, { email: user.email, password: STAFF_PASSWORD });
+    const p: Person = { id: user.id, cookie, csrf: '' };
     const page = await get(role === 'moderator' ? '/admin/moderation' : '/admin/posts', p);
     assert.equal(page.statusCode, 200, page.body);
     p.csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
