@@ -2,12 +2,14 @@
 // Readers commenting at a steady rate, as browsers do, for bench/sitemap.mjs (see bench/README.md):
 //   node bench/comment-poster.mjs --base http://127.0.0.1:PORT --article /lake-khasan-1938/ --rate 5 --seconds 10
 // Each comment is one reader, as a browser: one keep-alive connection of its own, from a loopback address of its
-// own (127.96.x.y: the form takes 20 posts a minute per address), closed when the reader is done: the article page; the form token from that page's cookie if it sets one, else
-// from `POST /form-token` (the comment form's script, when cached pages set no cookie); the form POST; and the
-// article again after the 303, with the cookies the 303 set (the writer sees their own comment). Comments start
-// on a fixed schedule (comment i at i / rate seconds), whether or not the earlier ones have been answered.
-// Stops after --seconds, or on SIGTERM/SIGINT, waits for the comments in flight (5 s at most), and prints one
-// line of JSON: attempts, accepted (303 to #comment-N), statuses, errors, latency of the accepted POSTs.
+// own (127.96.x.y: posts are limited per address), closed when the reader is done. `--way island` (the default)
+// posts as the comment island does: the article page; the form token from `POST /form-token` (cached pages set no
+// cookie); the JSON post, whose answer carries the comment the island shows in place (decision 052). `--way form`
+// posts as the form does without JavaScript, with that token: the form POST, then the article again after the 303
+// with the cookies it set (the writer sees their own comment). Comments start on a fixed schedule (comment i at
+// i / rate seconds), whether or not the earlier ones have been answered. Stops after --seconds, or on
+// SIGTERM/SIGINT, waits for the comments in flight (5 s at most), and prints one line of JSON: attempts, accepted
+// (approved), statuses, errors, latency of the accepted POSTs.
 import http from 'node:http';
 
 const arg = (name, fallback) => {
@@ -19,8 +21,13 @@ const ARTICLE = arg('article', '/lake-khasan-1938/');
 const RATE = Number(arg('rate', '5'));
 const SECONDS = Number(arg('seconds', '10'));
 const RUN = arg('run', String(process.pid));
-if (!(RATE > 0) || !(SECONDS > 0)) {
-  console.error('usage: node bench/comment-poster.mjs --base URL --article PATH --rate N --seconds S');
+// island: as the comment island posts (API, the comment shown in place); form: the form without JavaScript.
+const WAY = arg('way', 'island');
+const SLUG = ARTICLE.split('/').filter(Boolean).pop();
+if (!(RATE > 0) || !(SECONDS > 0) || !['island', 'form'].includes(WAY)) {
+  console.error(
+    'usage: node bench/comment-poster.mjs --base URL --article PATH --rate N --seconds S [--way island|form]',
+  );
   process.exit(2);
 }
 
@@ -32,17 +39,20 @@ function nextAddress() {
 }
 
 /** One request on the reader's connection (`agent`); resolves with status, headers and the time it took. */
-function request(path, { method = 'GET', headers = {}, body, agent }) {
+function request(path, { method = 'GET', headers = {}, body, agent, keepBody = false }) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = http.request(
       { host: BASE.hostname, port: BASE.port, path, method, headers, agent, timeout: 10_000 },
       (res) => {
-        res.resume();
+        let text = '';
+        if (keepBody) res.setEncoding('utf8').on('data', (d) => (text += d));
+        else res.resume();
         res.on('end', () =>
           resolve({
             status: res.statusCode,
             headers: res.headers,
+            body: text,
             ms: Number(process.hrtime.bigint() - started) / 1e6,
           }),
         );
@@ -65,7 +75,7 @@ const count = (table, key) => {
   table[key] = (table[key] ?? 0) + 1;
 };
 
-/** One reader: read the article, get a form token, post, read the article again. */
+/** One reader: read the article, get a form token, post (the form also reads the article again). */
 async function comment(i) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1, localAddress: nextAddress() });
   try {
@@ -90,20 +100,41 @@ async function readerComments(i, agent) {
     if (!cookie) throw new Error(`POST /form-token answered ${token.status} without a form cookie`);
     result.tokenFrom['form-token']++;
   }
-  const body = new URLSearchParams({
+  const fields = {
     name: `Bench Reader ${i % 50}`,
     email: `sitemap-${RUN}-${i % 50}@example.org`,
-    url: '',
     body: `Sitemap benchmark comment ${RUN}-${i}: the supply lines in the second section deserve a map.`,
-    parent_id: '',
-    homepage: '',
-  }).toString();
+  };
+  if (WAY === 'form') return postForm(fields, cookie, agent);
+  // The comment island: the API, whose answer carries the comment to show in place (no page again).
+  const body = JSON.stringify({ ...fields, notify: false });
+  const res = await request(`/api/v1/posts/${SLUG}/comments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', origin, cookie },
+    body,
+    agent,
+    keepBody: true,
+  });
+  let answer = {};
+  try {
+    answer = JSON.parse(res.body).comment ?? {};
+  } catch {}
+  const ok = res.status === 201 && answer.status === 'approved' && typeof answer.html === 'string';
+  count(result.statuses, ok ? '201 approved' : `${res.status} ${answer.status ?? res.body.slice(0, 60)}`);
+  if (!ok) return;
+  result.accepted++;
+  latencies.push(res.ms);
+}
+
+/** The form without the island: POST, then the 303's page with what it set (read-your-writes: annalist_seen). */
+async function postForm(fields, cookie, agent) {
+  const body = new URLSearchParams({ ...fields, url: '', parent_id: '', homepage: '' }).toString();
   const res = await request(`${ARTICLE}comments`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       'content-length': String(Buffer.byteLength(body)),
-      origin,
+      origin: BASE.origin,
       cookie,
     },
     body,
@@ -115,7 +146,6 @@ async function readerComments(i, agent) {
   if (!ok) return;
   result.accepted++;
   latencies.push(res.ms);
-  // The browser follows the redirect with what the 303 set (read-your-writes: annalist_seen).
   const after = cookiesOf(res).join('; ');
   await request(location.split('#')[0], { headers: after ? { cookie: after } : {}, agent });
 }

@@ -2,7 +2,7 @@
  * Comment island: the discussion works without it (form POST, then 303). With it, replying and quoting happen
  * in place, under the comment answered (discussion/reply-in-place.ts), a comment is posted without leaving the
  * page, a held comment stays in sight of its writer (discussion/held.ts), folded replies open in place
- * (discussion/threads.ts), a selection in a comment can be quoted from a button beside it
+ * (discussion/threads.ts), an approved comment appears in place at once (discussion/posted.ts), a selection in a comment can be quoted from a button beside it
  * (discussion/quote-selection.ts), and a failed post keeps every word the reader wrote (also across an
  * accidental reload, in sessionStorage). The form token (an HttpOnly cookie) is asked for when the reader starts
  * writing: cached pages never set it (decision 035).
@@ -10,6 +10,7 @@
 import { currentForm, element, focusOn, slugOf, text } from './discussion/dom.ts';
 import { rememberHeld, showHeldComments } from './discussion/held.ts';
 import { clampLongComments } from './discussion/long-comments.ts';
+import { placePosted } from './discussion/posted.ts';
 import { quoteButton, type Selected, selectionInComment } from './discussion/quote-selection.ts';
 import { cancelReply, openReply } from './discussion/reply-in-place.ts';
 import { showMoreReplies, watchRevealedReplies } from './discussion/threads.ts';
@@ -23,7 +24,10 @@ interface Warning {
   message: string;
 }
 
-type Answer = ApiError & { comment?: { id: number; status: string; key?: string | null }; warnings?: Warning[] };
+type Answer = ApiError & {
+  comment?: { id: number; status: string; key?: string | null; html?: string | null; parent_id?: number | null };
+  warnings?: Warning[];
+};
 
 /** The holds every newcomer meets: information, not something to fix (as the form without JavaScript shows them). */
 const ROUTINE = new Set(['FIRST_COMMENT', 'IDENTITY_NOT_CONFIRMED']);
@@ -142,7 +146,32 @@ async function held(slug: string, key: string | null | undefined, draftKey: stri
   focusOn(await showHeldComments(slug, key));
 }
 
-/** Approved: the discussion as it now stands, asked of the server (never of the browser's cache). */
+/** Approved, with the comment as the discussion shows it: in place at once, the page not fetched again. */
+function approvedInPlace(comment: { id: number; html: string; parent_id?: number | null }, draftKey: string): boolean {
+  // The form goes home first (from under the comment answered), so the comment is placed in the final layout.
+  cancelReply(false);
+  const placed = placePosted(comment.html, comment.parent_id ?? null);
+  if (!placed) return false;
+  sessionStorage.removeItem(draftKey);
+  const body = currentForm()?.querySelector<HTMLTextAreaElement>('textarea[name="body"]');
+  if (body) body.value = '';
+  clampLongComments(placed.article.parentElement ?? placed.article);
+  say({ kind: 'status', text: 'Your comment is posted.' });
+  if (placed.elsewhere) {
+    const line = element('p', '', 'Other readers find it on another page of the discussion: ');
+    const link = element('a', '', 'its permalink');
+    link.href = `/comments/${comment.id}`;
+    line.append(link, '.');
+    document.querySelector('#respond-message [role="status"]')?.append(line);
+  }
+  focusOn(placed.article);
+  placed.article.scrollIntoView({ block: 'center' });
+  // The address names the comment (to share it), without a jump or a page load.
+  history.replaceState(history.state, '', `#comment-${comment.id}`);
+  return true;
+}
+
+/** Approved, without the comment in the answer: the discussion as it now stands, asked of the server. */
 async function approved(slug: string, id: number, draftKey: string, root: HTMLElement) {
   sessionStorage.removeItem(draftKey);
   const page = await fetch(window.location.pathname, { credentials: 'same-origin', cache: 'no-cache' });
@@ -174,7 +203,11 @@ async function send(event: SubmitEvent, slug: string, root: HTMLElement) {
   if (checking && res.ok && json.warnings) sayWarnings(json.warnings);
   else if (!res.ok || !json.comment) refused(json);
   else if (json.comment.status !== 'approved') await held(slug, json.comment.key, `annalist-draft:${slug}`);
-  else await approved(slug, json.comment.id, `annalist-draft:${slug}`, root);
+  else if (
+    !json.comment.html ||
+    !approvedInPlace({ ...json.comment, html: json.comment.html }, `annalist-draft:${slug}`)
+  )
+    await approved(slug, json.comment.id, `annalist-draft:${slug}`, root);
 }
 
 /** The words to quote for comment `id`: the reader's selection in it, else the whole comment minus its own quotes. */

@@ -84,14 +84,75 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame() && f.url().split('#')[0] !== urlBefore.split('#')[0]) navigated = true;
     });
+    // The answer carries the comment: the article is not asked for again, in the background or otherwise.
+    const pageRequests: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === article.url) pageRequests.push(r.url());
+    });
+    const heading = page.locator('#comments-heading');
+    const countBefore = Number.parseInt((await heading.textContent()) ?? '', 10);
     await page.getByRole('button', { name: 'Post comment' }).click();
     const posted = page.getByRole('article', { name: 'Tomás Herrera' }).filter({ hasText: '700 km of dirt road' });
     await posted.waitFor();
     assert.equal(navigated, false, 'no page load');
+    assert.deepEqual(pageRequests, [], 'the page is not fetched again');
+    assert.equal(await page.getByRole('status').filter({ hasText: 'Your comment is posted.' }).count(), 1);
+    assert.equal(await heading.textContent(), `${countBefore + 1} comments`, 'the heading counts it');
+    assert.equal(await page.getByLabel('Comment', { exact: true }).inputValue(), '', 'the box is empty again');
     assert.equal(new URL(page.url()).hash, `#${await posted.getAttribute('id')}`, 'the address names the comment');
     assert.match(page.url(), /#comment-\d+$/);
+    // It is where everyone will read it: the last comment of the list, as the page now served shows it.
+    const id = await posted.getAttribute('id');
+    const lastShown = () => page.locator('#comments ol.comment-list > li:last-child > article').getAttribute('id');
+    assert.equal(await lastShown(), id);
+    await page.reload();
+    assert.equal(await lastShown(), id);
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  test('a reply posted with JavaScript appears under the comment it answers; a thread posted on page 1 of 2 says where readers find it', async () => {
+    const { page, errors } = await open(article.url);
+    await commentWith(page, QUOTED.phrase)
+      .getByRole('link', { name: `Reply to ${QUOTED.name}` })
+      .click();
+    await page.getByLabel('Comment', { exact: true }).fill('Which crossing, the northern or the southern one?');
+    await fillIdentity(page, 'Ines Baptista', 'ines@example.net');
+    await page.getByRole('button', { name: 'Post comment' }).click();
+    const reply = commentWith(page, 'the northern or the southern');
+    await reply.waitFor();
+    const under = page
+      .locator(`#comment-${quoted.id}`)
+      .locator('xpath=../ol[contains(@class, "comment-replies")]/li/article');
+    assert.equal(await under.last().getAttribute('id'), await reply.getAttribute('id'), 'nested under its parent');
+    const answered = reply.getByRole('link', { name: QUOTED.name, exact: true });
+    assert.equal(await answered.getAttribute('href'), `${article.url}#comment-${quoted.id}`, 'it says whom it answers');
+    await page.close();
+
+    // "Newest first": a new comment leads the first page.
+    const newest = await open(`${article.url}?corder=newest`);
+    await newest.page.getByLabel('Comment', { exact: true }).fill('Posted while the newest come first.');
+    await fillIdentity(newest.page, 'Ines Baptista', 'ines@example.net');
+    await newest.page.getByRole('button', { name: 'Post comment' }).click();
+    const lead = commentWith(newest.page, 'while the newest come first');
+    await lead.waitFor();
+    const firstShown = newest.page.locator('#comments ol.comment-list > li:first-child > article');
+    assert.equal(await firstShown.getAttribute('id'), await lead.getAttribute('id'));
+    assert.equal(await newest.page.getByRole('status').filter({ hasText: 'another page' }).count(), 0);
+    await newest.page.close();
+
+    const long = await discussion(COMMENTS_PER_PAGE + 1, 'An early thread');
+    const first = await open(long.article.url);
+    await first.page.getByLabel('Comment', { exact: true }).fill('A new thread, written from the first page.');
+    await fillIdentity(first.page, 'Ines Baptista', 'ines@example.net');
+    await first.page.getByRole('button', { name: 'Post comment' }).click();
+    await commentWith(first.page, 'written from the first page').waitFor();
+    const where = first.page.getByRole('status').filter({ hasText: 'another page of the discussion' });
+    await where.getByRole('link', { name: 'its permalink' }).click();
+    await first.page.waitForURL(/cpage=2/);
+    assert.equal(await commentWith(first.page, 'written from the first page').count(), 1);
+    assert.deepEqual([...errors, ...newest.errors, ...first.errors], []);
+    await first.page.close();
   });
 
   test('a post that fails keeps every word and says what to fix', async () => {

@@ -750,6 +750,41 @@ describe('reports, feeds and the API', () => {
     assert.deepEqual(reasonCodes(row), ['FIRST_COMMENT']);
   });
 
+  test('an approved API post answers with the comment as the discussion shows it, which the island puts in place', async () => {
+    const article = await createArticle(t);
+    const parent = await createComment(t, article, { name: 'Parent <Writer>', body: 'The river crossing came first.' });
+    const writer = { name: '<b>Ada</b> & Co', email: 'in-place@example.net' };
+    const reader = new Reader(article, '192.0.2.56');
+    await reader.startWriting();
+    later(10);
+    const first = await reader.api({ ...writer, body: 'First, waiting for a moderator.' });
+    assert.equal(first.json().comment.html, null, 'a held comment is not shown to everyone, so no markup');
+    await approve(first.json().comment.id);
+    later(30);
+    const res = await reader.api({
+      ...writer,
+      body: 'The bridge was *pontoon*, not stone. <script>alert(1)</script>',
+      parent_id: parent.id,
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const answer = res.json().comment;
+    assert.equal(answer.status, 'approved');
+    assert.equal(answer.parent_id, parent.id);
+    // Whom it answers, named and linked: the island may show it apart from the comment answered.
+    const inReplyTo = `<p class="comment__in-reply-to">In reply to <a href="${article.url}#comment-${parent.id}">Parent &lt;Writer&gt;</a></p>`;
+    assert.ok(answer.html.includes(inReplyTo), answer.html);
+    // Otherwise exactly the markup the article page gives the same comment (nested there, so without that line).
+    const onPage = (await reader.open()).body;
+    const shown = new RegExp(`<article [^>]*id="comment-${answer.id}"[\\s\\S]*?</article>`).exec(onPage)?.[0];
+    assert.ok(shown, 'the comment is on the article page');
+    assert.equal(answer.html.replace(inReplyTo, ''), shown);
+    assert.equal(shownUnder(onPage, 'The bridge was'), 'The river crossing came first.');
+    // Named by its writer as typed, as text; the body is the sanitised comment.
+    assert.ok(parsePage(answer.html).get('article', '<b>Ada</b> & Co'));
+    assert.ok(!answer.html.includes('<script') && !answer.html.includes('<b>'), answer.html);
+    assert.match(answer.html, /<em>pontoon<\/em>/);
+  });
+
   test('an API post without the form cookie is answered like any other but filed as spam TOO_FAST, as a form sent back at once', async () => {
     const article = await createArticle(t);
     later(30);

@@ -206,6 +206,32 @@ async function readArticleComments(
   return { total: rows.length, order: input.order, page: input.page, pageCount, items, elsewhere };
 }
 
+/**
+ * One comment as a page shows it, alone, saying whom it answers: what the comment island puts in place for its
+ * writer the moment it is approved, without the page again. Undefined when there is no such comment.
+ */
+export async function findCommentView(
+  deps: Pick<CommentDeps, 'db'>,
+  input: { postId: number; commentId: number; parentId: number | null },
+): Promise<CommentView | undefined> {
+  const ids = input.parentId === null ? [input.commentId] : [input.commentId, input.parentId];
+  const details = await commentDetails(deps.db, ids);
+  const d = details.get(input.commentId);
+  if (!d) return undefined;
+  const parent = input.parentId === null ? undefined : details.get(input.parentId);
+  const postAuthors = d.account ? await listPostAuthorIds(deps.db, input.postId) : new Set<number>();
+  return {
+    id: input.commentId,
+    authorName: d.authorName,
+    authorUrl: d.authorUrl,
+    createdAt: d.createdAt,
+    html: d.html,
+    inReplyTo: parent && input.parentId !== null ? { id: input.parentId, authorName: parent.authorName } : null,
+    replies: [],
+    badge: badgeOf(d.account, postAuthors),
+  };
+}
+
 // Outlines of long discussions kept for the content generation: reading thousands of rows is most of the cost of
 // a page of a busy discussion, and readers page through it. Small discussions are read each time.
 const OUTLINE_KEPT_FROM = 200;

@@ -63,6 +63,7 @@ export interface CommentDetails {
   authorName: string;
   authorUrl: string | null;
   html: string;
+  createdAt: string;
   /** The account the comment was written from (signed in), if any: its role and byline, for the badges. */
   account: { role: UserRole; authorId: number | null } | null;
 }
@@ -79,6 +80,7 @@ export async function commentDetails(db: Db, ids: number[]): Promise<Map<number,
         'comments.author_name',
         'comments.author_url',
         'comments.body_html',
+        'comments.created_at',
         'users.role as user_role',
         'users.author_id as user_author_id',
       ])
@@ -89,6 +91,7 @@ export async function commentDetails(db: Db, ids: number[]): Promise<Map<number,
         authorName: r.author_name,
         authorUrl: r.author_url,
         html: r.body_html,
+        createdAt: r.created_at,
         account: r.user_role ? { role: r.user_role, authorId: r.user_author_id ?? null } : null,
       });
   }

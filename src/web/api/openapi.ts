@@ -81,7 +81,9 @@ export function openApiDocument(baseUrl: string) {
           parameters: [slugParameter],
           requestBody: { required: true, content: { 'application/json': { schema: commentBody } } },
           responses: {
-            201: ok('Stored: status approved (with its url) or held (with a key: POST /comments/held)'),
+            201: ok(
+              'Stored: { comment: { id, status, parent_id, url, html, key } }: approved (with its url and html, the comment as the discussion shows it) or held (with a key: POST /comments/held)',
+            ),
             400: errorResponse,
             403: errorResponse,
             404: errorResponse,

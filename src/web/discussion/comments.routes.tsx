@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findApprovedComment, listRecentComments } from '../../modules/comments/comment-lookup.service.ts';
-import { listArticleComments, pageOfComment } from '../../modules/comments/comment-thread.service.ts';
+import { findCommentView, listArticleComments, pageOfComment } from '../../modules/comments/comment-thread.service.ts';
 import { findVisibleArticle } from '../../modules/content/site-index.service.ts';
 import { xml } from '../../modules/feeds/feed.service.ts';
 import { getModerationSettings } from '../../modules/moderation/moderation-settings.ts';
@@ -30,6 +30,7 @@ import { signedInUser } from '../reader/article.routes.tsx';
 import { SlugParams } from '../reader/reader.schemas.ts';
 import { TextareaField } from '../ui/form.tsx';
 import { commenterToken, setCommenterCookie } from './commenter-cookie.ts';
+import { singleCommentHtml } from './comments.views.tsx';
 import {
   CommentIdParams,
   CommentJsonBody,
@@ -384,9 +385,19 @@ ${items.join('\n')}
         id: result.id,
         status: approved ? 'approved' : 'held',
         url: approved ? `${deps.baseUrl}/${result.postSlug}/#comment-${result.id}` : null,
+        parent_id: submission.parentId,
+        // What the comment island shows at once, in place (decision 052); null when held.
+        html: approved ? await postedHtml(result, submission.parentId) : null,
         // For the writer's browser alone: what it shows their comment with while it waits (held-comments.routes.ts).
         key: approved ? null : heldCommentKey(await ctx.secret(), result.id),
       },
     });
   });
+
+  /** An approved comment as the discussion shows it, alone (null if it is gone already). */
+  async function postedHtml(posted: { id: number; postId: number; postSlug: string }, parentId: number | null) {
+    const input = { postId: posted.postId, commentId: posted.id, parentId };
+    const [view, site] = await Promise.all([findCommentView(deps.content, input), getSiteSettings(deps.content)]);
+    return view ? singleCommentHtml(view, { slug: posted.postSlug, site }) : null;
+  }
 }

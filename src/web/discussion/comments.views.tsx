@@ -181,6 +181,15 @@ export function commentsHtml(items: CommentView[], x: Omit<ListContext, 'base'>)
   return items.map((c) => threadHtml(c, ctx)).join('');
 }
 
+/**
+ * One comment alone, as the discussion shows it (saying whom it answers), for the answer to a post through the
+ * API: the comment island puts it in place for its writer instead of fetching the page again (decision 052).
+ */
+export function singleCommentHtml(c: CommentView, x: { slug: string; site: SiteSettings }): string {
+  const ctx = { ...x, base: `/${escapeMarkup(x.slug)}/`, open: true, collapse: false };
+  return commentHtml(c, { level: 0, parent: null, fold: null }, ctx);
+}
+
 // A page of comments is read once per content generation (comment-thread.service.ts): its HTML is built once too.
 const keptCommentsHtml = (page: CommentPage, slug: string, site: SiteSettings, open: boolean) =>
   keptFor(page, [slug, site, open], () => joined(commentsHtml(page.items, { slug, site, open, collapse: true })));
@@ -441,6 +450,9 @@ export function CommentsSection(props: {
       {page.total === 0 ? <p class="empty">No comments yet.</p> : null}
       <ol
         class="comment-list"
+        data-order={page.order}
+        data-page={page.page}
+        data-pages={page.pageCount}
         dangerouslySetInnerHTML={{ __html: keptCommentsHtml(page, slug, props.site, props.open) }}
       />
       {page.pageCount > 1 ? (
