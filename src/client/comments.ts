@@ -174,15 +174,18 @@ function approvedInPlace(comment: { id: number; html: string; parent_id?: number
 /** Approved, without the comment in the answer: the discussion as it now stands, asked of the server. */
 async function approved(slug: string, id: number, draftKey: string, root: HTMLElement) {
   sessionStorage.removeItem(draftKey);
-  const page = await fetch(window.location.pathname, { credentials: 'same-origin', cache: 'no-cache' });
-  const doc = new DOMParser().parseFromString(await page.text(), 'text/html');
-  const fresh = doc.querySelector('#comments');
-  if (fresh) {
-    root.innerHTML = fresh.innerHTML;
-    await showHeldComments(slug);
-    clampLongComments(root);
-    document.getElementById(`comment-${id}`)?.scrollIntoView({ block: 'center' });
-  }
+  const body = currentForm()?.querySelector<HTMLTextAreaElement>('textarea[name="body"]');
+  if (body) body.value = '';
+  // Said first: whatever happens to the page's fetch, the comment is posted and must not be sent twice.
+  say({ kind: 'status', text: 'Your comment is posted. Reload the page to see it.' });
+  const fresh = await fetch(window.location.pathname, { credentials: 'same-origin', cache: 'no-cache' })
+    .then(async (page) => new DOMParser().parseFromString(await page.text(), 'text/html').querySelector('#comments'))
+    .catch(() => null);
+  if (!fresh) return;
+  root.innerHTML = fresh.innerHTML;
+  await showHeldComments(slug);
+  clampLongComments(root);
+  document.getElementById(`comment-${id}`)?.scrollIntoView({ block: 'center' });
   window.location.hash = `comment-${id}`;
 }
 

@@ -5,6 +5,7 @@ import { createUser } from '../../src/modules/accounts/accounts.service.ts';
 import { COMMENTS_PER_PAGE, ELSEWHERE_POINTERS } from '../../src/modules/comments/comment-thread.service.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
 import { moderateComment } from '../../src/modules/moderation/queue.service.ts';
+import { FOLD_OVER } from '../../src/web/discussion/comments.views.tsx';
 import { launchBrowser, type ServedSite, startServedSite, type TestBrowser } from '../support/browser.ts';
 import { type Article, createArticle, createComment } from '../support/factories.ts';
 
@@ -111,7 +112,7 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     await page.close();
   });
 
-  test('a reply posted with JavaScript appears under the comment it answers; a thread posted on page 1 of 2 says where readers find it', async () => {
+  test('a reply posted with JavaScript appears under the comment it answers; a thread posted where it will not stand says where readers find it', async () => {
     const { page, errors } = await open(article.url);
     await commentWith(page, QUOTED.phrase)
       .getByRole('link', { name: `Reply to ${QUOTED.name}` })
@@ -129,8 +130,11 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     assert.equal(await answered.getAttribute('href'), `${article.url}#comment-${quoted.id}`, 'it says whom it answers');
     await page.close();
 
-    // "Newest first": a new comment leads the first page.
+    // "Newest first" lists single comments, newest first: a reply there leads the first page, not nested.
     const newest = await open(`${article.url}?corder=newest`);
+    await commentWith(newest.page, QUOTED.phrase)
+      .getByRole('link', { name: `Reply to ${QUOTED.name}` })
+      .click();
     await newest.page.getByLabel('Comment', { exact: true }).fill('Posted while the newest come first.');
     await fillIdentity(newest.page, 'Ines Baptista', 'ines@example.net');
     await newest.page.getByRole('button', { name: 'Post comment' }).click();
@@ -141,18 +145,43 @@ describe('a reader with JavaScript takes part in the discussion', () => {
     assert.equal(await newest.page.getByRole('status').filter({ hasText: 'another page' }).count(), 0);
     await newest.page.close();
 
-    const long = await discussion(COMMENTS_PER_PAGE + 1, 'An early thread');
+    // A full page: the new thread opens page 2. Then from page 1 of 2: it goes to the last page too.
+    const long = await discussion(COMMENTS_PER_PAGE, 'An early thread');
     const first = await open(long.article.url);
-    await first.page.getByLabel('Comment', { exact: true }).fill('A new thread, written from the first page.');
-    await fillIdentity(first.page, 'Ines Baptista', 'ines@example.net');
-    await first.page.getByRole('button', { name: 'Post comment' }).click();
-    await commentWith(first.page, 'written from the first page').waitFor();
-    const where = first.page.getByRole('status').filter({ hasText: 'another page of the discussion' });
-    await where.getByRole('link', { name: 'its permalink' }).click();
-    await first.page.waitForURL(/cpage=2/);
-    assert.equal(await commentWith(first.page, 'written from the first page').count(), 1);
+    for (const words of ['A new thread, written from a full page.', 'Another, written from the first of two pages.']) {
+      await first.page.getByLabel('Comment', { exact: true }).fill(words);
+      await fillIdentity(first.page, 'Ines Baptista', 'ines@example.net');
+      await first.page.getByRole('button', { name: 'Post comment' }).click();
+      await commentWith(first.page, words).waitFor();
+      const where = first.page.getByRole('status').filter({ hasText: 'another page of the discussion' });
+      await where.getByRole('link', { name: 'its permalink' }).click();
+      await first.page.waitForURL(/cpage=2/);
+      assert.equal(await commentWith(first.page, words).count(), 1, 'on page 2');
+      await first.page.goto(site.origin + long.article.url);
+    }
     assert.deepEqual([...errors, ...newest.errors, ...first.errors], []);
     await first.page.close();
+  });
+
+  test('a reply sent from the reply page to a folded reply opens its thread, and the form stops replying', async () => {
+    const folded = await createArticle(site);
+    const root = await createComment(site, folded, { name: 'Thread Starter', body: 'Where did the 6th Army cross?' });
+    let last = root;
+    for (let i = 1; i <= FOLD_OVER + 1; i++)
+      last = await createComment(site, folded, { name: `Answer ${i}`, body: `Answer number ${i}.`, parent: root });
+    const { page, errors } = await open(`${folded.url}?replyto=${last.id}#respond`);
+    assert.equal(await page.locator(`#comment-${last.id}`).isVisible(), false, 'folded at first');
+    await page.getByLabel('Comment', { exact: true }).fill('Answering the last answer, folded away.');
+    await fillIdentity(page, 'Ines Baptista', 'ines@example.net');
+    await page.getByRole('button', { name: 'Post comment' }).click();
+    const reply = commentWith(page, 'Answering the last answer');
+    await reply.waitFor();
+    assert.equal(await reply.isVisible(), true, 'the reply is in sight');
+    assert.equal(await page.locator(`#comment-${last.id}`).isVisible(), true, 'the thread is open');
+    assert.equal(await page.getByText('Replying to', { exact: false }).count(), 0, 'the form answers nobody now');
+    assert.equal(await page.locator('#respond input[name="parent_id"]').inputValue(), '');
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   test('a post that fails keeps every word and says what to fix', async () => {

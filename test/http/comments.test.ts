@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { recountPostComments } from '../../src/modules/comments/comment.repository.ts';
+import { findCommentView } from '../../src/modules/comments/comment-thread.service.ts';
 import { saveModerationSettings } from '../../src/modules/moderation/moderation-settings.ts';
+import { moderateComment } from '../../src/modules/moderation/queue.service.ts';
 import { buildApp } from '../../src/web/app.ts';
 import type { WebDeps } from '../../src/web/kit/web-deps.ts';
 import { shownUnder } from '../support/comment-threads.ts';
@@ -783,6 +785,23 @@ describe('reports, feeds and the API', () => {
     assert.ok(parsePage(answer.html).get('article', '<b>Ada</b> & Co'));
     assert.ok(!answer.html.includes('<script') && !answer.html.includes('<b>'), answer.html);
     assert.match(answer.html, /<em>pontoon<\/em>/);
+  });
+
+  test('the comment shown in place is only ever an approved comment of the article, naming only an approved parent', async () => {
+    const article = await createArticle(t);
+    const parent = await createComment(t, article, { name: 'Later Trashed' });
+    const reply = await createComment(t, article, { name: 'Replier', parent });
+    const view = (commentId: number, postId = article.id) =>
+      findCommentView(t.site.content, { postId, commentId, parentId: parent.id });
+    assert.equal((await view(reply.id))?.inReplyTo?.authorName, 'Later Trashed');
+    assert.equal(await view(reply.id, (await createArticle(t)).id), undefined, 'not under another article');
+    const deps = { ...t.site.content, baseUrl: ORIGIN };
+    await moderateComment(deps, { commentId: parent.id, action: 'trash', moderatorId: 0 });
+    const shown = await view(reply.id);
+    assert.equal(shown?.authorName, 'Replier');
+    assert.equal(shown?.inReplyTo, null, 'a parent taken down is not named');
+    await moderateComment(deps, { commentId: reply.id, action: 'spam', moderatorId: 0 });
+    assert.equal(await view(reply.id), undefined, 'a comment taken down is not shown');
   });
 
   test('an API post without the form cookie is answered like any other but filed as spam TOO_FAST, as a form sent back at once', async () => {

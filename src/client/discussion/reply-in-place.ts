@@ -78,6 +78,8 @@ export function cancelReply(refocus: boolean): void {
   const heading = form.querySelector<HTMLElement>('#respond-heading');
   if (heading) heading.textContent = LEAVE_A_COMMENT;
   quoteField(form, null);
+  // The reply page's own "Replying to…" line (no JavaScript), if the form came from there.
+  form.querySelector('.comment-form__replying')?.remove();
   form.querySelector('.comment-form__cancel-reply')?.remove();
   form.classList.remove('comment-form--in-place');
   if (home?.isConnected) home.replaceWith(form);

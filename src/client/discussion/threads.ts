@@ -7,7 +7,7 @@ import { focusOn } from './dom.ts';
  */
 
 /** Opens every folded reply of the thread in list item `thread`; the first of them, to move focus to. */
-function unfold(thread: Element): HTMLElement | null {
+export function unfold(thread: Element): HTMLElement | null {
   let first: HTMLElement | null = null;
   for (const item of thread.querySelectorAll<HTMLElement>('li.comment-folded')) {
     item.hidden = false;

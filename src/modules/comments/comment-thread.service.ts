@@ -208,7 +208,8 @@ async function readArticleComments(
 
 /**
  * One comment as a page shows it, alone, saying whom it answers: what the comment island puts in place for its
- * writer the moment it is approved, without the page again. Undefined when there is no such comment.
+ * writer the moment it is approved, without the page again. Undefined unless it is an approved comment of the
+ * article; a parent that is not one is not named.
  */
 export async function findCommentView(
   deps: Pick<CommentDeps, 'db'>,
@@ -216,9 +217,14 @@ export async function findCommentView(
 ): Promise<CommentView | undefined> {
   const ids = input.parentId === null ? [input.commentId] : [input.commentId, input.parentId];
   const details = await commentDetails(deps.db, ids);
-  const d = details.get(input.commentId);
+  // Only what every reader of the article may see: its approved comments.
+  const shown = (id: number | null) => {
+    const d = id === null ? undefined : details.get(id);
+    return d && d.status === 'approved' && d.postId === input.postId ? d : undefined;
+  };
+  const d = shown(input.commentId);
   if (!d) return undefined;
-  const parent = input.parentId === null ? undefined : details.get(input.parentId);
+  const parent = shown(input.parentId);
   const postAuthors = d.account ? await listPostAuthorIds(deps.db, input.postId) : new Set<number>();
   return {
     id: input.commentId,

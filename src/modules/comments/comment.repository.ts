@@ -64,6 +64,8 @@ export interface CommentDetails {
   authorUrl: string | null;
   html: string;
   createdAt: string;
+  postId: number;
+  status: string;
   /** The account the comment was written from (signed in), if any: its role and byline, for the badges. */
   account: { role: UserRole; authorId: number | null } | null;
 }
@@ -81,6 +83,8 @@ export async function commentDetails(db: Db, ids: number[]): Promise<Map<number,
         'comments.author_url',
         'comments.body_html',
         'comments.created_at',
+        'comments.post_id',
+        'comments.status',
         'users.role as user_role',
         'users.author_id as user_author_id',
       ])
@@ -92,6 +96,8 @@ export async function commentDetails(db: Db, ids: number[]): Promise<Map<number,
         authorUrl: r.author_url,
         html: r.body_html,
         createdAt: r.created_at,
+        postId: r.post_id,
+        status: r.status,
         account: r.user_role ? { role: r.user_role, authorId: r.user_author_id ?? null } : null,
       });
   }

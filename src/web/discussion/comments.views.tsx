@@ -1,4 +1,9 @@
-import type { CommentOrder, CommentPage, CommentView } from '../../modules/comments/comment-thread.service.ts';
+import {
+  COMMENTS_PER_PAGE,
+  type CommentOrder,
+  type CommentPage,
+  type CommentView,
+} from '../../modules/comments/comment-thread.service.ts';
 import type { SiteSettings } from '../../modules/settings/settings.service.ts';
 import { escapeMarkup } from '../../modules/shared/escape.ts';
 import { HoneypotField, TextareaField, TextField } from '../ui/form.tsx';
@@ -453,6 +458,7 @@ export function CommentsSection(props: {
         data-order={page.order}
         data-page={page.page}
         data-pages={page.pageCount}
+        data-per-page={COMMENTS_PER_PAGE}
         dangerouslySetInnerHTML={{ __html: keptCommentsHtml(page, slug, props.site, props.open) }}
       />
       {page.pageCount > 1 ? (
