@@ -110,7 +110,13 @@ async function readerComments(i, agent) {
   const body = JSON.stringify({ ...fields, notify: false });
   const res = await request(`/api/v1/posts/${SLUG}/comments`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', origin, cookie },
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      accept: 'application/json',
+      origin,
+      cookie,
+    },
     body,
     agent,
     keepBody: true,

@@ -2,8 +2,8 @@
  * Comment island: the discussion works without it (form POST, then 303). With it, replying and quoting happen
  * in place, under the comment answered (discussion/reply-in-place.ts), a comment is posted without leaving the
  * page, a held comment stays in sight of its writer (discussion/held.ts), folded replies open in place
- * (discussion/threads.ts), an approved comment appears in place at once (discussion/posted.ts), a selection in a comment can be quoted from a button beside it
- * (discussion/quote-selection.ts), and a failed post keeps every word the reader wrote (also across an
+ * (discussion/threads.ts), an approved comment appears in place at once (discussion/posted.ts), a selection in a
+ * comment can be quoted from a button beside it (discussion/quote-selection.ts), and a failed post keeps every word the reader wrote (also across an
  * accidental reload, in sessionStorage). The form token (an HttpOnly cookie) is asked for when the reader starts
  * writing: cached pages never set it (decision 035).
  */
@@ -134,11 +134,16 @@ function refused(json: Answer) {
   });
 }
 
-/** Held: the text leaves the box and stays in sight, marked, where it will stand once approved. */
-async function held(slug: string, key: string | null | undefined, draftKey: string) {
+/** A comment the server took: its text leaves the box and the draft kept of it. */
+function emptyTheBox(draftKey: string): void {
   sessionStorage.removeItem(draftKey);
   const body = currentForm()?.querySelector<HTMLTextAreaElement>('textarea[name="body"]');
   if (body) body.value = '';
+}
+
+/** Held: the text leaves the box and stays in sight, marked, where it will stand once approved. */
+async function held(slug: string, key: string | null | undefined, draftKey: string) {
+  emptyTheBox(draftKey);
   cancelReply(false);
   say({ kind: 'status', text: HELD_NOTICE });
   if (!key) return;
@@ -152,9 +157,7 @@ function approvedInPlace(comment: { id: number; html: string; parent_id?: number
   cancelReply(false);
   const placed = placePosted(comment.html, comment.parent_id ?? null);
   if (!placed) return false;
-  sessionStorage.removeItem(draftKey);
-  const body = currentForm()?.querySelector<HTMLTextAreaElement>('textarea[name="body"]');
-  if (body) body.value = '';
+  emptyTheBox(draftKey);
   clampLongComments(placed.article.parentElement ?? placed.article);
   say({ kind: 'status', text: 'Your comment is posted.' });
   if (placed.elsewhere) {
@@ -173,9 +176,7 @@ function approvedInPlace(comment: { id: number; html: string; parent_id?: number
 
 /** Approved, without the comment in the answer: the discussion as it now stands, asked of the server. */
 async function approved(slug: string, id: number, draftKey: string, root: HTMLElement) {
-  sessionStorage.removeItem(draftKey);
-  const body = currentForm()?.querySelector<HTMLTextAreaElement>('textarea[name="body"]');
-  if (body) body.value = '';
+  emptyTheBox(draftKey);
   // Said first: whatever happens to the page's fetch, the comment is posted and must not be sent twice.
   say({ kind: 'status', text: 'Your comment is posted. Reload the page to see it.' });
   const fresh = await fetch(window.location.pathname, { credentials: 'same-origin', cache: 'no-cache' })
